@@ -1,0 +1,102 @@
+/* client.h - the one HTTP client of the runtime (libcurl multi).
+ *
+ * A client owns a curl multi handle and its pool of keep-alive connections
+ * (with shared DNS and TLS session caches).  It is not thread-safe: use one
+ * per thread/worker.  Requests are asynchronous: mc_http_submit() queues a
+ * transfer and the done callback fires from mc_http_run(); mc_http_do() is
+ * the blocking wrapper over the same path.
+ *
+ * Transport failures are reported as Synapse fault codes:
+ *   101503 connection refused / host unreachable / DNS failure
+ *   101504 timeout (connect or total)
+ *   101500 anything else (reset, protocol error, body over limit, ...)
+ * Retries: 429, 500, 502, 503, 504 and connection resets are retried with
+ * exponential backoff and full jitter up to max_attempts, but a request that
+ * is not idempotent is retried only when the failure proves it never reached
+ * the server (connect refused/failed, DNS), or on 429/503 answers. */
+#ifndef MC_HTTP_CLIENT_H
+#define MC_HTTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/error.h"
+
+#define MC_FAULT_HTTP_OTHER 101500
+#define MC_FAULT_HTTP_UNREACHABLE 101503
+#define MC_FAULT_HTTP_TIMEOUT 101504
+
+typedef struct mc_http_header {
+    const char *name;
+    const char *value;
+} mc_http_header;
+
+typedef struct mc_http_options {
+    long connect_timeout_ms;   /* default 10000 */
+    long timeout_ms;           /* total, default 60000 */
+    size_t max_response_bytes; /* default 64 MiB */
+    int max_attempts;          /* default 3 (1 = no retry) */
+    long backoff_base_ms;      /* default 100 */
+    long backoff_cap_ms;       /* default 5000 */
+    long max_connections;      /* pool size, default 64 */
+} mc_http_options;
+
+typedef struct mc_http_request {
+    const char *method;        /* "GET", "POST", ... */
+    const char *url;
+    const mc_http_header *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    bool idempotent;           /* GET/PUT/DELETE/HEAD are; POST usually not */
+    long connect_timeout_ms;   /* 0: client default */
+    long timeout_ms;           /* 0: client default */
+    int max_attempts;          /* 0: client default */
+    bool insecure;             /* TLS verification off: only when a flow says so */
+} mc_http_request;
+
+typedef struct mc_http_response {
+    int status;                /* HTTP status, 0 on transport failure */
+    mc_buf body;
+    char **header_names;       /* response headers, in order received */
+    char **header_values;
+    size_t nheaders;
+    int fault_code;            /* 0, or one of MC_FAULT_HTTP_* */
+    char error[256];           /* human text for fault_code */
+    int attempts;              /* how many tries were made */
+} mc_http_response;
+
+typedef struct mc_http_client mc_http_client;
+typedef void (*mc_http_done_fn)(void *userdata, mc_http_response *resp);
+
+/* opts may be NULL for defaults. */
+mc_http_client *mc_http_client_new(const mc_http_options *opts);
+void mc_http_client_free(mc_http_client *c);
+
+/* Queue a request.  Everything in req is copied.  done is called exactly
+ * once, from mc_http_run() (or mc_http_client_free() with a transport fault
+ * "client closed"); the callee owns resp and frees it with
+ * mc_http_response_free() + free(). */
+mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
+                       mc_http_done_fn done, void *userdata, mc_err *err);
+/* Drive transfers for up to timeout_ms (0: don't wait); fires callbacks.
+ * Returns the number of requests still in flight (incl. waiting retries). */
+int mc_http_run(mc_http_client *c, int timeout_ms);
+/* For event loops: the curl multi handle's fds and the wait it wants. */
+int mc_http_fdset(mc_http_client *c, void *read_fds, void *write_fds,
+                  void *exc_fds, int *max_fd);  /* fd_set pointers */
+long mc_http_timeout_ms(mc_http_client *c);      /* -1: no timer */
+
+/* Blocking: submit and run until done.  Fills out (caller frees with
+ * mc_http_response_free).  Returns MC_OK whenever a response or a
+ * transport fault was recorded in out. */
+mc_code mc_http_do(mc_http_client *c, const mc_http_request *req,
+                   mc_http_response *out, mc_err *err);
+
+/* Case-insensitive lookup; NULL when absent. */
+const char *mc_http_response_header(const mc_http_response *r,
+                                    const char *name);
+void mc_http_response_free(mc_http_response *r);
+
+#endif

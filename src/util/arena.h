@@ -1,0 +1,30 @@
+/* arena.h - per-message bump allocator.
+ *
+ * Everything a message allocates while it runs comes from its arena and is
+ * released in one go when the message ends.  Allocation never fails
+ * silently: on out-of-memory the functions return NULL and callers turn that
+ * into an error value. */
+#ifndef MC_ARENA_H
+#define MC_ARENA_H
+
+#include <stddef.h>
+
+typedef struct mc_arena_chunk mc_arena_chunk;
+
+typedef struct mc_arena {
+    mc_arena_chunk *head;   /* current chunk (newest first) */
+    size_t chunk_size;      /* default size of a new chunk */
+    size_t total;           /* bytes obtained from malloc, for metrics */
+} mc_arena;
+
+void  mc_arena_init(mc_arena *a, size_t chunk_size);
+void *mc_arena_alloc(mc_arena *a, size_t n);          /* 16-byte aligned */
+void *mc_arena_calloc(mc_arena *a, size_t n);
+char *mc_arena_strdup(mc_arena *a, const char *s);
+char *mc_arena_strndup(mc_arena *a, const char *s, size_t n);
+char *mc_arena_printf(mc_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void  mc_arena_reset(mc_arena *a);                     /* keep first chunk */
+void  mc_arena_free(mc_arena *a);
+
+#endif

@@ -1,0 +1,36 @@
+/* buf.h - growable byte buffer (heap backed) for building text.
+ *
+ * A buffer that failed to grow remembers it (oom flag) and ignores further
+ * appends, so callers may append freely and check once at the end. The data
+ * is always NUL-terminated when len > 0 or after mc_buf_cstr(). */
+#ifndef MC_BUF_H
+#define MC_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct mc_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool oom;
+} mc_buf;
+
+#define MC_BUF_INIT {NULL, 0, 0, false}
+
+bool mc_buf_reserve(mc_buf *b, size_t extra);
+void mc_buf_append(mc_buf *b, const void *data, size_t n);
+void mc_buf_puts(mc_buf *b, const char *s);
+void mc_buf_putc(mc_buf *b, char c);
+void mc_buf_printf(mc_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* JSON string escaping: appends the quoted JSON string for s[0..n). */
+void mc_buf_json_string(mc_buf *b, const char *s, size_t n);
+/* XML text escaping (&, <, >, and " when attr is true). */
+void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr);
+const char *mc_buf_cstr(mc_buf *b);   /* never NULL (returns "" when empty) */
+char *mc_buf_steal(mc_buf *b);        /* caller frees; buffer reset */
+void mc_buf_reset(mc_buf *b);         /* len = 0, keep memory */
+void mc_buf_free(mc_buf *b);
+
+#endif
