@@ -7,8 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* OpenSSL 3.0's EVP layer allocates a new digest context on every
+ * EVP_DigestInit_ex(); the SHA256_* functions run the same implementation
+ * (SHA-NI/AVX assembly) with the state on the stack, so a signature costs
+ * no heap allocation.  Builds of OpenSSL without the deprecated API use
+ * EVP instead. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
+#if !defined(OPENSSL_NO_DEPRECATED_3_0)
+#define USE_SHA256_API 1
+#endif
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
@@ -20,7 +30,7 @@
 typedef struct key_slot {
     bool used;
     char secret[SLOT_SECRET_MAX + 1];
-    char date[9];
+    char date[9];              /* YYYYMMDD */
     char region[SLOT_NAME_MAX + 1];
     char service[SLOT_NAME_MAX + 1];
     unsigned char key[32];
@@ -33,10 +43,13 @@ typedef struct span_pair {
 } span_pair;
 
 struct mc_sigv4_signer {
+#ifndef USE_SHA256_API
     EVP_MD *sha256;
     EVP_MD_CTX *md;
+#endif
     key_slot slots[KEY_SLOTS];
     unsigned next_slot;
+    unsigned long derivations; /* signing keys derived (cache misses) */
     mc_buf creq;        /* canonical request */
     mc_buf sts;         /* string to sign */
     mc_buf auth;        /* Authorization value */
@@ -141,11 +154,21 @@ static void hex_lower(char *dst, const unsigned char *src, size_t n)
 static bool sha256_2(mc_sigv4_signer *s, const void *a, size_t an,
                      const void *b, size_t bn, unsigned char out[32])
 {
+#ifdef USE_SHA256_API
+    (void)s;
+    SHA256_CTX c;
+    bool ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, a, an) == 1 &&
+              (bn == 0 || SHA256_Update(&c, b, bn) == 1) &&
+              SHA256_Final(out, &c) == 1;
+    OPENSSL_cleanse(&c, sizeof c);
+    return ok;
+#else
     unsigned int len = 0;
     return EVP_DigestInit_ex(s->md, s->sha256, NULL) == 1 &&
            EVP_DigestUpdate(s->md, a, an) == 1 &&
            (bn == 0 || EVP_DigestUpdate(s->md, b, bn) == 1) &&
            EVP_DigestFinal_ex(s->md, out, &len) == 1 && len == 32;
+#endif
 }
 
 static bool hmac_sha256(mc_sigv4_signer *s, const void *key, size_t klen,
@@ -176,12 +199,14 @@ mc_sigv4_signer *mc_sigv4_signer_new(void)
     mc_sigv4_signer *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+#ifndef USE_SHA256_API
     s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     s->md = EVP_MD_CTX_new();
     if (!s->sha256 || !s->md) {
         mc_sigv4_signer_free(s);
         return NULL;
     }
+#endif
     return s;
 }
 
@@ -189,8 +214,10 @@ void mc_sigv4_signer_free(mc_sigv4_signer *s)
 {
     if (!s)
         return;
+#ifndef USE_SHA256_API
     EVP_MD_CTX_free(s->md);
     EVP_MD_free(s->sha256);
+#endif
     OPENSSL_cleanse(s->slots, sizeof s->slots);
     mc_buf_free(&s->creq);
     mc_buf_free(&s->sts);
@@ -222,6 +249,11 @@ const char *mc_sigv4_string_to_sign(const mc_sigv4_signer *s)
     return s->valid && s->sts.data ? s->sts.data : "";
 }
 
+unsigned long mc_sigv4_key_derivations(const mc_sigv4_signer *s)
+{
+    return s->derivations;
+}
+
 static bool grow_pairs(mc_sigv4_signer *s, size_t need)
 {
     if (need <= s->pairs_cap)
@@ -249,7 +281,7 @@ static bool signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
     if (cacheable) {
         for (unsigned i = 0; i < KEY_SLOTS; i++) {
             key_slot *k = &s->slots[i];
-            if (k->used && strcmp(k->date, date) == 0 &&
+            if (k->used && memcmp(k->date, date, 8) == 0 &&
                 strcmp(k->region, p->region) == 0 &&
                 strcmp(k->service, p->service) == 0 &&
                 strcmp(k->secret, p->secret_access_key) == 0) {
@@ -258,6 +290,7 @@ static bool signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
             }
         }
     }
+    s->derivations++;
     mc_buf kb = MC_BUF_INIT;
     mc_buf_puts(&kb, "AWS4");
     mc_buf_append(&kb, p->secret_access_key, sl);
@@ -277,7 +310,8 @@ static bool signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
         OPENSSL_cleanse(k, sizeof *k);
         k->used = true;
         memcpy(k->secret, p->secret_access_key, sl + 1);
-        memcpy(k->date, date, 9);
+        memcpy(k->date, date, 8);
+        k->date[8] = '\0';
         strcpy(k->region, p->region);
         strcpy(k->service, p->service);
         memcpy(k->key, key, 32);

@@ -108,6 +108,8 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
  * mc_sigv4_sign() on s, for tests and debug logs ("" before). */
 const char *mc_sigv4_canonical_request(const mc_sigv4_signer *s);
 const char *mc_sigv4_string_to_sign(const mc_sigv4_signer *s);
+/* How many signing keys s has derived: signatures minus cache hits. */
+unsigned long mc_sigv4_key_derivations(const mc_sigv4_signer *s);
 
 /* Append s[0..n) percent-encoded per RFC 3986: every byte but A-Z a-z 0-9
  * - . _ ~ (and '/' when keep_slash) becomes %XX with upper-case hex.  Use

@@ -166,6 +166,7 @@ class SigV4AgainstBotocore(unittest.TestCase):
                               capture_output=True, text=True, timeout=120)
         out = proc.stdout.splitlines()
         self.assertEqual(len(out), len(lines), proc.stderr)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
         return out
 
     def test_random_requests(self):
