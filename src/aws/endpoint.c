@@ -86,7 +86,13 @@ mc_code mc_aws_endpoint_parse(const char *url, mc_aws_endpoint *out,
     memset(out, 0, sizeof *out);
     if (!given(url))
         return mc_err_set(err, MC_ECONFIG, "empty endpoint URL");
+    /* User info may hold a password: refuse it before any message that
+     * quotes the URL. */
     const char *sep = strstr(url, "://");
+    const char *auth = sep ? sep + 3 : url;
+    if (memchr(auth, '@', strcspn(auth, "/?#")))
+        return mc_err_set(err, MC_ECONFIG,
+                          "endpoint URL must not contain user info");
     size_t sl = sep ? (size_t)(sep - url) : 0;
     if (sl == 5 && strncasecmp(url, "https", 5) == 0)
         strcpy(out->scheme, "https");
@@ -98,9 +104,6 @@ mc_code mc_aws_endpoint_parse(const char *url, mc_aws_endpoint *out,
                           url);
     const char *a = sep + 3;
     size_t an = strcspn(a, "/?#");
-    if (memchr(a, '@', an))
-        return mc_err_set(err, MC_ECONFIG,
-                          "endpoint URL must not contain user info");
     mc_code rc = parse_authority(a, an, out, url, err);
     if (rc != MC_OK)
         return rc;

@@ -76,7 +76,8 @@ typedef struct mc_sigv4_params {
 } mc_sigv4_params;
 
 /* The headers to add to the request.  Pointers stay valid until the next
- * call on the same signer (or its free). */
+ * call on the same signer (or its free); the token header's value is
+ * p->session_token itself. */
 typedef struct mc_sigv4_result {
     mc_sigv4_header headers[4];    /* Authorization, X-Amz-Date, then
                                       X-Amz-Security-Token and

@@ -137,6 +137,12 @@ static void test_parse_errors(void **state)
     assert_int_equal(
         mc_aws_endpoint_parse("https://user:s3cr3t@h/", &ep, &err), MC_ECONFIG);
     assert_null(strstr(err.msg, "s3cr3t"));
+    assert_int_equal(mc_aws_endpoint_parse("ftp://user:s3cr3t@h", &ep, &err),
+                     MC_ECONFIG);
+    assert_null(strstr(err.msg, "s3cr3t"));
+    assert_int_equal(mc_aws_endpoint_parse("user:s3cr3t@h:1", &ep, &err),
+                     MC_ECONFIG);
+    assert_null(strstr(err.msg, "s3cr3t"));
 }
 
 int main(void)
