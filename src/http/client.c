@@ -1,0 +1,1129 @@
+/* client.c - the HTTP client on the libcurl multi interface.
+ *
+ * One CURLM per client holds the keep-alive connection pool; a CURLSH shares
+ * the DNS and TLS session caches between the client's easy handles, which
+ * are recycled through a free list.  A request (an "xfer") lives on the
+ * client's live list from submit until its callback fires; between attempts
+ * it waits on the retry queue (sorted by due time) without an easy handle.
+ *
+ * Nothing here logs: request headers carry credentials, and curl itself is
+ * kept silent (no VERBOSE, our own write/header callbacks, stderr sent to
+ * /dev/null). */
+#include "http/client.h"
+#include "http/client_internal.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEF_CONNECT_TIMEOUT_MS 10000L
+#define DEF_TIMEOUT_MS 60000L
+#define DEF_MAX_RESPONSE_BYTES ((size_t)64 * 1024 * 1024)
+#define DEF_MAX_ATTEMPTS 3
+#define DEF_BACKOFF_BASE_MS 100L
+#define DEF_BACKOFF_CAP_MS 5000L
+#define DEF_MAX_CONNECTIONS 64L
+#define MAX_ATTEMPTS_LIMIT 100
+#define MAX_RESPONSE_HEADERS 1000
+
+typedef enum xfer_state {
+    XS_ACTIVE,   /* easy handle in the multi */
+    XS_WAITING,  /* on the retry queue */
+    XS_DONE      /* on the done queue, callback not yet fired */
+} xfer_state;
+
+typedef struct xfer {
+    mc_http_client *c;
+    struct xfer *prev, *next;   /* live list (ACTIVE and WAITING) */
+    struct xfer *qnext;         /* retry queue or done queue */
+    xfer_state state;
+    CURL *easy;
+
+    /* the request, copied */
+    char *method;
+    char *url;
+    char *target;               /* "host:port" for error texts */
+    char *body;
+    size_t body_len;
+    bool has_body;
+    struct curl_slist *headers;
+    bool idempotent;
+    bool insecure;
+    long connect_timeout_ms;
+    long timeout_ms;
+    int max_attempts;
+
+    mc_http_done_fn done;
+    void *userdata;
+
+    /* the attempt in progress */
+    mc_http_response *resp;
+    size_t hdr_cap;
+    bool over_limit;
+    bool oom;
+    bool too_many_headers;
+    uint64_t due_ms;            /* WAITING: when to start the next attempt */
+    char errbuf[CURL_ERROR_SIZE];
+} xfer;
+
+struct mc_http_client {
+    CURLM *multi;
+    CURLSH *share;
+    FILE *devnull;
+    mc_http_options o;
+
+    CURL **free_easy;
+    size_t nfree;
+    size_t free_cap;
+
+    xfer *live;        /* all requests in flight */
+    xfer *retry_q;     /* WAITING, sorted by due_ms */
+    xfer *done_head;   /* finished, callbacks pending */
+    xfer *done_tail;
+    int inflight;
+
+    uint64_t rng;
+    int run_depth;
+    bool closing;
+    bool free_deferred;
+};
+
+/* ---------------------------------------------------------------- utils */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_OK;
+
+static void curl_init_once(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    /* xorshift64* */
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static uint64_t rng_seed(const void *salt)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t z = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    z ^= (uint64_t)getpid() << 32;
+    z ^= (uint64_t)(uintptr_t)salt;
+    /* splitmix64 finaliser so close seeds diverge */
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z ? z : 0x9E3779B97F4A7C15ULL;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+/* --------------------------------------------------------- retry policy */
+
+bool mc_http__retryable(mc_http_outcome out, int status, bool idempotent)
+{
+    switch (out) {
+    case MC_HTTP_OUT_NOT_SENT:
+        return true;            /* never reached the server */
+    case MC_HTTP_OUT_RESET:
+        return idempotent;
+    case MC_HTTP_OUT_RESPONSE:
+        if (status == 429 || status == 503)
+            return true;        /* the server says it did not process it */
+        if (status == 500 || status == 502 || status == 504)
+            return idempotent;
+        return false;
+    case MC_HTTP_OUT_TIMEOUT:
+    case MC_HTTP_OUT_OTHER:
+    default:
+        return false;
+    }
+}
+
+long mc_http__backoff_ms(uint64_t *rng, int retry, long base_ms, long cap_ms)
+{
+    if (base_ms <= 0 || cap_ms <= 0)
+        return 0;
+    if (retry < 0)
+        retry = 0;
+    long ceil_ms = cap_ms;
+    if (retry < 62 && base_ms <= (cap_ms >> (retry < 31 ? retry : 31))) {
+        /* base * 2^retry <= cap is possible only when the shift fits */
+        long long v = (long long)base_ms << retry;
+        if (v < ceil_ms)
+            ceil_ms = (long)v;
+    }
+    return (long)(rng_next(rng) % ((uint64_t)ceil_ms + 1));
+}
+
+/* ---------------------------------------------------------- responses */
+
+void mc_http_response_free(mc_http_response *r)
+{
+    if (!r)
+        return;
+    mc_buf_free(&r->body);
+    for (size_t i = 0; i < r->nheaders; i++) {
+        free(r->header_names[i]);
+        free(r->header_values[i]);
+    }
+    free(r->header_names);
+    free(r->header_values);
+    r->header_names = NULL;
+    r->header_values = NULL;
+    r->nheaders = 0;
+}
+
+const char *mc_http_response_header(const mc_http_response *r,
+                                    const char *name)
+{
+    if (!r || !name)
+        return NULL;
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->header_names[i], name) == 0)
+            return r->header_values[i];
+    return NULL;
+}
+
+static void resp_clear_headers(xfer *x)
+{
+    mc_http_response *r = x->resp;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        free(r->header_names[i]);
+        free(r->header_values[i]);
+    }
+    r->nheaders = 0;
+}
+
+/* Reset the response for a new attempt, keeping `attempts`. */
+static void resp_reset(xfer *x)
+{
+    mc_http_response *r = x->resp;
+    resp_clear_headers(x);
+    mc_buf_free(&r->body);
+    r->status = 0;
+    r->fault_code = 0;
+    r->error[0] = '\0';
+    x->over_limit = false;
+    x->oom = false;
+    x->too_many_headers = false;
+    x->errbuf[0] = '\0';
+}
+
+static void resp_fault(xfer *x, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void resp_fault(xfer *x, int code, const char *fmt, ...)
+{
+    mc_http_response *r = x->resp;
+    resp_clear_headers(x);
+    mc_buf_free(&r->body);
+    r->status = 0;
+    r->fault_code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+}
+
+/* ---------------------------------------------------- curl callbacks */
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = sz * n;
+    mc_buf *b = &x->resp->body;
+    if (len > x->c->o.max_response_bytes ||
+        b->len > x->c->o.max_response_bytes - len) {
+        x->over_limit = true;
+        return 0;               /* aborts: CURLE_WRITE_ERROR */
+    }
+    mc_buf_append(b, p, len);
+    if (b->oom) {
+        x->oom = true;
+        return 0;
+    }
+    return len;
+}
+
+static bool is_ws(char ch) { return ch == ' ' || ch == '\t'; }
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    xfer *x = ud;
+    mc_http_response *r = x->resp;
+    size_t total = sz * n, len = total;
+    while (len && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+        len--;
+    if (len == 0)
+        return total;
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        /* a new response (1xx, or the final one): keep only the last */
+        resp_clear_headers(x);
+        return total;
+    }
+    if (is_ws(p[0])) {
+        /* obsolete line folding: continue the previous value */
+        if (r->nheaders == 0)
+            return total;
+        size_t s = 0;
+        while (s < len && is_ws(p[s]))
+            s++;
+        char *old = r->header_values[r->nheaders - 1];
+        size_t ol = strlen(old);
+        char *nv = realloc(old, ol + 1 + (len - s) + 1);
+        if (!nv) {
+            x->oom = true;
+            return 0;
+        }
+        nv[ol] = ' ';
+        memcpy(nv + ol + 1, p + s, len - s);
+        nv[ol + 1 + (len - s)] = '\0';
+        r->header_values[r->nheaders - 1] = nv;
+        return total;
+    }
+    const char *colon = memchr(p, ':', len);
+    if (!colon || colon == p)
+        return total;           /* not a header line: ignore */
+    size_t nl = (size_t)(colon - p);
+    while (nl && is_ws(p[nl - 1]))
+        nl--;
+    const char *v = colon + 1, *end = p + len;
+    while (v < end && is_ws(*v))
+        v++;
+    while (end > v && is_ws(end[-1]))
+        end--;
+    if (r->nheaders >= MAX_RESPONSE_HEADERS) {
+        x->too_many_headers = true;
+        return 0;
+    }
+    if (r->nheaders == x->hdr_cap) {
+        size_t cap = x->hdr_cap ? x->hdr_cap * 2 : 16;
+        char **nn = realloc(r->header_names, cap * sizeof *nn);
+        if (!nn) {
+            x->oom = true;
+            return 0;
+        }
+        r->header_names = nn;
+        char **vv = realloc(r->header_values, cap * sizeof *vv);
+        if (!vv) {
+            x->oom = true;
+            return 0;
+        }
+        r->header_values = vv;
+        x->hdr_cap = cap;
+    }
+    char *name = xstrndup(p, nl);
+    char *value = xstrndup(v, (size_t)(end - v));
+    if (!name || !value) {
+        free(name);
+        free(value);
+        x->oom = true;
+        return 0;
+    }
+    r->header_names[r->nheaders] = name;
+    r->header_values[r->nheaders] = value;
+    r->nheaders++;
+    return total;
+}
+
+/* --------------------------------------------------------- easy handles */
+
+static CURL *easy_get(mc_http_client *c)
+{
+    if (c->nfree)
+        return c->free_easy[--c->nfree];
+    return curl_easy_init();
+}
+
+static void easy_put(mc_http_client *c, CURL *e)
+{
+    if (!e)
+        return;
+    if (c->closing || c->nfree >= (size_t)c->o.max_connections) {
+        curl_easy_cleanup(e);
+        return;
+    }
+    if (c->nfree == c->free_cap) {
+        size_t cap = c->free_cap ? c->free_cap * 2 : 8;
+        CURL **p = realloc(c->free_easy, cap * sizeof *p);
+        if (!p) {
+            curl_easy_cleanup(e);
+            return;
+        }
+        c->free_easy = p;
+        c->free_cap = cap;
+    }
+    curl_easy_reset(e);
+    c->free_easy[c->nfree++] = e;
+}
+
+/* Configure x->easy for one attempt.  Returns a curl error or CURLE_OK. */
+static CURLcode easy_setup(xfer *x)
+{
+    mc_http_client *c = x->c;
+    CURL *e = x->easy;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                      \
+    do {                                                                   \
+        if (rc == CURLE_OK)                                                \
+            rc = curl_easy_setopt(e, opt, val);                            \
+    } while (0)
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_VERBOSE, 0L);
+    if (c->devnull)
+        SET(CURLOPT_STDERR, c->devnull);
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    SET(CURLOPT_PRIVATE, (void *)x);
+    SET(CURLOPT_SHARE, c->share);
+    SET(CURLOPT_URL, x->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)x);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)x);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, x->connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, x->timeout_ms);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_response_bytes);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
+
+    if (strcmp(x->method, "HEAD") == 0 && !x->has_body) {
+        SET(CURLOPT_NOBODY, 1L);
+    } else if (x->has_body) {
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+        SET(CURLOPT_POSTFIELDS, x->body);
+        if (strcmp(x->method, "POST") != 0)
+            SET(CURLOPT_CUSTOMREQUEST, x->method);
+    } else if (strcmp(x->method, "GET") == 0) {
+        SET(CURLOPT_HTTPGET, 1L);
+    } else {
+        SET(CURLOPT_CUSTOMREQUEST, x->method);
+    }
+    if (x->headers)
+        SET(CURLOPT_HTTPHEADER, x->headers);
+#undef SET
+    return rc;
+}
+
+/* ------------------------------------------------------------- queues */
+
+static void live_unlink(mc_http_client *c, xfer *x)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        c->live = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+}
+
+static void retry_q_insert(mc_http_client *c, xfer *x)
+{
+    xfer **pp = &c->retry_q;
+    while (*pp && (*pp)->due_ms <= x->due_ms)
+        pp = &(*pp)->qnext;
+    x->qnext = *pp;
+    *pp = x;
+    x->state = XS_WAITING;
+}
+
+static void xfer_free(xfer *x)
+{
+    if (!x)
+        return;
+    free(x->method);
+    free(x->url);
+    free(x->target);
+    if (x->body_len)
+        free(x->body);
+    curl_slist_free_all(x->headers);
+    if (x->resp) {
+        mc_http_response_free(x->resp);
+        free(x->resp);
+    }
+    free(x);
+}
+
+/* Take x off the live list and queue its callback. */
+static void finish(mc_http_client *c, xfer *x)
+{
+    live_unlink(c, x);
+    c->inflight--;
+    x->state = XS_DONE;
+    x->qnext = NULL;
+    if (c->done_tail)
+        c->done_tail->qnext = x;
+    else
+        c->done_head = x;
+    c->done_tail = x;
+}
+
+static void fire_done(mc_http_client *c)
+{
+    while (c->done_head) {
+        xfer *x = c->done_head;
+        c->done_head = x->qnext;
+        if (!c->done_head)
+            c->done_tail = NULL;
+        mc_http_response *r = x->resp;
+        x->resp = NULL;
+        mc_http_done_fn done = x->done;
+        void *ud = x->userdata;
+        xfer_free(x);
+        done(ud, r);
+    }
+}
+
+/* Start an attempt: take an easy handle, configure it, add it to the multi.
+ * On failure the request finishes with a fault. */
+static void start_attempt(mc_http_client *c, xfer *x)
+{
+    resp_reset(x);
+    x->resp->attempts++;
+    x->easy = easy_get(c);
+    if (!x->easy) {
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "cannot create transfer");
+        finish(c, x);
+        return;
+    }
+    CURLcode rc = easy_setup(x);
+    if (rc != CURLE_OK) {
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "%s", curl_easy_strerror(rc));
+        easy_put(c, x->easy);
+        x->easy = NULL;
+        finish(c, x);
+        return;
+    }
+    CURLMcode mrc = curl_multi_add_handle(c->multi, x->easy);
+    if (mrc != CURLM_OK) {
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "%s", curl_multi_strerror(mrc));
+        easy_put(c, x->easy);
+        x->easy = NULL;
+        finish(c, x);
+        return;
+    }
+    x->state = XS_ACTIVE;
+}
+
+static void start_due_retries(mc_http_client *c)
+{
+    if (!c->retry_q)
+        return;
+    uint64_t now = now_ms();
+    while (c->retry_q && c->retry_q->due_ms <= now) {
+        xfer *x = c->retry_q;
+        c->retry_q = x->qnext;
+        x->qnext = NULL;
+        start_attempt(c, x);
+    }
+}
+
+/* Classify a finished attempt and fill the response accordingly. */
+static mc_http_outcome classify(xfer *x, CURLcode res)
+{
+    mc_http_response *r = x->resp;
+    CURL *e = x->easy;
+    if (res == CURLE_OK) {
+        long code = 0;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+        r->status = (int)code;
+        if (x->oom) {
+            resp_fault(x, MC_FAULT_HTTP_OTHER, "out of memory");
+            return MC_HTTP_OUT_OTHER;
+        }
+        return MC_HTTP_OUT_RESPONSE;
+    }
+    if (x->over_limit || res == CURLE_FILESIZE_EXCEEDED) {
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "response body exceeds %zu bytes",
+                   x->c->o.max_response_bytes);
+        return MC_HTTP_OUT_OTHER;
+    }
+    if (x->oom) {
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "out of memory");
+        return MC_HTTP_OUT_OTHER;
+    }
+    if (x->too_many_headers) {
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "more than %d response headers",
+                   MAX_RESPONSE_HEADERS);
+        return MC_HTTP_OUT_OTHER;
+    }
+    const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(res);
+    switch (res) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        resp_fault(x, MC_FAULT_HTTP_UNREACHABLE, "cannot resolve host: %s",
+                   x->target);
+        return MC_HTTP_OUT_NOT_SENT;
+    case CURLE_COULDNT_CONNECT: {
+        long oserr = 0;
+        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+        const char *what = "cannot connect";
+        if (oserr == ECONNREFUSED)
+            what = "connection refused";
+        else if (oserr == EHOSTUNREACH || oserr == ENETUNREACH)
+            what = "host unreachable";
+        resp_fault(x, MC_FAULT_HTTP_UNREACHABLE, "%s: %s", what, x->target);
+        return MC_HTTP_OUT_NOT_SENT;
+    }
+    case CURLE_OPERATION_TIMEDOUT: {
+        /* Did the connection ever open?  Neither a connect time nor any
+         * request bytes sent means it did not: the connect timed out, or
+         * the transfer waited for a free pooled connection the whole
+         * time.  (A reused connection has sent its request.) */
+        curl_off_t connect_us = 0, req_size = 0;
+        curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
+        curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &req_size);
+        if (connect_us == 0 && req_size == 0) {
+            long ms = x->connect_timeout_ms < x->timeout_ms
+                          ? x->connect_timeout_ms : x->timeout_ms;
+            resp_fault(x, MC_FAULT_HTTP_TIMEOUT,
+                       "connect timeout after %ld ms: %s", ms, x->target);
+            return MC_HTTP_OUT_NOT_SENT;
+        }
+        resp_fault(x, MC_FAULT_HTTP_TIMEOUT, "timeout after %ld ms: %s",
+                   x->timeout_ms, x->target);
+        return MC_HTTP_OUT_TIMEOUT;
+    }
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "%s", why);
+        return MC_HTTP_OUT_RESET;
+    default:
+        resp_fault(x, MC_FAULT_HTTP_OTHER, "%s", why);
+        return MC_HTTP_OUT_OTHER;
+    }
+}
+
+/* Retry-After as delta-seconds, or -1. */
+static long retry_after_ms(const mc_http_response *r)
+{
+    const char *v = mc_http_response_header(r, "Retry-After");
+    if (!v || !*v)
+        return -1;
+    long s = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;          /* HTTP-date form: not honoured */
+        if (s > 86400)
+            return 86400L * 1000;
+        s = s * 10 + (*p - '0');
+    }
+    return s * 1000;
+}
+
+static void complete(mc_http_client *c, xfer *x, CURLcode res)
+{
+    mc_http_outcome out = classify(x, res);
+    curl_multi_remove_handle(c->multi, x->easy);
+    easy_put(c, x->easy);
+    x->easy = NULL;
+
+    mc_http_response *r = x->resp;
+    if (r->attempts < x->max_attempts && !c->closing &&
+        mc_http__retryable(out, r->status, x->idempotent)) {
+        long wait = mc_http__backoff_ms(&c->rng, r->attempts - 1,
+                                        c->o.backoff_base_ms,
+                                        c->o.backoff_cap_ms);
+        if (out == MC_HTTP_OUT_RESPONSE) {
+            long ra = retry_after_ms(r);
+            if (ra > c->o.backoff_cap_ms)
+                ra = c->o.backoff_cap_ms;
+            if (ra > wait)
+                wait = ra;
+        }
+        x->due_ms = now_ms() + (uint64_t)wait;
+        retry_q_insert(c, x);
+        return;
+    }
+    finish(c, x);
+}
+
+static void harvest(mc_http_client *c)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        xfer *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        CURLcode res = m->data.result;  /* m is invalid after remove */
+        if (x)
+            complete(c, x, res);
+    }
+}
+
+/* ------------------------------------------------------------ client */
+
+static void apply_defaults(mc_http_options *o, const mc_http_options *in)
+{
+    mc_http_options d = {
+        .connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS,
+        .timeout_ms = DEF_TIMEOUT_MS,
+        .max_response_bytes = DEF_MAX_RESPONSE_BYTES,
+        .max_attempts = DEF_MAX_ATTEMPTS,
+        .backoff_base_ms = DEF_BACKOFF_BASE_MS,
+        .backoff_cap_ms = DEF_BACKOFF_CAP_MS,
+        .max_connections = DEF_MAX_CONNECTIONS,
+    };
+    *o = d;
+    if (!in)
+        return;
+    if (in->connect_timeout_ms > 0)
+        o->connect_timeout_ms = in->connect_timeout_ms;
+    if (in->timeout_ms > 0)
+        o->timeout_ms = in->timeout_ms;
+    if (in->max_response_bytes > 0)
+        o->max_response_bytes = in->max_response_bytes;
+    if (in->max_attempts > 0)
+        o->max_attempts = in->max_attempts > MAX_ATTEMPTS_LIMIT
+                              ? MAX_ATTEMPTS_LIMIT : in->max_attempts;
+    if (in->backoff_base_ms > 0)
+        o->backoff_base_ms = in->backoff_base_ms;
+    if (in->backoff_cap_ms > 0)
+        o->backoff_cap_ms = in->backoff_cap_ms;
+    if (o->backoff_cap_ms < o->backoff_base_ms)
+        o->backoff_cap_ms = o->backoff_base_ms;
+    if (in->max_connections > 0)
+        o->max_connections = in->max_connections;
+}
+
+mc_http_client *mc_http_client_new(const mc_http_options *opts)
+{
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_rc != CURLE_OK)
+        return NULL;
+    mc_http_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    apply_defaults(&c->o, opts);
+    c->rng = rng_seed(c);
+    c->multi = curl_multi_init();
+    c->share = curl_share_init();
+    if (!c->multi || !c->share)
+        goto fail;
+    if (curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+        curl_share_setopt(c->share, CURLSHOPT_SHARE,
+                          CURL_LOCK_DATA_SSL_SESSION))
+        goto fail;
+    if (curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+                          c->o.max_connections) ||
+        curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          c->o.max_connections))
+        goto fail;
+    c->devnull = fopen("/dev/null", "w");  /* optional: curl stays quiet */
+    return c;
+fail:
+    if (c->multi)
+        curl_multi_cleanup(c->multi);
+    if (c->share)
+        curl_share_cleanup(c->share);
+    free(c);
+    return NULL;
+}
+
+/* End a live request with a fault now (its callback is queued). */
+static void abort_xfer(mc_http_client *c, xfer *x, const char *why)
+{
+    if (x->state == XS_WAITING) {
+        xfer **pp = &c->retry_q;
+        while (*pp && *pp != x)
+            pp = &(*pp)->qnext;
+        if (*pp)
+            *pp = x->qnext;
+        x->qnext = NULL;
+    }
+    if (x->easy) {
+        curl_multi_remove_handle(c->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+    }
+    resp_fault(x, MC_FAULT_HTTP_OTHER, "%s", why);
+    finish(c, x);
+}
+
+static void client_destroy(mc_http_client *c)
+{
+    c->closing = true;
+    /* Requests that already finished keep their real outcome. */
+    fire_done(c);
+    /* Everything else ends with "client closed". */
+    while (c->live)
+        abort_xfer(c, c->live, "client closed");
+    fire_done(c);
+    /* A callback may not submit (closing), so the lists are empty now. */
+    for (size_t i = 0; i < c->nfree; i++)
+        curl_easy_cleanup(c->free_easy[i]);
+    free(c->free_easy);
+    curl_multi_cleanup(c->multi);
+    curl_share_cleanup(c->share);
+    if (c->devnull)
+        fclose(c->devnull);
+    free(c);
+}
+
+void mc_http_client_free(mc_http_client *c)
+{
+    if (!c || c->closing)
+        return;                 /* closing: called again from a callback */
+    if (c->run_depth > 0) {
+        /* Called from a done callback: finish when mc_http_run unwinds. */
+        c->free_deferred = true;
+        return;
+    }
+    client_destroy(c);
+}
+
+static bool has_ctl(const char *s, bool allow_tab)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\r' || ch == '\n' || (ch < 0x20 && !(allow_tab && ch == '\t'))
+            || ch == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static bool valid_token(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch <= 0x20 || ch >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", ch))
+            return false;
+    }
+    return true;
+}
+
+/* "host:port" of url, for error texts (no path or query: they may carry
+ * secrets). */
+static mc_code url_target(const char *url, char **out, mc_err *err)
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    mc_code rc = MC_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+        rc = mc_err_set(err, MC_EINVAL, "invalid URL");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+        rc = mc_err_set(err, MC_EINVAL, "URL scheme must be http or https");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+            CURLUE_OK) {
+        rc = mc_err_set(err, MC_EINVAL, "invalid URL");
+        goto out;
+    }
+    size_t n = strlen(host) + strlen(port) + 2;
+    *out = malloc(n);
+    if (!*out) {
+        rc = mc_err_set(err, MC_ENOMEM, "out of memory");
+        goto out;
+    }
+    snprintf(*out, n, "%s:%s", host, port);
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static bool header_is(const char *name, const char *want)
+{
+    return strcasecmp(name, want) == 0;
+}
+
+static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
+{
+    bool have_ct = false, have_expect = false;
+    mc_buf line = MC_BUF_INIT;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const mc_http_header *h = &req->headers[i];
+        if (!h->name || !valid_token(h->name)) {
+            mc_buf_free(&line);
+            return mc_err_set(err, MC_EINVAL, "invalid header name");
+        }
+        const char *v = h->value ? h->value : "";
+        if (has_ctl(v, true)) {
+            mc_buf_free(&line);
+            return mc_err_set(err, MC_EINVAL,
+                              "control character in header %s", h->name);
+        }
+        /* curl computes the framing of the body itself */
+        if (x->has_body && (header_is(h->name, "Content-Length") ||
+                            header_is(h->name, "Transfer-Encoding")))
+            continue;
+        if (header_is(h->name, "Content-Type"))
+            have_ct = true;
+        if (header_is(h->name, "Expect"))
+            have_expect = true;
+        mc_buf_reset(&line);
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (*v)
+            mc_buf_printf(&line, "%s: %s", h->name, v);
+        else
+            mc_buf_printf(&line, "%s;", h->name);  /* curl: empty value */
+        struct curl_slist *s =
+            line.oom ? NULL : curl_slist_append(x->headers, mc_buf_cstr(&line));
+        if (!s) {
+            mc_buf_free(&line);
+            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        }
+        x->headers = s;
+    }
+    mc_buf_free(&line);
+    if (x->has_body) {
+        /* no curl default "application/x-www-form-urlencoded", and no
+         * "Expect: 100-continue" round trip */
+        const char *extra[2] = {have_ct ? NULL : "Content-Type:",
+                                have_expect ? NULL : "Expect:"};
+        for (int i = 0; i < 2; i++) {
+            if (!extra[i])
+                continue;
+            struct curl_slist *s = curl_slist_append(x->headers, extra[i]);
+            if (!s)
+                return mc_err_set(err, MC_ENOMEM, "out of memory");
+            x->headers = s;
+        }
+    }
+    return MC_OK;
+}
+
+mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
+                       mc_http_done_fn done, void *userdata, mc_err *err)
+{
+    if (!c || !req || !req->url || !done)
+        return mc_err_set(err, MC_EINVAL, "mc_http_submit: missing argument");
+    if (c->closing || c->free_deferred)
+        return mc_err_set(err, MC_ESTATE, "HTTP client is closing");
+    if (req->nheaders && !req->headers)
+        return mc_err_set(err, MC_EINVAL, "mc_http_submit: headers missing");
+    if (req->body_len && !req->body)
+        return mc_err_set(err, MC_EINVAL, "mc_http_submit: body missing");
+    const char *method = req->method && *req->method ? req->method : "GET";
+    if (!valid_token(method))
+        return mc_err_set(err, MC_EINVAL, "invalid HTTP method");
+    if (has_ctl(req->url, false))
+        return mc_err_set(err, MC_EINVAL, "control character in URL");
+
+    xfer *x = calloc(1, sizeof *x);
+    if (!x)
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    x->c = c;
+    mc_code rc = url_target(req->url, &x->target, err);
+    if (rc != MC_OK) {
+        xfer_free(x);
+        return rc;
+    }
+    x->method = xstrdup(method);
+    x->url = xstrdup(req->url);
+    x->resp = calloc(1, sizeof *x->resp);
+    x->has_body = req->body != NULL || strcmp(method, "POST") == 0 ||
+                  strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+    if (req->body_len) {
+        x->body = malloc(req->body_len);
+        if (x->body)
+            memcpy(x->body, req->body, req->body_len);
+        x->body_len = req->body_len;
+    } else {
+        x->body = (char *)"";   /* static: xfer_free skips it */
+    }
+    if (!x->method || !x->url || !x->resp || !x->body) {
+        if (!x->body)
+            x->body_len = 0;
+        xfer_free(x);
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    }
+    rc = build_headers(x, req, err);
+    if (rc != MC_OK) {
+        xfer_free(x);
+        return rc;
+    }
+    x->idempotent = req->idempotent;
+    x->insecure = req->insecure;
+    x->connect_timeout_ms = req->connect_timeout_ms > 0
+                                ? req->connect_timeout_ms
+                                : c->o.connect_timeout_ms;
+    x->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : c->o.timeout_ms;
+    x->max_attempts = req->max_attempts > 0 ? req->max_attempts
+                                            : c->o.max_attempts;
+    if (x->max_attempts > MAX_ATTEMPTS_LIMIT)
+        x->max_attempts = MAX_ATTEMPTS_LIMIT;
+    x->done = done;
+    x->userdata = userdata;
+
+    /* onto the live list, then start (a failed start finishes it with a
+     * fault, still reported through the callback) */
+    x->next = c->live;
+    if (c->live)
+        c->live->prev = x;
+    c->live = x;
+    c->inflight++;
+    start_attempt(c, x);
+    return MC_OK;
+}
+
+static long until_next_retry(mc_http_client *c, uint64_t now)
+{
+    if (!c->retry_q)
+        return -1;
+    return c->retry_q->due_ms <= now ? 0 : (long)(c->retry_q->due_ms - now);
+}
+
+int mc_http_run(mc_http_client *c, int timeout_ms)
+{
+    if (!c)
+        return 0;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    c->run_depth++;
+    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        start_due_retries(c);
+        int running = 0;
+        curl_multi_perform(c->multi, &running);
+        harvest(c);
+        fire_done(c);
+        if (c->free_deferred || c->inflight == 0)
+            break;
+        uint64_t now = now_ms();
+        if (now >= deadline)
+            break;
+        long wait = (long)(deadline - now);
+        long r = until_next_retry(c, now);
+        if (r >= 0 && r < wait)
+            wait = r;
+        if (wait > 0)
+            curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
+    }
+    int left = c->inflight;
+    if (--c->run_depth == 0 && c->free_deferred) {
+        client_destroy(c);
+        return 0;
+    }
+    return left;
+}
+
+int mc_http_fdset(mc_http_client *c, void *read_fds, void *write_fds,
+                  void *exc_fds, int *max_fd)
+{
+    if (!c || !read_fds || !write_fds || !exc_fds || !max_fd)
+        return -1;
+    return curl_multi_fdset(c->multi, (fd_set *)read_fds, (fd_set *)write_fds,
+                            (fd_set *)exc_fds, max_fd) == CURLM_OK ? 0 : -1;
+}
+
+long mc_http_timeout_ms(mc_http_client *c)
+{
+    if (!c)
+        return -1;
+    long t = -1;
+    if (c->done_head)
+        return 0;
+    if (curl_multi_timeout(c->multi, &t) != CURLM_OK)
+        t = -1;
+    long r = until_next_retry(c, now_ms());
+    if (r >= 0 && (t < 0 || r < t))
+        t = r;
+    return t;
+}
+
+typedef struct do_ctx {
+    mc_http_response *out;
+    bool done;
+} do_ctx;
+
+static void do_done(void *ud, mc_http_response *r)
+{
+    do_ctx *d = ud;
+    *d->out = *r;
+    free(r);
+    d->done = true;
+}
+
+mc_code mc_http_do(mc_http_client *c, const mc_http_request *req,
+                   mc_http_response *out, mc_err *err)
+{
+    if (!out)
+        return mc_err_set(err, MC_EINVAL, "mc_http_do: missing response");
+    memset(out, 0, sizeof *out);
+    do_ctx d = {out, false};
+    mc_code rc = mc_http_submit(c, req, do_done, &d, err);
+    if (rc != MC_OK)
+        return rc;
+    while (!d.done) {
+        if (c->free_deferred) {
+            /* a callback freed the client while we were nested inside
+             * mc_http_run: end our request now, d is about to go away */
+            for (xfer *x = c->live; x; x = x->next)
+                if (x->done == do_done && x->userdata == &d) {
+                    abort_xfer(c, x, "client closed");
+                    break;
+                }
+            fire_done(c);
+            break;
+        }
+        mc_http_run(c, 1000);
+    }
+    return MC_OK;
+}

@@ -1,0 +1,865 @@
+/* test_http_client.c - the HTTP client against a real local server.
+ *
+ * The group setup starts tests/unit/http/fault_server.py (python3) with
+ * fork/exec and reads its port from its stdout; the teardown (and an atexit
+ * hook) stops it by PID.  Should this process die without either, the
+ * server still goes (see fault_server_harness.h).  The TLS test starts a
+ * second, HTTPS instance with a throwaway self-signed certificate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/client.h"
+#include "http/client_internal.h"
+
+#include "fault_server_harness.h"
+
+static int group_setup(void **state)
+{
+    signal(SIGPIPE, SIG_IGN);
+    return start_server();
+}
+
+static int group_teardown(void **state)
+{
+    stop_server();
+    return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static const char *url(const char *fmt, ...)
+{
+    static char bufs[8][512];
+    static int next;
+    char *b = bufs[next++ % 8];
+    int n = snprintf(b, 512, "http://127.0.0.1:%d", srv_port);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b + n, 512 - (size_t)n, fmt, ap);
+    va_end(ap);
+    return b;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A unique key per call, so server-side counters never collide. */
+static const char *new_key(const char *tag)
+{
+    static char bufs[4][64];
+    static int next, serial;
+    char *b = bufs[next++ % 4];
+    snprintf(b, 64, "%s-%d-%d", tag, (int)getpid(), ++serial);
+    return b;
+}
+
+/* Integer field "name" of a flat JSON object (good enough for our server). */
+static long json_int(const char *body, const char *name)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", name);
+    const char *p = body ? strstr(body, pat) : NULL;
+    return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+static mc_http_client *client(long timeout_ms, int attempts, size_t limit)
+{
+    mc_http_options o = {0};
+    o.timeout_ms = timeout_ms;
+    o.connect_timeout_ms = 2000;
+    o.max_attempts = attempts;
+    o.max_response_bytes = limit;
+    o.backoff_base_ms = 10;
+    o.backoff_cap_ms = 50;
+    mc_http_client *c = mc_http_client_new(&o);
+    assert_non_null(c);
+    return c;
+}
+
+static void do_req(mc_http_client *c, const char *method, const char *u,
+                   bool idempotent, mc_http_response *out)
+{
+    mc_http_request r = {0};
+    r.method = method;
+    r.url = u;
+    r.idempotent = idempotent;
+    mc_err err = {0};
+    assert_int_equal(mc_http_do(c, &r, out, &err), MC_OK);
+}
+
+static long key_count(mc_http_client *c, const char *key)
+{
+    mc_http_response r;
+    do_req(c, "GET", url("/count?key=%s", key), true, &r);
+    assert_int_equal(r.status, 200);
+    long n = json_int(r.body.data, "count");
+    mc_http_response_free(&r);
+    return n;
+}
+
+static long server_stat(mc_http_client *c, const char *name, bool reset)
+{
+    mc_http_response r;
+    do_req(c, "GET", url("/stats%s", reset ? "?reset=1" : ""), true, &r);
+    assert_int_equal(r.status, 200);
+    long n = json_int(r.body.data, name);
+    mc_http_response_free(&r);
+    return n;
+}
+
+/* A port on which nothing listens. */
+static int dead_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t al = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* ------------------------------------------------------------- tests */
+
+static void test_get_ok_headers(void **state)
+{
+    mc_http_client *c = client(5000, 1, 0);
+    mc_http_response r;
+    do_req(c, "GET", url("/ok"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.fault_code, 0);
+    assert_int_equal(r.attempts, 1);
+    assert_string_equal(r.body.data, "{\"ok\": true}");
+    assert_string_equal(mc_http_response_header(&r, "x-test"), "yes");
+    assert_string_equal(mc_http_response_header(&r, "CONTENT-TYPE"),
+                        "application/json");
+    assert_null(mc_http_response_header(&r, "X-Absent"));
+    /* headers in order received, duplicates kept */
+    int multi = 0;
+    for (size_t i = 0; i < r.nheaders; i++)
+        if (strcmp(r.header_names[i], "X-Multi") == 0)
+            assert_string_equal(r.header_values[i], multi++ ? "b" : "a");
+    assert_int_equal(multi, 2);
+    mc_http_response_free(&r);
+
+    /* HEAD: headers, no body, no hang waiting for one */
+    do_req(c, "HEAD", url("/ok"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    assert_string_equal(mc_http_response_header(&r, "Content-Length"), "12");
+    mc_http_response_free(&r);
+
+    do_req(c, "GET", url("/no-such-mode"), true, &r);
+    assert_int_equal(r.status, 404);      /* an answer, not a fault */
+    assert_int_equal(r.fault_code, 0);
+    assert_int_equal(r.attempts, 1);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_methods_round_trip(void **state)
+{
+    mc_http_client *c = client(5000, 1, 0);
+    const char *methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH"};
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+        char body[64], hv[64], want[128];
+        snprintf(body, sizeof body, "{\"m\":\"%s\"}", methods[i]);
+        snprintf(hv, sizeof hv, "v-%s", methods[i]);
+        mc_http_header h[] = {{"X-Custom", hv},
+                              {"Content-Type", "application/json"},
+                              {"X-Empty", ""}};
+        mc_http_request rq = {.method = methods[i], .url = url("/echo"),
+                              .headers = h, .nheaders = 3, .body = body,
+                              .body_len = strlen(body)};
+        mc_http_response r;
+        mc_err err = {0};
+        assert_int_equal(mc_http_do(c, &rq, &r, &err), MC_OK);
+        assert_int_equal(r.status, 200);
+        const char *b = r.body.data;
+        snprintf(want, sizeof want, "\"method\": \"%s\"", methods[i]);
+        assert_non_null(strstr(b, want));
+        snprintf(want, sizeof want, "[\"X-Custom\", \"%s\"]", hv);
+        assert_non_null(strstr(b, want));
+        assert_non_null(strstr(b, "[\"Content-Type\", \"application/json\"]"));
+        assert_non_null(strstr(b, "[\"X-Empty\", \"\"]"));
+        assert_null(strstr(b, "Expect"));
+        assert_int_equal(json_int(b, "body_len"), (long)strlen(body));
+        assert_non_null(strstr(b, "{\\\"m\\\":"));
+        mc_http_response_free(&r);
+    }
+
+    /* POST without Content-Type: curl's form default must not leak in;
+     * binary bodies (NUL bytes) go through intact */
+    static const char bin[] = {'a', '\0', 'b', '\0', 'c'};
+    mc_http_request rq = {.method = "POST", .url = url("/echo"),
+                          .body = bin, .body_len = sizeof bin};
+    mc_http_response r;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body.data, "x-www-form-urlencoded"));
+    assert_null(strstr(r.body.data, "Content-Type"));
+    assert_int_equal(json_int(r.body.data, "body_len"), 5);
+    assert_non_null(strstr(r.body.data, "\"a\\u0000b\\u0000c\""));
+    mc_http_response_free(&r);
+
+    /* PUT without a body still sends Content-Length: 0 */
+    mc_http_request put = {.method = "PUT", .url = url("/echo")};
+    assert_int_equal(mc_http_do(c, &put, &r, NULL), MC_OK);
+    assert_non_null(strstr(r.body.data, "[\"Content-Length\", \"0\"]"));
+    mc_http_response_free(&r);
+
+    /* a big body (over curl's 1 MiB Expect threshold) */
+    size_t big = (1u << 20) + 10;
+    char *bb = malloc(big);
+    assert_non_null(bb);
+    memset(bb, 'q', big);
+    mc_http_request bigr = {.method = "POST", .url = url("/echo"),
+                            .body = bb, .body_len = big};
+    assert_int_equal(mc_http_do(c, &bigr, &r, NULL), MC_OK);
+    free(bb);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_int(r.body.data, "body_len"), (long)big);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_keepalive_reuse(void **state)
+{
+    mc_http_client *probe = client(5000, 1, 0);
+    long before = server_stat(probe, "connections", false);
+
+    mc_http_client *c = client(5000, 1, 0);
+    long port0 = -1;
+    for (int i = 0; i < 20; i++) {
+        mc_http_response r;
+        do_req(c, "GET", url("/echo?i=%d", i), true, &r);
+        assert_int_equal(r.status, 200);
+        long port = json_int(r.body.data, "peer_port");
+        assert_true(port > 0);
+        if (i == 0)
+            port0 = port;
+        assert_int_equal(port, port0);   /* same source port: same socket */
+        mc_http_response_free(&r);
+    }
+    /* the probe's own connection is reused, so any growth is c's */
+    long after = server_stat(probe, "connections", false);
+    assert_int_equal(after - before, 1);
+    mc_http_client_free(c);
+    mc_http_client_free(probe);
+}
+
+static void test_timeout(void **state)
+{
+    mc_http_client *c = client(300, 3, 0);
+    char want[128];
+    snprintf(want, sizeof want, "timeout after 300 ms: 127.0.0.1:%d",
+             srv_port);
+    /* first on a fresh connection, then (after /ok) on a reused one */
+    for (int i = 0; i < 2; i++) {
+        mc_http_response r;
+        long t0 = now_ms();
+        do_req(c, "GET", url("/stall?ms=3000"), true, &r);
+        long took = now_ms() - t0;
+        assert_int_equal(r.status, 0);
+        assert_int_equal(r.fault_code, MC_FAULT_HTTP_TIMEOUT);
+        assert_string_equal(r.error, want);
+        /* a timeout after the request went out is not retried */
+        assert_int_equal(r.attempts, 1);
+        assert_true(took < 2500);
+        mc_http_response_free(&r);
+        do_req(c, "GET", url("/ok"), true, &r);
+        assert_int_equal(r.status, 200);
+        mc_http_response_free(&r);
+    }
+
+    /* the per-request timeout overrides the client's */
+    mc_http_request rq = {.method = "GET", .url = url("/slow?ms=600"),
+                          .idempotent = true, .timeout_ms = 5000};
+    mc_http_response r;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 200);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_refused(void **state)
+{
+    int port = dead_port();
+    char u[128], want[128];
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/x", port);
+    snprintf(want, sizeof want, "connection refused: 127.0.0.1:%d", port);
+    mc_http_client *c = client(2000, 3, 0);
+    mc_http_response r;
+
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_UNREACHABLE);
+    assert_string_equal(r.error, want);
+    assert_int_equal(r.attempts, 3);
+    mc_http_response_free(&r);
+
+    /* not idempotent, but the connection never opened: retried */
+    mc_http_request rq = {.method = "POST", .url = u, .body = "x",
+                          .body_len = 1};
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_UNREACHABLE);
+    assert_string_equal(r.error, want);
+    assert_int_equal(r.attempts, 3);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_connect_timeout(void **state)
+{
+    /* A listener whose backlog is full: the kernel drops further SYNs, so
+     * a new connect hangs until the connect timeout. */
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 0), 0);
+    socklen_t al = sizeof a;
+    getsockname(lfd, (struct sockaddr *)&a, &al);
+    int fill[4];
+    for (int i = 0; i < 4; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fill[i], (struct sockaddr *)&a, sizeof a);
+    }
+    usleep(100000);
+
+    mc_http_options o = {.connect_timeout_ms = 200, .timeout_ms = 5000,
+                         .max_attempts = 2, .backoff_base_ms = 10,
+                         .backoff_cap_ms = 20};
+    mc_http_client *c = mc_http_client_new(&o);
+    char u[128];
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/x", ntohs(a.sin_port));
+    mc_http_request rq = {.method = "POST", .url = u, .body = "x",
+                          .body_len = 1};
+    mc_http_response r;
+    long t0 = now_ms();
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    long took = now_ms() - t0;
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_TIMEOUT);
+    assert_non_null(strstr(r.error, "connect timeout after 200 ms"));
+    /* the connection never opened, so even a POST is retried */
+    assert_int_equal(r.attempts, 2);
+    assert_true(took < 3000);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    for (int i = 0; i < 4; i++)
+        close(fill[i]);
+    close(lfd);
+}
+
+static void test_reset(void **state)
+{
+    mc_http_client *c = client(5000, 3, 0);
+    mc_http_response r;
+    const char *k = new_key("reset-get");
+    do_req(c, "GET", url("/reset?key=%s", k), true, &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    assert_true(r.error[0] != '\0');
+    print_message("reset: %s\n", r.error);
+    assert_int_equal(r.body.len, 0);
+    assert_int_equal(r.nheaders, 0);
+    assert_int_equal(r.attempts, 3);       /* idempotent: retried */
+    mc_http_response_free(&r);
+    assert_int_equal(key_count(c, k), 3);
+
+    k = new_key("reset-post");
+    mc_http_request rq = {.method = "POST", .url = url("/reset?key=%s", k),
+                          .body = "{}", .body_len = 2};
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    assert_int_equal(r.attempts, 1);       /* may have been processed */
+    mc_http_response_free(&r);
+    assert_int_equal(key_count(c, k), 1);
+    mc_http_client_free(c);
+}
+
+static void test_garbage(void **state)
+{
+    mc_http_client *c = client(5000, 3, 0);
+    mc_http_response r;
+    do_req(c, "GET", url("/garbage"), true, &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    assert_true(r.error[0] != '\0');
+    print_message("garbage: %s\n", r.error);
+    assert_int_equal(r.attempts, 1);       /* a protocol error: no retry */
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_429_503_then_200(void **state)
+{
+    mc_http_client *c = client(5000, 3, 0);
+    const char *modes[] = {"/429-then-200", "/503-then-200"};
+    for (int i = 0; i < 2; i++) {
+        /* POST: 429 and 503 mean "not processed", so it is retried too */
+        const char *k = new_key("busy");
+        mc_http_request rq = {.method = "POST",
+                              .url = url("%s?key=%s&n=2", modes[i], k),
+                              .body = "{}", .body_len = 2};
+        mc_http_response r;
+        assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.fault_code, 0);
+        assert_int_equal(r.attempts, 3);
+        assert_int_equal(json_int(r.body.data, "try"), 3);
+        mc_http_response_free(&r);
+        assert_int_equal(key_count(c, k), 3);
+    }
+    /* more refusals than attempts: the last answer is returned as is */
+    const char *k = new_key("busy-long");
+    mc_http_response r;
+    do_req(c, "GET", url("/429-then-200?key=%s&n=5", k), true, &r);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.fault_code, 0);
+    assert_int_equal(r.attempts, 3);
+    assert_int_equal(json_int(r.body.data, "try"), 3);
+    mc_http_response_free(&r);
+    /* a request can lower its own attempts */
+    k = new_key("busy-one");
+    mc_http_request one = {.method = "GET", .idempotent = true,
+                           .url = url("/503-then-200?key=%s", k),
+                           .max_attempts = 1};
+    assert_int_equal(mc_http_do(c, &one, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(r.attempts, 1);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_500_always(void **state)
+{
+    mc_http_client *c = client(5000, 4, 0);
+    mc_http_response r;
+    const char *k = new_key("500-post");
+    mc_http_request rq = {.method = "POST", .url = url("/500-always?key=%s", k),
+                          .body = "{}", .body_len = 2};
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 500);
+    assert_int_equal(r.fault_code, 0);
+    assert_int_equal(r.attempts, 1);
+    mc_http_response_free(&r);
+    assert_int_equal(key_count(c, k), 1);
+
+    k = new_key("500-get");
+    do_req(c, "GET", url("/500-always?key=%s", k), true, &r);
+    assert_int_equal(r.status, 500);
+    assert_int_equal(r.attempts, 4);
+    mc_http_response_free(&r);
+    assert_int_equal(key_count(c, k), 4);
+
+    /* idempotent is the caller's word: a GET marked otherwise is not
+     * retried on a 500 */
+    k = new_key("500-get-ni");
+    do_req(c, "GET", url("/500-always?key=%s", k), false, &r);
+    assert_int_equal(r.attempts, 1);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+static void test_huge(void **state)
+{
+    mc_http_client *c = client(10000, 3, 65536);
+    mc_http_response r;
+    const char *paths[] = {"/huge?bytes=1048576",
+                           "/huge?bytes=1048576&chunked=1",
+                           "/huge?bytes=65537&chunked=1"};
+    for (int i = 0; i < 3; i++) {
+        do_req(c, "GET", url("%s", paths[i]), true, &r);
+        assert_int_equal(r.status, 0);
+        assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+        assert_string_equal(r.error, "response body exceeds 65536 bytes");
+        assert_int_equal(r.body.len, 0);
+        assert_int_equal(r.attempts, 1);
+        mc_http_response_free(&r);
+    }
+    /* exactly the limit is fine, with either framing */
+    do_req(c, "GET", url("/huge?bytes=65536"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 65536);
+    mc_http_response_free(&r);
+    do_req(c, "GET", url("/huge?bytes=65536&chunked=1"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 65536);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+typedef struct tally {
+    int fired;
+    int ok;
+    int faults;
+    int last_fault;
+    char last_error[256];
+} tally;
+
+static void count_done(void *ud, mc_http_response *r)
+{
+    tally *t = ud;
+    t->fired++;
+    if (r->status == 200)
+        t->ok++;
+    if (r->fault_code) {
+        t->faults++;
+        t->last_fault = r->fault_code;
+        snprintf(t->last_error, sizeof t->last_error, "%s", r->error);
+    }
+    mc_http_response_free(r);
+    free(r);
+}
+
+static void test_concurrency(void **state)
+{
+    mc_http_client *probe = client(5000, 1, 0);
+    server_stat(probe, "max_concurrency", true);
+
+    mc_http_client *c = client(10000, 1, 0);
+    tally t = {0};
+    long t0 = now_ms();
+    for (int i = 0; i < 50; i++) {
+        mc_http_request rq = {.method = "GET", .url = url("/slow?ms=200"),
+                              .idempotent = true};
+        assert_int_equal(mc_http_submit(c, &rq, count_done, &t, NULL), MC_OK);
+    }
+    assert_int_equal(t.fired, 0);          /* callbacks only from run */
+    while (mc_http_run(c, 1000) > 0 && now_ms() - t0 < 20000)
+        ;
+    long took = now_ms() - t0;
+    assert_int_equal(t.fired, 50);
+    assert_int_equal(t.ok, 50);
+    long maxc = server_stat(probe, "max_concurrency", false);
+    print_message("50 x /slow?ms=200: %ld ms, server saw %ld at once\n",
+                  took, maxc);
+    assert_true(maxc >= 25);
+    assert_true(took < 50 * 200 / 2);
+    mc_http_client_free(c);
+    mc_http_client_free(probe);
+}
+
+typedef struct closer {
+    tally t;
+    mc_http_client *c;
+    mc_code resubmit;
+} closer;
+
+static void closing_done(void *ud, mc_http_response *r)
+{
+    closer *k = ud;
+    count_done(&k->t, r);
+    /* inside mc_http_client_free: no new work, and a second free is a
+     * no-op */
+    mc_http_request rq = {.method = "GET", .url = url("/ok")};
+    k->resubmit = mc_http_submit(k->c, &rq, count_done, &k->t, NULL);
+    mc_http_client_free(k->c);
+}
+
+static void test_free_with_inflight(void **state)
+{
+    mc_http_options o = {.timeout_ms = 10000, .max_attempts = 3,
+                         .backoff_base_ms = 5000, .backoff_cap_ms = 5000};
+    mc_http_client *c = mc_http_client_new(&o);
+    tally t = {0};
+    for (int i = 0; i < 5; i++) {
+        mc_http_request rq = {.method = "GET", .url = url("/stall?ms=3000")};
+        assert_int_equal(mc_http_submit(c, &rq, count_done, &t, NULL), MC_OK);
+    }
+    /* one waiting for its retry timer */
+    mc_http_request rq = {.method = "GET", .idempotent = true,
+                          .url = url("/500-always?key=%s", new_key("free"))};
+    assert_int_equal(mc_http_submit(c, &rq, count_done, &t, NULL), MC_OK);
+    closer k = {.c = c};
+    mc_http_request rq2 = {.method = "GET", .url = url("/stall?ms=3000")};
+    assert_int_equal(mc_http_submit(c, &rq2, closing_done, &k, NULL), MC_OK);
+    long t0 = now_ms();
+    while (now_ms() - t0 < 400)
+        assert_int_equal(mc_http_run(c, 100), 7);
+    assert_int_equal(t.fired, 0);
+    mc_http_client_free(c);
+    assert_int_equal(k.t.fired, 1);
+    assert_string_equal(k.t.last_error, "client closed");
+    assert_int_equal(k.resubmit, MC_ESTATE);
+    assert_int_equal(t.fired, 6);
+    assert_int_equal(t.faults, 6);
+    assert_int_equal(t.last_fault, MC_FAULT_HTTP_OTHER);
+    assert_string_equal(t.last_error, "client closed");
+    assert_true(now_ms() - t0 < 2000);
+}
+
+/* Drive the client the way an event loop would: select() on its fds for
+ * the time it asks for, then mc_http_run(c, 0). */
+static void test_event_loop_driving(void **state)
+{
+    mc_http_options o = {.timeout_ms = 5000, .max_attempts = 4,
+                         .backoff_base_ms = 100, .backoff_cap_ms = 200};
+    mc_http_client *c = mc_http_client_new(&o);
+    tally t = {0};
+    const char *k = new_key("loop");
+    mc_http_request rq = {.method = "POST", .body = "{}", .body_len = 2,
+                          .url = url("/429-then-200?key=%s&n=3", k)};
+    assert_int_equal(mc_http_submit(c, &rq, count_done, &t, NULL), MC_OK);
+    long t0 = now_ms();
+    int left = 1, loops = 0;
+    while (left > 0 && now_ms() - t0 < 10000) {
+        fd_set rd, wr, ex;
+        FD_ZERO(&rd);
+        FD_ZERO(&wr);
+        FD_ZERO(&ex);
+        int maxfd = -1;
+        assert_int_equal(mc_http_fdset(c, &rd, &wr, &ex, &maxfd), 0);
+        long to = mc_http_timeout_ms(c);
+        /* in flight means there is always something to wake up for: a
+         * socket, or curl's timer, or a waiting retry's */
+        assert_true(to >= 0 || maxfd >= 0);
+        if (to < 0 || to > 1000)
+            to = 1000;
+        struct timeval tv = {to / 1000, (to % 1000) * 1000};
+        select(maxfd + 1, &rd, &wr, &ex, &tv);
+        left = mc_http_run(c, 0);
+        loops++;
+    }
+    assert_int_equal(left, 0);
+    assert_int_equal(t.fired, 1);
+    assert_int_equal(t.ok, 1);
+    assert_int_equal(key_count(c, k), 4);
+    mc_http_client_free(c);
+}
+
+typedef struct chain {
+    mc_http_client *c;
+    int fired;
+    int status[3];
+} chain;
+
+static void chain_done(void *ud, mc_http_response *r)
+{
+    chain *ch = ud;
+    ch->status[ch->fired++] = r->status;
+    mc_http_response_free(r);
+    free(r);
+    if (ch->fired < 3) {
+        mc_http_request rq = {.method = "GET", .url = url("/ok")};
+        assert_int_equal(mc_http_submit(ch->c, &rq, chain_done, ch, NULL),
+                         MC_OK);
+    }
+}
+
+typedef struct freer {
+    tally t;
+    mc_http_client *c;
+} freer;
+
+static void free_done(void *ud, mc_http_response *r)
+{
+    freer *f = ud;
+    count_done(&f->t, r);
+    mc_http_client_free(f->c);      /* from inside a callback */
+}
+
+static void test_callbacks_reenter(void **state)
+{
+    /* submit from a callback */
+    mc_http_client *c = client(5000, 1, 0);
+    chain ch = {.c = c};
+    mc_http_request rq = {.method = "GET", .url = url("/ok")};
+    assert_int_equal(mc_http_submit(c, &rq, chain_done, &ch, NULL), MC_OK);
+    while (mc_http_run(c, 1000) > 0)
+        ;
+    assert_int_equal(ch.fired, 3);
+    assert_int_equal(ch.status[2], 200);
+    mc_http_client_free(c);
+
+    /* free from a callback: deferred until mc_http_run unwinds, and the
+     * other request still gets its callback */
+    c = client(5000, 1, 0);
+    freer f = {.c = c};
+    mc_http_request fast = {.method = "GET", .url = url("/ok")};
+    mc_http_request slow = {.method = "GET", .url = url("/stall?ms=3000")};
+    assert_int_equal(mc_http_submit(c, &fast, free_done, &f, NULL), MC_OK);
+    tally t2 = {0};
+    assert_int_equal(mc_http_submit(c, &slow, count_done, &t2, NULL), MC_OK);
+    assert_int_equal(mc_http_run(c, 2000), 0);
+    assert_int_equal(f.t.fired, 1);
+    assert_int_equal(f.t.ok, 1);
+    assert_int_equal(t2.fired, 1);
+    assert_int_equal(t2.faults, 1);
+    assert_string_equal(t2.last_error, "client closed");
+}
+
+/* HTTPS against a self-signed certificate: refused unless insecure. */
+static void test_tls_verification(void **state)
+{
+    char dir[] = "/tmp/mc-http-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[1024], cert[256], key[256];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+             "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+             "-keyout %s -out %s >/dev/null 2>&1", key, cert);
+    if (system(cmd) != 0) {
+        rmdir(dir);
+        print_message("openssl not usable: TLS test skipped\n");
+        skip();
+    }
+    fault_server tls;
+    const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    int rc = fault_server_start(&tls, args);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+    assert_int_equal(rc, 0);
+
+    char u[128];
+    snprintf(u, sizeof u, "https://127.0.0.1:%d/ok", tls.port);
+    mc_http_client *c = client(5000, 3, 0);
+    mc_http_request rq = {.method = "GET", .url = u, .idempotent = true};
+    mc_http_response r;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    assert_non_null(strstr(r.error, "certificate"));
+    print_message("self-signed: %s\n", r.error);
+    assert_int_equal(r.attempts, 1);
+    mc_http_response_free(&r);
+
+    rq.insecure = true;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body.data, "{\"ok\": true}");
+        mc_http_response_free(&r);
+    }
+    /* an insecure connection is not handed to a verifying request */
+    rq.insecure = false;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    fault_server_stop(&tls);
+}
+
+static void test_bad_requests(void **state)
+{
+    mc_http_client *c = client(5000, 1, 0);
+    mc_http_response r;
+    mc_err err = {0};
+    mc_http_request rq = {.method = "GET", .url = "not a url"};
+    assert_int_equal(mc_http_do(c, &rq, &r, &err), MC_EINVAL);
+    rq.url = "ftp://127.0.0.1/x";
+    assert_int_equal(mc_http_do(c, &rq, &r, &err), MC_EINVAL);
+    assert_non_null(strstr(err.msg, "http or https"));
+    rq.url = url("/ok");
+    mc_http_header h[] = {{"X-Evil", "a\r\nX-Injected: 1"}};
+    rq.headers = h;
+    rq.nheaders = 1;
+    assert_int_equal(mc_http_do(c, &rq, &r, &err), MC_EINVAL);
+    mc_http_header h2[] = {{"Bad Name", "x"}};
+    rq.headers = h2;
+    assert_int_equal(mc_http_do(c, &rq, &r, &err), MC_EINVAL);
+    rq.headers = NULL;
+    rq.nheaders = 0;
+    rq.method = "GE T";
+    assert_int_equal(mc_http_do(c, &rq, &r, &err), MC_EINVAL);
+    assert_int_equal(mc_http_submit(c, NULL, count_done, NULL, &err),
+                     MC_EINVAL);
+    /* nothing was queued by the failures */
+    assert_int_equal(mc_http_run(c, 0), 0);
+    assert_int_equal(mc_http_timeout_ms(c), -1);
+    mc_http_client_free(c);
+    mc_http_client_free(NULL);
+}
+
+static void test_retry_policy_and_backoff(void **state)
+{
+    /* the rule of client.h */
+    assert_true(mc_http__retryable(MC_HTTP_OUT_NOT_SENT, 0, false));
+    assert_true(mc_http__retryable(MC_HTTP_OUT_RESET, 0, true));
+    assert_false(mc_http__retryable(MC_HTTP_OUT_RESET, 0, false));
+    assert_false(mc_http__retryable(MC_HTTP_OUT_TIMEOUT, 0, true));
+    assert_false(mc_http__retryable(MC_HTTP_OUT_OTHER, 0, true));
+    int st[] = {429, 503, 500, 502, 504, 200, 404, 501};
+    bool any[] = {true, true, false, false, false, false, false, false};
+    bool idem[] = {true, true, true, true, true, false, false, false};
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(mc_http__retryable(MC_HTTP_OUT_RESPONSE, st[i], false),
+                         any[i]);
+        assert_int_equal(mc_http__retryable(MC_HTTP_OUT_RESPONSE, st[i], true),
+                         idem[i]);
+    }
+
+    /* full jitter: uniform in [0, min(cap, base * 2^retry)] */
+    uint64_t rng = 0x1234567u;
+    for (int retry = 0; retry < 70; retry++) {
+        long bound = retry < 20 ? (100L << retry) : 5000;
+        if (bound > 5000)
+            bound = 5000;
+        long lo = bound, hi = 0;
+        for (int i = 0; i < 2000; i++) {
+            long v = mc_http__backoff_ms(&rng, retry, 100, 5000);
+            assert_true(v >= 0 && v <= bound);
+            if (v < lo)
+                lo = v;
+            if (v > hi)
+                hi = v;
+        }
+        assert_true(lo < bound / 10 + 1);   /* spread over the range */
+        assert_true(hi > bound * 9 / 10);
+    }
+    assert_int_equal(mc_http__backoff_ms(&rng, 3, 0, 5000), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retry_policy_and_backoff),
+        cmocka_unit_test(test_get_ok_headers),
+        cmocka_unit_test(test_methods_round_trip),
+        cmocka_unit_test(test_keepalive_reuse),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_connect_timeout),
+        cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_429_503_then_200),
+        cmocka_unit_test(test_500_always),
+        cmocka_unit_test(test_huge),
+        cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_free_with_inflight),
+        cmocka_unit_test(test_event_loop_driving),
+        cmocka_unit_test(test_callbacks_reenter),
+        cmocka_unit_test(test_tls_verification),
+        cmocka_unit_test(test_bad_requests),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
