@@ -1,0 +1,474 @@
+/* expr.c - compile and evaluate Synapse expressions (see expr.h).
+ *
+ * Compilation picks the cheapest form: a property lookup for $ctx:x and
+ * get-property('x'), a compiled JSONPath for json-eval(), and a libxml2
+ * compiled XPath for everything else.  XPath is checked at load for syntax
+ * and for unknown functions, so a typo never waits for the first message. */
+#include "expr/expr.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include "expr/xpath_env.h"
+#include "json/json.h"
+
+struct mc_expr {
+    mc_expr_kind kind;
+    char *src;
+    /* property */
+    int scope;                 /* mc_scope, or MC_XSCOPE_* (xpath_env.h) */
+    char *name;
+    /* jsonpath */
+    mc_jsonpath *path;
+    /* xpath */
+    xmlXPathCompExprPtr comp;
+    xmlNsPtr *ns;              /* expression's own namespace bindings */
+    int nns;
+};
+
+mc_expr_kind mc_expr_kind_of(const mc_expr *e) { return e->kind; }
+const char *mc_expr_source(const mc_expr *e) { return e->src; }
+
+void mc_expr_free(mc_expr *e)
+{
+    if (!e)
+        return;
+    free(e->src);
+    free(e->name);
+    if (e->path)
+        mc_jsonpath_free(e->path);
+    if (e->comp)
+        xmlXPathFreeCompExpr(e->comp);
+    for (int i = 0; i < e->nns; i++)
+        xmlFreeNs(e->ns[i]);
+    free(e->ns);
+    free(e);
+}
+
+/* ---- lexical helpers --------------------------------------------------- */
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+static int is_name_start(int c) { return isalpha(c) || c == '_' || c >= 0x80; }
+static int is_name_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80;
+}
+
+/* Parse a quoted XPath string literal at p; returns pointer after it. */
+static const char *quoted(const char *p, const char **start, size_t *len)
+{
+    char q = *p;
+    if (q != '\'' && q != '"')
+        return NULL;
+    const char *end = strchr(p + 1, q);
+    if (!end)
+        return NULL;
+    *start = p + 1;
+    *len = (size_t)(end - p - 1);
+    return end + 1;
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* $ctx:name and friends, as the whole expression. */
+static bool parse_var_fast(const char *src, int *scope, char **name)
+{
+    const char *p = skip_ws(src);
+    if (*p != '$')
+        return false;
+    p++;
+    const char *colon = strchr(p, ':');
+    if (!colon)
+        return false;
+    int sc = mc_xpath_prefix_scope(p, (size_t)(colon - p));
+    if (sc < 0)
+        return false;
+    const char *n = colon + 1, *e = n;
+    if (!is_name_start((unsigned char)*e))
+        return false;
+    while (is_name_char((unsigned char)*e))
+        e++;
+    if (*skip_ws(e) != '\0')
+        return false;
+    *scope = sc;
+    *name = dupn(n, (size_t)(e - n));
+    return *name != NULL;
+}
+
+/* get-property('name') or get-property('scope', 'name') as the whole
+ * expression, with a plain property name (specials go through XPath). */
+static bool parse_getprop_fast(const char *src, int *scope, char **name)
+{
+    const char *p = skip_ws(src);
+    if (strncmp(p, "get-property", 12) != 0)
+        return false;
+    p = skip_ws(p + 12);
+    if (*p++ != '(')
+        return false;
+    const char *a, *b = NULL;
+    size_t al, bl = 0;
+    p = quoted(skip_ws(p), &a, &al);
+    if (!p)
+        return false;
+    p = skip_ws(p);
+    if (*p == ',') {
+        p = quoted(skip_ws(p + 1), &b, &bl);
+        if (!p)
+            return false;
+        p = skip_ws(p);
+    }
+    if (*p++ != ')' || *skip_ws(p) != '\0')
+        return false;
+    int sc = MC_SCOPE_DEFAULT;
+    const char *n = a;
+    size_t nl = al;
+    if (b) {
+        char sname[32];
+        if (al >= sizeof sname)
+            return false;
+        memcpy(sname, a, al);
+        sname[al] = '\0';
+        sc = mc_xpath_scope_from_name(sname);
+        if (sc < 0)
+            return false;
+        n = b;
+        nl = bl;
+    }
+    char *nm = dupn(n, nl);
+    if (!nm)
+        return false;
+    if (sc == MC_SCOPE_DEFAULT && mc_xpath_is_special_property(nm)) {
+        free(nm);
+        return false;
+    }
+    *scope = sc;
+    *name = nm;
+    return true;
+}
+
+/* json-eval(...) as the whole expression: returns the inner path. */
+static char *parse_json_eval(const char *src)
+{
+    const char *p = skip_ws(src);
+    if (strncmp(p, "json-eval(", 10) != 0)
+        return NULL;
+    p += 10;
+    size_t n = strlen(p);
+    while (n && isspace((unsigned char)p[n - 1]))
+        n--;
+    if (!n || p[n - 1] != ')')
+        return NULL;
+    n--;
+    while (n && isspace((unsigned char)p[n - 1]))
+        n--;
+    while (*p == ' ')
+        p++, n--;
+    return dupn(p, n);
+}
+
+/* ---- XPath load-time checks ------------------------------------------- */
+
+static bool is_operator_name(const char *s, size_t n)
+{
+    return (n == 3 && (memcmp(s, "and", 3) == 0 || memcmp(s, "div", 3) == 0 ||
+                       memcmp(s, "mod", 3) == 0)) ||
+           (n == 2 && memcmp(s, "or", 2) == 0);
+}
+
+/* Every name(...) in the expression must be a known function or node
+ * test.  Returns false and fills err on the first unknown one. */
+static bool check_functions(const char *src, const mc_nsbind *ns, size_t nns,
+                            mc_err *err)
+{
+    const char *p = src;
+    char prev = 0; /* last significant char before the name */
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\'' || c == '"') {
+            const char *e = strchr(p + 1, c);
+            if (!e)
+                return true; /* libxml2 reports the syntax error */
+            p = e + 1;
+            prev = 'x';
+            continue;
+        }
+        if (is_name_start(c)) {
+            const char *s = p;
+            while (is_name_char((unsigned char)*p) ||
+                   (*p == ':' && p[1] != ':' && is_name_start((unsigned char)p[1]) &&
+                    p[-1] != ':'))
+                p++;
+            size_t n = (size_t)(p - s);
+            const char *after = skip_ws(p);
+            bool is_var = prev == '$';
+            bool is_axis = after[0] == ':' && after[1] == ':';
+            if (*after == '(' && !is_var && !is_axis && !is_operator_name(s, n)) {
+                const char *colon = memchr(s, ':', n);
+                char pre[64] = "", local[128];
+                size_t ln = colon ? n - (size_t)(colon - s) - 1 : n;
+                if (colon && (size_t)(colon - s) < sizeof pre) {
+                    memcpy(pre, s, (size_t)(colon - s));
+                    pre[colon - s] = '\0';
+                }
+                if (ln >= sizeof local)
+                    ln = sizeof local - 1;
+                memcpy(local, colon ? colon + 1 : s, ln);
+                local[ln] = '\0';
+                if (!mc_xpath_known_function(pre, local, ns, nns)) {
+                    mc_err_set(err, MC_EPARSE,
+                               "unknown XPath function '%.*s' in '%s'", (int)n,
+                               s, src);
+                    return false;
+                }
+            }
+            prev = 'x';
+            continue;
+        }
+        if (!isspace(c))
+            prev = (char)c;
+        p++;
+    }
+    return true;
+}
+
+typedef struct capture {
+    char msg[200];
+    int offset;
+} capture;
+
+static void capture_error(void *ud, xmlErrorPtr e)
+{
+    capture *c = ud;
+    if (c->msg[0] || !e || !e->message)
+        return;
+    snprintf(c->msg, sizeof c->msg, "%s", e->message);
+    size_t n = strlen(c->msg);
+    while (n && (c->msg[n - 1] == '\n' || c->msg[n - 1] == ' '))
+        c->msg[--n] = '\0';
+    c->offset = e->int1;
+}
+
+static bool compile_xpath(mc_expr *e, const mc_nsbind *ns, size_t nns,
+                          mc_err *err)
+{
+    if (!check_functions(e->src, ns, nns, err))
+        return false;
+    capture cap = {{0}, -1};
+    xmlSetStructuredErrorFunc(&cap, capture_error);
+    xmlXPathContextPtr ctx = xmlXPathNewContext(NULL);
+    if (ctx) {
+        e->comp = xmlXPathCtxtCompile(ctx, BAD_CAST e->src);
+        xmlXPathFreeContext(ctx);
+    }
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    mc_xml_quiet_errors();
+    if (!e->comp) {
+        if (cap.offset >= 0)
+            mc_err_set(err, MC_EPARSE, "bad XPath '%s': %s at offset %d", e->src,
+                       cap.msg[0] ? cap.msg : "invalid expression", cap.offset);
+        else
+            mc_err_set(err, MC_EPARSE, "bad XPath '%s': %s", e->src,
+                       cap.msg[0] ? cap.msg : "invalid expression");
+        return false;
+    }
+    if (nns) {
+        e->ns = calloc(nns + 1, sizeof *e->ns);
+        if (!e->ns)
+            return mc_err_set(err, MC_ENOMEM, "out of memory"), false;
+        for (size_t i = 0; i < nns; i++) {
+            if (!ns[i].prefix)
+                continue; /* default namespace does not apply to XPath */
+            xmlNsPtr n = xmlNewNs(NULL, BAD_CAST ns[i].uri, BAD_CAST ns[i].prefix);
+            if (!n)
+                return mc_err_set(err, MC_ENOMEM, "out of memory"), false;
+            e->ns[e->nns++] = n;
+        }
+    }
+    return true;
+}
+
+mc_expr *mc_expr_compile(const char *src, const mc_nsbind *ns, size_t nns,
+                         mc_err *err)
+{
+    if (!src || !*skip_ws(src)) {
+        mc_err_set(err, MC_EPARSE, "empty expression");
+        return NULL;
+    }
+    mc_expr *e = calloc(1, sizeof *e);
+    if (!e || !(e->src = strdup(src))) {
+        free(e);
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    char *jp = parse_json_eval(src);
+    if (jp) {
+        e->kind = MC_EXPR_JSONPATH;
+        mc_err jerr = {0};
+        e->path = mc_jsonpath_compile(jp, &jerr);
+        free(jp);
+        if (!e->path) {
+            mc_err_set(err, MC_EPARSE, "bad JSONPath in '%s': %s", src, jerr.msg);
+            mc_expr_free(e);
+            return NULL;
+        }
+        return e;
+    }
+    if (parse_var_fast(src, &e->scope, &e->name) ||
+        parse_getprop_fast(src, &e->scope, &e->name)) {
+        e->kind = MC_EXPR_PROPERTY;
+        return e;
+    }
+    e->kind = MC_EXPR_XPATH;
+    if (!compile_xpath(e, ns, nns, err)) {
+        mc_expr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* ---- evaluation -------------------------------------------------------- */
+
+static mc_code out_buf(mc_message *m, mc_buf *b, const char **out, size_t *len)
+{
+    if (b->oom) {
+        mc_buf_free(b);
+        return MC_ENOMEM;
+    }
+    *out = b->len ? mc_arena_strndup(&m->arena, b->data, b->len) : "";
+    *len = b->len;
+    mc_buf_free(b);
+    return *out ? MC_OK : MC_ENOMEM;
+}
+
+static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
+                             bool *found)
+{
+    mc_json root = mc_msg_json(m);
+    *found = false;
+    if (!root)
+        return MC_OK;
+    mc_jsonpath_eval(e->path, root, b, found);
+    return MC_OK;
+}
+
+static xmlXPathObjectPtr eval_xpath(const mc_expr *e, mc_message *m,
+                                    mc_err *err)
+{
+    xmlXPathContextPtr ctx = mc_xpath_context(m);
+    if (!ctx) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    ctx->namespaces = e->ns;
+    ctx->nsNr = e->nns;
+    capture cap = {{0}, -1};
+    xmlSetStructuredErrorFunc(&cap, capture_error);
+    xmlXPathObjectPtr r = xmlXPathCompiledEval(e->comp, ctx);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    mc_xml_quiet_errors();
+    ctx->namespaces = NULL;
+    ctx->nsNr = 0;
+    if (!r)
+        mc_err_set(err, MC_EPARSE, "XPath '%s' failed: %s", e->src,
+                   cap.msg[0] ? cap.msg : "evaluation error");
+    return r;
+}
+
+mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
+                       size_t *len, mc_err *err)
+{
+    size_t dummy;
+    if (!len)
+        len = &dummy;
+    switch (e->kind) {
+    case MC_EXPR_PROPERTY: {
+        const char *v = mc_xpath_lookup(m, e->scope, e->name, len);
+        *out = v ? v : "";
+        if (!v)
+            *len = 0;
+        return MC_OK;
+    }
+    case MC_EXPR_JSONPATH: {
+        mc_buf b = MC_BUF_INIT;
+        bool found;
+        eval_jsonpath(e, m, &b, &found);
+        return out_buf(m, &b, out, len);
+    }
+    case MC_EXPR_XPATH: {
+        xmlXPathObjectPtr r = eval_xpath(e, m, err);
+        if (!r)
+            return MC_EPARSE;
+        mc_buf b = MC_BUF_INIT;
+        mc_xpath_string_value(r, &b);
+        xmlXPathFreeObject(r);
+        return out_buf(m, &b, out, len);
+    }
+    }
+    return MC_EINVAL;
+}
+
+mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err)
+{
+    if (e->kind == MC_EXPR_XPATH) {
+        xmlXPathObjectPtr r = eval_xpath(e, m, err);
+        if (!r)
+            return MC_EPARSE;
+        *out = xmlXPathCastToBoolean(r) != 0;
+        xmlXPathFreeObject(r);
+        return MC_OK;
+    }
+    const char *s;
+    size_t n;
+    mc_code rc = mc_expr_string(e, m, &s, &n, err);
+    if (rc != MC_OK)
+        return rc;
+    *out = n > 0 && strcmp(s, "false") != 0 && strcmp(s, "[]") != 0;
+    return MC_OK;
+}
+
+mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
+                    size_t *len, mc_err *err)
+{
+    if (e->kind != MC_EXPR_XPATH)
+        return mc_expr_string(e, m, out, len, err);
+    xmlXPathObjectPtr r = eval_xpath(e, m, err);
+    if (!r)
+        return MC_EPARSE;
+    mc_buf b = MC_BUF_INIT;
+    if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0) {
+        xmlNodePtr n = r->nodesetval->nodeTab[0];
+        if (n->type == XML_ELEMENT_NODE) {
+            xmlBufferPtr xb = xmlBufferCreate();
+            if (xb) {
+                xmlNodeDump(xb, n->doc, n, 0, 0);
+                mc_buf_append(&b, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+                xmlBufferFree(xb);
+            }
+        } else {
+            mc_xpath_string_value(r, &b);
+        }
+    } else {
+        mc_xpath_string_value(r, &b);
+    }
+    xmlXPathFreeObject(r);
+    return out_buf(m, &b, out, len);
+}

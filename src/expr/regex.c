@@ -1,0 +1,78 @@
+/* regex.c - PCRE2 wrapper with Java matches() semantics. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "expr/regex.h"
+
+#include <stdlib.h>
+
+#include <pcre2.h>
+
+struct mc_regex {
+    pcre2_code *code;
+    int groups;
+};
+
+mc_regex *mc_regex_compile(const char *pattern, mc_err *err)
+{
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec,
+                                     &off, NULL);
+    if (!code) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        mc_err_set(err, MC_EPARSE, "bad regex '%s': %s at offset %zu", pattern,
+                   (const char *)msg, (size_t)off);
+        return NULL;
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* best effort */
+    mc_regex *re = malloc(sizeof *re);
+    if (!re) {
+        pcre2_code_free(code);
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    uint32_t n = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &n);
+    re->code = code;
+    re->groups = (int)n;
+    return re;
+}
+
+void mc_regex_free(mc_regex *re)
+{
+    if (re) {
+        pcre2_code_free(re->code);
+        free(re);
+    }
+}
+
+int mc_regex_groups(const mc_regex *re) { return re->groups; }
+
+bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
+                    const char **out, size_t *outlen)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    if (!md)
+        return false;
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0,
+                         PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL);
+    bool ok = false;
+    if (rc > 0 && g >= 0 && g <= re->groups) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        if (g < rc && ov[2 * g] != PCRE2_UNSET) {
+            if (out)
+                *out = s + ov[2 * g];
+            if (outlen)
+                *outlen = ov[2 * g + 1] - ov[2 * g];
+            ok = true;
+        }
+    }
+    pcre2_match_data_free(md);
+    return ok;
+}
+
+bool mc_regex_matches(const mc_regex *re, const char *s, size_t n)
+{
+    return mc_regex_group(re, s, n, 0, NULL, NULL);
+}

@@ -1,0 +1,26 @@
+/* regex.h - Java-compatible regular expressions (PCRE2), compiled at load.
+ *
+ * Synapse evaluates filter/switch/property regexes with Java's
+ * Matcher.matches(): the whole string must match.  PCRE2 gives the same
+ * syntax (\d, (?i), lazy quantifiers, ...). */
+#ifndef MC_REGEX_H
+#define MC_REGEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+typedef struct mc_regex mc_regex;
+
+mc_regex *mc_regex_compile(const char *pattern, mc_err *err);
+void mc_regex_free(mc_regex *re);
+/* Whole-string match (Java matches()). */
+bool mc_regex_matches(const mc_regex *re, const char *s, size_t n);
+/* Whole-string match and capture group g (0 = all); out and outlen point
+ * into s.  False when no match or the group did not take part. */
+bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
+                    const char **out, size_t *outlen);
+int mc_regex_groups(const mc_regex *re);
+
+#endif

@@ -1,0 +1,56 @@
+/* xpath_env.h - the Synapse environment of an XPath evaluation: variables
+ * ($ctx:, $trp:, $axis2:, $func:, $url:, $body, $header), functions
+ * (get-property, base64Encode, base64Decode, url-encode, url-decode, the
+ * fn: prefix) and property lookups shared with the fast paths. */
+#ifndef MC_XPATH_ENV_H
+#define MC_XPATH_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libxml/xpath.h>
+
+#include "expr/expr.h"
+#include "msg/msg.h"
+
+/* Pseudo-scopes readable from expressions only. */
+enum {
+    MC_XSCOPE_SYSTEM = 100,   /* get-property('system', n): environment */
+    MC_XSCOPE_ENV,            /* get-property('env', n) */
+    MC_XSCOPE_REGISTRY,       /* not available: always empty */
+    MC_XSCOPE_VARS,           /* variables */
+};
+
+#define MC_NS_CTX "http://ws.apache.org/ns/synapse/ctx"
+#define MC_NS_TRP "http://ws.apache.org/ns/synapse/trp"
+#define MC_NS_AXIS2 "http://ws.apache.org/ns/synapse/axis2"
+#define MC_NS_FUNC "http://ws.apache.org/ns/synapse/func"
+#define MC_NS_URL "http://ws.apache.org/ns/synapse/url"
+#define MC_NS_FN "http://www.w3.org/2005/xpath-functions"
+
+/* ctx, trp, axis2, func, url -> scope; -1 otherwise. */
+int mc_xpath_prefix_scope(const char *prefix, size_t n);
+/* default, transport, axis2, axis2-client, operation, system, env,
+ * registry, func -> scope; -1 otherwise. */
+int mc_xpath_scope_from_name(const char *name);
+/* MESSAGE_ID, SYSTEM_TIME, SYSTEM_DATE, To, From, Action, ... */
+bool mc_xpath_is_special_property(const char *name);
+bool mc_xpath_known_function(const char *prefix, const char *local,
+                             const mc_nsbind *ns, size_t nns);
+
+/* Property value as get-property / $ctx: give it; NULL when unset. */
+const char *mc_xpath_lookup(mc_message *m, int scope, const char *name,
+                            size_t *len);
+
+/* The message's XPath context positioned on its current envelope. */
+xmlXPathContextPtr mc_xpath_context(mc_message *m);
+/* Synapse string value of an XPath result (node-sets concatenated). */
+void mc_xpath_string_value(xmlXPathObjectPtr r, mc_buf *out);
+/* Format a time with a Java SimpleDateFormat pattern (UTC unless tz is
+ * "local"). False for an unsupported pattern letter. */
+bool mc_format_java_date(mc_buf *out, const char *pattern, long long ms,
+                         const char *tz);
+
+void mc_xml_quiet_errors(void);
+
+#endif

@@ -1,0 +1,312 @@
+/* msg.c - message context: properties, variables, status, secrets, faults. */
+#include "msg/msg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libxml/xpath.h>
+
+#include "msg/payload.h"
+
+static const char *const scope_names[MC_SCOPE_COUNT] = {
+    "default", "transport", "axis2", "operation", "func", "url",
+};
+
+int mc_scope_from_name(const char *name)
+{
+    if (!name || !*name || strcmp(name, "default") == 0)
+        return MC_SCOPE_DEFAULT;
+    if (strcmp(name, "transport") == 0)
+        return MC_SCOPE_TRANSPORT;
+    if (strcmp(name, "axis2") == 0 || strcmp(name, "axis2-client") == 0)
+        return MC_SCOPE_AXIS2;
+    if (strcmp(name, "operation") == 0)
+        return MC_SCOPE_OPERATION;
+    return -1;
+}
+
+const char *mc_scope_name(mc_scope s)
+{
+    return (unsigned)s < MC_SCOPE_COUNT ? scope_names[s] : "?";
+}
+
+int mc_vtype_from_name(const char *name)
+{
+    static const char *const names[] = {
+        "STRING", "INTEGER", "LONG", "SHORT", "FLOAT", "DOUBLE", "BOOLEAN",
+        "JSON", "OM",
+    };
+    if (!name || !*name)
+        return MC_VT_STRING;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void make_message_id(mc_message *m)
+{
+    /* urn:uuid with a random-looking value from time, address and counter;
+     * unique enough for correlation, not a security token. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t a = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec;
+    uint64_t b = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ull ^ a << 13;
+    snprintf(m->message_id, sizeof m->message_id,
+             "urn:uuid:%08x-%04x-4%03x-a%03x-%012llx",
+             (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+             (unsigned)(b >> 52) & 0xfff, (unsigned)(b >> 40) & 0xfff,
+             (unsigned long long)(b & 0xffffffffffffull));
+}
+
+mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log)
+{
+    mc_message *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cfg = cfg;
+    m->log = log;
+    mc_arena_init(&m->arena, 8192);
+    make_message_id(m);
+    return m;
+}
+
+void mc_msg_free(mc_message *m)
+{
+    if (!m)
+        return;
+    mc_payload_clear(&m->payload);
+    if (m->xpath_ctx)
+        xmlXPathFreeContext(m->xpath_ctx);
+    free(m->frames);
+    mc_arena_free(&m->arena);
+    free(m);
+}
+
+static int name_eq(mc_scope s, const char *a, const char *b)
+{
+    return s == MC_SCOPE_TRANSPORT ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+static mc_prop *find(mc_prop *head, mc_scope s, const char *name)
+{
+    for (mc_prop *p = head; p; p = p->next)
+        if (name_eq(s, p->name, name))
+            return p;
+    return NULL;
+}
+
+static mc_code set_in(mc_message *m, mc_prop **head, mc_scope s,
+                      const char *name, const char *value, size_t len,
+                      mc_vtype type)
+{
+    mc_prop *p = find(*head, s, name);
+    char *v = mc_arena_strndup(&m->arena, value ? value : "", value ? len : 0);
+    if (!v)
+        return MC_ENOMEM;
+    if (!p) {
+        p = mc_arena_alloc(&m->arena, sizeof *p);
+        if (!p)
+            return MC_ENOMEM;
+        p->name = mc_arena_strdup(&m->arena, name);
+        if (!p->name)
+            return MC_ENOMEM;
+        p->next = *head;
+        *head = p;
+    }
+    p->value = v;
+    p->len = value ? len : 0;
+    p->type = type;
+    return MC_OK;
+}
+
+mc_code mc_msg_set_prop(mc_message *m, mc_scope s, const char *name,
+                        const char *value, size_t len, mc_vtype type)
+{
+    if ((unsigned)s >= MC_SCOPE_COUNT || !name)
+        return MC_EINVAL;
+    return set_in(m, &m->props[s], s, name, value, len, type);
+}
+
+mc_code mc_msg_set_propz(mc_message *m, mc_scope s, const char *name,
+                         const char *value)
+{
+    return mc_msg_set_prop(m, s, name, value, value ? strlen(value) : 0,
+                           MC_VT_STRING);
+}
+
+const mc_prop *mc_msg_get_prop(const mc_message *m, mc_scope s,
+                               const char *name)
+{
+    if ((unsigned)s >= MC_SCOPE_COUNT || !name)
+        return NULL;
+    return find(m->props[s], s, name);
+}
+
+const char *mc_msg_prop(const mc_message *m, mc_scope s, const char *name)
+{
+    const mc_prop *p = mc_msg_get_prop(m, s, name);
+    return p ? p->value : NULL;
+}
+
+void mc_msg_remove_prop(mc_message *m, mc_scope s, const char *name)
+{
+    if ((unsigned)s >= MC_SCOPE_COUNT || !name)
+        return;
+    for (mc_prop **pp = &m->props[s]; *pp; pp = &(*pp)->next) {
+        if (name_eq(s, (*pp)->name, name)) {
+            *pp = (*pp)->next;
+            return;
+        }
+    }
+}
+
+void mc_msg_clear_scope(mc_message *m, mc_scope s)
+{
+    if ((unsigned)s < MC_SCOPE_COUNT)
+        m->props[s] = NULL;
+}
+
+mc_code mc_msg_set_var(mc_message *m, const char *name, const char *value,
+                       size_t len, mc_vtype type)
+{
+    return set_in(m, &m->vars, MC_SCOPE_DEFAULT, name, value, len, type);
+}
+
+const mc_prop *mc_msg_get_var(const mc_message *m, const char *name)
+{
+    return find(m->vars, MC_SCOPE_DEFAULT, name);
+}
+
+int mc_msg_status(const mc_message *m)
+{
+    const char *v = mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+    return v ? atoi(v) : 0;
+}
+
+void mc_msg_set_status(mc_message *m, int status)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%d", status);
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_SC", b);
+}
+
+void mc_msg_add_secret(mc_message *m, const char *value)
+{
+    if (!value || !*value)
+        return;
+    for (size_t i = 0; i < m->nsecrets; i++)
+        if (strcmp(m->secrets[i], value) == 0)
+            return;
+    if (m->nsecrets == MC_MAX_SECRETS) {
+        /* keep the newest: drop the oldest */
+        memmove(m->secrets, m->secrets + 1,
+                (MC_MAX_SECRETS - 1) * sizeof *m->secrets);
+        m->nsecrets--;
+    }
+    const char *copy = mc_arena_strdup(&m->arena, value);
+    if (copy)
+        m->secrets[m->nsecrets++] = copy;
+}
+
+void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
+{
+    if (!mc_log_enabled(m->log, level))
+        return;
+    mc_buf b = MC_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && mc_buf_reserve(&b, (size_t)n)) {
+        va_start(ap, fmt);
+        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b.len = (size_t)n;
+        mc_log_line(m->log, level, b.data, m->secrets, m->nsecrets);
+    }
+    mc_buf_free(&b);
+}
+
+void mc_msg_set_fault(mc_message *m, const char *code, const char *message,
+                      const char *detail)
+{
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "ERROR_CODE", code ? code : "0");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE",
+                     message ? message : "");
+    if (detail)
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "ERROR_DETAIL", detail);
+    else
+        mc_msg_remove_prop(m, MC_SCOPE_DEFAULT, "ERROR_DETAIL");
+}
+
+#define MAX_FRAMES 256
+
+mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
+                          uint32_t flags)
+{
+    if (m->nframes == MAX_FRAMES)
+        return MC_ESTATE;
+    if (m->nframes == m->capframes) {
+        uint32_t cap = m->capframes ? m->capframes * 2 : 8;
+        mc_frame *f = realloc(m->frames, cap * sizeof *f);
+        if (!f)
+            return MC_ENOMEM;
+        m->frames = f;
+        m->capframes = cap;
+    }
+    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error};
+    return MC_OK;
+}
+
+static size_t add_unique(const char **out, size_t n, size_t max, const char *v)
+{
+    if (!v || !*v || n >= max)
+        return n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(out[i], v) == 0)
+            return n;
+    out[n] = v;
+    return n + 1;
+}
+
+static size_t json_secrets(mc_json v, const char **out, size_t n, size_t max,
+                           int depth)
+{
+    if (!v || depth > 32)
+        return n;
+    if (YAJL_IS_OBJECT(v)) {
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            mc_json c = v->u.object.values[i];
+            if (mc_is_secret_name(v->u.object.keys[i]) && YAJL_IS_STRING(c))
+                n = add_unique(out, n, max, c->u.string);
+            else
+                n = json_secrets(c, out, n, max, depth + 1);
+        }
+    } else if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++)
+            n = json_secrets(v->u.array.values[i], out, n, max, depth + 1);
+    }
+    return n;
+}
+
+size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nsecrets; i++)
+        n = add_unique(out, n, max, m->secrets[i]);
+    for (int s = 0; s < MC_SCOPE_COUNT; s++)
+        for (const mc_prop *p = m->props[s]; p; p = p->next)
+            if (mc_is_secret_name(p->name))
+                n = add_unique(out, n, max, p->value);
+    for (const mc_prop *p = m->vars; p; p = p->next)
+        if (mc_is_secret_name(p->name))
+            n = add_unique(out, n, max, p->value);
+    if (m->payload.kind == MC_PL_JSON || m->payload.kind == MC_PL_XML)
+        n = json_secrets(mc_msg_json(m), out, n, max, 0);
+    return n;
+}

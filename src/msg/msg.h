@@ -1,0 +1,268 @@
+/* msg.h - the message context.
+ *
+ * A message carries its payload (JSON, XML, text or binary), properties by
+ * scope, variables, transport headers, the interpreter's frame stack, fault
+ * state, the secrets that must be redacted from anything it logs, and the
+ * outbound request it is waiting on while suspended.  All of it lives in the
+ * message's arena except the payload's parsed forms, which the payload owns.
+ *
+ * This header is internal; hosts use mediac.h. */
+#ifndef MC_MSG_H
+#define MC_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "json/json.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/log.h"
+
+/* ---- properties ------------------------------------------------------- */
+
+typedef enum mc_scope {
+    MC_SCOPE_DEFAULT = 0, /* "default" (Synapse message context) */
+    MC_SCOPE_TRANSPORT,   /* transport headers */
+    MC_SCOPE_AXIS2,       /* axis2 message context: HTTP_SC, messageType */
+    MC_SCOPE_OPERATION,
+    MC_SCOPE_FUNC,        /* parameters of the running template/connector op */
+    MC_SCOPE_URL,         /* uri.var.* and query.param.* of the request */
+    MC_SCOPE_COUNT
+} mc_scope;
+
+/* "default", "transport", "axis2", "axis2-client", "operation"; -1 when
+ * unknown. (system and env are read-only and handled by expressions.) */
+int mc_scope_from_name(const char *name);
+const char *mc_scope_name(mc_scope s);
+
+typedef enum mc_vtype {
+    MC_VT_STRING = 0,
+    MC_VT_INTEGER,
+    MC_VT_LONG,
+    MC_VT_SHORT,
+    MC_VT_FLOAT,
+    MC_VT_DOUBLE,
+    MC_VT_BOOLEAN,
+    MC_VT_JSON,  /* value is JSON text */
+    MC_VT_OM     /* value is XML text (an element) */
+} mc_vtype;
+
+/* "STRING", "INTEGER", ...; -1 when unknown */
+int mc_vtype_from_name(const char *name);
+
+typedef struct mc_prop {
+    struct mc_prop *next;
+    const char *name;
+    const char *value;   /* NUL-terminated; for JSON/OM the text form */
+    size_t len;
+    mc_vtype type;
+} mc_prop;
+
+/* Interpreter frames: push a sequence (const mc_seq *) to run next. */
+mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
+                          uint32_t flags);
+
+/* Every value that must not be printed for this message: registered
+ * secrets, values of properties with secret names (any scope), and values
+ * of JSON payload members with secret names.  Returns the count (<= max);
+ * the strings stay valid until the message changes. */
+size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max);
+
+/* ---- payload ---------------------------------------------------------- */
+
+typedef enum mc_pl_kind {
+    MC_PL_NONE = 0,
+    MC_PL_JSON,
+    MC_PL_XML,
+    MC_PL_TEXT,
+    MC_PL_BINARY
+} mc_pl_kind;
+
+typedef struct mc_payload {
+    mc_pl_kind kind;
+    char *bytes;          /* JSON/TEXT/BINARY: authoritative bytes (malloc) */
+    size_t len;
+    mc_json json;         /* parsed JSON (cache), owned */
+    bool json_tried;      /* parse attempted (for XML->JSON too) */
+    char *json_text;      /* XML payload converted to JSON text (cache) */
+    xmlDocPtr env;        /* SOAP envelope: authoritative for XML, cache
+                             for other kinds (Synapse's JSON mapping) */
+    char *xml_text;       /* serialised XML payload (cache) */
+    size_t xml_len;
+} mc_payload;
+
+/* ---- interpreter state ------------------------------------------------ */
+
+typedef struct mc_frame {
+    const void *seq;      /* const mc_seq * (engine) */
+    uint32_t pc;          /* next mediator index */
+    uint32_t flags;       /* MC_FRAME_* */
+    const void *on_error; /* const mc_seq *: handler for faults in here */
+} mc_frame;
+
+enum {
+    MC_FRAME_FAULT_HANDLER = 1u, /* this frame runs a fault sequence */
+};
+
+/* ---- outbound I/O while suspended ------------------------------------- */
+
+typedef struct mc_kv {
+    const char *name;
+    const char *value;
+} mc_kv;
+
+typedef struct mc_outbound {
+    const char *method;
+    const char *url;
+    mc_kv *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    bool idempotent;
+    bool insecure;
+    long timeout_ms;          /* 0: default */
+    const char *label;        /* for metrics/logs: "amazonlambda.invoke" */
+} mc_outbound;
+
+typedef struct mc_inbound {
+    int status;               /* 0 on transport failure */
+    const char *body;
+    size_t body_len;
+    mc_kv *headers;
+    size_t nheaders;
+    int fault_code;           /* 0 or 1015xx */
+    const char *error;        /* text for fault_code */
+} mc_inbound;
+
+#define MC_MAX_SECRETS 16
+
+typedef struct mc_message {
+    const struct mc_config *cfg;
+    const void *engine;         /* the mc_engine that made it (host use) */
+    mc_arena arena;
+    mc_payload payload;
+    mc_prop *props[MC_SCOPE_COUNT];
+    mc_prop *vars;              /* variables (MI 4.4 <variable>) */
+
+    mc_frame *frames;           /* frame stack (heap) */
+    uint32_t nframes, capframes;
+    const void *proxy;          /* const mc_proxy * when run via a proxy */
+    unsigned steps;             /* mediators executed (loop guard) */
+
+    bool responded;             /* respond/send answered the caller */
+    bool dropped;
+    bool faulted;               /* ended in an unhandled fault */
+    bool in_out_sequence;
+    bool loopback;              /* loopback asked for the out sequence */
+    bool fault_response;        /* an unhandled fault answers with the
+                                   current payload and HTTP_SC (a connector
+                                   error from upstream, a 400 for a missing
+                                   parameter) instead of a generic 500 */
+    const void *out_seq;        /* const mc_seq *: outSequence of the flow */
+
+    mc_outbound *out;           /* request waiting on I/O (suspended) */
+    mc_inbound *in;             /* its answer, set by the host */
+    const void *suspended_at;   /* mediator to resume */
+
+    const char *secrets[MC_MAX_SECRETS];
+    size_t nsecrets;
+
+    void *xpath_ctx;            /* xmlXPathContextPtr, lazily made */
+    void *connector_state;      /* per-message connector settings (v1 init) */
+    char message_id[48];
+
+    const mc_logger *log;
+} mc_message;
+
+/* Lifecycle. cfg may be NULL in unit tests. */
+mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log);
+void mc_msg_free(mc_message *m);
+
+/* Properties.  Values are copied into the message arena.  Transport-scope
+ * names compare case-insensitively (HTTP headers). */
+mc_code mc_msg_set_prop(mc_message *m, mc_scope s, const char *name,
+                        const char *value, size_t len, mc_vtype type);
+mc_code mc_msg_set_propz(mc_message *m, mc_scope s, const char *name,
+                         const char *value);
+const mc_prop *mc_msg_get_prop(const mc_message *m, mc_scope s,
+                               const char *name);
+/* Value or NULL. */
+const char *mc_msg_prop(const mc_message *m, mc_scope s, const char *name);
+void mc_msg_remove_prop(mc_message *m, mc_scope s, const char *name);
+void mc_msg_clear_scope(mc_message *m, mc_scope s);
+
+mc_code mc_msg_set_var(mc_message *m, const char *name, const char *value,
+                       size_t len, mc_vtype type);
+const mc_prop *mc_msg_get_var(const mc_message *m, const char *name);
+
+/* HTTP status (axis2 HTTP_SC); 0 when unset. */
+int mc_msg_status(const mc_message *m);
+void mc_msg_set_status(mc_message *m, int status);
+
+/* Secrets: values redacted from everything this message logs. */
+void mc_msg_add_secret(mc_message *m, const char *value);
+/* Log a line on behalf of the message (redacted). */
+void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Faults: sets ERROR_CODE, ERROR_MESSAGE (and ERROR_DETAIL when detail is
+ * given) in the default scope. */
+void mc_msg_set_fault(mc_message *m, const char *code, const char *message,
+                      const char *detail);
+
+/* Interpreter frames: push a sequence (const mc_seq *) to run next. */
+mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
+                          uint32_t flags);
+
+/* Every value that must not be printed for this message: registered
+ * secrets, values of properties with secret names (any scope), and values
+ * of JSON payload members with secret names.  Returns the count (<= max);
+ * the strings stay valid until the message changes. */
+size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max);
+
+/* ---- payload ---------------------------------------------------------- */
+
+/* Classify a content type: JSON, XML, TEXT or BINARY (NULL/empty: sniffed
+ * from the bytes). */
+mc_pl_kind mc_content_kind(const char *content_type, const char *data,
+                           size_t len);
+
+/* Set the payload from bytes; JSON and XML are checked (MC_EPARSE with a
+ * message on failure, payload unchanged).  Sets axis2 messageType and
+ * ContentType when content_type is given. */
+mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
+                           const char *content_type, mc_err *err);
+/* Set a JSON payload from text known to be valid JSON. */
+mc_code mc_msg_set_json(mc_message *m, const char *text, size_t len);
+mc_code mc_msg_set_text(mc_message *m, const char *text, size_t len);
+/* Set an XML payload from a node (deep-copied). */
+mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node);
+
+/* The payload as JSON: the parsed JSON payload, or an XML payload converted
+ * by the Synapse mapping.  NULL for none/text/binary or invalid. */
+mc_json mc_msg_json(mc_message *m);
+/* The SOAP envelope for XPath (made on demand for JSON/text payloads). */
+xmlDocPtr mc_msg_envelope(mc_message *m);
+/* The Body element of the envelope. */
+xmlNodePtr mc_msg_body(mc_message *m);
+/* The first element child of Body (the payload root) or NULL. */
+xmlNodePtr mc_msg_payload_root(mc_message *m);
+
+/* Serialised payload for output, in the form messageType asks for (JSON
+ * payload + XML messageType is mapped, and the reverse).  Pointer valid
+ * until the payload changes. */
+const char *mc_msg_payload_bytes(mc_message *m, size_t *len);
+/* Effective content type of the output (messageType or the payload's). */
+const char *mc_msg_content_type(const mc_message *m);
+
+/* SOAP 1.1 envelope namespace used for the envelope we build. */
+#define MC_SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
+#define MC_SOAP12_NS "http://www.w3.org/2003/05/soap-envelope"
+/* Synapse's wrappers for text and binary payloads. */
+#define MC_TEXT_NS "http://ws.apache.org/commons/ns/payload"
+
+#endif

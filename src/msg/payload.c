@@ -1,0 +1,410 @@
+/* payload.c - the message payload in its four kinds, with the Synapse
+ * envelope view used by XPath and the JSON view used by json-eval.
+ *
+ * JSON, text and binary payloads are authoritative as bytes; an XML payload
+ * is authoritative as a SOAP envelope whose Body holds the payload element.
+ * Other views are caches, dropped whenever the payload changes. */
+#include "msg/payload.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/tree.h>
+
+#include "msg/xmlsafe.h"
+#include "util/codec.h"
+
+void mc_payload_clear(mc_payload *p)
+{
+    free(p->bytes);
+    if (p->json)
+        mc_json_free(p->json);
+    free(p->json_text);
+    if (p->env)
+        xmlFreeDoc(p->env);
+    free(p->xml_text);
+    memset(p, 0, sizeof *p);
+}
+
+mc_pl_kind mc_content_kind(const char *ct, const char *data, size_t len)
+{
+    if (ct && *ct) {
+        /* compare the media type only, ignoring parameters */
+        size_t n = strcspn(ct, ";");
+        while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+            n--;
+        const char *slash = memchr(ct, '/', n);
+        if (slash) {
+            const char *sub = slash + 1;
+            size_t sn = n - (size_t)(sub - ct);
+            if ((sn >= 4 && strncasecmp(sub + sn - 4, "json", 4) == 0))
+                return MC_PL_JSON;
+            if (sn >= 3 && strncasecmp(sub + sn - 3, "xml", 3) == 0)
+                return MC_PL_XML;
+            if (strncasecmp(ct, "text/", 5) == 0)
+                return MC_PL_TEXT;
+            if (strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)
+                return MC_PL_TEXT;
+        }
+        return MC_PL_BINARY;
+    }
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' ||
+                       data[i] == '\t'))
+        i++;
+    if (i == len)
+        return len ? MC_PL_TEXT : MC_PL_NONE;
+    if (data[i] == '<')
+        return MC_PL_XML;
+    if (mc_json_valid(data, len))
+        return MC_PL_JSON;
+    return MC_PL_TEXT;
+}
+
+static mc_code set_bytes(mc_message *m, mc_pl_kind kind, const char *data,
+                         size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return MC_ENOMEM;
+    if (len)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    mc_payload_clear(&m->payload);
+    m->payload.kind = kind;
+    m->payload.bytes = copy;
+    m->payload.len = len;
+    return MC_OK;
+}
+
+static xmlNodePtr first_element(xmlNodePtr n)
+{
+    for (; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE)
+            return n;
+    return NULL;
+}
+
+static int is_soap_ns(const xmlNs *ns)
+{
+    return ns && (strcmp((const char *)ns->href, MC_SOAP11_NS) == 0 ||
+                  strcmp((const char *)ns->href, MC_SOAP12_NS) == 0);
+}
+
+/* A new envelope doc with an empty Body; returns the Body. */
+static xmlDocPtr new_envelope(xmlNodePtr *body_out)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    if (!doc)
+        return NULL;
+    xmlNodePtr env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL);
+    xmlNsPtr ns = env ? xmlNewNs(env, BAD_CAST MC_SOAP11_NS, BAD_CAST "soapenv") : NULL;
+    if (!env || !ns) {
+        xmlFreeNode(env);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    xmlSetNs(env, ns);
+    xmlDocSetRootElement(doc, env);
+    xmlNodePtr body = xmlNewChild(env, ns, BAD_CAST "Body", NULL);
+    if (!body) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    *body_out = body;
+    return doc;
+}
+
+/* Wrap a parsed document in an envelope unless it already is one. */
+static xmlDocPtr envelope_for(xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (root && is_soap_ns(root->ns) &&
+        strcmp((const char *)root->name, "Envelope") == 0)
+        return doc;
+    xmlNodePtr body;
+    xmlDocPtr env = new_envelope(&body);
+    if (!env) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    if (root) {
+        xmlUnlinkNode(root);
+        xmlNodePtr moved = xmlDocCopyNode(root, env, 1);
+        xmlFreeNode(root);
+        if (!moved || !xmlAddChild(body, moved)) {
+            xmlFreeNode(moved);
+            xmlFreeDoc(env);
+            xmlFreeDoc(doc);
+            return NULL;
+        }
+        xmlReconciliateNs(env, moved);
+    }
+    xmlFreeDoc(doc);
+    return env;
+}
+
+static void set_type_props(mc_message *m, const char *ct)
+{
+    if (ct && *ct) {
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", ct);
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "ContentType", ct);
+    }
+}
+
+mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
+                           const char *ct, mc_err *err)
+{
+    mc_pl_kind kind = mc_content_kind(ct, data, len);
+    if (len == 0) {
+        mc_payload_clear(&m->payload);
+        set_type_props(m, ct);
+        return MC_OK;
+    }
+    if (kind == MC_PL_JSON) {
+        mc_err jerr = {0};
+        mc_json v = mc_json_parse(data, len, &jerr);
+        if (!v)
+            return mc_err_set(err, MC_EPARSE, "invalid JSON payload: %s",
+                              jerr.msg);
+        mc_code rc = set_bytes(m, MC_PL_JSON, data, len);
+        if (rc != MC_OK) {
+            mc_json_free(v);
+            return rc;
+        }
+        m->payload.json = v;
+        m->payload.json_tried = true;
+        set_type_props(m, ct);
+        return MC_OK;
+    }
+    if (kind == MC_PL_XML) {
+        mc_xml_error xe;
+        xmlDocPtr doc = mc_xml_parse(data, len, "payload", 1, &xe);
+        if (!doc)
+            return mc_err_set(err, MC_EPARSE,
+                              "invalid XML payload: line %d: %s", xe.line,
+                              xe.msg);
+        xmlDocPtr env = envelope_for(doc);
+        if (!env)
+            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        mc_payload_clear(&m->payload);
+        m->payload.kind = MC_PL_XML;
+        m->payload.env = env;
+        set_type_props(m, ct);
+        return MC_OK;
+    }
+    mc_code rc = set_bytes(m, kind, data, len);
+    if (rc == MC_OK)
+        set_type_props(m, ct);
+    return rc;
+}
+
+mc_code mc_msg_set_json(mc_message *m, const char *text, size_t len)
+{
+    mc_code rc = set_bytes(m, MC_PL_JSON, text, len);
+    if (rc == MC_OK)
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", "application/json");
+    return rc;
+}
+
+mc_code mc_msg_set_text(mc_message *m, const char *text, size_t len)
+{
+    mc_code rc = set_bytes(m, MC_PL_TEXT, text, len);
+    if (rc == MC_OK)
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", "text/plain");
+    return rc;
+}
+
+mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node)
+{
+    xmlNodePtr body;
+    xmlDocPtr env = new_envelope(&body);
+    if (!env)
+        return MC_ENOMEM;
+    if (node) {
+        xmlNodePtr copy = xmlDocCopyNode(node, env, 1);
+        if (!copy || !xmlAddChild(body, copy)) {
+            xmlFreeNode(copy);
+            xmlFreeDoc(env);
+            return MC_ENOMEM;
+        }
+        xmlReconciliateNs(env, copy);
+    }
+    mc_payload_clear(&m->payload);
+    m->payload.kind = MC_PL_XML;
+    m->payload.env = env;
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", "application/xml");
+    return MC_OK;
+}
+
+xmlNodePtr mc_msg_body(mc_message *m)
+{
+    xmlDocPtr env = mc_msg_envelope(m);
+    if (!env)
+        return NULL;
+    xmlNodePtr root = xmlDocGetRootElement(env);
+    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE &&
+            strcmp((const char *)n->name, "Body") == 0)
+            return n;
+    return NULL;
+}
+
+xmlNodePtr mc_msg_payload_root(mc_message *m)
+{
+    xmlNodePtr body = mc_msg_body(m);
+    return body ? first_element(body->children) : NULL;
+}
+
+mc_json mc_msg_json(mc_message *m)
+{
+    mc_payload *p = &m->payload;
+    if (p->json || p->json_tried)
+        return p->json;
+    p->json_tried = true;
+    if (p->kind == MC_PL_JSON) {
+        p->json = mc_json_parse(p->bytes, p->len, NULL);
+    } else if (p->kind == MC_PL_XML) {
+        xmlNodePtr root = mc_msg_payload_root(m);
+        if (root) {
+            mc_buf b = MC_BUF_INIT;
+            mc_xml_to_json(&b, root);
+            if (!b.oom)
+                p->json = mc_json_parse(b.data, b.len, NULL);
+            mc_buf_free(&b);
+        }
+    }
+    return p->json;
+}
+
+xmlDocPtr mc_msg_envelope(mc_message *m)
+{
+    mc_payload *p = &m->payload;
+    if (p->env)
+        return p->env;
+    xmlNodePtr body;
+    xmlDocPtr env = new_envelope(&body);
+    if (!env)
+        return NULL;
+    xmlNodePtr child = NULL;
+    if (p->kind == MC_PL_JSON) {
+        mc_json v = mc_msg_json(m);
+        if (v)
+            child = mc_json_to_xml(v, env);
+    } else if (p->kind == MC_PL_TEXT || p->kind == MC_PL_BINARY) {
+        int text = p->kind == MC_PL_TEXT;
+        mc_buf b64 = MC_BUF_INIT;
+        if (!text)
+            mc_base64_encode(&b64, p->bytes, p->len);
+        child = xmlNewDocNode(env, NULL, BAD_CAST(text ? "text" : "binary"), NULL);
+        if (child) {
+            xmlNsPtr ns = xmlNewNs(child, BAD_CAST MC_TEXT_NS, BAD_CAST "ns");
+            xmlSetNs(child, ns);
+            xmlNodePtr t = xmlNewDocTextLen(env, BAD_CAST(text ? p->bytes : mc_buf_cstr(&b64)),
+                                            text ? (int)p->len : (int)b64.len);
+            if (t)
+                xmlAddChild(child, t);
+        }
+        mc_buf_free(&b64);
+    }
+    if (child)
+        xmlAddChild(body, child);
+    p->env = env;
+    return env;
+}
+
+static const char *default_type(mc_pl_kind k)
+{
+    switch (k) {
+    case MC_PL_JSON: return "application/json";
+    case MC_PL_XML: return "application/xml";
+    case MC_PL_TEXT: return "text/plain";
+    case MC_PL_BINARY: return "application/octet-stream";
+    default: return "application/json";
+    }
+}
+
+const char *mc_msg_content_type(const mc_message *m)
+{
+    const char *t = mc_msg_prop(m, MC_SCOPE_AXIS2, "messageType");
+    return t && *t ? t : default_type(m->payload.kind);
+}
+
+static const char *xml_text(mc_message *m, size_t *len)
+{
+    mc_payload *p = &m->payload;
+    if (!p->xml_text) {
+        xmlNodePtr root = mc_msg_payload_root(m);
+        xmlBufferPtr xb = xmlBufferCreate();
+        if (!xb)
+            return NULL;
+        if (root)
+            xmlNodeDump(xb, root->doc, root, 0, 0);
+        p->xml_len = (size_t)xmlBufferLength(xb);
+        p->xml_text = malloc(p->xml_len + 1);
+        if (p->xml_text) {
+            memcpy(p->xml_text, xmlBufferContent(xb), p->xml_len);
+            p->xml_text[p->xml_len] = '\0';
+        }
+        xmlBufferFree(xb);
+    }
+    *len = p->xml_len;
+    return p->xml_text;
+}
+
+/* Text wrapper payloads (<ns:text>) serialise as their text content. */
+static const char *wrapped_text(mc_message *m, size_t *len)
+{
+    xmlNodePtr root = mc_msg_payload_root(m);
+    if (!root || !root->ns || strcmp((const char *)root->ns->href, MC_TEXT_NS) != 0 ||
+        strcmp((const char *)root->name, "text") != 0)
+        return NULL;
+    mc_payload *p = &m->payload;
+    if (!p->xml_text) {
+        xmlChar *t = xmlNodeGetContent(root);
+        p->xml_text = strdup(t ? (const char *)t : "");
+        p->xml_len = p->xml_text ? strlen(p->xml_text) : 0;
+        xmlFree(t);
+    }
+    *len = p->xml_len;
+    return p->xml_text;
+}
+
+const char *mc_msg_payload_bytes(mc_message *m, size_t *len)
+{
+    mc_payload *p = &m->payload;
+    mc_pl_kind want = mc_content_kind(mc_msg_content_type(m), NULL, 0);
+    *len = 0;
+    switch (p->kind) {
+    case MC_PL_NONE:
+        return "";
+    case MC_PL_JSON:
+        if (want == MC_PL_XML)
+            return xml_text(m, len);
+        *len = p->len;
+        return p->bytes;
+    case MC_PL_XML: {
+        const char *t = wrapped_text(m, len);
+        if (t)
+            return t;
+        if (want == MC_PL_JSON) {
+            if (!p->json_text) {
+                mc_buf b = MC_BUF_INIT;
+                xmlNodePtr root = mc_msg_payload_root(m);
+                if (root)
+                    mc_xml_to_json(&b, root);
+                else
+                    mc_buf_puts(&b, "{}");
+                p->json_text = mc_buf_steal(&b);
+            }
+            *len = p->json_text ? strlen(p->json_text) : 0;
+            return p->json_text ? p->json_text : "";
+        }
+        return xml_text(m, len);
+    }
+    default:
+        *len = p->len;
+        return p->bytes;
+    }
+}

@@ -1,0 +1,128 @@
+/* codec.c - base64 and URL encodings. */
+#include "util/codec.h"
+
+#include <string.h>
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void mc_base64_encode(mc_buf *out, const void *data, size_t n)
+{
+    const unsigned char *in = data;
+    if (!mc_buf_reserve(out, (n + 2) / 3 * 4))
+        return;
+    char *o = out->data + out->len;
+    size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        *o++ = b64[v >> 18];
+        *o++ = b64[(v >> 12) & 63];
+        *o++ = b64[(v >> 6) & 63];
+        *o++ = b64[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0u);
+        *o++ = b64[v >> 18];
+        *o++ = b64[(v >> 12) & 63];
+        *o++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+}
+
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+bool mc_base64_decode(mc_buf *out, const char *s, size_t n)
+{
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        int v = b64val(c);
+        if (v < 0 || pad)
+            return false;
+        count++;
+        acc = acc << 6 | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            mc_buf_putc(out, (char)((acc >> bits) & 0xff));
+        }
+    }
+    if (count % 4 == 1 || pad > 2)
+        return false;
+    return !out->oom;
+}
+
+static const char hexd[] = "0123456789ABCDEF";
+
+static void encode(mc_buf *out, const char *s, size_t n, const char *keep,
+                   bool space_plus)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+            (c >= '0' && c <= '9') || (c && strchr(keep, c))) {
+            mc_buf_putc(out, (char)c);
+        } else if (c == ' ' && space_plus) {
+            mc_buf_putc(out, '+');
+        } else {
+            char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
+            mc_buf_append(out, e, 3);
+        }
+    }
+}
+
+void mc_url_encode_form(mc_buf *out, const char *s, size_t n)
+{
+    encode(out, s, n, ".-*_", true);
+}
+
+void mc_url_encode_rfc3986(mc_buf *out, const char *s, size_t n)
+{
+    encode(out, s, n, "-._~", false);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool mc_url_decode(mc_buf *out, const char *s, size_t n, bool plus_as_space)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (i + 2 >= n)
+                return false;
+            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            if (h < 0 || l < 0)
+                return false;
+            mc_buf_putc(out, (char)(h << 4 | l));
+            i += 2;
+        } else if (s[i] == '+' && plus_as_space) {
+            mc_buf_putc(out, ' ');
+        } else {
+            mc_buf_putc(out, s[i]);
+        }
+    }
+    return !out->oom;
+}
