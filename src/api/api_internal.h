@@ -1,0 +1,23 @@
+/* api_internal.h - what the mediac command (and tests) use beyond
+ * mediac.h: loading several paths with one link step, the compiled
+ * configuration, and the blocking I/O step. */
+#ifndef MC_API_INTERNAL_H
+#define MC_API_INTERNAL_H
+
+#include "mediac.h"
+
+#include "config/config.h"
+#include "connector/connector.h"
+#include "msg/msg.h"
+
+/* Load every path, then resolve references once across all of them. */
+mc_code mc_engine_load_paths(mc_engine *e, const char *const *paths, size_t n);
+const mc_config *mc_engine_config(const mc_engine *e);
+const mc_connectors *mc_engine_connectors(const mc_engine *e);
+const mc_logger *mc_engine_logger(const mc_engine *e);
+
+/* Perform m->out with a pooled blocking client and store the answer in
+ * m->in (a transport failure is an answer with fault_code set). */
+mc_code mc_engine_perform_io(mc_message *m);
+
+#endif

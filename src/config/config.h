@@ -1,0 +1,240 @@
+/* config.h - the compiled program: artifacts, sequences of compiled
+ * mediators, and the compiler interface mediators use at load time.
+ *
+ * A configuration is built by mc_config_load_*() and is immutable
+ * afterwards, shared by all threads.  All of its memory comes from its
+ * arena; objects that need their own destructor (compiled expressions,
+ * regexes, XML copies) are registered with mc_config_own(). */
+#ifndef MC_CONFIG_H
+#define MC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "expr/expr.h"
+#include "expr/regex.h"
+#include "msg/msg.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+#define MC_SYNAPSE_NS "http://ws.apache.org/ns/synapse"
+
+typedef struct mc_config mc_config;
+typedef struct mc_compiler mc_compiler;
+typedef struct mc_mediator mc_mediator;
+
+/* What a mediator's exec tells the interpreter. */
+typedef enum mc_flow {
+    MC_FLOW_NEXT = 0,  /* continue with the next mediator */
+    MC_FLOW_STOP,      /* end the flow here (respond, drop) */
+    MC_FLOW_SUSPEND,   /* m->out holds a request; resume when answered */
+    MC_FLOW_FAULT,     /* ERROR_* are set; unwind to a fault handler */
+} mc_flow;
+
+typedef struct mc_mediator_type {
+    const char *name;  /* element local name, e.g. "property" */
+    /* Build the mediator from its element; on error report with mc_diag()
+     * and return NULL. */
+    mc_mediator *(*compile)(mc_compiler *cc, xmlNodePtr node);
+    mc_flow (*exec)(const mc_mediator *self, mc_message *m);
+    /* Called when the host answers the request of a suspended mediator. */
+    mc_flow (*resume)(const mc_mediator *self, mc_message *m);
+    /* Mediators after this one can never run (respond, drop). */
+    bool terminal;
+} mc_mediator_type;
+
+/* Every compiled mediator starts with this header. */
+struct mc_mediator {
+    const mc_mediator_type *type;
+    const char *file;
+    int line, col;
+};
+
+typedef struct mc_seq {
+    const char *name;             /* NULL when anonymous */
+    mc_mediator **items;
+    uint32_t n;
+    const struct mc_seq *on_error;
+    const char *file;
+    int line;
+} mc_seq;
+
+typedef struct mc_proxy {
+    const char *name;
+    const mc_seq *in, *out, *fault;
+    const char *file;
+    int line;
+} mc_proxy;
+
+typedef struct mc_uri_template mc_uri_template;
+
+typedef struct mc_resource {
+    const char *methods;          /* "GET POST" (upper case) or NULL: any */
+    const char *uri_template;     /* source text, or NULL */
+    const char *url_mapping;      /* source text, or NULL */
+    mc_uri_template *tpl;         /* compiled uri-template */
+    const mc_seq *in, *out, *fault;
+    int line;
+} mc_resource;
+
+typedef struct mc_api {
+    const char *name;
+    const char *context;          /* "/lambda" */
+    mc_resource *res;
+    size_t nres;
+    const char *file;
+    int line;
+} mc_api;
+
+typedef struct mc_local_entry {
+    const char *key;
+    const char *text;             /* text value, or NULL */
+    xmlNodePtr xml;               /* first element child (config-owned copy) */
+    void *connection;             /* compiled connector connection, if any */
+    const char *file;
+    int line;
+} mc_local_entry;
+
+typedef struct mc_endpoint {
+    const char *name;
+    const char *uri;              /* address or http uri-template */
+    const char *method;           /* http method or NULL: from message */
+    long timeout_ms;
+    const char *file;
+    int line;
+} mc_endpoint;
+
+/* A map from names to artifacts, for the runtime. */
+typedef struct mc_named {
+    const char *name;
+    void *item;
+} mc_named;
+
+typedef struct mc_table {
+    mc_named *items;
+    size_t n, cap;
+} mc_table;
+
+/* Hooks from the layers that come after config. */
+typedef struct mc_registry {
+    /* Element name -> mediator type; NULL when unknown. */
+    const mc_mediator_type *(*lookup)(void *ud, const char *name);
+    void *ud;
+    /* Called for each <localEntry> whose child is a connector init
+     * (e.g. <amazonlambda.init>): compile it as a connection. */
+    void *(*compile_connection)(void *ud, mc_compiler *cc, xmlNodePtr init);
+    /* Suggest a close valid name for an unknown element (may be NULL). */
+    const char *(*suggest)(void *ud, const char *name);
+} mc_registry;
+
+struct mc_config {
+    mc_arena arena;
+    mc_table sequences, proxies, apis, entries, endpoints;
+    mc_table natives;          /* class mediators: name -> mc_native */
+    mc_buf diags;              /* "file:line:col: error: ..." lines */
+    unsigned nerrors, nwarnings;
+    struct mc_owned *owned;    /* destructors */
+    mc_registry reg;
+    const mc_seq *fault_seq;   /* sequence named "fault", if any */
+    const mc_seq *main_seq;    /* sequence named "main", if any */
+    struct mc_fixup *fixups;   /* unresolved references until link */
+    void *connector_ctx;       /* connector runtime's loaded descriptors */
+};
+
+mc_config *mc_config_new(const mc_registry *reg);
+void mc_config_free(mc_config *cfg);
+
+/* Load a file or a folder (recursively, *.xml, sorted).  Diagnostics are
+ * appended to cfg->diags; returns MC_ECONFIG when any error was found. */
+mc_code mc_config_load_path(mc_config *cfg, const char *path);
+mc_code mc_config_load_memory(mc_config *cfg, const char *data, size_t len,
+                              const char *name);
+/* Resolve references between artifacts; call once after all loads. */
+mc_code mc_config_link(mc_config *cfg);
+
+const mc_seq *mc_config_sequence(const mc_config *cfg, const char *name);
+const mc_proxy *mc_config_proxy(const mc_config *cfg, const char *name);
+const mc_api *mc_config_api(const mc_config *cfg, const char *name);
+const mc_local_entry *mc_config_entry(const mc_config *cfg, const char *key);
+const mc_endpoint *mc_config_endpoint(const mc_config *cfg, const char *name);
+
+/* Register a destructor for obj, run when the config is freed. */
+void mc_config_own(mc_config *cfg, void *obj, void (*destroy)(void *));
+
+/* ---- the compiler interface (used by mediators) ----------------------- */
+
+enum { MC_DIAG_ERROR = 0, MC_DIAG_WARNING, MC_DIAG_NOTE };
+
+struct mc_compiler {
+    mc_config *cfg;
+    const char *file;          /* arena copy of the file name */
+    const char *text;          /* the file's bytes (for columns) */
+    size_t len;
+    size_t *line_starts;       /* offsets of line starts */
+    size_t nlines;
+    unsigned depth;            /* nesting, bounded */
+};
+
+/* Report at node (and attribute attr when not NULL). */
+void mc_diag(mc_compiler *cc, xmlNodePtr node, const char *attr, int severity,
+             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Position of a node's start tag (1-based line and column). */
+void mc_node_pos(const mc_compiler *cc, xmlNodePtr node, int *line, int *col);
+
+void *mc_alloc(mc_compiler *cc, size_t n);     /* zeroed, config arena */
+const char *mc_strdup(mc_compiler *cc, const char *s);
+/* Attribute value (arena copy) or NULL. */
+const char *mc_attr(mc_compiler *cc, xmlNodePtr node, const char *name);
+/* Text content of an element (arena copy, never NULL). */
+const char *mc_text(mc_compiler *cc, xmlNodePtr node);
+/* True for elements in the Synapse namespace or in no namespace. */
+bool mc_is_synapse(xmlNodePtr node);
+/* First/next element child. */
+xmlNodePtr mc_first_elem(xmlNodePtr node);
+xmlNodePtr mc_next_elem(xmlNodePtr node);
+/* Warn about attributes not in allowed (NULL-terminated). */
+void mc_check_attrs(mc_compiler *cc, xmlNodePtr node, const char *const *allowed);
+
+/* Compile helpers: report and return NULL on error. */
+mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                         const char *src);
+mc_template *mc_compile_template(mc_compiler *cc, xmlNodePtr node,
+                                 const char *attr, const char *text);
+mc_regex *mc_compile_regex(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                           const char *pattern);
+/* Mediators of an element's children as an anonymous sequence. */
+mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent);
+/* One mediator element. */
+mc_mediator *mc_compile_mediator(mc_compiler *cc, xmlNodePtr node);
+/* Allocate a mediator of size n with its header filled in. */
+void *mc_new_mediator(mc_compiler *cc, xmlNodePtr node,
+                      const mc_mediator_type *type, size_t n);
+/* A reference to a named sequence, resolved at link time into *slot. */
+void mc_ref_sequence(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                     const char *key, const mc_seq **slot);
+/* A reference to a local entry, resolved at link time. */
+void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                  const char *key, const mc_local_entry **slot);
+void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                     const char *key, const mc_endpoint **slot);
+
+/* An inline <endpoint> element (address or http). */
+mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node);
+
+/* ---- API resource templates ------------------------------------------ */
+
+/* Compile "/functions/{name}?q={q}" ; NULL after reporting on error. */
+mc_uri_template *mc_uri_template_compile(mc_compiler *cc, xmlNodePtr node,
+                                         const char *src);
+/* Match a request path (without the API context) and query; on success set
+ * uri.var.* into the message (default scope) and return true. */
+bool mc_uri_template_match(const mc_uri_template *t, const char *path,
+                           const char *query, mc_message *m);
+/* url-mapping: exact "/x", a prefix "/x/" followed by a star, or an
+ * extension like star ".jsp". */
+bool mc_url_mapping_match(const char *mapping, const char *path);
+
+#endif

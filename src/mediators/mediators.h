@@ -1,0 +1,43 @@
+/* mediators.h - the built-in mediators, one file each, and the table that
+ * maps element names to them (registry.c). */
+#ifndef MC_MEDIATORS_H
+#define MC_MEDIATORS_H
+
+#include "config/config.h"
+
+extern const mc_mediator_type mc_med_property;
+extern const mc_mediator_type mc_med_variable;
+extern const mc_mediator_type mc_med_log;
+extern const mc_mediator_type mc_med_filter;
+extern const mc_mediator_type mc_med_switch;
+extern const mc_mediator_type mc_med_payload_factory;
+extern const mc_mediator_type mc_med_header;
+extern const mc_mediator_type mc_med_respond;
+extern const mc_mediator_type mc_med_drop;
+extern const mc_mediator_type mc_med_loopback;
+extern const mc_mediator_type mc_med_sequence;
+extern const mc_mediator_type mc_med_send;
+extern const mc_mediator_type mc_med_call;
+extern const mc_mediator_type mc_med_class;
+
+/* Built-in mediator by element name, or NULL. */
+const mc_mediator_type *mc_builtin_mediator(const char *name);
+/* Closest built-in name to an unknown one, or NULL. */
+const char *mc_builtin_suggest(const char *name);
+
+/* Native (class) mediators registered by the host. */
+typedef struct mc_native {
+    const char *name;
+    mc_native_fn fn;
+    void *userdata;
+} mc_native;
+/* Natives are kept in cfg->natives (name -> mc_native *). */
+
+/* Is text v[0..n) valid for the mc_vtype type (INTEGER, DOUBLE, JSON...)? */
+bool mc_check_typed(const char *v, size_t n, int type, mc_err *err);
+
+/* Shared by mediators: raise a fault with code and formatted message. */
+mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

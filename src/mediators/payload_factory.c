@@ -1,0 +1,277 @@
+/* payload_factory.c - <payloadFactory media-type="json|xml|text">: a format
+ * with $1..$n placeholders filled from <args>.  Each placeholder is checked
+ * at load against the number of arguments.  "\$" writes a literal '$'.
+ *
+ * JSON formats: a value that is JSON (object, array, number, boolean) and
+ * stands in quotes ("$1") replaces the quotes too when it is an object or
+ * array; a string is JSON-escaped; an unquoted non-JSON string is quoted.
+ * XML formats: string values are XML-escaped; the xml evaluator inserts the
+ * selected node as XML. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+#include "mediators/mediators.h"
+#include "msg/xmlsafe.h"
+
+typedef enum { MT_JSON, MT_XML, MT_TEXT } media_type;
+
+typedef struct pf_arg {
+    const char *value;
+    mc_expr *expr;
+    bool xml_eval;       /* evaluator="xml" */
+    bool literal;        /* literal="true": no JSON/XML interpretation */
+} pf_arg;
+
+typedef struct pf_piece {
+    const char *lit;     /* literal text, or NULL for an argument */
+    size_t len;
+    int arg;             /* 0-based */
+    bool quoted;         /* the placeholder stands in quotes ("$1") */
+} pf_piece;
+
+typedef struct pf_m {
+    mc_mediator base;
+    media_type type;
+    pf_piece *pieces;
+    size_t npieces;
+    pf_arg *args;
+    size_t nargs;
+} pf_m;
+
+static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
+                         const char *fmt)
+{
+    size_t n = strlen(fmt);
+    p->pieces = mc_alloc(cc, (2 * n + 2) * sizeof *p->pieces);
+    char *lit = mc_alloc(cc, n + 1);  /* literal text with escapes removed */
+    size_t ll = 0, lit_start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (fmt[i] == '\\' && i + 1 < n && fmt[i + 1] == '$') {
+            lit[ll++] = '$';
+            i++;
+            continue;
+        }
+        if (fmt[i] == '$' && i + 1 < n && isdigit((unsigned char)fmt[i + 1])) {
+            size_t j = i + 1;
+            int num = 0;
+            while (j < n && isdigit((unsigned char)fmt[j]) && num < 100000)
+                num = num * 10 + (fmt[j++] - '0');
+            if (num < 1 || (size_t)num > p->nargs) {
+                mc_diag(cc, fmt_node, NULL, MC_DIAG_ERROR,
+                        "$%d in the payloadFactory format has no argument (%zu <arg> given)",
+                        num, p->nargs);
+                return false;
+            }
+            if (ll > lit_start)
+                p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false};
+            bool quoted = i > 0 && fmt[i - 1] == '"' && j < n && fmt[j] == '"';
+            p->pieces[p->npieces++] = (pf_piece){NULL, 0, num - 1, quoted};
+            lit[ll] = '\0';
+            lit_start = ++ll; /* keep the previous literal NUL-separated */
+            i = j - 1;
+            continue;
+        }
+        lit[ll++] = fmt[i];
+    }
+    if (ll > lit_start)
+        p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false};
+    return true;
+}
+
+static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
+{
+    static const char *const attrs[] = {"media-type", "template-type", NULL};
+    mc_check_attrs(cc, node, attrs);
+    pf_m *p = mc_new_mediator(cc, node, &mc_med_payload_factory, sizeof *p);
+    if (!p)
+        return NULL;
+    const char *mt = mc_attr(cc, node, "media-type");
+    p->type = MT_XML;
+    if (mt && strcmp(mt, "json") == 0)
+        p->type = MT_JSON;
+    else if (mt && strcmp(mt, "text") == 0)
+        p->type = MT_TEXT;
+    else if (mt && strcmp(mt, "xml") != 0) {
+        mc_diag(cc, node, "media-type", MC_DIAG_ERROR,
+                "unknown media-type '%s' (json, xml, text)", mt);
+        return NULL;
+    }
+    const char *tt = mc_attr(cc, node, "template-type");
+    if (tt && strcmp(tt, "default") != 0) {
+        mc_diag(cc, node, "template-type", MC_DIAG_ERROR,
+                "template-type '%s' is not supported (only 'default')", tt);
+        return NULL;
+    }
+    xmlNodePtr format = NULL, args = NULL;
+    for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
+        const char *cn = (const char *)c->name;
+        if (strcmp(cn, "format") == 0)
+            format = c;
+        else if (strcmp(cn, "args") == 0)
+            args = c;
+        else
+            mc_diag(cc, c, NULL, MC_DIAG_WARNING, "unexpected <%s> in <payloadFactory>", cn);
+    }
+    if (!format) {
+        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<payloadFactory> needs a <format>");
+        return NULL;
+    }
+    size_t na = 0;
+    for (xmlNodePtr a = mc_first_elem(args); a; a = mc_next_elem(a))
+        na++;
+    p->args = na ? mc_alloc(cc, na * sizeof *p->args) : NULL;
+    for (xmlNodePtr a = mc_first_elem(args); a; a = mc_next_elem(a)) {
+        static const char *const aattrs[] = {"value", "expression", "evaluator",
+                                             "literal", NULL};
+        mc_check_attrs(cc, a, aattrs);
+        pf_arg *arg = &p->args[p->nargs++];
+        arg->value = mc_attr(cc, a, "value");
+        const char *expr = mc_attr(cc, a, "expression");
+        const char *ev = mc_attr(cc, a, "evaluator");
+        const char *literal = mc_attr(cc, a, "literal");
+        arg->xml_eval = ev && strcmp(ev, "xml") == 0;
+        arg->literal = literal && strcmp(literal, "true") == 0;
+        if (ev && strcmp(ev, "xml") && strcmp(ev, "json")) {
+            mc_diag(cc, a, "evaluator", MC_DIAG_ERROR, "unknown evaluator '%s' (xml, json)", ev);
+            return NULL;
+        }
+        if (expr) {
+            if (!(arg->expr = mc_compile_expr(cc, a, "expression", expr)))
+                return NULL;
+        } else if (!arg->value) {
+            mc_diag(cc, a, NULL, MC_DIAG_ERROR, "<arg> needs 'value' or 'expression'");
+            return NULL;
+        }
+    }
+    const char *fmt;
+    xmlNodePtr inner = mc_first_elem(format);
+    const char *key = mc_attr(cc, format, "key");
+    if (key) {
+        mc_diag(cc, format, "key", MC_DIAG_ERROR,
+                "<format key> (registry formats) is not supported; put the format inline");
+        return NULL;
+    }
+    if (p->type == MT_XML && inner) {
+        xmlBufferPtr xb = xmlBufferCreate();
+        xmlNodeDump(xb, node->doc, inner, 0, 0);
+        fmt = mc_strdup(cc, (const char *)xmlBufferContent(xb));
+        xmlBufferFree(xb);
+    } else {
+        fmt = mc_text(cc, format);
+        if (p->type == MT_JSON) {
+            while (*fmt == ' ' || *fmt == '\n' || *fmt == '\t' || *fmt == '\r')
+                fmt++;
+        }
+    }
+    if (!parse_format(cc, format, p, fmt))
+        return NULL;
+    return &p->base;
+}
+
+static bool is_json_container(const char *v, size_t n)
+{
+    while (n && (*v == ' ' || *v == '\n' || *v == '\t' || *v == '\r'))
+        v++, n--;
+    return n && (*v == '{' || *v == '[') && mc_json_valid(v, n);
+}
+
+static void put_json_value(mc_buf *b, const pf_piece *pc, const pf_arg *a,
+                           const char *v, size_t n)
+{
+    if (!a->literal && is_json_container(v, n)) {
+        if (pc->quoted) {
+            b->len--; /* drop the opening quote already written */
+            mc_buf_append(b, v, n);
+            return;    /* the closing quote is dropped by the caller */
+        }
+        mc_buf_append(b, v, n);
+        return;
+    }
+    if (pc->quoted) {
+        mc_buf tmp = MC_BUF_INIT;
+        mc_buf_json_string(&tmp, v, n);
+        mc_buf_append(b, tmp.data + 1, tmp.len - 2); /* without the quotes */
+        mc_buf_free(&tmp);
+        return;
+    }
+    if (!a->literal && n && mc_json_valid(v, n))
+        mc_buf_append(b, v, n);           /* number, boolean, null, "str" */
+    else
+        mc_buf_json_string(b, v, n);
+}
+
+static mc_flow exec(const mc_mediator *self, mc_message *m)
+{
+    const pf_m *p = (const pf_m *)self;
+    const char **vals = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *vals);
+    size_t *lens = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *lens);
+    if (!vals || !lens)
+        return mc_fault(m, "0", "out of memory");
+    for (size_t i = 0; i < p->nargs; i++) {
+        const pf_arg *a = &p->args[i];
+        mc_err err = {0};
+        if (a->expr) {
+            mc_code rc = a->xml_eval && p->type == MT_XML
+                             ? mc_expr_xml(a->expr, m, &vals[i], &lens[i], &err)
+                             : mc_expr_string(a->expr, m, &vals[i], &lens[i], &err);
+            if (rc != MC_OK)
+                return mc_fault(m, "0", "payloadFactory argument %zu: %s", i + 1, err.msg);
+        } else {
+            vals[i] = a->value;
+            lens[i] = strlen(a->value);
+        }
+    }
+    mc_buf b = MC_BUF_INIT;
+    bool skip_quote = false;
+    for (size_t i = 0; i < p->npieces; i++) {
+        const pf_piece *pc = &p->pieces[i];
+        if (pc->lit) {
+            const char *s = pc->lit;
+            size_t n = pc->len;
+            if (skip_quote && n && *s == '"') {
+                s++;
+                n--;
+            }
+            skip_quote = false;
+            mc_buf_append(&b, s, n);
+            continue;
+        }
+        const pf_arg *a = &p->args[pc->arg];
+        const char *v = vals[pc->arg];
+        size_t n = lens[pc->arg];
+        if (p->type == MT_JSON) {
+            put_json_value(&b, pc, a, v, n);
+            skip_quote = pc->quoted && !a->literal && is_json_container(v, n);
+        } else if (p->type == MT_XML && !(a->xml_eval && a->expr)) {
+            mc_buf_xml_escape(&b, v, n, false);
+        } else {
+            mc_buf_append(&b, v, n);
+        }
+    }
+    if (b.oom) {
+        mc_buf_free(&b);
+        return mc_fault(m, "0", "out of memory");
+    }
+    mc_flow flow = MC_FLOW_NEXT;
+    mc_err err = {0};
+    switch (p->type) {
+    case MT_JSON:
+        if (mc_msg_set_payload(m, b.data ? b.data : "", b.len, "application/json", &err) != MC_OK)
+            flow = mc_fault(m, "0", "payloadFactory produced invalid JSON: %s", err.msg);
+        break;
+    case MT_XML:
+        if (mc_msg_set_payload(m, b.data ? b.data : "", b.len, "application/xml", &err) != MC_OK)
+            flow = mc_fault(m, "0", "payloadFactory produced invalid XML: %s", err.msg);
+        break;
+    case MT_TEXT:
+        if (mc_msg_set_text(m, b.data ? b.data : "", b.len) != MC_OK)
+            flow = mc_fault(m, "0", "out of memory");
+        break;
+    }
+    mc_buf_free(&b);
+    return flow;
+}
+
+const mc_mediator_type mc_med_payload_factory = {"payloadFactory", compile, exec, NULL, false};

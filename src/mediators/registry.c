@@ -1,0 +1,42 @@
+/* registry.c - the table of built-in mediators: element name -> type. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/internal.h"
+#include "mediators/mediators.h"
+
+static const mc_mediator_type *const builtins[] = {
+    &mc_med_property, &mc_med_variable, &mc_med_log, &mc_med_filter,
+    &mc_med_switch, &mc_med_payload_factory, &mc_med_header, &mc_med_respond,
+    &mc_med_drop, &mc_med_loopback, &mc_med_sequence, &mc_med_send,
+    &mc_med_call, &mc_med_class,
+};
+#define NBUILTINS (sizeof builtins / sizeof *builtins)
+
+const mc_mediator_type *mc_builtin_mediator(const char *name)
+{
+    for (size_t i = 0; i < NBUILTINS; i++)
+        if (strcmp(builtins[i]->name, name) == 0)
+            return builtins[i];
+    return NULL;
+}
+
+const char *mc_builtin_suggest(const char *name)
+{
+    const char *names[NBUILTINS];
+    for (size_t i = 0; i < NBUILTINS; i++)
+        names[i] = builtins[i]->name;
+    return mc_closest(name, names, NBUILTINS);
+}
+
+mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mc_msg_set_fault(m, code, msg, NULL);
+    return MC_FLOW_FAULT;
+}
