@@ -326,7 +326,7 @@ mc_expr *mc_expr_compile(const char *src, const mc_nsbind *ns, size_t nns,
         e->path = mc_jsonpath_compile(jp, &jerr);
         free(jp);
         if (!e->path) {
-            mc_err_set(err, MC_EPARSE, "bad JSONPath in '%s': %s", src, jerr.msg);
+            mc_err_set(err, MC_EPARSE, "%s", jerr.msg);
             mc_expr_free(e);
             return NULL;
         }

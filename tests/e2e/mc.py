@@ -1,0 +1,27 @@
+"""mc.py - helpers for end-to-end tests: where the mediac binary, the
+source tree and the shared test data are, and a runner for `mediac`."""
+import os
+import subprocess
+import unittest
+
+ROOT = os.environ.get("MC_SOURCE_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED = os.environ.get("MC_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
+BIN = os.environ.get("MEDIAC_BIN") or os.path.join(ROOT, "build", "src", "cli", "mediac")
+BUILD = os.path.dirname(os.path.dirname(os.path.dirname(BIN)))
+SAMPLES = os.path.join(ROOT, "samples")
+
+
+def run(args, stdin=None, env=None, timeout=60):
+    """Run mediac with args; returns CompletedProcess (text mode)."""
+    full_env = dict(os.environ)
+    full_env.setdefault("MEDIAC_CONNECTOR_PATH", os.path.join(ROOT, "connector"))
+    if env:
+        full_env.update(env)
+    return subprocess.run([BIN] + list(args), input=stdin, capture_output=True,
+                          text=True, env=full_env, timeout=timeout)
+
+
+def require_binary(test):
+    if not os.path.exists(BIN):
+        raise unittest.SkipTest("mediac binary not built: %s" % BIN)
