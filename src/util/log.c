@@ -65,26 +65,40 @@ void mc_log_line(const mc_logger *lg, int level, const char *line,
     mc_buf_free(&b);
 }
 
+/* End of the longest secret that starts at text[i], or 0 when none does. */
+static size_t secret_end(const char *text, size_t n, size_t i,
+                         const char *const *secrets, size_t nsecrets)
+{
+    size_t end = 0;
+    for (size_t s = 0; s < nsecrets; s++) {
+        const char *sec = secrets[s];
+        size_t sl = sec ? strlen(sec) : 0;
+        if (sl && sl <= n - i && memcmp(text + i, sec, sl) == 0 && i + sl > end)
+            end = i + sl;
+    }
+    return end;
+}
+
 void mc_redact(mc_buf *out, const char *text, size_t n,
                const char *const *secrets, size_t nsecrets)
 {
     size_t i = 0, run = 0;
     while (i < n) {
-        size_t hit = 0;
-        for (size_t s = 0; s < nsecrets; s++) {
-            const char *sec = secrets[s];
-            size_t sl = sec ? strlen(sec) : 0;
-            if (sl && sl <= n - i && memcmp(text + i, sec, sl) == 0 && sl > hit)
-                hit = sl;
-        }
-        if (hit) {
-            mc_buf_append(out, text + run, i - run);
-            mc_buf_puts(out, "****");
-            i += hit;
-            run = i;
-        } else {
+        size_t end = secret_end(text, n, i, secrets, nsecrets);
+        if (!end) {
             i++;
+            continue;
         }
+        /* secrets overlapping this one extend the hidden span, so no byte
+         * of any of them survives */
+        for (size_t j = i + 1; j < end; j++) {
+            size_t e = secret_end(text, n, j, secrets, nsecrets);
+            if (e > end)
+                end = e;
+        }
+        mc_buf_append(out, text + run, i - run);
+        mc_buf_puts(out, "****");
+        i = run = end;
     }
     mc_buf_append(out, text + run, n - run);
 }
