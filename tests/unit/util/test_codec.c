@@ -1,0 +1,156 @@
+/* test_codec.c - unit tests for util/codec.c: base64 known vectors (RFC
+ * 4648), round trips of every length and byte value, optional padding,
+ * whitespace, bad input; form and RFC 3986 URL encodings and decoding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/codec.h"
+
+static void test_base64_vectors(void **state)
+{
+    (void)state;
+    static const struct { const char *plain, *enc; } v[] = {
+        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"{\"a\":1}", "eyJhIjoxfQ=="},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        mc_buf b = MC_BUF_INIT;
+        mc_base64_encode(&b, v[i].plain, strlen(v[i].plain));
+        assert_string_equal(mc_buf_cstr(&b), v[i].enc);
+        mc_buf_reset(&b);
+        assert_true(mc_base64_decode(&b, v[i].enc, strlen(v[i].enc)));
+        assert_int_equal(b.len, strlen(v[i].plain));
+        assert_memory_equal(mc_buf_cstr(&b), v[i].plain, b.len);
+        mc_buf_free(&b);
+    }
+}
+
+static void test_base64_round_trip(void **state)
+{
+    (void)state;
+    unsigned char data[300];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    for (size_t n = 0; n <= sizeof data; n += (n < 20 ? 1 : 37)) {
+        mc_buf enc = MC_BUF_INIT, dec = MC_BUF_INIT;
+        mc_base64_encode(&enc, data, n);
+        assert_int_equal(enc.len, (n + 2) / 3 * 4);
+        assert_true(mc_base64_decode(&dec, mc_buf_cstr(&enc), enc.len));
+        assert_int_equal(dec.len, n);
+        if (n)
+            assert_memory_equal(dec.data, data, n);
+        mc_buf_free(&enc);
+        mc_buf_free(&dec);
+    }
+    /* every byte value */
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    mc_buf enc = MC_BUF_INIT, dec = MC_BUF_INIT;
+    mc_base64_encode(&enc, all, 256);
+    assert_true(mc_base64_decode(&dec, enc.data, enc.len));
+    assert_int_equal(dec.len, 256);
+    assert_memory_equal(dec.data, all, 256);
+    mc_buf_free(&enc);
+    mc_buf_free(&dec);
+}
+
+static void test_base64_lenient_and_bad(void **state)
+{
+    (void)state;
+    static const struct { const char *in; bool ok; const char *out; } v[] = {
+        {"Zm8", true, "fo"},             /* padding optional */
+        {"Zg", true, "f"},
+        {"Zm9v\nYmFy", true, "foobar"},  /* whitespace ignored */
+        {" Zm 9v ", true, "foo"},
+        {"Zm9v!", false, NULL},          /* bad character */
+        {"Z", false, NULL},              /* impossible length */
+        {"Zm9vY", false, NULL},
+        {"Zg=x", false, NULL},           /* data after padding */
+        {"Zg===", false, NULL},          /* too much padding */
+        {"Zm9v\x80", false, NULL},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        mc_buf b = MC_BUF_INIT;
+        bool ok = mc_base64_decode(&b, v[i].in, strlen(v[i].in));
+        if (ok != v[i].ok)
+            fail_msg("base64 decode of '%s': expected %s", v[i].in, v[i].ok ? "ok" : "failure");
+        if (ok)
+            assert_string_equal(mc_buf_cstr(&b), v[i].out);
+        mc_buf_free(&b);
+    }
+}
+
+static void test_url_encodings(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *form, *rfc; } v[] = {
+        {"abcXYZ019", "abcXYZ019", "abcXYZ019"},
+        {"a b", "a+b", "a%20b"},
+        {".-*_~", ".-*_%7E", ".-%2A_~"},
+        {"a/b?c=d&e", "a%2Fb%3Fc%3Dd%26e", "a%2Fb%3Fc%3Dd%26e"},
+        {"caf\xc3\xa9", "caf%C3%A9", "caf%C3%A9"},
+        {"100%", "100%25", "100%25"},
+        {"+", "%2B", "%2B"},
+        {"", "", ""},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        mc_buf f = MC_BUF_INIT, r = MC_BUF_INIT, d = MC_BUF_INIT;
+        mc_url_encode_form(&f, v[i].in, strlen(v[i].in));
+        mc_url_encode_rfc3986(&r, v[i].in, strlen(v[i].in));
+        assert_string_equal(mc_buf_cstr(&f), v[i].form);
+        assert_string_equal(mc_buf_cstr(&r), v[i].rfc);
+        /* decoding inverts both */
+        assert_true(mc_url_decode(&d, f.data ? f.data : "", f.len, true));
+        assert_string_equal(mc_buf_cstr(&d), v[i].in);
+        mc_buf_reset(&d);
+        assert_true(mc_url_decode(&d, r.data ? r.data : "", r.len, false));
+        assert_string_equal(mc_buf_cstr(&d), v[i].in);
+        mc_buf_free(&f);
+        mc_buf_free(&r);
+        mc_buf_free(&d);
+    }
+}
+
+static void test_url_decode(void **state)
+{
+    (void)state;
+    static const struct { const char *in; bool plus; bool ok; const char *out; } v[] = {
+        {"a+b", false, true, "a+b"},
+        {"a+b", true, true, "a b"},
+        {"%41%62", false, true, "Ab"},
+        {"%4a%4A", false, true, "JJ"},
+        {"%", false, false, NULL},
+        {"%4", false, false, NULL},
+        {"ab%4", false, false, NULL},
+        {"%zz", false, false, NULL},
+        {"%41", false, true, "A"},
+        {"x%2", false, false, NULL},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        mc_buf b = MC_BUF_INIT;
+        bool ok = mc_url_decode(&b, v[i].in, strlen(v[i].in), v[i].plus);
+        if (ok != v[i].ok)
+            fail_msg("url decode of '%s': expected %s", v[i].in, v[i].ok ? "ok" : "failure");
+        if (ok)
+            assert_string_equal(mc_buf_cstr(&b), v[i].out);
+        mc_buf_free(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64_vectors),
+        cmocka_unit_test(test_base64_round_trip),
+        cmocka_unit_test(test_base64_lenient_and_bad),
+        cmocka_unit_test(test_url_encodings),
+        cmocka_unit_test(test_url_decode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
