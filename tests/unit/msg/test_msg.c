@@ -1,0 +1,374 @@
+/* test_msg.c - unit tests for the message context (src/msg): properties in
+ * each scope, transport-header case-insensitivity, remove and clear,
+ * variables, status, faults, the frame stack bound, payload kinds (JSON,
+ * XML, SOAP envelope, text, binary, none) with their XML/JSON views and
+ * output conversions, parse errors, and mc_msg_collect_secrets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "flow_harness.h"
+
+static const char *payload(mc_message *m)
+{
+    size_t n;
+    const char *p = mc_msg_payload_bytes(m, &n);
+    assert_non_null(p);
+    assert_int_equal(strlen(p), n);
+    return p;
+}
+
+static char *dump_envelope(mc_message *m)
+{
+    static char out[2048];
+    xmlDocPtr d = mc_msg_envelope(m);
+    assert_non_null(d);
+    xmlBufferPtr xb = xmlBufferCreate();
+    xmlNodeDump(xb, d, xmlDocGetRootElement(d), 0, 0);
+    snprintf(out, sizeof out, "%s", (const char *)xmlBufferContent(xb));
+    xmlBufferFree(xb);
+    return out;
+}
+
+static void test_scopes(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    static const mc_scope scopes[] = {MC_SCOPE_DEFAULT, MC_SCOPE_TRANSPORT,
+        MC_SCOPE_AXIS2, MC_SCOPE_OPERATION, MC_SCOPE_FUNC, MC_SCOPE_URL};
+    for (size_t i = 0; i < 6; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "v%zu", i);
+        assert_int_equal(mc_msg_set_propz(m, scopes[i], "p", v), MC_OK);
+    }
+    /* each scope keeps its own value */
+    for (size_t i = 0; i < 6; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "v%zu", i);
+        assert_string_equal(mc_msg_prop(m, scopes[i], "p"), v);
+    }
+    /* overwrite keeps one entry */
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "p", "new");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "p"), "new");
+    int count = 0;
+    for (const mc_prop *p = m->props[MC_SCOPE_DEFAULT]; p; p = p->next)
+        count += strcmp(p->name, "p") == 0;
+    assert_int_equal(count, 1);
+    /* default scope names are case-sensitive */
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "P"));
+    /* transport (HTTP headers) is not */
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "Content-Type", "a/b");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "content-type"), "a/b");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "CONTENT-TYPE"), "a/b");
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "content-TYPE", "c/d");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type"), "c/d");
+    mc_msg_remove_prop(m, MC_SCOPE_TRANSPORT, "CONTENT-type");
+    assert_null(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type"));
+    /* remove only touches its scope; removing a missing name is harmless */
+    mc_msg_remove_prop(m, MC_SCOPE_AXIS2, "p");
+    assert_null(mc_msg_prop(m, MC_SCOPE_AXIS2, "p"));
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_OPERATION, "p"), "v3");
+    mc_msg_remove_prop(m, MC_SCOPE_AXIS2, "nothing");
+    /* values with embedded NUL keep their length; NULL value is "" */
+    mc_msg_set_prop(m, MC_SCOPE_DEFAULT, "bin", "a\0b", 3, MC_VT_STRING);
+    const mc_prop *bp = mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "bin");
+    assert_int_equal(bp->len, 3);
+    assert_memory_equal(bp->value, "a\0b", 3);
+    mc_msg_set_prop(m, MC_SCOPE_DEFAULT, "nul", NULL, 5, MC_VT_STRING);
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "nul"), "");
+    assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "nul")->len, 0);
+    /* types are kept */
+    mc_msg_set_prop(m, MC_SCOPE_DEFAULT, "j", "{}", 2, MC_VT_JSON);
+    assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "j")->type, MC_VT_JSON);
+    /* bad arguments */
+    assert_int_equal(mc_msg_set_propz(m, MC_SCOPE_COUNT, "x", "y"), MC_EINVAL);
+    assert_int_equal(mc_msg_set_propz(m, MC_SCOPE_DEFAULT, NULL, "y"), MC_EINVAL);
+    assert_null(mc_msg_get_prop(m, MC_SCOPE_COUNT, "p"));
+    /* clear */
+    mc_msg_clear_scope(m, MC_SCOPE_OPERATION);
+    assert_null(mc_msg_prop(m, MC_SCOPE_OPERATION, "p"));
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_URL, "p"), "v5");
+    mc_msg_free(m);
+}
+
+static void test_scope_and_type_names(void **state)
+{
+    (void)state;
+    assert_int_equal(mc_scope_from_name(NULL), MC_SCOPE_DEFAULT);
+    assert_int_equal(mc_scope_from_name(""), MC_SCOPE_DEFAULT);
+    assert_int_equal(mc_scope_from_name("default"), MC_SCOPE_DEFAULT);
+    assert_int_equal(mc_scope_from_name("transport"), MC_SCOPE_TRANSPORT);
+    assert_int_equal(mc_scope_from_name("axis2"), MC_SCOPE_AXIS2);
+    assert_int_equal(mc_scope_from_name("axis2-client"), MC_SCOPE_AXIS2);
+    assert_int_equal(mc_scope_from_name("operation"), MC_SCOPE_OPERATION);
+    assert_int_equal(mc_scope_from_name("registry"), -1);
+    assert_int_equal(mc_scope_from_name("Transport"), -1);
+    assert_string_equal(mc_scope_name(MC_SCOPE_AXIS2), "axis2");
+    assert_string_equal(mc_scope_name((mc_scope)42), "?");
+    static const char *const types[] = {"STRING", "INTEGER", "LONG", "SHORT",
+        "FLOAT", "DOUBLE", "BOOLEAN", "JSON", "OM"};
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(mc_vtype_from_name(types[i]), i);
+    assert_int_equal(mc_vtype_from_name(NULL), MC_VT_STRING);
+    assert_int_equal(mc_vtype_from_name("string"), -1);
+    assert_int_equal(mc_vtype_from_name("XML"), -1);
+}
+
+static void test_vars_status_fault(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    assert_null(mc_msg_get_var(m, "v"));
+    mc_msg_set_var(m, "v", "1", 1, MC_VT_INTEGER);
+    assert_string_equal(mc_msg_get_var(m, "v")->value, "1");
+    assert_int_equal(mc_msg_get_var(m, "v")->type, MC_VT_INTEGER);
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "v")); /* not a property */
+    assert_int_equal(mc_msg_status(m), 0);
+    mc_msg_set_status(m, 404);
+    assert_int_equal(mc_msg_status(m), 404);
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_SC"), "404");
+    mc_msg_set_fault(m, "101503", "connect failed", "detail");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_CODE"), "101503");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE"), "connect failed");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_DETAIL"), "detail");
+    mc_msg_set_fault(m, NULL, NULL, NULL);
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_CODE"), "0");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE"), "");
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_DETAIL"));
+    /* message ids are urn:uuid and differ between messages */
+    mc_message *m2 = th_msg_new();
+    assert_int_equal(strncmp(m->message_id, "urn:uuid:", 9), 0);
+    assert_int_equal(strlen(m->message_id), 9 + 36);
+    assert_string_not_equal(m->message_id, m2->message_id);
+    mc_msg_free(m2);
+    /* frame stack is bounded at 256 */
+    int pushed = 0;
+    while (mc_msg_push_frame(m, m, NULL, 0) == MC_OK && pushed < 1000)
+        pushed++;
+    assert_int_equal(pushed, 256);
+    assert_int_equal(mc_msg_push_frame(m, m, NULL, 0), MC_ESTATE);
+    mc_msg_free(m);
+}
+
+static void test_payload_json(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_err err = {0};
+    assert_int_equal(m->payload.kind, MC_PL_NONE);
+    assert_string_equal(payload(m), "");
+    const char *j = "{\"a\":[1,2],\"b\":{\"c\":null},\"n\":1.50}";
+    assert_int_equal(mc_msg_set_payload(m, j, strlen(j), "application/json", &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_JSON);
+    assert_string_equal(payload(m), j); /* bytes pass through unchanged */
+    assert_string_equal(mc_msg_content_type(m), "application/json");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_AXIS2, "messageType"), "application/json");
+    assert_string_equal(mc_msg_prop(m, MC_SCOPE_AXIS2, "ContentType"), "application/json");
+    assert_non_null(mc_msg_json(m));
+    /* the Synapse XML view */
+    assert_string_equal(mc_msg_payload_root(m)->name, "jsonObject");
+    assert_non_null(strstr(dump_envelope(m), "<b><c/></b>"));
+    /* asked for XML output: the mapping */
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", "application/xml");
+    const char *x = payload(m);
+    assert_int_equal(strncmp(x, "<jsonObject>", 12), 0);
+    assert_non_null(strstr(x, "<a>1</a><a>2</a>"));
+    assert_non_null(strstr(x, "<n>1.50</n>"));
+    /* content type parameters and +json suffix */
+    assert_int_equal(mc_msg_set_payload(m, "[1]", 3, "application/vnd.x+json; charset=utf-8", &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_JSON);
+    assert_string_equal(payload(m), "[1]");
+    assert_string_equal(mc_msg_payload_root(m)->name, "jsonArray");
+    assert_int_equal(mc_msg_set_payload(m, "\"s\"", 3, "application/json", &err), MC_OK);
+    assert_string_equal(mc_msg_payload_root(m)->name, "jsonValue");
+    mc_msg_free(m);
+}
+
+static void test_payload_errors(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_err err = {0};
+    mc_msg_set_payload(m, "{\"ok\":1}", 8, "application/json", &err);
+    static const struct { const char *data, *ct, *msg; } bad[] = {
+        {"{\"a\":", "application/json", "invalid JSON payload: invalid JSON at offset 5: premature EOF"},
+        {"{\"a\" 1}", "application/json", "invalid JSON payload: invalid JSON at offset"},
+        {"<a><b>", "application/xml", "invalid XML payload: line 1: "},
+        {"<a></b>", "text/xml", "invalid XML payload: line 1: "},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mc_err_clear(&err);
+        assert_int_equal(mc_msg_set_payload(m, bad[i].data, strlen(bad[i].data), bad[i].ct, &err), MC_EPARSE);
+        assert_int_equal(err.code, MC_EPARSE);
+        if (strncmp(err.msg, bad[i].msg, strlen(bad[i].msg)) != 0)
+            fail_msg("error '%s' does not start with '%s'", err.msg, bad[i].msg);
+        /* the payload is unchanged */
+        assert_string_equal(payload(m), "{\"ok\":1}");
+    }
+    /* DOCTYPE / entities in a payload are refused */
+    const char *bl = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaa\">]><r>&a;</r>";
+    assert_int_equal(mc_msg_set_payload(m, bl, strlen(bl), "application/xml", &err), MC_EPARSE);
+    assert_string_equal(payload(m), "{\"ok\":1}");
+    /* NULL err is allowed */
+    assert_int_equal(mc_msg_set_payload(m, "{", 1, "application/json", NULL), MC_EPARSE);
+    mc_msg_free(m);
+}
+
+static void test_payload_xml_and_soap(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_err err = {0};
+    const char *x = "<r><x>1</x><x>2</x><y>true</y><s>abc</s></r>";
+    assert_int_equal(mc_msg_set_payload(m, x, strlen(x), "application/xml", &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_XML);
+    assert_string_equal(payload(m), x);
+    assert_string_equal(mc_msg_payload_root(m)->name, "r");
+    const char *env = dump_envelope(m);
+    assert_non_null(strstr(env, "Envelope"));
+    assert_non_null(strstr(env, "http://schemas.xmlsoap.org/soap/envelope/"));
+    /* XML payload with a JSON messageType is written as JSON */
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", "application/json");
+    assert_string_equal(payload(m), "{\"r\":{\"x\":[1,2],\"y\":true,\"s\":\"abc\"}}");
+    /* and json-eval sees the same mapping */
+    mc_json v = mc_msg_json(m);
+    assert_non_null(v);
+    assert_true(YAJL_IS_OBJECT(v));
+    /* a SOAP 1.1 envelope is detected, not wrapped again */
+    const char *s11 = "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+                      "<soapenv:Header><h>1</h></soapenv:Header><soapenv:Body><p>2</p></soapenv:Body></soapenv:Envelope>";
+    assert_int_equal(mc_msg_set_payload(m, s11, strlen(s11), "text/xml", &err), MC_OK);
+    assert_string_equal(mc_msg_payload_root(m)->name, "p");
+    assert_string_equal(payload(m), "<p>2</p>");
+    assert_string_equal(mc_msg_content_type(m), "text/xml");
+    /* SOAP 1.2 too */
+    const char *s12 = "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body><q/></e:Body></e:Envelope>";
+    assert_int_equal(mc_msg_set_payload(m, s12, strlen(s12), "application/soap+xml", &err), MC_OK);
+    assert_string_equal(mc_msg_payload_root(m)->name, "q");
+    /* an Envelope in another namespace is an ordinary payload */
+    const char *fake = "<Envelope><Body><z/></Body></Envelope>";
+    assert_int_equal(mc_msg_set_payload(m, fake, strlen(fake), "application/xml", &err), MC_OK);
+    assert_string_equal(mc_msg_payload_root(m)->name, "Envelope");
+    /* a node */
+    xmlDocPtr d = xmlReadMemory("<n a=\"1\">t</n>", 14, NULL, NULL, 0);
+    assert_int_equal(mc_msg_set_xml_node(m, xmlDocGetRootElement(d)), MC_OK);
+    xmlFreeDoc(d);
+    assert_string_equal(payload(m), "<n a=\"1\">t</n>");
+    assert_string_equal(mc_msg_content_type(m), "application/xml");
+    mc_msg_free(m);
+}
+
+static void test_payload_text_binary(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_err err = {0};
+    assert_int_equal(mc_msg_set_payload(m, "hello <world>", 13, "text/plain", &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_TEXT);
+    assert_string_equal(payload(m), "hello <world>");
+    assert_null(mc_msg_json(m));
+    const char *env = dump_envelope(m);
+    assert_non_null(strstr(env, "<ns:text xmlns:ns=\"http://ws.apache.org/commons/ns/payload\">hello &lt;world&gt;</ns:text>"));
+    assert_int_equal(mc_msg_set_payload(m, "\x01\x02\xff", 3, "application/octet-stream", &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_BINARY);
+    size_t n;
+    const char *b = mc_msg_payload_bytes(m, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(b, "\x01\x02\xff", 3);
+    assert_non_null(strstr(dump_envelope(m), ">AQL/</ns:binary>"));
+    /* form data is text; unknown types binary */
+    assert_int_equal(mc_content_kind("application/x-www-form-urlencoded", NULL, 0), MC_PL_TEXT);
+    assert_int_equal(mc_content_kind("image/png", NULL, 0), MC_PL_BINARY);
+    assert_int_equal(mc_content_kind("TEXT/HTML", NULL, 0), MC_PL_TEXT);
+    assert_int_equal(mc_content_kind("application/problem+json ; q=1", NULL, 0), MC_PL_JSON);
+    assert_int_equal(mc_content_kind("application/atom+xml", NULL, 0), MC_PL_XML);
+    /* sniffing without a content type */
+    assert_int_equal(mc_content_kind(NULL, " {\"a\":1}", 8), MC_PL_JSON);
+    assert_int_equal(mc_content_kind("", "\n<a/>", 5), MC_PL_XML);
+    assert_int_equal(mc_content_kind(NULL, "plain", 5), MC_PL_TEXT);
+    assert_int_equal(mc_content_kind(NULL, "   ", 3), MC_PL_TEXT);
+    assert_int_equal(mc_content_kind(NULL, "", 0), MC_PL_NONE);
+    /* text helpers */
+    mc_msg_set_text(m, "t", 1);
+    assert_string_equal(mc_msg_content_type(m), "text/plain");
+    mc_msg_set_json(m, "[true]", 6);
+    assert_string_equal(mc_msg_content_type(m), "application/json");
+    assert_string_equal(payload(m), "[true]");
+    /* empty payload */
+    assert_int_equal(mc_msg_set_payload(m, "", 0, "application/json", &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_NONE);
+    assert_string_equal(payload(m), "");
+    mc_msg_free(m);
+}
+
+static bool has(const char **v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+static void test_collect_secrets(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_err err = {0};
+    const char *j = "{\"accessKeyId\":\"AKIA\",\"secretAccessKey\":\"S1\","
+                    "\"nested\":[{\"sessionToken\":\"T1\"}],\"password\":7}";
+    mc_msg_set_payload(m, j, strlen(j), "application/json", &err);
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "secretAccessKey", "S2");
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "authorization", "AWS4 sig");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "region", "us-east-1");
+    mc_msg_set_var(m, "sessionToken", "T2", 2, MC_VT_STRING);
+    mc_msg_add_secret(m, "R1");
+    mc_msg_add_secret(m, "R1"); /* duplicates kept once */
+    mc_msg_add_secret(m, "");   /* ignored */
+    mc_msg_add_secret(m, NULL);
+    assert_int_equal(m->nsecrets, 1);
+    const char *out[32];
+    size_t n = mc_msg_collect_secrets(m, out, 32);
+    assert_true(has(out, n, "S1"));
+    assert_true(has(out, n, "S2"));
+    assert_true(has(out, n, "T1"));
+    assert_true(has(out, n, "T2"));
+    assert_true(has(out, n, "R1"));
+    assert_true(has(out, n, "AWS4 sig"));
+    assert_false(has(out, n, "AKIA"));
+    assert_false(has(out, n, "us-east-1"));
+    assert_int_equal(n, 6);
+    /* max is respected */
+    assert_int_equal(mc_msg_collect_secrets(m, out, 2), 2);
+    /* secrets of an XML payload (through its JSON view) too */
+    const char *x = "<creds><secretAccessKey>XS</secretAccessKey></creds>";
+    mc_msg_set_payload(m, x, strlen(x), "application/xml", &err);
+    n = mc_msg_collect_secrets(m, out, 32);
+    assert_true(has(out, n, "XS"));
+    /* registered secrets: the newest 16 are kept */
+    for (int i = 0; i < 20; i++) {
+        char s[8];
+        snprintf(s, sizeof s, "k%d", i);
+        mc_msg_add_secret(m, s);
+    }
+    assert_int_equal(m->nsecrets, MC_MAX_SECRETS);
+    assert_string_equal(m->secrets[MC_MAX_SECRETS - 1], "k19");
+    mc_msg_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scopes),
+        cmocka_unit_test(test_scope_and_type_names),
+        cmocka_unit_test(test_vars_status_fault),
+        cmocka_unit_test(test_payload_json),
+        cmocka_unit_test(test_payload_errors),
+        cmocka_unit_test(test_payload_xml_and_soap),
+        cmocka_unit_test(test_payload_text_binary),
+        cmocka_unit_test(test_collect_secrets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
