@@ -119,8 +119,12 @@ bool mc_format_java_date(mc_buf *out, const char *pat, long long ms,
                 p++;
                 continue;
             }
-            while (*p && *p != '\'')
+            /* quoted text; a doubled quote inside it is a literal quote */
+            while (*p && (*p != '\'' || p[1] == '\'')) {
+                if (*p == '\'')
+                    p++;
                 mc_buf_putc(out, *p++);
+            }
             if (*p)
                 p++;
             continue;
