@@ -153,7 +153,7 @@ bool mc_format_java_date(mc_buf *out, const char *pat, long long ms,
         case 'h': mc_buf_printf(out, "%0*d", n, tm.tm_hour % 12 ? tm.tm_hour % 12 : 12); break;
         case 'm': mc_buf_printf(out, "%0*d", n, tm.tm_min); break;
         case 's': mc_buf_printf(out, "%0*d", n, tm.tm_sec); break;
-        case 'S': mc_buf_printf(out, "%0*d", n < 3 ? 3 : n, msec); break;
+        case 'S': mc_buf_printf(out, "%0*d", n, msec); break;
         case 'a': mc_buf_puts(out, tm.tm_hour < 12 ? "AM" : "PM"); break;
         case 'E':
             if (n >= 4) mc_buf_puts(out, day[tm.tm_wday]);
