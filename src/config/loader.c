@@ -60,6 +60,11 @@ static xmlDocPtr parse_config(mc_compiler *cc)
                    "file larger than %u bytes", MAX_CONFIG_FILE);
         return NULL;
     }
+    if (cc->len == 0) {
+        /* libxml2 makes no parser for empty input: not out of memory */
+        mc_diag_at(cc->cfg, cc->file, 1, 1, MC_DIAG_ERROR, "empty document");
+        return NULL;
+    }
     /* no DTDs, so no entities of any kind (no billion laughs) */
     const char *dt = mc_xml_find_doctype(cc->text, cc->len);
     if (dt) {
