@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api/api_internal.h"
+#include "cli/serve.h"
 #include "mediac.h"
 #include "util/buf.h"
 
@@ -23,6 +24,7 @@ static void usage(FILE *f)
           "  run       run one message through a sequence or proxy\n"
           "  validate  check configuration files without running them\n"
           "  describe  describe a connector or one of its operations\n"
+          "  serve     host every proxy and API over HTTP (see docs/serve.md)\n"
           "  version   print the version\n"
           "\n"
           "mediac run [--sequence NAME | --proxy NAME] [--payload FILE|-]\n"
@@ -381,6 +383,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "describe") == 0)
         return cmd_describe(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return mc_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("mediac %s\n", MC_VERSION);
         return 0;

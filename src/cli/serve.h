@@ -1,0 +1,11 @@
+/* serve.h - `mediac serve`: host every proxy and API found under the given
+ * paths over HTTP (see docs/serve.md). */
+#ifndef MC_CLI_SERVE_H
+#define MC_CLI_SERVE_H
+
+/* argv[0] is "serve".  Returns the process exit code. */
+int mc_cmd_serve(int argc, char **argv);
+/* The usage lines of the command. */
+extern const char mc_serve_usage[];
+
+#endif
