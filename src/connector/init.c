@@ -1,0 +1,199 @@
+/* init.c - connections: <name.init> inline in a flow (v1: its settings
+ * are evaluated per message and kept in the message for the operations
+ * that follow) and inside a local entry (v2: evaluated by each operation
+ * that names it with configKey). */
+#include <string.h>
+
+#include "connector/internal.h"
+
+static mc_flow init_exec(const mc_mediator *self, mc_message *m);
+static mc_mediator *init_compile(mc_compiler *cc, xmlNodePtr node);
+
+const mc_mediator_type mc_med_connector_init = {"connector.init", init_compile,
+                                                init_exec, NULL, false};
+
+/* Text without leading and trailing whitespace, in the config arena. */
+static const char *trimmed_text(mc_compiler *cc, xmlNodePtr node)
+{
+    const char *t = mc_text(cc, node);
+    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
+        t++;
+    size_t n = strlen(t);
+    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\n' || t[n - 1] == '\r'))
+        n--;
+    char *r = mc_alloc(cc, n + 1);
+    if (r)
+        memcpy(r, t, n);
+    return r;
+}
+
+/* Compile one <param>value</param> child of an init. */
+static bool compile_value(mc_compiler *cc, xmlNodePtr child, const mc_connector *c,
+                          mc_template **values)
+{
+    const char *name = (const char *)child->name;
+    const mc_cparam *p = mc_cparam_find(c->init, c->ninit, name);
+    if (!p) {
+        const char *near = mc_cparam_suggest(c->init, c->ninit, name);
+        mc_diag(cc, child, NULL, MC_DIAG_WARNING,
+                "unknown parameter '%s' for %s.init%s%s%s; it is ignored", name, c->name,
+                near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        return true;
+    }
+    size_t i = (size_t)(p - c->init);
+    if (values[i])
+        mc_diag(cc, child, NULL, MC_DIAG_WARNING,
+                "parameter '%s' is given twice; the last one is used", p->name);
+    if (p->deprecated)
+        mc_diag(cc, child, NULL, MC_DIAG_WARNING, "parameter '%s' is deprecated", p->name);
+    const char *text = trimmed_text(cc, child);
+    if (!text || !(values[i] = mc_compile_template(cc, child, NULL, text)))
+        return false;
+    mc_err err = {0};
+    if (mc_template_is_literal(values[i]) && *text &&
+        !mc_cp_check(p->type, text, strlen(text), &err)) {
+        mc_diag(cc, child, NULL, MC_DIAG_ERROR, "%s.init: parameter '%s': %s", c->name,
+                p->name, p->secret ? "invalid value" : err.msg);
+        return false;
+    }
+    return true;
+}
+
+/* v2: usage="connection" parameters that are required must be there. */
+static bool check_required(mc_compiler *cc, xmlNodePtr node, const mc_conn *conn)
+{
+    bool ok = true;
+    for (size_t i = 0; i < conn->c->ninit; i++) {
+        const mc_cparam *p = &conn->c->init[i];
+        if (p->connection_only && p->required && !conn->values[i] && !(p->def && *p->def)) {
+            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
+                    "%s.init: required connection parameter '%s' is missing",
+                    conn->c->name, p->name);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+mc_conn *mc_conn_compile(mc_compiler *cc, xmlNodePtr node, const mc_connector *c, bool v2)
+{
+    static const char *const no_attrs[] = {NULL};
+    mc_check_attrs(cc, node, no_attrs);
+    mc_conn *conn = mc_new_mediator(cc, node, &mc_med_connector_init, sizeof *conn);
+    if (!conn)
+        return NULL;
+    conn->c = c;
+    conn->values = mc_alloc(cc, (c->ninit ? c->ninit : 1) * sizeof *conn->values);
+    if (!conn->values)
+        return NULL;
+    bool ok = true;
+    for (xmlNodePtr ch = mc_first_elem(node); ch; ch = mc_next_elem(ch))
+        ok = compile_value(cc, ch, c, conn->values) && ok;
+    if (v2)
+        ok = check_required(cc, node, conn) && ok;
+    return ok ? conn : NULL;
+}
+
+/* The connector named by "name.init" in the compiler's connector set. */
+static const mc_connector *connector_of(mc_compiler *cc, const mc_connectors *cs,
+                                        xmlNodePtr node)
+{
+    const char *el = (const char *)node->name;
+    const char *dot = strrchr(el, '.');
+    const mc_connector *c = dot ? mc_connector_find(cs, el, (size_t)(dot - el)) : NULL;
+    if (!c)
+        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<%s>: no such connector", el);
+    return c;
+}
+
+static mc_mediator *init_compile(mc_compiler *cc, xmlNodePtr node)
+{
+    const mc_connector *c = connector_of(cc, cc->cfg->connector_ctx, node);
+    mc_conn *conn = c ? mc_conn_compile(cc, node, c, false) : NULL;
+    return conn ? &conn->base : NULL;
+}
+
+void *mc_connectors_compile_connection(void *connectors, mc_compiler *cc, xmlNodePtr init)
+{
+    const mc_connector *c = connector_of(cc, connectors, init);
+    return c ? mc_conn_compile(cc, init, c, true) : NULL;
+}
+
+/* ---- per-message settings ----------------------------------------------- */
+
+static void trim(const char **v, size_t *n)
+{
+    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
+        (*v)++, (*n)--;
+    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
+                  (*v)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_message *m,
+                            mc_err *err)
+{
+    mc_conn_state *st = mc_arena_calloc(&m->arena, sizeof *st);
+    const char **values = mc_arena_calloc(&m->arena, (c->ninit ? c->ninit : 1) * sizeof *values);
+    if (!st || !values) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    st->c = c;
+    st->values = values;
+    for (size_t i = 0; i < c->ninit; i++) {
+        const mc_cparam *p = &c->init[i];
+        const char *v = "";
+        size_t n = 0;
+        if (conn && conn->values[i]) {
+            mc_err e = {0};
+            if (mc_template_eval(conn->values[i], m, &v, &n, &e) != MC_OK) {
+                mc_err_set(err, MC_EINVAL, "%s.init: parameter '%s': %s", c->name, p->name,
+                           p->secret ? "cannot be evaluated" : e.msg);
+                return NULL;
+            }
+            trim(&v, &n);
+        }
+        values[i] = n ? mc_arena_strndup(&m->arena, v, n) : NULL;
+        if (p->secret && values[i])
+            mc_msg_add_secret(m, values[i]);
+    }
+    return st;
+}
+
+const mc_conn_state *mc_conn_state_get(const mc_message *m, const mc_connector *c)
+{
+    for (const mc_conn_state *s = m->connector_state; s; s = s->next)
+        if (s->c == c)
+            return s;
+    return NULL;
+}
+
+const char *mc_conn_given(const mc_conn_state *s, const char *name)
+{
+    const mc_cparam *p = s ? mc_cparam_find(s->c->init, s->c->ninit, name) : NULL;
+    return p ? s->values[p - s->c->init] : NULL;
+}
+
+const char *mc_conn_value(const mc_conn_state *s, const char *name)
+{
+    const mc_cparam *p = s ? mc_cparam_find(s->c->init, s->c->ninit, name) : NULL;
+    if (!p)
+        return NULL;
+    const char *v = s->values[p - s->c->init];
+    return v ? v : p->def && *p->def ? p->def : NULL;
+}
+
+static mc_flow init_exec(const mc_mediator *self, mc_message *m)
+{
+    const mc_conn *conn = (const mc_conn *)self;
+    mc_err err = {0};
+    mc_conn_state *st = mc_conn_eval(conn, conn->c, m, &err);
+    if (!st) {
+        mc_msg_set_fault(m, "InvalidConnection", err.msg, NULL);
+        return MC_FLOW_FAULT;
+    }
+    st->next = m->connector_state;
+    m->connector_state = st;
+    return MC_FLOW_NEXT;
+}

@@ -1,0 +1,396 @@
+/* request.c - turns resolved operation parameters into the HTTP request:
+ * the path with URI-encoded segments, the canonical query, headers, the
+ * JSON body (nested dotted members, typed values) or the raw body; then
+ * resolves credentials, region and endpoint, signs with SigV4 and leaves
+ * the request in m->out for the host to send. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "aws/credentials.h"
+#include "aws/endpoint.h"
+#include "aws/sigv4.h"
+#include "connector/internal.h"
+
+#define MAX_HEADERS 32
+
+typedef struct request {
+    mc_buf path, query, body;
+    mc_kv headers[MAX_HEADERS];
+    size_t nheaders;
+    bool has_body;
+    const char *content_type;
+} request;
+
+/* ---- values ------------------------------------------------------------- */
+
+/* Integers and booleans in their canonical text ("+7" -> "7"). */
+static void scalar_text(mc_buf *out, mc_cp_type t, const char *v, size_t n)
+{
+    if (t == MC_CPT_INTEGER || t == MC_CPT_LONG) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)n, v);
+        mc_buf_printf(out, "%lld", strtoll(tmp, NULL, 10));
+    } else if (t == MC_CPT_BOOLEAN) {
+        mc_buf_puts(out, strncasecmp(v, "true", 4) == 0 ? "true" : "false");
+    } else {
+        mc_buf_append(out, v, n);
+    }
+}
+
+/* "a, b,,c" -> ["a","b","c"] */
+static void comma_list(mc_buf *out, const char *v, size_t n)
+{
+    mc_buf_putc(out, '[');
+    bool first = true;
+    for (size_t i = 0; i <= n;) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        const char *item = v + i;
+        size_t len = j - i;
+        while (len && (*item == ' ' || *item == '\t' || *item == '\n' || *item == '\r'))
+            item++, len--;
+        while (len && (item[len - 1] == ' ' || item[len - 1] == '\t' ||
+                       item[len - 1] == '\n' || item[len - 1] == '\r'))
+            len--;
+        if (len) {
+            if (!first)
+                mc_buf_putc(out, ',');
+            mc_buf_json_string(out, item, len);
+            first = false;
+        }
+        i = j + 1;
+    }
+    mc_buf_putc(out, ']');
+}
+
+/* The JSON text of a typed value (already checked by mc_cp_check). */
+static void json_value(mc_buf *out, mc_cp_type t, const char *v, size_t n)
+{
+    switch (t) {
+    case MC_CPT_INTEGER: case MC_CPT_LONG: case MC_CPT_BOOLEAN:
+        scalar_text(out, t, v, n);
+        break;
+    case MC_CPT_JSON: case MC_CPT_OBJECT:
+        mc_buf_append(out, v, n);
+        break;
+    case MC_CPT_LIST:
+        if (v[0] == '[')
+            mc_buf_append(out, v, n);
+        else
+            comma_list(out, v, n);
+        break;
+    default:
+        mc_buf_json_string(out, v, n);
+        break;
+    }
+}
+
+/* ---- body --------------------------------------------------------------- */
+
+/* Is member path `as` under prefix, with `seg` its next segment? */
+static bool next_segment(const char *as, const char *prefix, size_t plen, const char **seg,
+                         size_t *slen)
+{
+    if (strncmp(as, prefix, plen) != 0)
+        return false;
+    *seg = as + plen;
+    *slen = strcspn(*seg, ".");
+    return true;
+}
+
+/* Emit the object of all body members under prefix ("" or "Code."). */
+static void emit_object(mc_buf *out, const mc_op_call *call, const char *prefix, size_t plen,
+                        unsigned depth)
+{
+    const mc_coperation *op = call->op;
+    bool first = true;
+    mc_buf_putc(out, '{');
+    for (size_t i = 0; i < op->nparams; i++) {
+        const mc_cparam *p = &op->params[i];
+        const char *seg;
+        size_t slen;
+        if (p->in != MC_CP_BODY || !call->values[i] ||
+            !next_segment(p->as, prefix, plen, &seg, &slen))
+            continue;
+        bool seen = false; /* an earlier member opened this segment */
+        for (size_t j = 0; j < i && !seen; j++) {
+            const char *s2;
+            size_t l2;
+            seen = op->params[j].in == MC_CP_BODY && call->values[j] &&
+                   next_segment(op->params[j].as, prefix, plen, &s2, &l2) && l2 == slen &&
+                   strncmp(s2, seg, slen) == 0;
+        }
+        if (seen)
+            continue;
+        if (!first)
+            mc_buf_putc(out, ',');
+        first = false;
+        mc_buf_json_string(out, seg, slen);
+        mc_buf_putc(out, ':');
+        if (seg[slen] == '\0' || depth > 16)
+            json_value(out, p->type, call->values[i], call->lens[i]);
+        else
+            emit_object(out, call, p->as, (size_t)(seg + slen + 1 - p->as), depth + 1);
+    }
+    mc_buf_putc(out, '}');
+}
+
+static void build_body(request *rq, const mc_op_call *call)
+{
+    const mc_coperation *op = call->op;
+    if (op->raw) {
+        size_t i = (size_t)(op->raw - op->params);
+        rq->has_body = true;
+        if (call->values[i])
+            mc_buf_append(&rq->body, call->values[i], call->lens[i]);
+        /* like the AWS SDKs: a blob payload goes without a Content-Type */
+        return;
+    }
+    if (!op->has_body_members)
+        return;
+    rq->has_body = true;
+    rq->content_type = "application/json";
+    emit_object(&rq->body, call, "", 0, 0);
+}
+
+/* ---- path, query, headers ----------------------------------------------- */
+
+static bool build_path(request *rq, const mc_op_call *call)
+{
+    const mc_coperation *op = call->op;
+    for (const char *p = op->path; *p;) {
+        const char *open = strchr(p, '{');
+        if (!open) {
+            mc_buf_puts(&rq->path, p);
+            break;
+        }
+        mc_buf_append(&rq->path, p, (size_t)(open - p));
+        const char *close = strchr(open, '}');
+        size_t i;
+        for (i = 0; i < op->nparams; i++)
+            if (strlen(op->params[i].name) == (size_t)(close - open - 1) &&
+                strncmp(op->params[i].name, open + 1, (size_t)(close - open - 1)) == 0)
+                break;
+        if (i == op->nparams || !call->values[i])
+            return false;
+        mc_buf seg = MC_BUF_INIT;
+        scalar_text(&seg, op->params[i].type, call->values[i], call->lens[i]);
+        mc_aws_uri_encode(&rq->path, seg.data ? seg.data : "", seg.len, false);
+        mc_buf_free(&seg);
+        p = close + 1;
+    }
+    return true;
+}
+
+static void build_query_headers(request *rq, const mc_op_call *call, mc_message *m)
+{
+    const mc_coperation *op = call->op;
+    for (size_t i = 0; i < op->nparams; i++) {
+        const mc_cparam *p = &op->params[i];
+        if (!call->values[i] || (p->in != MC_CP_QUERY && p->in != MC_CP_HEADER))
+            continue;
+        mc_buf v = MC_BUF_INIT;
+        scalar_text(&v, p->type, call->values[i], call->lens[i]);
+        if (p->in == MC_CP_QUERY) {
+            if (rq->query.len)
+                mc_buf_putc(&rq->query, '&');
+            mc_aws_uri_encode(&rq->query, p->as, strlen(p->as), false);
+            mc_buf_putc(&rq->query, '=');
+            mc_aws_uri_encode(&rq->query, v.data ? v.data : "", v.len, false);
+        } else if (rq->nheaders < MAX_HEADERS - 8) {
+            rq->headers[rq->nheaders++] =
+                (mc_kv){p->as, mc_arena_strndup(&m->arena, mc_buf_cstr(&v), v.len)};
+        }
+        mc_buf_free(&v);
+    }
+}
+
+/* ---- connection: credentials, region, endpoint -------------------------- */
+
+typedef struct target {
+    mc_aws_credentials creds;
+    char region[64];
+    mc_aws_endpoint ep;
+} target;
+
+/* The descriptor's endpoint template with {init params} filled in. */
+static bool template_endpoint(const mc_connector *c, const mc_conn_state *st,
+                              const char *region, mc_aws_endpoint *ep)
+{
+    mc_buf url = MC_BUF_INIT;
+    bool ok = true;
+    for (const char *p = c->endpoint; ok && *p;) {
+        const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+        if (!open || !close) {
+            mc_buf_puts(&url, p);
+            break;
+        }
+        mc_buf_append(&url, p, (size_t)(open - p));
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(close - open - 1), open + 1);
+        const char *v = strcmp(name, "region") == 0 ? region : mc_conn_value(st, name);
+        ok = v != NULL;
+        mc_buf_puts(&url, v ? v : "");
+        p = close + 1;
+    }
+    mc_aws_endpoint parsed;
+    ok = ok && !url.oom && mc_aws_endpoint_parse(mc_buf_cstr(&url), &parsed, NULL) == MC_OK;
+    if (ok) {
+        *ep = parsed;
+        snprintf(ep->source, sizeof ep->source, "the %s descriptor", c->name);
+    }
+    mc_buf_free(&url);
+    return ok;
+}
+
+static mc_flow target_fault(mc_message *m, const char *code, const char *element,
+                            const mc_err *err)
+{
+    char msg[700];
+    snprintf(msg, sizeof msg, "%s: %s", element, err->msg);
+    mc_msg_set_fault(m, code, msg, NULL);
+    return MC_FLOW_FAULT;
+}
+
+static bool resolve_target(const mc_coperation *op, const mc_conn_state *st, mc_message *m,
+                           target *t, mc_flow *flow)
+{
+    const mc_connector *c = op->connector;
+    /* what the flow gave first, then the AWS chain, then the defaults */
+    mc_aws_settings s = {
+        .access_key_id = mc_conn_given(st, "accessKeyId"),
+        .secret_access_key = mc_conn_given(st, "secretAccessKey"),
+        .session_token = mc_conn_given(st, "sessionToken"),
+        .region = mc_conn_given(st, "region"),
+        .profile = mc_conn_given(st, "profile"),
+        .endpoint = mc_conn_given(st, "endpoint"),
+    };
+    mc_err err = {0};
+    if (mc_aws_credentials_resolve(&s, &t->creds, &err) != MC_OK)
+        return *flow = target_fault(m, "MissingCredentials", op->element, &err), false;
+    mc_msg_add_secret(m, t->creds.secret_access_key);
+    mc_msg_add_secret(m, t->creds.session_token);
+    if (mc_aws_region_resolve(&s, t->region, sizeof t->region, NULL, 0, &err) != MC_OK) {
+        s.region = mc_conn_value(st, "region");
+        if (s.region)
+            mc_err_clear(&err);
+        if (s.region)
+            snprintf(t->region, sizeof t->region, "%s", s.region);
+    }
+    if (err.code != MC_OK ||
+        mc_aws_endpoint_resolve(s.endpoint, c->service, t->region, &t->ep, &err) != MC_OK) {
+        mc_aws_credentials_clear(&t->creds);
+        return *flow = target_fault(m, "InvalidConnection", op->element, &err), false;
+    }
+    if (strcmp(t->ep.source, "default") == 0 && c->endpoint)
+        template_endpoint(c, st, t->region, &t->ep);
+    return true;
+}
+
+/* ---- signing and the outbound request ----------------------------------- */
+
+static bool is_method(const char *m, const char *want) { return strcmp(m, want) == 0; }
+
+static mc_outbound *make_outbound(const mc_coperation *op, request *rq, const target *t,
+                                  const mc_sigv4_result *sig, mc_message *m)
+{
+    mc_outbound *out = mc_arena_calloc(&m->arena, sizeof *out);
+    mc_kv *h = mc_arena_calloc(&m->arena, (rq->nheaders + 8) * sizeof *h);
+    if (!out || !h)
+        return NULL;
+    size_t n = 0;
+    h[n++] = (mc_kv){"Host", mc_arena_strdup(&m->arena, t->ep.host_header)};
+    for (size_t i = 0; i < rq->nheaders; i++)
+        h[n++] = rq->headers[i];
+    for (size_t i = 0; i < sig->nheaders; i++)
+        h[n++] = (mc_kv){mc_arena_strdup(&m->arena, sig->headers[i].name),
+                         mc_arena_strdup(&m->arena, sig->headers[i].value)};
+    out->headers = h;
+    out->nheaders = n;
+    out->method = op->method;
+    out->url = mc_arena_printf(&m->arena, "%s%s%s%s", t->ep.url, mc_buf_cstr(&rq->path),
+                               rq->query.len ? "?" : "", mc_buf_cstr(&rq->query));
+    if (rq->has_body) {
+        out->body = mc_arena_strndup(&m->arena, mc_buf_cstr(&rq->body), rq->body.len);
+        out->body_len = rq->body.len;
+    }
+    out->idempotent = is_method(op->method, "GET") || is_method(op->method, "PUT") ||
+                      is_method(op->method, "DELETE") || is_method(op->method, "HEAD");
+    out->label = op->element;
+    return out;
+}
+
+static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
+                          mc_message *m, mc_flow *flow)
+{
+    const mc_connector *c = op->connector;
+    if (rq->content_type)
+        rq->headers[rq->nheaders++] = (mc_kv){"Content-Type", rq->content_type};
+    mc_buf wire_path = MC_BUF_INIT;
+    mc_buf_puts(&wire_path, t->ep.base_path);
+    mc_buf_append(&wire_path, rq->path.data, rq->path.len);
+    mc_sigv4_header sh[MAX_HEADERS];
+    for (size_t i = 0; i < rq->nheaders; i++)
+        sh[i] = (mc_sigv4_header){rq->headers[i].name, rq->headers[i].value};
+    mc_sigv4_request req = {
+        .method = op->method, .host = t->ep.host_header, .path = mc_buf_cstr(&wire_path),
+        .query = rq->query.len ? mc_buf_cstr(&rq->query) : NULL, .headers = sh,
+        .nheaders = rq->nheaders, .body = rq->body.data, .body_len = rq->body.len,
+    };
+    mc_sigv4_params p = {
+        .access_key_id = t->creds.access_key_id,
+        .secret_access_key = t->creds.secret_access_key,
+        .session_token = t->creds.session_token, .region = t->region,
+        .service = c->signing_name, .when = time(NULL),
+        .flags = mc_sigv4_service_flags(c->signing_name),
+    };
+    mc_sigv4_signer *signer = mc_sigv4_signer_new();
+    mc_sigv4_result sig;
+    mc_err err = {0};
+    mc_code rc = signer ? mc_sigv4_sign(signer, &req, &p, &sig, &err)
+                        : mc_err_set(&err, MC_ENOMEM, "out of memory");
+    mc_outbound *out = rc == MC_OK ? make_outbound(op, rq, t, &sig, m) : NULL;
+    mc_sigv4_signer_free(signer);
+    mc_buf_free(&wire_path);
+    if (!out) {
+        if (rc == MC_OK)
+            mc_err_set(&err, MC_ENOMEM, "out of memory");
+        return *flow = target_fault(m, "0", op->element, &err), false;
+    }
+    out->url = out->url ? out->url : "";
+    m->out = out;
+    m->in = NULL;
+    mc_msg_log(m, MC_LOG_DEBUG, "%s: %s %s (%zu body bytes, endpoint from %s)", op->element,
+               out->method, out->url, out->body_len, t->ep.source);
+    return true;
+}
+
+mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state *st,
+                                    mc_message *m)
+{
+    const mc_coperation *op = call->op;
+    mc_build_result r = {false, MC_FLOW_FAULT};
+    request rq = {MC_BUF_INIT, MC_BUF_INIT, MC_BUF_INIT, {{0}}, 0, false, NULL};
+    if (!build_path(&rq, call)) {
+        r.flow = mc_op_param_fault(m, "MissingParameter", "%s: a path parameter is empty",
+                                   op->element);
+    } else {
+        build_query_headers(&rq, call, m);
+        build_body(&rq, call);
+        target t = {0};
+        if (rq.path.oom || rq.query.oom || rq.body.oom) {
+            r.flow = mc_op_param_fault(m, "0", "%s: out of memory", op->element);
+        } else if (resolve_target(op, st, m, &t, &r.flow)) {
+            r.ok = sign_and_send(op, &rq, &t, m, &r.flow);
+            mc_aws_credentials_clear(&t.creds);
+        }
+    }
+    mc_buf_free(&rq.path);
+    mc_buf_free(&rq.query);
+    mc_buf_free(&rq.body);
+    return r;
+}
