@@ -56,7 +56,12 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const variable_m *v = (const variable_m *)self;
     if (v->remove) {
-        mc_msg_set_var(m, v->name, NULL, 0, MC_VT_STRING);
+        /* unlink it: setting NULL would leave an empty variable behind */
+        for (mc_prop **pp = &m->vars; *pp; pp = &(*pp)->next)
+            if (strcmp((*pp)->name, v->name) == 0) {
+                *pp = (*pp)->next;
+                break;
+            }
         return MC_FLOW_NEXT;
     }
     const char *s = v->value;
