@@ -1,0 +1,164 @@
+"""serve_helpers.py - helpers for the `mediac serve` end-to-end tests: start
+the server on free loopback ports and stop it by PID, a small HTTP client,
+and a slow local upstream (a threaded stdlib server answering after a
+delay)."""
+import http.client
+import http.server
+import json
+import os
+import re
+import signal
+import socketserver
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import mc
+
+LISTEN_RE = re.compile(r"listening on [0-9.]+:(\d+) admin [0-9.]+:(\d+)")
+
+
+class Server:
+    """A running `mediac serve`; stderr goes to a file (log())."""
+
+    def __init__(self, paths, *flags, env=None):
+        self.logf = tempfile.NamedTemporaryFile(prefix="mediac-serve-", suffix=".log",
+                                                delete=False)
+        full_env = dict(os.environ)
+        full_env.setdefault("MEDIAC_CONNECTOR_PATH", os.path.join(mc.ROOT, "connector"))
+        if env:
+            full_env.update(env)
+        args = [mc.BIN, "serve", "--port", "0", "--admin-port", "0"] + list(flags) + list(paths)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.logf,
+                                     env=full_env)
+        self.port = self.admin_port = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            m = LISTEN_RE.search(self.log())
+            if m:
+                self.port, self.admin_port = int(m.group(1)), int(m.group(2))
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.kill()
+        raise AssertionError("mediac serve did not start:\n" + self.log())
+
+    def log(self):
+        with open(self.logf.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def threads(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+        return -1
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        """SIGTERM, wait; SIGKILL on timeout.  Returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close(self):
+        self.kill()
+        try:
+            os.unlink(self.logf.name)
+        except OSError:
+            pass
+
+    def request(self, method, path, body=None, headers=None, admin=False, timeout=30):
+        return request(self.admin_port if admin else self.port, method, path, body,
+                       headers, timeout)
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def request(port, method, path, body=None, headers=None, timeout=30):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        if isinstance(body, str):
+            body = body.encode()
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return Reply(r.status, r.getheaders(), r.read())
+    finally:
+        c.close()
+
+
+class _SlowHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        time.sleep(int(q.get("ms", [self.server.delay_ms])[0]) / 1000.0)
+        with self.server.lock:
+            self.server.count += 1
+        body = json.dumps({"upstream": True, "path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Upstream", "slow")
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+class SlowUpstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """Answers every request after delay_ms (or ?ms=N), one thread each."""
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, delay_ms=200):
+        super().__init__(("127.0.0.1", 0), _SlowHandler)
+        self.delay_ms = delay_ms
+        self.lock = threading.Lock()
+        self.count = 0
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up (504, drain cut-off) is expected here
+
+    @property
+    def port(self):
+        return self.server_address[1]
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
