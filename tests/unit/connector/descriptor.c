@@ -1,0 +1,319 @@
+/* descriptor.c - unit tests of descriptor loading: the amazonlambda
+ * descriptors against WSO2's operation/parameter table, errors with
+ * file:line for bad descriptors, the search path, lookup, suggestions and
+ * the human description. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "json/json.h"
+
+static mc_connectors *load_default(void)
+{
+    mc_err err = {0};
+    mc_connectors *cs = mc_connectors_load(&err);
+    if (!cs)
+        fail_msg("%s", err.msg);
+    return cs;
+}
+
+static const mc_connector *lambda(const mc_connectors *cs)
+{
+    const mc_connector *c = mc_connector_find(cs, "amazonlambda", strlen("amazonlambda"));
+    assert_non_null(c);
+    return c;
+}
+
+static void test_amazonlambda_operations(void **state)
+{
+    (void)state;
+    static const char *const ops[] = {"addLayerVersionPermission", "addPermission",
+        "createAlias", "createFunction", "deleteAlias", "deleteFunction",
+        "getAccountSettings", "getAlias", "getFunction", "getFunctionConfiguration",
+        "invoke", "listFunctions", "removeLayerVersionPermission", "removePermission",
+        "updateAlias"};
+    mc_connectors *cs = load_default();
+    const mc_connector *c = lambda(cs);
+    assert_int_equal(c->nops, 15);
+    for (size_t i = 0; i < 15; i++) {
+        const mc_coperation *op = mc_connector_op(c, ops[i]);
+        if (!op)
+            fail_msg("operation %s is missing", ops[i]);
+        assert_ptr_equal(op->connector, c);
+        assert_true(op->nsuccess > 0);
+    }
+    assert_string_equal(c->signing_name, "lambda");
+    assert_string_equal(c->service, "lambda");
+    const mc_cparam *secret = mc_cparam_find(c->init, c->ninit, "secretAccessKey");
+    assert_non_null(secret);
+    assert_true(secret->secret);
+    const mc_coperation *inv = mc_connector_op(c, "invoke");
+    assert_non_null(inv->raw);
+    assert_string_equal(inv->raw->name, "payload");
+    assert_int_equal(inv->nresults, 3);
+    mc_connectors_free(cs);
+}
+
+/* Every parameter WSO2's connector documents must be accepted. */
+static void check_wso2_op(const mc_connector *c, mc_json op)
+{
+    const char *name = NULL;
+    mc_json params = NULL;
+    for (size_t i = 0; i < op->u.object.len; i++) {
+        if (strcmp(op->u.object.keys[i], "name") == 0)
+            name = op->u.object.values[i]->u.string;
+        if (strcmp(op->u.object.keys[i], "params") == 0)
+            params = op->u.object.values[i];
+    }
+    if (!name || !params || !YAJL_IS_ARRAY(params))
+        return;
+    bool init = strcmp(name, "init") == 0;
+    const mc_coperation *o = init ? NULL : mc_connector_op(c, name);
+    if (!init && !o)
+        fail_msg("WSO2 operation %s is missing", name);
+    for (size_t i = 0; i < params->u.array.len; i++) {
+        mc_json p = params->u.array.values[i];
+        const char *pn = NULL;
+        for (size_t k = 0; k < p->u.object.len; k++)
+            if (strcmp(p->u.object.keys[k], "name") == 0)
+                pn = p->u.object.values[k]->u.string;
+        assert_non_null(pn);
+        bool known = init ? mc_cparam_find(c->init, c->ninit, pn) != NULL
+                          : mc_cparam_find(o->params, o->nparams, pn) ||
+                                mc_cparam_find(o->common, o->ncommon, pn);
+        if (!known)
+            fail_msg("WSO2 parameter %s of %s is unknown", pn, name);
+    }
+}
+
+static mc_json member(mc_json obj, const char *key)
+{
+    for (size_t i = 0; obj && YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
+        if (strcmp(obj->u.object.keys[i], key) == 0)
+            return obj->u.object.values[i];
+    return NULL;
+}
+
+static void test_wso2_parameter_names(void **state)
+{
+    (void)state;
+    const char *shared = getenv("MC_SHARED_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/testdata/wso2-amazonlambda/connector-meta.json",
+             shared ? shared : "../shared");
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "SKIPPED: %s not found\n", path);
+        skip();
+    }
+    mc_buf b = MC_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        mc_buf_append(&b, chunk, n);
+    fclose(f);
+    mc_json meta = mc_json_parse(b.data, b.len, NULL);
+    mc_buf_free(&b);
+    assert_non_null(meta);
+    mc_connectors *cs = load_default();
+    const mc_connector *c = lambda(cs);
+    mc_json releases = member(meta, "releases");
+    assert_non_null(releases);
+    size_t checked = 0;
+    for (size_t r = 0; r < releases->u.array.len; r++) {
+        mc_json ops = member(releases->u.array.values[r], "operations");
+        for (size_t i = 0; ops && i < ops->u.array.len; i++, checked++)
+            check_wso2_op(c, ops->u.array.values[i]);
+        mc_json conns = member(releases->u.array.values[r], "connections");
+        for (size_t i = 0; conns && i < conns->u.array.len; i++) {
+            mc_json ps = member(conns->u.array.values[i], "params");
+            for (size_t k = 0; ps && k < ps->u.array.len; k++) {
+                const char *pn = member(ps->u.array.values[k], "name")->u.string;
+                if (!mc_cparam_find(c->init, c->ninit, pn))
+                    fail_msg("WSO2 connection parameter %s is unknown", pn);
+            }
+        }
+    }
+    assert_true(checked >= 15);
+    mc_json_free(meta);
+    mc_connectors_free(cs);
+}
+
+/* ---- bad descriptors ---------------------------------------------------- */
+
+static char tmpdir[64];
+
+static void write_file(const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, rel);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    *slash = '/';
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void rm_tmpdir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    assert_int_equal(system(cmd), 0);
+}
+
+#define CONNECTOR_XML                                                            \
+    "<?xml version=\"1.0\"?>\n"                                                   \
+    "<connector xmlns=\"http://mediac.dev/ns/connector\" name=\"demo\"\n"         \
+    "  service=\"demo\" signingName=\"demo\" apiVersion=\"2020-01-01\"\n"         \
+    "  endpoint=\"https://demo.{region}.example.com\">\n"                          \
+    "  <description>d</description>\n"                                           \
+    "  <init><param name=\"region\" description=\"r\"/></init>\n"                 \
+    "</connector>\n"
+
+static void expect_error(const char *op_xml, const char *want)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    write_file("demo/connector.xml", CONNECTOR_XML);
+    write_file("demo/operations/op.xml", op_xml);
+    mc_err err = {0};
+    mc_connectors *cs = mc_connectors_load_from(tmpdir, &err);
+    if (cs)
+        fail_msg("loaded, expected: %s", want);
+    assert_int_equal(err.code, MC_ECONFIG);
+    if (!strstr(err.msg, want))
+        fail_msg("error '%s' lacks '%s'", err.msg, want);
+    rm_tmpdir();
+}
+
+#define OP_HEAD "<operation xmlns=\"http://mediac.dev/ns/connector\" name=\"op\" "
+
+static void test_bad_descriptors(void **state)
+{
+    (void)state;
+    expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n"
+                 "<description>d</description>\n<param name=\"a\" in=\"query\" requried=\"true\""
+                 " description=\"x\"/>\n</operation>",
+                 "operations/op.xml:3: unknown attribute 'requried' on <param>");
+    expect_error(OP_HEAD "method=\"GET\" path=\"/x/{b}\" success=\"200\">\n"
+                 "<param name=\"a\" in=\"path\" required=\"true\"/>\n</operation>",
+                 "op.xml:1: path placeholder {b} is not a path parameter");
+    expect_error(OP_HEAD "method=\"FETCH\" path=\"/x\" success=\"200\"/>",
+                 "op.xml:1: method=\"FETCH\" is not an HTTP method");
+    expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n\n"
+                 "<param name=\"n\" in=\"query\" type=\"integer\" default=\"ten\"/></operation>",
+                 "op.xml:3: default of parameter 'n': 'ten' is not an integer");
+    expect_error(OP_HEAD "method=\"POST\" path=\"/x\" success=\"200\">\n"
+                 "<param name=\"a\" in=\"body\" as=\"A.B\"/>\n"
+                 "<param name=\"b\" in=\"body\" as=\"A\"/></operation>",
+                 "body member A.B of 'a' is inside member A of 'b'");
+    expect_error(OP_HEAD "method=\"POST\" path=\"/x\" success=\"200\">\n"
+                 "<param name=\"a\" in=\"body\" type=\"raw\"/>\n"
+                 "<param name=\"b\" in=\"body\"/></operation>",
+                 "raw body parameter 'a' beside JSON body members");
+    expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n"
+                 "<param name=\"a\" in=\"query\" type=\"object\"/></operation>",
+                 "type=\"object\" is only valid for in=\"body\"");
+    expect_error("<operation xmlns=\"http://mediac.dev/ns/connector\" name=\"other\" "
+                 "method=\"GET\" path=\"/x\" success=\"200\"/>",
+                 "operation 'other' is in a file named op.xml");
+    expect_error("<operation xmlns=\"http://mediac.dev/ns/connector\" name=\"op\"\n"
+                 "  method=\"GET\" path=\"/x\" success=\"200\">\n<param name=\"a\"</operation>",
+                 "op.xml:3: ");
+    expect_error("<operation name=\"op\" method=\"GET\" path=\"/x\" success=\"200\"/>",
+                 "root element must be in namespace http://mediac.dev/ns/connector");
+}
+
+static void test_search_path(void **state)
+{
+    (void)state;
+    mc_err err = {0};
+    assert_null(mc_connectors_load_from("/nonexistent/a:/nonexistent/b", &err));
+    assert_int_equal(err.code, MC_ENOTFOUND);
+
+    /* the first folder holding a connector name wins; a connector folder
+     * itself may be listed */
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    write_file("demo/connector.xml", CONNECTOR_XML);
+    write_file("demo/operations/op.xml", OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\"/>");
+    const char *src = getenv("MEDIAC_CONNECTOR_PATH");
+    assert_non_null(src);
+    char list[1024];
+    snprintf(list, sizeof list, "/nonexistent:%s/demo:%s", tmpdir, src);
+    mc_connectors *cs = mc_connectors_load_from(list, &err);
+    if (!cs)
+        fail_msg("%s", err.msg);
+    assert_int_equal(cs->n, 2);
+    const mc_connector *demo = mc_connector_find(cs, "demo", 4);
+    assert_non_null(demo);
+    assert_int_equal(demo->nops, 1);
+    assert_non_null(mc_connector_find(cs, "amazonlambda", 12));
+    mc_connectors_free(cs);
+    rm_tmpdir();
+}
+
+static void test_lookup_and_suggest(void **state)
+{
+    (void)state;
+    mc_connectors *cs = load_default();
+    assert_ptr_equal(mc_connectors_lookup(cs, "amazonlambda.invoke"), &mc_med_connector_op);
+    assert_ptr_equal(mc_connectors_lookup(cs, "amazonlambda.init"), &mc_med_connector_init);
+    assert_null(mc_connectors_lookup(cs, "amazonlambda.nope"));
+    assert_null(mc_connectors_lookup(cs, "nope.invoke"));
+    assert_null(mc_connectors_lookup(cs, "invoke"));
+    assert_string_equal(mc_connectors_suggest(cs, "amazonlambda.invok"), "amazonlambda.invoke");
+    assert_string_equal(mc_connectors_suggest(cs, "amazonlambda.getfunction"),
+                        "amazonlambda.getFunction");
+    assert_string_equal(mc_connectors_suggest(cs, "amazonLambda.init"), "amazonlambda.init");
+    assert_null(mc_connectors_suggest(cs, "xyz.abc"));
+    mc_connectors_free(cs);
+}
+
+static void test_describe(void **state)
+{
+    (void)state;
+    mc_connectors *cs = load_default();
+    mc_buf b = MC_BUF_INIT;
+    assert_int_equal(mc_connectors_describe(cs, "amazonlambda", &b), MC_OK);
+    const char *s = mc_buf_cstr(&b);
+    assert_non_null(strstr(s, "operations (15):"));
+    assert_non_null(strstr(s, "  invoke "));
+    assert_non_null(strstr(s, "Invoke a Lambda function"));
+    assert_non_null(strstr(s, "secretAccessKey\n    required; string; secret"));
+    mc_buf_reset(&b);
+    assert_int_equal(mc_connectors_describe(cs, "amazonlambda.invoke", &b), MC_OK);
+    s = mc_buf_cstr(&b);
+    assert_non_null(strstr(s, "POST /{apiVersionInvoke}/functions/{functionName}/invocations"));
+    assert_non_null(strstr(s, "  functionName\n    required; path; string\n"));
+    assert_non_null(strstr(s, "  apiVersionInvoke\n    required, default 2015-03-31; path"));
+    assert_non_null(strstr(s, "  qualifier\n    optional; query Qualifier; string\n"));
+    assert_non_null(strstr(s, "header X-Amz-Invocation-Type"));
+    assert_non_null(strstr(s, "  payload\n    optional; body; raw\n"));
+    assert_non_null(strstr(s, "X-Amz-Log-Result -> amazonlambda.logResult (base64-decoded)"));
+    mc_buf_reset(&b);
+    assert_int_equal(mc_connectors_describe(cs, "amazonlambda.nope", &b), MC_ENOTFOUND);
+    assert_int_equal(mc_connectors_describe(cs, "nope", &b), MC_ENOTFOUND);
+    assert_int_equal(mc_connectors_describe(cs, "", &b), MC_OK);
+    assert_non_null(strstr(mc_buf_cstr(&b), "amazonlambda - "));
+    mc_buf_free(&b);
+    mc_connectors_free(cs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_amazonlambda_operations),
+        cmocka_unit_test(test_wso2_parameter_names),
+        cmocka_unit_test(test_bad_descriptors),
+        cmocka_unit_test(test_search_path),
+        cmocka_unit_test(test_lookup_and_suggest),
+        cmocka_unit_test(test_describe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
