@@ -141,7 +141,7 @@ static void test_errors_with_positions(void **state)
         {"<sequence name=\"x\">\n  <property name=\"y\" expression=\"//a[\" />\n</sequence>",
          "t.xml:2:22: error: bad XPath '//a[': Invalid expression at offset 4\n"},
         {"<sequence name=\"x\">\n  <property name=\"z\" expression=\"json-eval($.a[)\"/>\n</sequence>",
-         "t.xml:2:22: error: bad JSONPath in 'json-eval($.a[)': bad JSONPath '$.a[': unexpected end at offset 4\n"},
+         "t.xml:2:22: error: bad JSONPath '$.a[': unexpected end at offset 4\n"},
         {"<sequence name=\"x\">\n  <filter source=\"$ctx:x\" regex=\"([\"><then/></filter>\n</sequence>",
          "t.xml:2:27: error: bad regex '([': missing terminating ] for character class at offset 2\n"},
         {"<sequence name=\"x\">\n  <payloadFactory media-type=\"json\"><format>{\"a\":\"$2\"}</format><args><arg value=\"1\"/></args></payloadFactory>\n</sequence>",

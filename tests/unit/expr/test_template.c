@@ -76,7 +76,7 @@ static void test_template_errors(void **state)
         {"{nosuch('a')}", "unknown XPath function 'nosuch' in 'nosuch('a')'"},
         /* an open bracket hides the closing brace: reported as unclosed */
         {"{json-eval($.a[)}", "unclosed '{' at offset 0 in '{json-eval($.a[)}'"},
-        {"{json-eval($.a[?(@.b ==)])}", "bad JSONPath in 'json-eval($.a[?(@.b ==)])': "},
+        {"{json-eval($.a[?(@.b ==)])}", "bad JSONPath '$.a[?(@.b ==)]': expected a value but found ')' at offset 12"},
         {"{\"not\": json", "unclosed '{' at offset 0 in '{\"not\": json'"},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
