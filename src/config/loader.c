@@ -516,7 +516,8 @@ static mc_code load_dir(mc_config *cfg, const char *path, int depth)
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n) /* names is NULL for an empty folder */
+        qsort(names, n, sizeof *names, cmp_str);
     mc_code rc = MC_OK;
     for (size_t i = 0; i < n; i++) {
         char *full = NULL;
