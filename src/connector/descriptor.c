@@ -167,8 +167,14 @@ static bool check_json_kind(const char *v, size_t n, int want)
     return ok;
 }
 
+/* Standard alphabet, padded, no whitespace (RFC 4648). */
 static bool check_base64(const char *v, size_t n)
 {
+    if (n % 4 != 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\r')
+            return false;
     mc_buf b = MC_BUF_INIT;
     bool ok = mc_base64_decode(&b, v, n);
     mc_buf_free(&b);
@@ -532,6 +538,21 @@ static bool check_body(loader *ld, xmlNodePtr node, mc_coperation *op)
     return true;
 }
 
+/* Operation parameters and their aliases must not shadow common ones. */
+static bool check_common_clash(loader *ld, xmlNodePtr node, const mc_connector *c,
+                               const mc_coperation *op)
+{
+    for (size_t i = 0; i < op->nparams; i++) {
+        const mc_cparam *p = &op->params[i];
+        if (name_clash(c->common, c->ncommon, p->name))
+            return fail(ld, node, "parameter '%s' is also a common parameter", p->name);
+        for (size_t j = 0; j < p->naliases; j++)
+            if (name_clash(c->common, c->ncommon, p->aliases[j]))
+                return fail(ld, node, "alias '%s' is also a common parameter", p->aliases[j]);
+    }
+    return true;
+}
+
 static bool parse_operation_root(loader *ld, xmlNodePtr root, const mc_connector *c,
                                  mc_coperation *op)
 {
@@ -561,6 +582,7 @@ static bool parse_operation_root(loader *ld, xmlNodePtr root, const mc_connector
             op->description = text_of(ld, ch);
     return parse_success(ld, root, op) &&
            parse_params(ld, root, PK_OP, &op->params, &op->nparams) &&
+           check_common_clash(ld, root, c, op) &&
            check_path(ld, root, op) && check_body(ld, root, op) &&
            parse_overrides(ld, root, c, op) && parse_results(ld, root, op);
 }

@@ -242,8 +242,10 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
     call->op = op;
     call->values = mc_arena_calloc(&m->arena, (op->nparams ? op->nparams : 1) * sizeof *call->values);
     call->lens = mc_arena_calloc(&m->arena, (op->nparams ? op->nparams : 1) * sizeof *call->lens);
-    if (!call->values || !call->lens)
-        return *flow = mc_op_param_fault(m, "0", "out of memory"), false;
+    if (!call->values || !call->lens) {
+        mc_msg_set_fault(m, "0", "out of memory", NULL);
+        return *flow = MC_FLOW_FAULT, false;
+    }
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *p = &op->params[i];
         const char *v = "";
@@ -262,7 +264,7 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
                                                  op->element, p->name), false;
             continue;
         }
-        if (p->type != MC_CPT_STRING && p->type != MC_CPT_RAW)
+        if (p->type != MC_CPT_STRING && p->type != MC_CPT_RAW && p->type != MC_CPT_BASE64)
             trim(&v, &n);
         if (!mc_cp_check(p->type, v, n, &err))
             return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",

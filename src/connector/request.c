@@ -383,7 +383,9 @@ mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state 
         build_body(&rq, call);
         target t = {0};
         if (rq.path.oom || rq.query.oom || rq.body.oom) {
-            r.flow = mc_op_param_fault(m, "0", "%s: out of memory", op->element);
+            mc_err err;
+            mc_err_set(&err, MC_ENOMEM, "out of memory");
+            r.flow = target_fault(m, "0", op->element, &err);
         } else if (resolve_target(op, st, m, &t, &r.flow)) {
             r.ok = sign_and_send(op, &rq, &t, m, &r.flow);
             mc_aws_credentials_clear(&t.creds);

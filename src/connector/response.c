@@ -161,7 +161,9 @@ mc_flow mc_op_map_response(const mc_op_m *o, mc_message *m)
     map_results(o->op, m, in);
     if (var)
         set_variable(m, var, in);
-    if (in->status >= 400)
+    /* like botocore: any status from 300 up is an error, whatever the
+     * descriptor's documented success codes (emulators differ there) */
+    if (in->status >= 300)
         return map_error(o, m, in);
     if (overwrite) {
         set_payload(m, in);

@@ -173,6 +173,7 @@ static void rm_tmpdir(void)
     "  endpoint=\"https://demo.{region}.example.com\">\n"                          \
     "  <description>d</description>\n"                                           \
     "  <init><param name=\"region\" description=\"r\"/></init>\n"                 \
+    "  <common><param name=\"responseVariable\" description=\"v\"/></common>\n"    \
     "</connector>\n"
 
 static void expect_error(const char *op_xml, const char *want)
@@ -216,6 +217,9 @@ static void test_bad_descriptors(void **state)
                  "<param name=\"a\" in=\"body\" type=\"raw\"/>\n"
                  "<param name=\"b\" in=\"body\"/></operation>",
                  "raw body parameter 'a' beside JSON body members");
+    expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n"
+                 "<param name=\"responseVariable\" in=\"query\"/></operation>",
+                 "parameter 'responseVariable' is also a common parameter");
     expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n"
                  "<param name=\"a\" in=\"query\" type=\"object\"/></operation>",
                  "type=\"object\" is only valid for in=\"body\"");

@@ -314,6 +314,8 @@ static void test_bad_typed_value_is_400(void **state)
         {"environmentVariables", "[1]", "'[1]' is not a JSON object"},
         {"layers", "[\"a\",", "'[\"a\",' is not a JSON array or a comma-separated list"},
         {"zipFile", "not base64!", "'not base64!' is not valid base64"},
+        {"zipFile", "UEsD BAo=", "'UEsD BAo=' is not valid base64"},
+        {"zipFile", "UEsDBAo", "'UEsDBAo' is not valid base64"},
         {"timeout", "99999999999", "'99999999999' is not an integer"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

@@ -78,6 +78,16 @@ static void test_response_variable(void **state)
     assert_int_equal(mc_msg_status(h->m), 0);
     h_free(h);
 
+    /* a 2xx that is not the documented one (moto answers getAlias with 201)
+     * is still a success, as for botocore */
+    h = h_new();
+    h_flow(h, INIT_V1 "<amazonlambda.getAlias><functionName>fn</functionName>"
+                      "<aliasName>live</aliasName></amazonlambda.getAlias>");
+    assert_int_equal(h_run(h, NULL), MC_ESUSPENDED);
+    assert_int_equal(h_answer(h, 201, "{\"Name\":\"live\"}", NULL, 0), MC_OK);
+    assert_int_equal(mc_msg_status(h->m), 201);
+    h_free(h);
+
     /* overwriteBody (child element, from an expression) replaces the body too;
      * a text answer becomes a JSON string in the variable */
     h = h_new();
