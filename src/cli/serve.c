@@ -531,7 +531,7 @@ static bool echoed_request_header(mc_server_req *r, const mc_prop *p)
     return v && strcmp(v, p->value) == 0;
 }
 
-static void respond_payload(exchange *x)
+static void respond_payload(exchange *x, int default_status)
 {
     mc_message *m = x->m;
     size_t n = 0;
@@ -549,7 +549,7 @@ static void respond_payload(exchange *x)
             hs[nh++] = (mc_http_header){"Content-Type", mc_msg_content_type(m)};
     }
     int status = mc_msg_status(m);
-    mc_server_respond(x->r, status ? status : 200, hs, nh, body, body ? len : 0);
+    mc_server_respond(x->r, status ? status : default_status, hs, nh, body, body ? len : 0);
     free(hs);
 }
 
@@ -558,7 +558,7 @@ static void respond_fault(exchange *x)
     mc_message *m = x->m;
     observe(&x->h->met, M_FAULT, "artifact", mc_server_req_tag(x->r), NULL, NULL, 0);
     if (m->fault_response) {
-        respond_payload(x);
+        respond_payload(x, 500);
         return;
     }
     const char *code = mc_message_error_code(m), *msg = mc_message_error_message(m);
@@ -583,7 +583,7 @@ static void exchange_end(exchange *x)
 static void finish(exchange *x, mc_code rc)
 {
     if (rc == MC_OK && x->m->responded)
-        respond_payload(x);
+        respond_payload(x, 200);
     else if (rc == MC_OK)
         mc_server_respond(x->r, 202, NULL, 0, NULL, 0);
     else if (rc == MC_EFAULT)

@@ -217,6 +217,10 @@ class TestAnswers(ServeCase):
                              headers={"Content-Type": "text/plain"})
         self.assertEqual(r.status, 200)
 
+    def test_headers_over_limit_are_431(self):
+        r = self.srv.request("GET", "/pets/1", headers={"X-Big": "a" * 100000})
+        self.assertEqual(r.status, 431)   # answered by libmicrohttpd itself
+
     def test_chunked_body_over_limit_is_413(self):
         import http.client
         c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=10)
