@@ -41,11 +41,18 @@ typedef struct mc_jsonpath mc_jsonpath;
 
 /* Compile "$.a.b", "$['a']", "$[0]", "$[*]", "$[1:3]", "$..name",
  * "$.a[?(@.k == 'v')]" ...  Errors name the offset, e.g.
- * "bad JSONPath '$.a[': unexpected end at offset 4". */
+ * "bad JSONPath '$.a[': unexpected end at offset 4".  A path without '$'
+ * is read as "$." + path (as Jayway does).  Filters: == != < <= > >=
+ * =~ /re/flags (PCRE2, whole-string match), === !==, in, nin, size, empty,
+ * && || ! ( ), existence [?(@.k)], literals incl. JSON ([..], {..}).
+ * Path functions (.length() ...) are not supported. */
 mc_jsonpath *mc_jsonpath_compile(const char *src, mc_err *err);
 void mc_jsonpath_free(mc_jsonpath *p);
 /* A path is definite when it has no "..", wildcard, slice, filter, or
- * multi-index/multi-name selector. */
+ * multi-index selector, and no multi-name selector except as its last
+ * step: there Jayway merges the names into one object
+ * ($.a['x','y'] gives {"x":1,"y":2}, the members present), which is a
+ * definite result. */
 bool mc_jsonpath_is_definite(const mc_jsonpath *p);
 
 /* Evaluate and append the result text to out, per Jayway/Synapse:
@@ -57,7 +64,8 @@ bool mc_jsonpath_is_definite(const mc_jsonpath *p);
 void mc_jsonpath_eval(const mc_jsonpath *p, mc_json root, mc_buf *out,
                       bool *found);
 /* The matches themselves (pointers into root), up to max; returns the
- * total number of matches. */
+ * total number of matches.  (A merging multi-name step yields its member
+ * values one by one, as there is no merged node in root.) */
 size_t mc_jsonpath_select(const mc_jsonpath *p, mc_json root, mc_json *out,
                           size_t max);
 
@@ -65,15 +73,24 @@ size_t mc_jsonpath_select(const mc_jsonpath *p, mc_json root, mc_json *out,
  * JSON object at the top: <jsonObject>; array at the top: <jsonArray> with
  * one <jsonElement> per item; a scalar at the top: <jsonValue>.  Object
  * members become child elements named after the key; an array member "a"
- * becomes repeated <a> elements (an empty array: <?xml-multiple a?> and no
- * element); null becomes an empty element; keys that are not XML names are
- * escaped: a leading digit gets the prefix "_JsonReader_PD_", "$" becomes
- * "_JsonReader_PS_", other invalid characters "_JsonReader_" + hex. */
+ * becomes <?xml-multiple a?> followed by repeated <a> elements (so an
+ * empty or one-element array stays an array on the way back); an array
+ * inside an array becomes an element holding <?xml-multiple jsonElement?>
+ * and <jsonElement> items; null becomes an empty element; keys that are
+ * not XML names are escaped: a leading digit gets the prefix
+ * "_JsonReader_PD_", "$" becomes "_JsonReader_PS_", other invalid
+ * characters "_JsonReader_" + 4 lower-case hex digits (UTF-16 units), the
+ * empty key "_JsonReader_".  The element is created in doc, unlinked;
+ * NULL for a NULL value or when out of memory. */
 xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc);
 /* The reverse, for an element: children become members (repeated names an
  * array, <?xml-multiple?> honoured), text becomes a scalar with numbers and
- * booleans recognised ("autoPrimitive"), jsonObject/jsonArray/jsonElement
- * unwrapped, escaped key names restored. Appends JSON text to out. */
+ * booleans recognised ("autoPrimitive"), an empty element null,
+ * jsonObject/jsonArray/jsonElement/jsonValue unwrapped, any other element
+ * <r>..</r> gives {"r": ..}, escaped key names restored.  Attributes are
+ * ignored; namespace declarations become "@xmlns" / "@xmlns:p" members;
+ * text beside child elements becomes a "$" member.  Appends JSON text to
+ * out ("null" for a NULL or non-element node). */
 void mc_xml_to_json(mc_buf *out, xmlNodePtr element);
 
 #endif

@@ -1,0 +1,659 @@
+/* json_xml.c - the Synapse (staxon-based JsonUtil) JSON <-> XML mapping.
+ *
+ * JSON -> XML
+ *   object at the top  <jsonObject> members </jsonObject>
+ *   array at the top   <jsonArray><?xml-multiple jsonElement?>
+ *                        <jsonElement>item</jsonElement>... </jsonArray>
+ *   scalar at the top  <jsonValue>text</jsonValue>
+ *   member "a": v      <a>v</a>
+ *   member "a": [..]   <?xml-multiple a?><a>item</a><a>item</a>...
+ *                      (the processing instruction is what keeps a one- or
+ *                      zero-element array an array on the way back)
+ *   nested array item  <a><?xml-multiple jsonElement?><jsonElement>...</a>
+ *   null               empty element
+ *   keys that are not XML NCNames are escaped: a leading digit gets the
+ *   prefix "_JsonReader_PD_", '$' becomes "_JsonReader_PS_", any other
+ *   invalid character c becomes "_JsonReader_" + 4 lower-case hex digits
+ *   of c (UTF-16 code units), the empty key is "_JsonReader_".
+ *
+ * XML -> JSON
+ *   element with element children -> object (member order: first
+ *   occurrence), a name repeated or named by <?xml-multiple name?> -> array,
+ *   text-only element -> scalar ("autoPrimitive": a JSON number, true and
+ *   false are written as such, other text as a string), empty -> null,
+ *   root jsonObject / jsonArray (of jsonElement) / jsonValue unwrapped,
+ *   any other root element <r>v</r> -> {"r": v}.  Attributes are ignored;
+ *   namespace declarations become "@xmlns" / "@xmlns:p" members.  Text
+ *   beside child elements (mixed content) becomes a "$" member. */
+#include "json/json.h"
+#include "json/json_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ESC_ID "_JsonReader_"
+#define ESC_ID_LEN 12
+#define ESC_PD "_JsonReader_PD_"
+#define ESC_PD_LEN 15
+#define ESC_PS "_JsonReader_PS_"
+
+#define ARRAY_ITEM "jsonElement"
+
+/* ---- names --------------------------------------------------------------- */
+
+/* Decode one UTF-8 sequence at s[i]; returns its length (1 for a bad byte,
+ * whose value is then the byte itself). */
+static size_t utf8_next(const unsigned char *s, size_t n, size_t i,
+                        unsigned long *cp)
+{
+    unsigned char c = s[i];
+    size_t len;
+    unsigned long v;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        v = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        v = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        v = c & 0x07;
+    } else {
+        *cp = c;
+        return 1;
+    }
+    if (i + len > n) {
+        *cp = c;
+        return 1;
+    }
+    for (size_t k = 1; k < len; k++) {
+        if ((s[i + k] & 0xC0) != 0x80) {
+            *cp = c;
+            return 1;
+        }
+        v = (v << 6) | (s[i + k] & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+static bool name_start_char(unsigned long c)
+{
+    return (c >= 'A' && c <= 'Z') || c == '_' || (c >= 'a' && c <= 'z') ||
+           (c >= 0xC0 && c <= 0xD6) || (c >= 0xD8 && c <= 0xF6) ||
+           (c >= 0xF8 && c <= 0x2FF) || (c >= 0x370 && c <= 0x37D) ||
+           (c >= 0x37F && c <= 0x1FFF) || (c >= 0x200C && c <= 0x200D) ||
+           (c >= 0x2070 && c <= 0x218F) || (c >= 0x2C00 && c <= 0x2FEF) ||
+           (c >= 0x3001 && c <= 0xD7FF) || (c >= 0xF900 && c <= 0xFDCF) ||
+           (c >= 0xFDF0 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0xEFFFF);
+}
+
+static bool name_char(unsigned long c)
+{
+    return name_start_char(c) || c == '-' || c == '.' ||
+           (c >= '0' && c <= '9') || c == 0xB7 ||
+           (c >= 0x300 && c <= 0x36F) || (c >= 0x203F && c <= 0x2040);
+}
+
+static void put_hex_escape(mc_buf *b, unsigned long unit)
+{
+    char tmp[ESC_ID_LEN + 8];
+    int n = snprintf(tmp, sizeof tmp, ESC_ID "%04lx", unit & 0xFFFF);
+    mc_buf_append(b, tmp, (size_t)n);
+}
+
+/* The XML element name for JSON key k (NUL-terminated in b). */
+static const char *escape_name(mc_buf *b, const char *k)
+{
+    mc_buf_reset(b);
+    const unsigned char *s = (const unsigned char *)k;
+    size_t n = strlen(k);
+    if (n == 0) {
+        mc_buf_puts(b, ESC_ID);
+        return mc_buf_cstr(b);
+    }
+    bool first = true;
+    if (s[0] >= '0' && s[0] <= '9') {
+        mc_buf_puts(b, ESC_PD);
+        first = false;
+    }
+    for (size_t i = 0; i < n;) {
+        unsigned long cp;
+        size_t len = utf8_next(s, n, i, &cp);
+        if (cp == '$') {
+            mc_buf_puts(b, ESC_PS);
+        } else if (first ? name_start_char(cp) : name_char(cp)) {
+            mc_buf_append(b, s + i, len);
+        } else if (cp > 0xFFFF) {
+            unsigned long v = cp - 0x10000;
+            put_hex_escape(b, 0xD800 + (v >> 10));
+            put_hex_escape(b, 0xDC00 + (v & 0x3FF));
+        } else {
+            put_hex_escape(b, cp);
+        }
+        first = false;
+        i += len;
+    }
+    return mc_buf_cstr(b);
+}
+
+static void put_utf8(mc_buf *b, unsigned long cp)
+{
+    char u[4];
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        mc_buf_append(b, u, 1);
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        mc_buf_append(b, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        mc_buf_append(b, u, 3);
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        mc_buf_append(b, u, 4);
+    }
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* "_JsonReader_XXXX" at s: the code unit, or -1. */
+static long hex_escape_at(const char *s)
+{
+    if (strncmp(s, ESC_ID, ESC_ID_LEN) != 0)
+        return -1;
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hexval(s[ESC_ID_LEN + k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* The JSON key for element name 'name' (reverses escape_name). */
+static void unescape_name(mc_buf *b, const char *name)
+{
+    mc_buf_reset(b);
+    if (strcmp(name, ESC_ID) == 0)
+        return;
+    size_t i = 0, n = strlen(name);
+    if (strncmp(name, ESC_PD, ESC_PD_LEN) == 0)
+        i = ESC_PD_LEN;
+    while (i < n) {
+        if (name[i] == '_' && strncmp(name + i, ESC_ID, ESC_ID_LEN) == 0) {
+            if (strncmp(name + i + ESC_ID_LEN, "PS_", 3) == 0) {
+                mc_buf_putc(b, '$');
+                i += ESC_ID_LEN + 3;
+                continue;
+            }
+            long u = hex_escape_at(name + i);
+            if (u >= 0 && !(u >= 0xDC00 && u < 0xE000)) {
+                unsigned long cp = (unsigned long)u;
+                size_t used = ESC_ID_LEN + 4;
+                if (cp >= 0xD800 && cp < 0xDC00) {
+                    /* a pair, or (lone surrogate) not an escape at all */
+                    long lo = hex_escape_at(name + i + used);
+                    if (lo >= 0xDC00 && lo < 0xE000) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) +
+                             ((unsigned long)lo - 0xDC00);
+                        used += ESC_ID_LEN + 4;
+                    } else {
+                        cp = 0;
+                    }
+                }
+                if (cp) {
+                    put_utf8(b, cp);
+                    i += used;
+                    continue;
+                }
+            }
+        }
+        mc_buf_putc(b, name[i]);
+        i++;
+    }
+}
+
+/* ---- JSON -> XML ----------------------------------------------------------- */
+
+typedef struct jx {
+    xmlDocPtr doc;
+    mc_buf name;
+    bool failed;
+} jx;
+
+static xmlNodePtr add_child(jx *x, xmlNodePtr parent, xmlNodePtr child)
+{
+    if (!child) {
+        x->failed = true;
+        return NULL;
+    }
+    if (!xmlAddChild(parent, child)) {
+        xmlFreeNode(child);
+        x->failed = true;
+        return NULL;
+    }
+    return child;
+}
+
+static void add_text(jx *x, xmlNodePtr el, const char *s, size_t n)
+{
+    if (n == 0)
+        return;
+    add_child(x, el, xmlNewDocTextLen(x->doc, BAD_CAST s, (int)n));
+}
+
+static void add_members(jx *x, xmlNodePtr el, mc_json obj);
+static void add_value(jx *x, xmlNodePtr parent, const char *name, mc_json v);
+
+static void fill(jx *x, xmlNodePtr el, mc_json v)
+{
+    switch (v ? v->type : yajl_t_null) {
+    case yajl_t_object:
+        add_members(x, el, v);
+        break;
+    case yajl_t_array:
+        add_value(x, el, ARRAY_ITEM, v);
+        break;
+    case yajl_t_string:
+        add_text(x, el, v->u.string, strlen(v->u.string));
+        break;
+    case yajl_t_number:
+        if (v->u.number.r) {
+            add_text(x, el, v->u.number.r, strlen(v->u.number.r));
+        } else { /* a hand-made node: its value as mc_json_write gives it */
+            mc_buf t = MC_BUF_INIT;
+            mc_json_write(&t, v);
+            if (t.oom)
+                x->failed = true;
+            else
+                add_text(x, el, t.data, t.len);
+            mc_buf_free(&t);
+        }
+        break;
+    case yajl_t_true:
+        add_text(x, el, "true", 4);
+        break;
+    case yajl_t_false:
+        add_text(x, el, "false", 5);
+        break;
+    default:
+        break;
+    }
+}
+
+static void add_item(jx *x, xmlNodePtr parent, const char *name, mc_json v)
+{
+    xmlNodePtr el = add_child(x, parent,
+                              xmlNewDocNode(x->doc, NULL, BAD_CAST name, NULL));
+    if (el)
+        fill(x, el, v);
+}
+
+/* Member (or array item) 'name' (an XML name already) with value v. */
+static void add_value(jx *x, xmlNodePtr parent, const char *name, mc_json v)
+{
+    if (v && v->type == yajl_t_array) {
+        add_child(x, parent,
+                  xmlNewDocPI(x->doc, BAD_CAST "xml-multiple", BAD_CAST name));
+        for (size_t i = 0; i < v->u.array.len && !x->failed; i++)
+            add_item(x, parent, name, v->u.array.values[i]);
+    } else {
+        add_item(x, parent, name, v);
+    }
+}
+
+static void add_members(jx *x, xmlNodePtr el, mc_json obj)
+{
+    for (size_t i = 0; i < obj->u.object.len && !x->failed; i++) {
+        /* the escaped name lives in x->name only until the next member */
+        const char *esc = escape_name(&x->name, obj->u.object.keys[i]);
+        if (x->name.oom) {
+            x->failed = true;
+            return;
+        }
+        xmlChar *name = xmlStrdup(BAD_CAST esc);
+        if (!name) {
+            x->failed = true;
+            return;
+        }
+        add_value(x, el, (const char *)name, obj->u.object.values[i]);
+        xmlFree(name);
+    }
+}
+
+xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc)
+{
+    if (!v)
+        return NULL;
+    jx x = {.doc = doc};
+    const char *root = v->type == yajl_t_object ? "jsonObject"
+                     : v->type == yajl_t_array ? "jsonArray" : "jsonValue";
+    xmlNodePtr el = xmlNewDocNode(doc, NULL, BAD_CAST root, NULL);
+    if (!el)
+        return NULL;
+    if (v->type == yajl_t_array)
+        add_value(&x, el, ARRAY_ITEM, v);
+    else
+        fill(&x, el, v);
+    mc_buf_free(&x.name);
+    if (x.failed) {
+        xmlFreeNode(el);
+        return NULL;
+    }
+    return el;
+}
+
+/* ---- XML -> JSON ----------------------------------------------------------- */
+
+typedef struct xj {
+    mc_buf *out;
+    mc_buf name;
+    mc_buf text;
+} xj;
+
+static bool is_elem(xmlNodePtr n) { return n->type == XML_ELEMENT_NODE; }
+
+static bool is_text(xmlNodePtr n)
+{
+    return n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE ||
+           n->type == XML_ENTITY_REF_NODE;
+}
+
+/* The name a <?xml-multiple name?> instruction marks (NULL if n is not
+ * one); *len is its length. */
+static const char *multiple_target(xmlNodePtr n, size_t *len)
+{
+    if (n->type != XML_PI_NODE || !n->name ||
+        !xmlStrEqual(n->name, BAD_CAST "xml-multiple"))
+        return NULL;
+    const char *s = n->content ? (const char *)n->content : "";
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    size_t l = strlen(s);
+    while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\n' ||
+                 s[l - 1] == '\r'))
+        l--;
+    *len = l;
+    return s;
+}
+
+static bool pi_marks(xmlNodePtr parent, const xmlChar *name)
+{
+    size_t nl = strlen((const char *)name);
+    for (xmlNodePtr c = parent->children; c; c = c->next) {
+        size_t l;
+        const char *t = multiple_target(c, &l);
+        if (t && l == nl && memcmp(t, name, l) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void append_text(mc_buf *b, xmlNodePtr n)
+{
+    if (n->type == XML_ENTITY_REF_NODE) {
+        xmlChar *t = xmlNodeGetContent(n);
+        if (t) {
+            mc_buf_puts(b, (const char *)t);
+            xmlFree(t);
+        }
+    } else if (n->content) {
+        mc_buf_puts(b, (const char *)n->content);
+    }
+}
+
+/* Concatenated text children of el, in x->text. */
+static void collect_text(xj *x, xmlNodePtr el)
+{
+    mc_buf_reset(&x->text);
+    for (xmlNodePtr c = el->children; c; c = c->next)
+        if (is_text(c))
+            append_text(&x->text, c);
+}
+
+static bool all_ws(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+static void write_scalar(xj *x, const char *s, size_t n)
+{
+    if (n == 0)
+        mc_buf_append(x->out, "null", 4);
+    else if ((n == 4 && memcmp(s, "true", 4) == 0) ||
+             (n == 5 && memcmp(s, "false", 5) == 0) ||
+             mc_json_number_text(s, n))
+        mc_buf_append(x->out, s, n);
+    else
+        mc_buf_json_string(x->out, s, n);
+}
+
+static void write_key(xj *x, const char *name)
+{
+    unescape_name(&x->name, name);
+    mc_buf_json_string(x->out, x->name.data ? x->name.data : "", x->name.len);
+    mc_buf_putc(x->out, ':');
+}
+
+/* "@xmlns..." members for the namespace declarations of el. */
+static bool write_ns_members(xj *x, xmlNodePtr el, bool first)
+{
+    for (xmlNsPtr ns = el->nsDef; ns; ns = ns->next) {
+        if (!first)
+            mc_buf_putc(x->out, ',');
+        first = false;
+        mc_buf_reset(&x->name);
+        mc_buf_puts(&x->name, "@xmlns");
+        if (ns->prefix) {
+            mc_buf_putc(&x->name, ':');
+            mc_buf_puts(&x->name, (const char *)ns->prefix);
+        }
+        mc_buf_json_string(x->out, x->name.data, x->name.len);
+        mc_buf_putc(x->out, ':');
+        const char *href = ns->href ? (const char *)ns->href : "";
+        mc_buf_json_string(x->out, href, strlen(href));
+    }
+    return first;
+}
+
+static void write_value(xj *x, xmlNodePtr el);
+
+/* An element marked as an array of jsonElement items (a nested array). */
+static bool is_item_array(xmlNodePtr el)
+{
+    bool marked = false;
+    for (xmlNodePtr c = el->children; c; c = c->next) {
+        size_t l;
+        const char *t = multiple_target(c, &l);
+        if (t) {
+            if (l == strlen(ARRAY_ITEM) && memcmp(t, ARRAY_ITEM, l) == 0)
+                marked = true;
+            else
+                return false;
+        } else if (is_elem(c) && !xmlStrEqual(c->name, BAD_CAST ARRAY_ITEM)) {
+            return false;
+        }
+    }
+    return marked;
+}
+
+static void write_items(xj *x, xmlNodePtr el)
+{
+    mc_buf_putc(x->out, '[');
+    bool first = true;
+    for (xmlNodePtr c = el->children; c; c = c->next) {
+        if (!is_elem(c))
+            continue;
+        if (!first)
+            mc_buf_putc(x->out, ',');
+        first = false;
+        write_value(x, c);
+    }
+    mc_buf_putc(x->out, ']');
+}
+
+static void write_object(xj *x, xmlNodePtr el)
+{
+    mc_buf_putc(x->out, '{');
+    bool first = write_ns_members(x, el, true);
+    bool text_done = false;
+    for (xmlNodePtr c = el->children; c; c = c->next) {
+        if (is_elem(c)) {
+            bool seen = false;
+            for (xmlNodePtr p = c->prev; p && !seen; p = p->prev)
+                seen = is_elem(p) && xmlStrEqual(p->name, c->name);
+            if (seen)
+                continue;
+            bool multi = pi_marks(el, c->name);
+            for (xmlNodePtr n = c->next; n && !multi; n = n->next)
+                multi = is_elem(n) && xmlStrEqual(n->name, c->name);
+            if (!first)
+                mc_buf_putc(x->out, ',');
+            first = false;
+            write_key(x, (const char *)c->name);
+            if (!multi) {
+                write_value(x, c);
+                continue;
+            }
+            mc_buf_putc(x->out, '[');
+            bool f2 = true;
+            for (xmlNodePtr n = c; n; n = n->next) {
+                if (!is_elem(n) || !xmlStrEqual(n->name, c->name))
+                    continue;
+                if (!f2)
+                    mc_buf_putc(x->out, ',');
+                f2 = false;
+                write_value(x, n);
+            }
+            mc_buf_putc(x->out, ']');
+            continue;
+        }
+        size_t l;
+        const char *t = multiple_target(c, &l);
+        if (t && l) {
+            /* an array with no element: "name": [] (once) */
+            bool present = false;
+            for (xmlNodePtr n = el->children; n && !present; n = n->next)
+                present = is_elem(n) &&
+                          strlen((const char *)n->name) == l &&
+                          memcmp(n->name, t, l) == 0;
+            bool dup = false;
+            for (xmlNodePtr p = c->prev; p && !dup; p = p->prev) {
+                size_t l2;
+                const char *t2 = multiple_target(p, &l2);
+                dup = t2 && l2 == l && memcmp(t2, t, l) == 0;
+            }
+            if (present || dup)
+                continue;
+            if (!first)
+                mc_buf_putc(x->out, ',');
+            first = false;
+            mc_buf_reset(&x->text);
+            mc_buf_append(&x->text, t, l);
+            write_key(x, mc_buf_cstr(&x->text));
+            mc_buf_append(x->out, "[]", 2);
+            continue;
+        }
+        if (is_text(c) && !text_done) {
+            /* all the element's text, once, where it first appears */
+            text_done = true;
+            collect_text(x, el);
+            if (!all_ws(x->text.data ? x->text.data : "", x->text.len)) {
+                if (!first)
+                    mc_buf_putc(x->out, ',');
+                first = false;
+                mc_buf_append(x->out, "\"$\":", 4);
+                write_scalar(x, x->text.data, x->text.len);
+            }
+        }
+    }
+    mc_buf_putc(x->out, '}');
+}
+
+static void write_value(xj *x, xmlNodePtr el)
+{
+    bool structured = false;
+    for (xmlNodePtr c = el->children; c && !structured; c = c->next) {
+        size_t l;
+        structured = is_elem(c) || multiple_target(c, &l) != NULL;
+    }
+    if (structured) {
+        if (is_item_array(el))
+            write_items(x, el);
+        else
+            write_object(x, el);
+        return;
+    }
+    collect_text(x, el);
+    if (el->nsDef) {
+        mc_buf_putc(x->out, '{');
+        bool first = write_ns_members(x, el, true);
+        if (x->text.len) {
+            if (!first)
+                mc_buf_putc(x->out, ',');
+            mc_buf_append(x->out, "\"$\":", 4);
+            /* write_ns_members used x->name only; x->text is intact */
+            write_scalar(x, x->text.data, x->text.len);
+        }
+        mc_buf_putc(x->out, '}');
+        return;
+    }
+    write_scalar(x, x->text.data, x->text.len);
+}
+
+/* Every element child is a jsonElement (or there is none). */
+static bool only_items(xmlNodePtr el)
+{
+    for (xmlNodePtr c = el->children; c; c = c->next)
+        if (is_elem(c) && !xmlStrEqual(c->name, BAD_CAST ARRAY_ITEM))
+            return false;
+    return true;
+}
+
+void mc_xml_to_json(mc_buf *out, xmlNodePtr el)
+{
+    if (!out)
+        return;
+    if (!el || el->type != XML_ELEMENT_NODE) {
+        mc_buf_append(out, "null", 4);
+        return;
+    }
+    xj x = {.out = out};
+    if (xmlStrEqual(el->name, BAD_CAST "jsonObject")) {
+        write_object(&x, el);
+    } else if (xmlStrEqual(el->name, BAD_CAST "jsonArray") && only_items(el)) {
+        write_items(&x, el);
+    } else if (xmlStrEqual(el->name, BAD_CAST "jsonValue")) {
+        write_value(&x, el);
+    } else {
+        mc_buf_putc(out, '{');
+        write_key(&x, (const char *)el->name);
+        write_value(&x, el);
+        mc_buf_putc(out, '}');
+    }
+    mc_buf_free(&x.name);
+    mc_buf_free(&x.text);
+}
