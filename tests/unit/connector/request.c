@@ -165,7 +165,6 @@ static void test_invoke_headers_and_raw_bodies(void **state)
         h_flow(h, INIT_V1 "<amazonlambda.invoke><functionName>fn</functionName>"
                   "<payload>{$ctx:body}</payload>"
                   "<x-amz-log-type>Tail</x-amz-log-type></amazonlambda.invoke>");
-        h->m = NULL;
         const mc_seq *seq = mc_config_sequence(h->cfg, "main");
         h->m = mc_msg_new(h->cfg, &h->log);
         mc_msg_set_propz(h->m, MC_SCOPE_DEFAULT, "body", payloads[i]);
