@@ -43,8 +43,9 @@ class Server:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.02)
-        self.kill()
-        raise AssertionError("mediac serve did not start:\n" + self.log())
+        log = self.log()
+        self.close()
+        raise AssertionError("mediac serve did not start:\n" + log)
 
     def log(self):
         with open(self.logf.name, encoding="utf-8", errors="replace") as f:
@@ -77,6 +78,7 @@ class Server:
 
     def close(self):
         self.kill()
+        self.logf.close()
         try:
             os.unlink(self.logf.name)
         except OSError:
