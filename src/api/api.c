@@ -67,7 +67,8 @@ mc_engine *mc_engine_new(void)
     mc_err err = {0};
     e->connectors = mc_connectors_load(&err);
     if (!e->connectors)
-        mc_log(&e->log, MC_LOG_DEBUG, "connectors: %s", err.msg);
+        mc_buf_printf(&e->cfg->diags, "mediac: warning: connectors not loaded: %s\n",
+                      err.msg);
     e->cfg->connector_ctx = e->connectors;
     pthread_mutex_init(&e->lock, NULL);
     return e;

@@ -53,6 +53,28 @@ static void pos_of(const char *text, const char *at, int *line, int *col)
     }
 }
 
+/* libxml2 reports errors as it meets them; the first is the useful one
+ * (later ones are consequences, like "Premature end of data"). */
+typedef struct first_error {
+    bool set;
+    int line, col;
+    char msg[256];
+} first_error;
+
+static void keep_first(void *ud, xmlErrorPtr e)
+{
+    first_error *f = ud;
+    if (f->set || !e || e->level < XML_ERR_ERROR || !e->message)
+        return;
+    f->set = true;
+    f->line = e->line;
+    f->col = e->int2;
+    snprintf(f->msg, sizeof f->msg, "%s", e->message);
+    size_t n = strlen(f->msg);
+    while (n && (f->msg[n - 1] == '\n' || f->msg[n - 1] == ' '))
+        f->msg[--n] = '\0';
+}
+
 static xmlDocPtr parse_config(mc_compiler *cc)
 {
     if (cc->len > MAX_CONFIG_FILE) {
@@ -85,21 +107,20 @@ static xmlDocPtr parse_config(mc_compiler *cc)
     ctxt->sax->startElementNs = start_element;
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+    first_error first = {0};
+    xmlSetStructuredErrorFunc(&first, keep_first);
     xmlParseDocument(ctxt);
+    mc_xml_quiet();
     xmlDocPtr doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
     if (!ctxt->wellFormed || !doc || doc->intSubset) {
-        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
-        char msg[256] = "malformed XML";
-        if (e && e->message) {
-            snprintf(msg, sizeof msg, "%s", e->message);
-            size_t n = strlen(msg);
-            while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-                msg[--n] = '\0';
+        if (!first.set) {
+            xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+            keep_first(&first, e);
         }
-        mc_diag_at(cc->cfg, cc->file, e && e->line ? e->line : 1,
-                   e && e->int2 ? e->int2 : 1, MC_DIAG_ERROR,
-                   "malformed XML: %s", msg);
+        mc_diag_at(cc->cfg, cc->file, first.line ? first.line : 1,
+                   first.col ? first.col : 1, MC_DIAG_ERROR, "malformed XML: %s",
+                   first.set ? first.msg : "not well-formed");
         xmlFreeDoc(doc);
         doc = NULL;
     }
