@@ -1,10 +1,11 @@
 /* host.c - a small ESB-style host embedding libmediac through mediac.h.
  *
- * It registers a native mediator ("com.example.Stamp"), loads the flow
- * given on the command line, and runs the same sequence from several
- * threads at once on one shared engine, printing each thread's answer.
+ * It registers a native mediator ("com.example.Stamp"), loads its flow from
+ * a string (a host may keep flows anywhere), and runs the same sequence
+ * from several threads at once on one shared engine, printing each
+ * thread's answer.
  *
- *   host FLOW.xml SEQUENCE THREADS
+ *   host THREADS
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +13,21 @@
 #include <string.h>
 
 #include <mediac.h>
+
+/* A native (class) mediator stamps the message, then a payloadFactory
+ * answers with what it saw. */
+static const char FLOW[] =
+    "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"stamp\">\n"
+    "  <class name=\"com.example.Stamp\"/>\n"
+    "  <payloadFactory media-type=\"json\">\n"
+    "    <format>{\"n\": $1, \"stamp\": \"$2\"}</format>\n"
+    "    <args>\n"
+    "      <arg evaluator=\"json\" expression=\"json-eval($.n)\"/>\n"
+    "      <arg expression=\"$ctx:stamp\"/>\n"
+    "    </args>\n"
+    "  </payloadFactory>\n"
+    "  <respond/>\n"
+    "</sequence>\n";
 
 typedef struct job {
     const mc_engine *engine;
@@ -63,17 +79,17 @@ static void *run_job(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: host FLOW.xml SEQUENCE THREADS\n");
+    if (argc != 2) {
+        fprintf(stderr, "usage: host THREADS\n");
         return 2;
     }
-    int threads = atoi(argv[3]);
+    int threads = atoi(argv[1]);
     if (threads < 1 || threads > 64)
         return 2;
     mc_engine *e = mc_engine_new();
     if (!e || mc_engine_register_mediator(e, "com.example.Stamp", stamp, "from ") != MC_OK)
         return 2;
-    if (mc_engine_load_path(e, argv[1]) != MC_OK) {
+    if (mc_engine_load_string(e, FLOW, sizeof FLOW - 1, "stamp.xml") != MC_OK) {
         fprintf(stderr, "%s", mc_engine_diagnostics(e));
         mc_engine_free(e);
         return 2;
@@ -81,7 +97,7 @@ int main(int argc, char **argv)
     pthread_t tid[64];
     job jobs[64];
     for (int i = 0; i < threads; i++) {
-        jobs[i] = (job){e, argv[2], i, 0, ""};
+        jobs[i] = (job){e, "stamp", i, 0, ""};
         pthread_create(&tid[i], NULL, run_job, &jobs[i]);
     }
     int failures = 0;
