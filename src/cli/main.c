@@ -10,6 +10,7 @@
 
 #include "api/api_internal.h"
 #include "cli/serve.h"
+#include "cli/validate.h"
 #include "mediac.h"
 #include "util/buf.h"
 
@@ -258,95 +259,6 @@ out:
     return rc;
 }
 
-static int cmd_validate(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"format", required_argument, 0, 'f'},
-        {"werror", no_argument, 0, 'w'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    bool json = false, werror = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "json") == 0) json = true;
-            else if (strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "mediac: unknown format '%s' (text, json)\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'w': werror = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: validate needs at least one PATH\n");
-        return EXIT_USAGE;
-    }
-    mc_engine *e = mc_engine_new();
-    if (!e)
-        return EXIT_USAGE;
-    mc_engine_set_log(e, MC_LOG_WARN, NULL, NULL);
-    mc_engine_load_paths(e, (const char *const *)argv + optind, (size_t)(argc - optind));
-    const mc_config *cfg = mc_engine_config(e);
-    const char *diags = mc_engine_diagnostics(e);
-    if (json) {
-        mc_buf b = MC_BUF_INIT;
-        mc_buf_puts(&b, "{\"diagnostics\":[");
-        bool first = true;
-        for (const char *line = diags; *line;) {
-            const char *nl = strchr(line, '\n');
-            size_t len = nl ? (size_t)(nl - line) : strlen(line);
-            /* file:line:col: severity: message */
-            char *copy = strndup(line, len);
-            char *p1 = copy ? strstr(copy, ": ") : NULL;
-            if (copy && p1) {
-                *p1 = '\0';
-                char *sev = p1 + 2, *msg = strstr(sev, ": ");
-                char *c2 = strrchr(copy, ':');
-                int col = 0, ln = 0;
-                if (c2) {
-                    col = atoi(c2 + 1);
-                    *c2 = '\0';
-                    char *c1 = strrchr(copy, ':');
-                    if (c1) {
-                        ln = atoi(c1 + 1);
-                        *c1 = '\0';
-                    }
-                }
-                if (msg)
-                    *msg = '\0';
-                mc_buf_puts(&b, first ? "" : ",");
-                first = false;
-                mc_buf_puts(&b, "{\"file\":");
-                mc_buf_json_string(&b, copy, strlen(copy));
-                mc_buf_printf(&b, ",\"line\":%d,\"column\":%d,\"severity\":", ln, col);
-                mc_buf_json_string(&b, sev, strlen(sev));
-                mc_buf_puts(&b, ",\"message\":");
-                const char *mt = msg ? msg + 2 : "";
-                mc_buf_json_string(&b, mt, strlen(mt));
-                mc_buf_puts(&b, "}");
-            }
-            free(copy);
-            line = nl ? nl + 1 : line + len;
-        }
-        mc_buf_printf(&b, "],\"errors\":%u,\"warnings\":%u}\n", cfg->nerrors, cfg->nwarnings);
-        fputs(mc_buf_cstr(&b), stdout);
-        mc_buf_free(&b);
-    } else {
-        fputs(diags, stdout);
-        printf("%u error%s, %u warning%s\n", cfg->nerrors, cfg->nerrors == 1 ? "" : "s",
-               cfg->nwarnings, cfg->nwarnings == 1 ? "" : "s");
-    }
-    int rc = cfg->nerrors || (werror && cfg->nwarnings) ? EXIT_FAULT : 0;
-    mc_engine_free(e);
-    return rc;
-}
-
 static int cmd_describe(int argc, char **argv)
 {
     if (argc != 2) {
@@ -380,7 +292,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
-        return cmd_validate(argc - 1, argv + 1);
+        return mc_cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "describe") == 0)
         return cmd_describe(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)

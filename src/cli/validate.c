@@ -1,0 +1,215 @@
+/* validate.c - `mediac validate [--format text|json] [--werror] PATH...`.
+ *
+ * Loads every PATH with one link step, exactly as `run` and `serve` do, so
+ * everything the loader checks is checked (XML, unknown mediators and
+ * attributes, expressions, regexes, references, duplicates, connector
+ * operations and parameters, typed literals, resource templates,
+ * unreachable mediators), and no message is run.
+ *
+ * Text output is the loader's diagnostics, one per line,
+ *     file:line:col: error|warning|note: message
+ * followed by a summary line "N errors, N warnings".  JSON output is one
+ * document:
+ *     {"diagnostics":[{"file","line","column","severity","message",
+ *                      "suggestion"?, "notes":[{file,line,column,message}]?}],
+ *      "errors":N,"warnings":N}
+ * where a trailing "; did you mean X?" of a message is given separately as
+ * "suggestion" (X without its quotes or angle brackets) and note lines are
+ * attached to the diagnostic they follow. */
+#include "cli/validate.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+#include "mediac.h"
+#include "util/buf.h"
+
+#define EXIT_ERRORS 1
+#define EXIT_USAGE 2
+
+static void validate_usage(FILE *f)
+{
+    fputs("usage: mediac validate [--format text|json] [--werror] PATH...\n"
+          "\n"
+          "Check configuration files (or folders of them) without running them.\n"
+          "  --format text  file:line:col: severity: message lines and a summary (default)\n"
+          "  --format json  one JSON document with the same diagnostics\n"
+          "  --werror       warnings count as errors for the exit status\n"
+          "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.\n", f);
+}
+
+/* One parsed diagnostic line; pointers into a private copy of the line. */
+typedef struct diag {
+    const char *file, *severity, *message, *suggestion;
+    size_t message_len;
+    int line, col;
+} diag;
+
+static const char *const severities[] = {"error", "warning", "note"};
+
+/* Split "file:line:col: severity: message" (line is NUL-terminated and is
+ * modified).  False when the line does not have that shape. */
+static bool parse_line(char *line, diag *d)
+{
+    char *mark = NULL;
+    const char *sev = NULL;
+    for (size_t i = 0; i < sizeof severities / sizeof *severities; i++) {
+        char pat[16];
+        snprintf(pat, sizeof pat, ": %s: ", severities[i]);
+        char *p = strstr(line, pat);
+        if (p && (!mark || p < mark)) {
+            mark = p;
+            sev = severities[i];
+        }
+    }
+    if (!mark)
+        return false;
+    *mark = '\0';
+    d->severity = sev;
+    d->message = mark + strlen(sev) + 4;
+    d->message_len = strlen(d->message);
+    d->suggestion = NULL;
+    d->line = d->col = 0;
+    char *c2 = strrchr(line, ':');
+    if (c2) {
+        d->col = atoi(c2 + 1);
+        *c2 = '\0';
+        char *c1 = strrchr(line, ':');
+        if (c1) {
+            d->line = atoi(c1 + 1);
+            *c1 = '\0';
+        }
+    }
+    d->file = line;
+    /* "...; did you mean 'x'?" -> message "...", suggestion "x" */
+    static const char dym[] = "; did you mean ";
+    char *s = strstr((char *)d->message, dym);
+    size_t ml = d->message_len;
+    if (s && ml > 0 && d->message[ml - 1] == '?') {
+        char *sug = s + sizeof dym - 1;
+        char *end = (char *)d->message + ml - 1; /* the '?' */
+        if (end - sug >= 2 && ((*sug == '\'' && end[-1] == '\'') ||
+                               (*sug == '<' && end[-1] == '>'))) {
+            sug++;
+            end--;
+        }
+        *end = '\0';
+        d->suggestion = sug;
+        d->message_len = (size_t)(s - d->message);
+    }
+    return true;
+}
+
+static void json_pos(mc_buf *b, const diag *d)
+{
+    mc_buf_puts(b, "{\"file\":");
+    mc_buf_json_string(b, d->file, strlen(d->file));
+    mc_buf_printf(b, ",\"line\":%d,\"column\":%d", d->line, d->col);
+}
+
+/* The diagnostics text as one JSON document. */
+static void diags_json(const char *diags, unsigned nerrors, unsigned nwarnings, mc_buf *b)
+{
+    mc_buf_puts(b, "{\"diagnostics\":[");
+    bool first = true, open = false, notes = false;
+    for (const char *line = diags; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *copy = strndup(line, len);
+        diag d;
+        if (copy && parse_line(copy, &d)) {
+            bool is_note = strcmp(d.severity, "note") == 0;
+            if (is_note && open) {
+                /* attach to the diagnostic it follows */
+                mc_buf_puts(b, notes ? "," : ",\"notes\":[");
+                notes = true;
+                json_pos(b, &d);
+                mc_buf_puts(b, ",\"message\":");
+                mc_buf_json_string(b, d.message, d.message_len);
+                mc_buf_putc(b, '}');
+            } else {
+                if (open)
+                    mc_buf_puts(b, notes ? "]}" : "}");
+                mc_buf_puts(b, first ? "" : ",");
+                first = false;
+                json_pos(b, &d);
+                mc_buf_puts(b, ",\"severity\":");
+                mc_buf_json_string(b, d.severity, strlen(d.severity));
+                mc_buf_puts(b, ",\"message\":");
+                mc_buf_json_string(b, d.message, d.message_len);
+                if (d.suggestion) {
+                    mc_buf_puts(b, ",\"suggestion\":");
+                    mc_buf_json_string(b, d.suggestion, strlen(d.suggestion));
+                }
+                open = true;
+                notes = false;
+            }
+        }
+        free(copy);
+        line = nl ? nl + 1 : line + len;
+    }
+    if (open)
+        mc_buf_puts(b, notes ? "]}" : "}");
+    mc_buf_printf(b, "],\"errors\":%u,\"warnings\":%u}\n", nerrors, nwarnings);
+}
+
+int mc_cmd_validate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, 0, 'f'},
+        {"werror", no_argument, 0, 'w'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    bool json = false, werror = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "json") == 0) {
+                json = true;
+            } else if (strcmp(optarg, "text") == 0) {
+                json = false;
+            } else {
+                fprintf(stderr, "mediac: unknown format '%s' (text, json)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'w': werror = true; break;
+        case 'h': validate_usage(stdout); return 0;
+        default: validate_usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "mediac: validate needs at least one PATH\n");
+        validate_usage(stderr);
+        return EXIT_USAGE;
+    }
+    mc_engine *e = mc_engine_new();
+    if (!e) {
+        fprintf(stderr, "mediac: out of memory\n");
+        return EXIT_USAGE;
+    }
+    mc_engine_set_log(e, MC_LOG_WARN, NULL, NULL);
+    mc_engine_load_paths(e, (const char *const *)argv + optind, (size_t)(argc - optind));
+    const mc_config *cfg = mc_engine_config(e);
+    const char *diags = mc_engine_diagnostics(e);
+    unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
+    if (json) {
+        mc_buf b = MC_BUF_INIT;
+        diags_json(diags, ne, nw, &b);
+        fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
+        mc_buf_free(&b);
+    } else {
+        fputs(diags, stdout);
+        printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+    }
+    int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
+    mc_engine_free(e);
+    return rc;
+}
