@@ -21,6 +21,8 @@
 #include "util/buf.h"
 
 #define MC_SYNAPSE_NS "http://ws.apache.org/ns/synapse"
+/* mediac's own extension attributes (ignored by WSO2), e.g. mc:tlsVerify. */
+#define MC_EXT_NS "http://mediac.dev/ns/config"
 
 typedef struct mc_config mc_config;
 typedef struct mc_compiler mc_compiler;
@@ -59,14 +61,14 @@ typedef struct mc_seq {
     uint32_t n;
     const struct mc_seq *on_error;
     const char *file;
-    int line;
+    int line, col;             /* start tag of the definition */
 } mc_seq;
 
 typedef struct mc_proxy {
     const char *name;
     const mc_seq *in, *out, *fault;
     const char *file;
-    int line;
+    int line, col;             /* start tag of the definition */
 } mc_proxy;
 
 typedef struct mc_uri_template mc_uri_template;
@@ -86,7 +88,7 @@ typedef struct mc_api {
     mc_resource *res;
     size_t nres;
     const char *file;
-    int line;
+    int line, col;             /* start tag of the definition */
 } mc_api;
 
 typedef struct mc_local_entry {
@@ -95,7 +97,7 @@ typedef struct mc_local_entry {
     xmlNodePtr xml;               /* first element child (config-owned copy) */
     void *connection;             /* compiled connector connection, if any */
     const char *file;
-    int line;
+    int line, col;             /* start tag of the definition */
 } mc_local_entry;
 
 typedef struct mc_endpoint {
@@ -103,8 +105,9 @@ typedef struct mc_endpoint {
     const char *uri;              /* address or http uri-template */
     const char *method;           /* http method or NULL: from message */
     long timeout_ms;
+    bool insecure;                /* mc:tlsVerify="false" on a named endpoint */
     const char *file;
-    int line;
+    int line, col;             /* start tag of the definition */
 } mc_endpoint;
 
 /* A map from names to artifacts, for the runtime. */

@@ -133,9 +133,32 @@ static xmlDocPtr parse_config(mc_compiler *cc)
 static bool name_taken(mc_compiler *cc, xmlNodePtr node, const char *attr,
                        mc_table *t, const char *what, const char *name)
 {
-    if (!mc_table_get(t, name))
+    void *prev = mc_table_get(t, name);
+    if (!prev)
         return false;
     mc_diag(cc, node, attr, MC_DIAG_ERROR, "duplicate %s name '%s'", what, name);
+    /* where the first one is */
+    const char *file = NULL;
+    int line = 0, col = 0;
+    mc_config *cfg = cc->cfg;
+    if (t == &cfg->sequences) {
+        const mc_seq *s = prev;
+        file = s->file, line = s->line, col = s->col;
+    } else if (t == &cfg->proxies) {
+        const mc_proxy *p = prev;
+        file = p->file, line = p->line, col = p->col;
+    } else if (t == &cfg->apis) {
+        const mc_api *a = prev;
+        file = a->file, line = a->line, col = a->col;
+    } else if (t == &cfg->entries) {
+        const mc_local_entry *e = prev;
+        file = e->file, line = e->line, col = e->col;
+    } else if (t == &cfg->endpoints) {
+        const mc_endpoint *e = prev;
+        file = e->file, line = e->line, col = e->col;
+    }
+    if (file)
+        mc_diag_at(cfg, file, line, col, MC_DIAG_NOTE, "previous definition is here");
     return true;
 }
 
@@ -210,8 +233,7 @@ static void compile_proxy(mc_compiler *cc, xmlNodePtr node)
     mc_proxy *p = mc_alloc(cc, sizeof *p);
     p->name = name;
     p->file = cc->file;
-    int col;
-    mc_node_pos(cc, node, &p->line, &col);
+    mc_node_pos(cc, node, &p->line, &p->col);
     xmlNodePtr target = NULL;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
         const char *cn = (const char *)c->name;
@@ -274,8 +296,7 @@ static void compile_api(mc_compiler *cc, xmlNodePtr node)
     api->name = name;
     api->context = context;
     api->file = cc->file;
-    int col;
-    mc_node_pos(cc, node, &api->line, &col);
+    mc_node_pos(cc, node, &api->line, &api->col);
     size_t n = 0;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c))
         n += strcmp((const char *)c->name, "resource") == 0;
@@ -292,6 +313,7 @@ static void compile_api(mc_compiler *cc, xmlNodePtr node)
             "protocol", NULL};
         mc_check_attrs(cc, c, rattrs);
         mc_resource *r = &api->res[api->nres++];
+        int col;
         mc_node_pos(cc, c, &r->line, &col);
         const char *methods = mc_attr(cc, c, "methods");
         r->methods = methods && *methods ? normalise_methods(cc, c, methods) : NULL;
@@ -322,8 +344,7 @@ static void compile_local_entry(mc_compiler *cc, xmlNodePtr node)
     mc_local_entry *e = mc_alloc(cc, sizeof *e);
     e->key = key;
     e->file = cc->file;
-    int col;
-    mc_node_pos(cc, node, &e->line, &col);
+    mc_node_pos(cc, node, &e->line, &e->col);
     xmlNodePtr child = mc_first_elem(node);
     if (child) {
         const char *cn = (const char *)child->name;
@@ -378,10 +399,12 @@ mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node)
         return NULL;
     ep->name = mc_attr(cc, node, "name");
     ep->file = cc->file;
-    int col;
-    mc_node_pos(cc, node, &ep->line, &col);
+    mc_node_pos(cc, node, &ep->line, &ep->col);
     unsigned before = cc->cfg->nerrors;
     compile_endpoint(cc, node, ep);
+    if (xmlHasNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS))
+        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
+                "mc:tlsVerify is only allowed on a named <endpoint> artifact");
     if (!ep->uri && cc->cfg->nerrors == before)
         mc_diag(cc, node, NULL, MC_DIAG_ERROR,
                 "<endpoint> needs an <address uri> or <http uri-template>");
@@ -396,9 +419,22 @@ static void compile_named_endpoint(mc_compiler *cc, xmlNodePtr node)
     mc_endpoint *ep = mc_alloc(cc, sizeof *ep);
     ep->name = name;
     ep->file = cc->file;
-    int col;
-    mc_node_pos(cc, node, &ep->line, &col);
+    mc_node_pos(cc, node, &ep->line, &ep->col);
     compile_endpoint(cc, node, ep);
+    /* TLS verification is always on, unless a named endpoint turns it off
+     * explicitly with mc:tlsVerify="false" */
+    xmlChar *verify = xmlGetNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS);
+    if (verify) {
+        if (strcmp((const char *)verify, "false") == 0) {
+            ep->insecure = true;
+            mc_diag(cc, node, NULL, MC_DIAG_WARNING,
+                    "TLS certificate verification is off for endpoint '%s'", name);
+        } else if (strcmp((const char *)verify, "true") != 0) {
+            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
+                    "mc:tlsVerify must be true or false, not '%s'", (const char *)verify);
+        }
+        xmlFree(verify);
+    }
     if (!name_taken(cc, node, "name", &cc->cfg->endpoints, "endpoint", name))
         mc_table_put(&cc->cfg->endpoints, name, ep);
 }

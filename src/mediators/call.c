@@ -103,6 +103,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     out->method = method && *method ? method : "POST";
     out->url = expand_uri(m, c->ep->uri);
     out->timeout_ms = c->ep->timeout_ms;
+    out->insecure = c->ep->insecure;
     out->label = c->ep->name ? c->ep->name : c->ep->uri;
     out->idempotent = strcmp(out->method, "POST") != 0 && strcmp(out->method, "PATCH") != 0;
     size_t nh = 1;
