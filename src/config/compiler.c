@@ -309,8 +309,7 @@ mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
     if (!s)
         return NULL;
     s->file = cc->file;
-    int col;
-    mc_node_pos(cc, parent, &s->line, &col);
+    mc_node_pos(cc, parent, &s->line, &s->col);
     uint32_t n = 0;
     for (xmlNodePtr c = mc_first_elem(parent); c; c = mc_next_elem(c))
         n++;

@@ -155,7 +155,8 @@ static void test_errors_with_positions(void **state)
         {"<sequence name=\"x\"><respond/>\n  <log/></sequence>",
          "t.xml:2:3: warning: <log> can never run: it follows <respond>\n"},
         {"<definitions><sequence name=\"d\"/>\n<sequence name=\"d\"/></definitions>",
-         "t.xml:2:11: error: duplicate sequence name 'd'\n"},
+         "t.xml:2:11: error: duplicate sequence name 'd'\n"
+         "t.xml:1:14: note: previous definition is here\n"},
         {"<definitions><seqence name=\"q\"/></definitions>",
          "t.xml:1:14: error: unknown artifact <seqence>; did you mean <sequence>?\n"},
         {"<sequence xmlns=\"urn:other\" name=\"x\"/>",
