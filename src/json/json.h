@@ -87,9 +87,10 @@ xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc);
  * array, <?xml-multiple?> honoured), text becomes a scalar with numbers and
  * booleans recognised ("autoPrimitive"), an empty element null,
  * jsonObject/jsonArray/jsonElement/jsonValue unwrapped, any other element
- * <r>..</r> gives {"r": ..}, escaped key names restored.  Attributes are
- * ignored; namespace declarations become "@xmlns" / "@xmlns:p" members;
- * text beside child elements becomes a "$" member.  Appends JSON text to
+ * <r>..</r> gives {"r": ..}, escaped key names restored.  Attributes
+ * become "@name" string members and namespace declarations are dropped, as
+ * in Synapse's default mapping; text beside child elements or attributes
+ * becomes a "$" member.  Appends JSON text to
  * out ("null" for a NULL or non-element node). */
 void mc_xml_to_json(mc_buf *out, xmlNodePtr element);
 

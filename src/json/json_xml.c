@@ -459,22 +459,23 @@ static void write_key(xj *x, const char *name)
 }
 
 /* "@xmlns..." members for the namespace declarations of el. */
-static bool write_ns_members(xj *x, xmlNodePtr el, bool first)
+/* Attributes become "@name" members, as Synapse's default JSON mapping
+ * writes them; namespace declarations are dropped. */
+static bool write_attr_members(xj *x, xmlNodePtr el, bool first)
 {
-    for (xmlNsPtr ns = el->nsDef; ns; ns = ns->next) {
+    for (xmlAttrPtr a = el->properties; a; a = a->next) {
         if (!first)
             mc_buf_putc(x->out, ',');
         first = false;
         mc_buf_reset(&x->name);
-        mc_buf_puts(&x->name, "@xmlns");
-        if (ns->prefix) {
-            mc_buf_putc(&x->name, ':');
-            mc_buf_puts(&x->name, (const char *)ns->prefix);
-        }
+        mc_buf_putc(&x->name, '@');
+        mc_buf_puts(&x->name, (const char *)a->name);
         mc_buf_json_string(x->out, x->name.data, x->name.len);
         mc_buf_putc(x->out, ':');
-        const char *href = ns->href ? (const char *)ns->href : "";
-        mc_buf_json_string(x->out, href, strlen(href));
+        xmlChar *v = xmlNodeListGetString(el->doc, a->children, 1);
+        const char *t = v ? (const char *)v : "";
+        mc_buf_json_string(x->out, t, strlen(t));
+        xmlFree(v);
     }
     return first;
 }
@@ -518,7 +519,7 @@ static void write_items(xj *x, xmlNodePtr el)
 static void write_object(xj *x, xmlNodePtr el)
 {
     mc_buf_putc(x->out, '{');
-    bool first = write_ns_members(x, el, true);
+    bool first = write_attr_members(x, el, true);
     bool text_done = false;
     for (xmlNodePtr c = el->children; c; c = c->next) {
         if (is_elem(c)) {
@@ -608,14 +609,14 @@ static void write_value(xj *x, xmlNodePtr el)
         return;
     }
     collect_text(x, el);
-    if (el->nsDef) {
+    if (el->properties) {
         mc_buf_putc(x->out, '{');
-        bool first = write_ns_members(x, el, true);
+        bool first = write_attr_members(x, el, true);
         if (x->text.len) {
             if (!first)
                 mc_buf_putc(x->out, ',');
             mc_buf_append(x->out, "\"$\":", 4);
-            /* write_ns_members used x->name only; x->text is intact */
+            /* write_attr_members used x->name only; x->text is intact */
             write_scalar(x, x->text.data, x->text.len);
         }
         mc_buf_putc(x->out, '}');
