@@ -2,6 +2,7 @@
  * signing-key cache and the Authorization header.  See sigv4.h for the
  * rules on paths, queries and headers. */
 #include "aws/sigv4.h"
+#include "util/codec.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -101,16 +102,6 @@ void mc_aws_uri_encode(mc_buf *out, const char *s, size_t n, bool keep_slash)
     out->data[out->len] = '\0';
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Append s[0..n) percent-decoded then canonically re-encoded. */
 static void query_component(mc_buf *out, const char *s, size_t n)
@@ -121,8 +112,8 @@ static void query_component(mc_buf *out, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && i + 2 < n) {
-            int hi = hexval((unsigned char)s[i + 1]);
-            int lo = hexval((unsigned char)s[i + 2]);
+            int hi = mc_hex_value((unsigned char)s[i + 1]);
+            int lo = mc_hex_value((unsigned char)s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 c = (unsigned char)(hi << 4 | lo);
                 i += 2;

@@ -155,6 +155,24 @@ const char *mc_text(mc_compiler *cc, xmlNodePtr node)
     return r ? r : "";
 }
 
+const char *mc_text_trimmed(mc_compiler *cc, xmlNodePtr node)
+{
+    return mc_strdup_trimmed(cc, mc_text(cc, node));
+}
+
+const char *mc_strdup_trimmed(mc_compiler *cc, const char *t)
+{
+    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
+        t++;
+    size_t n = strlen(t);
+    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\n' || t[n - 1] == '\r'))
+        n--;
+    char *r = mc_alloc(cc, n + 1);
+    if (r)
+        memcpy(r, t, n);
+    return r;
+}
+
 bool mc_is_synapse(xmlNodePtr node)
 {
     return !node->ns || strcmp((const char *)node->ns->href, MC_SYNAPSE_NS) == 0;

@@ -193,6 +193,10 @@ const char *mc_strdup(mc_compiler *cc, const char *s);
 const char *mc_attr(mc_compiler *cc, xmlNodePtr node, const char *name);
 /* Text content of an element (arena copy, never NULL). */
 const char *mc_text(mc_compiler *cc, xmlNodePtr node);
+/* s without leading and trailing whitespace (arena copy). */
+const char *mc_strdup_trimmed(mc_compiler *cc, const char *s);
+/* Text content without leading and trailing whitespace (arena copy). */
+const char *mc_text_trimmed(mc_compiler *cc, xmlNodePtr node);
 /* True for elements in the Synapse namespace or in no namespace. */
 bool mc_is_synapse(xmlNodePtr node);
 /* First/next element child. */

@@ -12,21 +12,6 @@ static mc_mediator *init_compile(mc_compiler *cc, xmlNodePtr node);
 const mc_mediator_type mc_med_connector_init = {"connector.init", init_compile,
                                                 init_exec, NULL, false};
 
-/* Text without leading and trailing whitespace, in the config arena. */
-static const char *trimmed_text(mc_compiler *cc, xmlNodePtr node)
-{
-    const char *t = mc_text(cc, node);
-    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
-        t++;
-    size_t n = strlen(t);
-    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\n' || t[n - 1] == '\r'))
-        n--;
-    char *r = mc_alloc(cc, n + 1);
-    if (r)
-        memcpy(r, t, n);
-    return r;
-}
-
 /* Compile one <param>value</param> child of an init. */
 static bool compile_value(mc_compiler *cc, xmlNodePtr child, const mc_connector *c,
                           mc_template **values)
@@ -46,7 +31,7 @@ static bool compile_value(mc_compiler *cc, xmlNodePtr child, const mc_connector 
                 "parameter '%s' is given twice; the last one is used", p->name);
     if (p->deprecated)
         mc_diag(cc, child, NULL, MC_DIAG_WARNING, "parameter '%s' is deprecated", p->name);
-    const char *text = trimmed_text(cc, child);
+    const char *text = mc_text_trimmed(cc, child);
     if (!text || !(values[i] = mc_compile_template(cc, child, NULL, text)))
         return false;
     mc_err err = {0};
@@ -145,6 +130,7 @@ mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_messa
         const mc_cparam *p = &c->init[i];
         const char *v = "";
         size_t n = 0;
+        mc_err e2 = {0};
         if (conn && conn->values[i]) {
             mc_err e = {0};
             if (mc_template_eval(conn->values[i], m, &v, &n, &e) != MC_OK) {
@@ -153,6 +139,14 @@ mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_messa
                 return NULL;
             }
             trim(&v, &n);
+        }
+        /* A value that came from the message is checked against its type
+         * here (a literal was checked at load): MC_EPARSE marks it as the
+         * caller's error, answered with 400 like a bad operation parameter. */
+        if (n && !mc_cp_check(p->type, v, n, &e2)) {
+            mc_err_set(err, MC_EPARSE, "%s.init: parameter '%s': %s", c->name, p->name,
+                       p->secret ? "invalid value" : e2.msg);
+            return NULL;
         }
         values[i] = n ? mc_arena_strndup(&m->arena, v, n) : NULL;
         if (p->secret && values[i])
@@ -190,6 +184,8 @@ static mc_flow init_exec(const mc_mediator *self, mc_message *m)
     mc_err err = {0};
     mc_conn_state *st = mc_conn_eval(conn, conn->c, m, &err);
     if (!st) {
+        if (err.code == MC_EPARSE)
+            return mc_op_param_fault(m, "InvalidParameter", "%s", err.msg);
         mc_msg_set_fault(m, "InvalidConnection", err.msg, NULL);
         return MC_FLOW_FAULT;
     }

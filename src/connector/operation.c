@@ -31,24 +31,11 @@ static const mc_coperation *op_of(mc_compiler *cc, xmlNodePtr node)
     return op;
 }
 
-static const char *trim_copy(mc_compiler *cc, const char *t)
-{
-    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
-        t++;
-    size_t n = strlen(t);
-    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\n' || t[n - 1] == '\r'))
-        n--;
-    char *r = mc_alloc(cc, n + 1);
-    if (r)
-        memcpy(r, t, n);
-    return r;
-}
-
 /* Compile text as the value of p into *slot; literal values are checked. */
 static bool compile_value(mc_compiler *cc, mc_op_m *o, xmlNodePtr node, const char *attr,
                           const mc_cparam *p, const char *raw_text, mc_template **slot)
 {
-    const char *text = trim_copy(cc, raw_text);
+    const char *text = mc_strdup_trimmed(cc, raw_text);
     if (*slot)
         mc_diag(cc, node, attr, MC_DIAG_WARNING,
                 "parameter '%s' is given twice; the last one is used", p->name);
@@ -69,7 +56,7 @@ static bool compile_value(mc_compiler *cc, mc_op_m *o, xmlNodePtr node, const ch
 static void set_config_key(mc_compiler *cc, mc_op_m *o, xmlNodePtr node, const char *attr,
                            const char *key)
 {
-    o->config_key = trim_copy(cc, key);
+    o->config_key = mc_strdup_trimmed(cc, key);
     if (!o->config_key || !*o->config_key)
         mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s: configKey is empty", o->op->element);
     else
@@ -309,7 +296,9 @@ static const mc_conn_state *pick_connection(const mc_op_m *o, mc_message *m, mc_
         if (!st)
             st = mc_conn_eval(NULL, c, m, &err);
     }
-    if (!st)
+    if (!st && err.code == MC_EPARSE)   /* a bad typed value: the 400 rule */
+        *flow = mc_op_param_fault(m, "InvalidParameter", "%s: %s", o->op->element, err.msg);
+    else if (!st)
         *flow = conn_fault(m, "%s: %s", o->op->element, err.msg);
     return st;
 }

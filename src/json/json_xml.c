@@ -26,6 +26,7 @@
  *   namespace declarations become "@xmlns" / "@xmlns:p" members.  Text
  *   beside child elements (mixed content) becomes a "$" member. */
 #include "json/json.h"
+#include "util/codec.h"
 #include "json/json_internal.h"
 
 #include <stdio.h>
@@ -140,40 +141,6 @@ static const char *escape_name(mc_buf *b, const char *k)
     return mc_buf_cstr(b);
 }
 
-static void put_utf8(mc_buf *b, unsigned long cp)
-{
-    char u[4];
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        mc_buf_append(b, u, 1);
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        mc_buf_append(b, u, 2);
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        mc_buf_append(b, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        mc_buf_append(b, u, 4);
-    }
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 /* "_JsonReader_XXXX" at s: the code unit, or -1. */
 static long hex_escape_at(const char *s)
@@ -182,7 +149,7 @@ static long hex_escape_at(const char *s)
         return -1;
     long v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(s[ESC_ID_LEN + k]);
+        int h = mc_hex_value((unsigned char)s[ESC_ID_LEN + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -222,7 +189,7 @@ static void unescape_name(mc_buf *b, const char *name)
                     }
                 }
                 if (cp) {
-                    put_utf8(b, cp);
+                    mc_buf_put_utf8(b, cp);
                     i += used;
                     continue;
                 }

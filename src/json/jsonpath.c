@@ -19,6 +19,7 @@
  *    missing operand is never equal (so != is true), <, <=, >, >= compare
  *    only number/number and string/string, =~ is a whole-string match. */
 #include "json/json.h"
+#include "util/codec.h"
 #include "json/json_internal.h"
 
 #include <errno.h>
@@ -277,40 +278,6 @@ static step *new_step(cc *c, mc_jsonpath *p, step_kind kind, bool deep)
     return s;
 }
 
-static void put_utf8(mc_buf *b, unsigned long cp)
-{
-    char u[4];
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        mc_buf_append(b, u, 1);
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        mc_buf_append(b, u, 2);
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        mc_buf_append(b, u, 3);
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        mc_buf_append(b, u, 4);
-    }
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 static bool read_hex4(cc *c, size_t at, unsigned long *out)
 {
@@ -318,7 +285,7 @@ static bool read_hex4(cc *c, size_t at, unsigned long *out)
         return false;
     unsigned long v = 0;
     for (size_t k = 0; k < 4; k++) {
-        int h = hexval(c->src[at + k]);
+        int h = mc_hex_value((unsigned char)c->src[at + k]);
         if (h < 0)
             return false;
         v = v * 16 + (unsigned long)h;
@@ -383,7 +350,7 @@ static char *parse_quoted(cc *c, size_t *len)
             }
             if (cp >= 0xD800 && cp < 0xE000)
                 cp = 0xFFFD;
-            put_utf8(&b, cp);
+            mc_buf_put_utf8(&b, cp);
             break;
         }
         default:

@@ -28,6 +28,8 @@ void mc_buf_printf(mc_buf *b, const char *fmt, ...)
 void mc_buf_json_string(mc_buf *b, const char *s, size_t n);
 /* XML text escaping (&, <, >, and " when attr is true). */
 void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr);
+/* Append code point cp as UTF-8 (1 to 4 bytes). */
+void mc_buf_put_utf8(mc_buf *b, unsigned long cp);
 const char *mc_buf_cstr(mc_buf *b);   /* never NULL (returns "" when empty) */
 char *mc_buf_steal(mc_buf *b);        /* caller frees; buffer reset */
 void mc_buf_reset(mc_buf *b);         /* len = 0, keep memory */

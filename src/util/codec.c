@@ -99,7 +99,7 @@ void mc_url_encode_rfc3986(mc_buf *out, const char *s, size_t n)
     encode(out, s, n, "-._~", false);
 }
 
-static int hexval(char c)
+int mc_hex_value(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -113,7 +113,7 @@ bool mc_url_decode(mc_buf *out, const char *s, size_t n, bool plus_as_space)
         if (s[i] == '%') {
             if (i + 2 >= n)
                 return false;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            int h = mc_hex_value((unsigned char)s[i + 1]), l = mc_hex_value((unsigned char)s[i + 2]);
             if (h < 0 || l < 0)
                 return false;
             mc_buf_putc(out, (char)(h << 4 | l));

@@ -7,6 +7,9 @@
 
 #include "util/buf.h"
 
+/* Value of a hex digit, or -1. */
+int mc_hex_value(int c);
+
 /* Standard base64 with padding. */
 void mc_base64_encode(mc_buf *out, const void *data, size_t n);
 /* Decode standard base64 (padding optional, whitespace ignored).  False on

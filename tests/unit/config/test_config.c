@@ -127,7 +127,7 @@ static void test_errors_with_positions(void **state)
     (void)state;
     static const struct { const char *xml, *diags; } c[] = {
         {"<sequence name=\"x\"><log>\n</sequence>",
-         "t.xml:2:12: error: malformed XML: Premature end of data in tag sequence line 1\n"},
+         "t.xml:2:12: error: malformed XML: Opening and ending tag mismatch: log line 1 and sequence\n"},
         {"<sequence name=\"x\">\n  <proprety name=\"a\" value=\"1\"/>\n</sequence>",
          "t.xml:2:3: error: unknown mediator <proprety>; did you mean <property>?\n"},
         {"<sequence name=\"x\">\n  <zzzzzzzz/>\n</sequence>",
