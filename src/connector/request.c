@@ -348,13 +348,16 @@ static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
         .service = c->signing_name, .when = time(NULL),
         .flags = mc_sigv4_service_flags(c->signing_name),
     };
-    mc_sigv4_signer *signer = mc_sigv4_signer_new();
+    /* the host's signer keeps derived keys across messages; without one a
+     * temporary signer derives the key for this request */
+    mc_sigv4_signer *own = m->signer ? NULL : mc_sigv4_signer_new();
+    mc_sigv4_signer *signer = m->signer ? m->signer : own;
     mc_sigv4_result sig;
     mc_err err = {0};
     mc_code rc = signer ? mc_sigv4_sign(signer, &req, &p, &sig, &err)
                         : mc_err_set(&err, MC_ENOMEM, "out of memory");
     mc_outbound *out = rc == MC_OK ? make_outbound(op, rq, t, &sig, m) : NULL;
-    mc_sigv4_signer_free(signer);
+    mc_sigv4_signer_free(own);
     mc_buf_free(&wire_path);
     if (!out) {
         if (rc == MC_OK)

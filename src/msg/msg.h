@@ -173,6 +173,8 @@ typedef struct mc_message {
 
     void *xpath_ctx;            /* xmlXPathContextPtr, lazily made */
     void *connector_state;      /* per-message connector settings (v1 init) */
+    void *signer;               /* mc_sigv4_signer lent by the host (its key
+                                   cache outlives the message), or NULL */
     char message_id[48];
 
     const mc_logger *log;
