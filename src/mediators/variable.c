@@ -30,7 +30,9 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     const char *type = mc_attr(cc, node, "type");
     v->type = mc_vtype_from_name(type);
     if (v->type < 0) {
-        mc_diag(cc, node, "type", MC_DIAG_ERROR, "unknown type '%s'", type);
+        mc_diag(cc, node, "type", MC_DIAG_ERROR,
+                "unknown type '%s' (STRING, INTEGER, BOOLEAN, DOUBLE, FLOAT, LONG, SHORT, JSON, OM)",
+                type);
         return NULL;
     }
     const char *action = mc_attr(cc, node, "action");
