@@ -420,7 +420,11 @@ static void compile_named_endpoint(mc_compiler *cc, xmlNodePtr node)
     ep->name = name;
     ep->file = cc->file;
     mc_node_pos(cc, node, &ep->line, &ep->col);
+    unsigned before = cc->cfg->nerrors;
     compile_endpoint(cc, node, ep);
+    if (!ep->uri && cc->cfg->nerrors == before)
+        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
+                "<endpoint> '%s' needs an <address uri> or <http uri-template>", name);
     /* TLS verification is always on, unless a named endpoint turns it off
      * explicitly with mc:tlsVerify="false" */
     xmlChar *verify = xmlGetNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS);
