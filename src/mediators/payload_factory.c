@@ -2,9 +2,11 @@
  * with $1..$n placeholders filled from <args>.  Each placeholder is checked
  * at load against the number of arguments.  "\$" writes a literal '$'.
  *
- * JSON formats: a value that is JSON (object, array, number, boolean) and
- * stands in quotes ("$1") replaces the quotes too when it is an object or
- * array; a string is JSON-escaped; an unquoted non-JSON string is quoted.
+ * JSON formats: a placeholder inside a JSON string ("$1", "id-$1") gets
+ * the value JSON-escaped, except that a placeholder that is the whole
+ * string and whose value is an object or array replaces the quotes too; a
+ * placeholder outside strings takes a JSON value as it is and quotes any
+ * other text.
  * XML formats: string values are XML-escaped; the xml evaluator inserts the
  * selected node as XML. */
 #include <ctype.h>
@@ -28,7 +30,8 @@ typedef struct pf_piece {
     const char *lit;     /* literal text, or NULL for an argument */
     size_t len;
     int arg;             /* 0-based */
-    bool quoted;         /* the placeholder stands in quotes ("$1") */
+    bool in_string;      /* inside a JSON string literal of the format */
+    bool quoted;         /* the whole string is the placeholder ("$1") */
 } pf_piece;
 
 typedef struct pf_m {
@@ -47,10 +50,18 @@ static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
     p->pieces = mc_alloc(cc, (2 * n + 2) * sizeof *p->pieces);
     char *lit = mc_alloc(cc, n + 1);  /* literal text with escapes removed */
     size_t ll = 0, lit_start = 0;
+    bool in_str = false; /* JSON formats: inside a string literal */
     for (size_t i = 0; i < n; i++) {
         if (fmt[i] == '\\' && i + 1 < n && fmt[i + 1] == '$') {
             lit[ll++] = '$';
             i++;
+            continue;
+        }
+        if (p->type == MT_JSON && fmt[i] == '"') {
+            in_str = !in_str;
+        } else if (p->type == MT_JSON && in_str && fmt[i] == '\\' && i + 1 < n) {
+            lit[ll++] = fmt[i++]; /* keep the escape and its character */
+            lit[ll++] = fmt[i];
             continue;
         }
         if (fmt[i] == '$' && i + 1 < n && isdigit((unsigned char)fmt[i + 1])) {
@@ -65,9 +76,9 @@ static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
                 return false;
             }
             if (ll > lit_start)
-                p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false};
-            bool quoted = i > 0 && fmt[i - 1] == '"' && j < n && fmt[j] == '"';
-            p->pieces[p->npieces++] = (pf_piece){NULL, 0, num - 1, quoted};
+                p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false, false};
+            bool quoted = in_str && i > 0 && fmt[i - 1] == '"' && j < n && fmt[j] == '"';
+            p->pieces[p->npieces++] = (pf_piece){NULL, 0, num - 1, in_str, quoted};
             lit[ll] = '\0';
             lit_start = ++ll; /* keep the previous literal NUL-separated */
             i = j - 1;
@@ -76,7 +87,7 @@ static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
         lit[ll++] = fmt[i];
     }
     if (ll > lit_start)
-        p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false};
+        p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false, false};
     return true;
 }
 
@@ -189,7 +200,7 @@ static void put_json_value(mc_buf *b, const pf_piece *pc, const pf_arg *a,
         mc_buf_append(b, v, n);
         return;
     }
-    if (pc->quoted) {
+    if (pc->in_string) {
         mc_buf tmp = MC_BUF_INIT;
         mc_buf_json_string(&tmp, v, n);
         mc_buf_append(b, tmp.data + 1, tmp.len - 2); /* without the quotes */

@@ -294,6 +294,9 @@ static void test_payload_factory(void **state)
         SEQ("pbad", "<payloadFactory media-type=\"json\"><format>{\"a\":$1}</format><args><arg value=\"x\" literal=\"true\"/></args></payloadFactory>"
                     "<payloadFactory media-type=\"json\"><format>{\"a\": $1 $1}</format><args><arg value=\"1\"/></args></payloadFactory>")
         SEQ("pfromxml", "<payloadFactory media-type=\"json\"><format>{\"v\":\"$1\"}</format><args><arg expression=\"//s\"/></args></payloadFactory>")
+        /* placeholders inside a longer string are escaped in place */
+        SEQ("pinstr", "<payloadFactory media-type=\"json\"><format>{\"g\":\"$1, $2!\",\"e\":\"a\\\"$1\\\"b\"}</format>"
+                      "<args><arg value=\"Hi\"/><arg expression=\"json-eval($.s)\"/></args></payloadFactory>")
         "</definitions>");
     assert_int_equal(th_run(f, "pj", payload_json), MC_OK);
     assert_string_equal(th_payload(f),
@@ -311,6 +314,8 @@ static void test_payload_factory(void **state)
     assert_int_equal(mc_msg_set_payload(f->m, "<d><s>from xml</s></d>", 22, "application/xml", &err), MC_OK);
     assert_int_equal(th_run(f, "pfromxml", NULL), MC_OK);
     assert_string_equal(th_payload(f), "{\"v\":\"from xml\"}");
+    assert_int_equal(th_run(f, "pinstr", payload_json), MC_OK);
+    assert_string_equal(th_payload(f), "{\"g\":\"Hi, q\\\"uote!\",\"e\":\"a\\\"Hi\\\"b\"}");
     assert_int_equal(th_run(f, "pbad", "{}"), MC_EFAULT);
     assert_int_equal(strncmp(th_prop(f, "ERROR_MESSAGE"), "payloadFactory produced invalid JSON: ", 38), 0);
     th_flow_free(f);
