@@ -85,6 +85,7 @@ class Serve:
             return f.read()
 
     def stop(self):
+        """SIGTERM and wait; the exit code (23/24: a sanitizer report)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -173,6 +174,19 @@ class LambdaWorld:
         self.moto.stop()
         for home in self.homes:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def stop_all(servers):
+    """Stop every server; fail if one did not exit cleanly (under ASan a
+    leak or error report at exit shows here as exit code 23/24)."""
+    bad = []
+    for s in servers:
+        log = s.log()
+        code = s.stop()
+        if code != 0:
+            bad.append("exit %s:\n%s" % (code, log[-3000:]))
+    if bad:
+        raise AssertionError("mediac serve did not exit cleanly: " + "\n".join(bad))
 
 
 def function_zip_b64():

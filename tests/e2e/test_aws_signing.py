@@ -32,9 +32,10 @@ class SigV4EndToEnd(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.server:
-            cls.server.stop()
-        cls.world.close()
+        try:
+            le.stop_all([cls.server] if cls.server else [])
+        finally:
+            cls.world.close()
 
     def call(self, operation, secret=le.SECRET_KEY, **params):
         body = {"accessKeyId": le.ACCESS_KEY, "secretAccessKey": secret,

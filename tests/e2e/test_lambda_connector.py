@@ -114,8 +114,10 @@ MODEL_FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
        "key": le.ACCESS_KEY, "secret": le.SECRET_KEY}
 
 
-def validate(*paths, env=None):
-    return mc.run(["validate"] + list(paths), env=env or le.clean_env())
+def validate(*paths, extra=()):
+    """mediac validate (no AWS access is needed to load a configuration)."""
+    return mc.run(["validate"] + list(extra) + list(paths),
+                  env={"MEDIAC_CONNECTOR_PATH": le.CONNECTOR_PATH})
 
 
 class SamplesAndLoadTime(unittest.TestCase):
@@ -152,7 +154,7 @@ class SamplesAndLoadTime(unittest.TestCase):
         self.assertIn("0 errors", out)
         self.assertIn("warning: unknown parameter 'eventSourceAccount' for "
                       "amazonlambda.addPermission; did you mean 'eventSourceToken'?", out)
-        r = mc.run(["validate", "--werror", le.WSO2_PROXY], env=le.clean_env())
+        r = validate(le.WSO2_PROXY, extra=["--werror"])
         self.assertNotEqual(r.returncode, 0, "the warning is real: --werror refuses it")
 
     def _flow(self, name, body):
@@ -224,11 +226,12 @@ class LambdaConnectorE2E(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for s in getattr(cls, "servers", []):
-            s.stop()
-        if getattr(cls, "world", None):
-            cls.world.close()
-        shutil.rmtree(getattr(cls, "tmp", ""), ignore_errors=True)
+        try:
+            le.stop_all(getattr(cls, "servers", []))
+        finally:
+            if getattr(cls, "world", None):
+                cls.world.close()
+            shutil.rmtree(getattr(cls, "tmp", ""), ignore_errors=True)
 
     # -- helpers -------------------------------------------------------------
 

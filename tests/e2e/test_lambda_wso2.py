@@ -38,10 +38,11 @@ class WSO2RequestFiles(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for s in getattr(cls, "servers", []):
-            s.stop()
-        if getattr(cls, "world", None):
-            cls.world.close()
+        try:
+            le.stop_all(getattr(cls, "servers", []))
+        finally:
+            if getattr(cls, "world", None):
+                cls.world.close()
 
     @classmethod
     def _supplied(cls):
