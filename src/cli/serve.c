@@ -861,6 +861,14 @@ static void wait_signals(host *h, const sigset_t *set)
 
 static int serve(host *h, serve_opts *o, const sigset_t *set)
 {
+    /* A worker's upstream pool may hold as many connections as the server
+     * admits requests (--max-concurrent).  With the client's default of 64,
+     * messages waiting on a slow upstream queued in curl behind 64
+     * connections per worker, whatever the number of clients. */
+    mc_http_options client = {
+        .max_connections = o->srv.max_concurrent ? (long)o->srv.max_concurrent : 1024,
+    };
+    o->srv.client = &client;
     o->srv.handler = handle;
     o->srv.done = on_answered;
     o->srv.userdata = h;
