@@ -14,6 +14,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "expr/synexpr.h"
 #include "expr/xpath_env.h"
 #include "json/json.h"
 
@@ -25,6 +26,8 @@ struct mc_expr {
     char *name;
     /* jsonpath */
     mc_jsonpath *path;
+    /* Synapse expression */
+    mc_synexpr *syn;
     /* xpath */
     xmlXPathCompExprPtr comp;
     xmlNsPtr *ns;              /* expression's own namespace bindings */
@@ -42,6 +45,7 @@ void mc_expr_free(mc_expr *e)
     free(e->name);
     if (e->path)
         mc_jsonpath_free(e->path);
+    mc_synexpr_free(e->syn);
     if (e->comp)
         xmlXPathFreeCompExpr(e->comp);
     for (int i = 0; i < e->nns; i++)
@@ -319,6 +323,21 @@ mc_expr *mc_expr_compile(const char *src, const mc_nsbind *ns, size_t nns,
         mc_err_set(err, MC_ENOMEM, "out of memory");
         return NULL;
     }
+    const char *t = skip_ws(src);
+    if (t[0] == '$' && t[1] == '{') {
+        e->kind = MC_EXPR_SYNAPSE;
+        size_t tl = strlen(t);
+        while (tl && isspace((unsigned char)t[tl - 1]))
+            tl--;
+        char *whole = dupn(t, tl);
+        e->syn = whole ? mc_synexpr_compile(whole, err) : NULL;
+        free(whole);
+        if (!e->syn) {
+            mc_expr_free(e);
+            return NULL;
+        }
+        return e;
+    }
     char *jp = parse_json_eval(src);
     if (jp) {
         e->kind = MC_EXPR_JSONPATH;
@@ -406,6 +425,11 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         if (!v)
             *len = 0;
         return MC_OK;
+    }
+    case MC_EXPR_SYNAPSE: {
+        mc_buf b = MC_BUF_INIT;
+        mc_synexpr_eval(e->syn, m, &b);
+        return out_buf(m, &b, out, len);
     }
     case MC_EXPR_JSONPATH: {
         mc_buf b = MC_BUF_INIT;

@@ -2,6 +2,8 @@
  *
  * An expression is one of:
  *   json-eval(<JSONPath>)            over the JSON view of the payload
+ *   ${payload.a}, ${vars.v.payload.x}, ${headers.H}, ${properties.p},
+ *   ${params.queryParams.q}          MI 4.4 Synapse Expression paths
  *   $ctx:n $trp:n $axis2:n $url:n $func:n   property lookups (fast path)
  *   get-property('n') / get-property('scope','n')   (fast path)
  *   any other XPath 1.0 expression, evaluated by libxml2 over the SOAP
@@ -28,6 +30,7 @@ typedef enum mc_expr_kind {
     MC_EXPR_XPATH,
     MC_EXPR_JSONPATH,
     MC_EXPR_PROPERTY,   /* $ctx:x, get-property(...) */
+    MC_EXPR_SYNAPSE,    /* ${payload.x}, ${vars.v.payload}: MI 4.4 paths */
 } mc_expr_kind;
 
 /* Compile src.  ns: namespace prefixes in scope where the expression was

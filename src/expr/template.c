@@ -1,7 +1,8 @@
 /* template.c - text with {expression} parts, compiled once.
  *
  * "{$ctx:functionName}" is one expression; "arn:aws:{$ctx:r}" mixes a
- * literal and an expression.  Braces inside quotes or brackets of the
+ * literal and an expression; a Synapse Expression may stand bare
+ * ("${payload.name}") or in braces ("{${payload.name}}").  Braces inside quotes or brackets of the
  * expression ("{json-eval($.a[?(@.b == '}')])}") do not end it.  A text that
  * is itself a JSON object or array is taken literally, so a literal
  * <environmentVariables>{"Variables":{"A":"1"}}</environmentVariables> works. */
@@ -107,15 +108,19 @@ mc_template *mc_template_compile(const char *text, const mc_nsbind *ns,
     for (size_t i = 0; i < n; i++) {
         if (s[i] != '{')
             continue;
+        /* "${...}" written without outer braces is one Synapse expression */
+        bool synapse = i > 0 && s[i - 1] == '$';
+        size_t start = synapse ? i - 1 : i;
         size_t close = closing_brace(s, i);
         if (!close) {
             mc_err_set(err, MC_EPARSE, "unclosed '{' at offset %zu in '%s'", i, s);
             mc_template_free(t);
             return NULL;
         }
-        if (i > lit && !add_part(t, s + lit, i - lit, NULL))
+        if (start > lit && !add_part(t, s + lit, start - lit, NULL))
             goto oom;
-        char *inner = strndup(s + i + 1, close - i - 1);
+        char *inner = synapse ? strndup(s + start, close - start + 1)
+                              : strndup(s + i + 1, close - i - 1);
         if (!inner)
             goto oom;
         mc_expr *e = mc_expr_compile(inner, ns, nns, err);
