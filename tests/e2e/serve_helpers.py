@@ -123,8 +123,12 @@ class _SlowHandler(http.server.BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        with self.server.lock:
+            self.server.in_flight += 1
+            self.server.max_in_flight = max(self.server.max_in_flight, self.server.in_flight)
         time.sleep(int(q.get("ms", [self.server.delay_ms])[0]) / 1000.0)
         with self.server.lock:
+            self.server.in_flight -= 1
             self.server.count += 1
         body = json.dumps({"upstream": True, "path": self.path}).encode()
         self.send_response(200)
@@ -151,6 +155,8 @@ class SlowUpstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.delay_ms = delay_ms
         self.lock = threading.Lock()
         self.count = 0
+        self.in_flight = 0       # requests being answered right now
+        self.max_in_flight = 0   # the most at once: how concurrent the caller was
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
