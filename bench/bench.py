@@ -677,6 +677,33 @@ def profile_gateway(env):
         stop(p)
 
 
+def profile_client(env):
+    """callgrind over a few hundred sequential bench_host calls: the
+    functions with the largest inclusive instruction counts."""
+    out = os.path.join(work, "callgrind.out")
+    r = run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, env.host, "1", "300"],
+            env=env.lambda_env(), timeout=600, check=False)
+    if r.returncode != 0 or not os.path.exists(out):
+        return ["valgrind failed: " + (r.stderr or "")[-300:]]
+    a = run(["callgrind_annotate", "--inclusive=yes", out], check=False).stdout
+    lines, on = [], False
+    for ln in a.splitlines():
+        if "file:function" in ln:
+            on = True
+            continue
+        if on and ln.strip() and not ln.startswith("-"):
+            m = re.match(r"\s*([\d,]+) \(\s*([\d.]+)%\)\s+(\S+) \[(.*)\]", ln)
+            if not m:
+                continue
+            fn, lib = m.group(3).split(":", 1)[-1], os.path.basename(m.group(4))
+            if "ld-linux" in lib or fn.startswith("0x"):
+                continue
+            lines.append("%7s%%  %-34s %s" % (m.group(2), fn, lib))
+        if len(lines) >= 24:
+            break
+    return ["inclusive instructions (Ir), 300 sequential invokes plus start-up:"] + lines
+
+
 # ---- machine and versions ----------------------------------------------------
 
 def first_line(argv, pattern=None):
@@ -1134,6 +1161,17 @@ def main():
             log("gateway target missed: profiling mediac serve with perf")
             profiles.append(("mediac serve under the gateway load (perf record, wrk -c64, "
                              "5 s)", profile_gateway(env)))
+        c = env.results.get("client")
+        if c:
+            d = c["data"]
+            seq = med([x["cps"] for x in d[("mediac", "sequential")]]) / \
+                med([x["cps"] for x in d[("boto3", "sequential")]])
+            conc = med([x["cps"] for x in d[("mediac", "concurrent")]]) / \
+                med([x["cps"] for x in d[("js-sdk", "concurrent")]])
+            if seq < 10 or conc < 5:
+                log("client target missed: profiling bench_host with callgrind")
+                profiles.append(("bench_host, sequential invokes (valgrind --tool=callgrind)",
+                                 profile_client(env)))
         plots = plot(env)
         info = machine_info(env)
         heads = write_results(env, info, load, quiet, started, time.time() - t0, plots, profiles)
