@@ -889,6 +889,9 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
     w("| load average at start | %s (%s) |" % (load, "quiet: 1-minute figure below 0.8" if quiet else
                                               "**not quiet**: the machine stayed busy for 25 minutes, "
                                               "so the run went ahead; other work shared the cores"))
+    with open("/proc/loadavg") as f:
+        w("| load average at the end | %s (includes this run's own load) |"
+          % " ".join(f.read().split()[:3]))
     w("")
     w("Everything runs on these cores at once: the load generator (wrk, or the client "
       "process), the system under test and the Lambda stand-in. Figures are medians "
