@@ -184,8 +184,10 @@ static char *parse_json_eval(const char *src)
     n--;
     while (n && isspace((unsigned char)p[n - 1]))
         n--;
-    while (*p == ' ')
-        p++, n--;
+    while (n && isspace((unsigned char)*p)) {
+        p++;
+        n--;
+    }
     return dupn(p, n);
 }
 

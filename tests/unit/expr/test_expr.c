@@ -357,6 +357,9 @@ static void test_compile_errors(void **state)
         {"   ", "empty expression"},
         {"//a[", "bad XPath '//a[': Invalid expression at offset 4"},
         {"json-eval($.a[)", "bad JSONPath '$.a[': unexpected end at offset 4"},
+        /* found by fuzz_expr: trimming " " underflowed the length */
+        {"json-eval( )", "bad JSONPath '': empty path at offset 0"},
+        {"json-eval()", "bad JSONPath '': empty path at offset 0"},
         {"foo:bar()", "unknown XPath function 'foo:bar' in 'foo:bar()'"},
         {"get-propertyy('x')", "unknown XPath function 'get-propertyy' in 'get-propertyy('x')'"},
         {"fn:name(.)", "unknown XPath function 'fn:name' in 'fn:name(.)'"},
