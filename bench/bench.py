@@ -397,7 +397,14 @@ def scenario_client(env):
                   ("boto3", mode, [sys.executable, boto, ep, str(threads), str(calls)]),
                   ("js-sdk", mode, ["node", "--no-warnings", node, ep, str(threads), str(calls)])]
     res = {}
+    floor_url = "%s/2015-03-31/functions/bench-fn/invocations" % ep
     for r in range(runs):
+        # The round-trip floor: wrk's tight C loop on one keep-alive
+        # connection straight to the stand-in, no signing, no SDK.
+        fl = wrk(floor_url, 1, 2 if env.quick else 3, threads=1)
+        res.setdefault(("wrk", "sequential"), []).append({"cps": fl["rps"], "cpu": float("nan")})
+        log("client run %d floor  sequential %8.0f req/s (wrk -c1 to the stand-in)"
+            % (r + 1, fl["rps"]))
         for who, mode, argv in cases:
             out = run(argv, env=env.lambda_env()).stdout.strip().splitlines()[-1]
             d = kv(out)
@@ -937,8 +944,10 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
         mc = med([x["cps"] for x in d[("mediac", "concurrent")]])
         jc = med([x["cps"] for x in d[("js-sdk", "concurrent")]])
         ok1, ok2 = ms_ / bs >= 10, mc / jc >= 5
-        w("| client calls/s ≥ 10 × boto3, sequential | %s vs %s calls/s | %.1f× | %s |"
-          % (fmt(ms_), fmt(bs), ms_ / bs, verdict(ok1)))
+        fl = med([x["cps"] for x in d[("wrk", "sequential")]])
+        w("| client calls/s ≥ 10 × boto3, sequential | %s vs %s calls/s (round-trip floor %s/s "
+          "= %.1f× boto3) | %.1f× | %s |"
+          % (fmt(ms_), fmt(bs), fmt(fl), fl / bs, ms_ / bs, verdict(ok1)))
         w("| client calls/s ≥ 5 × JS SDK v3, %d concurrent | %s vs %s calls/s | %.1f× | %s |"
           % (c["conc"], fmt(mc), fmt(jc), mc / jc, verdict(ok2)))
         heads += [("client-seq", ok1, ms_ / bs), ("client-conc", ok2, mc / jc)]
@@ -1019,6 +1028,9 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
         w("")
         w("| client | mode | calls/s | CPU s per 1,000 calls |")
         w("|---|---|---|---|")
+        fl = c["data"][("wrk", "sequential")]
+        w("| *floor: `wrk -t1 -c1` straight to the stand-in, no client library* | sequential "
+          "| %s | — |" % mr([x["cps"] for x in fl]))
         for mode in ("sequential", "concurrent"):
             for who in ("mediac", "boto3", "js-sdk"):
                 d = c["data"][(who, mode)]
