@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1064,13 +1065,43 @@ int mc_http_run(mc_http_client *c, int timeout_ms)
     return left;
 }
 
-int mc_http_fdset(mc_http_client *c, void *read_fds, void *write_fds,
-                  void *exc_fds, int *max_fd)
+static short to_curl_events(short ev)
 {
-    if (!c || !read_fds || !write_fds || !exc_fds || !max_fd)
+    return (short)(((ev & POLLIN) ? CURL_WAIT_POLLIN : 0) |
+                   ((ev & POLLPRI) ? CURL_WAIT_POLLPRI : 0) |
+                   ((ev & POLLOUT) ? CURL_WAIT_POLLOUT : 0));
+}
+
+static short from_curl_events(short ev)
+{
+    return (short)(((ev & CURL_WAIT_POLLIN) ? POLLIN : 0) |
+                   ((ev & CURL_WAIT_POLLPRI) ? POLLPRI : 0) |
+                   ((ev & CURL_WAIT_POLLOUT) ? POLLOUT : 0));
+}
+
+int mc_http_wait(mc_http_client *c, mc_http_waitfd *extra, unsigned n,
+                 int timeout_ms)
+{
+    if (!c || n > MC_HTTP_MAX_WAITFDS || (n && !extra))
         return -1;
-    return curl_multi_fdset(c->multi, (fd_set *)read_fds, (fd_set *)write_fds,
-                            (fd_set *)exc_fds, max_fd) == CURLM_OK ? 0 : -1;
+    long t = mc_http_timeout_ms(c);
+    if (t >= 0 && t < timeout_ms)
+        timeout_ms = (int)t;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    struct curl_waitfd w[MC_HTTP_MAX_WAITFDS];
+    for (unsigned i = 0; i < n; i++) {
+        w[i].fd = extra[i].fd;
+        w[i].events = to_curl_events(extra[i].events);
+        w[i].revents = 0;
+    }
+    int ready = 0;
+    /* curl_multi_poll waits on curl's own sockets and ours with poll(),
+     * and never longer than curl's next timeout */
+    CURLMcode rc = curl_multi_poll(c->multi, n ? w : NULL, n, timeout_ms, &ready);
+    for (unsigned i = 0; i < n; i++)
+        extra[i].revents = from_curl_events(w[i].revents);
+    return rc == CURLM_OK ? ready : -1;
 }
 
 long mc_http_timeout_ms(mc_http_client *c)

@@ -83,9 +83,21 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
 /* Drive transfers for up to timeout_ms (0: don't wait); fires callbacks.
  * Returns the number of requests still in flight (incl. waiting retries). */
 int mc_http_run(mc_http_client *c, int timeout_ms);
-/* For event loops: the curl multi handle's fds and the wait it wants. */
-int mc_http_fdset(mc_http_client *c, void *read_fds, void *write_fds,
-                  void *exc_fds, int *max_fd);  /* fd_set pointers */
+/* For event loops.  mc_http_wait() blocks up to timeout_ms (less when
+ * the client's transfers, retries or finished callbacks need it sooner)
+ * until one of the client's sockets or of the caller's extra descriptors
+ * is ready; it uses poll(), so descriptors of any number work.  events and
+ * revents are POLLIN / POLLOUT / POLLPRI from <poll.h>.  Returns the number
+ * of ready descriptors, or -1.  Then call mc_http_run(c, 0). */
+typedef struct mc_http_waitfd {
+    int fd;
+    short events;
+    short revents;
+} mc_http_waitfd;
+
+#define MC_HTTP_MAX_WAITFDS 16
+int mc_http_wait(mc_http_client *c, mc_http_waitfd *extra, unsigned n,
+                 int timeout_ms);
 long mc_http_timeout_ms(mc_http_client *c);      /* -1: no timer */
 
 /* Blocking: submit and run until done.  Fills out (caller frees with

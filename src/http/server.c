@@ -529,25 +529,15 @@ static int poll_timeout(worker *w, double now)
     return t < 0 ? 0 : (int)t + (t > (int)t);
 }
 
-static size_t collect_fds(worker *w, struct pollfd *p)
+/* The worker's own descriptors: its wake-up eventfd and libmicrohttpd's
+ * epoll fd.  The HTTP client adds its sockets itself (mc_http_wait). */
+static unsigned collect_fds(worker *w, mc_http_waitfd *p)
 {
-    size_t n = 0;
-    p[n++] = (struct pollfd){.fd = w->wake_fd, .events = POLLIN};
+    unsigned n = 0;
+    p[n++] = (mc_http_waitfd){.fd = w->wake_fd, .events = POLLIN};
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD);
     if (info)
-        p[n++] = (struct pollfd){.fd = info->epoll_fd, .events = POLLIN};
-    fd_set rd, wr, ex;
-    FD_ZERO(&rd);
-    FD_ZERO(&wr);
-    FD_ZERO(&ex);
-    int maxfd = -1;
-    mc_http_fdset(w->client, &rd, &wr, &ex, &maxfd);
-    for (int fd = 0; fd <= maxfd && n < MAX_POLL_FDS; fd++) {
-        short ev = (short)((FD_ISSET(fd, &rd) ? POLLIN : 0) | (FD_ISSET(fd, &wr) ? POLLOUT : 0) |
-                           (FD_ISSET(fd, &ex) ? POLLPRI : 0));
-        if (ev)
-            p[n++] = (struct pollfd){.fd = fd, .events = ev};
-    }
+        p[n++] = (mc_http_waitfd){.fd = info->epoll_fd, .events = POLLIN};
     return n;
 }
 
@@ -583,18 +573,16 @@ static bool drain_step(worker *w, double now)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    struct pollfd *p = calloc(MAX_POLL_FDS + 2, sizeof *p);
-    if (!p)
-        return NULL;
+    mc_http_waitfd p[2];
     for (;;) {
         double now = now_ms();
         if (atomic_load(&w->s->stopping) && drain_step(w, now))
             break;
-        size_t n = collect_fds(w, p);
+        unsigned n = collect_fds(w, p);
         int timeout = poll_timeout(w, now);
         if (atomic_load(&w->s->stopping) && timeout > 50)
             timeout = 50;
-        poll(p, n, timeout);
+        mc_http_wait(w->client, p, n, timeout);
         if (p[0].revents & POLLIN) {
             uint64_t v;
             ssize_t r = read(w->wake_fd, &v, sizeof v);
@@ -605,7 +593,6 @@ static void *worker_main(void *arg)
         expire_pending(w, now_ms());
         MHD_run(w->d);
     }
-    free(p);
     return NULL;
 }
 
