@@ -606,7 +606,7 @@ static void apply_defaults(mc_server_options *o)
         o->workers = n > 0 ? (int)n : 1;
     }
     if (!o->max_body) o->max_body = 10u << 20;
-    if (!o->max_header) o->max_header = 32u << 10;
+    if (!o->max_header) o->max_header = 8u << 10;  /* as nginx and Apache */
     if (!o->idle_timeout_s) o->idle_timeout_s = 60;
     if (o->request_timeout_ms <= 0) o->request_timeout_ms = 60000;
     if (!o->max_concurrent) o->max_concurrent = 1024;
