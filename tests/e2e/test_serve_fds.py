@@ -41,10 +41,15 @@ class ManyDescriptorsTest(unittest.TestCase):
             srv = Server([d], "--workers", "1", "--max-concurrent", "2000",
                          "--idle-timeout", "120", "--request-timeout", "700")
             try:
-                # 1,100 idle connections push serve's next descriptors past 1,024
+                # 1,100 open keep-alive connections push serve's next
+                # descriptors past 1,024; one answered request on each proves
+                # serve accepted it (accepting is asynchronous)
                 for _ in range(1100):
                     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
                     idle.append(s)
+                for s in idle:
+                    s.sendall(b"GET /none HTTP/1.1\r\nHost: t\r\n\r\n")
+                    self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 404"))
                 fds = os.listdir("/proc/%d/fd" % srv.proc.pid)
                 self.assertGreater(len(fds), 1024)
                 for _ in range(5):                   # one at a time: no other wake-ups
