@@ -30,7 +30,7 @@ import re
 import urllib.parse
 import uuid
 
-from .sigcheck_proxy import LoopbackHTTPServer, RecordedRequest, RequestLog, SigV4Verifier, \
+from .sigcheck_proxy import LoopbackHTTPServer, RequestLog, SigV4Verifier, check_and_record, \
     error_headers
 
 ACCOUNT_SETTINGS_PATHS = ("/2016-08-19/account-settings", "/2016-08-19/account-settings/")
@@ -128,19 +128,8 @@ class LambdaStandIn:
 
     def handle(self, handler, method, target, headers, body):
         path, _, query = target.partition("?")
-        rec = RecordedRequest(
-            method=method, target=target, path=path, query=query,
-            headers=[(n, v) for (n, v) in headers if n.lower() != "authorization"],
-            body=body)
-        verdict = self.verifier.verify(method, target, headers, body)
-        rec.access_key = verdict.access_key
-        rec.signed_headers = verdict.signed_headers
-        rec.query_canonical_on_wire = verdict.query_canonical_on_wire
-        if not verdict.ok:
-            rec.verdict, rec.error_type, rec.message = "rejected", verdict.error_type, verdict.message
-            rec.status = verdict.status
-            self.log.add(rec)
-            handler.send_answer(verdict.status, error_headers(verdict), verdict.error_body())
+        rec = check_and_record(self.verifier, self.log, handler, method, target, headers, body)
+        if rec is None:
             return
         status, resp_headers, resp_body = self._answer(method, path, query, headers, body)
         resp_headers = list(resp_headers) + [("x-amzn-RequestId", str(uuid.uuid4()))]

@@ -439,6 +439,28 @@ def error_headers(verdict_or_type):
             ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000403")]
 
 
+def check_and_record(verifier, log, handler, method, target, headers, body):
+    """Verify a request's signature and start its record.  A bad signature
+    is logged and answered with 403 here (None is returned); a good one
+    gives the record, which the caller completes and logs."""
+    path, _, query = target.partition("?")
+    rec = RecordedRequest(
+        method=method, target=target, path=path, query=query,
+        headers=[(n, v) for (n, v) in headers if n.lower() != "authorization"],
+        body=body)
+    verdict = verifier.verify(method, target, headers, body)
+    rec.access_key = verdict.access_key
+    rec.signed_headers = verdict.signed_headers
+    rec.query_canonical_on_wire = verdict.query_canonical_on_wire
+    if not verdict.ok:
+        rec.verdict, rec.error_type, rec.message = "rejected", verdict.error_type, verdict.message
+        rec.status = verdict.status
+        log.add(rec)
+        handler.send_answer(verdict.status, error_headers(verdict), verdict.error_body())
+        return None
+    return rec
+
+
 class SigCheckProxy:
     """Signature-checking proxy in front of upstream_url (moto).
 
@@ -489,19 +511,8 @@ class SigCheckProxy:
 
     def handle(self, handler, method, target, headers, body):
         path, _, query = target.partition("?")
-        rec = RecordedRequest(
-            method=method, target=target, path=path, query=query,
-            headers=[(n, v) for (n, v) in headers if n.lower() != "authorization"],
-            body=body)
-        verdict = self.verifier.verify(method, target, headers, body)
-        rec.access_key = verdict.access_key
-        rec.signed_headers = verdict.signed_headers
-        rec.query_canonical_on_wire = verdict.query_canonical_on_wire
-        if not verdict.ok:
-            rec.verdict, rec.error_type, rec.message = "rejected", verdict.error_type, verdict.message
-            rec.status = verdict.status
-            self.log.add(rec)
-            handler.send_answer(verdict.status, error_headers(verdict), verdict.error_body())
+        rec = check_and_record(self.verifier, self.log, handler, method, target, headers, body)
+        if rec is None:
             return
         try:
             status, reason, resp_headers, resp_body = self._forward(method, target, headers, body)
