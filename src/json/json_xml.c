@@ -142,7 +142,7 @@ static const char *escape_name(mc_buf *b, const char *k)
 }
 
 
-/* "_JsonReader_XXXX" at s: the code unit, or -1. */
+/* "_JsonReader_" and four hex digits at s: the code unit, or -1. */
 static long hex_escape_at(const char *s)
 {
     if (strncmp(s, ESC_ID, ESC_ID_LEN) != 0)
