@@ -39,6 +39,8 @@ void mc_config_free(mc_config *cfg)
     free(cfg->entries.items);
     free(cfg->endpoints.items);
     free(cfg->natives.items);
+    free(cfg->values.items);
+    free(cfg->secrets.items);
     mc_buf_free(&cfg->diags);
     mc_arena_free(&cfg->arena);
     free(cfg);
@@ -104,6 +106,44 @@ const mc_local_entry *mc_config_entry(const mc_config *cfg, const char *key)
 const mc_endpoint *mc_config_endpoint(const mc_config *cfg, const char *name)
 {
     return mc_table_get(&cfg->endpoints, name);
+}
+
+/* ---- values and secrets ---------------------------------------------- */
+
+static mc_code put_string(mc_config *cfg, mc_table *t, const char *name,
+                          const char *value)
+{
+    if (!name || !value)
+        return MC_EINVAL;
+    char *v = mc_arena_strdup(&cfg->arena, value);
+    if (!v)
+        return MC_ENOMEM;
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->items[i].name, name) == 0) {
+            t->items[i].item = v;
+            return MC_OK;
+        }
+    char *n = mc_arena_strdup(&cfg->arena, name);
+    if (!n || !mc_table_put(t, n, v))
+        return MC_ENOMEM;
+    return MC_OK;
+}
+
+mc_code mc_config_set_value(mc_config *cfg, const char *name, const char *value)
+{
+    return put_string(cfg, &cfg->values, name, value);
+}
+mc_code mc_config_set_secret(mc_config *cfg, const char *alias, const char *value)
+{
+    return put_string(cfg, &cfg->secrets, alias, value);
+}
+const char *mc_config_value(const mc_config *cfg, const char *name)
+{
+    return mc_table_get(&cfg->values, name);
+}
+const char *mc_config_secret(const mc_config *cfg, const char *alias)
+{
+    return mc_table_get(&cfg->secrets, alias);
 }
 
 /* ---- suggestions -------------------------------------------------------- */

@@ -137,6 +137,8 @@ struct mc_config {
     mc_arena arena;
     mc_table sequences, proxies, apis, entries, endpoints;
     mc_table natives;          /* class mediators: name -> mc_native */
+    mc_table values;           /* ${configs.x}: name -> const char * */
+    mc_table secrets;          /* vault aliases: alias -> const char * */
     mc_buf diags;              /* "file:line:col: error: ..." lines */
     unsigned nerrors, nwarnings;
     struct mc_owned *owned;    /* destructors */
@@ -163,6 +165,19 @@ const mc_proxy *mc_config_proxy(const mc_config *cfg, const char *name);
 const mc_api *mc_config_api(const mc_config *cfg, const char *name);
 const mc_local_entry *mc_config_entry(const mc_config *cfg, const char *key);
 const mc_endpoint *mc_config_endpoint(const mc_config *cfg, const char *name);
+
+/* ---- values: configuration parameters and secrets --------------------- */
+
+/* Set before artifacts are loaded (by whoever reads the config-values file,
+ * the secrets file and the environment); read by expressions at load and per
+ * message: mc_config_value for MI 4.4 ${configs.NAME}, mc_config_secret for
+ * wso2:vault-lookup('ALIAS').  Values are copied into the config arena; a
+ * later set of the same name replaces the earlier one.  Getters return NULL
+ * for an unknown name.  Secret values are never logged. */
+mc_code mc_config_set_value(mc_config *cfg, const char *name, const char *value);
+mc_code mc_config_set_secret(mc_config *cfg, const char *alias, const char *value);
+const char *mc_config_value(const mc_config *cfg, const char *name);
+const char *mc_config_secret(const mc_config *cfg, const char *alias);
 
 /* Register a destructor for obj, run when the config is freed. */
 void mc_config_own(mc_config *cfg, void *obj, void (*destroy)(void *));

@@ -329,6 +329,23 @@ static void test_url_mapping(void **state)
             fail_msg("url-mapping %s on %s: want %d", c[i].map, c[i].path, c[i].ok);
 }
 
+static void test_values_and_secrets(void **state)
+{
+    (void)state;
+    mc_config *cfg = mc_config_new(NULL);
+    assert_non_null(cfg);
+    assert_null(mc_config_value(cfg, "url"));
+    assert_int_equal(mc_config_set_value(cfg, "url", "http://a"), MC_OK);
+    assert_int_equal(mc_config_set_value(cfg, "url", "http://b"), MC_OK);
+    assert_string_equal(mc_config_value(cfg, "url"), "http://b");
+    assert_int_equal(mc_config_set_secret(cfg, "db.pw", "s3cret"), MC_OK);
+    assert_string_equal(mc_config_secret(cfg, "db.pw"), "s3cret");
+    assert_null(mc_config_secret(cfg, "url"));     /* separate maps */
+    assert_null(mc_config_value(cfg, "db.pw"));
+    assert_int_equal(mc_config_set_value(cfg, NULL, "x"), MC_EINVAL);
+    mc_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_empty_folder),
         cmocka_unit_test(test_uri_templates),
         cmocka_unit_test(test_url_mapping),
+        cmocka_unit_test(test_values_and_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
