@@ -6,19 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "config/internal.h"
+#include "util/datadir.h"
 
 mc_connectors *mc_connectors_load(mc_err *err)
 {
-    const char *env = getenv("MEDIAC_CONNECTOR_PATH");
-    if (env && *env)
-        return mc_connectors_load_from(env, err);
-    struct stat st;
-    if (stat(MC_SOURCE_CONNECTOR_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-        return mc_connectors_load_from(MC_SOURCE_CONNECTOR_DIR, err);
-    return mc_connectors_load_from(MC_CONNECTOR_DIR, err);
+    char dir[4096];
+    mc_data_dir("MEDIAC_CONNECTOR_PATH", "connector", dir, sizeof dir);
+    return mc_connectors_load_from(dir, err);
 }
 
 void mc_connectors_free(mc_connectors *cs)
