@@ -1,14 +1,18 @@
-/* main.c - the mediac command: run, validate, describe (serve lands with
- * the server).  Exit codes: 0 success, 1 the flow faulted / validation
- * found errors, 2 usage or configuration errors. */
+/* main.c - the mediac command: run, validate, describe, serve, version.
+ * Each subcommand's flags are rows (src/cli/options.h), so every one
+ * answers --help with its options, defaults and an example, and every
+ * error names its flag.  Exit codes: 0 success, 1 the flow faulted /
+ * validation found errors, 2 usage or configuration errors. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api_internal.h"
+#include "cli/describe.h"
+#include "cli/options.h"
 #include "cli/serve.h"
 #include "cli/validate.h"
 #include "mediac.h"
@@ -19,30 +23,17 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: mediac COMMAND [OPTIONS] PATH...\n"
+    fputs("usage: mediac COMMAND [OPTIONS] [PATH...]\n"
           "\n"
           "commands:\n"
-          "  run       run one message through a sequence or proxy\n"
+          "  run       run one message through a sequence, proxy or API resource\n"
+          "  serve     deploy every proxy and API and answer HTTP\n"
           "  validate  check configuration files without running them\n"
-          "  describe  describe a connector or one of its operations\n"
-          "  serve     host every proxy and API over HTTP (see docs/serve.md)\n"
+          "  describe  list or describe mediators, connectors and operations\n"
           "  version   print the version\n"
           "\n"
-          "mediac run [--sequence NAME | --proxy NAME] [--payload FILE|-]\n"
-          "           [--content-type TYPE] [--property NAME=VALUE]...\n"
-          "           [--header NAME=VALUE]... [--status] [--repeat N]\n"
-          "           [--log-level error|warn|info|debug] PATH...\n"
-          "mediac validate [--format text|json] [--werror] PATH...\n"
-          "mediac describe CONNECTOR[.OPERATION]\n", f);
-}
-
-static int parse_level(const char *s)
-{
-    if (!strcasecmp(s, "error")) return MC_LOG_ERROR;
-    if (!strcasecmp(s, "warn")) return MC_LOG_WARN;
-    if (!strcasecmp(s, "info")) return MC_LOG_INFO;
-    if (!strcasecmp(s, "debug")) return MC_LOG_DEBUG;
-    return -1;
+          "mediac COMMAND --help shows a command's options, defaults and an example;\n"
+          "man mediac-COMMAND has the same and more.\n", f);
 }
 
 static bool read_all(FILE *f, mc_buf *b)
@@ -75,17 +66,17 @@ typedef struct kv_list {
     size_t n;
 } kv_list;
 
-static bool add_kv(kv_list *l, char *arg, const char *what)
+static bool add_kv(kv_list *l, const char *arg, const char *what)
 {
-    if (!strchr(arg, '=')) {
-        fprintf(stderr, "mediac: --%s needs NAME=VALUE, got '%s'\n", what, arg);
+    if (!strchr(arg, '=') || arg[0] == '=') {
+        fprintf(stderr, "mediac: --%s: needs NAME=VALUE, got '%s'\n", what, arg);
         return false;
     }
     char **p = realloc(l->items, (l->n + 1) * sizeof *p);
     if (!p)
         return false;
     l->items = p;
-    l->items[l->n++] = arg;
+    l->items[l->n++] = (char *)arg;
     return true;
 }
 
@@ -113,61 +104,79 @@ static const char *default_sequence(const mc_config *cfg)
     return NULL;
 }
 
+typedef struct run_opts {
+    const char *sequence, *proxy, *payload, *ctype;
+    kv_list props, headers;
+    bool status;
+    long repeat;
+    int log_level;
+} run_opts;
+
+static bool add_property(void *dst, const char *flag, const char *v)
+{
+    return add_kv(&((run_opts *)dst)->props, v, "property");
+}
+
+static bool add_header(void *dst, const char *flag, const char *v)
+{
+    return add_kv(&((run_opts *)dst)->headers, v, "header");
+}
+
+static const char *const run_levels[] = {"error", "warn", "info", "debug", NULL};
+
+#define RO(f) offsetof(run_opts, f)
+static const mc_opt run_rows[] = {
+    {"sequence", NULL, MC_OPT_STR, RO(sequence), .arg = "NAME",
+     .def = "the only sequence, or main", .help = "run this sequence"},
+    {"proxy", NULL, MC_OPT_STR, RO(proxy), .arg = "NAME",
+     .help = "run this proxy's in sequence (and out/fault as it directs)"},
+    {"payload", NULL, MC_OPT_STR, RO(payload), .arg = "FILE",
+     .def = "no payload", .help = "the message body; - reads standard input"},
+    {"content-type", NULL, MC_OPT_STR, RO(ctype), .arg = "TYPE",
+     .def = "guessed from the payload", .help = "how to parse the payload"},
+    {"property", NULL, MC_OPT_LIST, 0, .arg = "NAME=VALUE", .add = add_property,
+     .help = "set a default-scope property (repeatable)"},
+    {"header", NULL, MC_OPT_LIST, 0, .arg = "NAME=VALUE", .add = add_header,
+     .help = "set a transport header (repeatable)"},
+    {"status", NULL, MC_OPT_FLAG, RO(status),
+     .help = "print the answer's HTTP status on stderr"},
+    {"repeat", NULL, MC_OPT_LONG, RO(repeat), 1, 0, .arg = "N", .def = "1",
+     .help = "run N messages (the last one's answer is printed)"},
+    {"log-level", NULL, MC_OPT_CHOICE, RO(log_level), .choices = run_levels,
+     .arg = "LEVEL", .def = "info", .help = "lines above this level are not written"},
+};
+
+static const mc_command run_command = {
+    .name = "run",
+    .operands = "PATH...",
+    .summary = "Load the configuration under PATH, run one message through a sequence or\n"
+               "a proxy, print the answer's payload on stdout and log lines on stderr.\n"
+               "Exit status: 0 answered, 1 the flow faulted, 2 usage or configuration.",
+    .opts = run_rows,
+    .nopts = sizeof run_rows / sizeof *run_rows,
+    .min_operands = 1,
+    .example = "  mediac run --sequence main --payload event.json flows/\n"
+               "  echo '{\"a\":1}' | mediac run --proxy Echo --payload - --status flows/\n",
+};
+
 static int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sequence", required_argument, 0, 's'},
-        {"proxy", required_argument, 0, 'p'},
-        {"payload", required_argument, 0, 'd'},
-        {"content-type", required_argument, 0, 't'},
-        {"property", required_argument, 0, 'P'},
-        {"header", required_argument, 0, 'H'},
-        {"status", no_argument, 0, 'S'},
-        {"repeat", required_argument, 0, 'r'},
-        {"log-level", required_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *sequence = NULL, *proxy = NULL, *payload_path = NULL;
-    const char *ctype = NULL;
-    kv_list props = {0}, headers = {0};
-    bool show_status = false;
-    long repeat = 1;
-    int level = MC_LOG_INFO, c, rc = EXIT_USAGE;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': sequence = optarg; break;
-        case 'p': proxy = optarg; break;
-        case 'd': payload_path = optarg; break;
-        case 't': ctype = optarg; break;
-        case 'P': if (!add_kv(&props, optarg, "property")) goto out; break;
-        case 'H': if (!add_kv(&headers, optarg, "header")) goto out; break;
-        case 'S': show_status = true; break;
-        case 'r':
-            repeat = strtol(optarg, NULL, 10);
-            if (repeat < 1) {
-                fprintf(stderr, "mediac: --repeat needs a positive number\n");
-                goto out;
-            }
-            break;
-        case 'l':
-            if ((level = parse_level(optarg)) < 0) {
-                fprintf(stderr, "mediac: unknown log level '%s'\n", optarg);
-                goto out;
-            }
-            break;
-        case 'h': usage(stdout); rc = 0; goto out;
-        default: usage(stderr); goto out;
-        }
+    run_opts o = {.repeat = 1, .log_level = MC_LOG_INFO};
+    int optind, rc = EXIT_USAGE;
+    struct mc_toml *file;
+    int orc = mc_opts_parse(&run_command, argc, argv, &o, &optind, &file);
+    const char *sequence = o.sequence, *proxy = o.proxy, *payload_path = o.payload;
+    const char *ctype = o.ctype;
+    kv_list props = o.props, headers = o.headers;
+    bool show_status = o.status;
+    long repeat = o.repeat;
+    int level = o.log_level;
+    if (orc != MC_OPTS_CONTINUE) {
+        rc = orc;
+        goto out;
     }
     if (sequence && proxy) {
         fprintf(stderr, "mediac: give --sequence or --proxy, not both\n");
-        goto out;
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: run needs at least one PATH\n");
-        usage(stderr);
         goto out;
     }
     mc_buf payload = MC_BUF_INIT;
@@ -259,29 +268,6 @@ out:
     return rc;
 }
 
-static int cmd_describe(int argc, char **argv)
-{
-    if (argc != 2) {
-        fprintf(stderr, "usage: mediac describe CONNECTOR[.OPERATION]\n");
-        return EXIT_USAGE;
-    }
-    mc_err err = {0};
-    mc_connectors *cs = mc_connectors_load(&err);
-    if (!cs) {
-        fprintf(stderr, "mediac: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
-    mc_buf b = MC_BUF_INIT;
-    mc_code rc = mc_connectors_describe(cs, argv[1], &b);
-    if (rc == MC_OK)
-        fputs(mc_buf_cstr(&b), stdout);
-    else
-        fprintf(stderr, "mediac: no connector or operation named '%s'\n", argv[1]);
-    mc_buf_free(&b);
-    mc_connectors_free(cs);
-    return rc == MC_OK ? 0 : EXIT_FAULT;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -294,10 +280,15 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "validate") == 0)
         return mc_cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "describe") == 0)
-        return cmd_describe(argc - 1, argv + 1);
+        return mc_cmd_describe(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return mc_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            puts("usage: mediac version\n\nPrint the version of mediac.\n\nexample:\n"
+                 "  mediac version");
+            return 0;
+        }
         printf("mediac %s\n", MC_VERSION);
         return 0;
     }

@@ -7,7 +7,7 @@
 #include "cli/serve.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,17 +19,13 @@
 #include <unistd.h>
 
 #include "api/api_internal.h"
+#include "cli/options.h"
 #include "engine/engine.h"
 #include "http/server.h"
 #include "util/codec.h"
+#include "util/toml.h"
 
 #define EXIT_USAGE 2
-
-const char mc_serve_usage[] =
-    "mediac serve [--bind ADDR] [--port N] [--admin-port N] [--workers N]\n"
-    "             [--max-body BYTES] [--max-header BYTES] [--max-concurrent N]\n"
-    "             [--request-timeout MS] [--idle-timeout S] [--drain-timeout S]\n"
-    "             [--log-format text|json] [--log-level LEVEL] PATH...\n";
 
 /* ---- configurations (one per load; refcounted across reloads) ---------- */
 
@@ -767,84 +763,81 @@ static int admin(void *ud, const char *method, const char *path, mc_buf *body,
 typedef struct serve_opts {
     mc_server_options srv;
     int admin_port;
-    long drain_ms;
+    long drain_s;
     int log_level;
-    bool json_log;
+    int log_format;                /* index in log_formats */
+    int defaults;                  /* index in port_defaults */
+    const char *config;
 } serve_opts;
 
-static bool parse_num(const char *s, const char *flag, long min, long *out)
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const port_defaults[] = {"mediac", "mi", NULL};
+
+/* server.defaults = "mi": WSO2 MI's ports (HTTP 8290, management 9164);
+ * the file's and the flags' own port settings still win. */
+static void preset_ports(void *dst, int choice)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min) {
-        fprintf(stderr, "mediac: %s needs a number >= %ld, got '%s'\n", flag, min, s);
-        return false;
-    }
-    *out = v;
-    return true;
+    serve_opts *o = dst;
+    o->srv.port = choice == 1 ? 8290 : 0;
+    o->admin_port = choice == 1 ? 9164 : 0;
 }
 
-static int parse_level(const char *s)
-{
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    for (int i = 0; i < 4; i++)
-        if (!strcasecmp(s, names[i]))
-            return i;
-    return -1;
-}
+#define SO(f) offsetof(serve_opts, f)
+/* Every setting of `mediac serve`: a flag, a deployment.toml key, a type
+ * and range, a default and its help (src/cli/options.h).  New settings are
+ * new rows. */
+static const mc_opt serve_rows[] = {
+    {"config", NULL, MC_OPT_STR, SO(config), .arg = "FILE",
+     .help = "read settings from a deployment.toml-style file; flags override it"},
+    {"defaults", "server.defaults", MC_OPT_CHOICE, SO(defaults), .choices = port_defaults,
+     .preset = preset_ports, .arg = "SET", .def = "mediac",
+     .help = "port defaults: mediac (free ports) or mi (8290, management 9164)"},
+    {"bind", "server.bind", MC_OPT_STR, SO(srv.bind), .arg = "ADDR", .def = "127.0.0.1",
+     .help = "IPv4 or IPv6 literal to listen on (traffic and management ports)"},
+    {"port", "server.port", MC_OPT_INT, SO(srv.port), 0, 65535, .arg = "N", .def = "0",
+     .range_why = "TCP ports go from 0 to 65535; 0 picks a free one",
+     .help = "HTTP traffic port"},
+    {"admin-port", "management.port", MC_OPT_INT, SO(admin_port), 0, 65535, .arg = "N",
+     .def = "0", .range_why = "TCP ports go from 0 to 65535; 0 picks a free one",
+     .help = "management port: health, metrics, Management API, flow viewer"},
+    {"workers", "server.workers", MC_OPT_INT, SO(srv.workers), 1, 256, .arg = "N",
+     .def = "online CPUs", .help = "event-loop threads"},
+    {"max-body", "limits.max_body", MC_OPT_SIZE, SO(srv.max_body), 1, 0, .arg = "BYTES",
+     .def = "10M", .help = "larger request bodies get 413"},
+    {"max-header", "limits.max_header", MC_OPT_SIZE, SO(srv.max_header), 1024, 0,
+     .arg = "BYTES", .def = "8K", .help = "larger request headers get 431"},
+    {"max-concurrent", "limits.max_concurrent", MC_OPT_UINT, SO(srv.max_concurrent), 1, 0,
+     .arg = "N", .def = "1024", .help = "requests in progress over all workers; more get 503"},
+    {"request-timeout", "limits.request_timeout", MC_OPT_LONG, SO(srv.request_timeout_ms), 1, 0,
+     .arg = "MS", .def = "60000", .help = "a request not answered by then gets 504"},
+    {"idle-timeout", "limits.idle_timeout", MC_OPT_UINT, SO(srv.idle_timeout_s), 1, 0,
+     .arg = "S", .def = "60", .help = "idle keep-alive connections are closed after this"},
+    {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
+     .def = "10", .help = "how long SIGTERM waits for requests in flight"},
+    {"log-format", "log.format", MC_OPT_CHOICE, SO(log_format), .choices = log_formats,
+     .arg = "FORMAT", .def = "text", .help = "log line format"},
+    {"log-level", "log.level", MC_OPT_CHOICE, SO(log_level), .choices = log_levels,
+     .arg = "LEVEL", .def = "info", .help = "lines above this level are not written"},
+};
 
-/* Returns -1 to go on, else an exit code. */
-static int parse_opts(int argc, char **argv, serve_opts *o)
+const mc_command mc_serve_command = {
+    .name = "serve",
+    .operands = "PATH...",
+    .summary = "Deploy every proxy and API found under PATH (files, folders, projects) and\n"
+               "answer HTTP.  SIGHUP reloads, SIGTERM drains and stops.  See docs/serve.md\n"
+               "and docs/operations.md.",
+    .opts = serve_rows,
+    .nopts = sizeof serve_rows / sizeof *serve_rows,
+    .min_operands = 1,
+    .example = "  mediac serve --port 8290 --admin-port 9164 --workers 4 flows/\n"
+               "  mediac serve --config /etc/mediac/deployment.toml /srv/mediac/flows\n",
+};
+
+/* Returns MC_OPTS_CONTINUE to go on, else an exit code. */
+static int parse_opts(int argc, char **argv, serve_opts *o, int *first, struct mc_toml **file)
 {
-    static const struct option opts[] = {
-        {"bind", required_argument, 0, 'b'}, {"port", required_argument, 0, 'p'},
-        {"admin-port", required_argument, 0, 'a'}, {"workers", required_argument, 0, 'w'},
-        {"max-body", required_argument, 0, 'B'}, {"max-header", required_argument, 0, 'H'},
-        {"max-concurrent", required_argument, 0, 'c'},
-        {"request-timeout", required_argument, 0, 't'},
-        {"idle-timeout", required_argument, 0, 'i'}, {"drain-timeout", required_argument, 0, 'd'},
-        {"log-format", required_argument, 0, 'f'}, {"log-level", required_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    int c;
-    long v;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        const char *flag = argv[optind - 1];
-        switch (c) {
-        case 'b': o->srv.bind = optarg; break;
-        case 'p': if (!parse_num(optarg, flag, 0, &v) || v > 65535) return EXIT_USAGE; o->srv.port = (int)v; break;
-        case 'a': if (!parse_num(optarg, flag, 0, &v) || v > 65535) return EXIT_USAGE; o->admin_port = (int)v; break;
-        case 'w': if (!parse_num(optarg, flag, 1, &v) || v > 256) return EXIT_USAGE; o->srv.workers = (int)v; break;
-        case 'B': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->srv.max_body = (size_t)v; break;
-        case 'H': if (!parse_num(optarg, flag, 1024, &v)) return EXIT_USAGE; o->srv.max_header = (size_t)v; break;
-        case 'c': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->srv.max_concurrent = (unsigned)v; break;
-        case 't': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->srv.request_timeout_ms = v; break;
-        case 'i': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->srv.idle_timeout_s = (unsigned)v; break;
-        case 'd': if (!parse_num(optarg, flag, 0, &v)) return EXIT_USAGE; o->drain_ms = v * 1000; break;
-        case 'f':
-            if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-                fprintf(stderr, "mediac: unknown log format '%s' (text, json)\n", optarg);
-                return EXIT_USAGE;
-            }
-            o->json_log = strcmp(optarg, "json") == 0;
-            break;
-        case 'l':
-            if ((o->log_level = parse_level(optarg)) < 0) {
-                fprintf(stderr, "mediac: unknown log level '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'h': fputs(mc_serve_usage, stdout); return 0;
-        default: fputs(mc_serve_usage, stderr); return EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: serve needs at least one PATH\n%s", mc_serve_usage);
-        return EXIT_USAGE;
-    }
-    return -1;
+    return mc_opts_parse(&mc_serve_command, argc, argv, o, first, file);
 }
 
 /* Wait for signals: SIGHUP reloads, SIGTERM/SIGINT return. */
@@ -889,9 +882,9 @@ static int serve(host *h, serve_opts *o, const sigset_t *set)
             mc_server_port(h->srv), bind, mc_admin_server_port(adm), mc_server_workers(h->srv));
     fflush(stderr);
     wait_signals(h, set);
-    mc_log(&h->log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld ms",
-           mc_server_inflight(h->srv), o->drain_ms);
-    unsigned cut = mc_server_stop(h->srv, o->drain_ms);
+    mc_log(&h->log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld s",
+           mc_server_inflight(h->srv), o->drain_s);
+    unsigned cut = mc_server_stop(h->srv, o->drain_s * 1000);
     h->srv = NULL;
     mc_admin_server_stop(adm);
     mc_log(&h->log, MC_LOG_INFO, "stopped (%u request(s) cut off by the drain timeout)", cut);
@@ -900,12 +893,14 @@ static int serve(host *h, serve_opts *o, const sigset_t *set)
 
 int mc_cmd_serve(int argc, char **argv)
 {
-    serve_opts o = {.drain_ms = 10000, .log_level = MC_LOG_INFO};
-    int rc = parse_opts(argc, argv, &o);
-    if (rc >= 0)
+    serve_opts o = {.drain_s = 10, .log_level = MC_LOG_INFO};
+    int first;
+    struct mc_toml *file;
+    int rc = parse_opts(argc, argv, &o, &first, &file);
+    if (rc != MC_OPTS_CONTINUE)
         return rc;
-    host h = {.paths = (const char *const *)argv + optind, .npaths = (size_t)(argc - optind),
-              .log_level = o.log_level, .json_log = o.json_log, .started = now_s()};
+    host h = {.paths = (const char *const *)argv + first, .npaths = (size_t)(argc - first),
+              .log_level = o.log_level, .json_log = o.log_format == 1, .started = now_s()};
     mc_logger_init(&h.log);
     h.log.level = o.log_level;
     h.log.sink = log_sink;
@@ -930,5 +925,6 @@ int mc_cmd_serve(int argc, char **argv)
     }
     metrics_free(&h.met);
     pthread_mutex_destroy(&h.lock);
+    mc_toml_free(file);
     return rc;
 }

@@ -18,29 +18,19 @@
  * attached to the diagnostic they follow. */
 #include "cli/validate.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "cli/options.h"
 #include "mediac.h"
 #include "util/buf.h"
 
 #define EXIT_ERRORS 1
 #define EXIT_USAGE 2
-
-static void validate_usage(FILE *f)
-{
-    fputs("usage: mediac validate [--format text|json] [--werror] PATH...\n"
-          "\n"
-          "Check configuration files (or folders of them) without running them.\n"
-          "  --format text  file:line:col: severity: message lines and a summary (default)\n"
-          "  --format json  one JSON document with the same diagnostics\n"
-          "  --werror       warnings count as errors for the exit status\n"
-          "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.\n", f);
-}
 
 /* One parsed diagnostic line; pointers into a private copy of the line. */
 typedef struct diag {
@@ -157,39 +147,42 @@ static void diags_json(const char *diags, unsigned nerrors, unsigned nwarnings, 
     mc_buf_printf(b, "],\"errors\":%u,\"warnings\":%u}\n", nerrors, nwarnings);
 }
 
+typedef struct validate_opts {
+    int format;                    /* 0 text, 1 json */
+    bool werror;
+} validate_opts;
+
+static const char *const formats[] = {"text", "json", NULL};
+
+static const mc_opt validate_rows[] = {
+    {"format", NULL, MC_OPT_CHOICE, offsetof(validate_opts, format), .choices = formats,
+     .arg = "FORMAT", .def = "text",
+     .help = "text: file:line:col: severity: message and a summary; json: one document"},
+    {"werror", NULL, MC_OPT_FLAG, offsetof(validate_opts, werror),
+     .help = "warnings count as errors for the exit status"},
+};
+
+const mc_command mc_validate_command = {
+    .name = "validate",
+    .operands = "PATH...",
+    .summary = "Load configuration files the way run and serve do, without running a\n"
+               "message, and report every mistake like a compiler.\n"
+               "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.",
+    .opts = validate_rows,
+    .nopts = sizeof validate_rows / sizeof *validate_rows,
+    .min_operands = 1,
+    .example = "  mediac validate flows/\n  mediac validate --format json --werror project/\n",
+};
+
 int mc_cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, 0, 'f'},
-        {"werror", no_argument, 0, 'w'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    bool json = false, werror = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "json") == 0) {
-                json = true;
-            } else if (strcmp(optarg, "text") == 0) {
-                json = false;
-            } else {
-                fprintf(stderr, "mediac: unknown format '%s' (text, json)\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'w': werror = true; break;
-        case 'h': validate_usage(stdout); return 0;
-        default: validate_usage(stderr); return EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: validate needs at least one PATH\n");
-        validate_usage(stderr);
-        return EXIT_USAGE;
-    }
+    validate_opts o = {0};
+    int optind;
+    struct mc_toml *file;
+    int prc = mc_opts_parse(&mc_validate_command, argc, argv, &o, &optind, &file);
+    if (prc != MC_OPTS_CONTINUE)
+        return prc;
+    bool json = o.format == 1, werror = o.werror;
     mc_engine *e = mc_engine_new();
     if (!e) {
         fprintf(stderr, "mediac: out of memory\n");
