@@ -139,6 +139,11 @@ void mc_engine_set_log(mc_engine *e, int level, mc_log_sink sink, void *userdata
     e->log.userdata = userdata;
 }
 
+void mc_engine_set_log_format(mc_engine *e, int format)
+{
+    e->log.format = format;
+}
+
 mc_code mc_engine_register_mediator(mc_engine *e, const char *name,
                                     mc_native_fn fn, void *userdata)
 {
@@ -277,6 +282,8 @@ static mc_code to_inbound(mc_message *m, const mc_http_response *r)
 mc_code mc_engine_perform_io(mc_message *m)
 {
     mc_engine *e = (mc_engine *)m->engine;
+    if (mc_msg_out_add_activity_id(m) != MC_OK)
+        return MC_ENOMEM;
     const mc_outbound *out = m->out;
     if (!e || !out)
         return MC_ESTATE;

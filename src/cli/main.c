@@ -110,6 +110,7 @@ typedef struct run_opts {
     bool status;
     long repeat;
     int log_level;
+    int log_format;
 } run_opts;
 
 static bool add_property(void *dst, const char *flag, const char *v)
@@ -123,6 +124,7 @@ static bool add_header(void *dst, const char *flag, const char *v)
 }
 
 static const char *const run_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const run_formats[] = {"text", "json", NULL};
 
 #define RO(f) offsetof(run_opts, f)
 static const mc_opt run_rows[] = {
@@ -144,6 +146,8 @@ static const mc_opt run_rows[] = {
      .help = "run N messages (the last one's answer is printed)"},
     {"log-level", NULL, MC_OPT_CHOICE, RO(log_level), .choices = run_levels,
      .arg = "LEVEL", .def = "info", .help = "lines above this level are not written"},
+    {"log-format", NULL, MC_OPT_CHOICE, RO(log_format), .choices = run_formats,
+     .arg = "FORMAT", .def = "text", .help = "log line format (the same as serve's)"},
 };
 
 static const mc_command run_command = {
@@ -190,6 +194,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     mc_engine_set_log(e, level, NULL, NULL);
+    mc_engine_set_log_format(e, o.log_format == 1 ? MC_LOG_JSON : MC_LOG_TEXT);
     mc_code lrc = mc_engine_load_paths(e, (const char *const *)argv + optind,
                                        (size_t)(argc - optind));
     fputs(mc_engine_diagnostics(e), stderr);
@@ -230,6 +235,8 @@ static int cmd_run(int argc, char **argv)
             mc_message_set_header(m, headers.items[k], eq + 1);
             *eq = '=';
         }
+        /* the correlation id: --header activityid=ID, else a new one */
+        mc_msg_set_activity_id(m, mc_msg_prop(m, MC_SCOPE_TRANSPORT, MC_ACTIVITY_ID_HEADER));
         mc_code r = proxy ? mc_run_proxy(m, proxy) : mc_run_sequence(m, sequence);
         bool last = i == repeat - 1;
         if (r == MC_ENOTFOUND) {

@@ -195,58 +195,36 @@ static void metrics_free(metrics *mt)
 
 /* ---- logging -------------------------------------------------------------- */
 
-static const char *level_name(int level)
+/* The request's tag is "ARTIFACT\x1fACTIVITYID" once a flow took it (the
+ * server carries one label to the done callback; XML names cannot hold
+ * the control character). */
+static void split_tag(const char *tag, char *artifact, size_t cap, const char **activity)
 {
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    return level >= 0 && level <= MC_LOG_DEBUG ? names[level] : "info";
+    const char *sp = strchr(tag, '\x1f');
+    size_t n = sp ? (size_t)(sp - tag) : strlen(tag);
+    snprintf(artifact, cap, "%.*s", (int)(n < cap ? n : cap - 1), tag);
+    *activity = sp ? sp + 1 : NULL;
 }
 
-/* Lines that are already JSON objects (access lines in json mode) pass
- * through; others are wrapped.  One write() per line. */
-static void log_sink(void *ud, int level, const char *line)
+static void access_log(host *h, mc_server_req *r, int status, double ms, const char *artifact,
+                       const char *activity)
 {
-    host *h = ud;
-    mc_buf b = MC_BUF_INIT;
-    if (h->json_log && line[0] != '{') {
-        mc_buf_printf(&b, "{\"level\":\"%s\",\"msg\":", level_name(level));
-        mc_buf_json_string(&b, line, strlen(line));
-        mc_buf_puts(&b, "}\n");
-    } else if (h->json_log) {
-        mc_buf_printf(&b, "%s\n", line);
-    } else {
-        char ts[32];
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        mc_buf_printf(&b, "%s %s %s\n", ts, level_name(level), line);
-    }
-    if (!b.oom) {
-        ssize_t n = write(STDERR_FILENO, b.data, b.len);
-        (void)n;
-    }
-    mc_buf_free(&b);
-}
-
-static void access_log(host *h, mc_server_req *r, int status, double ms)
-{
-    const char *tag = mc_server_req_tag(r);
     const char *method = mc_server_req_method(r), *path = mc_server_req_path(r);
-    if (!h->json_log) {
-        mc_log(&h->log, MC_LOG_INFO, "access %s %s %d %.3fms %s", method, path, status, ms,
-               *tag ? tag : "-");
-        return;
-    }
     mc_buf b = MC_BUF_INIT;
-    mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
-    mc_buf_json_string(&b, method, strlen(method));
-    mc_buf_puts(&b, ",\"path\":");
-    mc_buf_json_string(&b, path, strlen(path));
-    mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
-    mc_buf_json_string(&b, tag, strlen(tag));
-    mc_buf_puts(&b, "}");
+    if (!h->json_log) {
+        mc_buf_printf(&b, "access %s %s %d %.3fms %s", method, path, status, ms,
+                      *artifact ? artifact : "-");
+    } else {
+        mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
+        mc_buf_json_string(&b, method, strlen(method));
+        mc_buf_puts(&b, ",\"path\":");
+        mc_buf_json_string(&b, path, strlen(path));
+        mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
+        mc_buf_json_string(&b, artifact, strlen(artifact));
+        mc_buf_puts(&b, "}");
+    }
     if (!b.oom)
-        mc_log(&h->log, MC_LOG_INFO, "%s", b.data);
+        mc_log_line_id(&h->log, MC_LOG_INFO, activity, b.data, NULL, 0);
     mc_buf_free(&b);
 }
 
@@ -254,12 +232,14 @@ static void access_log(host *h, mc_server_req *r, int status, double ms)
 static void on_answered(void *ud, mc_server_req *r, int status, double ms)
 {
     host *h = ud;
-    const char *tag = mc_server_req_tag(r);
+    char tag[160];
+    const char *activity;
+    split_tag(mc_server_req_tag(r), tag, sizeof tag, &activity);
     char st[16];
     snprintf(st, sizeof st, "%d", status);
     observe(&h->met, M_REQ, "artifact", *tag ? tag : "-", "status", st, 0);
     observe(&h->met, M_LAT, "artifact", *tag ? tag : "-", NULL, NULL, ms / 1000.0);
-    access_log(h, r, status, ms);
+    access_log(h, r, status, ms, tag, activity);
 }
 
 /* ---- deployments ---------------------------------------------------------- */
@@ -269,7 +249,8 @@ static deployment *deployment_load(host *h)
     mc_engine *e = mc_engine_new();
     if (!e)
         return NULL;
-    mc_engine_set_log(e, h->log_level, log_sink, h);
+    mc_engine_set_log(e, h->log_level, NULL, NULL);
+    mc_engine_set_log_format(e, h->json_log ? MC_LOG_JSON : MC_LOG_TEXT);
     mc_code rc = mc_engine_load_paths(e, h->paths, h->npaths);
     const char *diags = mc_engine_diagnostics(e);
     if (*diags)
@@ -533,14 +514,17 @@ static void respond_payload(exchange *x, int default_status)
     size_t n = 0;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
         n++;
-    mc_http_header *hs = calloc(n + 1, sizeof *hs);
+    mc_http_header *hs = calloc(n + 2, sizeof *hs);
     size_t nh = 0;
     size_t len;
     const char *body = mc_msg_payload_bytes(m, &len);
     if (hs) {
         for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
-            if (!hop_by_hop(p->name) && !echoed_request_header(x->r, p))
+            if (!hop_by_hop(p->name) && !echoed_request_header(x->r, p) &&
+                strcasecmp(p->name, MC_ACTIVITY_ID_HEADER) != 0)
                 hs[nh++] = (mc_http_header){p->name, p->value};
+        if (m->activity_id)
+            hs[nh++] = (mc_http_header){MC_ACTIVITY_ID_HEADER, m->activity_id};
         if (m->payload.kind != MC_PL_NONE)
             hs[nh++] = (mc_http_header){"Content-Type", mc_msg_content_type(m)};
     }
@@ -552,7 +536,10 @@ static void respond_payload(exchange *x, int default_status)
 static void respond_fault(exchange *x)
 {
     mc_message *m = x->m;
-    observe(&x->h->met, M_FAULT, "artifact", mc_server_req_tag(x->r), NULL, NULL, 0);
+    char tag[160];
+    const char *activity;
+    split_tag(mc_server_req_tag(x->r), tag, sizeof tag, &activity);
+    observe(&x->h->met, M_FAULT, "artifact", tag, NULL, NULL, 0);
     if (m->fault_response) {
         respond_payload(x, 500);
         return;
@@ -564,8 +551,9 @@ static void respond_fault(exchange *x)
     mc_buf_puts(&b, ",\"ERROR_MESSAGE\":");
     mc_buf_json_string(&b, msg ? msg : "", msg ? strlen(msg) : 0);
     mc_buf_puts(&b, "}");
-    mc_http_header ct = {"Content-Type", "application/json"};
-    mc_server_respond(x->r, 500, &ct, 1, b.data, b.oom ? 0 : b.len);
+    mc_http_header hs[2] = {{"Content-Type", "application/json"},
+                            {MC_ACTIVITY_ID_HEADER, m->activity_id}};
+    mc_server_respond(x->r, 500, hs, m->activity_id ? 2 : 1, b.data, b.oom ? 0 : b.len);
     mc_buf_free(&b);
 }
 
@@ -581,7 +569,8 @@ static void finish(exchange *x, mc_code rc)
     if (rc == MC_OK && x->m->responded)
         respond_payload(x, 200);
     else if (rc == MC_OK)
-        mc_server_respond(x->r, 202, NULL, 0, NULL, 0);
+        mc_server_respond(x->r, 202, &(mc_http_header){MC_ACTIVITY_ID_HEADER, x->m->activity_id},
+                          x->m->activity_id ? 1 : 0, NULL, 0);
     else if (rc == MC_EFAULT)
         respond_fault(x);
     else
@@ -644,6 +633,10 @@ static void on_upstream(void *ud, mc_http_response *resp)
 /* Submit m->out on the worker's client; false when it cannot be queued. */
 static bool submit(exchange *x, mc_err *err)
 {
+    if (mc_msg_out_add_activity_id(x->m) != MC_OK) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return false;
+    }
     const mc_outbound *out = x->m->out;
     mc_http_request req = {
         .method = out->method, .url = out->url,
@@ -669,13 +662,13 @@ static void step(exchange *x, mc_code rc)
     finish(x, rc);
 }
 
-static void tag_route(mc_server_req *r, const route *rt)
+static void tag_route(mc_server_req *r, const route *rt, const char *activity)
 {
-    char tag[160];
-    if (rt->proxy)
-        snprintf(tag, sizeof tag, "proxy:%s", rt->proxy->name);
-    else
-        snprintf(tag, sizeof tag, "api:%s", rt->api->name);
+    char tag[160 + MC_ACTIVITY_ID_MAX + 2];
+    int n = snprintf(tag, 160, "%s:%s", rt->proxy ? "proxy" : "api",
+                     rt->proxy ? rt->proxy->name : rt->api->name);
+    if (activity)
+        snprintf(tag + (n < 160 ? n : 159), sizeof tag - 160, "\x1f%s", activity);
     mc_server_req_set_tag(r, tag);
 }
 
@@ -727,12 +720,13 @@ static void handle(void *ud, mc_server_req *r)
         exchange_end(x);
         return;
     }
-    tag_route(r, &rt);
     if (!set_body(m, r)) {
+        tag_route(r, &rt, NULL);
         exchange_end(x);
         return;
     }
     set_request_props(m, r, &rt);
+    tag_route(r, &rt, mc_msg_set_activity_id(m, mc_server_req_get_header(r, MC_ACTIVITY_ID_HEADER)));
     mc_code rc = start_flow(m, &rt);
     step(x, rc == MC_OK ? mc_engine_run(m) : rc);
 }
@@ -878,9 +872,13 @@ static int serve(host *h, serve_opts *o, const sigset_t *set)
         return EXIT_USAGE;
     }
     const char *bind = o->srv.bind ? o->srv.bind : "127.0.0.1";
-    fprintf(stderr, "listening on %s:%d admin %s:%d workers %d\n", bind,
-            mc_server_port(h->srv), bind, mc_admin_server_port(adm), mc_server_workers(h->srv));
-    fflush(stderr);
+    /* at every log level: scripts and tests wait for this line */
+    char msg[512];
+    snprintf(msg, sizeof msg, "listening on %s:%d admin %s:%d workers %d", bind,
+             mc_server_port(h->srv), bind, mc_admin_server_port(adm), mc_server_workers(h->srv));
+    mc_logger always = h->log;
+    always.level = MC_LOG_DEBUG;
+    mc_log(&always, MC_LOG_INFO, "%s", msg);
     wait_signals(h, set);
     mc_log(&h->log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld s",
            mc_server_inflight(h->srv), o->drain_s);
@@ -903,8 +901,7 @@ int mc_cmd_serve(int argc, char **argv)
               .log_level = o.log_level, .json_log = o.log_format == 1, .started = now_s()};
     mc_logger_init(&h.log);
     h.log.level = o.log_level;
-    h.log.sink = log_sink;
-    h.log.userdata = &h;
+    h.log.format = o.log_format == 1 ? MC_LOG_JSON : MC_LOG_TEXT;
     pthread_mutex_init(&h.lock, NULL);
     pthread_mutex_init(&h.met.lock, NULL);
     /* every thread inherits the mask; the main thread takes the signals */

@@ -47,7 +47,7 @@ struct mc_server_req {
     char **hnames, **hvalues;
     size_t nheaders;
     mc_buf body;
-    char tag[128];
+    char tag[320];                 /* artifact and activity id */
 };
 
 struct worker {
