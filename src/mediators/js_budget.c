@@ -315,7 +315,8 @@ void mc_js_instrument(const char *src, size_t len, mc_buf *out)
     for (size_t k = 0; k < lx->nins; k++)
         if (lx->ins[k].at <= limit)
             lx->ins[n++] = lx->ins[k];
-    qsort(lx->ins, n, sizeof *lx->ins, by_offset);
+    if (n > 1)
+        qsort(lx->ins, n, sizeof *lx->ins, by_offset);
     size_t pos = 0;
     for (size_t k = 0; k < n; k++) {
         mc_buf_append(out, src + pos, lx->ins[k].at - pos);

@@ -298,6 +298,32 @@ static const char **eval_params(const xslt_m *x, mc_message *m, mc_err *err)
     return p;
 }
 
+/* Drop xmlns="" where no default namespace is in scope: libxslt copies the
+ * stylesheet's own xmlns="" onto literal result elements, which Java's
+ * processors do not emit. */
+static void drop_empty_default_ns(xmlNodePtr n, bool default_in_scope)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        bool in_scope = default_in_scope;
+        for (xmlNsPtr *pp = &n->nsDef; *pp;) {
+            xmlNsPtr ns = *pp;
+            if (!ns->prefix && (!ns->href || !*ns->href) && !default_in_scope &&
+                n->ns != ns) {
+                *pp = ns->next;
+                ns->next = NULL;
+                xmlFreeNs(ns);
+                continue;
+            }
+            if (!ns->prefix)
+                in_scope = ns->href && *ns->href;
+            pp = &ns->next;
+        }
+        drop_empty_default_ns(n->children, in_scope);
+    }
+}
+
 /* The transformation's output as a node to put in place of the source:
  * the result's root element, or the text of a method="text" sheet in
  * Synapse's <text> wrapper.  Owned by env. */
@@ -329,6 +355,8 @@ static xmlNodePtr result_node(xsltStylesheetPtr sheet, xmlDocPtr res,
     xmlNodePtr copy = xmlDocCopyNode(root, env, 1);
     if (!copy)
         mc_err_set(err, MC_ENOMEM, "out of memory");
+    else
+        drop_empty_default_ns(copy, false);
     return copy;
 }
 
