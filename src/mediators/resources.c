@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <libxml/parserInternals.h>
+#include <libxml/xpath.h>
 #include <libxslt/documents.h>
 
 #include "msg/xmlsafe.h"
@@ -60,6 +61,24 @@ xmlDocPtr mc_res_entry_doc(const mc_local_entry *e, mc_err *err)
     if (!doc)
         mc_err_set(err, MC_EPARSE, "local entry '%s' is not XML: %s", e->key, xe.msg);
     return doc;
+}
+
+xmlNodePtr mc_select_element(const mc_expr *source, mc_message *m, mc_err *err)
+{
+    xmlXPathObjectPtr r;
+    if (mc_expr_xpath_object(source, m, &r, err) != MC_OK)
+        return NULL;
+    xmlNodePtr n = NULL;
+    if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0)
+        n = r->nodesetval->nodeTab[0];
+    xmlXPathFreeObject(r);
+    if (!n || n->type != XML_ELEMENT_NODE) {
+        mc_err_set(err, MC_ENOTFOUND,
+                   "The evaluation of the XPath expression %s did not result in an OMNode",
+                   mc_expr_source(source));
+        return NULL;
+    }
+    return n;
 }
 
 static const mc_res_item *find(const char *uri)

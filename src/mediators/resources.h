@@ -33,6 +33,11 @@ void mc_res_compile(mc_compiler *cc, xmlNodePtr parent, mc_res_map *map);
  * text entry parsed safely); NULL with err filled. */
 xmlDocPtr mc_res_entry_doc(const mc_local_entry *e, mc_err *err);
 
+/* The first element an XPath source selects, or NULL with err (MC_ENOTFOUND
+ * "The evaluation of the XPath expression X did not result in an OMNode",
+ * Synapse's words).  Used by xslt and validate. */
+xmlNodePtr mc_select_element(const mc_expr *source, mc_message *m, mc_err *err);
+
 /* Serve loads on this thread from map (may be NULL: serve nothing) until
  * mc_res_end().  Not nested. */
 void mc_res_begin(const mc_res_map *map);

@@ -162,19 +162,7 @@ static xmlNodePtr select_source(const validate_m *v, mc_message *m, mc_err *err)
             mc_err_set(err, MC_ENOTFOUND, "the SOAP Body is empty");
         return root;
     }
-    xmlXPathObjectPtr r;
-    if (mc_expr_xpath_object(v->source, m, &r, err) != MC_OK)
-        return NULL;
-    xmlNodePtr n = NULL;
-    if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0)
-        n = r->nodesetval->nodeTab[0];
-    xmlXPathFreeObject(r);
-    if (!n || n->type != XML_ELEMENT_NODE) {
-        mc_err_set(err, MC_ENOTFOUND, "The evaluation of the XPath expression %s did not result in an OMNode",
-                   mc_expr_source(v->source));
-        return NULL;
-    }
-    return n;
+    return mc_select_element(v->source, m, err);
 }
 
 /* The schema for the element: the one whose targetNamespace is the

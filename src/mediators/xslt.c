@@ -405,18 +405,7 @@ static xmlNodePtr select_source(const xslt_m *x, mc_message *m, bool *none,
         *none = root == NULL;
         return root;
     }
-    xmlXPathObjectPtr r;
-    if (mc_expr_xpath_object(x->source, m, &r, err) != MC_OK)
-        return NULL;
-    xmlNodePtr n = NULL;
-    if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0)
-        n = r->nodesetval->nodeTab[0];
-    xmlXPathFreeObject(r);
-    if (!n || n->type != XML_ELEMENT_NODE) {
-        mc_err_set(err, MC_ENOTFOUND, "the source XPath selects no element");
-        return NULL;
-    }
-    return n;
+    return mc_select_element(x->source, m, err);
 }
 
 static mc_flow transform(const xslt_m *x, mc_message *m, mc_err *err)
