@@ -361,8 +361,9 @@ mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
     return s;
 }
 
-static struct mc_fixup *add_fixup(mc_compiler *cc, xmlNodePtr node, const char *attr,
-                                  int kind, const char *key, void **slot)
+static struct mc_fixup *add_fixup(mc_compiler *cc, xmlNodePtr node,
+                                  const char *attr, int kind, const char *key,
+                                  void **slot)
 {
     struct mc_fixup *f = mc_alloc(cc, sizeof *f);
     if (!f)
@@ -400,6 +401,17 @@ void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
     add_fixup(cc, node, attr, MC_REF_ENTRY, key, (void **)slot);
 }
 
+void mc_ref_entry_compile(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                          const char *key, mc_entry_compile_fn compile,
+                          void *target)
+{
+    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_ENTRY, key, NULL);
+    if (f) {
+        f->compile = compile;
+        f->target = target;
+    }
+}
+
 void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_endpoint **slot)
 {
@@ -416,13 +428,4 @@ void mc_ref_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
         f->ud = ud;
     }
 }
-
-void mc_ref_resource(mc_compiler *cc, xmlNodePtr node, const char *attr,
-                     const char *key, mc_resource_fn fn, void *ud)
-{
-    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_RESOURCE, key, NULL);
-    if (f) {
-        f->fn = fn;
-        f->ud = ud;
-    }
 }

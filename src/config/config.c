@@ -278,7 +278,7 @@ static bool is_registry_key(const char *key)
 static void report_missing(mc_config *cfg, const struct mc_fixup *f, const mc_table *t)
 {
     static const char *const what[] = {"sequence", "local entry", "endpoint",
-                                       "sequence template", "local entry or registry resource"};
+                                       "sequence template"};
     if (is_registry_key(f->key) && cfg->nregistries) {
         /* a registry was given and the key is not in it */
         mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
@@ -300,13 +300,13 @@ static void resolve(mc_config *cfg, struct mc_fixup *f)
                                                      : &cfg->entries;
     void *item = mc_config_lookup(cfg, t, f->key);
     if (item) {
-        if (f->kind == MC_REF_RESOURCE) {
-            f->fn(cfg, item, f->ud, f->file, f->line, f->col);
-            return;
-        }
-        *f->slot = item;
+        if (f->slot)
+            *f->slot = item;
         if (f->check)
             f->check(cfg, item, f->ud, f->file, f->line, f->col);
+        mc_err err = {0};
+        if (f->compile && !f->compile(item, f->target, cfg, &err))
+            mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR, "%s", err.msg);
         return;
     }
     report_missing(cfg, f, t);

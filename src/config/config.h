@@ -351,16 +351,18 @@ void mc_ref_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_seq_template **slot,
                      mc_link_fn check, void *ud);
 
-/* A resource that a mediator compiles at load (an XSLT stylesheet, a
- * script, an XSD, a payloadFactory format): called at link time with the
- * local entry or registry resource the key names, and the position of the
- * reference for diagnostics (report with mc_diag_at).  Not called when the
- * key names nothing: the link reports that, and the mediator faults at run
- * time when its compiled form is missing. */
-typedef void (*mc_resource_fn)(mc_config *cfg, const mc_local_entry *res, void *ud,
-                               const char *file, int line, int col);
-void mc_ref_resource(mc_compiler *cc, xmlNodePtr node, const char *attr,
-                     const char *key, mc_resource_fn fn, void *ud);
+/* A local entry or registry resource a mediator compiles when the
+ * configuration links (an XSLT stylesheet, a script, an XSD, a
+ * payloadFactory format): once key resolves (every file and the registry
+ * loaded), compile(entry, target, cfg, err) runs; false reports err->msg
+ * at the reference.  Not called when the key names nothing: the link
+ * reports that (docs/core.md, "References"), and the mediator faults at
+ * run time when its compiled form is missing. */
+typedef bool (*mc_entry_compile_fn)(const mc_local_entry *e, void *target,
+                                    mc_config *cfg, mc_err *err);
+void mc_ref_entry_compile(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                          const char *key, mc_entry_compile_fn compile,
+                          void *target);
 
 /* An inline <endpoint> element (address or http). */
 mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node);

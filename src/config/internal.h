@@ -4,8 +4,7 @@
 
 #include "config/config.h"
 
-enum { MC_REF_SEQUENCE, MC_REF_ENTRY, MC_REF_ENDPOINT, MC_REF_TEMPLATE,
-       MC_REF_RESOURCE };
+enum { MC_REF_SEQUENCE, MC_REF_ENTRY, MC_REF_ENDPOINT, MC_REF_TEMPLATE };
 
 struct mc_fixup {
     struct mc_fixup *next;
@@ -13,9 +12,10 @@ struct mc_fixup {
     const char *key;
     void **slot;
     const char *missing_fmt;   /* MC_REF_SEQUENCE: runtime fault message */
-    mc_resource_fn fn;         /* MC_REF_RESOURCE */
-    mc_link_fn check;          /* other kinds: called with what was found */
+    mc_link_fn check;          /* called with what was found */
     void *ud;
+    mc_entry_compile_fn compile;   /* MC_REF_ENTRY: compile at link */
+    void *target;
     const char *file;
     int line, col;
 };

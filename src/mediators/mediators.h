@@ -22,6 +22,9 @@ extern const mc_mediator_type mc_med_class;
 extern const mc_mediator_type mc_med_call_template;
 extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;
+extern const mc_mediator_type mc_med_xslt;
+extern const mc_mediator_type mc_med_script;
+extern const mc_mediator_type mc_med_validate;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);

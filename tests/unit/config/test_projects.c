@@ -76,33 +76,33 @@ static void test_registry_keys(void **state)
 
 typedef struct seen {
     const mc_local_entry *res;
-    char where[128];
     int calls;
 } seen;
 
-static void on_resource(mc_config *cfg, const mc_local_entry *res, void *ud,
-                        const char *file, int line, int col)
-{
-    (void)cfg;
-    seen *s = ud;
-    s->res = res;
-    s->calls++;
-    snprintf(s->where, sizeof s->where, "%s:%d:%d", file, line, col);
-}
-
-/* A mediator type that references a resource at load, as xslt or script
- * do: the test's stand-in for them. */
+/* A mediator type that compiles a resource at load, as xslt or script do:
+ * the test's stand-in for them, through mc_ref_entry_compile. */
 static seen last_seen;
 static const mc_mediator_type res_type;
+
+static bool on_resource(const mc_local_entry *res, void *target, mc_config *cfg, mc_err *err)
+{
+    (void)cfg;
+    seen *s = target;
+    s->res = res;
+    s->calls++;
+    if (res->xml && strcmp((const char *)res->xml->name, "stylesheet") != 0) {
+        snprintf(err->msg, sizeof err->msg, "not a stylesheet: <%s>", (const char *)res->xml->name);
+        return false;
+    }
+    return true;
+}
 
 static mc_mediator *res_compile(mc_compiler *cc, xmlNodePtr node)
 {
     mc_mediator *m = mc_new_mediator(cc, node, &res_type, sizeof *m);
-    mc_ref_resource(cc, node, "key", mc_attr(cc, node, "key"), on_resource, &last_seen);
+    mc_ref_entry_compile(cc, node, "key", mc_attr(cc, node, "key"), on_resource, &last_seen);
     return m;
 }
-static const mc_mediator_type res_type = {"useres", res_compile, NULL, NULL, false};
-
 static const mc_mediator_type *lookup_with_res(void *ud, const char *n)
 {
     (void)ud;
@@ -142,7 +142,13 @@ static void test_registry_folder(void **state)
     assert_string_equal(mc_buf_cstr(&cfg->diags), "");
     assert_int_equal(last_seen.calls, 1);
     assert_ptr_equal(last_seen.res, x);
-    assert_string_equal(last_seen.where, "s.xml:2:11");
+    /* a compile failure is reported at the reference */
+    const char *bad = "<sequence " SYN " name=\"t\">\n"
+                      "  <useres key=\"gov:/seq/audit.xml\"/>\n"
+                      "</sequence>";
+    assert_int_equal(mc_config_load_memory(cfg, bad, strlen(bad), "t.xml"), MC_OK);
+    assert_int_equal(mc_config_link(cfg), MC_ECONFIG);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), "t.xml:2:11: error: not a stylesheet: <sequence>\n");
     mc_config_free(cfg);
     free(dir);
 }
