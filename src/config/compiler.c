@@ -428,4 +428,3 @@ void mc_ref_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
         f->ud = ud;
     }
 }
-}

@@ -103,6 +103,8 @@ static mc_mediator *res_compile(mc_compiler *cc, xmlNodePtr node)
     mc_ref_entry_compile(cc, node, "key", mc_attr(cc, node, "key"), on_resource, &last_seen);
     return m;
 }
+static const mc_mediator_type res_type = {"useres", res_compile, NULL, NULL, false};
+
 static const mc_mediator_type *lookup_with_res(void *ud, const char *n)
 {
     (void)ud;
