@@ -13,6 +13,7 @@
 #include "api/api_internal.h"
 #include "cli/describe.h"
 #include "cli/options.h"
+#include "cli/project.h"
 #include "cli/serve.h"
 #include "cli/validate.h"
 #include "mediac.h"
@@ -33,7 +34,11 @@ static void usage(FILE *f)
           "  version   print the version\n"
           "\n"
           "mediac COMMAND --help shows a command's options, defaults and an example;\n"
-          "man mediac-COMMAND has the same and more.\n", f);
+          "man mediac-COMMAND has the same and more.\n"
+          "\n"
+          "PATH: Synapse XML files or folders, an MI project, an Integration Studio\n"
+          "project, an MI server folder, or a .car archive.\n"
+          MC_CLI_PROJECT_USAGE, f);
 }
 
 static bool read_all(FILE *f, mc_buf *b)
@@ -159,6 +164,7 @@ static const mc_command run_command = {
     .opts = run_rows,
     .nopts = sizeof run_rows / sizeof *run_rows,
     .min_operands = 1,
+    .details = MC_CLI_PROJECT_USAGE,
     .example = "  mediac run --sequence main --payload event.json flows/\n"
                "  echo '{\"a\":1}' | mediac run --proxy Echo --payload - --status flows/\n",
 };
@@ -198,6 +204,10 @@ static int cmd_run(int argc, char **argv)
     mc_code lrc = mc_engine_load_paths(e, (const char *const *)argv + optind,
                                        (size_t)(argc - optind));
     fputs(mc_engine_diagnostics(e), stderr);
+    mc_buf sources = MC_BUF_INIT;
+    mc_cli_sources_text(mc_engine_config(e), &sources);
+    fputs(mc_buf_cstr(&sources), stderr);
+    mc_buf_free(&sources);
     if (lrc != MC_OK) {
         fprintf(stderr, "mediac: configuration failed to load\n");
         goto done;
@@ -277,6 +287,13 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    argc = mc_cli_project_options(argc, argv);
+    if (argc < 0)
+        return EXIT_USAGE;
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -26,6 +26,7 @@
 
 #include "api/api_internal.h"
 #include "cli/options.h"
+#include "cli/project.h"
 #include "mediac.h"
 #include "util/buf.h"
 
@@ -147,6 +148,17 @@ static void diags_json(const char *diags, unsigned nerrors, unsigned nwarnings, 
     mc_buf_printf(b, "],\"errors\":%u,\"warnings\":%u}\n", nerrors, nwarnings);
 }
 
+/* diags_json's document with "sources" added before its closing brace. */
+static void add_sources_json(const mc_config *cfg, mc_buf *b)
+{
+    if (b->len < 2 || b->data[b->len - 2] != '}')
+        return;
+    b->len -= 2;
+    mc_buf_puts(b, ",\"sources\":");
+    mc_cli_sources_json(cfg, b);
+    mc_buf_puts(b, "}\n");
+}
+
 typedef struct validate_opts {
     int format;                    /* 0 text, 1 json */
     bool werror;
@@ -171,6 +183,8 @@ const mc_command mc_validate_command = {
     .opts = validate_rows,
     .nopts = sizeof validate_rows / sizeof *validate_rows,
     .min_operands = 1,
+    .details = "What was loaded from where goes to stderr (text) or \"sources\" (json).\n"
+               MC_CLI_PROJECT_USAGE,
     .example = "  mediac validate flows/\n  mediac validate --format json --werror project/\n",
 };
 
@@ -196,11 +210,16 @@ int mc_cmd_validate(int argc, char **argv)
     if (json) {
         mc_buf b = MC_BUF_INIT;
         diags_json(diags, ne, nw, &b);
+        add_sources_json(cfg, &b);
         fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
         mc_buf_free(&b);
     } else {
         fputs(diags, stdout);
         printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+        mc_buf b = MC_BUF_INIT;
+        mc_cli_sources_text(cfg, &b);
+        fputs(mc_buf_cstr(&b), stderr);
+        mc_buf_free(&b);
     }
     int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
     mc_engine_free(e);
