@@ -18,6 +18,7 @@
 #include "cli/validate.h"
 #include "mediac.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 #define EXIT_FAULT 1
 #define EXIT_USAGE 2
@@ -203,10 +204,14 @@ static int cmd_run(int argc, char **argv)
     mc_engine_set_log_format(e, o.log_format == 1 ? MC_LOG_JSON : MC_LOG_TEXT);
     mc_code lrc = mc_engine_load_paths(e, (const char *const *)argv + optind,
                                        (size_t)(argc - optind));
-    fputs(mc_engine_diagnostics(e), stderr);
+    /* diagnostics and what was loaded are log lines, as in serve */
+    const char *diags = mc_engine_diagnostics(e);
+    if (*diags)
+        mc_log(mc_engine_logger(e), lrc == MC_OK ? MC_LOG_WARN : MC_LOG_ERROR, "%s", diags);
     mc_buf sources = MC_BUF_INIT;
     mc_cli_sources_text(mc_engine_config(e), &sources);
-    fputs(mc_buf_cstr(&sources), stderr);
+    if (sources.len)
+        mc_log(mc_engine_logger(e), MC_LOG_INFO, "%.*s", (int)sources.len - 1, sources.data);
     mc_buf_free(&sources);
     if (lrc != MC_OK) {
         fprintf(stderr, "mediac: configuration failed to load\n");

@@ -37,14 +37,21 @@ void mc_log_render(mc_buf *out, int format, int level, const char *activity_id,
     snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000L);
     const char *lv = level_names[level < 0 ? 0 : level > 3 ? 3 : level];
     if (format != MC_LOG_JSON) {
-        mc_buf_printf(out, "%s %s ", when, lv);
-        if (activity_id && *activity_id) {
-            mc_buf_puts(out, "[activityid=");
-            mc_buf_puts(out, activity_id);
-            mc_buf_puts(out, "] ");
-        }
-        mc_buf_puts(out, msg);
-        mc_buf_putc(out, '\n');
+        /* a message of several lines: each line gets the prefix */
+        const char *p = msg;
+        do {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            mc_buf_printf(out, "%s %s ", when, lv);
+            if (activity_id && *activity_id) {
+                mc_buf_puts(out, "[activityid=");
+                mc_buf_puts(out, activity_id);
+                mc_buf_puts(out, "] ");
+            }
+            mc_buf_append(out, p, len);
+            mc_buf_putc(out, '\n');
+            p = nl ? nl + 1 : p + len;
+        } while (*p);
         return;
     }
     mc_buf_printf(out, "{\"time\":\"%s\",\"level\":\"%s\"", when, lv);
@@ -89,9 +96,22 @@ void mc_log(const mc_logger *lg, int level, const char *fmt, ...)
     char line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    emit(lg, level, NULL, line);
+    if (n < (int)sizeof line) {
+        emit(lg, level, NULL, line);
+        return;
+    }
+    /* longer lines (all diagnostics of a load) are written whole */
+    mc_buf b = MC_BUF_INIT;
+    if (mc_buf_reserve(&b, (size_t)n)) {
+        va_start(ap, fmt);
+        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b.len = (size_t)n;
+        emit(lg, level, NULL, b.data);
+    }
+    mc_buf_free(&b);
 }
 
 void mc_log_line_id(const mc_logger *lg, int level, const char *activity_id,
