@@ -34,6 +34,9 @@ void mc_json_write(mc_buf *out, mc_json v);
 void mc_json_text(mc_buf *out, mc_json v);
 /* Cheap check that text is JSON (any value, incl. scalars). */
 bool mc_json_valid(const char *text, size_t len);
+/* The Synapse error body {"ERROR_CODE":code,"ERROR_MESSAGE":message}, as
+ * every generated error answer and `mediac run` print it. */
+void mc_json_fault(mc_buf *out, const char *code, const char *message);
 
 /* ---- JSONPath (Jayway semantics, as Synapse's json-eval) -------------- */
 
