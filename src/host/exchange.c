@@ -100,12 +100,15 @@ mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
     const char *ctype = request_header(req, "Content-Type");
     if (req->body_len || ctype) {
         mc_err perr = {0};
-        if (mc_msg_set_payload(m, req->body ? req->body : "", req->body_len, ctype, &perr) !=
-            MC_OK) {
-            mc_err_set(err, MC_EPARSE, "request body does not parse as %s: %s",
+        mc_code rc = mc_msg_set_payload(m, req->body ? req->body : "", req->body_len, ctype,
+                                        &perr);
+        if (rc == MC_ELIMIT)
+            mc_err_set(err, rc, "request body is over a limit: %s", perr.msg);
+        else if (rc != MC_OK)
+            mc_err_set(err, rc, "request body does not parse as %s: %s",
                        ctype ? ctype : "its content", perr.msg);
-            return MC_EPARSE;
-        }
+        if (rc != MC_OK)
+            return rc;
     }
     set_request_props(m, req, rt);
     return MC_OK;
@@ -337,8 +340,9 @@ mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client
     }
     mc_route_artifact(&rt, x->artifact, sizeof x->artifact);
     mc_err err = {0};
-    if (mc_host_request_to_message(x->m, req, &rt, &err) != MC_OK) {
-        error_answer(x->m, 400, err.msg, &x->ans, NULL);
+    mc_code prc = mc_host_request_to_message(x->m, req, &rt, &err);
+    if (prc != MC_OK) {
+        error_answer(x->m, mc_payload_error_status(prc), err.msg, &x->ans, NULL);
         x->answer(x->ud, x, &x->ans);
         return MC_OK;
     }

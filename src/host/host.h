@@ -111,7 +111,8 @@ void mc_exchange_free(mc_exchange *x);
  * Content-Type and its properties from the request (transport headers,
  * HTTP_METHOD, REST_URL_POSTFIX, TransportInURL, query and uri-template
  * variables, the API's properties).  MC_EPARSE with err set when the body
- * does not parse as its Content-Type says. */
+ * does not parse as its Content-Type says, MC_ELIMIT when it is over a
+ * limit (mc_payload_error_status gives the answer's status). */
 mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
                                    const mc_route *rt, mc_err *err);
 /* The outbound conversion: the answer for a message that completed
