@@ -273,6 +273,12 @@ mc_code mc_msg_set_text(mc_message *m, const char *text, size_t len);
 /* Set an XML payload from a node (deep-copied). */
 mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node);
 
+/* Replace the payload with a SOAP envelope document (ownership taken, also
+ * on failure) whose Body holds the payload; env may be the message's own
+ * envelope (mc_msg_envelope) edited in place.  messageType is left as it
+ * is, so a transformed JSON message still answers in JSON. */
+mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env);
+
 /* The payload as JSON: the parsed JSON payload, or an XML payload converted
  * by the Synapse mapping.  NULL for none/text/binary or invalid. */
 mc_json mc_msg_json(mc_message *m);

@@ -243,6 +243,23 @@ mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node)
     return MC_OK;
 }
 
+mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env)
+{
+    xmlNodePtr root = env ? xmlDocGetRootElement(env) : NULL;
+    if (!root || !is_soap_ns(root->ns) ||
+        strcmp((const char *)root->name, "Envelope") != 0) {
+        if (env && env != m->payload.env)
+            xmlFreeDoc(env);
+        return MC_EINVAL;
+    }
+    if (m->payload.env == env)
+        m->payload.env = NULL;  /* the message's own envelope, edited */
+    mc_payload_clear(&m->payload);
+    m->payload.kind = MC_PL_XML;
+    m->payload.env = env;
+    return MC_OK;
+}
+
 xmlNodePtr mc_msg_body(mc_message *m)
 {
     xmlDocPtr env = mc_msg_envelope(m);
