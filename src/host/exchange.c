@@ -77,7 +77,12 @@ static void set_request_props(mc_message *m, const mc_host_request *req, const m
         mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, req->headers[i].name, req->headers[i].value);
     mc_buf url = MC_BUF_INIT, post = MC_BUF_INIT;
     mc_buf_printf(&url, "%s%s%s", req->path, query ? "?" : "", query ? query : "");
-    mc_buf_printf(&post, "%s%s%s", rt->sub ? rt->sub : "", query ? "?" : "", query ? query : "");
+    /* the path below the proxy or API, with its dot segments resolved inside
+     * it: appended to an endpoint address, it can never climb above it */
+    mc_buf raw = MC_BUF_INIT;
+    mc_buf_printf(&raw, "%s%s%s", rt->sub ? rt->sub : "", query ? "?" : "", query ? query : "");
+    mc_url_clean_postfix(&post, mc_buf_cstr(&raw), raw.len);
+    mc_buf_free(&raw);
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_METHOD", req->method);
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "TransportInURL", mc_buf_cstr(&url));
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "REST_URL_POSTFIX", mc_buf_cstr(&post));
@@ -147,11 +152,14 @@ static void error_answer(mc_message *m, int status, const char *message, mc_host
 static void payload_answer(mc_message *m, int default_status, const mc_host_request *req,
                            mc_host_answer *a)
 {
-    int status = mc_msg_status(m);
-    if (status && (status < 200 || status > 599)) {
+    int status = mc_msg_answer_status(m, default_status);
+    if (status < 0) {
         /* a 1xx is no final answer and 600+ no status at all */
-        mc_msg_log(m, MC_LOG_ERROR, "HTTP_SC %d is outside 200-599; answering 500", status);
-        error_answer(m, 500, "the flow set HTTP_SC outside 200-599", a, NULL);
+        const char *sc = mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+        mc_msg_log(m, MC_LOG_ERROR, "HTTP_SC '%.32s' is not a status from 200 to 599; "
+                   "answering 500", sc ? sc : "");
+        error_answer(m, 500, "the flow set HTTP_SC to a value that is not an HTTP status "
+                     "from 200 to 599", a, NULL);
         return;
     }
     size_t n = 0;
@@ -168,7 +176,7 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
         if (m->payload.kind != MC_PL_NONE)
             hs[nh++] = (mc_http_header){"Content-Type", mc_msg_content_type(m)};
     }
-    *a = (mc_host_answer){status ? status : default_status, hs, nh, body, body ? len : 0};
+    *a = (mc_host_answer){status, hs, nh, body, body ? len : 0};
 }
 
 void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request *req,
