@@ -3,6 +3,7 @@
  * (SIGHUP reloads, SIGTERM/SIGINT drain and stop) and prints the
  * listening line.  Everything a host needs lives in src/host/; see
  * docs/serve.md. */
+#include "cli/project.h"
 #include "cli/serve.h"
 
 #include <errno.h>
@@ -108,6 +109,16 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
     return -1;
 }
 
+/* After each load: where the artifacts came from. */
+static void log_sources(void *ud, const mc_engine *e, const mc_logger *log)
+{
+    mc_buf sources = MC_BUF_INIT;
+    mc_cli_sources_text(mc_engine_config(e), &sources);
+    if (sources.len)
+        mc_log(log, MC_LOG_INFO, "%.*s", (int)sources.len - 1, sources.data);
+    mc_buf_free(&sources);
+}
+
 /* Wait for signals: SIGHUP reloads, SIGTERM/SIGINT return. */
 static void wait_signals(mc_host *h, const sigset_t *set)
 {
@@ -157,7 +168,7 @@ int mc_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     mc_host_options ho = {.paths = (const char *const *)argv + optind,
                           .npaths = (size_t)(argc - optind), .log_level = o.log_level,
-                          .json_log = o.json_log};
+                          .json_log = o.json_log, .loaded = log_sources};
     mc_host *h = mc_host_new(&ho);
     if (!h) {
         fprintf(stderr, "mediac: configuration failed to load\n");

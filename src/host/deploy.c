@@ -100,6 +100,8 @@ static mc_deployment *deployment_load(mc_host *h)
     const char *diags = mc_engine_diagnostics(e);
     if (*diags)
         mc_log(&h->log, rc == MC_OK ? MC_LOG_WARN : MC_LOG_ERROR, "%s", diags);
+    if (rc == MC_OK && h->loaded)
+        h->loaded(h->loaded_ud, e, &h->log);
     mc_deployment *d = rc == MC_OK ? calloc(1, sizeof *d) : NULL;
     if (!d) {
         mc_engine_free(e);
@@ -180,6 +182,8 @@ mc_host *mc_host_new(const mc_host_options *o)
         return NULL;
     h->log_level = o->log_level;
     h->json_log = o->json_log;
+    h->loaded = o->loaded;
+    h->loaded_ud = o->loaded_ud;
     h->started = mc_host_now();
     mc_logger_init(&h->log);
     h->log.level = o->log_level;

@@ -25,6 +25,10 @@ typedef struct mc_host_options {
     size_t npaths;
     int log_level;                 /* MC_LOG_* */
     bool json_log;                 /* one JSON object per log line */
+    /* Called after each configuration that loads (at start and on every
+     * reload), e.g. to log where its artifacts came from.  May be NULL. */
+    void (*loaded)(void *ud, const mc_engine *e, const mc_logger *log);
+    void *loaded_ud;
 } mc_host_options;
 
 /* Load the paths.  NULL when the configuration does not load (its

@@ -40,6 +40,8 @@ struct mc_host {
     mc_logger log;
     mc_metrics met;
     double started;
+    void (*loaded)(void *ud, const mc_engine *e, const mc_logger *log);
+    void *loaded_ud;
     unsigned (*inflight)(void *);
     void *inflight_ud;
     mc_admin_route *admin;
