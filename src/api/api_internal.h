@@ -19,8 +19,5 @@ const mc_logger *mc_engine_logger(const mc_engine *e);
  * MC_LOG_JSON (util/log.h); run and serve set it from --log-format. */
 void mc_engine_set_log_format(mc_engine *e, int format);
 
-/* Perform m->out with a pooled blocking client and store the answer in
- * m->in (a transport failure is an answer with fault_code set). */
-mc_code mc_engine_perform_io(mc_message *m);
 
 #endif

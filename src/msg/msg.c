@@ -300,9 +300,8 @@ const char *mc_msg_activity_id(const mc_message *m)
     return m->activity_id;
 }
 
-mc_code mc_msg_out_add_activity_id(mc_message *m)
+mc_code mc_msg_outbound_add_activity_id(mc_message *m, mc_outbound *out)
 {
-    mc_outbound *out = m->out;
     if (!out || !m->activity_id)
         return MC_OK;
     for (size_t i = 0; i < out->nheaders; i++)
@@ -405,4 +404,15 @@ size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max)
     if (m->payload.kind == MC_PL_JSON || m->payload.kind == MC_PL_XML)
         n = json_secrets(m, mc_msg_json(m), out, n, max, 0);
     return n;
+}
+
+bool mc_msg_hop_header(const char *name)
+{
+    static const char *const names[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE",
+        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Type",
+        "Expect", "Accept-Encoding"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
 }

@@ -145,6 +145,17 @@ typedef struct mc_inbound {
     const char *error;        /* text for fault_code */
 } mc_inbound;
 
+/* One request the message waits for (see engine.h): the host takes it,
+ * sends it, and hands its answer back. */
+typedef struct mc_pending {
+    mc_outbound *req;
+    mc_inbound *answer;       /* NULL until the host answers */
+    const void *waiter;       /* the mediator resumed once all its requests
+                                 are answered */
+    uint32_t id;              /* unique within the message */
+    bool taken;               /* the host has it */
+} mc_pending;
+
 #define MC_MAX_SECRETS 16
 
 typedef struct mc_message {
@@ -174,6 +185,10 @@ typedef struct mc_message {
     mc_outbound *out;           /* request waiting on I/O (suspended) */
     mc_inbound *in;             /* its answer, set by the host */
     const void *suspended_at;   /* mediator to resume */
+    mc_pending **pending;       /* requests waited for (arena; each entry
+                                   stays where it is: its address is the
+                                   host's handle) */
+    uint32_t npending, cappending, next_pending_id;
 
     const char *secrets[MC_MAX_SECRETS];
     size_t nsecrets;
@@ -218,6 +233,13 @@ int mc_msg_status(const mc_message *m);
 int mc_msg_answer_status(const mc_message *m, int default_status);
 void mc_msg_set_status(mc_message *m, int status);
 
+/* True for headers that belong to one HTTP hop or to the framing, which
+ * the runtime sets itself and never copies between a message and a
+ * request or answer: Connection, Keep-Alive, Proxy-Connection, TE,
+ * Trailer, Transfer-Encoding, Upgrade, Host, Content-Length, Content-Type,
+ * Expect and Accept-Encoding (bodies are passed on as they are). */
+bool mc_msg_hop_header(const char *name);
+
 /* Secrets: values redacted from everything this message logs. */
 void mc_msg_add_secret(mc_message *m, const char *value);
 /* Log a line on behalf of the message (redacted). */
@@ -227,13 +249,14 @@ void mc_msg_add_secret(mc_message *m, const char *value);
  * can put control bytes into log lines).  The host sets it when a request
  * becomes a message; it is also the message's `activityid` transport
  * header, every log line of the message carries it, the answer returns it
- * and every upstream request sends it (mc_msg_out_add_activity_id). */
+ * and every upstream request sends it (mc_msg_outbound_add_activity_id). */
 #define MC_ACTIVITY_ID_HEADER "activityid"
 #define MC_ACTIVITY_ID_MAX 128
 const char *mc_msg_set_activity_id(mc_message *m, const char *from_client);
 const char *mc_msg_activity_id(const mc_message *m);   /* NULL when none */
-/* Add the activityid header to m->out unless the flow set one. */
-mc_code mc_msg_out_add_activity_id(mc_message *m);
+/* Add the activityid header to an upstream request unless the flow set
+ * one (the engine does it for every request a message makes). */
+mc_code mc_msg_outbound_add_activity_id(mc_message *m, mc_outbound *out);
 void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
