@@ -286,6 +286,54 @@ out:
     return rc;
 }
 
+/* mediac(1): the overview page; the subcommands' pages come from their
+ * option rows (mc_opts_man). */
+static void man_overview(FILE *f)
+{
+    fprintf(f, ".TH MEDIAC 1 \"\" \"mediac %s\" \"mediac manual\"\n"
+            ".SH NAME\nmediac \\- a Synapse / WSO2 Micro Integrator compatible mediation runtime\n"
+            ".SH SYNOPSIS\n.B mediac\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIPATH\\fR...]\n"
+            ".SH DESCRIPTION\nmediac loads Apache Synapse / WSO2 MI XML flows (proxies, APIs,\n"
+            "sequences, templates, local entries), compiles them once and runs messages\n"
+            "through them.\n"
+            ".SH COMMANDS\n"
+            ".TP\n.B run\nrun one message through a sequence or proxy; see \\fBmediac\\-run\\fR(1)\n"
+            ".TP\n.B serve\ndeploy every proxy and API and answer HTTP; see \\fBmediac\\-serve\\fR(1)\n"
+            ".TP\n.B validate\ncheck configuration files; see \\fBmediac\\-validate\\fR(1)\n"
+            ".TP\n.B describe\nlist or describe mediators and connectors; see \\fBmediac\\-describe\\fR(1)\n"
+            ".TP\n.B version\nprint the version\n"
+            ".SH ENVIRONMENT\n"
+            ".TP\n.B MEDIAC_CONNECTOR_PATH\nconnector descriptor folders (colon-separated) instead of the installed ones\n"
+            ".TP\n.B MEDIAC_SCHEMA_PATH\nthe folder of synapse.xsd instead of the installed one\n"
+            ".TP\n.B AWS_*\nthe standard AWS credential chain, region and endpoint settings\n"
+            ".SH FILES\n"
+            ".TP\n.I PREFIX/share/mediac/connector\nconnector descriptors\n"
+            ".TP\n.I PREFIX/share/mediac/schemas\nXML schemas of the configuration language\n"
+            ".TP\n.I deployment.toml\nsettings of \\fBmediac serve \\-\\-config\\fR\n"
+            ".SH EXIT STATUS\n0 success; 1 the flow faulted or validation found errors;\n"
+            "2 usage or configuration errors.\n"
+            ".SH SEE ALSO\n\\fBmediac\\-run\\fR(1), \\fBmediac\\-serve\\fR(1),\n"
+            "\\fBmediac\\-validate\\fR(1), \\fBmediac\\-describe\\fR(1)\n", MC_VERSION);
+}
+
+/* `mediac --man [COMMAND]`: a man page on stdout (the build installs them). */
+static int print_man(const char *cmd)
+{
+    const mc_command *c = !cmd ? NULL : !strcmp(cmd, "run") ? &run_command :
+                          !strcmp(cmd, "serve") ? &mc_serve_command :
+                          !strcmp(cmd, "validate") ? &mc_validate_command :
+                          !strcmp(cmd, "describe") ? &mc_describe_command : NULL;
+    if (cmd && !c) {
+        fprintf(stderr, "mediac: --man: no command '%s'\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (c)
+        mc_opts_man(c, MC_VERSION, stdout);
+    else
+        man_overview(stdout);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -317,6 +365,8 @@ int main(int argc, char **argv)
         printf("mediac %s\n", MC_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "--man") == 0)
+        return print_man(argc > 2 ? argv[2] : NULL);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -438,3 +438,89 @@ void mc_opts_help(const mc_command *cmd, FILE *f)
     if (cmd->example)
         fprintf(f, "\nexample:\n%s", cmd->example);
 }
+
+/* ---- man pages ------------------------------------------------------------------ */
+
+/* Text for troff: backslashes doubled, a leading '.' or '\'' escaped. */
+static void man_text(FILE *f, const char *s)
+{
+    bool bol = true;
+    for (; *s; s++) {
+        if (bol && (*s == '.' || *s == '\''))
+            fputs("\\&", f);
+        if (*s == '\\')
+            fputs("\\e", f);
+        else if (*s == '-')
+            fputs("\\-", f);
+        else
+            fputc(*s, f);
+        bol = *s == '\n';
+    }
+}
+
+void mc_opts_man(const mc_command *cmd, const char *version, FILE *f)
+{
+    fprintf(f, ".TH MEDIAC\\-%s 1 \"\" \"mediac %s\" \"mediac manual\"\n", cmd->name,
+            version);
+    fprintf(f, ".SH NAME\nmediac\\-%s \\- ", cmd->name);
+    const char *nl = strchr(cmd->summary, '.');
+    fprintf(f, "%.*s\n", nl ? (int)(nl - cmd->summary) : (int)strlen(cmd->summary),
+            cmd->summary);
+    fprintf(f, ".SH SYNOPSIS\n.B mediac %s\n%s", cmd->name, cmd->nopts ? "[\\fIOPTIONS\\fR] " : "");
+    man_text(f, cmd->operands);
+    fputs("\n.SH DESCRIPTION\n", f);
+    man_text(f, cmd->summary);
+    fputs("\n", f);
+    if (cmd->nopts)
+        fputs(".SH OPTIONS\n", f);
+    for (size_t i = 0; i < cmd->nopts; i++) {
+        const mc_opt *o = &cmd->opts[i];
+        fprintf(f, ".TP\n.B \\-\\-");
+        man_text(f, o->flag);
+        if (o->type != MC_OPT_FLAG) {
+            fputs(" \\fI", f);
+            man_text(f, o->arg ? o->arg : "VALUE");
+            fputs("\\fR", f);
+        }
+        fputc('\n', f);
+        man_text(f, o->help);
+        fputs(".\n", f);
+        if (o->type == MC_OPT_CHOICE) {
+            mc_buf b = MC_BUF_INIT;
+            choices_text(o, &b);
+            fputs("One of: ", f);
+            man_text(f, mc_buf_cstr(&b));
+            fputs(".\n", f);
+            mc_buf_free(&b);
+        }
+        if (is_number_type(o->type)) {
+            mc_buf b = MC_BUF_INIT;
+            range_text(o, R_NAN, &b);
+            fputs("It ", f);
+            man_text(f, mc_buf_cstr(&b));
+            fputs(".\n", f);
+            mc_buf_free(&b);
+        }
+        if (o->def) {
+            fputs("Default: ", f);
+            man_text(f, o->def);
+            fputs(".\n", f);
+        }
+        if (o->key) {
+            fputs("In the configuration file: \\fB", f);
+            man_text(f, o->key);
+            fputs("\\fR.\n", f);
+        }
+    }
+    if (cmd->details) {
+        fputs(".SH NOTES\n.nf\n", f);
+        man_text(f, cmd->details);
+        fputs(".fi\n", f);
+    }
+    if (cmd->example) {
+        fputs(".SH EXAMPLES\n.nf\n", f);
+        man_text(f, cmd->example);
+        fputs(".fi\n", f);
+    }
+    fputs(".SH SEE ALSO\n\\fBmediac\\fR(1), docs/operations.md\n", f);
+}

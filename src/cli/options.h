@@ -80,6 +80,9 @@ bool mc_opts_apply_file(const mc_command *cmd, const char *path, void *dst,
 /* The --help text of a command. */
 void mc_opts_help(const mc_command *cmd, FILE *f);
 
+/* The man page of a command (troff, man(7) macros). */
+void mc_opts_man(const mc_command *cmd, const char *version, FILE *f);
+
 /* One row by flag name, or NULL. */
 const mc_opt *mc_opts_find(const mc_command *cmd, const char *flag);
 

@@ -18,6 +18,9 @@
 #ifndef MC_INSTALL_LIB_TO_DATA
 #define MC_INSTALL_LIB_TO_DATA "../share/mediac"
 #endif
+#ifndef MC_INSTALL_BIN_TO_DATA
+#define MC_INSTALL_BIN_TO_DATA "../share/mediac"
+#endif
 
 static bool is_dir(const char *p)
 {
@@ -41,10 +44,19 @@ static bool own_dir(char *out, size_t cap)
     return (size_t)snprintf(out, cap, "%s", real) < cap;
 }
 
-static bool same_dir(const char *a, const char *b)
+/* Is dir the build tree or inside it? */
+static bool in_build_tree(const char *dir)
 {
-    char ra[PATH_MAX], rb[PATH_MAX];
-    return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
+#ifdef MC_BUILD_ROOT
+    char root[PATH_MAX];
+    if (!realpath(MC_BUILD_ROOT, root))
+        return false;
+    size_t n = strlen(root);
+    return strncmp(dir, root, n) == 0 && (dir[n] == '/' || dir[n] == '\0');
+#else
+    (void)dir;
+    return false;
+#endif
 }
 
 bool mc_data_dir(const char *env_var, const char *sub, char *out, size_t cap)
@@ -56,16 +68,20 @@ bool mc_data_dir(const char *env_var, const char *sub, char *out, size_t cap)
     }
     char here[PATH_MAX];
     bool located = own_dir(here, sizeof here);
-#ifdef MC_BUILD_ROOT
-    /* the library of a build tree: its data is the source tree's */
-    if (located && same_dir(here, MC_BUILD_ROOT)) {
+#ifdef MC_SOURCE_ROOT
+    /* a program or library of a build tree: its data is the source tree's */
+    if (located && in_build_tree(here)) {
         snprintf(out, cap, "%s/%s", MC_SOURCE_ROOT, sub);
         if (is_dir(out))
             return true;
     }
 #endif
-    if (located) {
-        snprintf(out, cap, "%s/%s/%s", here, MC_INSTALL_LIB_TO_DATA, sub);
+    /* installed: this code is in PREFIX/LIBDIR/libmediac.so or in
+     * PREFIX/BINDIR/mediac */
+    static const char *const rel[] = {MC_INSTALL_LIB_TO_DATA, MC_INSTALL_BIN_TO_DATA};
+    for (size_t i = 0; located && i < sizeof rel / sizeof *rel; i++) {
+        snprintf(out, cap, "%s%s%s/%s", rel[i][0] == '/' ? "" : here,
+                 rel[i][0] == '/' ? "" : "/", rel[i], sub);
         if (is_dir(out))
             return true;
     }

@@ -2,11 +2,12 @@
  * schemas) is found.
  *
  * In this order: the environment variable the caller names (a colon-
- * separated list, used as given); the share/mediac folder of the
- * installation that holds the running libmediac (found from the library's
- * own path, so an install into any prefix or DESTDIR works and a build
- * tree never shadows it); the compiled-in install prefix; and only when
- * the running library is the one in the build tree, the source tree. */
+ * separated list, used as given); when the running code (libmediac.so or
+ * the mediac program, found with dladdr) is inside the build tree, the
+ * source tree; else the share/mediac folder of the installation that holds
+ * it (relative to its libdir or bindir, so an install into any prefix or
+ * DESTDIR works and a build tree never shadows it); else the compiled-in
+ * install prefix. */
 #ifndef MC_DATADIR_H
 #define MC_DATADIR_H
 
