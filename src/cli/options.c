@@ -172,7 +172,7 @@ static const char *toml_type_wanted(const mc_opt *o)
     switch (o->type) {
     case MC_OPT_STR: case MC_OPT_CHOICE: return "a string";
     case MC_OPT_FLAG: return "true or false";
-    case MC_OPT_LIST: return "an array of strings";
+    case MC_OPT_LIST: return "a string or an array of strings";
     case MC_OPT_SIZE: return "an integer (bytes) or a string such as \"10M\"";
     default: return "an integer";
     }
@@ -189,6 +189,7 @@ static bool apply_entry(const mc_command *cmd, const mc_opt *o, const mc_toml_en
                    ((o->type == MC_OPT_STR || o->type == MC_OPT_CHOICE) &&
                     v->type == MC_TOML_STRING) ||
                    (o->type == MC_OPT_FLAG && v->type == MC_TOML_BOOL) ||
+                   (o->type == MC_OPT_LIST && v->type == MC_TOML_STRING) ||
                    (o->type == MC_OPT_LIST && v->type == MC_TOML_ARRAY &&
                     (!v->n || v->items[0].type == MC_TOML_STRING));
     if (!type_ok) {
@@ -219,7 +220,7 @@ static bool apply_entry(const mc_command *cmd, const mc_opt *o, const mc_toml_en
     } else if (o->type == MC_OPT_FLAG) {
         *(bool *)field(dst, o) = v->yes;
         ok = true;
-    } else if (o->type == MC_OPT_LIST) {
+    } else if (o->type == MC_OPT_LIST && v->type == MC_TOML_ARRAY) {
         ok = true;
         for (size_t i = 0; ok && i < v->n; i++)
             ok = set_text(o, dst, e->key, v->items[i].str, &why);

@@ -33,6 +33,16 @@ typedef struct serve_opts {
     const char *config;
 } serve_opts;
 
+/* deployment.toml's registry.path, secrets.file and config_values.file add
+ * to what --registry, --secrets and --config-values gave (src/cli/project.c
+ * takes those flags before the rows are read). */
+static bool add_project(void *dst, const char *key, const char *value)
+{
+    const char *flag = !strcmp(key, "registry.path") ? "registry" :
+                       !strcmp(key, "secrets.file") ? "secrets" : "config-values";
+    return mc_cli_project_add(flag, value);
+}
+
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const port_defaults[] = {"mediac", "mi", NULL};
@@ -82,6 +92,12 @@ static const mc_opt serve_rows[] = {
      .arg = "FORMAT", .def = "text", .help = "log line format"},
     {"log-level", "log.level", MC_OPT_CHOICE, SO(log_level), .choices = log_levels,
      .arg = "LEVEL", .def = "info", .help = "lines above this level are not written"},
+    {"registry", "registry.path", MC_OPT_LIST, 0, .arg = "DIR", .add = add_project,
+     .help = "registry resources (conf:/, gov:/ and plain keys); repeatable"},
+    {"secrets", "secrets.file", MC_OPT_LIST, 0, .arg = "FILE", .add = add_project,
+     .help = "ALIAS=VALUE lines for wso2:vault-lookup('ALIAS'); repeatable"},
+    {"config-values", "config_values.file", MC_OPT_LIST, 0, .arg = "FILE", .add = add_project,
+     .help = "NAME=VALUE lines for ${configs.NAME}; repeatable"},
 };
 
 const mc_command mc_serve_command = {
@@ -93,7 +109,6 @@ const mc_command mc_serve_command = {
     .opts = serve_rows,
     .nopts = sizeof serve_rows / sizeof *serve_rows,
     .min_operands = 1,
-    .details = MC_CLI_PROJECT_USAGE,
     .example = "  mediac serve --port 8290 --admin-port 9164 --workers 4 flows/\n"
                "  mediac serve --config /etc/mediac/deployment.toml /srv/mediac/flows\n",
 };
