@@ -454,7 +454,8 @@ static void compile_api(mc_compiler *cc, xmlNodePtr node)
     api->res = n ? mc_alloc(cc, n * sizeof *api->res) : NULL;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
         if (strcmp((const char *)c->name, "resource") != 0) {
-            if (strcmp((const char *)c->name, "handlers") != 0)
+            if (strcmp((const char *)c->name, "handlers") != 0 &&
+                strcmp((const char *)c->name, "description") != 0)
                 mc_diag(cc, c, NULL, MC_DIAG_WARNING,
                         "unknown element <%s> in <api>", (const char *)c->name);
             continue;

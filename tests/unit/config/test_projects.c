@@ -367,6 +367,31 @@ static void test_in_out(void **state)
     th_flow_free(f);
 }
 
+static void test_description_anywhere_and_system_in_xpath(void **state)
+{
+    (void)state;
+    setenv("MC_TEST_XPATH_ENV", "from-env", 1);
+    th_flow *f = th_flow_new(
+        "<definitions " SYN ">\n"
+        "<description>top</description>\n"
+        "<api name=\"A\" context=\"/a\"><description>api</description>"
+        "<resource url-mapping=\"/*\"><description>res</description><inSequence>"
+        "<description>in</description><log/></inSequence></resource></api>\n"
+        "<proxy name=\"P\"><description>p</description><target><description>t</description>"
+        "<inSequence><filter xpath=\"true()\"><then><description>d</description>"
+        "<property name=\"x\" expression=\"$SYSTEM:MC_TEST_XPATH_ENV\"/></then></filter>"
+        "</inSequence></target></proxy>\n"
+        "<endpoint name=\"E\"><description>e</description><address uri=\"http://127.0.0.1:9/\"/></endpoint>\n"
+        "</definitions>");
+    assert_string_equal(mc_buf_cstr(&f->cfg->diags), "");
+    const mc_proxy *p = mc_config_proxy(f->cfg, "P");
+    assert_int_equal(mc_engine_start(f->m, p->in, p->out, p->fault), MC_OK);
+    assert_int_equal(mc_engine_run(f->m), MC_OK);
+    assert_string_equal(th_prop(f, "x"), "from-env");
+    unsetenv("MC_TEST_XPATH_ENV");
+    th_flow_free(f);
+}
+
 static void test_definitions_main(void **state)
 {
     (void)state;
@@ -793,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_call_template_errors),
         cmocka_unit_test(test_in_out),
         cmocka_unit_test(test_definitions_main),
+        cmocka_unit_test(test_description_anywhere_and_system_in_xpath),
         cmocka_unit_test(test_pass_through_proxies),
         cmocka_unit_test(test_api_versions),
         cmocka_unit_test(test_uri_template_wildcards),
