@@ -241,6 +241,41 @@ static void test_registry_roots(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_local_entry_src(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/mc-home-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    write_file(home, "repository/res/t.xsl",
+               "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"/>");
+    write_file(home, "repository/res/s.js", "function f(mc) {}");
+    char conf[512];
+    snprintf(conf, sizeof conf, "%s/conf/flows/x.xml", home);
+    write_file(home, "conf/flows/x.xml",
+               "<definitions " SYN ">\n"
+               "<localEntry key=\"xsl\" src=\"file:repository/res/t.xsl\"/>\n"
+               "<localEntry key=\"js\" src=\"file:repository/res/s.js\"/>\n"
+               "</definitions>");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(mc_config_load_path(cfg, conf), MC_OK);
+    const mc_local_entry *x = mc_config_entry(cfg, "xsl");
+    assert_non_null(x->xml);
+    assert_string_equal((const char *)x->xml->name, "stylesheet");
+    assert_string_equal(mc_config_entry(cfg, "js")->text, "function f(mc) {}");
+    assert_null(mc_config_entry(cfg, "js")->xml);
+    mc_config_free(cfg);
+    char want[1024];
+    expect_diags("<localEntry " SYN " key=\"k\" src=\"http://example.com/t.xsl\"/>",
+                 "t.xml:1:61: error: local entry src 'http://example.com/t.xsl': only file: URLs "
+                 "are read (no network at load)\n");
+    snprintf(want, sizeof want,
+             "t.xml:1:61: error: local entry src 'file:no/such.xsl': no such file (looked from "
+             "t.xml upwards)\n");
+    expect_diags("<localEntry " SYN " key=\"k\" src=\"file:no/such.xsl\"/>", want);
+    snprintf(conf, sizeof conf, "rm -rf %s", home);
+    assert_int_equal(system(conf), 0);
+}
+
 /* ---- references that name nothing ---------------------------------------------- */
 
 static void test_missing_references_fault_at_run_time(void **state)
@@ -813,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_registry_folder),
         cmocka_unit_test(test_registry_misses),
         cmocka_unit_test(test_registry_roots),
+        cmocka_unit_test(test_local_entry_src),
         cmocka_unit_test(test_missing_references_fault_at_run_time),
         cmocka_unit_test(test_call_template),
         cmocka_unit_test(test_call_template_errors),
