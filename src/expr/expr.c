@@ -536,6 +536,16 @@ mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err)
     return MC_OK;
 }
 
+mc_code mc_expr_xpath_object(const mc_expr *e, mc_message *m,
+                             xmlXPathObjectPtr *out, mc_err *err)
+{
+    *out = NULL;
+    if (e->kind != MC_EXPR_XPATH)
+        return mc_err_set(err, MC_EINVAL, "'%s' is not an XPath expression", e->src);
+    *out = eval_xpath(e, m, err);
+    return *out ? MC_OK : MC_EPARSE;
+}
+
 mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
                     size_t *len, mc_err *err)
 {
@@ -627,7 +637,7 @@ static const char *var_xml(sx_ctx *c, const char *var, size_t varn, size_t *len)
         size_t kn;
         const char *k = sj_key(j, i, &kn);
         if (kn == fl && memcmp(k, field, fl) == 0) {
-            mc_json v = j->u.object.values[i];
+            mc_json v = mc_json_at(j, i);
             if (sj_type(v) == SJ_STRING) {
                 const char *s = sj_text(v, len);
                 if (*len && s[0] == '<') {

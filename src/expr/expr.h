@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libxml/xpath.h>
+
 #include "msg/msg.h"
 #include "util/error.h"
 
@@ -107,6 +109,12 @@ mc_code mc_expr_value(const mc_expr *e, mc_message *m, mc_value *out,
                       mc_err *err);
 /* The message variable type (MC_VT_*) that holds a value of kind k. */
 int mc_value_vtype(mc_vkind k);
+/* XPath value as libxml2 gives it (*out: caller frees with
+ * xmlXPathFreeObject; nodes belong to the message's envelope and stay valid
+ * until the payload changes), for mediators that select nodes (xslt source,
+ * validate source, iterate).  MC_EINVAL for a non-XPath expression. */
+mc_code mc_expr_xpath_object(const mc_expr *e, mc_message *m,
+                             xmlXPathObjectPtr *out, mc_err *err);
 
 /* ---- templates -------------------------------------------------------- */
 

@@ -20,34 +20,24 @@
 /* ---- JSON access ----------------------------------------------------
  * The evaluator reads JSON only through these, so the tree underneath
  * (mc_json) can change without touching the evaluator. */
-typedef enum { SJ_NULL, SJ_TRUE, SJ_FALSE, SJ_NUMBER, SJ_STRING, SJ_OBJECT, SJ_ARRAY } sj_kind;
+typedef enum {
+    SJ_NULL = MC_JSON_NULL, SJ_TRUE = MC_JSON_TRUE, SJ_FALSE = MC_JSON_FALSE,
+    SJ_NUMBER = MC_JSON_NUMBER, SJ_STRING = MC_JSON_STRING, SJ_OBJECT = MC_JSON_OBJECT,
+    SJ_ARRAY = MC_JSON_ARRAY,
+} sj_kind;
 
-static inline sj_kind sj_type(mc_json v)
-{
-    if (!v || YAJL_IS_NULL(v)) return SJ_NULL;
-    if (YAJL_IS_TRUE(v)) return SJ_TRUE;
-    if (YAJL_IS_FALSE(v)) return SJ_FALSE;
-    if (YAJL_IS_NUMBER(v)) return SJ_NUMBER;
-    if (YAJL_IS_STRING(v)) return SJ_STRING;
-    if (YAJL_IS_OBJECT(v)) return SJ_OBJECT;
-    return SJ_ARRAY;
-}
+static inline sj_kind sj_type(mc_json v) { return (sj_kind)mc_json_type_of(v); }
 /* String characters, or a number's original text. */
 static inline const char *sj_text(mc_json v, size_t *n)
 {
-    const char *s = YAJL_IS_STRING(v) ? v->u.string : v->u.number.r;
-    *n = s ? strlen(s) : 0;
+    const char *s = mc_json_str(v, n);
     return s ? s : "";
 }
-static inline size_t sj_len(mc_json v)
-{
-    return YAJL_IS_OBJECT(v) ? v->u.object.len : YAJL_IS_ARRAY(v) ? v->u.array.len : 0;
-}
-static inline mc_json sj_at(mc_json v, size_t i) { return v->u.array.values[i]; }
+static inline size_t sj_len(mc_json v) { return mc_json_count(v); }
+static inline mc_json sj_at(mc_json v, size_t i) { return mc_json_at(v, i); }
 static inline const char *sj_key(mc_json v, size_t i, size_t *n)
 {
-    *n = strlen(v->u.object.keys[i]);
-    return v->u.object.keys[i];
+    return mc_json_key(v, i, n);
 }
 
 /* ---- values ---------------------------------------------------------- */
@@ -145,17 +135,11 @@ typedef struct sx_node {
 
 /* ---- evaluation context ---------------------------------------------- */
 
-typedef struct sx_temp {
-    struct sx_temp *next;
-    mc_json tree;
-} sx_temp;
-
 typedef struct sx_ctx {
     mc_message *m;
     const struct mc_synexpr *x;
     bool object_mode;        /* objectValueOf rather than stringValueOf */
     char err[400];           /* the first evaluation error (MI's message) */
-    sx_temp *temps;          /* JSON trees parsed during this evaluation */
 } sx_ctx;
 
 struct mc_synexpr {
@@ -224,7 +208,7 @@ double sx_as_double(const sx_val *v);
  * it and backslashes dropped) or the value itself; kind SJ_OBJECT or
  * SJ_ARRAY, or 0 for either. */
 bool sx_as_json(sx_ctx *c, const sx_val *v, int want, mc_json *out);
-/* Parse JSON text into a tree freed when the evaluation ends. */
+/* Parse JSON text into a tree in the message's arena. */
 mc_json sx_parse_json(sx_ctx *c, const char *s, size_t n);
 /* Unwrap a JSON node the way Jayway/Gson does: scalars become Java values. */
 void sx_unwrap(mc_json node, sx_val *out);

@@ -59,18 +59,7 @@ bool sx_string_buf(sx_ctx *c, mc_buf *b, sx_val *out)
 
 mc_json sx_parse_json(sx_ctx *c, const char *s, size_t n)
 {
-    mc_json j = mc_json_parse(s, n, NULL);
-    if (!j)
-        return NULL;
-    sx_temp *t = mc_arena_alloc(&c->m->arena, sizeof *t);
-    if (!t) {
-        mc_json_free(j);
-        return NULL;
-    }
-    t->tree = j;
-    t->next = c->temps;
-    c->temps = t;
-    return j;
+    return mc_json_parse(&c->m->arena, s, n, NULL);
 }
 
 void sx_unwrap(mc_json node, sx_val *out)
@@ -529,7 +518,11 @@ static bool apply_fn(sx_ctx *c, const sx_path *path, mc_json *v, size_t n, bool 
     size_t count = n;
     if (one && sj_type(one) == SJ_ARRAY) {
         count = sj_len(one);
-        items = count ? one->u.array.values : NULL;
+        items = count ? mc_arena_alloc(&c->m->arena, count * sizeof *items) : NULL;
+        if (count && !items)
+            return oom(c);
+        for (size_t i = 0; i < count; i++)
+            items[i] = sj_at(one, i);
     } else if (definite && !one) {
         return sx_fail(c, "No results for path: %s", path->text);
     }
@@ -988,17 +981,10 @@ bool sx_eval(sx_ctx *c, const sx_node *n, sx_val *out)
 
 /* ---- public ---------------------------------------------------------------- */
 
-static void free_temps(sx_ctx *c)
-{
-    for (sx_temp *t = c->temps; t; t = t->next)
-        mc_json_free(t->tree);
-    c->temps = NULL;
-}
-
 mc_code mc_synexpr_eval(const mc_synexpr *x, mc_message *m, bool object_mode,
                         mc_value *out, mc_err *err)
 {
-    sx_ctx c = {m, x, object_mode, {0}, NULL};
+    sx_ctx c = {m, x, object_mode, {0}};
     sx_val v;
     memset(out, 0, sizeof *out);
     out->text = "";
@@ -1006,7 +992,7 @@ mc_code mc_synexpr_eval(const mc_synexpr *x, mc_message *m, bool object_mode,
     if (ok && v.t != SX_NULL) {
         const char *s;
         size_t n;
-        /* text outlives the temporary JSON trees: copy what points into them */
+        /* the text is NUL-terminated for callers (JSON strings are not) */
         ok = sx_text(&c, &v, &s, &n);
         if (ok && (v.t == SX_STRING || v.t == SX_BIG)) {
             char *d = mc_arena_strndup(&m->arena, s, n);
@@ -1029,7 +1015,6 @@ mc_code mc_synexpr_eval(const mc_synexpr *x, mc_message *m, bool object_mode,
             out->d = v.t == SX_DOUBLE ? v.u.d : 0;
         }
     }
-    free_temps(&c);
     if (ok)
         return MC_OK;
     bool nomem = strcmp(c.err, "out of memory") == 0;
