@@ -254,19 +254,27 @@ static const char *env_secret(void *ud, const char *alias)
     return mc_config_secret(ud, alias);
 }
 
+/* At load: the secrets file, else the environment (remembered for the
+ * run-time lookup). */
+static const char *env_secret_at_load(void *ud, const char *alias)
+{
+    return mc_config_vault_lookup(ud, alias);
+}
+
 /* Registry resources are local entries keyed by their registry key. */
 static const char *env_registry(void *ud, const char *key, size_t *len)
 {
     const mc_local_entry *e = mc_config_entry(ud, key);
     if (!e || !e->text)
         return NULL;
-    *len = strlen(e->text);
+    *len = e->len;
     return e->text;
 }
 
 static void expr_opts(mc_compiler *cc, xmlNodePtr node, mc_expr_env *env, mc_expr_opts *o)
 {
-    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry, NULL};
+    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry, NULL,
+                         env_secret_at_load};
     mc_nsbind *ns;
     size_t nns = ns_in_scope(cc, node, &ns);
     *o = (mc_expr_opts){ns, nns, env};
@@ -424,6 +432,7 @@ mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
     mc_expr_opts o;
     expr_opts(cc, node, &env, &o);
     mc_err err = {0};
+    mc_check_vault_aliases(cc, node, attr, src);
     mc_expr *e = mc_expr_compile_opts(src, &o, &err);
     if (!e) {
         expr_diag(cc, node, attr, src, &err);
@@ -440,6 +449,7 @@ static mc_template *compile_template(mc_compiler *cc, xmlNodePtr node, const cha
     mc_expr_opts o;
     expr_opts(cc, node, &env, &o);
     mc_err err = {0};
+    mc_check_vault_aliases(cc, node, attr, text);
     mc_template *t = mc_template_compile_opts(text, &o, inline_only, &err);
     if (!t) {
         expr_diag(cc, node, attr, text, &err);
@@ -511,6 +521,12 @@ mc_mediator *mc_compile_mediator(mc_compiler *cc, xmlNodePtr node)
     return m;
 }
 
+/* <description> may appear anywhere: for tools, not for the engine. */
+static bool is_description(xmlNodePtr node)
+{
+    return strcmp((const char *)node->name, "description") == 0 && mc_is_synapse(node);
+}
+
 mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
 {
     mc_seq *s = mc_alloc(cc, sizeof *s);
@@ -524,6 +540,8 @@ mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
     s->items = n ? mc_alloc(cc, n * sizeof *s->items) : NULL;
     bool after_terminal = false;
     for (xmlNodePtr c = mc_first_elem(parent); c; c = mc_next_elem(c)) {
+        if (is_description(c))
+            continue;
         mc_mediator *m = mc_compile_mediator(cc, c);
         if (!m)
             continue;
@@ -564,7 +582,15 @@ static struct mc_fixup *add_fixup(mc_compiler *cc, xmlNodePtr node,
 void mc_ref_sequence(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_seq **slot)
 {
-    add_fixup(cc, node, attr, MC_REF_SEQUENCE, key, (void **)slot);
+    mc_ref_sequence_msg(cc, node, attr, key, slot, "Sequence named %s cannot be found");
+}
+
+void mc_ref_sequence_msg(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                         const char *key, const mc_seq **slot, const char *missing_fmt)
+{
+    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_SEQUENCE, key, (void **)slot);
+    if (f)
+        f->missing_fmt = missing_fmt;
 }
 
 void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
@@ -588,4 +614,15 @@ void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_endpoint **slot)
 {
     add_fixup(cc, node, attr, MC_REF_ENDPOINT, key, (void **)slot);
+}
+
+void mc_ref_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                     const char *key, const mc_seq_template **slot,
+                     mc_link_fn check, void *ud)
+{
+    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_TEMPLATE, key, (void **)slot);
+    if (f) {
+        f->check = check;
+        f->ud = ud;
+    }
 }

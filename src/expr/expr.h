@@ -48,6 +48,9 @@ typedef struct mc_expr_env {
     const char *(*registry)(void *ud, const char *key, size_t *len);
     /* ${registry('gov:/path').property('name')} */
     const char *(*registry_property)(void *ud, const char *key, const char *name);
+    /* At load, for secret('alias') with a literal alias: NULL refuses the
+     * expression (the alias is unknown) */
+    const char *(*secret_at_load)(void *ud, const char *alias);
 } mc_expr_env;
 
 typedef struct mc_expr_opts {

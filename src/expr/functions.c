@@ -1025,6 +1025,8 @@ static const mc_fn table[] = {
     {"upper-case", FN_XPATH_FN, 1, 1, 0, {0, 0, 0}, NULL, mc_xpfn_upper_case, NULL},
     {"lower-case", FN_XPATH_FN, 1, 1, 0, {0, 0, 0}, NULL, mc_xpfn_lower_case, NULL},
     {"ends-with", FN_XPATH_FN, 2, 2, 0, {0, 0, 0}, NULL, mc_xpfn_ends_with, NULL},
+    /* MI's secure vault under wso2: */
+    {"vault-lookup", FN_XPATH_WSO2, 1, 3, 0, {0, 0, 0}, NULL, mc_xpfn_vault_lookup, NULL},
 };
 
 const mc_fn *mc_fn_table(size_t *n)

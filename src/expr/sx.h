@@ -173,7 +173,8 @@ enum {
     FN_XPATH_FN = 4,    /* also under the fn: (XPath 2.0 functions) prefix */
     FN_LAZY = 8,        /* gets its argument unevaluated (exists) */
     FN_NODE_TEST = 16,  /* an XPath node test, not a function (text()) */
-    FN_UNSUPPORTED = 32 /* known to MI, refused at load with the reason */
+    FN_UNSUPPORTED = 32, /* known to MI, refused at load with the reason */
+    FN_XPATH_WSO2 = 64   /* an XPath function under wso2: (vault-lookup) */
 };
 
 typedef struct mc_fn {

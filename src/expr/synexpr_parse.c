@@ -1003,6 +1003,19 @@ static sx_node *parse_call(ps *p)
                 "first, not %s", type_name(args[0]->types & ~TM_NULL));
         return NULL;
     }
+    /* secret('alias'): a literal alias must be known when the flow loads */
+    if (fn->impl && p->x->env.secret_at_load && args[0]->kind == N_LIT &&
+        (strcmp(fn->name, "secret") == 0 || strcmp(fn->name, "wso2-vault") == 0)) {
+        char *alias = strndup(args[0]->lit.u.s.p, args[0]->lit.u.s.n);
+        const char *v = alias ? p->x->env.secret_at_load(p->x->env.ud, alias) : NULL;
+        if (!v) {
+            fail_at(p, args[0]->pos, "vault alias '%s' not found (not in the secrets file, "
+                    "--secrets FILE, nor an environment variable)", alias ? alias : "");
+            free(alias);
+            return NULL;
+        }
+        free(alias);
+    }
     /* xpath('literal'): the XPath compiles now, with the namespaces in scope */
     if (strcmp(fn->name, "xpath") == 0 && args[0]->kind == N_LIT) {
         mc_err xerr = {0};

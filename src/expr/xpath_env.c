@@ -15,6 +15,10 @@
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
+/* From the config layer: secrets belong to the loaded configuration
+ * (secrets file, environment), read-only while messages run. */
+const char *mc_config_secret(const struct mc_config *cfg, const char *alias);
+
 void mc_xml_quiet_errors(void) { mc_xml_quiet(); }
 
 int mc_xpath_prefix_scope(const char *p, size_t n)
@@ -63,6 +67,8 @@ bool mc_xpath_known_function(const char *prefix, const char *local,
             uri = ns[i].uri;
     if (strcmp(prefix, "fn") == 0 || (uri && strcmp(uri, MC_NS_FN) == 0))
         return mc_fn_lookup(local, len, FN_XPATH_FN) != NULL;
+    if (strcmp(prefix, "wso2") == 0 || (uri && strcmp(uri, MC_NS_WSO2) == 0))
+        return mc_fn_lookup(local, len, FN_XPATH_WSO2) != NULL;
     return false;
 }
 
@@ -368,6 +374,27 @@ void mc_xpfn_ends_with(xmlXPathParserContextPtr ctxt, int nargs)
     valuePush(ctxt, xmlXPathNewBoolean(r));
 }
 
+/* wso2:vault-lookup('alias'[, type, encrypted]): the secret (secrets file,
+ * else the environment variable, resolved when the configuration loaded);
+ * empty when there is none, as MI's lookup gives.  The value is registered
+ * with the message's redaction so no log line can show it. */
+void mc_xpfn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs)
+{
+    if (nargs < 1 || nargs > 3) {
+        xmlXPathSetArityError(ctxt);
+        return;
+    }
+    xmlChar *arg[3] = {0};
+    if (!pop_strings(ctxt, nargs, arg))
+        return;
+    mc_message *m = msg_of(ctxt);
+    const char *v = m->cfg ? mc_config_secret(m->cfg, (const char *)arg[0]) : NULL;
+    free_strings(arg, nargs);
+    if (v)
+        mc_msg_add_secret(m, v);
+    push_text(ctxt, v, v ? strlen(v) : 0);
+}
+
 /* ---- variables ---------------------------------------------------------- */
 
 static xmlNodePtr child_named(xmlNodePtr parent, const char *name)
@@ -395,6 +422,10 @@ static xmlXPathObjectPtr lookup_var(void *data, const xmlChar *name,
         return NULL;
     }
     const char *uri = (const char *)ns_uri;
+    if (strcmp(uri, MC_NS_SYSTEM) == 0) {
+        const char *v = getenv(nm);
+        return xmlXPathWrapString(xmlStrdup(BAD_CAST(v ? v : "")));
+    }
     int scope = strcmp(uri, MC_NS_CTX) == 0     ? MC_SCOPE_DEFAULT
                 : strcmp(uri, MC_NS_TRP) == 0   ? MC_SCOPE_TRANSPORT
                 : strcmp(uri, MC_NS_AXIS2) == 0 ? MC_SCOPE_AXIS2
@@ -411,7 +442,7 @@ static xmlXPathObjectPtr lookup_var(void *data, const xmlChar *name,
 /* ---- context ------------------------------------------------------------ */
 
 /* Every XPath row of the function table: Synapse's extensions under no
- * prefix, XPath 1.0 and the 2.0 extras under fn:. */
+ * prefix, XPath 1.0 and the 2.0 extras under fn:, vault-lookup under wso2:. */
 static void register_functions(xmlXPathContextPtr ctx)
 {
     size_t n;
@@ -423,6 +454,8 @@ static void register_functions(xmlXPathContextPtr ctx)
             xmlXPathRegisterFunc(ctx, BAD_CAST t[i].name, t[i].xpath);
         if (t[i].flags & FN_XPATH_FN)
             xmlXPathRegisterFuncNS(ctx, BAD_CAST t[i].name, BAD_CAST MC_NS_FN, t[i].xpath);
+        if (t[i].flags & FN_XPATH_WSO2)
+            xmlXPathRegisterFuncNS(ctx, BAD_CAST t[i].name, BAD_CAST MC_NS_WSO2, t[i].xpath);
     }
 }
 
@@ -441,6 +474,8 @@ xmlXPathContextPtr mc_xpath_context(mc_message *m)
         xmlXPathRegisterNs(ctx, BAD_CAST "func", BAD_CAST MC_NS_FUNC);
         xmlXPathRegisterNs(ctx, BAD_CAST "url", BAD_CAST MC_NS_URL);
         xmlXPathRegisterNs(ctx, BAD_CAST "fn", BAD_CAST MC_NS_FN);
+        xmlXPathRegisterNs(ctx, BAD_CAST "wso2", BAD_CAST MC_NS_WSO2);
+        xmlXPathRegisterNs(ctx, BAD_CAST "SYSTEM", BAD_CAST MC_NS_SYSTEM);
         register_functions(ctx);
         xmlXPathRegisterVariableLookup(ctx, lookup_var, m);
         m->xpath_ctx = ctx;

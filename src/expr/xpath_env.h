@@ -28,6 +28,10 @@ enum {
 #define MC_NS_FUNC "http://ws.apache.org/ns/synapse/func"
 #define MC_NS_URL "http://ws.apache.org/ns/synapse/url"
 #define MC_NS_FN "http://www.w3.org/2005/xpath-functions"
+/* wso2:vault-lookup (MI's secure vault function) */
+#define MC_NS_WSO2 "http://wso2.org/ns/mediation/vault"
+/* $SYSTEM:NAME in XPath: an environment variable */
+#define MC_NS_SYSTEM "http://mediac.dev/ns/system"
 
 /* ctx, trp, axis2, func, url -> scope; -1 otherwise. */
 int mc_xpath_prefix_scope(const char *prefix, size_t n);
@@ -64,6 +68,7 @@ void mc_xpfn_url_decode(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_upper_case(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_lower_case(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_ends_with(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs);
 
 /* SynapseXPath.stringValueOf of a result: a lone element gives its own
  * trimmed text, or its XML when it has none; several nodes their XML or

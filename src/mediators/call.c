@@ -14,6 +14,7 @@
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or by key (resolved at link) */
+    const char *ep_key;        /* the key, when by key */
     bool is_send;
 } call_m;
 
@@ -34,8 +35,10 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     }
     if (ep) {
         const char *key = mc_attr(cc, ep, "key");
-        if (key && *key)
+        if (key && *key) {
+            c->ep_key = key;
             mc_ref_endpoint(cc, ep, "key", key, &c->ep);
+        }
         else if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
     } else if (!c->is_send) {
@@ -91,6 +94,8 @@ static bool hop_by_hop(const char *n)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
+    if (!c->ep && c->ep_key) /* a key that named nothing at load: Synapse's fault */
+        return mc_fault(m, "305100", "Couldn't find the endpoint with the key : %s", c->ep_key);
     if (!c->ep) {
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;

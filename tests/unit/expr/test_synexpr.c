@@ -157,7 +157,7 @@ static const char *registry_property(void *ud, const char *key, const char *name
     return strcmp(key, "conf:/text.txt") == 0 && strcmp(name, "owner") == 0 ? "hello world" : NULL;
 }
 
-static const mc_expr_env env = {NULL, config_value, secret, registry, registry_property};
+static const mc_expr_env env = {NULL, config_value, secret, registry, registry_property, NULL};
 
 static const mc_nsbind ns[] = {{"ns", "http://example.com"}};
 
