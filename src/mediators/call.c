@@ -80,17 +80,6 @@ static const char *expand_uri(mc_message *m, const char *uri)
     return r;
 }
 
-static bool hop_by_hop(const char *n)
-{
-    static const char *const names[] = {"Host", "Content-Length",
-        "Transfer-Encoding", "Connection", "Keep-Alive", "Expect", "Upgrade",
-        "Content-Type", "Accept-Encoding"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcasecmp(n, names[i]) == 0)
-            return true;
-    return false;
-}
-
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
@@ -119,7 +108,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     if (!out->url || !out->headers)
         return mc_fault(m, "0", "out of memory");
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
-        if (hop_by_hop(p->name))
+        if (mc_msg_hop_header(p->name))
             continue;
         if (!mc_header_value_ok(p->value, p->len))
             return mc_fault(m, "0", "header '%s': a header value cannot hold a control "
@@ -157,7 +146,7 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     for (size_t i = 0; i < in->nheaders; i++) {
         if (strcasecmp(in->headers[i].name, "Content-Type") == 0)
             ct = in->headers[i].value;
-        else if (!hop_by_hop(in->headers[i].name))
+        else if (!mc_msg_hop_header(in->headers[i].name))
             mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, in->headers[i].name,
                              in->headers[i].value);
     }
