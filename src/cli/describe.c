@@ -11,7 +11,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "config/internal.h"
+#include "config/config.h"
+#include "util/suggest.h"
 #include "connector/connector.h"
 #include "mediators/mediators.h"
 #include "util/buf.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "util/suggest.h"
 #include "util/buf.h"
 #include "util/toml.h"
 

@@ -159,9 +159,55 @@ static void add_sources_json(const mc_config *cfg, mc_buf *b)
     mc_buf_puts(b, "}\n");
 }
 
+/* Load paths as one deployment and print what validate prints; label
+ * (for --each) adds "path" to the JSON document.  Returns the exit code. */
+static int validate_paths(const char *const *paths, size_t n, bool json, bool werror,
+                          const char *label)
+{
+    mc_engine *e = mc_engine_new();
+    if (!e) {
+        fprintf(stderr, "mediac: out of memory\n");
+        return EXIT_USAGE;
+    }
+    mc_engine_set_log(e, MC_LOG_WARN, NULL, NULL);
+    mc_engine_load_paths(e, paths, n);
+    const mc_config *cfg = mc_engine_config(e);
+    const char *diags = mc_engine_diagnostics(e);
+    unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
+    if (json) {
+        mc_buf b = MC_BUF_INIT;
+        if (label) {
+            mc_buf_puts(&b, "{\"path\":");
+            mc_buf_json_string(&b, label, strlen(label));
+            mc_buf_putc(&b, ',');
+        }
+        size_t start = b.len;
+        diags_json(diags, ne, nw, &b);
+        add_sources_json(cfg, &b);
+        if (label && b.len > start && b.data[start] == '{') {
+            /* splice: drop the document's own opening brace */
+            memmove(b.data + start, b.data + start + 1, b.len - start - 1);
+            b.len--;
+            b.data[b.len] = '\0';
+        }
+        fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
+        mc_buf_free(&b);
+    } else {
+        fputs(diags, stdout);
+        printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+        mc_buf b = MC_BUF_INIT;
+        mc_cli_sources_text(cfg, &b);
+        fputs(mc_buf_cstr(&b), stderr);
+        mc_buf_free(&b);
+    }
+    int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
+    mc_engine_free(e);
+    return rc;
+}
+
 typedef struct validate_opts {
     int format;                    /* 0 text, 1 json */
-    bool werror;
+    bool werror, each;
 } validate_opts;
 
 static const char *const formats[] = {"text", "json", NULL};
@@ -172,6 +218,9 @@ static const mc_opt validate_rows[] = {
      .help = "text: file:line:col: severity: message and a summary; json: one document"},
     {"werror", NULL, MC_OPT_FLAG, offsetof(validate_opts, werror),
      .help = "warnings count as errors for the exit status"},
+    {"each", NULL, MC_OPT_FLAG, offsetof(validate_opts, each),
+     .help = "check every PATH on its own (a separate deployment each): one JSON document "
+             "per line, with \"path\""},
 };
 
 const mc_command mc_validate_command = {
@@ -196,32 +245,17 @@ int mc_cmd_validate(int argc, char **argv)
     int prc = mc_opts_parse(&mc_validate_command, argc, argv, &o, &optind, &file);
     if (prc != MC_OPTS_CONTINUE)
         return prc;
-    bool json = o.format == 1, werror = o.werror;
-    mc_engine *e = mc_engine_new();
-    if (!e) {
-        fprintf(stderr, "mediac: out of memory\n");
-        return EXIT_USAGE;
+    bool json = o.format == 1, werror = o.werror, each = o.each;
+    if (each) {
+        /* every PATH its own deployment: one JSON document per line */
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+            int r = validate_paths((const char *const *)argv + i, 1, true, werror, argv[i]);
+            if (r > rc)
+                rc = r;
+        }
+        return rc;
     }
-    mc_engine_set_log(e, MC_LOG_WARN, NULL, NULL);
-    mc_engine_load_paths(e, (const char *const *)argv + optind, (size_t)(argc - optind));
-    const mc_config *cfg = mc_engine_config(e);
-    const char *diags = mc_engine_diagnostics(e);
-    unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
-    if (json) {
-        mc_buf b = MC_BUF_INIT;
-        diags_json(diags, ne, nw, &b);
-        add_sources_json(cfg, &b);
-        fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
-        mc_buf_free(&b);
-    } else {
-        fputs(diags, stdout);
-        printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
-        mc_buf b = MC_BUF_INIT;
-        mc_cli_sources_text(cfg, &b);
-        fputs(mc_buf_cstr(&b), stderr);
-        mc_buf_free(&b);
-    }
-    int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
-    mc_engine_free(e);
-    return rc;
+    return validate_paths((const char *const *)argv + optind, (size_t)(argc - optind), json,
+                          werror, NULL);
 }
