@@ -46,7 +46,8 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
 }
 
 /* Expand {name} in an endpoint URI from default-scope properties
- * (uri.var.x, query.param.y, ...), percent-encoded. */
+ * (uri.var.x, query.param.y, ...): each value, with its length, becomes
+ * exactly one percent-encoded segment (a "." or ".." value as %2E). */
 static const char *expand_uri(mc_message *m, const char *uri)
 {
     if (!strchr(uri, '{'))
@@ -66,9 +67,9 @@ static const char *expand_uri(mc_message *m, const char *uri)
             nl = sizeof name - 1;
         memcpy(name, open + 1, nl);
         name[nl] = '\0';
-        const char *v = mc_msg_prop(m, MC_SCOPE_DEFAULT, name);
+        const mc_prop *v = mc_msg_get_prop(m, MC_SCOPE_DEFAULT, name);
         if (v)
-            mc_url_encode_rfc3986(&b, v, strlen(v));
+            mc_url_encode_segment(&b, v->value, v->len);
         p = close + 1;
     }
     const char *r = b.oom ? NULL : mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
@@ -112,9 +113,14 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     out->headers = mc_arena_calloc(&m->arena, nh * sizeof *out->headers);
     if (!out->url || !out->headers)
         return mc_fault(m, "0", "out of memory");
-    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
-        if (!hop_by_hop(p->name))
-            out->headers[out->nheaders++] = (mc_kv){p->name, p->value};
+    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
+        if (hop_by_hop(p->name))
+            continue;
+        if (!mc_header_value_ok(p->value, p->len))
+            return mc_fault(m, "0", "header '%s': a header value cannot hold a control "
+                            "character (CR, LF, NUL, ...)", p->name);
+        out->headers[out->nheaders++] = (mc_kv){p->name, p->value};
+    }
     bool has_body = strcmp(out->method, "GET") != 0 && strcmp(out->method, "DELETE") != 0 &&
                     strcmp(out->method, "HEAD") != 0;
     if (has_body) {
