@@ -293,6 +293,8 @@ mc_code mc_engine_perform_io(mc_message *m)
     req.idempotent = out->idempotent;
     req.timeout_ms = out->timeout_ms;
     req.insecure = out->insecure;
+    req.max_attempts = out->max_attempts;
+    req.delay_ms = out->delay_ms;
     mc_http_response resp = {0};
     mc_err err = {0};
     mc_code rc = mc_http_do(c, &req, &resp, &err);

@@ -671,6 +671,7 @@ static bool submit(exchange *x, mc_err *err)
         .headers = (const mc_http_header *)out->headers, .nheaders = out->nheaders,
         .body = out->body, .body_len = out->body_len, .idempotent = out->idempotent,
         .timeout_ms = out->timeout_ms, .insecure = out->insecure,
+        .max_attempts = out->max_attempts, .delay_ms = out->delay_ms,
     };
     x->up_start = now_s();
     return mc_http_submit(mc_server_req_client(x->r), &req, on_upstream, x, err) == MC_OK;

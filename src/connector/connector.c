@@ -8,7 +8,61 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
+#include "aws/context.h"
+#include "aws/providers.h"
 #include "config/internal.h"
+#include "http/client.h"
+
+/* The HTTP the credential sources need (STS, container endpoint, instance
+ * metadata): a short-lived client of the one HTTP layer, blocking, no
+ * retries of its own (the sources retry as botocore does). */
+static mc_code fetch(void *ud, const mc_aws_fetch_req *req, int *status, mc_buf *body,
+                     mc_err *err)
+{
+    (void)ud;
+    mc_http_options o = {.max_attempts = 1, .timeout_ms = req->timeout_ms,
+                         .connect_timeout_ms = req->timeout_ms,
+                         .max_response_bytes = MC_AWS_SOURCE_MAX_BYTES + 1};
+    mc_http_client *c = mc_http_client_new(&o);
+    if (!c)
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    mc_http_header h[8];
+    size_t n = req->nheaders < 8 ? req->nheaders : 8;
+    for (size_t i = 0; i < n; i++)
+        h[i] = (mc_http_header){req->headers[2 * i], req->headers[2 * i + 1]};
+    mc_http_request r = {.method = req->method, .url = req->url, .headers = h, .nheaders = n,
+                         .body = req->body, .body_len = req->body_len, .max_attempts = 1,
+                         .timeout_ms = req->timeout_ms, .connect_timeout_ms = req->timeout_ms};
+    mc_http_response resp = {0};
+    mc_code rc = mc_http_do(c, &r, &resp, err);
+    if (rc == MC_OK && resp.fault_code)
+        rc = mc_err_set(err, MC_EIO, "%s", resp.error);
+    if (rc == MC_OK) {
+        *status = resp.status;
+        mc_buf_append(body, resp.body.data, resp.body.len);
+    }
+    if (resp.body.data)
+        OPENSSL_cleanse(resp.body.data, resp.body.len);
+    mc_http_response_free(&resp);
+    mc_http_client_free(c);
+    return rc;
+}
+
+mc_connectors *mc_connectors_attach_aws(mc_connectors *cs, mc_err *err)
+{
+    if (!cs)
+        return NULL;
+    mc_aws_context_opts o = {.fetch = fetch};
+    cs->aws = mc_aws_context_new(&o);
+    if (!cs->aws) {
+        mc_connectors_free(cs);
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return cs;
+}
 
 mc_connectors *mc_connectors_load(mc_err *err)
 {
@@ -25,6 +79,7 @@ void mc_connectors_free(mc_connectors *cs)
 {
     if (!cs)
         return;
+    mc_aws_context_free(cs->aws);
     mc_arena_free(&cs->arena);
     free(cs);
 }

@@ -21,6 +21,8 @@
 #include "json/json.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/number.h"
+#include "aws/timestamp.h"
 
 #define MAX_CONNECTORS 256
 #define MAX_OPERATIONS 1024
@@ -152,19 +154,10 @@ static int index_of(const char *s, const char *const *list)
 
 static bool check_int(const char *v, size_t n, long long lo, long long hi)
 {
-    char tmp[32];
-    if (n == 0 || n >= sizeof tmp)
-        return false;
-    memcpy(tmp, v, n);
-    tmp[n] = '\0';
-    char *end;
-    errno = 0;
-    long long x = strtoll(tmp, &end, 10);
-    return *end == '\0' && errno == 0 && x >= lo && x <= hi &&
-           (tmp[0] == '-' || tmp[0] == '+' || (tmp[0] >= '0' && tmp[0] <= '9'));
+    long long x;
+    return mc_parse_int64(v, n, &x) && x >= lo && x <= hi;
 }
 
-/* v parses as JSON of type want (-1: an object or an array). */
 static bool check_json_kind(const char *v, size_t n, int want)
 {
     mc_arena a;
@@ -189,22 +182,6 @@ static bool check_base64(const char *v, size_t n)
     bool ok = mc_base64_decode(&b, v, n);
     mc_buf_free(&b);
     return ok;
-}
-
-/* A finite decimal number: optional sign, digits, fraction, exponent. */
-static bool check_double(const char *v, size_t n)
-{
-    char tmp[64];
-    if (n == 0 || n >= sizeof tmp || !(v[0] == '-' || v[0] == '+' || v[0] == '.' ||
-                                       (v[0] >= '0' && v[0] <= '9')))
-        return false;
-    memcpy(tmp, v, n);
-    tmp[n] = '\0';
-    char *end;
-    errno = 0;
-    double x = strtod(tmp, &end);
-    return *end == '\0' && errno == 0 && x == x && x - x == 0 &&
-           !strpbrk(tmp, "xXnNiI");
 }
 
 bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err)
@@ -237,12 +214,12 @@ bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err)
         ok = check_base64(v, n), what = "valid base64";
         break;
     case MC_CPT_DOUBLE:
-        ok = check_double(v, n), what = "a number";
+        ok = mc_parse_double(v, n, &(double){0}), what = "a number";
         break;
     case MC_CPT_TIMESTAMP: {
         int64_t sec;
         int32_t usec;
-        ok = mc_timestamp_parse(v, n, &sec, &usec);
+        ok = mc_aws_time_parse(v, n, &sec, &usec);
         what = "a timestamp (ISO 8601 or epoch seconds)";
         break;
     }
@@ -525,16 +502,23 @@ static bool parse_success(loader *ld, xmlNodePtr node, mc_coperation *op)
 
 static bool parse_result(loader *ld, xmlNodePtr node, mc_cresult *r)
 {
-    static const char *const attrs[] = {"header", "property", "decode", "description", NULL};
+    static const char *const attrs[] = {"header", "event", "member", "property", "decode",
+        "description", NULL};
     if (!check_attrs(ld, node, attrs))
         return false;
     r->header = attr(ld, node, "header");
+    r->event = attr(ld, node, "event");
+    r->member = attr(ld, node, "member");
+    if (r->event && r->member && !r->header)
+        r->header = "";
+    if ((r->event != NULL) != (r->member != NULL) || (r->event && *r->header))
+        return fail(ld, node, "<result> takes header=, or event= with member=");
     r->property = attr(ld, node, "property");
     r->description = attr(ld, node, "description");
     if (!r->description)
         r->description = "";
-    if (!r->header || !*r->header || !r->property || !*r->property)
-        return fail(ld, node, "<result> needs header and property");
+    if (!r->header || (!*r->header && !r->event) || !r->property || !*r->property)
+        return fail(ld, node, "<result> needs header (or event and member) and property");
     const char *decode = attr(ld, node, "decode");
     if (decode && strcmp(decode, "base64") != 0 && strcmp(decode, "none") != 0)
         return fail(ld, node, "decode=\"%s\" is not none or base64", decode);
@@ -815,7 +799,7 @@ static bool parse_operation_root(loader *ld, xmlNodePtr root, const mc_connector
                                  mc_coperation *op)
 {
     static const char *const attrs[] = {"name", "method", "path", "success", "api", "theme",
-        "origin", "deprecated", NULL};
+        "origin", "deprecated", "eventstream", NULL};
     static const char *const kids[] = {"description", "param", "override", "paginate",
         "require", "result", NULL};
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", NULL};
@@ -832,6 +816,7 @@ static bool parse_operation_root(loader *ld, xmlNodePtr root, const mc_connector
     op->path = attr(ld, root, "path");
     op->api = attr(ld, root, "api");
     op->origin = attr(ld, root, "origin");
+    op->eventstream = attr(ld, root, "eventstream");
     if (!op->name || !*op->name || !op->method || !op->path)
         return fail(ld, root, "<operation> needs name, method and path");
     if (strcmp(op->name, "init") == 0)
@@ -1276,7 +1261,7 @@ mc_connectors *mc_connectors_load_from(const char *path_list, mc_err *err)
     }
     cs->items = co.items;
     cs->n = co.n;
-    return cs;
+    return mc_connectors_attach_aws(cs, err);
 }
 
 const mc_connector *mc_connector_find(const mc_connectors *cs, const char *name,

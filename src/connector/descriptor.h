@@ -100,8 +100,12 @@ typedef struct mc_cparam {
     int line;
 } mc_cparam;
 
+/* A value of the answer copied to a default-scope property: a response
+ * header, or a member of an event of an event-stream answer. */
 typedef struct mc_cresult {
-    const char *header;          /* response header name */
+    const char *header;          /* response header name, or NULL */
+    const char *event;           /* or: event type ("InvokeComplete") */
+    const char *member;          /*     and member of its JSON payload */
     const char *property;        /* default-scope property it goes to */
     bool base64;                 /* store the decoded text */
     const char *description;
@@ -151,6 +155,8 @@ typedef struct mc_coperation {
     const mc_cparam *encoding;   /* runtime "<raw>Encoding", or NULL */
     bool has_body_members;       /* some param is a JSON body member */
     const mc_cpaginate *paginate;/* NULL when not paginated */
+    const char *eventstream;     /* event type whose payloads make the body of
+                                    an event-stream answer, or NULL */
     const mc_crequire *requires;
     size_t nrequires;
 } mc_coperation;
@@ -176,10 +182,16 @@ struct mc_connector {
     size_t nshapes;
 };
 
+struct mc_aws_context;
+
 typedef struct mc_connectors {
     mc_arena arena;
     const mc_connector *items;
     size_t n;
+    /* the AWS state shared by every call: the environment read at load,
+     * the credentials cache, the retry policy and quota (mutable, with its
+     * own lock; everything else here is immutable) */
+    struct mc_aws_context *aws;
 } mc_connectors;
 
 /* Load every connector found in the colon-separated folder list: each
@@ -188,6 +200,10 @@ typedef struct mc_connectors {
  * MC_ENOTFOUND.  A connector name found twice keeps the first.  A bad
  * descriptor fails the whole load with "file:line: message". */
 mc_connectors *mc_connectors_load_from(const char *path_list, mc_err *err);
+/* Give a loaded set its AWS context (environment read now, credentials
+ * cache, retry policy); frees cs and returns NULL when out of memory.
+ * mc_connectors_load_from calls it. */
+mc_connectors *mc_connectors_attach_aws(mc_connectors *cs, mc_err *err);
 
 const mc_connector *mc_connector_find(const mc_connectors *cs,
                                       const char *name, size_t len);

@@ -7,16 +7,15 @@
  * send. */
 #include "connector/shape.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "json/json.h"
 #include "util/codec.h"
+#include "util/number.h"
 
 #define PATH_MAX_LEN 200
 #define ITEM_MAX 60
@@ -33,31 +32,16 @@ typedef enum { J_STRING, J_NUMBER, J_OBJECT, J_ARRAY, J_BOOL, J_NULL } jkind;
 
 static jkind json_kind(mc_json v)
 {
-    if (YAJL_IS_STRING(v))
-        return J_STRING;
-    if (YAJL_IS_NUMBER(v))
-        return J_NUMBER;
-    if (YAJL_IS_OBJECT(v))
-        return J_OBJECT;
-    if (YAJL_IS_ARRAY(v))
-        return J_ARRAY;
-    if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
-        return J_BOOL;
-    return J_NULL;
+    switch (mc_json_type_of(v)) {
+    case MC_JSON_STRING: return J_STRING;
+    case MC_JSON_NUMBER: return J_NUMBER;
+    case MC_JSON_OBJECT: return J_OBJECT;
+    case MC_JSON_ARRAY: return J_ARRAY;
+    case MC_JSON_TRUE:
+    case MC_JSON_FALSE: return J_BOOL;
+    default: return J_NULL;
+    }
 }
-
-static const char *json_string(mc_json v, size_t *len)
-{
-    *len = strlen(v->u.string);
-    return v->u.string;
-}
-
-static const char *json_number_text(mc_json v) { return v->u.number.r; }
-static size_t json_object_len(mc_json v) { return v->u.object.len; }
-static const char *json_object_key(mc_json v, size_t i) { return v->u.object.keys[i]; }
-static mc_json json_object_value(mc_json v, size_t i) { return v->u.object.values[i]; }
-static size_t json_array_len(mc_json v) { return v->u.array.len; }
-static mc_json json_array_at(mc_json v, size_t i) { return v->u.array.values[i]; }
 
 static const char *const jkind_names[] = {"a string", "a number", "an object", "an array",
                                           "a boolean", "null"};
@@ -168,33 +152,6 @@ static bool check_string(checker *ck, const mc_cshape *s, const char *v, size_t 
     return check_length(ck, s, utf8_chars(v, n), "length");
 }
 
-/* Text of a whole number (no fraction, no exponent) within 64 bits. */
-static bool parse_whole(const char *v, size_t n, long long *out)
-{
-    char tmp[32];
-    if (n == 0 || n >= sizeof tmp)
-        return false;
-    memcpy(tmp, v, n);
-    tmp[n] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtoll(tmp, &end, 10);
-    return *end == '\0' && errno == 0;
-}
-
-static bool parse_real(const char *v, size_t n, double *out)
-{
-    char tmp[64];
-    if (n == 0 || n >= sizeof tmp)
-        return false;
-    memcpy(tmp, v, n);
-    tmp[n] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtod(tmp, &end);
-    return *end == '\0' && errno == 0 && isfinite(*out);
-}
-
 /* A scalar given as text (path, query, header, or a typed body member). */
 static bool check_text(checker *ck, const mc_cshape *s, mc_cp_type t, const char *v, size_t n)
 {
@@ -207,9 +164,9 @@ static bool check_text(checker *ck, const mc_cshape *s, mc_cp_type t, const char
         return check_string(ck, s, v, n);
     case MC_SK_INTEGER:
     case MC_SK_LONG:
-        return !parse_whole(v, n, &i) || check_range(ck, s, (double)i, v, n);
+        return !mc_parse_int64(v, n, &i) || check_range(ck, s, (double)i, v, n);
     case MC_SK_DOUBLE:
-        return !parse_real(v, n, &d) || check_range(ck, s, d, v, n);
+        return !mc_parse_double(v, n, &d) || check_range(ck, s, d, v, n);
     case MC_SK_BLOB:
         if (t == MC_CPT_BASE64 && mc_base64_decode(&b, v, n))
             ok = check_length(ck, s, b.len, "decoded length");
@@ -238,24 +195,25 @@ static bool check_structure(checker *ck, const mc_cshape *s, mc_json v, unsigned
 {
     if (!want(ck, v, J_OBJECT, "a JSON object"))
         return false;
-    size_t n = json_object_len(v);
+    size_t n = mc_json_count(v);
     for (size_t i = 0; i < n; i++) {
-        const char *key = json_object_key(v, i);
+        size_t kl;
+        const char *key = mc_json_key(v, i, &kl);
         const mc_cmember *m = NULL;
         for (size_t j = 0; j < s->nmembers && !m; j++)
-            if (strcmp(s->members[j].name, key) == 0)
+            if (strlen(s->members[j].name) == kl && memcmp(s->members[j].name, key, kl) == 0)
                 m = &s->members[j];
         if (!m) {
             mc_buf b = MC_BUF_INIT;
             for (size_t j = 0; j < s->nmembers; j++)
                 mc_buf_printf(&b, "%s%s", j ? ", " : "", s->members[j].name);
-            bool r = report(ck, "unknown member '%.*s'; the members are %s", ITEM_MAX, key,
-                            mc_buf_cstr(&b));
+            bool r = report(ck, "unknown member '%.*s'; the members are %s",
+                            (int)(kl > ITEM_MAX ? ITEM_MAX : kl), key, mc_buf_cstr(&b));
             mc_buf_free(&b);
             return r;
         }
-        size_t old = push(ck, "%s%.*s", key, strlen(key), 0);
-        bool ok = check_json(ck, m->shape, json_object_value(v, i), depth + 1);
+        size_t old = push(ck, "%s%.*s", key, kl, 0);
+        bool ok = check_json(ck, m->shape, mc_json_at(v, i), depth + 1);
         pop(ck, old);
         if (!ok)
             return false;
@@ -263,9 +221,7 @@ static bool check_structure(checker *ck, const mc_cshape *s, mc_json v, unsigned
     for (size_t j = 0; j < s->nmembers; j++) {
         if (!s->members[j].required)
             continue;
-        bool found = false;
-        for (size_t i = 0; i < n && !found; i++)
-            found = strcmp(json_object_key(v, i), s->members[j].name) == 0;
+        bool found = mc_json_get(v, s->members[j].name, strlen(s->members[j].name)) != NULL;
         if (!found)
             return report(ck, "required member '%s' is missing", s->members[j].name);
     }
@@ -276,16 +232,17 @@ static bool check_map(checker *ck, const mc_cshape *s, mc_json v, unsigned depth
 {
     if (!want(ck, v, J_OBJECT, "a JSON object"))
         return false;
-    size_t n = json_object_len(v);
+    size_t n = mc_json_count(v);
     if (!check_length(ck, s, n, "number of entries"))
         return false;
     for (size_t i = 0; i < n; i++) {
-        const char *key = json_object_key(v, i);
-        size_t old = push(ck, "%skey '%.*s'", key, strlen(key), 0);
-        bool ok = !s->key || check_string(ck, s->key, key, strlen(key));
+        size_t kl;
+        const char *key = mc_json_key(v, i, &kl);
+        size_t old = push(ck, "%skey '%.*s'", key, kl, 0);
+        bool ok = !s->key || check_string(ck, s->key, key, kl);
         pop(ck, old);
-        old = push(ck, "%s'%.*s'", key, strlen(key), 0);
-        ok = ok && (!s->value || check_json(ck, s->value, json_object_value(v, i), depth + 1));
+        old = push(ck, "%s'%.*s'", key, kl, 0);
+        ok = ok && (!s->value || check_json(ck, s->value, mc_json_at(v, i), depth + 1));
         pop(ck, old);
         if (!ok)
             return false;
@@ -297,12 +254,12 @@ static bool check_list(checker *ck, const mc_cshape *s, mc_json v, unsigned dept
 {
     if (!want(ck, v, J_ARRAY, "a JSON array"))
         return false;
-    size_t n = json_array_len(v);
+    size_t n = mc_json_count(v);
     if (!check_length(ck, s, n, "number of items"))
         return false;
     for (size_t i = 0; i < n && s->member; i++) {
         size_t old = push(ck, "[%zu]", NULL, 0, i);
-        bool ok = check_json(ck, s->member, json_array_at(v, i), depth + 1);
+        bool ok = check_json(ck, s->member, mc_json_at(v, i), depth + 1);
         pop(ck, old);
         if (!ok)
             return false;
@@ -314,14 +271,15 @@ static bool check_number(checker *ck, const mc_cshape *s, mc_json v, bool whole)
 {
     if (!want(ck, v, J_NUMBER, whole ? "a whole number" : "a number"))
         return false;
-    const char *t = json_number_text(v);
+    size_t tl;
+    const char *t = mc_json_str(v, &tl);
     long long i;
     double d;
-    if (whole && !parse_whole(t, strlen(t), &i))
-        return report(ck, "must be a whole number, not %s", t);
-    if (!parse_real(t, strlen(t), &d))
-        return report(ck, "%s is not a finite number", t);
-    return check_range(ck, s, d, t, strlen(t));
+    if (whole && !mc_parse_int64(t, tl, &i))
+        return report(ck, "must be a whole number, not %.*s", (int)tl, t);
+    if (!mc_parse_double(t, tl, &d))
+        return report(ck, "%.*s is not a finite number", (int)tl, t);
+    return check_range(ck, s, d, t, tl);
 }
 
 static bool check_json(checker *ck, const mc_cshape *s, mc_json v, unsigned depth)
@@ -351,7 +309,7 @@ static bool check_json(checker *ck, const mc_cshape *s, mc_json v, unsigned dept
     case MC_SK_BLOB:
         if (!want(ck, v, J_STRING, "a string (base64)"))
             return false;
-        str = json_string(v, &n);
+        str = mc_json_str(v, &n);
         ok = n % 4 == 0 && mc_base64_decode(&b, str, n);
         ok = ok ? check_length(ck, s, b.len, "decoded length")
                 : report(ck, "must be base64 text (standard alphabet, padded)");
@@ -361,7 +319,7 @@ static bool check_json(checker *ck, const mc_cshape *s, mc_json v, unsigned dept
     default:
         if (!want(ck, v, J_STRING, "a string"))
             return false;
-        str = json_string(v, &n);
+        str = mc_json_str(v, &n);
         return check_string(ck, s, str, n);
     }
 }
@@ -410,121 +368,14 @@ bool mc_cparam_check(const mc_cparam *p, const char *v, size_t n, mc_err *err)
     case MC_CPT_LIST: {
         if (p->type == MC_CPT_LIST && (n == 0 || v[0] != '['))
             return check_comma_list(&ck, s, v, n);
-        mc_json j = mc_json_parse(v, n, err);
-        if (!j)
-            return false;
-        bool ok = check_json(&ck, s, j, 0);
-        mc_json_free(j);
+        mc_arena a;
+        mc_arena_init(&a, 4096);
+        mc_json j = mc_json_parse(&a, v, n, err);
+        bool ok = j && check_json(&ck, s, j, 0);
+        mc_arena_free(&a);
         return ok;
     }
     default:
         return check_text(&ck, s, p->type, v, n);
     }
-}
-
-/* ---- timestamps --------------------------------------------------------- */
-
-static bool digits(const char *v, size_t n, size_t at, size_t count, int *out)
-{
-    int x = 0;
-    if (at + count > n)
-        return false;
-    for (size_t i = at; i < at + count; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return false;
-        x = x * 10 + (v[i] - '0');
-    }
-    *out = x;
-    return true;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool parse_iso(const char *v, size_t n, int64_t *sec, int32_t *usec)
-{
-    int y, mo, d, h = 0, mi = 0, s = 0;
-    if (!digits(v, n, 0, 4, &y) || n < 10 || v[4] != '-' || !digits(v, n, 5, 2, &mo) ||
-        v[7] != '-' || !digits(v, n, 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
-        return false;
-    size_t i = 10;
-    int32_t frac = 0;
-    int off = 0;
-    if (i < n) {
-        if ((v[i] != 'T' && v[i] != 't' && v[i] != ' ') || !digits(v, n, i + 1, 2, &h) ||
-            i + 3 >= n || v[i + 3] != ':' || !digits(v, n, i + 4, 2, &mi))
-            return false;
-        i += 6;
-        if (i < n && v[i] == ':') {
-            if (!digits(v, n, i + 1, 2, &s))
-                return false;
-            i += 3;
-        }
-        if (i < n && (v[i] == '.' || v[i] == ',')) {
-            int scale = 100000, dgt;
-            for (i++; i < n && digits(v, n, i, 1, &dgt); i++, scale /= 10)
-                frac += scale ? dgt * scale : 0;
-        }
-        if (i < n && (v[i] == 'Z' || v[i] == 'z')) {
-            i++;
-        } else if (i < n && (v[i] == '+' || v[i] == '-')) {
-            int oh, om = 0;
-            if (!digits(v, n, i + 1, 2, &oh))
-                return false;
-            size_t k = i + 3;
-            if (k < n && v[k] == ':')
-                k++;
-            if (k < n && !digits(v, n, k, 2, &om))
-                return false;
-            off = (oh * 60 + om) * 60 * (v[i] == '-' ? -1 : 1);
-            i = k < n ? k + 2 : k;
-        }
-    }
-    if (i != n || h > 23 || mi > 59 || s > 60)
-        return false;
-    *sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
-    *usec = frac;
-    return true;
-}
-
-bool mc_timestamp_parse(const char *v, size_t n, int64_t *sec, int32_t *usec)
-{
-    double d;
-    size_t i = n && v[0] == '-', dots = 0;
-    for (; i < n && ((v[i] >= '0' && v[i] <= '9') || v[i] == '.'); i++)
-        dots += v[i] == '.';
-    if (n && i == n && dots <= 1 && parse_real(v, n, &d) && fabs(d) < 1e13) {
-        *sec = (int64_t)floor(d);
-        *usec = (int32_t)llround((d - floor(d)) * 1e6);
-        if (*usec >= 1000000)
-            *sec += 1, *usec -= 1000000;
-        return true;
-    }
-    return parse_iso(v, n, sec, usec);
-}
-
-void mc_timestamp_query(mc_buf *out, int64_t sec, int32_t usec)
-{
-    time_t t = (time_t)sec;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[64];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (usec)
-        mc_buf_printf(out, "%s.%06dZ", buf, (int)usec);
-    else
-        mc_buf_printf(out, "%sZ", buf);
-}
-
-void mc_timestamp_json(mc_buf *out, int64_t sec)
-{
-    mc_buf_printf(out, "%lld", (long long)sec);
 }
