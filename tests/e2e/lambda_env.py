@@ -18,7 +18,8 @@ import unittest
 
 import mc
 from serve_helpers import LISTEN_RE, request
-from harness import boto_baseline, lambda_standin, moto_server, sigcheck_proxy, wso2_testdata
+from harness import (boto_baseline, lambda_standin, moto_server, recording_standin,
+                     sigcheck_proxy, wso2_testdata)
 
 ACCESS_KEY = "AKIDMEDIACLAMBDA"
 SECRET_KEY = "mediac-lambda-e2e-secret"
@@ -51,6 +52,12 @@ def clean_env(extra=None, home=None):
     env["AWS_MAX_ATTEMPTS"] = "1"
     env.update(extra or {})
     return {k: v for k, v in env.items() if v is not None}
+
+
+def recorder(answer=None, key=ACCESS_KEY, secret=SECRET_KEY):
+    """The FAKE recording endpoint (harness.recording_standin) accepting the
+    suites' test key; not started."""
+    return recording_standin.RecordingStandIn({key: secret}, answer=answer)
 
 
 def chain_env(endpoint, key=ACCESS_KEY, secret=SECRET_KEY, region=REGION):
