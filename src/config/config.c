@@ -7,6 +7,12 @@
 
 #include "config/internal.h"
 
+struct mc_link_hook {
+    struct mc_link_hook *next;
+    void (*fn)(mc_config *cfg, void *arg);
+    void *arg;
+};
+
 struct mc_owned {
     struct mc_owned *next;
     void *obj;
@@ -39,6 +45,7 @@ void mc_config_free(mc_config *cfg)
     free(cfg->entries.items);
     free(cfg->endpoints.items);
     free(cfg->natives.items);
+    free(cfg->ep_templates.items);
     free(cfg->values.items);
     free(cfg->secrets.items);
     mc_buf_free(&cfg->diags);
@@ -186,7 +193,7 @@ const char *mc_closest(const char *name, const char *const *cands, size_t n)
     return bd <= limit && bd > 0 ? best : NULL;
 }
 
-static const char *closest_in(const mc_table *t, const char *name)
+const char *mc_table_closest(const mc_table *t, const char *name)
 {
     const char *best = NULL;
     size_t bd = (size_t)-1, limit = strlen(name) / 3 + 1;
@@ -202,8 +209,35 @@ static const char *closest_in(const mc_table *t, const char *name)
 
 /* ---- link ---------------------------------------------------------------- */
 
+void mc_config_at_link(mc_config *cfg, void (*fn)(mc_config *cfg, void *arg),
+                       void *arg)
+{
+    struct mc_link_hook *h = mc_arena_calloc(&cfg->arena, sizeof *h);
+    if (!h) {
+        mc_diag_at(cfg, "<config>", 0, 0, MC_DIAG_ERROR, "out of memory");
+        return;
+    }
+    h->fn = fn;
+    h->arg = arg;
+    h->next = cfg->link_hooks; /* newest first; link reverses */
+    cfg->link_hooks = h;
+}
+
 mc_code mc_config_link(mc_config *cfg)
 {
+    /* in the order registered; hooks may register more (a template that
+     * uses a template), run in the next round */
+    while (cfg->link_hooks) {
+        struct mc_link_hook *rev = NULL;
+        for (struct mc_link_hook *h = cfg->link_hooks, *n; h; h = n) {
+            n = h->next;
+            h->next = rev;
+            rev = h;
+        }
+        cfg->link_hooks = NULL;
+        for (struct mc_link_hook *h = rev; h; h = h->next)
+            h->fn(cfg, h->arg);
+    }
     /* fixups were pushed newest first: report in source order */
     struct mc_fixup *rev = NULL;
     for (struct mc_fixup *f = cfg->fixups, *n; f; f = n) {
@@ -223,7 +257,7 @@ mc_code mc_config_link(mc_config *cfg)
         const char *what = f->kind == MC_REF_SEQUENCE ? "sequence"
                            : f->kind == MC_REF_ENTRY  ? "local entry"
                                                       : "endpoint";
-        const char *near = closest_in(t, f->key);
+        const char *near = mc_table_closest(t, f->key);
         mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
                    "unknown %s '%s'%s%s%s", what, f->key,
                    near ? "; did you mean '" : "", near ? near : "",

@@ -14,6 +14,7 @@
 #include <libxml/parserInternals.h>
 
 #include "config/config.h"
+#include "config/endpoint.h"
 #include "config/internal.h"
 #include "msg/xmlsafe.h"
 
@@ -364,83 +365,19 @@ static void compile_local_entry(mc_compiler *cc, xmlNodePtr node)
         mc_table_put(&cc->cfg->entries, key, e);
 }
 
-static void compile_endpoint(mc_compiler *cc, xmlNodePtr node, mc_endpoint *ep)
+bool mc_name_taken(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                   mc_table *t, const char *what, const char *name)
 {
-    for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
-        const char *cn = (const char *)c->name;
-        if (strcmp(cn, "address") == 0) {
-            ep->uri = mc_attr(cc, c, "uri");
-            if (!ep->uri || !*ep->uri)
-                mc_diag(cc, c, NULL, MC_DIAG_ERROR, "<address> needs a 'uri' attribute");
-        } else if (strcmp(cn, "http") == 0) {
-            ep->uri = mc_attr(cc, c, "uri-template");
-            const char *m = mc_attr(cc, c, "method");
-            ep->method = m && *m ? normalise_methods(cc, c, m) : NULL;
-            if (!ep->uri || !*ep->uri)
-                mc_diag(cc, c, NULL, MC_DIAG_ERROR, "<http> needs a 'uri-template' attribute");
-        } else if (strcmp(cn, "description") && strcmp(cn, "property")) {
-            mc_diag(cc, c, NULL, MC_DIAG_WARNING,
-                    "endpoint type <%s> is not supported; use <address> or <http>", cn);
-        }
-        for (xmlNodePtr t = mc_first_elem(c); t; t = mc_next_elem(t)) {
-            if (strcmp((const char *)t->name, "timeout") != 0)
-                continue;
-            for (xmlNodePtr d = mc_first_elem(t); d; d = mc_next_elem(d))
-                if (strcmp((const char *)d->name, "duration") == 0)
-                    ep->timeout_ms = atol(mc_text(cc, d));
-        }
-    }
+    return name_taken(cc, node, attr, t, what, name);
 }
 
-mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node)
+/* A <template> whose body is an <endpoint> is an endpoint template. */
+static bool is_endpoint_template(xmlNodePtr node)
 {
-    mc_endpoint *ep = mc_alloc(cc, sizeof *ep);
-    if (!ep)
-        return NULL;
-    ep->name = mc_attr(cc, node, "name");
-    ep->file = cc->file;
-    mc_node_pos(cc, node, &ep->line, &ep->col);
-    unsigned before = cc->cfg->nerrors;
-    compile_endpoint(cc, node, ep);
-    if (xmlHasNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS))
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "mc:tlsVerify is only allowed on a named <endpoint> artifact");
-    if (!ep->uri && cc->cfg->nerrors == before)
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "<endpoint> needs an <address uri> or <http uri-template>");
-    return cc->cfg->nerrors == before ? ep : NULL;
-}
-
-static void compile_named_endpoint(mc_compiler *cc, xmlNodePtr node)
-{
-    const char *name = required_attr(cc, node, "name");
-    if (!name)
-        return;
-    mc_endpoint *ep = mc_alloc(cc, sizeof *ep);
-    ep->name = name;
-    ep->file = cc->file;
-    mc_node_pos(cc, node, &ep->line, &ep->col);
-    unsigned before = cc->cfg->nerrors;
-    compile_endpoint(cc, node, ep);
-    if (!ep->uri && cc->cfg->nerrors == before)
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "<endpoint> '%s' needs an <address uri> or <http uri-template>", name);
-    /* TLS verification is always on, unless a named endpoint turns it off
-     * explicitly with mc:tlsVerify="false" */
-    xmlChar *verify = xmlGetNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS);
-    if (verify) {
-        if (strcmp((const char *)verify, "false") == 0) {
-            ep->insecure = true;
-            mc_diag(cc, node, NULL, MC_DIAG_WARNING,
-                    "TLS certificate verification is off for endpoint '%s'", name);
-        } else if (strcmp((const char *)verify, "true") != 0) {
-            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                    "mc:tlsVerify must be true or false, not '%s'", (const char *)verify);
-        }
-        xmlFree(verify);
-    }
-    if (!name_taken(cc, node, "name", &cc->cfg->endpoints, "endpoint", name))
-        mc_table_put(&cc->cfg->endpoints, name, ep);
+    for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c))
+        if (strcmp((const char *)c->name, "endpoint") == 0)
+            return true;
+    return false;
 }
 
 void mc_compile_artifact(mc_compiler *cc, xmlNodePtr node)
@@ -463,7 +400,9 @@ void mc_compile_artifact(mc_compiler *cc, xmlNodePtr node)
     } else if (strcmp(n, "localEntry") == 0) {
         compile_local_entry(cc, node);
     } else if (strcmp(n, "endpoint") == 0) {
-        compile_named_endpoint(cc, node);
+        mc_compile_named_endpoint(cc, node);
+    } else if (strcmp(n, "template") == 0 && is_endpoint_template(node)) {
+        mc_compile_endpoint_template(cc, node);
     } else if (strcmp(n, "registry") == 0 || strcmp(n, "taskManager") == 0 ||
                strcmp(n, "task") == 0 || strcmp(n, "messageStore") == 0 ||
                strcmp(n, "messageProcessor") == 0 ||
