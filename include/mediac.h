@@ -39,6 +39,7 @@ typedef enum mc_code {
     MC_EPARSE,      /* payload or expression did not parse */
     MC_ESUSPENDED,  /* the message waits for I/O (internal hosts only) */
     MC_ESTATE,      /* call not valid in the handle's current state */
+    MC_ELIMIT,      /* an input is over one of its limits (size, count) */
     MC_CODE_COUNT
 } mc_code;
 

@@ -502,12 +502,16 @@ static bool set_body(mc_message *m, mc_server_req *r)
     if (!len && !ctype)
         return true;
     mc_err err = {0};
-    if (mc_msg_set_payload(m, body, len, ctype, &err) == MC_OK)
+    mc_code rc = mc_msg_set_payload(m, body, len, ctype, &err);
+    if (rc == MC_OK)
         return true;
     char msg[600];
-    snprintf(msg, sizeof msg, "request body does not parse as %s: %s",
-             ctype ? ctype : "its content", err.msg);
-    mc_server_respond_error(r, 400, msg, NULL);
+    if (rc == MC_ELIMIT)
+        snprintf(msg, sizeof msg, "request body is over a limit: %s", err.msg);
+    else
+        snprintf(msg, sizeof msg, "request body does not parse as %s: %s",
+                 ctype ? ctype : "its content", err.msg);
+    mc_server_respond_error(r, mc_payload_error_status(rc), msg, NULL);
     return false;
 }
 

@@ -357,12 +357,13 @@ mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
     return s;
 }
 
-static void add_fixup(mc_compiler *cc, xmlNodePtr node, const char *attr,
-                      int kind, const char *key, void **slot)
+static struct mc_fixup *add_fixup(mc_compiler *cc, xmlNodePtr node,
+                                  const char *attr, int kind, const char *key,
+                                  void **slot)
 {
     struct mc_fixup *f = mc_alloc(cc, sizeof *f);
     if (!f)
-        return;
+        return NULL;
     f->kind = kind;
     f->key = mc_strdup(cc, key);
     f->slot = slot;
@@ -373,6 +374,7 @@ static void add_fixup(mc_compiler *cc, xmlNodePtr node, const char *attr,
         mc_node_pos(cc, node, &f->line, &f->col);
     f->next = cc->cfg->fixups;
     cc->cfg->fixups = f;
+    return f;
 }
 
 void mc_ref_sequence(mc_compiler *cc, xmlNodePtr node, const char *attr,
@@ -385,6 +387,17 @@ void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
                   const char *key, const mc_local_entry **slot)
 {
     add_fixup(cc, node, attr, MC_REF_ENTRY, key, (void **)slot);
+}
+
+void mc_ref_entry_compile(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                          const char *key, mc_entry_compile_fn compile,
+                          void *target)
+{
+    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_ENTRY, key, NULL);
+    if (f) {
+        f->compile = compile;
+        f->target = target;
+    }
 }
 
 void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,

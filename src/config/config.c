@@ -251,7 +251,12 @@ mc_code mc_config_link(mc_config *cfg)
                                                        : &cfg->endpoints;
         void *item = mc_table_get(t, f->key);
         if (item) {
-            *f->slot = item;
+            if (f->slot)
+                *f->slot = item;
+            mc_err err = {0};
+            if (f->compile && !f->compile(item, f->target, cfg, &err))
+                mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
+                           "%s", err.msg);
             continue;
         }
         const char *what = f->kind == MC_REF_SEQUENCE ? "sequence"

@@ -241,6 +241,14 @@ void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
                   const char *key, const mc_local_entry **slot);
 void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_endpoint **slot);
+/* A local entry a mediator compiles when the configuration links (an XSLT
+ * stylesheet, a script, an XSD): once key resolves, compile(entry, target,
+ * cfg, err) runs; false reports err->msg at the reference. */
+typedef bool (*mc_entry_compile_fn)(const mc_local_entry *e, void *target,
+                                    mc_config *cfg, mc_err *err);
+void mc_ref_entry_compile(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                          const char *key, mc_entry_compile_fn compile,
+                          void *target);
 
 /* Work that needs every file loaded (say, an endpoint template used before
  * the file that defines it): fn(cfg, arg) runs in mc_config_link, in the

@@ -11,6 +11,8 @@ struct mc_fixup {
     int kind;
     const char *key;
     void **slot;
+    mc_entry_compile_fn compile;   /* MC_REF_ENTRY: compile at link */
+    void *target;
     const char *file;
     int line, col;
 };

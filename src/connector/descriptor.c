@@ -158,12 +158,16 @@ static bool check_int(const char *v, size_t n, long long lo, long long hi)
            (tmp[0] == '-' || tmp[0] == '+' || (tmp[0] >= '0' && tmp[0] <= '9'));
 }
 
+/* v parses as JSON of type want (-1: an object or an array). */
 static bool check_json_kind(const char *v, size_t n, int want)
 {
-    mc_json j = mc_json_parse(v, n, NULL);
-    bool ok = j && (want < 0 ? (YAJL_IS_OBJECT(j) || YAJL_IS_ARRAY(j))
-                             : j->type == (yajl_type)want);
-    mc_json_free(j);
+    mc_arena a;
+    mc_arena_init(&a, 1024);
+    mc_json j = mc_json_parse(&a, v, n, NULL);
+    mc_json_type t = mc_json_type_of(j);
+    bool ok = j && (want < 0 ? (t == MC_JSON_OBJECT || t == MC_JSON_ARRAY)
+                             : t == (mc_json_type)want);
+    mc_arena_free(&a);
     return ok;
 }
 
@@ -201,10 +205,10 @@ bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err)
         ok = check_json_kind(v, n, -1), what = "a JSON object or array";
         break;
     case MC_CPT_OBJECT:
-        ok = check_json_kind(v, n, yajl_t_object), what = "a JSON object";
+        ok = check_json_kind(v, n, MC_JSON_OBJECT), what = "a JSON object";
         break;
     case MC_CPT_LIST:
-        ok = n == 0 || v[0] != '[' || check_json_kind(v, n, yajl_t_array);
+        ok = n == 0 || v[0] != '[' || check_json_kind(v, n, MC_JSON_ARRAY);
         what = "a JSON array or a comma-separated list";
         break;
     case MC_CPT_BASE64:

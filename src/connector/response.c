@@ -99,13 +99,13 @@ static void set_variable(mc_message *m, const char *name, const mc_inbound *in)
 /* A member of a JSON object body, as text, or NULL. */
 static const char *body_member(mc_message *m, mc_json body, const char *const *names)
 {
-    if (!body || !YAJL_IS_OBJECT(body))
-        return NULL;
-    for (; *names; names++)
-        for (size_t i = 0; i < body->u.object.len; i++)
-            if (strcmp(body->u.object.keys[i], *names) == 0 &&
-                YAJL_IS_STRING(body->u.object.values[i]))
-                return mc_arena_strdup(&m->arena, body->u.object.values[i]->u.string);
+    for (; *names; names++) {
+        mc_json v = mc_json_get(body, *names, strlen(*names));
+        size_t n;
+        const char *s = mc_json_type_of(v) == MC_JSON_STRING ? mc_json_str(v, &n) : NULL;
+        if (s)
+            return mc_arena_strndup(&m->arena, s, n);
+    }
     return NULL;
 }
 
@@ -122,12 +122,12 @@ static mc_flow map_error(const mc_op_m *o, mc_message *m, const mc_inbound *in)
 {
     static const char *const type_keys[] = {"__type", "code", "Code", "Type", NULL};
     static const char *const msg_keys[] = {"message", "Message", "errorMessage", NULL};
-    mc_json body = in->body_len ? mc_json_parse(in->body, in->body_len, NULL) : NULL;
+    mc_json body = in->body_len ? mc_json_parse(&m->arena, in->body, in->body_len, NULL)
+                                : NULL;
     const char *type = header(in, "X-Amzn-ErrorType");
     if (!type || !*type)
         type = body_member(m, body, type_keys);
     const char *msg = body_member(m, body, msg_keys);
-    mc_json_free(body);
     char status[16];
     snprintf(status, sizeof status, "%d", in->status);
     type = type && *type ? error_type(m, type) : status;

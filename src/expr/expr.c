@@ -471,6 +471,16 @@ mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err)
     return MC_OK;
 }
 
+mc_code mc_expr_xpath_object(const mc_expr *e, mc_message *m,
+                             xmlXPathObjectPtr *out, mc_err *err)
+{
+    *out = NULL;
+    if (e->kind != MC_EXPR_XPATH)
+        return mc_err_set(err, MC_EINVAL, "'%s' is not an XPath expression", e->src);
+    *out = eval_xpath(e, m, err);
+    return *out ? MC_OK : MC_EPARSE;
+}
+
 mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
                     size_t *len, mc_err *err)
 {

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libxml/xpath.h>
+
 #include "msg/msg.h"
 #include "util/error.h"
 
@@ -53,6 +55,12 @@ mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err);
  * evaluator of payloadFactory); falls back to the string value. */
 mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
                     size_t *len, mc_err *err);
+/* XPath value as libxml2 gives it (*out: caller frees with
+ * xmlXPathFreeObject; nodes belong to the message's envelope and stay valid
+ * until the payload changes), for mediators that select nodes (xslt source,
+ * validate source, iterate).  MC_EINVAL for a non-XPath expression. */
+mc_code mc_expr_xpath_object(const mc_expr *e, mc_message *m,
+                             xmlXPathObjectPtr *out, mc_err *err);
 
 /* ---- templates -------------------------------------------------------- */
 

@@ -187,12 +187,13 @@ static void eval_text(const mc_synexpr *x, const char *v, size_t n, mc_buf *out)
         mc_buf_append(out, v, n);
         return;
     }
-    mc_json j = mc_json_parse(v, n, NULL);
-    if (!j)
-        return;
+    mc_arena a;
+    mc_arena_init(&a, 1024);
+    mc_json j = mc_json_parse(&a, v, n, NULL);
     bool found;
-    mc_jsonpath_eval(x->path, j, out, &found);
-    mc_json_free(j);
+    if (j)
+        mc_jsonpath_eval(x->path, j, out, &found);
+    mc_arena_free(&a);
 }
 
 void mc_synexpr_eval(const mc_synexpr *x, mc_message *m, mc_buf *out)

@@ -1,10 +1,11 @@
-/* json.c - JSON parsing (yajl event parser building a yajl_val tree),
- * compact serialisation and scalar text.
+/* json.c - mediac's JSON value tree: parsing (yajl's event parser building
+ * nodes in an arena), the strict-text rules yajl does not apply, checking
+ * without a tree, accessors, compact serialisation and scalar text.
  *
- * The tree is the one yajl_tree builds (every node, string, key and number
- * text is its own malloc block), so yajl_tree_free would free it too.  We
- * build it ourselves from the event API to get byte offsets in errors, a
- * nesting limit, and no need for NUL-terminated input. */
+ * While a container is open its children wait on one growing stack of
+ * nodes; when it closes they are copied into the arena as one array of
+ * exactly the right size, so a tree costs 16 bytes a node plus the text
+ * of strings that had escapes (the rest can point into the input). */
 #include "json/json.h"
 #include "json/json_internal.h"
 
@@ -19,7 +20,10 @@
 
 #include <yajl/yajl_parse.h>
 
-/* ---- small helpers ----------------------------------------------------- */
+#include "util/codec.h"
+#include "util/utf8.h"
+
+/* ---- numbers ----------------------------------------------------------- */
 
 static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
@@ -73,95 +77,204 @@ bool mc_json_number_text(const char *s, size_t n)
     return i == n;
 }
 
-mc_json mc_json_member(mc_json v, const char *name, size_t n)
+void mc_json_number_value(const char *s, size_t n, double *d, long long *iv,
+                          bool *int_ok)
 {
-    if (!v || v->type != yajl_t_object)
+    char tmp[64];
+    char *heap = NULL, *t = tmp;
+    *d = 0;
+    *int_ok = false;
+    if (n >= sizeof tmp) {
+        if (!(heap = malloc(n + 1)))
+            return;
+        t = heap;
+    }
+    memcpy(t, s, n);
+    t[n] = '\0';
+    *d = mc_json_strtod(t, NULL);
+    if (!memchr(t, '.', n) && !memchr(t, 'e', n) && !memchr(t, 'E', n)) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(t, &end, 10);
+        if (errno == 0 && end == t + n && n > 0) {
+            *iv = v;
+            *int_ok = true;
+        }
+    }
+    free(heap);
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+mc_json_type mc_json_type_of(mc_json v)
+{
+    return v ? (mc_json_type)v->type : MC_JSON_NULL;
+}
+
+const char *mc_json_str(mc_json v, size_t *len)
+{
+    if (v && (v->type == MC_JSON_STRING || v->type == MC_JSON_NUMBER)) {
+        if (len)
+            *len = v->len;
+        return v->u.text ? v->u.text : "";
+    }
+    if (len)
+        *len = 0;
+    return NULL;
+}
+
+size_t mc_json_count(mc_json v)
+{
+    return v && (v->type == MC_JSON_ARRAY || v->type == MC_JSON_OBJECT) ? v->len : 0;
+}
+
+mc_json mc_json_at(mc_json v, size_t i)
+{
+    if (!v || i >= v->len)
         return NULL;
-    for (size_t i = v->u.object.len; i-- > 0;) {
-        const char *k = v->u.object.keys[i];
-        if ((n == 0 || k[0] == name[0]) && strncmp(k, name, n) == 0 &&
-            k[n] == '\0')
-            return v->u.object.values[i];
+    if (v->type == MC_JSON_ARRAY)
+        return &v->u.kids[i];
+    if (v->type == MC_JSON_OBJECT)
+        return &v->u.kids[2 * i + 1];
+    return NULL;
+}
+
+const char *mc_json_key(mc_json v, size_t i, size_t *len)
+{
+    if (!v || v->type != MC_JSON_OBJECT || i >= v->len) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    return mc_json_str(&v->u.kids[2 * i], len);
+}
+
+mc_json mc_json_get(mc_json v, const char *name, size_t n)
+{
+    if (!v || v->type != MC_JSON_OBJECT)
+        return NULL;
+    for (size_t i = v->len; i-- > 0;) {
+        mc_json k = &v->u.kids[2 * i];
+        if (k->len == n && (n == 0 || memcmp(k->u.text, name, n) == 0))
+            return &v->u.kids[2 * i + 1];
     }
     return NULL;
 }
 
-void mc_json_number_init(mc_json v, char *text, size_t n)
+bool mc_json_int(mc_json v, long long *out)
 {
-    v->type = yajl_t_number;
-    v->u.number.r = text;
-    v->u.number.flags = 0;
-    v->u.number.i = 0;
-    v->u.number.d = 0;
-    char *end;
-    bool integral = true;
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == '.' || text[i] == 'e' || text[i] == 'E') {
-            integral = false;
-            break;
-        }
-    }
-    if (integral) {
-        errno = 0;
-        long long i = strtoll(text, &end, 10);
-        if (errno == 0 && end == text + n) {
-            v->u.number.i = i;
-            v->u.number.flags |= YAJL_NUMBER_INT_VALID;
-        }
-    }
-    errno = 0;
-    double d = mc_json_strtod(text, &end);
-    v->u.number.d = d; /* kept even when out of range (inf or 0) */
-    if (errno == 0 && end == text + n)
-        v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
+    if (!v || v->type != MC_JSON_NUMBER)
+        return false;
+    double d;
+    long long i = 0;
+    bool ok;
+    mc_json_number_value(v->u.text, v->len, &d, &i, &ok);
+    if (ok && out)
+        *out = i;
+    return ok;
 }
 
-void mc_json_free(mc_json v)
+double mc_json_double(mc_json v)
 {
-    if (!v)
-        return;
-    switch (v->type) {
-    case yajl_t_string:
-        free(v->u.string);
-        break;
-    case yajl_t_number:
-        free(v->u.number.r);
-        break;
-    case yajl_t_object:
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            free((char *)v->u.object.keys[i]);
-            mc_json_free(v->u.object.values[i]);
-        }
-        free(v->u.object.keys);
-        free(v->u.object.values);
-        break;
-    case yajl_t_array:
-        for (size_t i = 0; i < v->u.array.len; i++)
-            mc_json_free(v->u.array.values[i]);
-        free(v->u.array.values);
-        break;
-    default:
-        break;
+    if (!v || v->type != MC_JSON_NUMBER)
+        return 0;
+    double d;
+    long long i;
+    bool ok;
+    mc_json_number_value(v->u.text, v->len, &d, &i, &ok);
+    return d;
+}
+
+/* ---- strict text --------------------------------------------------------- */
+
+/* Value of the four hex digits at s[0..n), or -1. */
+static long hex4(const unsigned char *s, size_t n)
+{
+    if (n < 4)
+        return -1;
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = mc_hex_value(s[k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
     }
-    free(v);
+    return v;
+}
+
+/* What yajl lets through: bytes that are not strict UTF-8, and escapes
+ * that leave a surrogate unpaired (yajl turns a lone high one into '?'
+ * and a lone low one into invalid UTF-8).  Returns the offset of the
+ * first such place, or len; *why says what it is. */
+static size_t strict_scan(const char *text, size_t len, const char **why)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    bool in_string = false;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t k = mc_utf8_next(s + i, len - i, &cp);
+            if (!k) {
+                *why = "invalid UTF-8";
+                return i;
+            }
+            i += k;
+        } else if (c == '"') {
+            in_string = !in_string;
+            i++;
+        } else if (c == '\\' && in_string && i + 1 < len) {
+            if (s[i + 1] != 'u') {
+                i += 2;
+                continue;
+            }
+            long u = hex4(s + i + 2, len - i - 2);
+            if (u >= 0xDC00 && u <= 0xDFFF) {
+                *why = "unpaired surrogate escape";
+                return i;
+            }
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                long lo = i + 8 <= len && s[i + 6] == '\\' && s[i + 7] == 'u'
+                              ? hex4(s + i + 8, len - i - 8) : -1;
+                if (lo < 0xDC00 || lo > 0xDFFF) {
+                    *why = "unpaired surrogate escape";
+                    return i;
+                }
+                i += 12;
+                continue;
+            }
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    return len;
 }
 
 /* ---- parser ------------------------------------------------------------ */
 
-typedef struct frame {
-    mc_json v;       /* object or array being filled */
-    size_t cap;      /* capacity of its values (and keys) arrays */
-    char *key;       /* pending object key, owned */
-} frame;
+typedef struct open_frame {
+    size_t start;    /* index in the pending stack of its first child */
+    uint32_t type;   /* MC_JSON_ARRAY or MC_JSON_OBJECT */
+} open_frame;
 
 typedef struct pctx {
     yajl_handle h;
-    mc_json root;
-    frame *stack;
-    size_t depth;    /* frames in use */
-    size_t cap;      /* frames allocated */
+    mc_arena *a;          /* NULL: check only, no tree */
+    const char *text;
+    size_t len;
+    bool borrow;
+    struct mc_json_node *pending; /* children of the open containers */
+    size_t top, cap;
+    open_frame open[MC_JSON_MAX_DEPTH];
+    size_t depth;
+    struct mc_json_node root;
+    size_t nodes, max_nodes;
     bool oom;
     bool too_deep;
+    bool too_many;
+    bool too_long;
     size_t deep_at;  /* offset of the bracket that went too deep */
     size_t last_end; /* offset after the last token a callback saw */
     int last_kind;   /* that token: 0 none or '{' '[', 1 value or end, 2 key */
@@ -173,123 +286,105 @@ static void seen(pctx *c, int kind)
     c->last_kind = kind;
 }
 
-static mc_json new_node(pctx *c, yajl_type t)
+/* Count a node against the limit; false (parse stops) when over it. */
+static bool count_node(pctx *c)
 {
-    mc_json v = calloc(1, sizeof *v);
-    if (!v)
-        c->oom = true;
-    else
-        v->type = t;
-    return v;
+    if (c->max_nodes && ++c->nodes > c->max_nodes) {
+        c->too_many = true;
+        return false;
+    }
+    return true;
 }
 
-/* Attach v (already allocated) to the current container, or make it the
- * root.  Frees v on failure. */
-static int attach(pctx *c, mc_json v)
+/* Place a finished node: the root, or the next child of the open
+ * container. */
+static int place(pctx *c, const struct mc_json_node *v)
 {
-    if (!v)
-        return 0;
+    if (!c->a)
+        return 1;
     if (c->depth == 0) {
-        c->root = v;
+        c->root = *v;
         return 1;
     }
-    frame *f = &c->stack[c->depth - 1];
-    mc_json p = f->v;
-    if (p->type == yajl_t_object) {
-        if (p->u.object.len == f->cap) {
-            size_t ncap = f->cap ? f->cap * 2 : 8;
-            const char **k = realloc(p->u.object.keys, ncap * sizeof *k);
-            if (!k)
-                goto oom;
-            p->u.object.keys = k;
-            mc_json *vals = realloc(p->u.object.values, ncap * sizeof *vals);
-            if (!vals)
-                goto oom;
-            p->u.object.values = vals;
-            f->cap = ncap;
+    if (c->top == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 64;
+        struct mc_json_node *p = realloc(c->pending, ncap * sizeof *p);
+        if (!p) {
+            c->oom = true;
+            return 0;
         }
-        p->u.object.keys[p->u.object.len] = f->key;
-        p->u.object.values[p->u.object.len] = v;
-        p->u.object.len++;
-        f->key = NULL;
-    } else {
-        if (p->u.array.len == f->cap) {
-            size_t ncap = f->cap ? f->cap * 2 : 8;
-            mc_json *vals = realloc(p->u.array.values, ncap * sizeof *vals);
-            if (!vals)
-                goto oom;
-            p->u.array.values = vals;
-            f->cap = ncap;
-        }
-        p->u.array.values[p->u.array.len++] = v;
+        c->pending = p;
+        c->cap = ncap;
     }
+    c->pending[c->top++] = *v;
     return 1;
-oom:
-    c->oom = true;
-    mc_json_free(v);
-    return 0;
 }
 
-static int cb_null(void *ctx)
+/* Text of a string, key or number: borrowed from the input when it lies
+ * there and the caller allows it, else copied into the arena. */
+static int text_node(pctx *c, uint32_t type, const unsigned char *s, size_t n)
 {
-    pctx *c = ctx;
-    seen(c, 1);
-    return attach(c, new_node(c, yajl_t_null));
+    if (!count_node(c))
+        return 0;
+    if (!c->a)
+        return 1;
+    if (n > UINT32_MAX) {
+        c->too_long = true;
+        return 0;
+    }
+    struct mc_json_node v = {.type = type, .len = (uint32_t)n};
+    const char *p = (const char *)s;
+    if (n && !(c->borrow && p >= c->text && p + n <= c->text + c->len)) {
+        char *copy = mc_arena_alloc_unaligned(c->a, n);
+        if (!copy) {
+            c->oom = true;
+            return 0;
+        }
+        memcpy(copy, s, n);
+        p = copy;
+    }
+    v.u.text = n ? p : "";
+    return place(c, &v);
 }
+
+static int scalar(pctx *c, uint32_t type)
+{
+    seen(c, 1);
+    if (!count_node(c))
+        return 0;
+    struct mc_json_node v = {.type = type};
+    return place(c, &v);
+}
+
+static int cb_null(void *ctx) { return scalar(ctx, MC_JSON_NULL); }
 
 static int cb_boolean(void *ctx, int b)
 {
-    pctx *c = ctx;
-    seen(c, 1);
-    return attach(c, new_node(c, b ? yajl_t_true : yajl_t_false));
+    return scalar(ctx, b ? MC_JSON_TRUE : MC_JSON_FALSE);
 }
 
 static int cb_number(void *ctx, const char *s, size_t n)
 {
     pctx *c = ctx;
     seen(c, 1);
-    mc_json v = new_node(c, yajl_t_number);
-    if (!v)
-        return 0;
-    char *r = malloc(n + 1);
-    if (!r) {
-        free(v);
-        c->oom = true;
-        return 0;
-    }
-    memcpy(r, s, n);
-    r[n] = '\0';
-    mc_json_number_init(v, r, n);
-    return attach(c, v);
-}
-
-static char *dup_bytes(pctx *c, const unsigned char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p) {
-        c->oom = true;
-        return NULL;
-    }
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
+    return text_node(c, MC_JSON_NUMBER, (const unsigned char *)s, n);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
     pctx *c = ctx;
     seen(c, 1);
-    mc_json v = new_node(c, yajl_t_string);
-    if (!v)
-        return 0;
-    if (!(v->u.string = dup_bytes(c, s, n))) {
-        free(v);
-        return 0;
-    }
-    return attach(c, v);
+    return text_node(c, MC_JSON_STRING, s, n);
 }
 
-static int push(pctx *c, yajl_type t)
+static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
+{
+    pctx *c = ctx;
+    seen(c, 2);
+    return text_node(c, MC_JSON_STRING, s, n);
+}
+
+static int push(pctx *c, uint32_t type)
 {
     seen(c, 0);
     if (c->depth >= MC_JSON_MAX_DEPTH) {
@@ -298,45 +393,43 @@ static int push(pctx *c, yajl_type t)
         c->deep_at = at ? at - 1 : 0;
         return 0;
     }
-    if (c->depth == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 16;
-        frame *s = realloc(c->stack, ncap * sizeof *s);
-        if (!s) {
-            c->oom = true;
-            return 0;
-        }
-        c->stack = s;
-        c->cap = ncap;
-    }
-    mc_json v = new_node(c, t);
-    if (!attach(c, v))
+    if (!count_node(c))
         return 0;
-    frame *f = &c->stack[c->depth++];
-    f->v = v;
-    f->cap = 0;
-    f->key = NULL;
+    c->open[c->depth].start = c->top;
+    c->open[c->depth].type = type;
+    c->depth++;
     return 1;
 }
 
-static int cb_start_map(void *ctx) { return push(ctx, yajl_t_object); }
-static int cb_start_array(void *ctx) { return push(ctx, yajl_t_array); }
-
-static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
-{
-    pctx *c = ctx;
-    seen(c, 2);
-    frame *f = &c->stack[c->depth - 1];
-    free(f->key);
-    f->key = dup_bytes(c, s, n);
-    return f->key != NULL;
-}
+static int cb_start_map(void *ctx) { return push(ctx, MC_JSON_OBJECT); }
+static int cb_start_array(void *ctx) { return push(ctx, MC_JSON_ARRAY); }
 
 static int cb_end(void *ctx)
 {
     pctx *c = ctx;
     seen(c, 1);
-    c->depth--;
-    return 1;
+    open_frame f = c->open[--c->depth];
+    if (!c->a)
+        return 1;
+    size_t n = c->top - f.start;
+    struct mc_json_node v = {.type = f.type};
+    if (n) {
+        struct mc_json_node *kids = mc_arena_alloc(c->a, n * sizeof *kids);
+        if (!kids) {
+            c->oom = true;
+            return 0;
+        }
+        memcpy(kids, c->pending + f.start, n * sizeof *kids);
+        v.u.kids = kids;
+    }
+    size_t count = f.type == MC_JSON_OBJECT ? n / 2 : n;
+    if (count > UINT32_MAX) {
+        c->too_long = true;
+        return 0;
+    }
+    v.len = (uint32_t)count;
+    c->top = f.start;
+    return place(c, &v);
 }
 
 static const yajl_callbacks tree_callbacks = {
@@ -384,149 +477,174 @@ static void set_yajl_error(mc_err *err, yajl_handle h, const char *text,
         yajl_free_error(h, m);
 }
 
-mc_json mc_json_parse(const char *text, size_t len, mc_err *err)
+/* Where yajl stopped on a syntax error (it has parsed text[0..len)). */
+static size_t yajl_error_offset(const pctx *c, const char *text, size_t len,
+                                bool at_end)
 {
-    if (!text)
-        len = 0;
-    pctx c = {0};
-    yajl_handle h = yajl_alloc(&tree_callbacks, NULL, &c);
-    if (!h) {
-        mc_err_set(err, MC_ENOMEM, "out of memory");
-        return NULL;
-    }
-    c.h = h;
-    yajl_status st = yajl_parse(h, (const unsigned char *)(text ? text : ""), len);
+    if (at_end)
+        return len;
+    size_t off = yajl_get_bytes_consumed(c->h);
+    if (off > len)
+        off = len;
+    unsigned char *m = yajl_get_error(c->h, 0, (const unsigned char *)text, len);
+    const char *ms = m ? (const char *)m : "";
+    if (strncmp(ms, "lexical", 7) != 0)
+        off = bad_token(c, text, len);
+    else if ((strstr(ms, "invalid char in json text") ||
+              strstr(ms, "invalid bytes in UTF8")) && off > 0)
+        off--; /* yajl has consumed the offending byte */
+    if (m)
+        yajl_free_error(c->h, m);
+    return off;
+}
+
+/* Run yajl over text[0..len) (to the end when complete); MC_OK or the
+ * error, with err filled. */
+static mc_code run_yajl(pctx *c, const char *text, size_t len, bool complete,
+                        mc_err *err)
+{
+    yajl_handle h = yajl_alloc(&tree_callbacks, NULL, c);
+    if (!h)
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    c->h = h;
+    yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
     bool at_end = false;
-    if (st == yajl_status_ok) {
+    if (st == yajl_status_ok && complete) {
         st = yajl_complete_parse(h);
         at_end = true;
     }
+    mc_code rc = MC_OK;
     if (st != yajl_status_ok) {
-        if (c.oom) {
-            mc_err_set(err, MC_ENOMEM, "out of memory");
-        } else if (c.too_deep) {
-            mc_err_set(err, MC_EPARSE,
-                       "invalid JSON at offset %zu: nesting deeper than %d levels",
-                       c.deep_at, MC_JSON_MAX_DEPTH);
+        if (c->oom) {
+            rc = mc_err_set(err, MC_ENOMEM, "out of memory");
+        } else if (c->too_many) {
+            rc = mc_err_set(err, MC_ELIMIT,
+                            "JSON has more than %zu values (the limit)",
+                            c->max_nodes);
+        } else if (c->too_long) {
+            rc = mc_err_set(err, MC_ELIMIT, "JSON string or container too long");
+        } else if (c->too_deep) {
+            rc = mc_err_set(err, MC_EPARSE,
+                            "invalid JSON at offset %zu: nesting deeper than %d levels",
+                            c->deep_at, MC_JSON_MAX_DEPTH);
         } else {
-            size_t off;
-            if (at_end) {
-                off = len;
-            } else {
-                off = yajl_get_bytes_consumed(h);
-                if (off > len)
-                    off = len;
-                unsigned char *m =
-                    yajl_get_error(h, 0, (const unsigned char *)text, len);
-                const char *ms = m ? (const char *)m : "";
-                if (strncmp(ms, "lexical", 7) != 0)
-                    off = bad_token(&c, text, len);
-                else if ((strstr(ms, "invalid char in json text") ||
-                          strstr(ms, "invalid bytes in UTF8")) && off > 0)
-                    off--; /* yajl has consumed the offending byte */
-                if (m)
-                    yajl_free_error(h, m);
-            }
+            size_t off = yajl_error_offset(c, text, len, at_end);
             set_yajl_error(err, h, text, len, off);
+            rc = MC_EPARSE;
         }
-        for (size_t i = 0; i < c.depth; i++)
-            free(c.stack[i].key);
-        mc_json_free(c.root);
-        free(c.stack);
-        yajl_free(h);
+    }
+    yajl_free(h);
+    c->h = NULL;
+    return rc;
+}
+
+/* The whole parse: strict text rules, then yajl; the earlier of the two
+ * errors is the one reported. */
+static mc_code parse(pctx *c, const char *text, size_t len, mc_err *err)
+{
+    if (!text) {
+        text = "";
+        len = 0;
+    }
+    c->text = text;
+    c->len = len;
+    const char *why = NULL;
+    size_t bad = strict_scan(text, len, &why);
+    if (bad < len) {
+        /* a syntax error before the bad byte is the one to report */
+        struct mc_json_node *saved = c->pending;
+        mc_arena *a = c->a;
+        c->a = NULL; /* no tree for the prefix */
+        mc_code rc = run_yajl(c, text, bad, false, err);
+        c->a = a;
+        c->pending = saved;
+        if (rc != MC_OK)
+            return rc;
+        return mc_err_set(err, MC_EPARSE, "invalid JSON at offset %zu: %s",
+                          bad, why);
+    }
+    return run_yajl(c, text, len, true, err);
+}
+
+mc_json mc_json_parse_opts(mc_arena *a, const char *text, size_t len,
+                           const mc_json_opts *o, mc_err *err)
+{
+    if (!a) {
+        mc_err_set(err, MC_EINVAL, "no arena for the JSON tree");
         return NULL;
     }
-    free(c.stack);
-    yajl_free(h);
-    return c.root;
+    pctx c = {.a = a, .borrow = o && o->borrow,
+              .max_nodes = o ? o->max_nodes : 0};
+    mc_code rc = parse(&c, text, len, err);
+    free(c.pending);
+    if (rc != MC_OK)
+        return NULL;
+    struct mc_json_node *root = mc_arena_alloc(a, sizeof *root);
+    if (!root) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    *root = c.root;
+    return root;
 }
 
-/* ---- validation -------------------------------------------------------- */
-
-typedef struct vctx {
-    size_t depth;
-} vctx;
-
-static int vc_start(void *ctx)
+mc_json mc_json_parse(mc_arena *a, const char *text, size_t len, mc_err *err)
 {
-    vctx *c = ctx;
-    return ++c->depth <= MC_JSON_MAX_DEPTH;
+    return mc_json_parse_opts(a, text, len, NULL, err);
 }
 
-static int vc_end(void *ctx)
+mc_code mc_json_check(const char *text, size_t len, size_t max_nodes,
+                      mc_err *err)
 {
-    vctx *c = ctx;
-    c->depth--;
-    return 1;
+    if (!text)
+        return mc_err_set(err, MC_EPARSE, "invalid JSON at offset 0: no text");
+    pctx c = {.max_nodes = max_nodes};
+    return parse(&c, text, len, err);
 }
-
-static const yajl_callbacks valid_callbacks = {
-    NULL, NULL, NULL, NULL, NULL, NULL,
-    vc_start, NULL, vc_end, vc_start, vc_end,
-};
 
 bool mc_json_valid(const char *text, size_t len)
 {
-    if (!text)
-        return false;
-    vctx c = {0};
-    yajl_handle h = yajl_alloc(&valid_callbacks, NULL, &c);
-    if (!h)
-        return false;
-    yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
-    if (st == yajl_status_ok)
-        st = yajl_complete_parse(h);
-    yajl_free(h);
-    return st == yajl_status_ok;
+    return text && mc_json_check(text, len, 0, NULL) == MC_OK;
 }
 
 /* ---- output ------------------------------------------------------------ */
 
 void mc_json_write(mc_buf *out, mc_json v)
 {
-    if (!v) {
-        mc_buf_append(out, "null", 4);
-        return;
-    }
-    switch (v->type) {
-    case yajl_t_string:
-        mc_buf_json_string(out, v->u.string, strlen(v->u.string));
+    switch (mc_json_type_of(v)) {
+    case MC_JSON_STRING:
+        mc_buf_json_string(out, v->u.text, v->len);
         break;
-    case yajl_t_number:
-        if (v->u.number.r)
-            mc_buf_puts(out, v->u.number.r);
-        else if (v->u.number.flags & YAJL_NUMBER_INT_VALID)
-            mc_buf_printf(out, "%lld", v->u.number.i);
-        else if ((v->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) &&
-                 isfinite(v->u.number.d))
-            mc_buf_printf(out, "%.17g", v->u.number.d);
+    case MC_JSON_NUMBER:
+        if (v->len)
+            mc_buf_append(out, v->u.text, v->len);
         else
-            mc_buf_append(out, "0", 1);
+            mc_buf_putc(out, '0');
         break;
-    case yajl_t_true:
+    case MC_JSON_TRUE:
         mc_buf_append(out, "true", 4);
         break;
-    case yajl_t_false:
+    case MC_JSON_FALSE:
         mc_buf_append(out, "false", 5);
         break;
-    case yajl_t_object:
+    case MC_JSON_OBJECT:
         mc_buf_putc(out, '{');
-        for (size_t i = 0; i < v->u.object.len; i++) {
+        for (size_t i = 0; i < v->len; i++) {
             if (i)
                 mc_buf_putc(out, ',');
-            const char *k = v->u.object.keys[i];
-            mc_buf_json_string(out, k, strlen(k));
+            mc_json k = &v->u.kids[2 * i];
+            mc_buf_json_string(out, k->u.text, k->len);
             mc_buf_putc(out, ':');
-            mc_json_write(out, v->u.object.values[i]);
+            mc_json_write(out, &v->u.kids[2 * i + 1]);
         }
         mc_buf_putc(out, '}');
         break;
-    case yajl_t_array:
+    case MC_JSON_ARRAY:
         mc_buf_putc(out, '[');
-        for (size_t i = 0; i < v->u.array.len; i++) {
+        for (size_t i = 0; i < v->len; i++) {
             if (i)
                 mc_buf_putc(out, ',');
-            mc_json_write(out, v->u.array.values[i]);
+            mc_json_write(out, &v->u.kids[i]);
         }
         mc_buf_putc(out, ']');
         break;
@@ -538,8 +656,8 @@ void mc_json_write(mc_buf *out, mc_json v)
 
 void mc_json_text(mc_buf *out, mc_json v)
 {
-    if (v && v->type == yajl_t_string)
-        mc_buf_puts(out, v->u.string);
+    if (v && v->type == MC_JSON_STRING)
+        mc_buf_append(out, v->u.text, v->len);
     else
         mc_json_write(out, v);
 }

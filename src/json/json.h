@@ -1,8 +1,13 @@
-/* json.h - the JSON layer: yajl wrappers, JSONPath (json-eval) and the
- * Synapse JSON <-> XML mapping.
+/* json.h - the JSON layer: mediac's own JSON value tree (built from
+ * yajl's event parser), JSONPath (json-eval) and the Synapse JSON <-> XML
+ * mapping.
  *
- * Values are yajl trees (yajl_val).  Numbers keep their original text
- * (v->u.number.r) so a payload passes through without reformatting. */
+ * A tree lives in an arena (the payload's for a message body, the
+ * configuration's for load-time JSON) and goes with it: there is no
+ * per-node free.  Strings and keys carry their length and may hold NUL
+ * bytes; they are NOT NUL-terminated, so always use the length.  Numbers
+ * keep their original text, so a payload passes through without
+ * reformatting.  Layers outside src/json use only the accessors below. */
 #ifndef MC_JSON_H
 #define MC_JSON_H
 
@@ -10,21 +15,81 @@
 #include <stddef.h>
 
 #include <libxml/tree.h>
-#include <yajl/yajl_tree.h>
 
+#include "util/arena.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-typedef yajl_val mc_json;
+typedef enum mc_json_type {
+    MC_JSON_NULL = 0,
+    MC_JSON_FALSE,
+    MC_JSON_TRUE,
+    MC_JSON_NUMBER,
+    MC_JSON_STRING,
+    MC_JSON_ARRAY,
+    MC_JSON_OBJECT,
+} mc_json_type;
+
+/* A value in a tree; NULL stands for "absent" (no such member, no tree). */
+typedef const struct mc_json_node *mc_json;
 
 #define MC_JSON_MAX_DEPTH 512
+/* Default node limit for a message payload (every value, key and
+ * container counts one): 16 bytes a node, so a tree stays under 16 MiB
+ * plus its escaped strings. */
+#define MC_JSON_MAX_NODES 1000000
 
-/* Parse text[0..len) (need not be NUL-terminated).  On failure returns NULL
- * and sets err (MC_EPARSE) to a one-line message with the byte offset, e.g.
- * "invalid JSON at offset 12: unexpected character".  Nesting deeper than
- * MC_JSON_MAX_DEPTH is an error. */
-mc_json mc_json_parse(const char *text, size_t len, mc_err *err);
-void mc_json_free(mc_json v);
+/* Parse text[0..len) (need not be NUL-terminated) into arena a.  On
+ * failure returns NULL and sets err to a one-line message with the byte
+ * offset, e.g. "invalid JSON at offset 12: unexpected character" (MC_EPARSE;
+ * MC_ENOMEM when out of memory).  Refused as invalid: nesting deeper than
+ * MC_JSON_MAX_DEPTH, bytes that are not strict UTF-8 (overlong forms,
+ * surrogates, above U+10FFFF) and escapes (backslash-u) that leave a surrogate
+ * unpaired.  Strings and numbers are copied into the arena. */
+mc_json mc_json_parse(mc_arena *a, const char *text, size_t len, mc_err *err);
+
+typedef struct mc_json_opts {
+    size_t max_nodes;  /* 0: no limit; more nodes fail with MC_ELIMIT */
+    bool borrow;       /* strings and numbers without escapes point into
+                          text, which must then outlive the tree */
+} mc_json_opts;
+mc_json mc_json_parse_opts(mc_arena *a, const char *text, size_t len,
+                           const mc_json_opts *o, mc_err *err);
+
+/* Check that text is JSON (any value, incl. scalars) by the same rules
+ * as mc_json_parse, without building a tree: MC_OK, MC_EPARSE, or
+ * MC_ELIMIT when it has more than max_nodes nodes (0: no limit); err
+ * (may be NULL) gets the message. */
+mc_code mc_json_check(const char *text, size_t len, size_t max_nodes,
+                      mc_err *err);
+/* mc_json_check(text, len, 0, NULL) == MC_OK */
+bool mc_json_valid(const char *text, size_t len);
+
+/* ---- accessors ---------------------------------------------------------- */
+
+/* The type; MC_JSON_NULL for NULL (absent). */
+mc_json_type mc_json_type_of(mc_json v);
+/* A string's bytes or a number's text, with its length in *len (may be
+ * NULL); NULL (and *len 0) for other values.  Not NUL-terminated. */
+const char *mc_json_str(mc_json v, size_t *len);
+/* Items of an array, members of an object; 0 for anything else. */
+size_t mc_json_count(mc_json v);
+/* Item i of an array, or the value of member i of an object (in document
+ * order); NULL when out of range. */
+mc_json mc_json_at(mc_json v, size_t i);
+/* Key of member i of an object; NULL when out of range or not an object. */
+const char *mc_json_key(mc_json v, size_t i, size_t *len);
+/* Member of an object by name[0..n); the last one wins when a key
+ * repeats, as in the Java map Jayway reads.  NULL when absent or when v is
+ * not an object. */
+mc_json mc_json_get(mc_json v, const char *name, size_t n);
+/* A number's value: true and *out set when v is a number whose text is an
+ * integer that fits a long long. */
+bool mc_json_int(mc_json v, long long *out);
+/* A number's value as a double (inf when out of range); 0 for others. */
+double mc_json_double(mc_json v);
+
+/* ---- output ------------------------------------------------------------- */
 
 /* Compact serialisation; numbers are written with their original text. */
 void mc_json_write(mc_buf *out, mc_json v);
@@ -32,8 +97,6 @@ void mc_json_write(mc_buf *out, mc_json v);
  * number's text, "true"/"false", "null".  For objects and arrays, the
  * compact JSON text. */
 void mc_json_text(mc_buf *out, mc_json v);
-/* Cheap check that text is JSON (any value, incl. scalars). */
-bool mc_json_valid(const char *text, size_t len);
 
 /* ---- JSONPath (Jayway semantics, as Synapse's json-eval) -------------- */
 

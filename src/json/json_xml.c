@@ -106,12 +106,11 @@ static void put_hex_escape(mc_buf *b, unsigned long unit)
     mc_buf_append(b, tmp, (size_t)n);
 }
 
-/* The XML element name for JSON key k (NUL-terminated in b). */
-static const char *escape_name(mc_buf *b, const char *k)
+/* The XML element name for JSON key k[0..n) (NUL-terminated in b). */
+static const char *escape_name(mc_buf *b, const char *k, size_t n)
 {
     mc_buf_reset(b);
     const unsigned char *s = (const unsigned char *)k;
-    size_t n = strlen(k);
     if (n == 0) {
         mc_buf_puts(b, ESC_ID);
         return mc_buf_cstr(b);
@@ -234,33 +233,24 @@ static void add_value(jx *x, xmlNodePtr parent, const char *name, mc_json v);
 
 static void fill(jx *x, xmlNodePtr el, mc_json v)
 {
-    switch (v ? v->type : yajl_t_null) {
-    case yajl_t_object:
+    size_t n;
+    const char *t;
+    switch (mc_json_type_of(v)) {
+    case MC_JSON_OBJECT:
         add_members(x, el, v);
         break;
-    case yajl_t_array:
+    case MC_JSON_ARRAY:
         add_value(x, el, ARRAY_ITEM, v);
         break;
-    case yajl_t_string:
-        add_text(x, el, v->u.string, strlen(v->u.string));
+    case MC_JSON_STRING:
+    case MC_JSON_NUMBER:
+        t = mc_json_str(v, &n);
+        add_text(x, el, t, n);
         break;
-    case yajl_t_number:
-        if (v->u.number.r) {
-            add_text(x, el, v->u.number.r, strlen(v->u.number.r));
-        } else { /* a hand-made node: its value as mc_json_write gives it */
-            mc_buf t = MC_BUF_INIT;
-            mc_json_write(&t, v);
-            if (t.oom)
-                x->failed = true;
-            else
-                add_text(x, el, t.data, t.len);
-            mc_buf_free(&t);
-        }
-        break;
-    case yajl_t_true:
+    case MC_JSON_TRUE:
         add_text(x, el, "true", 4);
         break;
-    case yajl_t_false:
+    case MC_JSON_FALSE:
         add_text(x, el, "false", 5);
         break;
     default:
@@ -279,11 +269,12 @@ static void add_item(jx *x, xmlNodePtr parent, const char *name, mc_json v)
 /* Member (or array item) 'name' (an XML name already) with value v. */
 static void add_value(jx *x, xmlNodePtr parent, const char *name, mc_json v)
 {
-    if (v && v->type == yajl_t_array) {
+    if (mc_json_type_of(v) == MC_JSON_ARRAY) {
         add_child(x, parent,
                   xmlNewDocPI(x->doc, BAD_CAST "xml-multiple", BAD_CAST name));
-        for (size_t i = 0; i < v->u.array.len && !x->failed; i++)
-            add_item(x, parent, name, v->u.array.values[i]);
+        size_t n = mc_json_count(v);
+        for (size_t i = 0; i < n && !x->failed; i++)
+            add_item(x, parent, name, mc_json_at(v, i));
     } else {
         add_item(x, parent, name, v);
     }
@@ -291,9 +282,12 @@ static void add_value(jx *x, xmlNodePtr parent, const char *name, mc_json v)
 
 static void add_members(jx *x, xmlNodePtr el, mc_json obj)
 {
-    for (size_t i = 0; i < obj->u.object.len && !x->failed; i++) {
+    size_t count = mc_json_count(obj);
+    for (size_t i = 0; i < count && !x->failed; i++) {
         /* the escaped name lives in x->name only until the next member */
-        const char *esc = escape_name(&x->name, obj->u.object.keys[i]);
+        size_t kn;
+        const char *k = mc_json_key(obj, i, &kn);
+        const char *esc = escape_name(&x->name, k, kn);
         if (x->name.oom) {
             x->failed = true;
             return;
@@ -303,7 +297,7 @@ static void add_members(jx *x, xmlNodePtr el, mc_json obj)
             x->failed = true;
             return;
         }
-        add_value(x, el, (const char *)name, obj->u.object.values[i]);
+        add_value(x, el, (const char *)name, mc_json_at(obj, i));
         xmlFree(name);
     }
 }
@@ -313,12 +307,13 @@ xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc)
     if (!v)
         return NULL;
     jx x = {.doc = doc};
-    const char *root = v->type == yajl_t_object ? "jsonObject"
-                     : v->type == yajl_t_array ? "jsonArray" : "jsonValue";
+    mc_json_type t = mc_json_type_of(v);
+    const char *root = t == MC_JSON_OBJECT ? "jsonObject"
+                     : t == MC_JSON_ARRAY ? "jsonArray" : "jsonValue";
     xmlNodePtr el = xmlNewDocNode(doc, NULL, BAD_CAST root, NULL);
     if (!el)
         return NULL;
-    if (v->type == yajl_t_array)
+    if (t == MC_JSON_ARRAY)
         add_value(&x, el, ARRAY_ITEM, v);
     else
         fill(&x, el, v);

@@ -1,6 +1,6 @@
 /* jsonpath.c - JSONPath with Jayway JsonPath semantics (Synapse json-eval).
  *
- * A path compiles to a flat array of steps; evaluation walks the yajl tree
+ * A path compiles to a flat array of steps; evaluation walks the JSON tree
  * without allocating (filters with indefinite inner paths aside).
  *
  * Jayway behaviours kept on purpose (JsonPath 2.4, what Synapse ships):
@@ -34,6 +34,10 @@
 #include <pcre2.h>
 
 #define MAX_NESTING 64  /* filter / parenthesis nesting in a path */
+
+static bool is_array(mc_json v) { return mc_json_type_of(v) == MC_JSON_ARRAY; }
+static bool is_object(mc_json v) { return mc_json_type_of(v) == MC_JSON_OBJECT; }
+static bool is_container(mc_json v) { return is_array(v) || is_object(v); }
 
 /* ---- compiled form ----------------------------------------------------- */
 
@@ -93,7 +97,9 @@ typedef struct operand {
     double d;
     long long i;
     bool int_ok;
-    mc_json json;     /* JSON literal */
+    mc_json json;     /* JSON literal (in lit) */
+    mc_arena lit;
+    bool has_lit;
     pcre2_code *re;
     char *re_src;
 } operand;
@@ -120,7 +126,8 @@ static void operand_free(operand *o)
 {
     mc_jsonpath_free(o->path);
     free(o->s);
-    mc_json_free(o->json);
+    if (o->has_lit)
+        mc_arena_free(&o->lit);
     if (o->re)
         pcre2_code_free(o->re);
     free(o->re_src);
@@ -772,38 +779,6 @@ static bool bigdecimal_text(const char *s, size_t n)
     return i == n;
 }
 
-/* d/i/int_ok from number text s[0..n) that bigdecimal_text accepted. */
-static void number_value(const char *s, size_t n, double *d, long long *iv,
-                         bool *int_ok)
-{
-    char tmp[64];
-    char *heap = NULL;
-    char *t = tmp;
-    if (n >= sizeof tmp) {
-        heap = malloc(n + 1);
-        if (!heap) {
-            *d = 0;
-            *int_ok = false;
-            return;
-        }
-        t = heap;
-    }
-    memcpy(t, s, n);
-    t[n] = '\0';
-    *d = mc_json_strtod(t, NULL);
-    *int_ok = false;
-    if (!memchr(t, '.', n) && !memchr(t, 'e', n) && !memchr(t, 'E', n)) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(t, &end, 10);
-        if (errno == 0 && *end == '\0') {
-            *iv = v;
-            *int_ok = true;
-        }
-    }
-    free(heap);
-}
-
 static bool parse_regex(cc *c, operand *o)
 {
     size_t start = c->pos++; /* '/' */
@@ -910,7 +885,9 @@ static bool parse_json_literal(cc *c, operand *o)
         return false;
     }
     mc_err jerr = {0};
-    o->json = mc_json_parse(b.data, b.len, &jerr);
+    mc_arena_init(&o->lit, 256);
+    o->has_lit = true;
+    o->json = mc_json_parse(&o->lit, b.data, b.len, &jerr);
     mc_buf_free(&b);
     if (!o->json) {
         if (jerr.code == MC_ENOMEM)
@@ -982,7 +959,7 @@ static bool parse_operand(cc *c, operand *o)
         memcpy(o->s, c->src + start, n);
         o->s[n] = '\0';
         o->len = n;
-        number_value(o->s, n, &o->d, &o->i, &o->int_ok);
+        mc_json_number_value(o->s, n, &o->d, &o->i, &o->int_ok);
         return true;
     }
     if (ch == '[' || ch == '{')
@@ -1255,7 +1232,7 @@ static void write_merged(mc_buf *out, const step *s, mc_json obj)
     for (uint32_t k = 0; k < s->n; k++) {
         if (names_before(s, k))
             continue;
-        mc_json v = mc_json_member(obj, s->u.names[k].s, s->u.names[k].len);
+        mc_json v = mc_json_get(obj, s->u.names[k].s, s->u.names[k].len);
         if (!v)
             continue;
         if (!first)
@@ -1280,7 +1257,7 @@ static void emit_merged(ev *e, const step *s, mc_json obj)
     for (uint32_t k = 0; k < s->n; k++) {
         if (names_before(s, k))
             continue;
-        mc_json v = mc_json_member(obj, s->u.names[k].s, s->u.names[k].len);
+        mc_json v = mc_json_get(obj, s->u.names[k].s, s->u.names[k].len);
         if (v)
             emit(e, v);
     }
@@ -1291,18 +1268,18 @@ static void eval_from(ev *e, const mc_jsonpath *p, size_t i, mc_json node);
 
 static mc_json array_at(mc_json arr, long long idx)
 {
-    long long len = (long long)arr->u.array.len;
+    long long len = (long long)mc_json_count(arr);
     if (idx < 0)
         idx += len;
     if (idx < 0 || idx >= len)
         return NULL;
-    return arr->u.array.values[idx];
+    return mc_json_at(arr, (size_t)idx);
 }
 
 static void apply_slice(ev *e, const mc_jsonpath *p, size_t i, const step *s,
                         mc_json arr)
 {
-    long long len = (long long)arr->u.array.len;
+    long long len = (long long)mc_json_count(arr);
     if (len == 0)
         return;
     long long from = s->u.slice.from, to = s->u.slice.to;
@@ -1312,7 +1289,7 @@ static void apply_slice(ev *e, const mc_jsonpath *p, size_t i, const step *s,
         if (from < 0)
             from = 0;
         for (long long k = from; k < len; k++)
-            eval_from(e, p, i + 1, arr->u.array.values[k]);
+            eval_from(e, p, i + 1, mc_json_at(arr, (size_t)k));
     } else if (s->u.slice.has_from) {
         if (to > len)
             to = len;
@@ -1327,7 +1304,7 @@ static void apply_slice(ev *e, const mc_jsonpath *p, size_t i, const step *s,
         if (to > len)
             to = len;
         for (long long k = 0; k < to; k++)
-            eval_from(e, p, i + 1, arr->u.array.values[k]);
+            eval_from(e, p, i + 1, mc_json_at(arr, (size_t)k));
     }
 }
 
@@ -1337,33 +1314,33 @@ static void apply(ev *e, const mc_jsonpath *p, size_t i, mc_json node)
     const step *s = &p->steps[i];
     switch (s->kind) {
     case ST_NAME: {
-        mc_json v = mc_json_member(node, s->u.name.s, s->u.name.len);
+        mc_json v = mc_json_get(node, s->u.name.s, s->u.name.len);
         if (v)
             eval_from(e, p, i + 1, v);
         break;
     }
     case ST_NAMES:
-        if (node->type != yajl_t_object)
+        if (!is_object(node))
             break;
         if (s->merge) {
             emit_merged(e, s, node);
             break;
         }
         for (uint32_t k = 0; k < s->n; k++) {
-            mc_json v = mc_json_member(node, s->u.names[k].s, s->u.names[k].len);
+            mc_json v = mc_json_get(node, s->u.names[k].s, s->u.names[k].len);
             if (v)
                 eval_from(e, p, i + 1, v);
         }
         break;
     case ST_INDEX:
-        if (node->type == yajl_t_array) {
+        if (is_array(node)) {
             mc_json v = array_at(node, s->u.index);
             if (v)
                 eval_from(e, p, i + 1, v);
         }
         break;
     case ST_INDEXES:
-        if (node->type == yajl_t_array) {
+        if (is_array(node)) {
             for (uint32_t k = 0; k < s->n; k++) {
                 mc_json v = array_at(node, s->u.indexes[k]);
                 if (v)
@@ -1372,25 +1349,24 @@ static void apply(ev *e, const mc_jsonpath *p, size_t i, mc_json node)
         }
         break;
     case ST_SLICE:
-        if (node->type == yajl_t_array)
+        if (is_array(node))
             apply_slice(e, p, i, s, node);
         break;
     case ST_WILD:
-        if (node->type == yajl_t_object) {
-            for (size_t k = 0; k < node->u.object.len; k++)
-                eval_from(e, p, i + 1, node->u.object.values[k]);
-        } else if (node->type == yajl_t_array) {
-            for (size_t k = 0; k < node->u.array.len; k++)
-                eval_from(e, p, i + 1, node->u.array.values[k]);
+        if (is_container(node)) {
+            size_t n = mc_json_count(node);
+            for (size_t k = 0; k < n; k++)
+                eval_from(e, p, i + 1, mc_json_at(node, k));
         }
         break;
     case ST_FILTER:
-        if (node->type == yajl_t_object) {
+        if (is_object(node)) {
             if (accept(e, s->u.filter, node))
                 eval_from(e, p, i + 1, node);
-        } else if (node->type == yajl_t_array) {
-            for (size_t k = 0; k < node->u.array.len; k++) {
-                mc_json v = node->u.array.values[k];
+        } else if (is_array(node)) {
+            size_t n = mc_json_count(node);
+            for (size_t k = 0; k < n; k++) {
+                mc_json v = mc_json_at(node, k);
                 if (accept(e, s->u.filter, v))
                     eval_from(e, p, i + 1, v);
             }
@@ -1404,20 +1380,20 @@ static bool scan_matches(const ev *e, const step *s, mc_json node)
 {
     switch (s->kind) {
     case ST_NAME:
-        return mc_json_member(node, s->u.name.s, s->u.name.len) != NULL;
+        return mc_json_get(node, s->u.name.s, s->u.name.len) != NULL;
     case ST_NAMES:
-        if (node->type != yajl_t_object)
+        if (!is_object(node))
             return false;
         if (!s->merge)
             return true;
         for (uint32_t k = 0; k < s->n; k++)
-            if (!mc_json_member(node, s->u.names[k].s, s->u.names[k].len))
+            if (!mc_json_get(node, s->u.names[k].s, s->u.names[k].len))
                 return false;
         return true;
     case ST_INDEX:
     case ST_INDEXES:
     case ST_SLICE:
-        return node->type == yajl_t_array;
+        return is_array(node);
     case ST_WILD:
         return true;
     case ST_FILTER:
@@ -1429,22 +1405,23 @@ static bool scan_matches(const ev *e, const step *s, mc_json node)
 static void walk(ev *e, const mc_jsonpath *p, size_t i, mc_json node)
 {
     const step *s = &p->steps[i];
-    if (node->type == yajl_t_object) {
+    size_t n = mc_json_count(node);
+    if (is_object(node)) {
         if (scan_matches(e, s, node))
             apply(e, p, i, node);
-        for (size_t k = 0; k < node->u.object.len; k++)
-            walk(e, p, i, node->u.object.values[k]);
-    } else if (node->type == yajl_t_array) {
+        for (size_t k = 0; k < n; k++)
+            walk(e, p, i, mc_json_at(node, k));
+    } else if (is_array(node)) {
         if (scan_matches(e, s, node)) {
             if (i + 1 == p->n) {
                 apply(e, p, i, node);
             } else {
-                for (size_t k = 0; k < node->u.array.len; k++)
-                    eval_from(e, p, i + 1, node->u.array.values[k]);
+                for (size_t k = 0; k < n; k++)
+                    eval_from(e, p, i + 1, mc_json_at(node, k));
             }
         }
-        for (size_t k = 0; k < node->u.array.len; k++)
-            walk(e, p, i, node->u.array.values[k]);
+        for (size_t k = 0; k < n; k++)
+            walk(e, p, i, mc_json_at(node, k));
     }
 }
 
@@ -1474,13 +1451,13 @@ static mc_json definite_node(const mc_jsonpath *p, mc_json root,
         const step *s = &p->steps[i];
         switch (s->kind) {
         case ST_NAME:
-            v = mc_json_member(v, s->u.name.s, s->u.name.len);
+            v = mc_json_get(v, s->u.name.s, s->u.name.len);
             break;
         case ST_INDEX:
-            v = v->type == yajl_t_array ? array_at(v, s->u.index) : NULL;
+            v = is_array(v) ? array_at(v, s->u.index) : NULL;
             break;
         case ST_NAMES: /* merge: last step */
-            if (v->type != yajl_t_object)
+            if (!is_object(v))
                 return NULL;
             *merge = s;
             return v;
@@ -1569,27 +1546,23 @@ static void val_of_node(mc_json v, val *out)
         out->k = V_NULL;
         return;
     }
-    switch (v->type) {
-    case yajl_t_string:
+    switch (mc_json_type_of(v)) {
+    case MC_JSON_STRING:
         out->k = V_STR;
-        out->s = v->u.string;
-        out->len = strlen(v->u.string);
+        out->s = mc_json_str(v, &out->len);
         break;
-    case yajl_t_number:
+    case MC_JSON_NUMBER:
         out->k = V_NUM;
-        out->s = v->u.number.r ? v->u.number.r : "0";
-        out->len = strlen(out->s);
-        out->d = v->u.number.d;
-        out->int_ok = (v->u.number.flags & YAJL_NUMBER_INT_VALID) != 0;
-        out->i = v->u.number.i;
+        out->s = mc_json_str(v, &out->len);
+        mc_json_number_value(out->s, out->len, &out->d, &out->i, &out->int_ok);
         break;
-    case yajl_t_true:
-    case yajl_t_false:
+    case MC_JSON_TRUE:
+    case MC_JSON_FALSE:
         out->k = V_BOOL;
-        out->b = v->type == yajl_t_true;
+        out->b = mc_json_type_of(v) == MC_JSON_TRUE;
         break;
-    case yajl_t_object:
-    case yajl_t_array:
+    case MC_JSON_OBJECT:
+    case MC_JSON_ARRAY:
         out->k = V_NODE;
         out->node = v;
         break;
@@ -1735,27 +1708,28 @@ static bool json_equal(mc_json a, mc_json b)
 {
     if (!a || !b)
         return a == b;
-    if (a->type == yajl_t_array && b->type == yajl_t_array) {
-        if (a->u.array.len != b->u.array.len)
+    size_t n = mc_json_count(a);
+    if (is_array(a) && is_array(b)) {
+        if (n != mc_json_count(b))
             return false;
-        for (size_t i = 0; i < a->u.array.len; i++)
-            if (!scalar_node_equal(a->u.array.values[i], b->u.array.values[i]))
+        for (size_t i = 0; i < n; i++)
+            if (!scalar_node_equal(mc_json_at(a, i), mc_json_at(b, i)))
                 return false;
         return true;
     }
-    if (a->type == yajl_t_object && b->type == yajl_t_object) {
-        if (a->u.object.len != b->u.object.len)
+    if (is_object(a) && is_object(b)) {
+        if (n != mc_json_count(b))
             return false;
-        for (size_t i = 0; i < a->u.object.len; i++) {
-            const char *k = a->u.object.keys[i];
-            mc_json bv = mc_json_member(b, k, strlen(k));
-            if (!bv || !scalar_node_equal(a->u.object.values[i], bv))
+        for (size_t i = 0; i < n; i++) {
+            size_t kn;
+            const char *k = mc_json_key(a, i, &kn);
+            mc_json bv = mc_json_get(b, k, kn);
+            if (!bv || !scalar_node_equal(mc_json_at(a, i), bv))
                 return false;
         }
         return true;
     }
-    if (a->type == yajl_t_object || a->type == yajl_t_array ||
-        b->type == yajl_t_object || b->type == yajl_t_array)
+    if (is_container(a) || is_container(b))
         return false;
     return scalar_node_equal(a, b);
 }
@@ -1764,14 +1738,14 @@ static size_t list_len(const val *v)
 {
     if (v->k == V_LIST)
         return v->nlist;
-    if (v->k == V_NODE && v->node->type == yajl_t_array)
-        return v->node->u.array.len;
+    if (v->k == V_NODE && is_array(v->node))
+        return mc_json_count(v->node);
     return 0;
 }
 
 static mc_json list_at(const val *v, size_t i)
 {
-    return v->k == V_LIST ? v->list[i] : v->node->u.array.values[i];
+    return v->k == V_LIST ? v->list[i] : mc_json_at(v->node, i);
 }
 
 static bool jsonish_equal(const val *a, const val *b)
@@ -1779,8 +1753,8 @@ static bool jsonish_equal(const val *a, const val *b)
     if (a->k == V_NODE && b->k == V_NODE)
         return json_equal(a->node, b->node);
     /* at least one list: compare as arrays */
-    bool a_arr = a->k == V_LIST || a->node->type == yajl_t_array;
-    bool b_arr = b->k == V_LIST || b->node->type == yajl_t_array;
+    bool a_arr = a->k == V_LIST || is_array(a->node);
+    bool b_arr = b->k == V_LIST || is_array(b->node);
     if (!a_arr || !b_arr)
         return false;
     size_t n = list_len(a);
@@ -1803,7 +1777,7 @@ static bool val_equal(const val *l, const val *r)
             return num_cmp(l, r) == 0;
         if (r->k == V_STR && bigdecimal_text(r->s, r->len)) {
             val rn = *r;
-            number_value(r->s, r->len, &rn.d, &rn.i, &rn.int_ok);
+            mc_json_number_value(r->s, r->len, &rn.d, &rn.i, &rn.int_ok);
             return num_cmp(l, &rn) == 0;
         }
         return false;
@@ -1914,7 +1888,7 @@ static bool compare(rel_op op, const val *l, const val *r)
     case OP_IN:
     case OP_NIN: {
         bool in = false;
-        if (r->k == V_LIST || (r->k == V_NODE && r->node->type == yajl_t_array)) {
+        if (r->k == V_LIST || (r->k == V_NODE && is_array(r->node))) {
             size_t n = list_len(r);
             for (size_t i = 0; i < n && !in; i++) {
                 val item;
@@ -1930,7 +1904,7 @@ static bool compare(rel_op op, const val *l, const val *r)
         long long want = r->int_ok ? r->i : (long long)r->d;
         if (l->k == V_STR)
             return (long long)utf16_len(l->s, l->len) == want;
-        if (l->k == V_LIST || (l->k == V_NODE && l->node->type == yajl_t_array))
+        if (l->k == V_LIST || (l->k == V_NODE && is_array(l->node)))
             return (long long)list_len(l) == want;
         return false;
     }
@@ -1941,8 +1915,7 @@ static bool compare(rel_op op, const val *l, const val *r)
         else if (l->k == V_LIST)
             empty = l->nlist == 0;
         else if (l->k == V_NODE)
-            empty = l->node->type == yajl_t_array ? l->node->u.array.len == 0
-                                                  : l->node->u.object.len == 0;
+            empty = mc_json_count(l->node) == 0;
         else
             return false;
         return empty == r->b;

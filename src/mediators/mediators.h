@@ -19,6 +19,9 @@ extern const mc_mediator_type mc_med_sequence;
 extern const mc_mediator_type mc_med_send;
 extern const mc_mediator_type mc_med_call;
 extern const mc_mediator_type mc_med_class;
+extern const mc_mediator_type mc_med_xslt;
+extern const mc_mediator_type mc_med_script;
+extern const mc_mediator_type mc_med_validate;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);

@@ -274,22 +274,32 @@ static size_t add_unique(const char **out, size_t n, size_t max, const char *v)
     return n + 1;
 }
 
-static size_t json_secrets(mc_json v, const char **out, size_t n, size_t max,
-                           int depth)
+/* Values of members with secret names, copied NUL-terminated into the
+ * message arena (tree strings carry a length instead). */
+static size_t json_secrets(mc_message *m, mc_json v, const char **out,
+                           size_t n, size_t max, int depth)
 {
     if (!v || depth > 32)
         return n;
-    if (YAJL_IS_OBJECT(v)) {
-        for (size_t i = 0; i < v->u.object.len; i++) {
-            mc_json c = v->u.object.values[i];
-            if (mc_is_secret_name(v->u.object.keys[i]) && YAJL_IS_STRING(c))
-                n = add_unique(out, n, max, c->u.string);
-            else
-                n = json_secrets(c, out, n, max, depth + 1);
+    size_t count = mc_json_count(v);
+    bool object = mc_json_type_of(v) == MC_JSON_OBJECT;
+    for (size_t i = 0; i < count && n < max; i++) {
+        mc_json c = mc_json_at(v, i);
+        size_t kn, vn;
+        const char *k = object ? mc_json_key(v, i, &kn) : NULL;
+        if (k && mc_json_type_of(c) == MC_JSON_STRING && !memchr(k, 0, kn)) {
+            char name[64];
+            if (kn < sizeof name) {
+                memcpy(name, k, kn);
+                name[kn] = '\0';
+                if (mc_is_secret_name(name)) {
+                    const char *s = mc_json_str(c, &vn);
+                    n = add_unique(out, n, max, mc_arena_strndup(&m->arena, s, vn));
+                    continue;
+                }
+            }
         }
-    } else if (YAJL_IS_ARRAY(v)) {
-        for (size_t i = 0; i < v->u.array.len; i++)
-            n = json_secrets(v->u.array.values[i], out, n, max, depth + 1);
+        n = json_secrets(m, c, out, n, max, depth + 1);
     }
     return n;
 }
@@ -307,6 +317,6 @@ size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max)
         if (mc_is_secret_name(p->name))
             n = add_unique(out, n, max, p->value);
     if (m->payload.kind == MC_PL_JSON || m->payload.kind == MC_PL_XML)
-        n = json_secrets(mc_msg_json(m), out, n, max, 0);
+        n = json_secrets(m, mc_msg_json(m), out, n, max, 0);
     return n;
 }

@@ -4,7 +4,9 @@
  * scope, variables, transport headers, the interpreter's frame stack, fault
  * state, the secrets that must be redacted from anything it logs, and the
  * outbound request it is waiting on while suspended.  All of it lives in the
- * message's arena except the payload's parsed forms, which the payload owns.
+ * message's arena except the payload's parsed forms, which the payload owns
+ * (its JSON tree in an arena of its own, so a flow that replaces a big
+ * payload many times does not pile up trees until the message ends).
  *
  * This header is internal; hosts use mediac.h. */
 #ifndef MC_MSG_H
@@ -86,7 +88,8 @@ typedef struct mc_payload {
     mc_pl_kind kind;
     char *bytes;          /* JSON/TEXT/BINARY: authoritative bytes (malloc) */
     size_t len;
-    mc_json json;         /* parsed JSON (cache), owned */
+    mc_json json;         /* parsed JSON (cache), in json_arena */
+    mc_arena json_arena;  /* the tree's memory, freed with the payload */
     bool json_tried;      /* parse attempted (for XML->JSON too) */
     char *json_text;      /* XML payload converted to JSON text (cache) */
     xmlDocPtr env;        /* SOAP envelope: authoritative for XML, cache
@@ -238,11 +241,21 @@ mc_pl_kind mc_content_kind(const char *content_type, const char *data,
  * ContentType when content_type is given. */
 mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
                            const char *content_type, mc_err *err);
+/* The HTTP status that answers a request whose body mc_msg_set_payload
+ * refused with rc: 413 over a limit (MC_ELIMIT), 500 out of memory, else
+ * 400. */
+int mc_payload_error_status(mc_code rc);
 /* Set a JSON payload from text known to be valid JSON. */
 mc_code mc_msg_set_json(mc_message *m, const char *text, size_t len);
 mc_code mc_msg_set_text(mc_message *m, const char *text, size_t len);
 /* Set an XML payload from a node (deep-copied). */
 mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node);
+
+/* Replace the payload with a SOAP envelope document (ownership taken, also
+ * on failure) whose Body holds the payload; env may be the message's own
+ * envelope (mc_msg_envelope) edited in place.  messageType is left as it
+ * is, so a transformed JSON message still answers in JSON. */
+mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env);
 
 /* The payload as JSON: the parsed JSON payload, or an XML payload converted
  * by the Synapse mapping.  NULL for none/text/binary or invalid. */

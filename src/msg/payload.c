@@ -15,11 +15,13 @@
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
+/* First chunk of a payload's JSON tree arena (it doubles from there). */
+#define JSON_ARENA_CHUNK 2048
+
 void mc_payload_clear(mc_payload *p)
 {
     free(p->bytes);
-    if (p->json)
-        mc_json_free(p->json);
+    mc_arena_free(&p->json_arena);
     free(p->json_text);
     if (p->env)
         xmlFreeDoc(p->env);
@@ -163,20 +165,18 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
         return MC_OK;
     }
     if (kind == MC_PL_JSON) {
+        /* checked now (syntax, strict UTF-8, the node limit); the tree is
+         * built when an expression first needs it */
         mc_err jerr = {0};
-        mc_json v = mc_json_parse(data, len, &jerr);
-        if (!v)
-            return mc_err_set(err, MC_EPARSE, "invalid JSON payload: %s",
-                              jerr.msg);
-        mc_code rc = set_bytes(m, MC_PL_JSON, data, len);
-        if (rc != MC_OK) {
-            mc_json_free(v);
-            return rc;
-        }
-        m->payload.json = v;
-        m->payload.json_tried = true;
-        set_type_props(m, ct);
-        return MC_OK;
+        mc_code rc = mc_json_check(data, len, MC_JSON_MAX_NODES, &jerr);
+        if (rc == MC_ENOMEM)
+            return mc_err_set(err, rc, "out of memory");
+        if (rc != MC_OK)
+            return mc_err_set(err, rc, "invalid JSON payload: %s", jerr.msg);
+        rc = set_bytes(m, MC_PL_JSON, data, len);
+        if (rc == MC_OK)
+            set_type_props(m, ct);
+        return rc;
     }
     if (kind == MC_PL_XML) {
         mc_xml_error xe;
@@ -198,6 +198,11 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
     if (rc == MC_OK)
         set_type_props(m, ct);
     return rc;
+}
+
+int mc_payload_error_status(mc_code rc)
+{
+    return rc == MC_ELIMIT ? 413 : rc == MC_ENOMEM ? 500 : 400;
 }
 
 mc_code mc_msg_set_json(mc_message *m, const char *text, size_t len)
@@ -238,6 +243,23 @@ mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node)
     return MC_OK;
 }
 
+mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env)
+{
+    xmlNodePtr root = env ? xmlDocGetRootElement(env) : NULL;
+    if (!root || !is_soap_ns(root->ns) ||
+        strcmp((const char *)root->name, "Envelope") != 0) {
+        if (env && env != m->payload.env)
+            xmlFreeDoc(env);
+        return MC_EINVAL;
+    }
+    if (m->payload.env == env)
+        m->payload.env = NULL;  /* the message's own envelope, edited */
+    mc_payload_clear(&m->payload);
+    m->payload.kind = MC_PL_XML;
+    m->payload.env = env;
+    return MC_OK;
+}
+
 xmlNodePtr mc_msg_body(mc_message *m)
 {
     xmlDocPtr env = mc_msg_envelope(m);
@@ -263,15 +285,18 @@ mc_json mc_msg_json(mc_message *m)
     if (p->json || p->json_tried)
         return p->json;
     p->json_tried = true;
+    mc_arena_init(&p->json_arena, JSON_ARENA_CHUNK);
     if (p->kind == MC_PL_JSON) {
-        p->json = mc_json_parse(p->bytes, p->len, NULL);
+        /* the tree may point into the bytes: both go with the payload */
+        mc_json_opts o = {.max_nodes = MC_JSON_MAX_NODES, .borrow = true};
+        p->json = mc_json_parse_opts(&p->json_arena, p->bytes, p->len, &o, NULL);
     } else if (p->kind == MC_PL_XML) {
         xmlNodePtr root = mc_msg_payload_root(m);
         if (root) {
             mc_buf b = MC_BUF_INIT;
             mc_xml_to_json(&b, root);
             if (!b.oom)
-                p->json = mc_json_parse(b.data, b.len, NULL);
+                p->json = mc_json_parse(&p->json_arena, b.data, b.len, NULL);
             mc_buf_free(&b);
         }
     }

@@ -3,7 +3,8 @@
  * Everything a message allocates while it runs comes from its arena and is
  * released in one go when the message ends.  Allocation never fails
  * silently: on out-of-memory the functions return NULL and callers turn that
- * into an error value. */
+ * into an error value.  Chunks of 256 KiB and more are mapped from the
+ * kernel directly and given back when the arena is freed. */
 #ifndef MC_ARENA_H
 #define MC_ARENA_H
 
@@ -13,12 +14,15 @@ typedef struct mc_arena_chunk mc_arena_chunk;
 
 typedef struct mc_arena {
     mc_arena_chunk *head;   /* current chunk (newest first) */
-    size_t chunk_size;      /* default size of a new chunk */
+    size_t chunk_size;      /* size of the first chunk */
+    size_t next_size;       /* size of the next regular chunk (doubles) */
     size_t total;           /* bytes obtained from malloc, for metrics */
 } mc_arena;
 
 void  mc_arena_init(mc_arena *a, size_t chunk_size);
 void *mc_arena_alloc(mc_arena *a, size_t n);          /* 16-byte aligned */
+/* No alignment: for character data, which packs tighter. */
+void *mc_arena_alloc_unaligned(mc_arena *a, size_t n);
 void *mc_arena_calloc(mc_arena *a, size_t n);
 char *mc_arena_strdup(mc_arena *a, const char *s);
 char *mc_arena_strndup(mc_arena *a, const char *s, size_t n);

@@ -15,6 +15,7 @@ static const char *const names[MC_CODE_COUNT] = {
     [MC_EPARSE] = "parse error",
     [MC_ESUSPENDED] = "message suspended",
     [MC_ESTATE] = "invalid state",
+    [MC_ELIMIT] = "limit exceeded",
 };
 
 const char *mc_strerror(mc_code code)

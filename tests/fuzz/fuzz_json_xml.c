@@ -20,9 +20,13 @@ static void must_be_json(mc_buf *b, const char *what)
 static void from_json(const char *text, size_t len)
 {
     mc_err err = {0};
-    mc_json v = mc_json_parse(text, len, &err);
-    if (!v)
+    mc_arena ar;
+    mc_arena_init(&ar, 1024);
+    mc_json v = mc_json_parse(&ar, text, len, &err);
+    if (!v) {
+        mc_arena_free(&ar);
         return;
+    }
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNodePtr el = doc ? mc_json_to_xml(v, doc) : NULL;
     if (el) {
@@ -33,7 +37,7 @@ static void from_json(const char *text, size_t len)
         mc_buf_free(&out);
     }
     xmlFreeDoc(doc);
-    mc_json_free(v);
+    mc_arena_free(&ar);
 }
 
 static void from_xml(const char *text, size_t len)

@@ -54,29 +54,35 @@ static void test_amazonlambda_operations(void **state)
     mc_connectors_free(cs);
 }
 
+static mc_arena meta_arena;
+
+static mc_json member(mc_json obj, const char *key)
+{
+    return mc_json_get(obj, key, strlen(key));
+}
+
+/* A string member as a C string (copied), or NULL. */
+static const char *member_str(mc_json obj, const char *key)
+{
+    mc_json v = member(obj, key);
+    size_t n;
+    const char *t = mc_json_type_of(v) == MC_JSON_STRING ? mc_json_str(v, &n) : NULL;
+    return t ? mc_arena_strndup(&meta_arena, t, n) : NULL;
+}
+
 /* Every parameter WSO2's connector documents must be accepted. */
 static void check_wso2_op(const mc_connector *c, mc_json op)
 {
-    const char *name = NULL;
-    mc_json params = NULL;
-    for (size_t i = 0; i < op->u.object.len; i++) {
-        if (strcmp(op->u.object.keys[i], "name") == 0)
-            name = op->u.object.values[i]->u.string;
-        if (strcmp(op->u.object.keys[i], "params") == 0)
-            params = op->u.object.values[i];
-    }
-    if (!name || !params || !YAJL_IS_ARRAY(params))
+    const char *name = member_str(op, "name");
+    mc_json params = member(op, "params");
+    if (!name || mc_json_type_of(params) != MC_JSON_ARRAY)
         return;
     bool init = strcmp(name, "init") == 0;
     const mc_coperation *o = init ? NULL : mc_connector_op(c, name);
     if (!init && !o)
         fail_msg("WSO2 operation %s is missing", name);
-    for (size_t i = 0; i < params->u.array.len; i++) {
-        mc_json p = params->u.array.values[i];
-        const char *pn = NULL;
-        for (size_t k = 0; k < p->u.object.len; k++)
-            if (strcmp(p->u.object.keys[k], "name") == 0)
-                pn = p->u.object.values[k]->u.string;
+    for (size_t i = 0; i < mc_json_count(params); i++) {
+        const char *pn = member_str(mc_json_at(params, i), "name");
         assert_non_null(pn);
         bool known = init ? mc_cparam_find(c->init, c->ninit, pn) != NULL
                           : mc_cparam_find(o->params, o->nparams, pn) ||
@@ -84,14 +90,6 @@ static void check_wso2_op(const mc_connector *c, mc_json op)
         if (!known)
             fail_msg("WSO2 parameter %s of %s is unknown", pn, name);
     }
-}
-
-static mc_json member(mc_json obj, const char *key)
-{
-    for (size_t i = 0; obj && YAJL_IS_OBJECT(obj) && i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], key) == 0)
-            return obj->u.object.values[i];
-    return NULL;
 }
 
 static void test_wso2_parameter_names(void **state)
@@ -112,7 +110,8 @@ static void test_wso2_parameter_names(void **state)
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         mc_buf_append(&b, chunk, n);
     fclose(f);
-    mc_json meta = mc_json_parse(b.data, b.len, NULL);
+    mc_arena_init(&meta_arena, 4096);
+    mc_json meta = mc_json_parse(&meta_arena, b.data, b.len, NULL);
     mc_buf_free(&b);
     assert_non_null(meta);
     mc_connectors *cs = load_default();
@@ -120,22 +119,22 @@ static void test_wso2_parameter_names(void **state)
     mc_json releases = member(meta, "releases");
     assert_non_null(releases);
     size_t checked = 0;
-    for (size_t r = 0; r < releases->u.array.len; r++) {
-        mc_json ops = member(releases->u.array.values[r], "operations");
-        for (size_t i = 0; ops && i < ops->u.array.len; i++, checked++)
-            check_wso2_op(c, ops->u.array.values[i]);
-        mc_json conns = member(releases->u.array.values[r], "connections");
-        for (size_t i = 0; conns && i < conns->u.array.len; i++) {
-            mc_json ps = member(conns->u.array.values[i], "params");
-            for (size_t k = 0; ps && k < ps->u.array.len; k++) {
-                const char *pn = member(ps->u.array.values[k], "name")->u.string;
-                if (!mc_cparam_find(c->init, c->ninit, pn))
-                    fail_msg("WSO2 connection parameter %s is unknown", pn);
+    for (size_t r = 0; r < mc_json_count(releases); r++) {
+        mc_json ops = member(mc_json_at(releases, r), "operations");
+        for (size_t i = 0; i < mc_json_count(ops); i++, checked++)
+            check_wso2_op(c, mc_json_at(ops, i));
+        mc_json conns = member(mc_json_at(releases, r), "connections");
+        for (size_t i = 0; i < mc_json_count(conns); i++) {
+            mc_json ps = member(mc_json_at(conns, i), "params");
+            for (size_t k = 0; k < mc_json_count(ps); k++) {
+                const char *pn = member_str(mc_json_at(ps, k), "name");
+                if (!pn || !mc_cparam_find(c->init, c->ninit, pn))
+                    fail_msg("WSO2 connection parameter %s is unknown", pn ? pn : "(none)");
             }
         }
     }
     assert_true(checked >= 15);
-    mc_json_free(meta);
+    mc_arena_free(&meta_arena);
     mc_connectors_free(cs);
 }
 

@@ -1,5 +1,6 @@
-/* test_json.c - parsing (errors with offsets, depth limit), compact
- * writing (number text kept, escaping), scalar text, validation. */
+/* test_json.c - parsing (errors with offsets, depth limit, strict UTF-8,
+ * node limit), the tree's accessors (lengths, NUL kept, member lookup),
+ * compact writing (number text kept, escaping), scalar text, validation. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,12 +8,16 @@
 #include <cmocka.h>
 
 #include <locale.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 
 #include "json/json.h"
+
+/* every tree of this file lives here; freed at the end */
+static mc_arena trees;
 
 static char *written(mc_json v)
 {
@@ -33,7 +38,7 @@ static char *text_of(mc_json v)
 static mc_json parse_ok(const char *s)
 {
     mc_err err = {0};
-    mc_json v = mc_json_parse(s, strlen(s), &err);
+    mc_json v = mc_json_parse(&trees, s, strlen(s), &err);
     if (!v)
         fail_msg("parse of '%s' failed: %s", s, err.msg);
     return v;
@@ -98,8 +103,6 @@ static void test_roundtrip(void **state)
         assert_string_equal(s, s2);
         free(s);
         free(s2);
-        mc_json_free(v);
-        mc_json_free(v2);
     }
 }
 
@@ -108,25 +111,33 @@ static void test_not_nul_terminated(void **state)
     (void)state;
     const char buf[] = {'[', '1', ',', '2', ']', 'x', 'y', 'z'};
     mc_err err = {0};
-    mc_json v = mc_json_parse(buf, 5, &err);
+    mc_json v = mc_json_parse(&trees, buf, 5, &err);
     assert_non_null(v);
     char *s = written(v);
     assert_string_equal(s, "[1,2]");
     free(s);
-    mc_json_free(v);
 
     /* a number at the very end of the slice */
     const char num[] = {'4', '2', '7'};
-    v = mc_json_parse(num, 2, &err);
+    v = mc_json_parse(&trees, num, 2, &err);
     assert_non_null(v);
-    assert_true(YAJL_IS_NUMBER(v));
-    assert_string_equal(v->u.number.r, "42");
-    mc_json_free(v);
+    assert_int_equal(mc_json_type_of(v), MC_JSON_NUMBER);
+    size_t n;
+    const char *t = mc_json_str(v, &n);
+    assert_int_equal(n, 2);
+    assert_memory_equal(t, "42", 2);
 
     /* the whole buffer is seen as trailing garbage */
-    assert_null(mc_json_parse(buf, sizeof buf, &err));
+    assert_null(mc_json_parse(&trees, buf, sizeof buf, &err));
     assert_int_equal(err.code, MC_EPARSE);
     assert_non_null(strstr(err.msg, "offset 5"));
+}
+
+static bool str_is(mc_json v, const char *want)
+{
+    size_t n;
+    const char *t = mc_json_str(v, &n);
+    return t && n == strlen(want) && memcmp(t, want, n) == 0;
 }
 
 static void test_scalars_and_types(void **state)
@@ -134,48 +145,60 @@ static void test_scalars_and_types(void **state)
     (void)state;
     mc_json v = parse_ok("{\"s\":\"x\",\"i\":42,\"f\":1.5,\"big\":123456789012345678901,"
                          "\"t\":true,\"n\":null,\"a\":[1],\"o\":{}}");
-    assert_true(YAJL_IS_OBJECT(v));
-    assert_int_equal(v->u.object.len, 8);
-    assert_string_equal(v->u.object.keys[0], "s");
-    assert_true(YAJL_IS_STRING(v->u.object.values[0]));
-    assert_string_equal(v->u.object.values[0]->u.string, "x");
+    assert_int_equal(mc_json_type_of(v), MC_JSON_OBJECT);
+    assert_int_equal(mc_json_count(v), 8);
+    size_t kn;
+    const char *k = mc_json_key(v, 0, &kn);
+    assert_int_equal(kn, 1);
+    assert_memory_equal(k, "s", 1);
+    assert_int_equal(mc_json_type_of(mc_json_at(v, 0)), MC_JSON_STRING);
+    assert_true(str_is(mc_json_at(v, 0), "x"));
+    assert_ptr_equal(mc_json_get(v, "s", 1), mc_json_at(v, 0));
+    assert_null(mc_json_get(v, "nope", 4));
+    assert_null(mc_json_at(v, 8));
+    assert_null(mc_json_key(v, 8, &kn));
 
-    mc_json i = v->u.object.values[1];
-    assert_true(YAJL_IS_NUMBER(i));
-    assert_true(YAJL_IS_INTEGER(i));
-    assert_true(YAJL_IS_DOUBLE(i));
-    assert_int_equal(YAJL_GET_INTEGER(i), 42);
-    assert_true(YAJL_GET_DOUBLE(i) == 42.0);
+    long long iv = 0;
+    mc_json i = mc_json_at(v, 1);
+    assert_int_equal(mc_json_type_of(i), MC_JSON_NUMBER);
+    assert_true(mc_json_int(i, &iv));
+    assert_int_equal(iv, 42);
+    assert_true(mc_json_double(i) == 42.0);
 
-    mc_json f = v->u.object.values[2];
-    assert_false(YAJL_IS_INTEGER(f));
-    assert_true(YAJL_IS_DOUBLE(f));
-    assert_true(YAJL_GET_DOUBLE(f) == 1.5);
-    assert_string_equal(f->u.number.r, "1.5");
+    mc_json f = mc_json_get(v, "f", 1);
+    assert_false(mc_json_int(f, &iv));
+    assert_true(mc_json_double(f) == 1.5);
+    assert_true(str_is(f, "1.5"));
 
-    mc_json big = v->u.object.values[3];
-    assert_false(YAJL_IS_INTEGER(big));
-    assert_true(YAJL_IS_DOUBLE(big));
-    assert_string_equal(big->u.number.r, "123456789012345678901");
+    mc_json big = mc_json_get(v, "big", 3);
+    assert_false(mc_json_int(big, &iv));
+    assert_true(str_is(big, "123456789012345678901"));
 
-    assert_true(YAJL_IS_TRUE(v->u.object.values[4]));
-    assert_true(YAJL_IS_NULL(v->u.object.values[5]));
-    assert_true(YAJL_IS_ARRAY(v->u.object.values[6]));
-    assert_int_equal(v->u.object.values[6]->u.array.len, 1);
-    assert_true(YAJL_IS_OBJECT(v->u.object.values[7]));
-    assert_int_equal(v->u.object.values[7]->u.object.len, 0);
-    mc_json_free(v);
+    assert_int_equal(mc_json_type_of(mc_json_at(v, 4)), MC_JSON_TRUE);
+    assert_int_equal(mc_json_type_of(mc_json_at(v, 5)), MC_JSON_NULL);
+    assert_non_null(mc_json_at(v, 5)); /* null is present, not absent */
+    assert_int_equal(mc_json_type_of(mc_json_at(v, 6)), MC_JSON_ARRAY);
+    assert_int_equal(mc_json_count(mc_json_at(v, 6)), 1);
+    assert_true(str_is(mc_json_at(mc_json_at(v, 6), 0), "1"));
+    assert_int_equal(mc_json_type_of(mc_json_at(v, 7)), MC_JSON_OBJECT);
+    assert_int_equal(mc_json_count(mc_json_at(v, 7)), 0);
+    /* scalars have no items, no keys, no text for true/null */
+    assert_int_equal(mc_json_count(i), 0);
+    assert_null(mc_json_at(i, 0));
+    assert_null(mc_json_str(mc_json_at(v, 4), NULL));
+    assert_int_equal(mc_json_type_of(NULL), MC_JSON_NULL);
+
+    /* the last of repeated keys wins */
+    v = parse_ok("{\"a\":1,\"a\":2}");
+    assert_true(str_is(mc_json_get(v, "a", 1), "2"));
 
     v = parse_ok("-9223372036854775808");
-    assert_true(YAJL_IS_INTEGER(v));
-    assert_true(YAJL_GET_INTEGER(v) == INT64_MIN);
-    mc_json_free(v);
+    assert_true(mc_json_int(v, &iv));
+    assert_true(iv == INT64_MIN);
     v = parse_ok("9223372036854775808");
-    assert_false(YAJL_IS_INTEGER(v));
-    mc_json_free(v);
+    assert_false(mc_json_int(v, &iv));
     v = parse_ok("1e400");
-    assert_false(YAJL_IS_DOUBLE(v));
-    mc_json_free(v);
+    assert_true(isinf(mc_json_double(v)));
 }
 
 static void test_big_document(void **state)
@@ -188,14 +211,13 @@ static void test_big_document(void **state)
                       i ? "," : "", i, i);
     mc_buf_putc(&b, ']');
     mc_err err = {0};
-    mc_json v = mc_json_parse(b.data, b.len, &err);
+    mc_json v = mc_json_parse(&trees, b.data, b.len, &err);
     assert_non_null(v);
-    assert_int_equal(v->u.array.len, 5000);
+    assert_int_equal(mc_json_count(v), 5000);
     char *s = written(v);
     assert_string_equal(s, b.data);
     assert_true(mc_json_valid(b.data, b.len));
     free(s);
-    mc_json_free(v);
     mc_buf_free(&b);
 }
 
@@ -233,7 +255,7 @@ static const struct {
     {"[\"a\\x\"]", 4, "inside a string"},
     {"\"\\u12\"", 5, "non-hex"},
     {"[\"a\x01\"]", 3, "invalid character inside string"},
-    {"[\"\xff\"]", 2, "UTF8"},
+    {"[\"\xff\"]", 2, "invalid UTF-8"},
     {" {\"x\": [1, 2, 3, 4, 5, ]}", 23, "unallowed token"},
     {"{\"a\":[1,{\"b\":2]}", 14, "inside map"},
     {"{\"a\":1 \"bb\":2}", 7, "inside map"},
@@ -257,7 +279,7 @@ static void test_errors(void **state)
     for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
         mc_err err = {0};
         const char *in = errors[i].in;
-        mc_json v = mc_json_parse(in, strlen(in), &err);
+        mc_json v = mc_json_parse(&trees, in, strlen(in), &err);
         if (v)
             fail_msg("'%s' parsed", in);
         assert_int_equal(err.code, MC_EPARSE);
@@ -273,8 +295,8 @@ static void test_errors(void **state)
         assert_false(mc_json_valid(in, strlen(in)));
     }
     /* err may be NULL; text may be NULL */
-    assert_null(mc_json_parse("[", 1, NULL));
-    assert_null(mc_json_parse(NULL, 0, NULL));
+    assert_null(mc_json_parse(&trees, "[", 1, NULL));
+    assert_null(mc_json_parse(&trees, NULL, 0, NULL));
     assert_false(mc_json_valid(NULL, 0));
 }
 
@@ -294,17 +316,16 @@ static void test_depth_limit(void **state)
     (void)state;
     mc_err err = {0};
     char *ok = nested("[", "]", MC_JSON_MAX_DEPTH);
-    mc_json v = mc_json_parse(ok, strlen(ok), &err);
+    mc_json v = mc_json_parse(&trees, ok, strlen(ok), &err);
     assert_non_null(v);
     char *s = written(v);
     assert_string_equal(s, ok);
     free(s);
-    mc_json_free(v);
     assert_true(mc_json_valid(ok, strlen(ok)));
     free(ok);
 
     char *deep = nested("[", "]", MC_JSON_MAX_DEPTH + 1);
-    assert_null(mc_json_parse(deep, strlen(deep), &err));
+    assert_null(mc_json_parse(&trees, deep, strlen(deep), &err));
     assert_int_equal(err.code, MC_EPARSE);
     assert_string_equal(err.msg,
                         "invalid JSON at offset 512: nesting deeper than 512 levels");
@@ -312,23 +333,22 @@ static void test_depth_limit(void **state)
     free(deep);
 
     char *objs = nested("{\"k\":", "}", MC_JSON_MAX_DEPTH + 1);
-    assert_null(mc_json_parse(objs, strlen(objs), &err));
+    assert_null(mc_json_parse(&trees, objs, strlen(objs), &err));
     assert_non_null(strstr(err.msg, "nesting deeper"));
     assert_non_null(strstr(err.msg, "offset 2560"));
     assert_false(mc_json_valid(objs, strlen(objs)));
     free(objs);
 
     char *objs_ok = nested("{\"k\":", "}", MC_JSON_MAX_DEPTH);
-    v = mc_json_parse(objs_ok, strlen(objs_ok), &err);
+    v = mc_json_parse(&trees, objs_ok, strlen(objs_ok), &err);
     assert_non_null(v);
-    mc_json_free(v);
     free(objs_ok);
 
     /* very deep and unterminated: no stack trouble, still the depth error */
     char *huge = malloc(100001);
     memset(huge, '[', 100000);
     huge[100000] = '\0';
-    assert_null(mc_json_parse(huge, 100000, &err));
+    assert_null(mc_json_parse(&trees, huge, 100000, &err));
     assert_non_null(strstr(err.msg, "nesting deeper"));
     assert_false(mc_json_valid(huge, 100000));
     free(huge);
@@ -365,7 +385,6 @@ static void test_text(void **state)
             fail_msg("text of '%s' is '%s', expected '%s'", texts[i].in, t,
                      texts[i].text);
         free(t);
-        mc_json_free(v);
     }
     /* text appends */
     mc_buf b = MC_BUF_INIT;
@@ -373,14 +392,12 @@ static void test_text(void **state)
     mc_json v = parse_ok("\"y\"");
     mc_json_text(&b, v);
     assert_string_equal(mc_buf_cstr(&b), "x=y");
-    mc_json_free(v);
     mc_buf_free(&b);
 
     /* NULL is written as null */
     char *s = written(NULL);
     assert_string_equal(s, "null");
     free(s);
-    mc_json_free(NULL);
 }
 
 static void test_valid(void **state)
@@ -414,54 +431,136 @@ static void test_locale_independent(void **state)
         if (setlocale(LC_NUMERIC, names[i]))
             break;
     mc_json v = parse_ok("[1.5, 2.25e1]");
-    assert_true(YAJL_GET_DOUBLE(v->u.array.values[0]) == 1.5);
-    assert_true(YAJL_GET_DOUBLE(v->u.array.values[1]) == 22.5);
-    assert_true(YAJL_IS_DOUBLE(v->u.array.values[0]));
-    mc_json_free(v);
+    assert_true(mc_json_double(mc_json_at(v, 0)) == 1.5);
+    assert_true(mc_json_double(mc_json_at(v, 1)) == 22.5);
     setlocale(LC_NUMERIC, "C");
 }
 
-/* Trees built by hand (numbers without their text) are still written. */
-static void test_hand_made_numbers(void **state)
-{
-    (void)state;
-    struct yajl_val_s n = {.type = yajl_t_number};
-    n.u.number.flags = YAJL_NUMBER_INT_VALID | YAJL_NUMBER_DOUBLE_VALID;
-    n.u.number.i = -42;
-    n.u.number.d = -42;
-    char *s = written(&n);
-    assert_string_equal(s, "-42");
-    free(s);
-    n.u.number.flags = YAJL_NUMBER_DOUBLE_VALID;
-    n.u.number.d = 2.5;
-    s = written(&n);
-    assert_string_equal(s, "2.5");
-    free(s);
-    n.u.number.flags = 0;
-    s = written(&n);
-    assert_string_equal(s, "0");
-    free(s);
-    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-    n.u.number.flags = YAJL_NUMBER_INT_VALID;
-    n.u.number.i = 7;
-    xmlNodePtr el = mc_json_to_xml(&n, doc);
-    xmlChar *t = xmlNodeGetContent(el);
-    assert_string_equal((const char *)t, "7");
-    xmlFree(t);
-    xmlFreeNode(el);
-    xmlFreeDoc(doc);
-}
-
+/* Values carry their length: a NUL inside a string or a key is kept, in
+ * the tree, in writing (as \u0000) and in text. */
 static void test_embedded_nul(void **state)
 {
     (void)state;
-    /* yajl strings are C strings: the text stops at the NUL */
-    mc_json v = parse_ok("{\"k\":\"a\\u0000b\"}");
-    assert_string_equal(v->u.object.values[0]->u.string, "a");
-    mc_json_free(v);
+    mc_json v = parse_ok("{\"k\\u0000x\":\"a\\u0000b\",\"k\":\"plain\"}");
+    size_t n;
+    const char *t = mc_json_str(mc_json_at(v, 0), &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(t, "a\0b", 3);
+    const char *k = mc_json_key(v, 0, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(k, "k\0x", 3);
+    /* lookup compares lengths: "k" is not "k\0x" */
+    assert_true(str_is(mc_json_get(v, "k", 1), "plain"));
+    assert_ptr_equal(mc_json_get(v, "k\0x", 3), mc_json_at(v, 0));
+    char *w = written(v);
+    assert_string_equal(w, "{\"k\\u0000x\":\"a\\u0000b\",\"k\":\"plain\"}");
+    free(w);
+    mc_buf b = MC_BUF_INIT;
+    mc_json_text(&b, mc_json_at(v, 0));
+    assert_int_equal(b.len, 3);
+    assert_memory_equal(b.data, "a\0b", 3);
+    mc_buf_free(&b);
     /* a raw NUL byte is not JSON */
     const char raw[] = "[1,\0 2]";
-    assert_null(mc_json_parse(raw, sizeof raw - 1, NULL));
+    assert_null(mc_json_parse(&trees, raw, sizeof raw - 1, NULL));
+}
+
+/* Strict UTF-8 and paired surrogates: what yajl alone lets through. */
+static void test_strict_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t offset;
+        const char *what;
+    } bad[] = {
+        {"{\"s\":\"\xc0\xaf\"}", 6, "invalid UTF-8"},          /* overlong '/' */
+        {"[\"\xe0\x80\xaf\"]", 2, "invalid UTF-8"},             /* overlong, 3 bytes */
+        {"[\"\xed\xa0\x80\"]", 2, "invalid UTF-8"},             /* UTF-16 surrogate */
+        {"[\"\xf4\x90\x80\x80\"]", 2, "invalid UTF-8"},        /* above U+10FFFF */
+        {"[\"ab\xc3\"]", 4, "invalid UTF-8"},                    /* truncated */
+        {"[\"\x80\"]", 2, "invalid UTF-8"},                      /* stray continuation */
+        {"{\"s\":\"\\udc00\"}", 6, "unpaired surrogate"},        /* lone low */
+        {"{\"s\":\"\\ud800\"}", 6, "unpaired surrogate"},        /* lone high */
+        {"[\"\\ud800x\"]", 2, "unpaired surrogate"},
+        {"[\"\\ud800\\u0041\"]", 2, "unpaired surrogate"},      /* high, then not low */
+        {"[\"\\ud800\\ud800\"]", 2, "unpaired surrogate"},
+        {"{\"\\udfff\":1}", 2, "unpaired surrogate"},            /* in a key */
+        {"[\"ok\", \"\\uDC00\"]", 8, "unpaired surrogate"},      /* upper-case hex */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mc_err err = {0};
+        const char *in = bad[i].in;
+        if (mc_json_parse(&trees, in, strlen(in), &err))
+            fail_msg("case %zu parsed", i);
+        assert_int_equal(err.code, MC_EPARSE);
+        char want[96];
+        snprintf(want, sizeof want, "invalid JSON at offset %zu: %s", bad[i].offset,
+                 bad[i].what);
+        if (strncmp(err.msg, want, strlen(want)) != 0)
+            fail_msg("case %zu: got '%s', expected '%s'", i, err.msg, want);
+        assert_false(mc_json_valid(in, strlen(in)));
+        assert_int_equal(mc_json_check(in, strlen(in), 0, NULL), MC_EPARSE);
+    }
+    /* good: pairs, the edges of each range, escaped backslash before u */
+    const char *good[] = {
+        "[\"\\ud83d\\ude00\"]", "[\"\xf0\x9f\x98\x80\"]", "[\"\xf4\x8f\xbf\xbf\"]",
+        "[\"\xed\x9f\xbf\"]", "[\"\xee\x80\x80\"]", "[\"\xc2\x80\"]",
+        "[\"\\\\udc00\"]", "[\"\\u00e9\", \"\\ud7ff\", \"\\ue000\"]",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        mc_err err = {0};
+        if (!mc_json_parse(&trees, good[i], strlen(good[i]), &err))
+            fail_msg("good %zu refused: %s", i, err.msg);
+    }
+    /* a syntax error before the bad byte is the one reported */
+    mc_err err = {0};
+    const char *both = "[1,,\"\xc0\xaf\"]";
+    assert_null(mc_json_parse(&trees, both, strlen(both), &err));
+    assert_non_null(strstr(err.msg, "offset 3: unallowed token"));
+}
+
+/* The node limit: every value, key and container counts one. */
+static void test_node_limit(void **state)
+{
+    (void)state;
+    const char *doc = "{\"a\":[1,2,3],\"b\":null}"; /* 8 nodes */
+    mc_err err = {0};
+    assert_int_equal(mc_json_check(doc, strlen(doc), 8, &err), MC_OK);
+    assert_int_equal(mc_json_check(doc, strlen(doc), 7, &err), MC_ELIMIT);
+    assert_non_null(strstr(err.msg, "more than 7 values"));
+    mc_json_opts o = {.max_nodes = 8};
+    assert_non_null(mc_json_parse_opts(&trees, doc, strlen(doc), &o, &err));
+    o.max_nodes = 7;
+    assert_null(mc_json_parse_opts(&trees, doc, strlen(doc), &o, &err));
+    assert_int_equal(err.code, MC_ELIMIT);
+    assert_int_equal(mc_json_check(doc, strlen(doc), 0, &err), MC_OK);
+}
+
+/* Borrowing: text without escapes points into the input, the rest is
+ * copied; both read the same. */
+static void test_borrow(void **state)
+{
+    (void)state;
+    const char doc[] = "{\"plain\":\"abc\",\"esc\":\"a\\nb\",\"n\":123}";
+    mc_json_opts o = {.borrow = true};
+    mc_json v = mc_json_parse_opts(&trees, doc, sizeof doc - 1, &o, NULL);
+    assert_non_null(v);
+    size_t n;
+    const char *t = mc_json_str(mc_json_get(v, "plain", 5), &n);
+    assert_true(t >= doc && t < doc + sizeof doc);
+    assert_memory_equal(t, "abc", 3);
+    t = mc_json_str(mc_json_get(v, "esc", 3), &n);
+    assert_true(t < doc || t >= doc + sizeof doc);
+    assert_int_equal(n, 3);
+    assert_memory_equal(t, "a\nb", 3);
+    t = mc_json_str(mc_json_get(v, "n", 1), &n);
+    assert_true(t >= doc && t < doc + sizeof doc);
+    /* without borrow everything is copied */
+    v = mc_json_parse(&trees, doc, sizeof doc - 1, NULL);
+    t = mc_json_str(mc_json_get(v, "plain", 5), &n);
+    assert_true(t < doc || t >= doc + sizeof doc);
+    assert_null(mc_json_parse(NULL, doc, 3, NULL));
 }
 
 int main(void)
@@ -476,8 +575,13 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_locale_independent),
-        cmocka_unit_test(test_hand_made_numbers),
         cmocka_unit_test(test_embedded_nul),
+        cmocka_unit_test(test_strict_text),
+        cmocka_unit_test(test_node_limit),
+        cmocka_unit_test(test_borrow),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    mc_arena_init(&trees, 4096);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mc_arena_free(&trees);
+    return rc;
 }

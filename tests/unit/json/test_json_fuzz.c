@@ -20,6 +20,9 @@
 
 #include "json/json.h"
 
+/* every tree of this file lives here, reset as the tests go */
+static mc_arena trees;
+
 static unsigned long long rng_state;
 static int iterations = 4000;
 
@@ -74,7 +77,7 @@ static char *random_json_text(size_t *len)
 static void parse_and_use(const char *s, size_t n)
 {
     mc_err err = {0};
-    mc_json v = mc_json_parse(s, n, &err);
+    mc_json v = mc_json_parse(&trees, s, n, &err);
     bool valid = mc_json_valid(s, n);
     if ((v != NULL) != valid)
         fail_msg("parse and valid disagree on %.*s", (int)n, s);
@@ -87,7 +90,7 @@ static void parse_and_use(const char *s, size_t n)
     mc_json_write(&b, v);
     mc_json_text(&b, v);
     mc_buf_free(&b);
-    mc_json_free(v);
+    mc_arena_reset(&trees);
 }
 
 static void test_parser_random(void **state)
@@ -176,7 +179,7 @@ static void test_jsonpath_random(void **state)
 {
     (void)state;
     for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
-        docs[k] = mc_json_parse(json_seeds[k], strlen(json_seeds[k]), NULL);
+        docs[k] = mc_json_parse(&trees, json_seeds[k], strlen(json_seeds[k]), NULL);
         assert_non_null(docs[k]);
     }
     char buf[64];
@@ -217,8 +220,7 @@ static void test_jsonpath_random(void **state)
             compile_and_run(s);
         }
     }
-    for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++)
-        mc_json_free(docs[k]);
+    mc_arena_reset(&trees);
 }
 
 /* A random JSON value as text. */
@@ -260,7 +262,7 @@ static void test_xml_mapping_random(void **state)
         mc_buf j = MC_BUF_INIT;
         gen_json(&j, 0);
         mc_err err = {0};
-        mc_json v = mc_json_parse(j.data, j.len, &err);
+        mc_json v = mc_json_parse(&trees, j.data, j.len, &err);
         if (!v)
             fail_msg("generated %s: %s", mc_buf_cstr(&j), err.msg);
         xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
@@ -272,7 +274,7 @@ static void test_xml_mapping_random(void **state)
         if (!mc_json_valid(out.data, out.len))
             fail_msg("%s -> invalid JSON %s", mc_buf_cstr(&j), mc_buf_cstr(&out));
         /* converting the result again is stable */
-        mc_json v2 = mc_json_parse(out.data, out.len, NULL);
+        mc_json v2 = mc_json_parse(&trees, out.data, out.len, NULL);
         assert_non_null(v2);
         xmlDocPtr doc2 = xmlNewDoc(BAD_CAST "1.0");
         xmlNodePtr el2 = mc_json_to_xml(v2, doc2);
@@ -297,11 +299,10 @@ static void test_xml_mapping_random(void **state)
         xmlFree(text);
         mc_buf_free(&out2);
         xmlFreeDoc(doc2);
-        mc_json_free(v2);
         mc_buf_free(&out);
         xmlFreeDoc(doc);
-        mc_json_free(v);
         mc_buf_free(&j);
+        mc_arena_reset(&trees);
     }
 }
 
@@ -378,7 +379,9 @@ int main(void)
         cmocka_unit_test(test_xml_mapping_random),
         cmocka_unit_test(test_xml_to_json_random),
     };
+    mc_arena_init(&trees, 4096);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mc_arena_free(&trees);
     xmlCleanupParser();
     return rc;
 }

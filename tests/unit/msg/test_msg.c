@@ -236,7 +236,7 @@ static void test_payload_xml_and_soap(void **state)
     /* and json-eval sees the same mapping */
     mc_json v = mc_msg_json(m);
     assert_non_null(v);
-    assert_true(YAJL_IS_OBJECT(v));
+    assert_int_equal(mc_json_type_of(v), MC_JSON_OBJECT);
     /* a SOAP 1.1 envelope is detected, not wrapped again */
     const char *s11 = "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
                       "<soapenv:Header><h>1</h></soapenv:Header><soapenv:Body><p>2</p></soapenv:Body></soapenv:Envelope>";

@@ -1,0 +1,1 @@
+function f(a) { do { a--; } while (a > 0); return /re[/]x/g.test(s) ? a / 2 : 0; }

@@ -1,0 +1,2 @@
+var s = 'while(1)'; // for(;;)
+/* x */ for (k in o) {}
