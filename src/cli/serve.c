@@ -476,7 +476,12 @@ static void set_request_props(mc_message *m, mc_server_req *r, const route *rt)
     }
     mc_buf url = MC_BUF_INIT, post = MC_BUF_INIT;
     mc_buf_printf(&url, "%s%s%s", mc_server_req_path(r), query ? "?" : "", query ? query : "");
-    mc_buf_printf(&post, "%s%s%s", rt->sub, query ? "?" : "", query ? query : "");
+    /* the path below the proxy or API, with its dot segments resolved inside
+     * it: appended to an endpoint address, it can never climb above it */
+    mc_buf raw = MC_BUF_INIT;
+    mc_buf_printf(&raw, "%s%s%s", rt->sub, query ? "?" : "", query ? query : "");
+    mc_url_clean_postfix(&post, mc_buf_cstr(&raw), raw.len);
+    mc_buf_free(&raw);
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_METHOD", mc_server_req_method(r));
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "TransportInURL", mc_buf_cstr(&url));
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "REST_URL_POSTFIX", mc_buf_cstr(&post));
@@ -552,8 +557,16 @@ static void respond_payload(exchange *x, int default_status)
         if (m->payload.kind != MC_PL_NONE)
             hs[nh++] = (mc_http_header){"Content-Type", mc_msg_content_type(m)};
     }
-    int status = mc_msg_status(m);
-    mc_server_respond(x->r, status ? status : default_status, hs, nh, body, body ? len : 0);
+    int status = mc_msg_answer_status(m, default_status);
+    if (status < 0) {
+        const char *sc = mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+        mc_msg_log(m, MC_LOG_ERROR, "HTTP_SC '%.32s' is not a status from 200 to 599; "
+                   "answering 500", sc ? sc : "");
+        mc_server_respond_error(x->r, 500, "the flow set HTTP_SC to a value that is not "
+                                "an HTTP status from 200 to 599", NULL);
+    } else {
+        mc_server_respond(x->r, status, hs, nh, body, body ? len : 0);
+    }
     free(hs);
 }
 

@@ -72,7 +72,8 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
 }
 
 /* Expand {name} in an endpoint URI from default-scope properties
- * (uri.var.x, query.param.y, ...), percent-encoded. */
+ * (uri.var.x, query.param.y, ...): each value, with its length, becomes
+ * exactly one percent-encoded segment (a "." or ".." value as %2E). */
 static const char *expand_uri(mc_message *m, const char *uri)
 {
     if (!strchr(uri, '{'))
@@ -92,9 +93,9 @@ static const char *expand_uri(mc_message *m, const char *uri)
             nl = sizeof name - 1;
         memcpy(name, open + 1, nl);
         name[nl] = '\0';
-        const char *v = mc_msg_prop(m, MC_SCOPE_DEFAULT, name);
+        const mc_prop *v = mc_msg_get_prop(m, MC_SCOPE_DEFAULT, name);
         if (v)
-            mc_url_encode_rfc3986(&b, v, strlen(v));
+            mc_url_encode_segment(&b, v->value, v->len);
         p = close + 1;
     }
     const char *r = b.oom ? NULL : mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
@@ -165,8 +166,9 @@ static bool apply_props(mc_message *m, const mc_endpoint *ep)
             mc_fault(m, "0", "endpoint property '%s': %s", p->name, err.msg);
             return false;
         }
-        if (p->scope == MC_SCOPE_TRANSPORT && (memchr(v, '\r', n) || memchr(v, '\n', n))) {
-            mc_fault(m, "0", "endpoint property '%s': value contains a line break", p->name);
+        if (p->scope == MC_SCOPE_TRANSPORT && !mc_header_value_ok(v, n)) {
+            mc_fault(m, "0", "endpoint property '%s': a header value cannot hold a control "
+                     "character (CR, LF, NUL, ...)", p->name);
             return false;
         }
         mc_msg_set_prop(m, (mc_scope)p->scope, p->name, v, n, MC_VT_STRING);
@@ -262,6 +264,9 @@ static mc_flow build_request(mc_message *m, send_req *req)
             continue;
         if (req->soap_action && strcasecmp(p->name, "SOAPAction") == 0)
             continue;
+        if (!mc_header_value_ok(p->value, p->len))
+            return mc_fault(m, "0", "header '%s': a header value cannot hold a control "
+                            "character (CR, LF, NUL, ...)", p->name);
         out->headers[out->nheaders++] = (mc_kv){p->name, p->value};
     }
     if (leaf->basic_user) {

@@ -188,6 +188,27 @@ int mc_msg_status(const mc_message *m)
     return v ? atoi(v) : 0;
 }
 
+int mc_msg_answer_status(const mc_message *m, int default_status)
+{
+    const mc_prop *p = mc_msg_get_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+    if (!p)
+        return default_status;
+    size_t i = 0, n = p->len;
+    while (i < n && (p->value[i] == ' ' || p->value[i] == '\t'))
+        i++;
+    while (n > i && (p->value[n - 1] == ' ' || p->value[n - 1] == '\t'))
+        n--;
+    if (n - i != 3)
+        return -1;
+    int status = 0;
+    for (; i < n; i++) {
+        if (p->value[i] < '0' || p->value[i] > '9')
+            return -1;
+        status = status * 10 + (p->value[i] - '0');
+    }
+    return status >= 200 && status <= 599 ? status : -1;
+}
+
 void mc_msg_set_status(mc_message *m, int status)
 {
     char b[16];

@@ -206,6 +206,11 @@ const mc_prop *mc_msg_get_var(const mc_message *m, const char *name);
 
 /* HTTP status (axis2 HTTP_SC); 0 when unset. */
 int mc_msg_status(const mc_message *m);
+/* The status a host answers with: default_status when HTTP_SC is unset,
+ * HTTP_SC when it is a whole number from 200 to 599 (spaces around it
+ * allowed), else -1: a flow set something no answer can carry (100, 1000,
+ * "abc"); the host then answers 500 with a JSON error and logs it. */
+int mc_msg_answer_status(const mc_message *m, int default_status);
 void mc_msg_set_status(mc_message *m, int status);
 
 /* Secrets: values redacted from everything this message logs. */
