@@ -4,6 +4,7 @@
  * resumed from the client's callback), answers, and operates the whole:
  * metrics and health on the admin port, access log, SIGHUP reload with
  * refcounted configurations, SIGTERM drain.  See docs/serve.md. */
+#include "cli/project.h"
 #include "cli/serve.h"
 
 #include <errno.h>
@@ -278,6 +279,11 @@ static deployment *deployment_load(host *h)
     const char *diags = mc_engine_diagnostics(e);
     if (*diags)
         mc_log(&h->log, rc == MC_OK ? MC_LOG_WARN : MC_LOG_ERROR, "%s", diags);
+    mc_buf sources = MC_BUF_INIT;
+    mc_cli_sources_text(mc_engine_config(e), &sources);
+    if (sources.len)
+        mc_log(&h->log, MC_LOG_INFO, "%.*s", (int)sources.len - 1, sources.data);
+    mc_buf_free(&sources);
     deployment *d = rc == MC_OK ? calloc(1, sizeof *d) : NULL;
     if (!d) {
         mc_engine_free(e);

@@ -835,13 +835,11 @@ static void copy_positions(xmlNodePtr from, xmlNodePtr to)
 
 void mc_compile_endpoint_template(mc_compiler *cc, xmlNodePtr node)
 {
-    static const char *const attrs[] = {"name", "onError", NULL};
+    static const char *const attrs[] = {"name", "onError", "trace", "statistics", NULL};
     mc_check_attrs(cc, node, attrs);
-    const char *name = mc_attr(cc, node, "name");
-    if (!name || !*name) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<template> needs a 'name' attribute");
+    const char *name = mc_artifact_name(cc, node);
+    if (!name)
         return;
-    }
     ep_template *t = mc_alloc(cc, sizeof *t);
     uint32_t n = 2;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c))
@@ -1156,11 +1154,9 @@ mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node)
 
 void mc_compile_named_endpoint(mc_compiler *cc, xmlNodePtr node)
 {
-    const char *name = mc_attr(cc, node, "name");
-    if (!name || !*name) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<endpoint> needs a 'name' attribute");
+    const char *name = mc_artifact_name(cc, node);
+    if (!name)
         return;
-    }
     mc_endpoint *ep = compile_endpoint(cc, node);
     if (!ep)
         return;

@@ -92,6 +92,8 @@ mc_code mc_engine_run(mc_message *m)
         mc_frame *f = &m->frames[m->nframes - 1];
         const mc_seq *seq = f->seq;
         if (f->pc >= seq->n) {
+            if (f->flags & MC_FRAME_FUNC_SCOPE)
+                m->props[MC_SCOPE_FUNC] = f->saved_func;
             m->nframes--;
             continue;
         }

@@ -43,7 +43,9 @@ const mc_endpoint *mc_ep_resolve(mc_message *m, const mc_endpoint *ep)
     for (int hops = 0; ep && hops < 16; hops++) {
         if (ep->kind == MC_EP_INDIRECT) {
             if (!ep->target) {
-                mc_fault(m, "305100", "endpoint '%s' is not defined", ep->key ? ep->key : "?");
+                /* a key that named nothing at load: Synapse's fault */
+                mc_fault(m, "305100", "Couldn't find the endpoint with the key : %s",
+                         ep->key ? ep->key : "?");
                 return NULL;
             }
             ep = ep->target;

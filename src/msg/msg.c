@@ -280,7 +280,7 @@ mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
         m->frames = f;
         m->capframes = cap;
     }
-    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error};
+    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error, NULL};
     return MC_OK;
 }
 

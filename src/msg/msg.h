@@ -105,10 +105,14 @@ typedef struct mc_frame {
     uint32_t pc;          /* next mediator index */
     uint32_t flags;       /* MC_FRAME_* */
     const void *on_error; /* const mc_seq *: handler for faults in here */
+    struct mc_prop *saved_func; /* MC_FRAME_FUNC_SCOPE: the caller's func scope */
 } mc_frame;
 
 enum {
     MC_FRAME_FAULT_HANDLER = 1u, /* this frame runs a fault sequence */
+    MC_FRAME_FUNC_SCOPE = 2u,    /* a template body: when it ends, the func
+                                    scope (template parameters) goes back
+                                    to saved_func */
 };
 
 /* ---- outbound I/O while suspended ------------------------------------- */

@@ -189,7 +189,7 @@ static void test_diagnostics(void **state)
          "at load); save it next to the configuration and use uri=\"file:NAME.wsdl\"\n"},
         {DEFS("<endpoint name=\"e\"><failover><endpoint><address uri=\"http://x\"/></endpoint>"
               "<endpoint><loadbalance><endpoint key=\"nope\"/></loadbalance></endpoint></failover></endpoint>\n"),
-         "t.xml:2:109: error: unknown endpoint 'nope'\n"},
+         "t.xml:2:109: warning: unknown endpoint 'nope'\n"},
         {DEFS("<endpoint name=\"e\" key=\"a\" template=\"t\"/>\n"),
          "t.xml:2:1: error: <endpoint> takes one of 'key', 'key-expression' and 'template'\n"},
         {DEFS("<endpoint name=\"e\"><address uri=\"http://x\"><authentication><oauth/></authentication></address></endpoint>\n"),
@@ -618,7 +618,13 @@ static void test_key_expression(void **state)
         "<endpoint name=\"blue\"><address uri=\"http://h/blue\"/></endpoint>\n"
         "<endpoint name=\"green\"><address uri=\"http://h/green\"/></endpoint>\n"
         SEQ("k", "<property name=\"which\" expression=\"json-eval($.which)\"/>"
-                 "<call><endpoint key-expression=\"$ctx:which\"/></call>")));
+                 "<call><endpoint key-expression=\"$ctx:which\"/></call>")
+        SEQ("missing", "<call><endpoint key=\"nowhere\"/></call>")));
+    /* a key that names nothing loads with a warning and faults as Synapse does */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "missing", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_CODE"), "305100");
+    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "Couldn't find the endpoint with the key : nowhere");
     th_flow_reset_msg(f);
     assert_int_equal(th_run(f, "k", "{\"which\":\"green\"}"), MC_ESUSPENDED);
     assert_string_equal(f->m->out->url, "http://h/green");
