@@ -10,6 +10,7 @@
 
 #include "api/api_internal.h"
 #include "cli/project.h"
+#include "json/json.h"
 #include "cli/serve.h"
 #include "cli/validate.h"
 #include "mediac.h"
@@ -97,13 +98,8 @@ static bool add_kv(kv_list *l, char *arg, const char *what)
 static void print_fault_json(mc_message *m)
 {
     mc_buf b = MC_BUF_INIT;
-    const char *code = mc_message_error_code(m);
-    const char *msg = mc_message_error_message(m);
-    mc_buf_puts(&b, "{\"ERROR_CODE\":");
-    mc_buf_json_string(&b, code ? code : "", code ? strlen(code) : 0);
-    mc_buf_puts(&b, ",\"ERROR_MESSAGE\":");
-    mc_buf_json_string(&b, msg ? msg : "", msg ? strlen(msg) : 0);
-    mc_buf_puts(&b, "}\n");
+    mc_json_fault(&b, mc_message_error_code(m), mc_message_error_message(m));
+    mc_buf_putc(&b, '\n');
     fputs(mc_buf_cstr(&b), stderr);
     mc_buf_free(&b);
 }

@@ -103,17 +103,6 @@ static const char *expand_uri(mc_message *m, const char *uri)
     return r;
 }
 
-static bool hop_by_hop(const char *n)
-{
-    static const char *const names[] = {"Host", "Content-Length",
-        "Transfer-Encoding", "Connection", "Keep-Alive", "Expect", "Upgrade",
-        "Content-Type", "Accept-Encoding"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcasecmp(n, names[i]) == 0)
-            return true;
-    return false;
-}
-
 /* Did the request come in as SOAP (Synapse's isDoingREST is false)? */
 static bool request_is_soap(const mc_message *m)
 {
@@ -258,7 +247,7 @@ static mc_flow build_request(mc_message *m, send_req *req)
         return mc_fault(m, "0", "out of memory");
     bool has_auth = false;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
-        if (hop_by_hop(p->name))
+        if (mc_msg_hop_header(p->name))
             continue;
         if (leaf->basic_user && strcasecmp(p->name, "Authorization") == 0)
             continue;
@@ -507,7 +496,7 @@ void mc_send_take_answer(mc_message *m)
     for (size_t i = 0; i < in->nheaders; i++) {
         if (strcasecmp(in->headers[i].name, "Content-Type") == 0)
             ct = in->headers[i].value;
-        else if (!hop_by_hop(in->headers[i].name))
+        else if (!mc_msg_hop_header(in->headers[i].name))
             mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, in->headers[i].name,
                              in->headers[i].value);
     }

@@ -341,3 +341,14 @@ size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max)
         n = json_secrets(m, mc_msg_json(m), out, n, max, 0);
     return n;
 }
+
+bool mc_msg_hop_header(const char *name)
+{
+    static const char *const names[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE",
+        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Type",
+        "Expect", "Accept-Encoding"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
+}

@@ -145,6 +145,17 @@ typedef struct mc_inbound {
     const char *error;        /* text for fault_code */
 } mc_inbound;
 
+/* One request the message waits for (see engine.h): the host takes it,
+ * sends it, and hands its answer back. */
+typedef struct mc_pending {
+    mc_outbound *req;
+    mc_inbound *answer;       /* NULL until the host answers */
+    const void *waiter;       /* the mediator resumed once all its requests
+                                 are answered */
+    uint32_t id;              /* unique within the message */
+    bool taken;               /* the host has it */
+} mc_pending;
+
 #define MC_MAX_SECRETS 16
 
 typedef struct mc_message {
@@ -174,6 +185,10 @@ typedef struct mc_message {
     mc_outbound *out;           /* request waiting on I/O (suspended) */
     mc_inbound *in;             /* its answer, set by the host */
     const void *suspended_at;   /* mediator to resume */
+    mc_pending **pending;       /* requests waited for (arena; each entry
+                                   stays where it is: its address is the
+                                   host's handle) */
+    uint32_t npending, cappending, next_pending_id;
 
     const char *secrets[MC_MAX_SECRETS];
     size_t nsecrets;
@@ -216,6 +231,13 @@ int mc_msg_status(const mc_message *m);
  * "abc"); the host then answers 500 with a JSON error and logs it. */
 int mc_msg_answer_status(const mc_message *m, int default_status);
 void mc_msg_set_status(mc_message *m, int status);
+
+/* True for headers that belong to one HTTP hop or to the framing, which
+ * the runtime sets itself and never copies between a message and a
+ * request or answer: Connection, Keep-Alive, Proxy-Connection, TE,
+ * Trailer, Transfer-Encoding, Upgrade, Host, Content-Length, Content-Type,
+ * Expect and Accept-Encoding (bodies are passed on as they are). */
+bool mc_msg_hop_header(const char *name);
 
 /* Secrets: values redacted from everything this message logs. */
 void mc_msg_add_secret(mc_message *m, const char *value);
