@@ -8,67 +8,15 @@ upstream, REST_URL_POSTFIX appended as MI appends it, 303001 for a
 suspended endpoint, and responseAction discard.  Synapse semantics are the
 oracle (docs/core.md, Endpoints)."""
 import base64
-import http.server
-import json
 import os
 import shutil
-import socketserver
 import tempfile
-import threading
-import time
 import unittest
 
 import mc
 from fault_upstream import closed_port
+from recording_upstream import Recorder
 from serve_helpers import Server
-
-
-class Recorder(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    """Answers 200 {"name": NAME, "path": PATH} and records each request;
-    ?ms=N delays the answer."""
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, name):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.name = name
-        self.seen = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def handle_error(self, request, client_address):
-        pass
-
-    @property
-    def port(self):
-        return self.server_address[1]
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def _answer(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else b""
-        with self.server.lock:
-            self.server.seen.append((self.command, self.path, dict(self.headers), body))
-        if "ms=" in self.path:
-            time.sleep(int(self.path.split("ms=")[1].split("&")[0]) / 1000.0)
-        out = json.dumps({"name": self.server.name, "path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    do_GET = do_POST = do_PUT = _answer
-
-    def log_message(self, *args):
-        pass
 
 
 WSDL = """<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"

@@ -579,7 +579,7 @@ static void test_class(void **state)
     assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "invalid argument");
     th_flow_free(f);
     char *d = th_diags(SEQ("x", "<class name=\"Nope\"/>"));
-    assert_string_equal(d, "t.xml:1:27: error: no native mediator is registered as 'Nope' (mc_engine_register_mediator)\n");
+    assert_string_equal(d, "t.xml:1:27: error: no native mediator is registered as 'Nope': mediac cannot run Java classes; write the mediator in C and register it under this name with mc_engine_register_mediator() (include/mediac.h)\n");
     free(d);
 }
 
