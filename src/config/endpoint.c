@@ -63,6 +63,26 @@ static mc_endpoint *new_endpoint(mc_compiler *cc, xmlNodePtr node, mc_ep_kind ki
     return ep;
 }
 
+const mc_endpoint *mc_endpoint_definition(const mc_endpoint *ep)
+{
+    for (int hops = 0; ep && ep->kind == MC_EP_INDIRECT && ep->target && hops < 16; hops++)
+        ep = ep->target;
+    return ep;
+}
+
+const char *mc_endpoint_type_name(const mc_endpoint *ep)
+{
+    static const char *const names[] = {"address", "http", "default", "wsdl",
+        "loadbalance", "failover", "recipient_list"};
+    if (!ep)
+        return "indirect";
+    if (ep->kind == MC_EP_INDIRECT)
+        return ep->template_use ? "template" : "indirect";
+    if (ep->kind == MC_EP_DYNAMIC)
+        return "indirect";
+    return names[ep->kind];
+}
+
 /* ---- transports --------------------------------------------------------- */
 
 size_t mc_uri_foreign_scheme(const char *uri)
@@ -1128,6 +1148,7 @@ static mc_endpoint *compile_endpoint(mc_compiler *cc, xmlNodePtr node)
             return NULL;
         }
         ep->key = tpl;
+        ep->template_use = true;
         use_template(cc, node, ep, tpl);
         return cc->cfg->nerrors == before ? ep : NULL;
     }

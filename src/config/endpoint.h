@@ -111,6 +111,7 @@ struct mc_endpoint {
 
     /* references */
     const char *key;              /* key, or template name */
+    bool template_use;            /* template="...": key names a template */
     const mc_endpoint *target;    /* INDIRECT: resolved at link */
     mc_expr *key_expr;            /* DYNAMIC */
 
@@ -118,6 +119,14 @@ struct mc_endpoint {
     const char *file;
     int line, col;                /* start tag of the definition */
 };
+
+/* The definition behind key and template references (resolved at link);
+ * the endpoint itself otherwise (a key-expression is chosen per message). */
+const mc_endpoint *mc_endpoint_definition(const mc_endpoint *ep);
+/* The endpoint's type for tools (the management API, the viewer):
+ * "address", "http", "default", "wsdl", "loadbalance", "failover",
+ * "recipient_list", "template" (an instance), "indirect" (key). */
+const char *mc_endpoint_type_name(const mc_endpoint *ep);
 
 /* Synapse's defaults for a definition and a fresh active state. */
 void mc_endpoint_init(mc_endpoint *ep, mc_ep_state *st, mc_ep_kind kind);
