@@ -9,6 +9,7 @@
 
 #include <libxml/parser.h>
 
+#include "config/endpoint.h"
 #include "config/internal.h"
 #include "connector/descriptor.h"
 #include "util/codec.h"
@@ -345,8 +346,8 @@ static void sequence_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool
 
 static const char *endpoint_type(const mc_endpoint *e)
 {
-    /* MI names the kind: "address" for <address uri>, "http" for <http> */
-    return e->uri && strchr(e->uri, '{') ? "http" : e->method ? "http" : "address";
+    /* MI names the kind: "address" for <address uri>, "http" for <http>, ... */
+    return mc_endpoint_type_name(e);
 }
 
 static void endpoint_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
@@ -366,7 +367,7 @@ static void endpoint_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool
     jkey(b, first, "tracing");
     jstr(b, "disabled");
     jkey(b, first, "uri");
-    jstr(b, e->uri);
+    jstr(b, mc_endpoint_definition(e)->uri);
     put_configuration(b, first, e->file, e->line, "endpoint");
 }
 
