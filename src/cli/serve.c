@@ -205,18 +205,24 @@ static const char *level_name(int level)
     return level >= 0 && level <= MC_LOG_DEBUG ? names[level] : "info";
 }
 
-/* Lines that are already JSON objects (access lines in json mode) pass
- * through; others are wrapped.  One write() per line. */
+static void write_line(const mc_buf *b)
+{
+    if (!b->oom) {
+        ssize_t n = write(STDERR_FILENO, b->data, b->len);
+        (void)n;
+    }
+}
+
+/* Lines come escaped and redacted from the logger (util/log.c); in json
+ * mode each is wrapped in an object.  One write() per line. */
 static void log_sink(void *ud, int level, const char *line)
 {
     host *h = ud;
     mc_buf b = MC_BUF_INIT;
-    if (h->json_log && line[0] != '{') {
+    if (h->json_log) {
         mc_buf_printf(&b, "{\"level\":\"%s\",\"msg\":", level_name(level));
         mc_buf_json_string(&b, line, strlen(line));
         mc_buf_puts(&b, "}\n");
-    } else if (h->json_log) {
-        mc_buf_printf(&b, "%s\n", line);
     } else {
         char ts[32];
         time_t t = time(NULL);
@@ -225,13 +231,12 @@ static void log_sink(void *ud, int level, const char *line)
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
         mc_buf_printf(&b, "%s %s %s\n", ts, level_name(level), line);
     }
-    if (!b.oom) {
-        ssize_t n = write(STDERR_FILENO, b.data, b.len);
-        (void)n;
-    }
+    write_line(&b);
     mc_buf_free(&b);
 }
 
+/* The access line; in text mode through the logger (which escapes it), in
+ * json mode as its own object with every field escaped. */
 static void access_log(host *h, mc_server_req *r, int status, double ms)
 {
     const char *tag = mc_server_req_tag(r);
@@ -241,16 +246,21 @@ static void access_log(host *h, mc_server_req *r, int status, double ms)
                *tag ? tag : "-");
         return;
     }
-    mc_buf b = MC_BUF_INIT;
+    if (!mc_log_enabled(&h->log, MC_LOG_INFO))
+        return;
+    mc_buf b = MC_BUF_INIT, named = MC_BUF_INIT;
     mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
-    mc_buf_json_string(&b, method, strlen(method));
+    mc_log_json_string(&b, method, strlen(method));
     mc_buf_puts(&b, ",\"path\":");
-    mc_buf_json_string(&b, path, strlen(path));
+    mc_redact_names(&named, path, strlen(path));
+    mc_log_json_string(&b, mc_buf_cstr(&named), named.len);
     mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
-    mc_buf_json_string(&b, tag, strlen(tag));
-    mc_buf_puts(&b, "}");
-    if (!b.oom)
-        mc_log(&h->log, MC_LOG_INFO, "%s", b.data);
+    mc_log_json_string(&b, tag, strlen(tag));
+    mc_buf_puts(&b, "}\n");
+    if (named.oom)
+        b.oom = true;
+    write_line(&b);
+    mc_buf_free(&named);
     mc_buf_free(&b);
 }
 
@@ -639,12 +649,15 @@ static mc_code to_inbound(mc_message *m, int status, int fault, const char *erro
     return MC_OK;
 }
 
-/* The operation label for metrics: never the query (it may carry keys). */
+/* The operation label for metrics: never the query (it may carry keys)
+ * nor a URL's user:password. */
 static void op_label(const mc_outbound *out, char *buf, size_t cap)
 {
     const char *l = out->label ? out->label : out->url;
-    size_t n = strcspn(l, "?#");
-    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), l);
+    mc_buf b = MC_BUF_INIT;
+    mc_url_strip_userinfo(&b, l, strcspn(l, "?#"));
+    snprintf(buf, cap, "%.*s", (int)(b.len < cap ? b.len : cap - 1), mc_buf_cstr(&b));
+    mc_buf_free(&b);
 }
 
 static void on_upstream(void *ud, mc_http_response *resp)
@@ -902,8 +915,12 @@ static int serve(host *h, serve_opts *o, const sigset_t *set)
         return EXIT_USAGE;
     }
     const char *bind = o->srv.bind ? o->srv.bind : "127.0.0.1";
-    fprintf(stderr, "listening on %s:%d admin %s:%d workers %d\n", bind,
-            mc_server_port(h->srv), bind, mc_admin_server_port(adm), mc_server_workers(h->srv));
+    /* always printed (whatever --log-level): hosts and tests wait for it */
+    fprintf(stderr, h->json_log ? "{\"level\":\"info\",\"msg\":\"listening on %s:%d admin "
+                                  "%s:%d workers %d\"}\n"
+                                : "listening on %s:%d admin %s:%d workers %d\n",
+            bind, mc_server_port(h->srv), bind, mc_admin_server_port(adm),
+            mc_server_workers(h->srv));
     fflush(stderr);
     wait_signals(h, set);
     mc_log(&h->log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld ms",
