@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "cli/project.h"
 #include "mediac.h"
 #include "util/buf.h"
 
@@ -39,7 +40,9 @@ static void validate_usage(FILE *f)
           "  --format text  file:line:col: severity: message lines and a summary (default)\n"
           "  --format json  one JSON document with the same diagnostics\n"
           "  --werror       warnings count as errors for the exit status\n"
-          "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.\n", f);
+          "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.\n"
+          "What was loaded from where goes to stderr (text) or \"sources\" (json).\n"
+          MC_CLI_PROJECT_USAGE, f);
 }
 
 /* One parsed diagnostic line; pointers into a private copy of the line. */
@@ -157,6 +160,17 @@ static void diags_json(const char *diags, unsigned nerrors, unsigned nwarnings, 
     mc_buf_printf(b, "],\"errors\":%u,\"warnings\":%u}\n", nerrors, nwarnings);
 }
 
+/* diags_json's document with "sources" added before its closing brace. */
+static void add_sources_json(const mc_config *cfg, mc_buf *b)
+{
+    if (b->len < 2 || b->data[b->len - 2] != '}')
+        return;
+    b->len -= 2;
+    mc_buf_puts(b, ",\"sources\":");
+    mc_cli_sources_json(cfg, b);
+    mc_buf_puts(b, "}\n");
+}
+
 int mc_cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -203,11 +217,16 @@ int mc_cmd_validate(int argc, char **argv)
     if (json) {
         mc_buf b = MC_BUF_INIT;
         diags_json(diags, ne, nw, &b);
+        add_sources_json(cfg, &b);
         fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
         mc_buf_free(&b);
     } else {
         fputs(diags, stdout);
         printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+        mc_buf b = MC_BUF_INIT;
+        mc_cli_sources_text(cfg, &b);
+        fputs(mc_buf_cstr(&b), stderr);
+        mc_buf_free(&b);
     }
     int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
     mc_engine_free(e);

@@ -280,7 +280,7 @@ mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
         m->frames = f;
         m->capframes = cap;
     }
-    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error};
+    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error, NULL};
     return MC_OK;
 }
 
@@ -340,4 +340,15 @@ size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max)
     if (m->payload.kind == MC_PL_JSON || m->payload.kind == MC_PL_XML)
         n = json_secrets(m, mc_msg_json(m), out, n, max, 0);
     return n;
+}
+
+bool mc_msg_hop_header(const char *name)
+{
+    static const char *const names[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE",
+        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Type",
+        "Expect", "Accept-Encoding"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
 }

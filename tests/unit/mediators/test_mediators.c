@@ -427,7 +427,7 @@ static void test_sequence_ref(void **state)
     assert_string_equal(th_prop(f, "back"), "1");
     assert_string_equal(th_prop(f, "dyncount"), "xx");
     assert_int_equal(th_run(f, "missing", NULL), MC_EFAULT);
-    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "no sequence named ''");
+    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "Sequence named  cannot be found");
     th_flow_free(f);
     char *d = th_diags(SEQ("x", "<sequence/>"));
     assert_string_equal(d, "t.xml:1:20: error: a <sequence> inside a flow needs a 'key' naming the sequence to run\n");
