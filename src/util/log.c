@@ -120,7 +120,7 @@ void mc_log_escape(mc_buf *out, const char *s, size_t n)
     size_t run = 0, i = 0;
     while (i < n) {
         unsigned char c = u[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        if ((c >= 0x20 && c < 0x7f && c != '\\') || c == '\t') {
             i++;
             continue;
         }

@@ -50,8 +50,8 @@ void mc_redact_names(mc_buf *out, const char *text, size_t n);
 int mc_is_secret_name(const char *name);
 int mc_is_secret_name_n(const char *name, size_t n);
 
-/* Log text escaping: printable ASCII and valid UTF-8 stay; a backslash is
- * written \\; control characters (CR, LF, ESC, ...), DEL, C1 controls,
+/* Log text escaping: printable ASCII, tab and valid UTF-8 stay; a
+ * backslash is written \\; control characters (CR, LF, ESC, ...), DEL, C1 controls,
  * U+2028/2029, bidirectional overrides and bytes that are not UTF-8 are
  * written \xHH per byte.  The result is one line that says what it got. */
 void mc_log_escape(mc_buf *out, const char *s, size_t n);

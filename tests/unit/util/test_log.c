@@ -204,6 +204,7 @@ static void test_escape(void **state)
                         "a\\x0dGET /fake 200\\x0ab");
     assert_string_equal(escaped("back\\slash", 10, false), "back\\\\slash");
     assert_string_equal(escaped("nul\0x", 5, false), "nul\\x00x");
+    assert_string_equal(escaped("tab\tok", 6, false), "tab\tok");   /* cannot break a line */
     assert_string_equal(escaped("\x7f\x80\xff", 3, false), "\\x7f\\x80\\xff");
     assert_string_equal(escaped("caf\xc3\xa9 \xe2\x82\xac", 9, false), "caf\xc3\xa9 \xe2\x82\xac");
     assert_string_equal(escaped("\xc0\xaf", 2, false), "\\xc0\\xaf");               /* overlong */
