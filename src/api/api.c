@@ -140,6 +140,11 @@ void mc_engine_set_log(mc_engine *e, int level, mc_log_sink sink, void *userdata
     e->log.userdata = userdata;
 }
 
+void mc_engine_set_log_format(mc_engine *e, int format)
+{
+    e->log.format = format;
+}
+
 mc_code mc_engine_register_mediator(mc_engine *e, const char *name,
                                     mc_native_fn fn, void *userdata)
 {
@@ -307,6 +312,8 @@ const char *mc_request_method(const mc_request *r) { return pend(r)->req->method
 const char *mc_request_url(const mc_request *r) { return pend(r)->req->url; }
 size_t mc_request_header_count(const mc_request *r) { return pend(r)->req->nheaders; }
 long mc_request_timeout_ms(const mc_request *r) { return pend(r)->req->timeout_ms; }
+long mc_request_delay_ms(const mc_request *r) { return pend(r)->req->delay_ms; }
+int mc_request_no_retry(const mc_request *r) { return pend(r)->req->max_attempts == 1; }
 int mc_request_idempotent(const mc_request *r) { return pend(r)->req->idempotent; }
 int mc_request_verify_tls(const mc_request *r) { return !pend(r)->req->insecure; }
 

@@ -1,6 +1,8 @@
-/* log.c - log sinks, levels, secret redaction (by value, whatever the
+/* log.c - log sinks, levels, the one line format of run and serve (text
+ * or JSON, always timestamped, with the message's activity id), and what
+ * keeps every line safe: secret redaction (by value, whatever the
  * escaping, and by name, wherever the name appears), URL userinfo removal
- * and the escaping that keeps every log line one line of safe text. */
+ * and the escaping that makes every message one line of safe text. */
 #include "util/log.h"
 
 #include <stdarg.h>
@@ -10,11 +12,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/codec.h"
 #include "util/utf8.h"
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 /* Names whose values are never printed: the connector's secret parameters
  * and the credential headers.  Compared without regard to case. */
@@ -30,6 +33,7 @@ void mc_logger_init(mc_logger *lg)
     lg->level = MC_LOG_INFO;
     lg->sink = NULL;
     lg->userdata = NULL;
+    lg->format = MC_LOG_TEXT;
 }
 
 int mc_log_enabled(const mc_logger *lg, int level)
@@ -37,8 +41,59 @@ int mc_log_enabled(const mc_logger *lg, int level)
     return lg && level <= lg->level;
 }
 
-/* Every line goes out here: names redacted, userinfo removed, escaped. */
-static void emit(const mc_logger *lg, int level, const char *line, size_t n)
+static void render_prefix(mc_buf *out, int format, int level, const char *activity_id)
+{
+    struct timespec ts;
+    struct tm tm;
+    char when[40];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000L);
+    const char *lv = level_names[level < 0 ? 0 : level > 3 ? 3 : level];
+    if (format != MC_LOG_JSON) {
+        mc_buf_printf(out, "%s %s ", when, lv);
+        if (activity_id && *activity_id) {
+            mc_buf_puts(out, "[activityid=");
+            mc_log_escape(out, activity_id, strlen(activity_id));
+            mc_buf_puts(out, "] ");
+        }
+        return;
+    }
+    mc_buf_printf(out, "{\"time\":\"%s\",\"level\":\"%s\"", when, lv);
+    if (activity_id && *activity_id) {
+        mc_buf_puts(out, ",\"activityid\":");
+        mc_log_json_string(out, activity_id, strlen(activity_id));
+    }
+}
+
+void mc_log_render(mc_buf *out, int format, int level, const char *activity_id,
+                   const char *msg)
+{
+    render_prefix(out, format, level, activity_id);
+    if (format != MC_LOG_JSON) {
+        mc_buf_puts(out, msg);
+    } else {
+        mc_buf_puts(out, ",\"msg\":");
+        mc_buf_json_string(out, msg, strlen(msg));
+        mc_buf_putc(out, '}');
+    }
+    mc_buf_putc(out, '\n');
+}
+
+/* One write() per line, so lines of concurrent threads never mix. */
+static void write_stderr(const mc_buf *b)
+{
+    if (!b->oom) {
+        ssize_t w = write(STDERR_FILENO, b->data, b->len);
+        (void)w;
+    }
+}
+
+/* Every message line goes out here: secret names' values and URL
+ * userinfo hidden, then escaped into one line of safe text. */
+static void emit(const mc_logger *lg, int level, const char *activity_id, const char *line,
+                 size_t n)
 {
     mc_buf named = MC_BUF_INIT, safe = MC_BUF_INIT;
     mc_redact_names(&named, line, n);
@@ -48,18 +103,33 @@ static void emit(const mc_logger *lg, int level, const char *line, size_t n)
     if (lg->sink) {
         lg->sink(lg->userdata, level, text);
     } else {
-        struct timespec ts;
-        struct tm tm;
-        char when[32];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-        int li = level < 0 ? 0 : level > 3 ? 3 : level;
-        fprintf(stderr, "%s.%03ldZ %-5s %s\n", when, ts.tv_nsec / 1000000L,
-                level_names[li], text);
+        mc_buf b = MC_BUF_INIT;
+        mc_log_render(&b, lg->format, level, activity_id, text);
+        write_stderr(&b);
+        mc_buf_free(&b);
     }
     mc_buf_free(&named);
     mc_buf_free(&safe);
+}
+
+void mc_log_fields(const mc_logger *lg, int level, const char *activity_id,
+                   const char *fields, size_t n)
+{
+    if (!mc_log_enabled(lg, level))
+        return;
+    if (lg->format != MC_LOG_JSON || lg->sink || n < 2 || fields[0] != '{' ||
+        fields[n - 1] != '}') {
+        emit(lg, level, activity_id, fields, n);   /* as any other line */
+        return;
+    }
+    mc_buf b = MC_BUF_INIT;
+    render_prefix(&b, MC_LOG_JSON, level, activity_id);
+    if (n > 2)
+        mc_buf_putc(&b, ',');
+    mc_buf_append(&b, fields + 1, n - 1);
+    mc_buf_putc(&b, '\n');
+    write_stderr(&b);
+    mc_buf_free(&b);
 }
 
 void mc_log(const mc_logger *lg, int level, const char *fmt, ...)
@@ -73,25 +143,45 @@ void mc_log(const mc_logger *lg, int level, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    emit(lg, level, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (n < (int)sizeof line) {
+        emit(lg, level, NULL, line, (size_t)n);
+        return;
+    }
+    /* longer lines (all diagnostics of a load) are written whole */
+    mc_buf b = MC_BUF_INIT;
+    if (mc_buf_reserve(&b, (size_t)n)) {
+        va_start(ap, fmt);
+        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b.len = (size_t)n;
+        emit(lg, level, NULL, b.data, b.len);
+    }
+    mc_buf_free(&b);
 }
 
-void mc_log_line(const mc_logger *lg, int level, const char *line, size_t n,
-                 const char *const *secrets, size_t nsecrets)
+void mc_log_line_id(const mc_logger *lg, int level, const char *activity_id,
+                    const char *line, size_t n, const char *const *secrets,
+                    size_t nsecrets)
 {
     if (!mc_log_enabled(lg, level))
         return;
     if (nsecrets == 0) {
-        emit(lg, level, line, n);
+        emit(lg, level, activity_id, line, n);
         return;
     }
     mc_buf b = MC_BUF_INIT;
     mc_redact(&b, line, n, secrets, nsecrets);
     if (b.oom)
-        emit(lg, level, "(log line dropped: out of memory)", 33);
+        emit(lg, level, activity_id, "(log line dropped: out of memory)", 33);
     else
-        emit(lg, level, mc_buf_cstr(&b), b.len);
+        emit(lg, level, activity_id, mc_buf_cstr(&b), b.len);
     mc_buf_free(&b);
+}
+
+void mc_log_line(const mc_logger *lg, int level, const char *line,
+                 const char *const *secrets, size_t nsecrets)
+{
+    mc_log_line_id(lg, level, NULL, line, strlen(line), secrets, nsecrets);
 }
 
 /* ---- escaping -------------------------------------------------------------- */
