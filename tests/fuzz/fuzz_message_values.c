@@ -14,7 +14,8 @@
  * The same values also go through the helpers directly:
  * mc_url_encode_segment (decodes back to the value, one segment),
  * mc_url_clean_postfix (no dot segment, never above its start),
- * mc_log_escape / mc_log_json_string (one line of safe text, valid JSON),
+ * mc_log_escape / mc_log_json_string (one line of safe text: no control
+ * byte but tab; valid JSON),
  * and mc_redact / mc_redact_names (a secret written in the text, plainly
  * or JSON-escaped, never comes out). */
 #include <stdio.h>
@@ -190,7 +191,7 @@ static void check_helpers(const char *s, size_t n)
     mc_buf e = MC_BUF_INIT, j = MC_BUF_INIT;
     mc_log_escape(&e, s, n);
     for (size_t i = 0; i < e.len; i++)
-        if ((unsigned char)e.data[i] < 0x20 || e.data[i] == 0x7f)
+        if (((unsigned char)e.data[i] < 0x20 && e.data[i] != '\t') || e.data[i] == 0x7f)
             fail("control byte in escaped log text", e.data, e.len);
     if (mc_utf8_check(e.data ? e.data : "", e.len) != e.len)
         fail("escaped log text is not UTF-8", e.data, e.len);
