@@ -181,11 +181,15 @@ static void error_answer(mc_message *m, int status, const char *message, mc_host
     add_activity_id(m, a);
 }
 
-/* 11 or 12 when the request's content type is a SOAP one. */
+/* 11 or 12 when the request is a SOAP one: application/soap+xml, or
+ * text/xml with a SOAPAction header (text/xml alone may be a REST
+ * client's plain XML, answered as REST). */
 static int soap_request_version(const mc_host_request *req)
 {
     mc_wire w = mc_wire_of(request_header(req, "Content-Type"));
-    return w == MC_WIRE_SOAP11 ? 11 : w == MC_WIRE_SOAP12 ? 12 : 0;
+    if (w == MC_WIRE_SOAP11 && request_header(req, "SOAPAction"))
+        return 11;
+    return w == MC_WIRE_SOAP12 ? 12 : 0;
 }
 
 /* A SOAP request that cannot become a message: a SOAP fault of the
@@ -195,8 +199,7 @@ static int soap_request_version(const mc_host_request *req)
 static void soap_error_answer(mc_message *m, int version, mc_code rc, const char *why,
                               mc_host_answer *a)
 {
-    bool mismatch = strncmp(why, MC_SOAP_VERSION_MISMATCH,
-                            sizeof MC_SOAP_VERSION_MISMATCH - 1) == 0;
+    bool mismatch = why && strstr(why, MC_SOAP_VERSION_MISMATCH) != NULL;
     mc_buf b = MC_BUF_INIT;
     mc_soap_fault_text(&b, version, rc == MC_ENOMEM || rc == MC_EFAULT ? "Server" :
                        mismatch ? "VersionMismatch" : "Client", why ? why : "");

@@ -660,6 +660,10 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     mc_send_take_answer(m);
     if (c->is_send) {
+        /* the response is addressed back to the client: no To of the
+         * request (empty, so get-property('To') does not fall back to the
+         * request's URL either) */
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "To", "");
         m->loopback = true; /* on to the out sequence, or answer */
         return MC_FLOW_STOP;
     }
