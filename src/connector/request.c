@@ -52,26 +52,13 @@ static void scalar_text(mc_buf *out, mc_cp_type t, const char *v, size_t n)
 /* "a, b,,c" -> ["a","b","c"] */
 static void comma_list(mc_buf *out, const char *v, size_t n)
 {
+    size_t pos = 0, len;
+    const char *item;
     mc_buf_putc(out, '[');
-    bool first = true;
-    for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *item = v + i;
-        size_t len = j - i;
-        while (len && (*item == ' ' || *item == '\t' || *item == '\n' || *item == '\r'))
-            item++, len--;
-        while (len && (item[len - 1] == ' ' || item[len - 1] == '\t' ||
-                       item[len - 1] == '\n' || item[len - 1] == '\r'))
-            len--;
-        if (len) {
-            if (!first)
-                mc_buf_putc(out, ',');
-            mc_buf_json_string(out, item, len);
-            first = false;
-        }
-        i = j + 1;
+    for (bool first = true; mc_cp_comma_item(v, n, &pos, &item, &len); first = false) {
+        if (!first)
+            mc_buf_putc(out, ',');
+        mc_buf_json_string(out, item, len);
     }
     mc_buf_putc(out, ']');
 }
@@ -244,21 +231,10 @@ static void query_list(request *rq, const mc_cparam *p, const char *v, size_t n)
         mc_arena_free(&a);
         return;
     }
-    for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *it = v + i;
-        size_t len = j - i;
-        while (len && (*it == ' ' || *it == '\t' || *it == '\n' || *it == '\r'))
-            it++, len--;
-        while (len && (it[len - 1] == ' ' || it[len - 1] == '\t' || it[len - 1] == '\n' ||
-                       it[len - 1] == '\r'))
-            len--;
-        if (len)
-            query_pair(rq, p->as, it, len);
-        i = j + 1;
-    }
+    size_t pos = 0, len;
+    const char *item;
+    while (mc_cp_comma_item(v, n, &pos, &item, &len))
+        query_pair(rq, p->as, item, len);
 }
 
 /* Query parameters and headers; NULL, or the header parameter whose value

@@ -77,6 +77,22 @@ def chunk(data):
                   (":content-type", "application/octet-stream")], data)
 
 
+def start_features(cls, answer):
+    """The flow above on `mediac serve` in front of the FAKE recording
+    endpoint answering with answer(rec)."""
+    le.require_tools()
+    cls.endpoint = le.recorder(answer=answer).start()
+    cls.dir = tempfile.mkdtemp(prefix="mediac-features-")
+    with open(os.path.join(cls.dir, "features.xml"), "w") as f:
+        f.write(FLOW)
+    cls.serve = le.Serve([cls.dir], le.clean_env(le.chain_env(cls.endpoint.url)))
+
+
+def stop_features(cls):
+    le.stop_all([cls.serve])
+    cls.endpoint.stop()
+
+
 class PaginationTest(unittest.TestCase):
     """Pages from the FAKE recording endpoint: moto 5.2.1 ignores MaxItems
     and never answers a NextMarker, so it cannot show paging."""
@@ -85,17 +101,11 @@ class PaginationTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        le.require_tools()
-        cls.endpoint = le.recorder(answer=cls.page).start()
-        cls.dir = tempfile.mkdtemp(prefix="mediac-features-")
-        with open(os.path.join(cls.dir, "features.xml"), "w") as f:
-            f.write(FLOW)
-        cls.serve = le.Serve([cls.dir], le.clean_env(le.chain_env(cls.endpoint.url)))
+        start_features(cls, cls.page)
 
     @classmethod
     def tearDownClass(cls):
-        le.stop_all([cls.serve])
-        cls.endpoint.stop()
+        stop_features(cls)
 
     @classmethod
     def page(cls, rec):
@@ -148,18 +158,12 @@ class StreamAndBinaryTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        le.require_tools()
         cls.answer = None
-        cls.endpoint = le.recorder(answer=lambda rec: cls.answer).start()
-        cls.dir = tempfile.mkdtemp(prefix="mediac-features-")
-        with open(os.path.join(cls.dir, "features.xml"), "w") as f:
-            f.write(FLOW)
-        cls.serve = le.Serve([cls.dir], le.clean_env(le.chain_env(cls.endpoint.url)))
+        start_features(cls, lambda rec: cls.answer)
 
     @classmethod
     def tearDownClass(cls):
-        le.stop_all([cls.serve])
-        cls.endpoint.stop()
+        stop_features(cls)
 
     def test_response_stream_decoded(self):
         body = chunk(b'{"answer":') + chunk(b' 42}') + event(
