@@ -189,3 +189,18 @@ const char *th_eval(mc_message *m, const char *src)
     assert_int_equal(strlen(out), n);
     return out;
 }
+
+char *th_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    mc_buf b = MC_BUF_INIT;
+    char chunk[65536];
+    for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;)
+        mc_buf_append(&b, chunk, n);
+    fclose(f);
+    *len = b.len;
+    mc_buf_cstr(&b);
+    return b.oom ? (mc_buf_free(&b), NULL) : mc_buf_steal(&b);
+}

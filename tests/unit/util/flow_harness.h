@@ -56,6 +56,9 @@ const char *th_payload(th_flow *f);
 const char *th_prop(th_flow *f, const char *name);
 const char *th_logs(th_flow *f);
 
+/* The bytes of a file (NUL-terminated, malloc'd) and their count, or NULL. */
+char *th_read_file(const char *path, size_t *len);
+
 /* A message with no config and a quiet logger (for expression tests). */
 mc_message *th_msg_new(void);
 /* Compile src (failing the test on error), evaluate as a string on m. */
