@@ -544,6 +544,25 @@ static bool resolve_refs(compiler *c)
     return true;
 }
 
+static const ref_entry *ref_of(const mc_json_schema *s, mc_json node);
+
+/* A chain of $refs that comes back to where it started, never reaching a
+ * schema, is an error (fge: "JSON Reference loop detected"). */
+static bool check_ref_loops(compiler *c)
+{
+    const mc_json_schema *s = c->s;
+    for (size_t i = 0; i < s->nrefs; i++) {
+        const ref_entry *r = &s->refs[i];
+        for (size_t hops = 0; r; hops++) {
+            if (hops > s->nrefs)
+                return mc_err_set(c->err, MC_EPARSE, "JSON Schema: $ref loop: %s leads back to "
+                                  "itself", s->refs[i].ptr[0] ? s->refs[i].ptr : "#"), false;
+            r = member(r->target, "$ref") ? ref_of(s, r->target) : NULL;
+        }
+    }
+    return true;
+}
+
 mc_json_schema *mc_json_schema_compile(const char *text, size_t len, mc_err *err)
 {
     mc_json_schema *s = calloc(1, sizeof *s);
@@ -564,7 +583,7 @@ mc_json_schema *mc_json_schema_compile(const char *text, size_t len, mc_err *err
     }
     compiler c = {.s = s, .err = err};
     mc_buf ptr = MC_BUF_INIT;
-    bool ok = walk(&c, s->root, NULL, &ptr) && resolve_refs(&c);
+    bool ok = walk(&c, s->root, NULL, &ptr) && resolve_refs(&c) && check_ref_loops(&c);
     mc_buf_free(&ptr);
     free(c.ids);
     free(c.pend);

@@ -333,6 +333,10 @@ static void test_load_errors(void **state)
         {"[1]", "JSON Schema must be an object"},
         {"{\"a\":", "JSON Schema is not JSON: "},
         {"{\"multipleOf\":0}", "JSON Schema /multipleOf: must be a number greater than 0"},
+        /* found by fuzz_json_schema: refs that only lead to refs recursed forever */
+        {"{\"$ref\":\"#\"}", "JSON Schema: $ref loop: # leads back to itself"},
+        {"{\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},\"b\":{\"$ref\":\"#/definitions/a\"}},"
+         "\"properties\":{\"x\":{\"$ref\":\"#/definitions/a\"}}}", "JSON Schema: $ref loop: "},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mc_err err = {0};
