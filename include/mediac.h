@@ -37,7 +37,7 @@ typedef enum mc_code {
     MC_EFAULT,      /* the flow ended in an unhandled fault */
     MC_EIO,         /* file or network error */
     MC_EPARSE,      /* payload or expression did not parse */
-    MC_ESUSPENDED,  /* the message waits for I/O (internal hosts only) */
+    MC_ESUSPENDED,  /* the message waits for requests (mc_start_*, mc_resume) */
     MC_ESTATE,      /* call not valid in the handle's current state */
     MC_ELIMIT,      /* an input is over one of its limits (size, count) */
     MC_CODE_COUNT
@@ -98,6 +98,72 @@ mc_code mc_message_set_header(mc_message *m, const char *name,
  * (also after respond or drop), MC_EFAULT on an unhandled fault. */
 mc_code mc_run_sequence(mc_message *m, const char *name);
 mc_code mc_run_proxy(mc_message *m, const char *name);
+
+/* ---- non-blocking runs ------------------------------------------------
+ *
+ * The blocking mc_run_* above are built on these, the way curl's easy
+ * interface is built on its multi interface.  A host with its own event
+ * loop starts a message, sends the requests it waits for itself, hands
+ * each answer back and resumes it:
+ *
+ *     mc_code rc = mc_start_sequence(m, "main");
+ *     while (rc == MC_ESUSPENDED) {
+ *         for (mc_request *r; (r = mc_message_next_request(m));)
+ *             send_it(r);                 // method, url, headers, body
+ *         ... later, for each answer, on the message's thread:
+ *         mc_request_answer(m, r, status, headers, n, body, len);
+ *         rc = mc_resume(m);              // MC_ESUSPENDED: still waiting
+ *     }
+ *
+ * A message may wait for several requests at once (today's mediators send
+ * one at a time; iterate, clone and scatter-gather send several), so
+ * always take requests until mc_message_next_request returns NULL, and
+ * after each mc_resume that returns MC_ESUSPENDED look for new ones.
+ * Answers may come in any order; mc_resume may be called after each, and
+ * continues what every answer so far allows.  A message and its requests
+ * belong to one thread at a time. */
+
+typedef struct mc_request mc_request;
+typedef struct mc_header {
+    const char *name;
+    const char *value;
+} mc_header;
+
+/* Start the message like mc_run_sequence / mc_run_proxy without blocking:
+ * MC_OK or MC_EFAULT when the flow ended, MC_ESUSPENDED when it waits for
+ * requests. */
+mc_code mc_start_sequence(mc_message *m, const char *name);
+mc_code mc_start_proxy(mc_message *m, const char *name);
+/* The next request the message waits for that the host has not taken yet,
+ * or NULL.  Valid until the message is freed. */
+mc_request *mc_message_next_request(mc_message *m);
+/* Requests taken or not whose answer has not been handed back yet. */
+size_t mc_message_waiting(const mc_message *m);
+
+/* The request.  Its URL, headers and body are exactly what to send
+ * (already signed where the flow signs); do not change them. */
+unsigned mc_request_id(const mc_request *r);       /* unique within the message */
+const char *mc_request_method(const mc_request *r);
+const char *mc_request_url(const mc_request *r);
+size_t mc_request_header_count(const mc_request *r);
+mc_header mc_request_header(const mc_request *r, size_t i);
+const char *mc_request_body(const mc_request *r, size_t *len);
+long mc_request_timeout_ms(const mc_request *r);    /* 0: the host's default */
+int mc_request_idempotent(const mc_request *r);     /* may be retried */
+int mc_request_verify_tls(const mc_request *r);     /* 0 only where a flow says so */
+const char *mc_request_label(const mc_request *r);  /* e.g. "amazonlambda.invoke" */
+
+/* Hand back the answer (copied).  MC_ESTATE when r was answered already. */
+mc_code mc_request_answer(mc_message *m, mc_request *r, int status,
+                          const mc_header *headers, size_t nheaders,
+                          const char *body, size_t len);
+/* Hand back a transport failure: fault_code 101503 (unreachable), 101504
+ * (timeout) or 101500 (anything else), error a short text. */
+mc_code mc_request_fail(mc_message *m, mc_request *r, int fault_code,
+                        const char *error);
+/* Continue the message with the answers given so far: MC_OK or MC_EFAULT
+ * when the flow ended, MC_ESUSPENDED while it still waits. */
+mc_code mc_resume(mc_message *m);
 
 /* Results.  Returned pointers stay valid until the message changes or is
  * freed.  mc_message_payload serialises the current payload. */

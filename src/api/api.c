@@ -11,6 +11,7 @@
 #include "config/internal.h"
 #include "engine/engine.h"
 #include "http/client.h"
+#include "http/msgio.h"
 #include "mediators/mediators.h"
 
 #define CLIENT_POOL 8
@@ -254,70 +255,7 @@ static void return_client(mc_engine *e, mc_http_client *c)
         mc_http_client_free(c);
 }
 
-static mc_code to_inbound(mc_message *m, const mc_http_response *r)
-{
-    mc_inbound *in = mc_arena_calloc(&m->arena, sizeof *in);
-    if (!in)
-        return MC_ENOMEM;
-    in->status = r->status;
-    in->fault_code = r->fault_code;
-    in->error = r->fault_code ? mc_arena_strdup(&m->arena, r->error) : NULL;
-    in->body = mc_arena_strndup(&m->arena, r->body.data ? r->body.data : "", r->body.len);
-    in->body_len = r->body.len;
-    in->headers = r->nheaders ? mc_arena_alloc(&m->arena, r->nheaders * sizeof *in->headers) : NULL;
-    for (size_t i = 0; i < r->nheaders; i++) {
-        in->headers[i].name = mc_arena_strdup(&m->arena, r->header_names[i]);
-        in->headers[i].value = mc_arena_strdup(&m->arena, r->header_values[i]);
-    }
-    in->nheaders = r->nheaders;
-    m->in = in;
-    return in->body ? MC_OK : MC_ENOMEM;
-}
-
-mc_code mc_engine_perform_io(mc_message *m)
-{
-    mc_engine *e = (mc_engine *)m->engine;
-    const mc_outbound *out = m->out;
-    if (!e || !out)
-        return MC_ESTATE;
-    mc_http_client *c = borrow_client(e);
-    if (!c)
-        return MC_ENOMEM;
-    mc_http_request req = {0};
-    req.method = out->method;
-    req.url = out->url;
-    req.headers = (const mc_http_header *)out->headers;
-    req.nheaders = out->nheaders;
-    req.body = out->body;
-    req.body_len = out->body_len;
-    req.idempotent = out->idempotent;
-    req.timeout_ms = out->timeout_ms;
-    req.insecure = out->insecure;
-    mc_http_response resp = {0};
-    mc_err err = {0};
-    mc_code rc = mc_http_do(c, &req, &resp, &err);
-    return_client(e, c);
-    if (rc == MC_OK) {
-        mc_msg_log(m, MC_LOG_DEBUG, "%s %s -> %d%s%s", out->method,
-                   out->label ? out->label : out->url, resp.status,
-                   resp.fault_code ? " " : "", resp.fault_code ? resp.error : "");
-        rc = to_inbound(m, &resp);
-    }
-    mc_http_response_free(&resp);
-    return rc;
-}
-
-static mc_code run_blocking(mc_message *m)
-{
-    mc_code rc = mc_engine_run(m);
-    while (rc == MC_ESUSPENDED) {
-        rc = mc_engine_perform_io(m);
-        if (rc != MC_OK)
-            return rc;
-        rc = mc_engine_resume(m);
-    }
-    return rc;
-}
+/* ---- non-blocking runs -------------------------------------------------- */
 
 static bool usable(mc_message *m)
 {
@@ -325,7 +263,7 @@ static bool usable(mc_message *m)
     return e && !e->failed;
 }
 
-mc_code mc_run_sequence(mc_message *m, const char *name)
+mc_code mc_start_sequence(mc_message *m, const char *name)
 {
     if (!m || !name)
         return MC_EINVAL;
@@ -335,10 +273,10 @@ mc_code mc_run_sequence(mc_message *m, const char *name)
     if (!seq)
         return MC_ENOTFOUND;
     mc_code rc = mc_engine_start(m, seq, NULL, NULL);
-    return rc == MC_OK ? run_blocking(m) : rc;
+    return rc == MC_OK ? mc_engine_run(m) : rc;
 }
 
-mc_code mc_run_proxy(mc_message *m, const char *name)
+mc_code mc_start_proxy(mc_message *m, const char *name)
 {
     if (!m || !name)
         return MC_EINVAL;
@@ -351,7 +289,162 @@ mc_code mc_run_proxy(mc_message *m, const char *name)
         return MC_ECONFIG;
     m->proxy = p;
     mc_code rc = mc_engine_start(m, p->in, p->out, p->fault);
-    return rc == MC_OK ? run_blocking(m) : rc;
+    return rc == MC_OK ? mc_engine_run(m) : rc;
+}
+
+/* A handle is the engine's pending entry; it stays at its address. */
+static mc_pending *pend(const mc_request *r) { return (mc_pending *)r; }
+
+mc_request *mc_message_next_request(mc_message *m)
+{
+    return m ? (mc_request *)mc_engine_next_request(m) : NULL;
+}
+
+size_t mc_message_waiting(const mc_message *m) { return m ? mc_engine_outstanding(m) : 0; }
+
+unsigned mc_request_id(const mc_request *r) { return pend(r)->id; }
+const char *mc_request_method(const mc_request *r) { return pend(r)->req->method; }
+const char *mc_request_url(const mc_request *r) { return pend(r)->req->url; }
+size_t mc_request_header_count(const mc_request *r) { return pend(r)->req->nheaders; }
+long mc_request_timeout_ms(const mc_request *r) { return pend(r)->req->timeout_ms; }
+int mc_request_idempotent(const mc_request *r) { return pend(r)->req->idempotent; }
+int mc_request_verify_tls(const mc_request *r) { return !pend(r)->req->insecure; }
+
+mc_header mc_request_header(const mc_request *r, size_t i)
+{
+    const mc_outbound *o = pend(r)->req;
+    return i < o->nheaders ? (mc_header){o->headers[i].name, o->headers[i].value}
+                           : (mc_header){NULL, NULL};
+}
+
+const char *mc_request_body(const mc_request *r, size_t *len)
+{
+    const mc_outbound *o = pend(r)->req;
+    if (len)
+        *len = o->body ? o->body_len : 0;
+    return o->body;
+}
+
+const char *mc_request_label(const mc_request *r)
+{
+    const mc_outbound *o = pend(r)->req;
+    return o->label ? o->label : "";
+}
+
+mc_code mc_request_answer(mc_message *m, mc_request *r, int status, const mc_header *headers,
+                          size_t nheaders, const char *body, size_t len)
+{
+    if (!m || !r || (!body && len) || (!headers && nheaders))
+        return MC_EINVAL;
+    if (pend(r)->answer)
+        return MC_ESTATE;
+    mc_inbound *in = mc_arena_calloc(&m->arena, sizeof *in);
+    if (!in)
+        return MC_ENOMEM;
+    in->status = status;
+    in->body = mc_arena_strndup(&m->arena, body ? body : "", len);
+    in->body_len = len;
+    in->headers = nheaders ? mc_arena_alloc(&m->arena, nheaders * sizeof *in->headers) : NULL;
+    if (!in->body || (nheaders && !in->headers))
+        return MC_ENOMEM;
+    for (size_t i = 0; i < nheaders; i++) {
+        in->headers[i].name = mc_arena_strdup(&m->arena, headers[i].name ? headers[i].name : "");
+        in->headers[i].value = mc_arena_strdup(&m->arena, headers[i].value ? headers[i].value : "");
+        if (!in->headers[i].name || !in->headers[i].value)
+            return MC_ENOMEM;
+    }
+    in->nheaders = nheaders;
+    return mc_engine_answer(m, pend(r)->id, in);
+}
+
+mc_code mc_request_fail(mc_message *m, mc_request *r, int fault_code, const char *error)
+{
+    if (!m || !r)
+        return MC_EINVAL;
+    if (pend(r)->answer)
+        return MC_ESTATE;
+    mc_inbound *in = mc_http_inbound_fault(m, fault_code, error);
+    return in ? mc_engine_answer(m, pend(r)->id, in) : MC_ENOMEM;
+}
+
+mc_code mc_resume(mc_message *m)
+{
+    return m ? mc_engine_resume(m) : MC_EINVAL;
+}
+
+/* ---- blocking runs, on the non-blocking ones --------------------------------- */
+
+typedef struct blocking_io {
+    mc_message *m;
+    mc_request *r;
+    mc_code rc;
+} blocking_io;
+
+static void blocking_done(void *ud, mc_http_response *resp)
+{
+    blocking_io *io = ud;
+    mc_message *m = io->m;
+    const mc_outbound *out = pend(io->r)->req;
+    mc_msg_log(m, MC_LOG_DEBUG, "%s %s -> %d%s%s", out->method,
+               out->label ? out->label : out->url, resp->status,
+               resp->fault_code ? " " : "", resp->fault_code ? resp->error : "");
+    mc_inbound *in = mc_http_inbound(m, resp);
+    io->rc = in ? mc_engine_answer(m, pend(io->r)->id, in) : MC_ENOMEM;
+    mc_http_response_free(resp);
+    free(resp);
+}
+
+/* Send every request the message waits for on one pooled client, all at
+ * once, and wait for their answers. */
+static mc_code perform_requests(mc_message *m)
+{
+    mc_engine *e = (mc_engine *)m->engine;
+    mc_http_client *c = borrow_client(e);
+    if (!c)
+        return MC_ENOMEM;
+    mc_code rc = MC_OK;
+    for (mc_request *r; rc == MC_OK && (r = mc_message_next_request(m));) {
+        const mc_outbound *out = pend(r)->req;
+        blocking_io *io = mc_arena_alloc(&m->arena, sizeof *io);
+        if (!io) {
+            rc = MC_ENOMEM;
+            break;
+        }
+        *io = (blocking_io){m, r, MC_OK};
+        mc_http_request req = mc_http_request_of(out);
+        mc_err err = {0};
+        if (mc_http_submit(c, &req, blocking_done, io, &err) != MC_OK)
+            rc = mc_request_fail(m, r, MC_FAULT_HTTP_OTHER, err.msg);
+    }
+    while (mc_http_run(c, 1000) > 0)
+        ;
+    return_client(e, c);
+    return rc;
+}
+
+static mc_code run_blocking(mc_message *m, mc_code rc)
+{
+    while (rc == MC_ESUSPENDED) {
+        rc = perform_requests(m);
+        if (rc != MC_OK)
+            return rc;
+        if (mc_engine_outstanding(m))   /* an answer could not be stored */
+            return MC_ENOMEM;
+        rc = mc_engine_resume(m);
+    }
+    return rc;
+}
+
+mc_code mc_run_sequence(mc_message *m, const char *name)
+{
+    mc_code rc = mc_start_sequence(m, name);
+    return run_blocking(m, rc);
+}
+
+mc_code mc_run_proxy(mc_message *m, const char *name)
+{
+    mc_code rc = mc_start_proxy(m, name);
+    return run_blocking(m, rc);
 }
 
 /* ---- results -------------------------------------------------------------- */

@@ -16,8 +16,5 @@ const mc_config *mc_engine_config(const mc_engine *e);
 const mc_connectors *mc_engine_connectors(const mc_engine *e);
 const mc_logger *mc_engine_logger(const mc_engine *e);
 
-/* Perform m->out with a pooled blocking client and store the answer in
- * m->in (a transport failure is an answer with fault_code set). */
-mc_code mc_engine_perform_io(mc_message *m);
 
 #endif

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "api/api_internal.h"
+#include "cli/project.h"
+#include "json/json.h"
 #include "cli/serve.h"
 #include "cli/validate.h"
 #include "mediac.h"
@@ -33,7 +35,11 @@ static void usage(FILE *f)
           "           [--header NAME=VALUE]... [--status] [--repeat N]\n"
           "           [--log-level error|warn|info|debug] PATH...\n"
           "mediac validate [--format text|json] [--werror] PATH...\n"
-          "mediac describe CONNECTOR[.OPERATION]\n", f);
+          "mediac describe CONNECTOR[.OPERATION]\n"
+          "\n"
+          "PATH: Synapse XML files or folders, an MI project, an Integration Studio\n"
+          "project, an MI server folder, or a .car archive.\n"
+          MC_CLI_PROJECT_USAGE, f);
 }
 
 static int parse_level(const char *s)
@@ -92,13 +98,8 @@ static bool add_kv(kv_list *l, char *arg, const char *what)
 static void print_fault_json(mc_message *m)
 {
     mc_buf b = MC_BUF_INIT;
-    const char *code = mc_message_error_code(m);
-    const char *msg = mc_message_error_message(m);
-    mc_buf_puts(&b, "{\"ERROR_CODE\":");
-    mc_buf_json_string(&b, code ? code : "", code ? strlen(code) : 0);
-    mc_buf_puts(&b, ",\"ERROR_MESSAGE\":");
-    mc_buf_json_string(&b, msg ? msg : "", msg ? strlen(msg) : 0);
-    mc_buf_puts(&b, "}\n");
+    mc_json_fault(&b, mc_message_error_code(m), mc_message_error_message(m));
+    mc_buf_putc(&b, '\n');
     fputs(mc_buf_cstr(&b), stderr);
     mc_buf_free(&b);
 }
@@ -184,6 +185,10 @@ static int cmd_run(int argc, char **argv)
     mc_code lrc = mc_engine_load_paths(e, (const char *const *)argv + optind,
                                        (size_t)(argc - optind));
     fputs(mc_engine_diagnostics(e), stderr);
+    mc_buf sources = MC_BUF_INIT;
+    mc_cli_sources_text(mc_engine_config(e), &sources);
+    fputs(mc_buf_cstr(&sources), stderr);
+    mc_buf_free(&sources);
     if (lrc != MC_OK) {
         fprintf(stderr, "mediac: configuration failed to load\n");
         goto done;
@@ -284,6 +289,13 @@ static int cmd_describe(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    argc = mc_cli_project_options(argc, argv);
+    if (argc < 0)
+        return EXIT_USAGE;
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

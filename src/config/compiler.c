@@ -247,6 +247,7 @@ mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
     mc_nsbind *ns;
     size_t nns = ns_in_scope(cc, node, &ns);
     mc_err err = {0};
+    mc_check_vault_aliases(cc, node, attr, src);
     mc_expr *e = mc_expr_compile(src, ns, nns, &err);
     if (!e) {
         mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s", err.msg);
@@ -262,6 +263,7 @@ mc_template *mc_compile_template(mc_compiler *cc, xmlNodePtr node,
     mc_nsbind *ns;
     size_t nns = ns_in_scope(cc, node, &ns);
     mc_err err = {0};
+    mc_check_vault_aliases(cc, node, attr, text);
     mc_template *t = mc_template_compile(text, ns, nns, &err);
     if (!t) {
         mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s", err.msg);
@@ -321,6 +323,12 @@ mc_mediator *mc_compile_mediator(mc_compiler *cc, xmlNodePtr node)
     return m;
 }
 
+/* <description> may appear anywhere: for tools, not for the engine. */
+static bool is_description(xmlNodePtr node)
+{
+    return strcmp((const char *)node->name, "description") == 0 && mc_is_synapse(node);
+}
+
 mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
 {
     mc_seq *s = mc_alloc(cc, sizeof *s);
@@ -334,6 +342,8 @@ mc_seq *mc_compile_children(mc_compiler *cc, xmlNodePtr parent)
     s->items = n ? mc_alloc(cc, n * sizeof *s->items) : NULL;
     bool after_terminal = false;
     for (xmlNodePtr c = mc_first_elem(parent); c; c = mc_next_elem(c)) {
+        if (is_description(c))
+            continue;
         mc_mediator *m = mc_compile_mediator(cc, c);
         if (!m)
             continue;
@@ -374,7 +384,15 @@ static struct mc_fixup *add_fixup(mc_compiler *cc, xmlNodePtr node,
 void mc_ref_sequence(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_seq **slot)
 {
-    add_fixup(cc, node, attr, MC_REF_SEQUENCE, key, (void **)slot);
+    mc_ref_sequence_msg(cc, node, attr, key, slot, "Sequence named %s cannot be found");
+}
+
+void mc_ref_sequence_msg(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                         const char *key, const mc_seq **slot, const char *missing_fmt)
+{
+    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_SEQUENCE, key, (void **)slot);
+    if (f)
+        f->missing_fmt = missing_fmt;
 }
 
 void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
@@ -398,4 +416,15 @@ void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_endpoint **slot)
 {
     add_fixup(cc, node, attr, MC_REF_ENDPOINT, key, (void **)slot);
+}
+
+void mc_ref_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                     const char *key, const mc_seq_template **slot,
+                     mc_link_fn check, void *ud)
+{
+    struct mc_fixup *f = add_fixup(cc, node, attr, MC_REF_TEMPLATE, key, (void **)slot);
+    if (f) {
+        f->check = check;
+        f->ud = ud;
+    }
 }

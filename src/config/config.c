@@ -38,6 +38,7 @@ void mc_config_free(mc_config *cfg)
     free(cfg->apis.items);
     free(cfg->entries.items);
     free(cfg->endpoints.items);
+    free(cfg->templates.items);
     free(cfg->natives.items);
     free(cfg->values.items);
     free(cfg->secrets.items);
@@ -110,9 +111,11 @@ bool mc_table_put(mc_table *t, const char *name, void *item)
     return true;
 }
 
+/* Sequences, endpoints, templates and entries may also come from the
+ * registry (by key); proxies and APIs never do. */
 const mc_seq *mc_config_sequence(const mc_config *cfg, const char *name)
 {
-    return mc_table_get(&cfg->sequences, name);
+    return mc_config_lookup(cfg, &cfg->sequences, name);
 }
 const mc_proxy *mc_config_proxy(const mc_config *cfg, const char *name)
 {
@@ -124,11 +127,34 @@ const mc_api *mc_config_api(const mc_config *cfg, const char *name)
 }
 const mc_local_entry *mc_config_entry(const mc_config *cfg, const char *key)
 {
-    return mc_table_get(&cfg->entries, key);
+    return mc_config_lookup(cfg, &cfg->entries, key);
 }
 const mc_endpoint *mc_config_endpoint(const mc_config *cfg, const char *name)
 {
-    return mc_table_get(&cfg->endpoints, name);
+    return mc_config_lookup(cfg, &cfg->endpoints, name);
+}
+const mc_seq_template *mc_config_template(const mc_config *cfg, const char *name)
+{
+    return mc_config_lookup(cfg, &cfg->templates, name);
+}
+
+unsigned mc_config_count(const mc_config *cfg)
+{
+    return (unsigned)(cfg->sequences.n + cfg->proxies.n + cfg->apis.n + cfg->entries.n +
+                      cfg->endpoints.n + cfg->templates.n);
+}
+
+void mc_config_note_source(mc_config *cfg, const char *path, const char *layout,
+                           unsigned artifacts, unsigned resources)
+{
+    mc_source *s = mc_arena_calloc(&cfg->arena, sizeof *s);
+    if (!s || !(s->path = mc_arena_strdup(&cfg->arena, path)))
+        return;
+    s->layout = mc_arena_strdup(&cfg->arena, layout);
+    s->artifacts = artifacts;
+    s->resources = resources;
+    s->next = cfg->sources;
+    cfg->sources = s;
 }
 
 /* ---- values and secrets ---------------------------------------------- */
@@ -225,37 +251,107 @@ static const char *closest_in(const mc_table *t, const char *name)
 
 /* ---- link ---------------------------------------------------------------- */
 
+/* What a reference that names nothing does at run time: fault with MI's
+ * message, as Synapse does when a message reaches it. */
+typedef struct missing_m {
+    mc_mediator base;
+    const char *message;
+} missing_m;
+
+static mc_flow missing_exec(const mc_mediator *self, mc_message *m)
+{
+    const missing_m *mm = (const missing_m *)self;
+    mc_msg_set_fault(m, "0", mm->message, NULL);
+    return MC_FLOW_FAULT;
+}
+
+static const mc_mediator_type missing_type = {"(missing reference)", NULL, missing_exec,
+                                              NULL, false};
+
+static const mc_seq *missing_sequence(mc_config *cfg, const struct mc_fixup *f)
+{
+    mc_seq *s = mc_arena_calloc(&cfg->arena, sizeof *s);
+    missing_m *mm = mc_arena_calloc(&cfg->arena, sizeof *mm);
+    mc_mediator **items = mc_arena_calloc(&cfg->arena, sizeof *items);
+    if (!s || !mm || !items)
+        return NULL;
+    mm->base.type = &missing_type;
+    mm->base.file = f->file;
+    mm->base.line = f->line;
+    mm->base.col = f->col;
+    mm->message = mc_arena_printf(&cfg->arena, f->missing_fmt, f->key);
+    items[0] = &mm->base;
+    s->items = items;
+    s->n = 1;
+    s->file = f->file;
+    s->line = f->line;
+    s->col = f->col;
+    return s;
+}
+
+static bool is_registry_key(const char *key)
+{
+    static const char *const prefixes[] = {"conf:", "gov:", "local:", "resources:", "/_system/"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(key, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+static void report_missing(mc_config *cfg, const struct mc_fixup *f, const mc_table *t)
+{
+    static const char *const what[] = {"sequence", "local entry", "endpoint",
+                                       "sequence template"};
+    if (is_registry_key(f->key) && cfg->nregistries) {
+        /* a registry was given and the key is not in it */
+        mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
+                   "registry key '%s' resolves to nothing in the loaded registry", f->key);
+        return;
+    }
+    const char *near = is_registry_key(f->key) ? NULL : closest_in(t, f->key);
+    mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_WARNING,
+               "unknown %s '%s'%s%s%s%s", what[f->kind], f->key,
+               near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+               is_registry_key(f->key) ? " (no registry loaded: use --registry DIR)" : "");
+}
+
+static void resolve(mc_config *cfg, struct mc_fixup *f)
+{
+    const mc_table *t = f->kind == MC_REF_SEQUENCE   ? &cfg->sequences
+                        : f->kind == MC_REF_ENDPOINT ? &cfg->endpoints
+                        : f->kind == MC_REF_TEMPLATE ? &cfg->templates
+                                                     : &cfg->entries;
+    void *item = mc_config_lookup(cfg, t, f->key);
+    if (item) {
+        if (f->slot)
+            *f->slot = item;
+        if (f->check)
+            f->check(cfg, item, f->ud, f->file, f->line, f->col);
+        mc_err err = {0};
+        if (f->compile && !f->compile(item, f->target, cfg, &err))
+            mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR, "%s", err.msg);
+        return;
+    }
+    report_missing(cfg, f, t);
+    if (f->kind == MC_REF_SEQUENCE && f->missing_fmt)
+        *f->slot = (void *)missing_sequence(cfg, f);
+}
+
 mc_code mc_config_link(mc_config *cfg)
 {
-    /* fixups were pushed newest first: report in source order */
-    struct mc_fixup *rev = NULL;
-    for (struct mc_fixup *f = cfg->fixups, *n; f; f = n) {
-        n = f->next;
-        f->next = rev;
-        rev = f;
-    }
-    for (struct mc_fixup *f = rev; f; f = f->next) {
-        const mc_table *t = f->kind == MC_REF_SEQUENCE ? &cfg->sequences
-                            : f->kind == MC_REF_ENTRY  ? &cfg->entries
-                                                       : &cfg->endpoints;
-        void *item = mc_table_get(t, f->key);
-        if (item) {
-            if (f->slot)
-                *f->slot = item;
-            mc_err err = {0};
-            if (f->compile && !f->compile(item, f->target, cfg, &err))
-                mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
-                           "%s", err.msg);
-            continue;
+    /* resource callbacks may compile more and add references: repeat until
+     * none are left (bounded, in case a callback keeps adding) */
+    for (int round = 0; cfg->fixups && round < 64; round++) {
+        /* fixups were pushed newest first: resolve in source order */
+        struct mc_fixup *rev = NULL;
+        for (struct mc_fixup *f = cfg->fixups, *n; f; f = n) {
+            n = f->next;
+            f->next = rev;
+            rev = f;
         }
-        const char *what = f->kind == MC_REF_SEQUENCE ? "sequence"
-                           : f->kind == MC_REF_ENTRY  ? "local entry"
-                                                      : "endpoint";
-        const char *near = closest_in(t, f->key);
-        mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
-                   "unknown %s '%s'%s%s%s", what, f->key,
-                   near ? "; did you mean '" : "", near ? near : "",
-                   near ? "'?" : "");
+        cfg->fixups = NULL;
+        for (struct mc_fixup *f = rev; f; f = f->next)
+            resolve(cfg, f);
     }
     cfg->fixups = NULL;
     cfg->fault_seq = mc_config_sequence(cfg, "fault");

@@ -84,18 +84,27 @@ typedef struct mc_resource {
 
 typedef struct mc_api {
     const char *name;
-    const char *context;          /* "/lambda" */
+    const char *context;          /* the path it serves: "/lambda"; with a
+                                     version, "/ctx/1.0.0" (version-type url)
+                                     or the context with {version} replaced */
+    const char *version;          /* or NULL */
+    const char *version_type;     /* "url" or "context", or NULL */
     mc_resource *res;
     size_t nres;
     const char *file;
     int line, col;             /* start tag of the definition */
 } mc_api;
 
+/* A <localEntry>, or a registry resource (resource = true: key is the
+ * canonical registry key, text the file's bytes, xml its root element when
+ * the file is XML). */
 typedef struct mc_local_entry {
     const char *key;
     const char *text;             /* text value, or NULL */
+    size_t len;                   /* length of text */
     xmlNodePtr xml;               /* first element child (config-owned copy) */
     void *connection;             /* compiled connector connection, if any */
+    bool resource;                /* from a registry */
     const char *file;
     int line, col;             /* start tag of the definition */
 } mc_local_entry;
@@ -109,6 +118,23 @@ typedef struct mc_endpoint {
     const char *file;
     int line, col;             /* start tag of the definition */
 } mc_endpoint;
+
+/* A sequence template: <template name><parameter .../><sequence>...</sequence></template>. */
+typedef struct mc_template_param {
+    const char *name;
+    const char *default_value;    /* or NULL */
+    bool mandatory;
+} mc_template_param;
+
+typedef struct mc_seq_template {
+    const char *name;
+    mc_template_param *params;
+    size_t nparams;
+    const mc_seq *body;
+    const mc_seq *on_error;       /* onError of the template, or NULL */
+    const char *file;
+    int line, col;
+} mc_seq_template;
 
 /* A map from names to artifacts, for the runtime. */
 typedef struct mc_named {
@@ -136,6 +162,7 @@ typedef struct mc_registry {
 struct mc_config {
     mc_arena arena;
     mc_table sequences, proxies, apis, entries, endpoints;
+    mc_table templates;        /* sequence templates: name -> mc_seq_template */
     mc_table natives;          /* class mediators: name -> mc_native */
     mc_table values;           /* ${configs.x}: name -> const char * */
     mc_table secrets;          /* vault aliases: alias -> const char * */
@@ -149,13 +176,30 @@ struct mc_config {
     const mc_seq *main_seq;    /* sequence named "main", if any */
     struct mc_fixup *fixups;   /* unresolved references until link */
     void *connector_ctx;       /* connector runtime's loaded descriptors */
+    unsigned nresources;       /* registry resources loaded */
+    unsigned nregistries;      /* registry folders or archives given */
+    struct mc_source *sources; /* what was loaded from where (newest first) */
+    bool options_applied;      /* MEDIAC_* load options read (layout.c) */
+    unsigned nresource_artifacts; /* artifacts compiled from registry resources */
 };
+
+/* One loaded input: "12 artifacts from proj/ (MI project)". */
+typedef struct mc_source {
+    struct mc_source *next;
+    const char *path;
+    const char *layout;        /* "folder", "MI project", "registry", ... */
+    unsigned artifacts;        /* proxies, APIs, sequences, ... */
+    unsigned resources;        /* registry resources */
+} mc_source;
 
 mc_config *mc_config_new(const mc_registry *reg);
 void mc_config_free(mc_config *cfg);
 
-/* Load a file or a folder (recursively, *.xml, sorted).  Diagnostics are
- * appended to cfg->diags; returns MC_ECONFIG when any error was found. */
+/* Load a file, a folder (recursively, *.xml, sorted), a project (MI,
+ * Integration Studio), an MI server folder or a .car archive, as WSO2
+ * deploys each (layout.c), and record it in cfg->sources; a path that
+ * gives nothing is a warning.  Diagnostics are appended to cfg->diags;
+ * returns MC_ECONFIG when any error was found. */
 mc_code mc_config_load_path(mc_config *cfg, const char *path);
 mc_code mc_config_load_memory(mc_config *cfg, const char *data, size_t len,
                               const char *name);
@@ -167,6 +211,29 @@ const mc_proxy *mc_config_proxy(const mc_config *cfg, const char *name);
 const mc_api *mc_config_api(const mc_config *cfg, const char *name);
 const mc_local_entry *mc_config_entry(const mc_config *cfg, const char *key);
 const mc_endpoint *mc_config_endpoint(const mc_config *cfg, const char *name);
+const mc_seq_template *mc_config_template(const mc_config *cfg, const char *name);
+
+/* ---- registry resources ------------------------------------------------ */
+
+/* The canonical registry key (arena copy): "conf:/a/b", "gov:/a/b",
+ * "local:/a".  A plain key "a/b" is "gov:/a/b" (MI resolves plain keys
+ * against the governance registry), "resources:x" is "gov:/mi-resources/x",
+ * "/_system/config/a" is "conf:/a".  NULL for a key with ".." (it would
+ * leave the registry) or no path. */
+const char *mc_registry_key(mc_arena *a, const char *key);
+/* Every file under dir becomes a registry resource: dir/conf (or config)
+ * holds conf:/ keys, dir/gov (or governance) gov:/ keys; any other folder
+ * is the governance root itself. */
+mc_code mc_config_load_registry(mc_config *cfg, const char *dir);
+/* One resource from bytes or from a file, under key (any key form). */
+mc_code mc_config_load_resource(mc_config *cfg, const char *key, const char *data,
+                                size_t len, const char *name);
+mc_code mc_config_load_resource_file(mc_config *cfg, const char *key, const char *path);
+/* Record what came from path (for the load summary). */
+void mc_config_note_source(mc_config *cfg, const char *path, const char *layout,
+                           unsigned artifacts, unsigned resources);
+/* Artifacts and resources defined so far (for counting what a path added). */
+unsigned mc_config_count(const mc_config *cfg);
 
 /* ---- values: configuration parameters and secrets --------------------- */
 
@@ -180,6 +247,25 @@ mc_code mc_config_set_value(mc_config *cfg, const char *name, const char *value)
 mc_code mc_config_set_secret(mc_config *cfg, const char *alias, const char *value);
 const char *mc_config_value(const mc_config *cfg, const char *name);
 const char *mc_config_secret(const mc_config *cfg, const char *alias);
+
+/* Fill the maps from files (before loading artifacts; docs/core.md, "Values
+ * and secrets"): a config-values file of NAME=VALUE lines (Java properties,
+ * or a .env file), where an environment variable of the same name wins; a
+ * project's config.properties (NAME:TYPE declarations), each declared name
+ * taken from the environment; a secrets file of ALIAS=VALUE lines ("[v]"
+ * is plain text v).  Diagnostics go to cfg->diags; MC_ECONFIG on a bad
+ * line, MC_EIO when the file cannot be read. */
+mc_code mc_config_load_values(mc_config *cfg, const char *path);
+mc_code mc_config_declare_values(mc_config *cfg, const char *path);
+mc_code mc_config_load_secrets(mc_config *cfg, const char *path);
+/* The same from memory (name: for diagnostics and the .env rule). */
+mc_code mc_config_parse_values(mc_config *cfg, const char *name, const char *data,
+                               size_t len, bool secrets);
+mc_code mc_config_parse_declarations(mc_config *cfg, const char *name, const char *data,
+                                     size_t len);
+/* wso2:vault-lookup('alias'): the secrets file's value, else the
+ * environment variable of that name (remembered); NULL when neither. */
+const char *mc_config_vault_lookup(mc_config *cfg, const char *alias);
 
 /* Register a destructor for obj, run when the config is freed. */
 void mc_config_own(mc_config *cfg, void *obj, void (*destroy)(void *));
@@ -210,8 +296,14 @@ struct mc_compiler {
     size_t *line_starts;       /* offsets of line starts */
     size_t nlines;
     unsigned depth;            /* nesting, bounded */
+    const char *artifact_key;  /* registry key naming the artifact compiled
+                                  from a registry resource, or NULL */
 };
 
+/* Report at an explicit position. */
+void mc_diag_at(mc_config *cfg, const char *file, int line, int col,
+                int severity, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* Report at node (and attribute attr when not NULL). */
 void mc_diag(mc_compiler *cc, xmlNodePtr node, const char *attr, int severity,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -250,17 +342,38 @@ mc_mediator *mc_compile_mediator(mc_compiler *cc, xmlNodePtr node);
 /* Allocate a mediator of size n with its header filled in. */
 void *mc_new_mediator(mc_compiler *cc, xmlNodePtr node,
                       const mc_mediator_type *type, size_t n);
-/* A reference to a named sequence, resolved at link time into *slot. */
+/* References, resolved at link time across every loaded file, with the
+ * registry as fallback (a plain key is also looked up as gov:/key).  As in
+ * Synapse, a reference to something not loaded is a load warning, not an
+ * error (validate --werror makes it one): the slot of a missing sequence
+ * gets a one-mediator sequence that faults with ERROR_CODE 0 and MI's
+ * message ("Sequence named X cannot be found"); other slots stay NULL. */
 void mc_ref_sequence(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_seq **slot);
-/* A reference to a local entry, resolved at link time. */
+/* Same, with the runtime message for a missing sequence (printf format
+ * with one %s: the key), e.g. "Unable to find in-sequence : %s". */
+void mc_ref_sequence_msg(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                         const char *key, const mc_seq **slot, const char *missing_fmt);
+/* A reference to a local entry (or registry resource), resolved at link time. */
 void mc_ref_entry(mc_compiler *cc, xmlNodePtr node, const char *attr,
                   const char *key, const mc_local_entry **slot);
 void mc_ref_endpoint(mc_compiler *cc, xmlNodePtr node, const char *attr,
                      const char *key, const mc_endpoint **slot);
-/* A local entry a mediator compiles when the configuration links (an XSLT
- * stylesheet, a script, an XSD): once key resolves, compile(entry, target,
- * cfg, err) runs; false reports err->msg at the reference. */
+/* A sequence template; check (may be NULL) is called at link time with the
+ * template found, for checks that need it (call-template's parameters). */
+typedef void (*mc_link_fn)(mc_config *cfg, const void *item, void *ud,
+                           const char *file, int line, int col);
+void mc_ref_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                     const char *key, const mc_seq_template **slot,
+                     mc_link_fn check, void *ud);
+
+/* A local entry or registry resource a mediator compiles when the
+ * configuration links (an XSLT stylesheet, a script, an XSD, a
+ * payloadFactory format): once key resolves (every file and the registry
+ * loaded), compile(entry, target, cfg, err) runs; false reports err->msg
+ * at the reference.  Not called when the key names nothing: the link
+ * reports that (docs/core.md, "References"), and the mediator faults at
+ * run time when its compiled form is missing. */
 typedef bool (*mc_entry_compile_fn)(const mc_local_entry *e, void *target,
                                     mc_config *cfg, mc_err *err);
 void mc_ref_entry_compile(mc_compiler *cc, xmlNodePtr node, const char *attr,

@@ -22,6 +22,8 @@ struct mc_uri_template {
     size_t nparts;
     tpl_query *query;
     size_t nquery;
+    bool tail_wildcard;   /* the last literal ended in '*': any rest matches */
+    bool any_query;       /* "?*": a query string must be there, any will do */
 };
 
 static bool parse_parts(mc_compiler *cc, xmlNodePtr node, const char *s,
@@ -81,7 +83,18 @@ mc_uri_template *mc_uri_template_compile(mc_compiler *cc, xmlNodePtr node,
     size_t plen = q ? (size_t)(q - src) : strlen(src);
     if (!parse_parts(cc, node, src, plen, t))
         return NULL;
-    if (q) {
+    /* Synapse's literal wildcard: a template ending in '*' ("/person*",
+     * "/view/" followed by '*') matches any rest */
+    tpl_part *last = t->nparts ? &t->parts[t->nparts - 1] : NULL;
+    if (last && last->lit && last->len && last->lit[last->len - 1] == '*') {
+        t->tail_wildcard = true;
+        last->len--;
+        if (!last->len)
+            t->nparts--;
+    }
+    if (q && strcmp(q, "?*") == 0) {
+        t->any_query = true;
+    } else if (q) {
         size_t nq = 1;
         for (const char *p = q; *p; p++)
             nq += *p == '&';
@@ -109,7 +122,7 @@ static bool match_from(const mc_uri_template *t, size_t i, const char *path,
                        size_t n, const char **cap, size_t *caplen)
 {
     if (i == t->nparts)
-        return n == 0 || (n == 1 && path[0] == '/');
+        return t->tail_wildcard || n == 0 || (n == 1 && path[0] == '/');
     const tpl_part *p = &t->parts[i];
     if (p->lit) {
         if (n < p->len || memcmp(path, p->lit, p->len) != 0)
@@ -152,6 +165,8 @@ bool mc_uri_template_match(const mc_uri_template *t, const char *path,
     const char *cap[64];
     size_t caplen[64];
     if (t->nparts > 64)
+        return false;
+    if (t->any_query && !query)
         return false;
     if (!match_from(t, 0, path, strlen(path), cap, caplen))
         return false;

@@ -13,6 +13,7 @@
 #include "aws/endpoint.h"
 #include "aws/sigv4.h"
 #include "connector/internal.h"
+#include "util/codec.h"
 
 #define MAX_HEADERS 32
 
@@ -179,20 +180,27 @@ static bool build_path(request *rq, const mc_op_call *call)
             return false;
         mc_buf seg = MC_BUF_INIT;
         scalar_text(&seg, op->params[i].type, call->values[i], call->lens[i]);
-        mc_aws_uri_encode(&rq->path, seg.data ? seg.data : "", seg.len, false);
+        /* one segment, whatever the value: "/" "%" NUL encoded, "." and
+         * ".." as %2E (the signer then covers exactly what is sent) */
+        mc_url_encode_segment(&rq->path, seg.data ? seg.data : "", seg.len);
         mc_buf_free(&seg);
         p = close + 1;
     }
     return true;
 }
 
-static void build_query_headers(request *rq, const mc_op_call *call, mc_message *m)
+/* Query parameters and headers; NULL, or the header parameter whose value
+ * cannot be a header (a control character: CR, LF, NUL, ...). */
+static const mc_cparam *build_query_headers(request *rq, const mc_op_call *call,
+                                            mc_message *m)
 {
     const mc_coperation *op = call->op;
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *p = &op->params[i];
         if (!call->values[i] || (p->in != MC_CP_QUERY && p->in != MC_CP_HEADER))
             continue;
+        if (p->in == MC_CP_HEADER && !mc_header_value_ok(call->values[i], call->lens[i]))
+            return p;
         mc_buf v = MC_BUF_INIT;
         scalar_text(&v, p->type, call->values[i], call->lens[i]);
         if (p->in == MC_CP_QUERY) {
@@ -207,6 +215,7 @@ static void build_query_headers(request *rq, const mc_op_call *call, mc_message 
         }
         mc_buf_free(&v);
     }
+    return NULL;
 }
 
 /* ---- connection: credentials, region, endpoint -------------------------- */
@@ -378,11 +387,16 @@ mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state 
     const mc_coperation *op = call->op;
     mc_build_result r = {false, MC_FLOW_FAULT};
     request rq = {MC_BUF_INIT, MC_BUF_INIT, MC_BUF_INIT, {{0}}, 0, false, NULL};
+    const mc_cparam *bad = NULL;
     if (!build_path(&rq, call)) {
         r.flow = mc_op_param_fault(m, "MissingParameter", "%s: a path parameter is empty",
                                    op->element);
+    } else if ((bad = build_query_headers(&rq, call, m))) {
+        r.flow = mc_op_param_fault(m, "InvalidParameter",
+                                   "%s: parameter '%s': a header value cannot hold a "
+                                   "control character (CR, LF, NUL, ...)",
+                                   op->element, bad->name);
     } else {
-        build_query_headers(&rq, call, m);
         build_body(&rq, call);
         target t = {0};
         if (rq.path.oom || rq.query.oom || rq.body.oom) {

@@ -18,16 +18,6 @@ static const char *header(const mc_inbound *in, const char *name)
     return NULL;
 }
 
-static bool hop_by_hop(const char *n)
-{
-    static const char *const names[] = {"Content-Length", "Transfer-Encoding", "Connection",
-        "Keep-Alive", "Content-Type", NULL};
-    for (size_t i = 0; names[i]; i++)
-        if (strcasecmp(n, names[i]) == 0)
-            return true;
-    return false;
-}
-
 /* Response body as the payload: JSON when it parses, else text. */
 static void set_payload(mc_message *m, const mc_inbound *in)
 {
@@ -45,7 +35,7 @@ static void set_transport(mc_message *m, const mc_inbound *in)
 {
     mc_msg_clear_scope(m, MC_SCOPE_TRANSPORT);
     for (size_t i = 0; i < in->nheaders; i++)
-        if (in->headers[i].name && !hop_by_hop(in->headers[i].name))
+        if (in->headers[i].name && !mc_msg_hop_header(in->headers[i].name))
             mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, in->headers[i].name,
                              in->headers[i].value ? in->headers[i].value : "");
 }

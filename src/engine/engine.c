@@ -15,6 +15,7 @@ mc_code mc_engine_start(mc_message *m, const mc_seq *seq, const mc_seq *out_seq,
     m->out = NULL;
     m->in = NULL;
     m->suspended_at = NULL;
+    m->npending = 0;
     m->steps = 0;
     const mc_seq *handler = seq->on_error ? seq->on_error : fault_seq;
     if (!handler && m->cfg)
@@ -67,6 +68,16 @@ static mc_code apply(mc_message *m, const mc_mediator *med, mc_flow flow)
         return MC_OK;
     case MC_FLOW_SUSPEND:
         m->suspended_at = med;
+        if (m->out && !mc_engine_add_request(m, m->out, med)) {
+            m->suspended_at = NULL;
+            mc_msg_set_fault(m, "0", "out of memory", NULL);
+            return fault(m);
+        }
+        if (m->npending == 0) {   /* suspended on nothing: a mediator bug */
+            m->suspended_at = NULL;
+            mc_msg_set_fault(m, "0", "mediator suspended without a request", NULL);
+            return fault(m);
+        }
         return MC_ESUSPENDED;
     case MC_FLOW_FAULT:
         return fault(m);
@@ -92,6 +103,8 @@ mc_code mc_engine_run(mc_message *m)
         mc_frame *f = &m->frames[m->nframes - 1];
         const mc_seq *seq = f->seq;
         if (f->pc >= seq->n) {
+            if (f->flags & MC_FRAME_FUNC_SCOPE)
+                m->props[MC_SCOPE_FUNC] = f->saved_func;
             m->nframes--;
             continue;
         }
@@ -115,13 +128,115 @@ mc_code mc_engine_run(mc_message *m)
     return MC_OK;
 }
 
+/* ---- pending I/O -------------------------------------------------------- */
+
+mc_pending *mc_engine_add_request(mc_message *m, mc_outbound *req, const void *waiter)
+{
+    if (m->npending == m->cappending) {
+        uint32_t cap = m->cappending ? m->cappending * 2 : 4;
+        mc_pending **list = mc_arena_alloc(&m->arena, cap * sizeof *list);
+        if (!list)
+            return NULL;
+        if (m->npending)
+            memcpy(list, m->pending, m->npending * sizeof *list);
+        m->pending = list;
+        m->cappending = cap;
+    }
+    mc_pending *p = mc_arena_alloc(&m->arena, sizeof *p);
+    if (!p)
+        return NULL;
+    *p = (mc_pending){.req = req, .waiter = waiter, .id = ++m->next_pending_id};
+    m->pending[m->npending++] = p;
+    return p;
+}
+
+mc_pending *mc_engine_next_request(mc_message *m)
+{
+    for (uint32_t i = 0; i < m->npending; i++)
+        if (!m->pending[i]->taken) {
+            m->pending[i]->taken = true;
+            return m->pending[i];
+        }
+    return NULL;
+}
+
+mc_code mc_engine_answer(mc_message *m, uint32_t id, mc_inbound *in)
+{
+    for (uint32_t i = 0; i < m->npending; i++) {
+        mc_pending *p = m->pending[i];
+        if (p->id != id)
+            continue;
+        if (p->answer)
+            return MC_ESTATE;
+        p->answer = in;
+        return MC_OK;
+    }
+    return MC_ENOTFOUND;
+}
+
+size_t mc_engine_outstanding(const mc_message *m)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < m->npending; i++)
+        n += !m->pending[i]->answer;
+    return n;
+}
+
+mc_pending *const *mc_engine_answers(const mc_message *m, const void *waiter, size_t *n)
+{
+    /* a waiter's requests are contiguous: it adds them in one step */
+    uint32_t i = 0;
+    while (i < m->npending && m->pending[i]->waiter != waiter)
+        i++;
+    uint32_t j = i;
+    while (j < m->npending && m->pending[j]->waiter == waiter)
+        j++;
+    *n = j - i;
+    return j > i ? &m->pending[i] : NULL;
+}
+
+static bool waiter_ready(const mc_message *m, const void *waiter)
+{
+    size_t n;
+    mc_pending *const *p = mc_engine_answers(m, waiter, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!p[i]->answer)
+            return false;
+    return n > 0;
+}
+
+/* Forget the waiter's requests once it has consumed its answers. */
+static void drop_waiter(mc_message *m, const void *waiter)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->npending; i++)
+        if (m->pending[i]->waiter != waiter)
+            m->pending[k++] = m->pending[i];
+    m->npending = k;
+}
+
 mc_code mc_engine_resume(mc_message *m)
 {
     const mc_mediator *med = m->suspended_at;
     if (!med || !med->type->resume)
         return MC_ESTATE;
+    if (m->in) {                    /* the one-request form: m->in answers it */
+        size_t n;
+        mc_pending *const *p = mc_engine_answers(m, med, &n);
+        if (n == 1 && !p[0]->answer)
+            p[0]->answer = m->in;
+    }
+    if (!waiter_ready(m, med))
+        return MC_ESUSPENDED;
+    size_t n;
+    mc_pending *const *p = mc_engine_answers(m, med, &n);
+    m->out = p[0]->req;
+    m->in = p[0]->answer;
     m->suspended_at = NULL;
-    mc_code rc = apply(m, med, med->type->resume(med, m));
+    mc_flow flow = med->type->resume(med, m);
+    drop_waiter(m, med);
+    m->in = NULL;
+    mc_code rc = apply(m, med, flow);
     if (rc == FLOW_DONE)
         return MC_OK;
     if (rc != MC_OK)

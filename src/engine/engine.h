@@ -21,7 +21,41 @@ mc_code mc_engine_start(mc_message *m, const mc_seq *seq, const mc_seq *out_seq,
  * fault (MC_EFAULT: ERROR_CODE/ERROR_MESSAGE are set). */
 mc_code mc_engine_run(mc_message *m);
 
-/* After the host stored the answer in m->in: continue the message. */
+/* ---- pending I/O ------------------------------------------------------
+ *
+ * A mediator that needs I/O sets m->out and returns MC_FLOW_SUSPEND (one
+ * request), or adds several with mc_engine_add_request() and then returns
+ * MC_FLOW_SUSPEND with m->out NULL.  The run then returns MC_ESUSPENDED and
+ * the message holds a list of pending requests, each with its own id.
+ * The host:
+ *   1. takes every new request: mc_engine_next_request() until NULL;
+ *   2. sends them, concurrently if it likes;
+ *   3. hands each answer back with mc_engine_answer(), in any order;
+ *   4. calls mc_engine_resume(), which continues every waiter whose
+ *      requests are all answered and returns MC_ESUSPENDED while requests
+ *      are still outstanding (new ones may have been added: step 1 again).
+ * A host that sends one request at a time may instead store the answer in
+ * m->in and call mc_engine_resume().
+ * A waiter with one request finds its answer in m->in (and the request in
+ * m->out) when its resume runs; a waiter with several reads them from
+ * mc_engine_answers().  Child messages (clone/iterate) add their requests
+ * to the top-level message's list with themselves as waiter, so one host
+ * loop serves every request of a message. */
+
+/* Add a request waited for by waiter (a mediator).  NULL when out of
+ * memory.  req must live in the message's arena. */
+mc_pending *mc_engine_add_request(mc_message *m, mc_outbound *req, const void *waiter);
+/* The next request the host has not taken yet (marked taken), or NULL. */
+mc_pending *mc_engine_next_request(mc_message *m);
+/* Store the answer of request id.  MC_ENOTFOUND for an unknown id,
+ * MC_ESTATE when it was answered already.  in must live in the arena. */
+mc_code mc_engine_answer(mc_message *m, uint32_t id, mc_inbound *in);
+/* Requests still without an answer. */
+size_t mc_engine_outstanding(const mc_message *m);
+/* The requests (with their answers) of the waiter being resumed. */
+mc_pending *const *mc_engine_answers(const mc_message *m, const void *waiter, size_t *n);
+
+/* Continue every waiter whose requests are all answered (see above). */
 mc_code mc_engine_resume(mc_message *m);
 
 #endif

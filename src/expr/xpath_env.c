@@ -13,6 +13,10 @@
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
+/* From the config layer: secrets belong to the loaded configuration
+ * (secrets file, environment), read-only while messages run. */
+const char *mc_config_secret(const struct mc_config *cfg, const char *alias);
+
 void mc_xml_quiet_errors(void) { mc_xml_quiet(); }
 
 int mc_xpath_prefix_scope(const char *p, size_t n)
@@ -88,6 +92,8 @@ bool mc_xpath_known_function(const char *prefix, const char *local,
     if (strcmp(prefix, "fn") == 0 || (uri && strcmp(uri, MC_NS_FN) == 0))
         return (IN(local, core_functions) && strcmp(local, "name") != 0) ||
                IN(local, fn2_functions);
+    if (strcmp(prefix, "wso2") == 0 || (uri && strcmp(uri, MC_NS_WSO2) == 0))
+        return strcmp(local, "vault-lookup") == 0;
     return false;
 }
 
@@ -393,6 +399,27 @@ static void fn_ends_with(xmlXPathParserContextPtr ctxt, int nargs)
     valuePush(ctxt, xmlXPathNewBoolean(r));
 }
 
+/* wso2:vault-lookup('alias'[, type, encrypted]): the secret (secrets file,
+ * else the environment variable, resolved when the configuration loaded);
+ * empty when there is none, as MI's lookup gives.  The value is registered
+ * with the message's redaction so no log line can show it. */
+static void fn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs)
+{
+    if (nargs < 1 || nargs > 3) {
+        xmlXPathSetArityError(ctxt);
+        return;
+    }
+    xmlChar *arg[3] = {0};
+    if (!pop_strings(ctxt, nargs, arg))
+        return;
+    mc_message *m = msg_of(ctxt);
+    const char *v = m->cfg ? mc_config_secret(m->cfg, (const char *)arg[0]) : NULL;
+    free_strings(arg, nargs);
+    if (v)
+        mc_msg_add_secret(m, v);
+    push_text(ctxt, v, v ? strlen(v) : 0);
+}
+
 /* ---- variables ---------------------------------------------------------- */
 
 static xmlNodePtr child_named(xmlNodePtr parent, const char *name)
@@ -420,6 +447,10 @@ static xmlXPathObjectPtr lookup_var(void *data, const xmlChar *name,
         return NULL;
     }
     const char *uri = (const char *)ns_uri;
+    if (strcmp(uri, MC_NS_SYSTEM) == 0) {
+        const char *v = getenv(nm);
+        return xmlXPathWrapString(xmlStrdup(BAD_CAST(v ? v : "")));
+    }
     int scope = strcmp(uri, MC_NS_CTX) == 0     ? MC_SCOPE_DEFAULT
                 : strcmp(uri, MC_NS_TRP) == 0   ? MC_SCOPE_TRANSPORT
                 : strcmp(uri, MC_NS_AXIS2) == 0 ? MC_SCOPE_AXIS2
@@ -490,6 +521,10 @@ xmlXPathContextPtr mc_xpath_context(mc_message *m)
         xmlXPathRegisterNs(ctx, BAD_CAST "func", BAD_CAST MC_NS_FUNC);
         xmlXPathRegisterNs(ctx, BAD_CAST "url", BAD_CAST MC_NS_URL);
         xmlXPathRegisterNs(ctx, BAD_CAST "fn", BAD_CAST MC_NS_FN);
+        xmlXPathRegisterNs(ctx, BAD_CAST "wso2", BAD_CAST MC_NS_WSO2);
+        xmlXPathRegisterNs(ctx, BAD_CAST "SYSTEM", BAD_CAST MC_NS_SYSTEM);
+        xmlXPathRegisterFuncNS(ctx, BAD_CAST "vault-lookup", BAD_CAST MC_NS_WSO2,
+                               fn_vault_lookup);
         xmlXPathRegisterFunc(ctx, BAD_CAST "get-property", fn_get_property);
         xmlXPathRegisterFunc(ctx, BAD_CAST "base64Encode", fn_b64enc);
         xmlXPathRegisterFunc(ctx, BAD_CAST "base64Decode", fn_b64dec);

@@ -27,6 +27,10 @@ enum {
 #define MC_NS_FUNC "http://ws.apache.org/ns/synapse/func"
 #define MC_NS_URL "http://ws.apache.org/ns/synapse/url"
 #define MC_NS_FN "http://www.w3.org/2005/xpath-functions"
+/* wso2:vault-lookup (MI's secure vault function) */
+#define MC_NS_WSO2 "http://wso2.org/ns/mediation/vault"
+/* $SYSTEM:NAME in XPath: an environment variable */
+#define MC_NS_SYSTEM "http://mediac.dev/ns/system"
 
 /* ctx, trp, axis2, func, url -> scope; -1 otherwise. */
 int mc_xpath_prefix_scope(const char *prefix, size_t n);

@@ -419,6 +419,8 @@ static CURLcode easy_setup(xfer *x)
     SET(CURLOPT_PRIVATE, (void *)x);
     SET(CURLOPT_SHARE, c->share);
     SET(CURLOPT_URL, x->url);
+    /* the path goes out exactly as built: no dot segment removed */
+    SET(CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #else

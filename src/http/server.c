@@ -23,6 +23,8 @@
 
 #include <microhttpd.h>
 
+#include "json/json.h"
+
 #define MAX_POLL_FDS 1024
 
 typedef struct worker worker;
@@ -44,7 +46,7 @@ struct mc_server_req {
     double deadline;               /* for request_timeout */
     struct mc_server_req *prev, *next; /* worker's pending list */
     char *method, *path, *query;
-    char **hnames, **hvalues;
+    mc_http_header *headers;       /* names and values malloc'd */
     size_t nheaders;
     mc_buf body;
     char tag[128];
@@ -88,11 +90,10 @@ static void req_free(mc_server_req *r)
     if (r->resp)
         MHD_destroy_response(r->resp);
     for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->hnames[i]);
-        free(r->hvalues[i]);
+        free((char *)r->headers[i].name);
+        free((char *)r->headers[i].value);
     }
-    free(r->hnames);
-    free(r->hvalues);
+    free(r->headers);
     free(r->method);
     free(r->path);
     free(r->query);
@@ -185,18 +186,13 @@ static void decide(mc_server_req *r, int status, struct MHD_Response *resp)
     }
 }
 
-static void error_body(mc_buf *b, int status, const char *message)
-{
-    mc_buf_printf(b, "{\"ERROR_CODE\":\"%d\",\"ERROR_MESSAGE\":", status);
-    mc_buf_json_string(b, message, strlen(message));
-    mc_buf_puts(b, "}");
-}
-
 static struct MHD_Response *error_response(int status, const char *message,
                                            const mc_http_header *extra)
 {
     mc_buf b = MC_BUF_INIT;
-    error_body(&b, status, message);
+    char code[16];
+    snprintf(code, sizeof code, "%d", status);
+    mc_json_fault(&b, code, message);
     mc_http_header h[3] = {{"Content-Type", "application/json"}};
     size_t nh = 1;
     if (status == 503)
@@ -233,23 +229,21 @@ static void server_answer(mc_server_req *r, int status, const char *message)
 const char *mc_server_req_method(const mc_server_req *r) { return r->method; }
 const char *mc_server_req_path(const mc_server_req *r) { return r->path; }
 const char *mc_server_req_query(const mc_server_req *r) { return r->query; }
-size_t mc_server_req_nheaders(const mc_server_req *r) { return r->nheaders; }
 mc_http_client *mc_server_req_client(const mc_server_req *r) { return r->w->client; }
 int mc_server_req_worker(const mc_server_req *r) { return r->w->index; }
 const char *mc_server_req_tag(const mc_server_req *r) { return r->tag; }
 
-void mc_server_req_header(const mc_server_req *r, size_t i, const char **name,
-                          const char **value)
+const mc_http_header *mc_server_req_headers(const mc_server_req *r, size_t *n)
 {
-    *name = r->hnames[i];
-    *value = r->hvalues[i];
+    *n = r->nheaders;
+    return r->headers;
 }
 
 const char *mc_server_req_get_header(const mc_server_req *r, const char *name)
 {
     for (size_t i = 0; i < r->nheaders; i++)
-        if (!strcasecmp(r->hnames[i], name))
-            return r->hvalues[i];
+        if (!strcasecmp(r->headers[i].name, name))
+            return r->headers[i].value;
     return NULL;
 }
 
@@ -270,22 +264,17 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
                                   const char *key, const char *value)
 {
     mc_server_req *r = cls;
-    char **n = realloc(r->hnames, (r->nheaders + 1) * sizeof *n);
-    if (n)
-        r->hnames = n;
-    char **v = realloc(r->hvalues, (r->nheaders + 1) * sizeof *v);
-    if (v)
-        r->hvalues = v;
-    if (!n || !v)
+    mc_http_header *hs = realloc(r->headers, (r->nheaders + 1) * sizeof *hs);
+    if (!hs)
         return MHD_NO;
-    n[r->nheaders] = strdup(key);
-    v[r->nheaders] = strdup(value ? value : "");
-    if (!n[r->nheaders] || !v[r->nheaders]) {
-        free(n[r->nheaders]);
-        free(v[r->nheaders]);
+    r->headers = hs;
+    char *n = strdup(key), *v = strdup(value ? value : "");
+    if (!n || !v) {
+        free(n);
+        free(v);
         return MHD_NO;
     }
-    r->nheaders++;
+    hs[r->nheaders++] = (mc_http_header){n, v};
     return MHD_YES;
 }
 

@@ -71,9 +71,8 @@ const char *mc_server_req_method(const mc_server_req *r);
 const char *mc_server_req_path(const mc_server_req *r);
 /* Raw query string without '?', or NULL. */
 const char *mc_server_req_query(const mc_server_req *r);
-size_t mc_server_req_nheaders(const mc_server_req *r);
-void mc_server_req_header(const mc_server_req *r, size_t i, const char **name,
-                          const char **value);
+/* The request headers in the order received. */
+const mc_http_header *mc_server_req_headers(const mc_server_req *r, size_t *n);
 /* Case-insensitive header lookup; NULL when absent. */
 const char *mc_server_req_get_header(const mc_server_req *r, const char *name);
 const char *mc_server_req_body(const mc_server_req *r, size_t *len);

@@ -661,3 +661,14 @@ void mc_json_text(mc_buf *out, mc_json v)
     else
         mc_json_write(out, v);
 }
+
+void mc_json_fault(mc_buf *out, const char *code, const char *message)
+{
+    code = code ? code : "";
+    message = message ? message : "";
+    mc_buf_puts(out, "{\"ERROR_CODE\":");
+    mc_buf_json_string(out, code, strlen(code));
+    mc_buf_puts(out, ",\"ERROR_MESSAGE\":");
+    mc_buf_json_string(out, message, strlen(message));
+    mc_buf_putc(out, '}');
+}

@@ -97,6 +97,9 @@ void mc_json_write(mc_buf *out, mc_json v);
  * number's text, "true"/"false", "null".  For objects and arrays, the
  * compact JSON text. */
 void mc_json_text(mc_buf *out, mc_json v);
+/* The Synapse error body {"ERROR_CODE":code,"ERROR_MESSAGE":message}, as
+ * every generated error answer and `mediac run` print it. */
+void mc_json_fault(mc_buf *out, const char *code, const char *message);
 
 /* ---- JSONPath (Jayway semantics, as Synapse's json-eval) -------------- */
 

@@ -14,6 +14,7 @@
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or by key (resolved at link) */
+    const char *ep_key;        /* the key, when by key */
     bool is_send;
 } call_m;
 
@@ -34,8 +35,10 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     }
     if (ep) {
         const char *key = mc_attr(cc, ep, "key");
-        if (key && *key)
+        if (key && *key) {
+            c->ep_key = key;
             mc_ref_endpoint(cc, ep, "key", key, &c->ep);
+        }
         else if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
     } else if (!c->is_send) {
@@ -46,7 +49,8 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
 }
 
 /* Expand {name} in an endpoint URI from default-scope properties
- * (uri.var.x, query.param.y, ...), percent-encoded. */
+ * (uri.var.x, query.param.y, ...): each value, with its length, becomes
+ * exactly one percent-encoded segment (a "." or ".." value as %2E). */
 static const char *expand_uri(mc_message *m, const char *uri)
 {
     if (!strchr(uri, '{'))
@@ -66,9 +70,9 @@ static const char *expand_uri(mc_message *m, const char *uri)
             nl = sizeof name - 1;
         memcpy(name, open + 1, nl);
         name[nl] = '\0';
-        const char *v = mc_msg_prop(m, MC_SCOPE_DEFAULT, name);
+        const mc_prop *v = mc_msg_get_prop(m, MC_SCOPE_DEFAULT, name);
         if (v)
-            mc_url_encode_rfc3986(&b, v, strlen(v));
+            mc_url_encode_segment(&b, v->value, v->len);
         p = close + 1;
     }
     const char *r = b.oom ? NULL : mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
@@ -76,20 +80,11 @@ static const char *expand_uri(mc_message *m, const char *uri)
     return r;
 }
 
-static bool hop_by_hop(const char *n)
-{
-    static const char *const names[] = {"Host", "Content-Length",
-        "Transfer-Encoding", "Connection", "Keep-Alive", "Expect", "Upgrade",
-        "Content-Type", "Accept-Encoding"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcasecmp(n, names[i]) == 0)
-            return true;
-    return false;
-}
-
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
+    if (!c->ep && c->ep_key) /* a key that named nothing at load: Synapse's fault */
+        return mc_fault(m, "305100", "Couldn't find the endpoint with the key : %s", c->ep_key);
     if (!c->ep) {
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
@@ -112,9 +107,14 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     out->headers = mc_arena_calloc(&m->arena, nh * sizeof *out->headers);
     if (!out->url || !out->headers)
         return mc_fault(m, "0", "out of memory");
-    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
-        if (!hop_by_hop(p->name))
-            out->headers[out->nheaders++] = (mc_kv){p->name, p->value};
+    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
+        if (mc_msg_hop_header(p->name))
+            continue;
+        if (!mc_header_value_ok(p->value, p->len))
+            return mc_fault(m, "0", "header '%s': a header value cannot hold a control "
+                            "character (CR, LF, NUL, ...)", p->name);
+        out->headers[out->nheaders++] = (mc_kv){p->name, p->value};
+    }
     bool has_body = strcmp(out->method, "GET") != 0 && strcmp(out->method, "DELETE") != 0 &&
                     strcmp(out->method, "HEAD") != 0;
     if (has_body) {
@@ -146,7 +146,7 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     for (size_t i = 0; i < in->nheaders; i++) {
         if (strcasecmp(in->headers[i].name, "Content-Type") == 0)
             ct = in->headers[i].value;
-        else if (!hop_by_hop(in->headers[i].name))
+        else if (!mc_msg_hop_header(in->headers[i].name))
             mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, in->headers[i].name,
                              in->headers[i].value);
     }

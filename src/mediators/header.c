@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mediators/mediators.h"
+#include "util/codec.h"
 
 typedef struct header_m {
     mc_mediator base;
@@ -88,8 +89,9 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     mc_err err = {0};
     if (h->expr && mc_expr_string(h->expr, m, &v, &n, &err) != MC_OK)
         return mc_fault(m, "0", "header '%s': %s", h->name, err.msg);
-    if (memchr(v, '\r', n) || memchr(v, '\n', n))
-        return mc_fault(m, "0", "header '%s': value contains a line break", h->name);
+    if (!mc_header_value_ok(v, n))
+        return mc_fault(m, "0", "header '%s': a header value cannot hold a control "
+                        "character (CR, LF, NUL, ...)", h->name);
     if (mc_msg_set_prop(m, h->scope, h->name, v, n, MC_VT_STRING) != MC_OK)
         return mc_fault(m, "0", "out of memory");
     return MC_FLOW_NEXT;

@@ -11,7 +11,7 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_property, &mc_med_variable, &mc_med_log, &mc_med_filter,
     &mc_med_switch, &mc_med_payload_factory, &mc_med_header, &mc_med_respond,
     &mc_med_drop, &mc_med_loopback, &mc_med_sequence, &mc_med_send,
-    &mc_med_call, &mc_med_class,
+    &mc_med_call, &mc_med_class, &mc_med_call_template, &mc_med_in, &mc_med_out,
     &mc_med_xslt, &mc_med_script, &mc_med_validate, &mc_med_cache,
     &mc_med_throttle,
 };

@@ -44,7 +44,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             return mc_fault(m, "0", "sequence key: %s", err.msg);
         target = mc_config_sequence(m->cfg, name);
         if (!target)
-            return mc_fault(m, "0", "no sequence named '%s'", name);
+            return mc_fault(m, "0", "Sequence named %s cannot be found", name);
     }
     if (mc_msg_push_frame(m, target, target->on_error, 0) != MC_OK)
         return mc_fault(m, "0", "sequences nested too deeply (more than 256)");

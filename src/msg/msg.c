@@ -206,6 +206,27 @@ int mc_msg_status(const mc_message *m)
     return v ? atoi(v) : 0;
 }
 
+int mc_msg_answer_status(const mc_message *m, int default_status)
+{
+    const mc_prop *p = mc_msg_get_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+    if (!p)
+        return default_status;
+    size_t i = 0, n = p->len;
+    while (i < n && (p->value[i] == ' ' || p->value[i] == '\t'))
+        i++;
+    while (n > i && (p->value[n - 1] == ' ' || p->value[n - 1] == '\t'))
+        n--;
+    if (n - i != 3)
+        return -1;
+    int status = 0;
+    for (; i < n; i++) {
+        if (p->value[i] < '0' || p->value[i] > '9')
+            return -1;
+        status = status * 10 + (p->value[i] - '0');
+    }
+    return status >= 200 && status <= 599 ? status : -1;
+}
+
 void mc_msg_set_status(mc_message *m, int status)
 {
     char b[16];
@@ -277,7 +298,7 @@ mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
         m->frames = f;
         m->capframes = cap;
     }
-    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error};
+    m->frames[m->nframes++] = (mc_frame){seq, 0, flags, on_error, NULL};
     return MC_OK;
 }
 
@@ -337,4 +358,15 @@ size_t mc_msg_collect_secrets(mc_message *m, const char **out, size_t max)
     if (m->payload.kind == MC_PL_JSON || m->payload.kind == MC_PL_XML)
         n = json_secrets(m, mc_msg_json(m), out, n, max, 0);
     return n;
+}
+
+bool mc_msg_hop_header(const char *name)
+{
+    static const char *const names[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE",
+        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Type",
+        "Expect", "Accept-Encoding"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
 }

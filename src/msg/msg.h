@@ -105,10 +105,14 @@ typedef struct mc_frame {
     uint32_t pc;          /* next mediator index */
     uint32_t flags;       /* MC_FRAME_* */
     const void *on_error; /* const mc_seq *: handler for faults in here */
+    struct mc_prop *saved_func; /* MC_FRAME_FUNC_SCOPE: the caller's func scope */
 } mc_frame;
 
 enum {
     MC_FRAME_FAULT_HANDLER = 1u, /* this frame runs a fault sequence */
+    MC_FRAME_FUNC_SCOPE = 2u,    /* a template body: when it ends, the func
+                                    scope (template parameters) goes back
+                                    to saved_func */
 };
 
 /* ---- outbound I/O while suspended ------------------------------------- */
@@ -141,6 +145,17 @@ typedef struct mc_inbound {
     const char *error;        /* text for fault_code */
 } mc_inbound;
 
+/* One request the message waits for (see engine.h): the host takes it,
+ * sends it, and hands its answer back. */
+typedef struct mc_pending {
+    mc_outbound *req;
+    mc_inbound *answer;       /* NULL until the host answers */
+    const void *waiter;       /* the mediator resumed once all its requests
+                                 are answered */
+    uint32_t id;              /* unique within the message */
+    bool taken;               /* the host has it */
+} mc_pending;
+
 #define MC_MAX_SECRETS 16
 
 typedef struct mc_message {
@@ -170,6 +185,10 @@ typedef struct mc_message {
     mc_outbound *out;           /* request waiting on I/O (suspended) */
     mc_inbound *in;             /* its answer, set by the host */
     const void *suspended_at;   /* mediator to resume */
+    mc_pending **pending;       /* requests waited for (arena; each entry
+                                   stays where it is: its address is the
+                                   host's handle) */
+    uint32_t npending, cappending, next_pending_id;
 
     const char *secrets[MC_MAX_SECRETS];
     size_t nsecrets;
@@ -211,7 +230,19 @@ const mc_prop *mc_msg_get_var(const mc_message *m, const char *name);
 
 /* HTTP status (axis2 HTTP_SC); 0 when unset. */
 int mc_msg_status(const mc_message *m);
+/* The status a host answers with: default_status when HTTP_SC is unset,
+ * HTTP_SC when it is a whole number from 200 to 599 (spaces around it
+ * allowed), else -1: a flow set something no answer can carry (100, 1000,
+ * "abc"); the host then answers 500 with a JSON error and logs it. */
+int mc_msg_answer_status(const mc_message *m, int default_status);
 void mc_msg_set_status(mc_message *m, int status);
+
+/* True for headers that belong to one HTTP hop or to the framing, which
+ * the runtime sets itself and never copies between a message and a
+ * request or answer: Connection, Keep-Alive, Proxy-Connection, TE,
+ * Trailer, Transfer-Encoding, Upgrade, Host, Content-Length, Content-Type,
+ * Expect and Accept-Encoding (bodies are passed on as they are). */
+bool mc_msg_hop_header(const char *name);
 
 /* Secrets: values redacted from everything this message logs. */
 void mc_msg_add_secret(mc_message *m, const char *value);

@@ -1,6 +1,7 @@
 /* codec.c - base64 and URL encodings. */
 #include "util/codec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char b64[] =
@@ -97,6 +98,108 @@ void mc_url_encode_form(mc_buf *out, const char *s, size_t n)
 void mc_url_encode_rfc3986(mc_buf *out, const char *s, size_t n)
 {
     encode(out, s, n, "-._~", false);
+}
+
+void mc_url_encode_segment(mc_buf *out, const char *s, size_t n)
+{
+    if ((n == 1 || n == 2) && s[0] == '.' && s[n - 1] == '.') {
+        mc_buf_puts(out, n == 1 ? "%2E" : "%2E%2E");
+        return;
+    }
+    encode(out, s, n, "-._~", false);
+}
+
+/* Bytes a URL may carry as they are (RFC 3986 unreserved, sub-delims,
+ * ':' '@' '/' '?' and '%' of an escape). */
+static bool url_byte(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
+}
+
+static void put_url_bytes(mc_buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (url_byte(c)) {
+            mc_buf_putc(out, (char)c);
+        } else {
+            char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
+            mc_buf_append(out, e, 3);
+        }
+    }
+}
+
+/* 1 for ".", 2 for "..", 0 otherwise; a dot may be written %2e / %2E. */
+static int dot_segment(const char *s, size_t n)
+{
+    int dots = 0;
+    for (size_t i = 0; i < n; dots++) {
+        if (s[i] == '.')
+            i++;
+        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'e' || s[i + 2] == 'E'))
+            i += 3;
+        else
+            return 0;
+        if (dots == 2)
+            return 0;
+    }
+    return dots;
+}
+
+void mc_url_clean_postfix(mc_buf *out, const char *s, size_t n)
+{
+    const char *q = memchr(s, '?', n);
+    size_t plen = q ? (size_t)(q - s) : n;
+    bool lead = plen && s[0] == '/';
+    if (lead)
+        mc_buf_putc(out, '/');
+    /* marks[k]: where kept segment k (with its '/' before it) starts */
+    size_t *marks = NULL, nm = 0, cap = 0;
+    bool trailing = false;
+    for (size_t i = lead ? 1 : 0; plen && i <= plen;) {
+        const char *seg = s + i;
+        const char *end = memchr(seg, '/', plen - i);
+        size_t sl = end ? (size_t)(end - seg) : plen - i;
+        int dots = dot_segment(seg, sl);
+        trailing = dots != 0;
+        if (dots == 2 && nm) {
+            out->len = marks[--nm];
+        } else if (dots == 0) {
+            if (nm == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                size_t *m2 = realloc(marks, ncap * sizeof *m2);
+                if (!m2) {
+                    out->oom = true;
+                    break;
+                }
+                marks = m2;
+                cap = ncap;
+            }
+            marks[nm] = out->len;
+            if (nm++)
+                mc_buf_putc(out, '/');
+            put_url_bytes(out, seg, sl);
+        }
+        i += sl + 1;
+    }
+    free(marks);
+    if (trailing && nm)
+        mc_buf_putc(out, '/');
+    if (q)
+        put_url_bytes(out, q, n - plen);
+    mc_buf_cstr(out);
+    if (out->data)
+        out->data[out->len] = '\0';
+}
+
+bool mc_header_value_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return false;
+    }
+    return true;
 }
 
 int mc_hex_value(int c)

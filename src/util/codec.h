@@ -1,4 +1,5 @@
-/* codec.h - base64 and URL encodings used by expressions and connectors. */
+/* codec.h - base64 and URL encodings used by expressions and connectors,
+ * and the rules for putting message values into URLs and headers. */
 #ifndef MC_CODEC_H
 #define MC_CODEC_H
 
@@ -20,6 +21,23 @@ bool mc_base64_decode(mc_buf *out, const char *s, size_t n);
 void mc_url_encode_form(mc_buf *out, const char *s, size_t n);
 /* RFC 3986: unreserved A-Z a-z 0-9 - . _ ~ kept, everything else %XX. */
 void mc_url_encode_rfc3986(mc_buf *out, const char *s, size_t n);
+/* One path segment made from a message value: RFC 3986 encoding (the
+ * unreserved A-Z a-z 0-9 - . _ ~ kept; '/', '?', '#', '%', NUL and every
+ * other byte as %XX), and a value that is exactly "." or ".." written as
+ * %2E or %2E%2E, so no client, proxy or server can take it for a dot
+ * segment and drop it or climb out of the path. */
+void mc_url_encode_segment(mc_buf *out, const char *s, size_t n);
+/* A REST_URL_POSTFIX (a request's raw path below a proxy or API, with
+ * its ?query) made safe to append to an endpoint address: its dot
+ * segments, written plainly or percent-encoded ("..", "%2e%2E", ".%2e"),
+ * are resolved inside the postfix and can never climb above it
+ * ("/a/../../b" gives "/b"); other segments keep their encoding; bytes
+ * that cannot stand in a URL (controls, space, non-ASCII, '"' '<' '>' '\'
+ * '^' '`' '{' '|' '}') are percent-encoded. */
+void mc_url_clean_postfix(mc_buf *out, const char *s, size_t n);
+/* True when s[0..n) may be an HTTP field value (RFC 9110): no control
+ * character but horizontal tab (so no CR, LF or NUL) and no DEL. */
+bool mc_header_value_ok(const char *s, size_t n);
 /* Percent-decoding; plus_as_space for form encoding.  False on a bad %. */
 bool mc_url_decode(mc_buf *out, const char *s, size_t n, bool plus_as_space);
 

@@ -224,7 +224,7 @@ static void test_diagnostics(void **state)
         {"<sequence name=\"s\"><script language=\"js\">var = 1;</script></sequence>",
          "t.xml:1:20: error: script: SyntaxError: invalid variable declaration (line 1)\n"},
         {"<sequence name=\"s\"><script language=\"js\" key=\"nope\"/></sequence>",
-         "t.xml:1:42: error: unknown local entry 'nope'\n"},
+         "t.xml:1:42: warning: unknown local entry 'nope'\n"},
         {"<definitions><localEntry key=\"k\">function mediate(mc) { return }}</localEntry>"
          "<sequence name=\"s\"><script language=\"js\" key=\"k\"/></sequence></definitions>",
          "t.xml:1:120: error: script 'k': SyntaxError: parse error (line 1, end of input)\n"},

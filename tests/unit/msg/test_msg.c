@@ -130,6 +130,22 @@ static void test_vars_status_fault(void **state)
     mc_msg_set_status(m, 404);
     assert_int_equal(mc_msg_status(m), 404);
     assert_string_equal(mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_SC"), "404");
+    /* the status an answer can carry: 200..599, else -1 (the host's 500) */
+    mc_msg_remove_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+    assert_int_equal(mc_msg_answer_status(m, 202), 202);
+    static const struct { const char *sc; int want; } sc[] = {
+        {"200", 200}, {"599", 599}, {" 404\t", 404}, {"100", -1}, {"199", -1},
+        {"600", -1}, {"1000", -1}, {"0", -1}, {"", -1}, {"abc", -1}, {"2O0", -1},
+        {"-200", -1}, {"+200", -1}, {"20", -1}, {"2000", -1},
+    };
+    for (size_t i = 0; i < sizeof sc / sizeof *sc; i++) {
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_SC", sc[i].sc);
+        if (mc_msg_answer_status(m, 202) != sc[i].want)
+            fail_msg("HTTP_SC '%s': %d, expected %d", sc[i].sc, mc_msg_answer_status(m, 202),
+                     sc[i].want);
+    }
+    mc_msg_set_prop(m, MC_SCOPE_AXIS2, "HTTP_SC", "200\0x", 5, MC_VT_STRING);
+    assert_int_equal(mc_msg_answer_status(m, 202), -1);
     mc_msg_set_fault(m, "101503", "connect failed", "detail");
     assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_CODE"), "101503");
     assert_string_equal(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE"), "connect failed");
@@ -184,6 +200,13 @@ static void test_payload_json(void **state)
     assert_string_equal(mc_msg_payload_root(m)->name, "jsonArray");
     assert_int_equal(mc_msg_set_payload(m, "\"s\"", 3, "application/json", &err), MC_OK);
     assert_string_equal(mc_msg_payload_root(m)->name, "jsonValue");
+    /* a NUL in a string stays: json-eval's view keeps the length */
+    const char *nul = "{\"s\":\"a\\u0000b\"}";
+    assert_int_equal(mc_msg_set_payload(m, nul, strlen(nul), "application/json", &err), MC_OK);
+    size_t n;
+    const char *t = mc_json_str(mc_json_get(mc_msg_json(m), "s", 1), &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(t, "a\0b", 3);
     mc_msg_free(m);
 }
 
@@ -212,6 +235,29 @@ static void test_payload_errors(void **state)
     const char *bl = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaa\">]><r>&a;</r>";
     assert_int_equal(mc_msg_set_payload(m, bl, strlen(bl), "application/xml", &err), MC_EPARSE);
     assert_string_equal(payload(m), "{\"ok\":1}");
+    /* not strict UTF-8: refused, the payload unchanged */
+    const char *bad_utf8[] = {"{\"s\":\"\xc0\xaf\"}", "{\"s\":\"\\udc00\"}",
+                              "[\"\\ud800\"]", "[\"\xed\xa0\x80\"]"};
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof *bad_utf8; i++) {
+        mc_err_clear(&err);
+        assert_int_equal(mc_msg_set_payload(m, bad_utf8[i], strlen(bad_utf8[i]),
+                                            "application/json", &err), MC_EPARSE);
+        assert_int_equal(mc_payload_error_status(err.code), 400);
+        assert_string_equal(payload(m), "{\"ok\":1}");
+    }
+    /* more values than the node limit: MC_ELIMIT, a 413 */
+    mc_buf big = MC_BUF_INIT;
+    mc_buf_putc(&big, '[');
+    for (int i = 0; i < MC_JSON_MAX_NODES; i++)
+        mc_buf_puts(&big, i ? ",0" : "0");
+    mc_buf_putc(&big, ']');
+    mc_err_clear(&err);
+    assert_int_equal(mc_msg_set_payload(m, big.data, big.len, "application/json", &err),
+                     MC_ELIMIT);
+    assert_int_equal(mc_payload_error_status(err.code), 413);
+    assert_non_null(strstr(err.msg, "more than 1000000 values"));
+    assert_string_equal(payload(m), "{\"ok\":1}");
+    mc_buf_free(&big);
     /* NULL err is allowed */
     assert_int_equal(mc_msg_set_payload(m, "{", 1, "application/json", NULL), MC_EPARSE);
     mc_msg_free(m);

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -117,6 +118,99 @@ static void test_url_encodings(void **state)
     }
 }
 
+/* A message value is one path segment: dot segments, separators, '%'
+ * and NUL cannot change the path's shape. */
+static void test_url_segment(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t n;
+        const char *out;
+    } v[] = {
+        {".", 1, "%2E"},
+        {"..", 2, "%2E%2E"},
+        {"...", 3, "..."},
+        {"a..b", 4, "a..b"},
+        {".a", 2, ".a"},
+        {"", 0, ""},
+        {"a/b", 3, "a%2Fb"},
+        {"../x", 4, "..%2Fx"},
+        {"%2e%2e", 6, "%252e%252e"},
+        {"a\0b", 3, "a%00b"},
+        {"edge-fn\0../other", 16, "edge-fn%00..%2Fother"},
+        {"sp ace?#&=+", 11, "sp%20ace%3F%23%26%3D%2B"},
+        {"~_-.", 4, "~_-."},
+        {"\xc3\xa9", 2, "%C3%A9"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        mc_buf b = MC_BUF_INIT;
+        mc_url_encode_segment(&b, v[i].in, v[i].n);
+        if (strcmp(mc_buf_cstr(&b), v[i].out) != 0)
+            fail_msg("case %zu: got '%s', expected '%s'", i, mc_buf_cstr(&b), v[i].out);
+        mc_buf_free(&b);
+    }
+}
+
+/* REST_URL_POSTFIX made safe to append: dot segments, in any spelling,
+ * resolve inside the postfix; encodings are kept; bad bytes encoded. */
+static void test_url_clean_postfix(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } v[] = {
+        {"", ""},
+        {"/", "/"},
+        {"/a/b", "/a/b"},
+        {"/a/b/", "/a/b/"},
+        {"/../x", "/x"},
+        {"/a/../../b", "/b"},
+        {"/a/%2e%2e/%2E%2E/b", "/b"},
+        {"/a/.%2e/b", "/b"},
+        {"/a/%2e/b", "/a/b"},
+        {"/a/./b/.", "/a/b/"},
+        {"/a/..", "/"},
+        {"/a/b/..", "/a/"},
+        {"/..", "/"},
+        {"/x%2Fy/%2e%2e/z?q=%26a", "/z?q=%26a"},
+        {"/x%2F..%2Fy", "/x%2F..%2Fy"},
+        {"/...", "/..."},
+        {"/a..b/", "/a..b/"},
+        {"/%2e%2e%2e", "/%2e%2e%2e"},
+        {"//x", "//x"},
+        {"?a=1&b=/../", "?a=1&b=/../"},
+        {"/p?x=1", "/p?x=1"},
+        {"a/../b", "b"},
+        {"/sp ace/\x01/\xc3\xa9/<x>", "/sp%20ace/%01/%C3%A9/%3Cx%3E"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        mc_buf b = MC_BUF_INIT;
+        mc_buf_puts(&b, "http://h/base");
+        mc_url_clean_postfix(&b, v[i].in, strlen(v[i].in));
+        char want[256];
+        snprintf(want, sizeof want, "http://h/base%s", v[i].out);
+        if (strcmp(mc_buf_cstr(&b), want) != 0)
+            fail_msg("'%s': got '%s', expected '%s'", v[i].in, mc_buf_cstr(&b), want);
+        mc_buf_free(&b);
+    }
+}
+
+static void test_header_value_ok(void **state)
+{
+    (void)state;
+    assert_true(mc_header_value_ok("plain value", 11));
+    assert_true(mc_header_value_ok("tab\there", 8));
+    assert_true(mc_header_value_ok("\xc3\xa9 obs-text", 11));
+    assert_true(mc_header_value_ok("", 0));
+    assert_false(mc_header_value_ok("a\rb", 3));
+    assert_false(mc_header_value_ok("a\nb", 3));
+    assert_false(mc_header_value_ok("a\0b", 3));
+    assert_false(mc_header_value_ok("a\x01", 2));
+    assert_false(mc_header_value_ok("a\x7f", 2));
+    assert_false(mc_header_value_ok("Tail\r\nX-Evil: 1", 17));
+}
+
 static void test_url_decode(void **state)
 {
     (void)state;
@@ -151,6 +245,9 @@ int main(void)
         cmocka_unit_test(test_base64_lenient_and_bad),
         cmocka_unit_test(test_url_encodings),
         cmocka_unit_test(test_url_decode),
+        cmocka_unit_test(test_url_segment),
+        cmocka_unit_test(test_header_value_ok),
+        cmocka_unit_test(test_url_clean_postfix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

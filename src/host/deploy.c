@@ -1,0 +1,215 @@
+/* deploy.c - the host and its deployments: each load of the paths is a
+ * refcounted engine; a request holds a reference to the one it started
+ * on, so a reload swaps in a new engine for new requests while messages
+ * in flight finish on the old one.  Also the host's log sink (text or
+ * JSON lines, one write() each) and the access line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/internal.h"
+
+double mc_host_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- logging ------------------------------------------------------------- */
+
+static const char *level_name(int level)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    return level >= 0 && level <= MC_LOG_DEBUG ? names[level] : "info";
+}
+
+/* Lines that are already JSON objects (access lines in json mode) pass
+ * through; others are wrapped.  One write() per line. */
+static void log_sink(void *ud, int level, const char *line)
+{
+    mc_host *h = ud;
+    mc_buf b = MC_BUF_INIT;
+    if (h->json_log && line[0] != '{') {
+        mc_buf_printf(&b, "{\"level\":\"%s\",\"msg\":", level_name(level));
+        mc_buf_json_string(&b, line, strlen(line));
+        mc_buf_puts(&b, "}\n");
+    } else if (h->json_log) {
+        mc_buf_printf(&b, "%s\n", line);
+    } else {
+        char ts[32];
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        mc_buf_printf(&b, "%s %s %s\n", ts, level_name(level), line);
+    }
+    if (!b.oom) {
+        ssize_t n = write(STDERR_FILENO, b.data, b.len);
+        (void)n;
+    }
+    mc_buf_free(&b);
+}
+
+const mc_logger *mc_host_logger(const mc_host *h) { return &h->log; }
+
+static void access_log(mc_host *h, const char *method, const char *path, int status,
+                       double ms, const char *artifact)
+{
+    if (!h->json_log) {
+        mc_log(&h->log, MC_LOG_INFO, "access %s %s %d %.3fms %s", method, path, status, ms,
+               artifact);
+        return;
+    }
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
+    mc_buf_json_string(&b, method, strlen(method));
+    mc_buf_puts(&b, ",\"path\":");
+    mc_buf_json_string(&b, path, strlen(path));
+    mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
+    mc_buf_json_string(&b, artifact, strlen(artifact));
+    mc_buf_puts(&b, "}");
+    if (!b.oom)
+        mc_log(&h->log, MC_LOG_INFO, "%s", b.data);
+    mc_buf_free(&b);
+}
+
+void mc_host_answered(mc_host *h, const char *method, const char *path, int status,
+                      double ms, const char *artifact)
+{
+    const char *a = artifact && *artifact ? artifact : "-";
+    char st[16];
+    snprintf(st, sizeof st, "%d", status);
+    mc_metrics_observe(&h->met, MC_M_REQ, "artifact", a, "status", st, 0);
+    mc_metrics_observe(&h->met, MC_M_LAT, "artifact", a, NULL, NULL, ms / 1000.0);
+    if (mc_log_enabled(&h->log, MC_LOG_INFO))
+        access_log(h, method, path, status, ms, a);
+}
+
+/* ---- deployments ---------------------------------------------------------- */
+
+static mc_deployment *deployment_load(mc_host *h)
+{
+    mc_engine *e = mc_engine_new();
+    if (!e)
+        return NULL;
+    mc_engine_set_log(e, h->log_level, log_sink, h);
+    mc_code rc = mc_engine_load_paths(e, (const char *const *)h->paths, h->npaths);
+    const char *diags = mc_engine_diagnostics(e);
+    if (*diags)
+        mc_log(&h->log, rc == MC_OK ? MC_LOG_WARN : MC_LOG_ERROR, "%s", diags);
+    if (rc == MC_OK && h->loaded)
+        h->loaded(h->loaded_ud, e, &h->log);
+    mc_deployment *d = rc == MC_OK ? calloc(1, sizeof *d) : NULL;
+    if (!d) {
+        mc_engine_free(e);
+        return NULL;
+    }
+    d->e = e;
+    atomic_init(&d->refs, 1);
+    return d;
+}
+
+void mc_deployment_release(mc_deployment *d)
+{
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1) {
+        mc_engine_free(d->e);
+        free(d);
+    }
+}
+
+mc_deployment *mc_host_acquire(mc_host *h)
+{
+    pthread_mutex_lock(&h->lock);
+    mc_deployment *d = h->current;
+    atomic_fetch_add(&d->refs, 1);
+    pthread_mutex_unlock(&h->lock);
+    return d;
+}
+
+mc_engine *mc_deployment_engine(const mc_deployment *d) { return d->e; }
+
+bool mc_host_reload(mc_host *h)
+{
+    mc_log(&h->log, MC_LOG_INFO, "SIGHUP: reloading configuration");
+    mc_deployment *d = deployment_load(h);
+    mc_metrics_reload(&h->met, d != NULL);
+    if (!d) {
+        mc_log(&h->log, MC_LOG_ERROR, "reload failed: the previous configuration keeps serving");
+        return false;
+    }
+    pthread_mutex_lock(&h->lock);
+    mc_deployment *old = h->current;
+    h->current = d;
+    pthread_mutex_unlock(&h->lock);
+    mc_deployment_release(old);
+    mc_log(&h->log, MC_LOG_INFO, "reload done: new requests use the new configuration");
+    return true;
+}
+
+/* ---- the host --------------------------------------------------------------- */
+
+double mc_host_uptime(const mc_host *h) { return mc_host_now() - h->started; }
+
+void mc_host_set_inflight(mc_host *h, unsigned (*fn)(void *), void *ud)
+{
+    h->inflight = fn;
+    h->inflight_ud = ud;
+}
+
+unsigned mc_host_inflight(const mc_host *h)
+{
+    return h->inflight ? h->inflight(h->inflight_ud) : 0;
+}
+
+static void host_free_parts(mc_host *h)
+{
+    mc_host_admin_free(h);
+    for (size_t i = 0; i < h->npaths; i++)
+        free(h->paths[i]);
+    free(h->paths);
+    mc_metrics_free(&h->met);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
+
+mc_host *mc_host_new(const mc_host_options *o)
+{
+    mc_host *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->log_level = o->log_level;
+    h->json_log = o->json_log;
+    h->loaded = o->loaded;
+    h->loaded_ud = o->loaded_ud;
+    h->started = mc_host_now();
+    mc_logger_init(&h->log);
+    h->log.level = o->log_level;
+    h->log.sink = log_sink;
+    h->log.userdata = h;
+    pthread_mutex_init(&h->lock, NULL);
+    mc_metrics_init(&h->met);
+    h->paths = calloc(o->npaths ? o->npaths : 1, sizeof *h->paths);
+    bool ok = h->paths != NULL;
+    for (size_t i = 0; ok && i < o->npaths; i++, h->npaths++)
+        ok = (h->paths[i] = strdup(o->paths[i])) != NULL;
+    if (ok)
+        ok = mc_host_admin_init(h);
+    if (ok)
+        ok = (h->current = deployment_load(h)) != NULL;
+    if (!ok) {
+        host_free_parts(h);
+        return NULL;
+    }
+    return h;
+}
+
+void mc_host_free(mc_host *h)
+{
+    if (!h)
+        return;
+    mc_deployment_release(h->current);
+    host_free_parts(h);
+}

@@ -1,0 +1,371 @@
+/* exchange.c - one HTTP request through a flow: route it, turn it into a
+ * message (the one inbound conversion), run the message, send every
+ * upstream request it waits for on the caller's HTTP client and hand the
+ * answers back, and turn the finished message into the answer (the one
+ * outbound conversion, with the one copy of the fault JSON). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/engine.h"
+#include "host/internal.h"
+#include "http/msgio.h"
+#include "util/codec.h"
+
+struct mc_exchange {
+    mc_host *h;
+    mc_deployment *dep;
+    mc_message *m;
+    mc_host_request req;
+    mc_http_client *client;
+    mc_exchange_answer_fn answer;
+    void *ud;
+    mc_host_answer ans;
+    char artifact[160];
+};
+
+/* ---- request -> message ------------------------------------------------------ */
+
+static void set_query_params(mc_message *m, const char *query)
+{
+    mc_buf k = MC_BUF_INIT, v = MC_BUF_INIT, name = MC_BUF_INIT;
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t kl = eq ? (size_t)(eq - p) : len;
+        mc_buf_reset(&k);
+        mc_buf_reset(&v);
+        mc_buf_reset(&name);
+        if (kl && mc_url_decode(&k, p, kl, true) &&
+            mc_url_decode(&v, eq ? eq + 1 : "", eq ? len - kl - 1 : 0, true)) {
+            mc_buf_puts(&name, "query.param.");
+            mc_buf_puts(&name, mc_buf_cstr(&k));
+            mc_msg_set_prop(m, MC_SCOPE_DEFAULT, mc_buf_cstr(&name), mc_buf_cstr(&v), v.len,
+                            MC_VT_STRING);
+            mc_msg_set_prop(m, MC_SCOPE_URL, mc_buf_cstr(&k), mc_buf_cstr(&v), v.len,
+                            MC_VT_STRING);
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    mc_buf_free(&k);
+    mc_buf_free(&v);
+    mc_buf_free(&name);
+}
+
+/* uri.var.x (set by the template match) is also $url:x. */
+static void copy_uri_vars(mc_message *m)
+{
+    for (const mc_prop *p = m->props[MC_SCOPE_DEFAULT]; p; p = p->next)
+        if (strncmp(p->name, "uri.var.", 8) == 0)
+            mc_msg_set_prop(m, MC_SCOPE_URL, p->name + 8, p->value, p->len, MC_VT_STRING);
+}
+
+static const char *request_header(const mc_host_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (!strcasecmp(req->headers[i].name, name))
+            return req->headers[i].value;
+    return NULL;
+}
+
+static void set_request_props(mc_message *m, const mc_host_request *req, const mc_route *rt)
+{
+    const char *query = req->query;
+    for (size_t i = 0; i < req->nheaders; i++)
+        mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, req->headers[i].name, req->headers[i].value);
+    mc_buf url = MC_BUF_INIT, post = MC_BUF_INIT;
+    mc_buf_printf(&url, "%s%s%s", req->path, query ? "?" : "", query ? query : "");
+    /* the path below the proxy or API, with its dot segments resolved inside
+     * it: appended to an endpoint address, it can never climb above it */
+    mc_buf raw = MC_BUF_INIT;
+    mc_buf_printf(&raw, "%s%s%s", rt->sub ? rt->sub : "", query ? "?" : "", query ? query : "");
+    mc_url_clean_postfix(&post, mc_buf_cstr(&raw), raw.len);
+    mc_buf_free(&raw);
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_METHOD", req->method);
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "TransportInURL", mc_buf_cstr(&url));
+    mc_msg_set_propz(m, MC_SCOPE_AXIS2, "REST_URL_POSTFIX", mc_buf_cstr(&post));
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_FULL_REQUEST_PATH", mc_buf_cstr(&url));
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_METHOD", req->method);
+    if (rt->api) {
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_API_CONTEXT", rt->api->context);
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "SYNAPSE_REST_API", rt->api->name);
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_SUB_REQUEST_PATH", mc_buf_cstr(&post));
+    }
+    mc_buf_free(&url);
+    mc_buf_free(&post);
+    copy_uri_vars(m);
+    set_query_params(m, query);
+}
+
+mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
+                                   const mc_route *rt, mc_err *err)
+{
+    const char *ctype = request_header(req, "Content-Type");
+    if (req->body_len || ctype) {
+        mc_err perr = {0};
+        mc_code rc = mc_msg_set_payload(m, req->body ? req->body : "", req->body_len, ctype,
+                                        &perr);
+        if (rc == MC_ELIMIT)
+            mc_err_set(err, rc, "request body is over a limit: %s", perr.msg);
+        else if (rc != MC_OK)
+            mc_err_set(err, rc, "request body does not parse as %s: %s",
+                       ctype ? ctype : "its content", perr.msg);
+        if (rc != MC_OK)
+            return rc;
+    }
+    set_request_props(m, req, rt);
+    return MC_OK;
+}
+
+/* ---- message -> answer -------------------------------------------------------- */
+
+/* A transport header goes back unless it is the request's own, unchanged. */
+static bool echoed_request_header(const mc_host_request *req, const mc_prop *p)
+{
+    const char *v = request_header(req, p->name);
+    return v && strcmp(v, p->value) == 0;
+}
+
+static void error_answer(mc_message *m, int status, const char *message, mc_host_answer *a,
+                         const mc_http_header *extra)
+{
+    char code[16];
+    snprintf(code, sizeof code, "%d", status);
+    mc_buf b = MC_BUF_INIT;
+    mc_json_fault(&b, code, message);
+    mc_http_header *hs = mc_arena_alloc(&m->arena, 2 * sizeof *hs);
+    a->status = status;
+    a->body = b.oom ? NULL : mc_arena_strndup(&m->arena, b.data, b.len);
+    a->body_len = a->body ? b.len : 0;
+    a->nheaders = 0;
+    if (hs) {
+        hs[a->nheaders++] = (mc_http_header){"Content-Type", "application/json"};
+        if (extra)
+            hs[a->nheaders++] = *extra;
+    }
+    a->headers = hs;
+    mc_buf_free(&b);
+}
+
+static void payload_answer(mc_message *m, int default_status, const mc_host_request *req,
+                           mc_host_answer *a)
+{
+    int status = mc_msg_answer_status(m, default_status);
+    if (status < 0) {
+        /* a 1xx is no final answer and 600+ no status at all */
+        const char *sc = mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_SC");
+        mc_msg_log(m, MC_LOG_ERROR, "HTTP_SC '%.32s' is not a status from 200 to 599; "
+                   "answering 500", sc ? sc : "");
+        error_answer(m, 500, "the flow set HTTP_SC to a value that is not an HTTP status "
+                     "from 200 to 599", a, NULL);
+        return;
+    }
+    size_t n = 0;
+    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
+        n++;
+    mc_http_header *hs = mc_arena_alloc(&m->arena, (n + 1) * sizeof *hs);
+    size_t nh = 0;
+    size_t len = 0;
+    const char *body = mc_msg_payload_bytes(m, &len);
+    if (hs) {
+        for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
+            if (!mc_msg_hop_header(p->name) && !echoed_request_header(req, p))
+                hs[nh++] = (mc_http_header){p->name, p->value};
+        if (m->payload.kind != MC_PL_NONE)
+            hs[nh++] = (mc_http_header){"Content-Type", mc_msg_content_type(m)};
+    }
+    *a = (mc_host_answer){status, hs, nh, body, body ? len : 0};
+}
+
+void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request *req,
+                               mc_host_answer *a)
+{
+    if (rc == MC_OK && m->responded)
+        payload_answer(m, 200, req, a);
+    else if (rc == MC_OK)
+        *a = (mc_host_answer){202, NULL, 0, NULL, 0};
+    else if (rc == MC_EFAULT && m->fault_response)
+        payload_answer(m, 500, req, a);
+    else if (rc == MC_EFAULT) {
+        mc_buf b = MC_BUF_INIT;
+        mc_json_fault(&b, mc_message_error_code(m), mc_message_error_message(m));
+        static const mc_http_header json = {"Content-Type", "application/json"};
+        a->status = 500;
+        a->headers = &json;
+        a->nheaders = 1;
+        a->body = b.oom ? NULL : mc_arena_strndup(&m->arena, b.data, b.len);
+        a->body_len = a->body ? b.len : 0;
+        mc_buf_free(&b);
+    } else
+        error_answer(m, 500, mc_strerror(rc), a, NULL);
+}
+
+/* ---- running with pending requests -------------------------------------------- */
+
+typedef struct upstream {
+    mc_exchange *x;
+    uint32_t id;
+    double start;
+    const mc_outbound *out;
+} upstream;
+
+static void finish(mc_exchange *x, mc_code rc)
+{
+    if (rc == MC_EFAULT)
+        mc_metrics_observe(&x->h->met, MC_M_FAULT, "artifact", x->artifact, NULL, NULL, 0);
+    mc_host_message_to_answer(x->m, rc, &x->req, &x->ans);
+    x->answer(x->ud, x, &x->ans);   /* may free x */
+}
+
+/* The operation label for metrics: never the query (it may carry keys). */
+static void op_label(const mc_outbound *out, char *buf, size_t cap)
+{
+    const char *l = out->label ? out->label : out->url;
+    size_t n = strcspn(l, "?#");
+    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), l);
+}
+
+static void drive(mc_exchange *x, mc_code rc);
+
+static void on_upstream(void *ud, mc_http_response *resp)
+{
+    upstream *u = ud;
+    mc_exchange *x = u->x;
+    mc_message *m = x->m;
+    char op[160], st[16];
+    op_label(u->out, op, sizeof op);
+    snprintf(st, sizeof st, "%d", resp->fault_code ? resp->fault_code : resp->status);
+    mc_metrics_observe(&x->h->met, MC_M_UP, "operation", op, "status", st, 0);
+    mc_metrics_observe(&x->h->met, MC_M_UPLAT, "operation", op, NULL, NULL,
+                       mc_host_now() - u->start);
+    mc_inbound *in = mc_http_inbound(m, resp);
+    mc_http_response_free(resp);
+    free(resp);
+    if (!in || mc_engine_answer(m, u->id, in) != MC_OK) {
+        drive(x, MC_ENOMEM);
+        return;
+    }
+    drive(x, mc_engine_resume(m));
+}
+
+/* Send every request the message has not handed out yet.  A request that
+ * cannot be queued is answered at once with a transport fault.  Returns
+ * how many were answered that way, or -1 when out of memory. */
+static int send_new(mc_exchange *x)
+{
+    mc_message *m = x->m;
+    int failed = 0;
+    for (mc_pending *p; (p = mc_engine_next_request(m));) {
+        const mc_outbound *out = p->req;
+        upstream *u = mc_arena_alloc(&m->arena, sizeof *u);
+        if (!u)
+            return -1;
+        *u = (upstream){x, p->id, mc_host_now(), out};
+        mc_http_request req = mc_http_request_of(out);
+        mc_err err = {0};
+        if (mc_http_submit(x->client, &req, on_upstream, u, &err) != MC_OK) {
+            mc_inbound *in = mc_http_inbound_fault(m, MC_FAULT_HTTP_OTHER, err.msg);
+            if (!in || mc_engine_answer(m, p->id, in) != MC_OK)
+                return -1;
+            failed++;
+        }
+    }
+    return failed;
+}
+
+/* Drive the message: send what it waits for and wait for the answers
+ * (their callbacks drive it on), or answer. */
+static void drive(mc_exchange *x, mc_code rc)
+{
+    while (rc == MC_ESUSPENDED) {
+        int failed = send_new(x);
+        if (failed < 0) {
+            rc = MC_ENOMEM;
+            break;
+        }
+        if (failed == 0)
+            return;
+        rc = mc_engine_resume(x->m);
+    }
+    finish(x, rc);
+}
+
+static mc_code start_flow(mc_message *m, const mc_route *rt)
+{
+    if (rt->proxy) {
+        if (!rt->proxy->in)
+            return MC_ECONFIG;
+        m->proxy = rt->proxy;
+        return mc_engine_start(m, rt->proxy->in, rt->proxy->out, rt->proxy->fault);
+    }
+    if (!rt->res->in)
+        return MC_ECONFIG;
+    return mc_engine_start(m, rt->res->in, rt->res->out, rt->res->fault);
+}
+
+static void route_error(mc_exchange *x, mc_route_result st, const mc_route *rt)
+{
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s %.200s", st == MC_ROUTE_METHOD ? "method not allowed:" :
+             "no proxy or API resource at", st == MC_ROUTE_METHOD ? x->req.method :
+             x->req.path);
+    if (st == MC_ROUTE_METHOD) {
+        mc_http_header allow = {"Allow", mc_arena_strdup(&x->m->arena, rt->allow)};
+        error_answer(x->m, 405, msg, &x->ans, allow.value ? &allow : NULL);
+    } else {
+        error_answer(x->m, 404, msg, &x->ans, NULL);
+    }
+    x->answer(x->ud, x, &x->ans);
+}
+
+mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client *client,
+                          mc_exchange_answer_fn answer, void *ud)
+{
+    mc_exchange *x = calloc(1, sizeof *x);
+    if (!x)
+        return MC_ENOMEM;
+    x->dep = mc_host_acquire(h);
+    x->m = mc_message_new(x->dep->e);
+    if (!x->m) {
+        mc_deployment_release(x->dep);
+        free(x);
+        return MC_ENOMEM;
+    }
+    x->h = h;
+    x->req = *req;
+    x->client = client;
+    x->answer = answer;
+    x->ud = ud;
+    strcpy(x->artifact, "-");
+    mc_route rt;
+    mc_route_result st = mc_host_route(mc_engine_config(x->dep->e), req->path, req->method,
+                                       req->query, x->m, &rt);
+    if (st != MC_ROUTE_OK) {
+        route_error(x, st, &rt);
+        return MC_OK;
+    }
+    mc_route_artifact(&rt, x->artifact, sizeof x->artifact);
+    mc_err err = {0};
+    mc_code prc = mc_host_request_to_message(x->m, req, &rt, &err);
+    if (prc != MC_OK) {
+        error_answer(x->m, mc_payload_error_status(prc), err.msg, &x->ans, NULL);
+        x->answer(x->ud, x, &x->ans);
+        return MC_OK;
+    }
+    mc_code rc = start_flow(x->m, &rt);
+    drive(x, rc == MC_OK ? mc_engine_run(x->m) : rc);
+    return MC_OK;
+}
+
+const char *mc_exchange_artifact(const mc_exchange *x) { return x->artifact; }
+
+void mc_exchange_free(mc_exchange *x)
+{
+    if (!x)
+        return;
+    mc_message_free(x->m);
+    mc_deployment_release(x->dep);
+    free(x);
+}

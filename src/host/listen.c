@@ -1,0 +1,103 @@
+/* listen.c - the host on mediac's own HTTP server (src/http/server.h):
+ * each request becomes an exchange whose upstream requests go to the
+ * worker's HTTP client; each answer goes to the access log and metrics;
+ * the admin port serves the host's admin routes.  A host that has its own
+ * server uses mc_exchange_start directly instead. */
+#include "host/listen.h"
+
+#include <stdlib.h>
+
+#include "host/internal.h"
+
+struct mc_listener {
+    mc_host *h;
+    mc_server *srv;
+    mc_admin_server *adm;
+};
+
+static void on_answer(void *ud, mc_exchange *x, const mc_host_answer *a)
+{
+    mc_server_req *r = ud;
+    mc_server_req_set_tag(r, mc_exchange_artifact(x));
+    mc_server_respond(r, a->status, a->headers, a->nheaders, a->body, a->body_len);
+    mc_exchange_free(x);
+}
+
+static void handle(void *ud, mc_server_req *r)
+{
+    mc_host *h = ud;
+    mc_host_request req = {
+        .method = mc_server_req_method(r), .path = mc_server_req_path(r),
+        .query = mc_server_req_query(r),
+    };
+    req.headers = mc_server_req_headers(r, &req.nheaders);
+    req.body = mc_server_req_body(r, &req.body_len);
+    if (mc_exchange_start(h, &req, mc_server_req_client(r), on_answer, r) != MC_OK)
+        mc_server_respond_error(r, 500, "out of memory", NULL);
+}
+
+static void on_answered(void *ud, mc_server_req *r, int status, double ms)
+{
+    mc_host_answered(ud, mc_server_req_method(r), mc_server_req_path(r), status, ms,
+                     mc_server_req_tag(r));
+}
+
+static int admin(void *ud, const char *method, const char *path, mc_buf *body,
+                 const char **ctype)
+{
+    return mc_host_admin(ud, method, path, body, ctype);
+}
+
+static unsigned inflight(void *ud) { return mc_server_inflight(ud); }
+
+mc_listener *mc_listener_start(mc_host *h, const mc_listener_options *o, mc_err *err)
+{
+    mc_listener *l = calloc(1, sizeof *l);
+    if (!l) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    l->h = h;
+    mc_server_options so = o->server;
+    /* A worker's upstream pool may hold as many connections as the server
+     * admits requests (--max-concurrent).  With the client's default of 64,
+     * messages waiting on a slow upstream queued in curl behind 64
+     * connections per worker, whatever the number of clients. */
+    mc_http_options client = {
+        .max_connections = so.max_concurrent ? (long)so.max_concurrent : 1024,
+    };
+    so.client = &client;
+    so.handler = handle;
+    so.done = on_answered;
+    so.userdata = h;
+    l->srv = mc_server_start(&so, err);
+    if (!l->srv) {
+        free(l);
+        return NULL;
+    }
+    mc_host_set_inflight(h, inflight, l->srv);
+    l->adm = mc_admin_server_start(so.bind, o->admin_port, admin, h, err);
+    if (!l->adm) {
+        mc_host_set_inflight(h, NULL, NULL);
+        mc_server_stop(l->srv, 0);
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int mc_listener_port(const mc_listener *l) { return mc_server_port(l->srv); }
+int mc_listener_admin_port(const mc_listener *l) { return mc_admin_server_port(l->adm); }
+int mc_listener_workers(const mc_listener *l) { return mc_server_workers(l->srv); }
+unsigned mc_listener_inflight(const mc_listener *l) { return mc_server_inflight(l->srv); }
+
+unsigned mc_listener_stop(mc_listener *l, long drain_ms)
+{
+    if (!l)
+        return 0;
+    unsigned cut = mc_server_stop(l->srv, drain_ms);
+    mc_host_set_inflight(l->h, NULL, NULL);
+    mc_admin_server_stop(l->adm);
+    free(l);
+    return cut;
+}

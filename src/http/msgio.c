@@ -1,0 +1,49 @@
+/* msgio.c - a message's request as the HTTP client sends it, and the
+ * client's response as the message sees it (m->in): the one conversion,
+ * used by every host that sends a message's requests. */
+#include "http/msgio.h"
+
+mc_http_request mc_http_request_of(const mc_outbound *out)
+{
+    return (mc_http_request){
+        .method = out->method, .url = out->url,
+        .headers = (const mc_http_header *)out->headers, .nheaders = out->nheaders,
+        .body = out->body, .body_len = out->body_len, .idempotent = out->idempotent,
+        .timeout_ms = out->timeout_ms, .insecure = out->insecure,
+    };
+}
+
+mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
+{
+    mc_inbound *in = mc_arena_calloc(&m->arena, sizeof *in);
+    if (!in)
+        return NULL;
+    in->status = r->status;
+    in->fault_code = r->fault_code;
+    in->error = r->fault_code ? mc_arena_strdup(&m->arena, r->error) : NULL;
+    in->body = mc_arena_strndup(&m->arena, r->body.data ? r->body.data : "", r->body.len);
+    in->body_len = r->body.len;
+    size_t nh = r->nheaders;
+    in->headers = nh ? mc_arena_alloc(&m->arena, nh * sizeof *in->headers) : NULL;
+    if (!in->body || (nh && !in->headers) || (r->fault_code && !in->error))
+        return NULL;
+    for (size_t i = 0; i < nh; i++) {
+        in->headers[i].name = mc_arena_strdup(&m->arena, r->header_names[i]);
+        in->headers[i].value = mc_arena_strdup(&m->arena, r->header_values[i]);
+        if (!in->headers[i].name || !in->headers[i].value)
+            return NULL;
+    }
+    in->nheaders = nh;
+    return in;
+}
+
+mc_inbound *mc_http_inbound_fault(mc_message *m, int fault_code, const char *error)
+{
+    mc_inbound *in = mc_arena_calloc(&m->arena, sizeof *in);
+    if (!in)
+        return NULL;
+    in->fault_code = fault_code ? fault_code : MC_FAULT_HTTP_OTHER;
+    in->error = mc_arena_strdup(&m->arena, error ? error : "");
+    in->body = "";
+    return in->error ? in : NULL;
+}
