@@ -408,7 +408,7 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
         } else if (strcmp(n, "onCacheHit") == 0) {
             const char *seq = mc_attr(cc, e, "sequence");
             if (seq)
-                mc_ref_sequence(cc, e, "sequence", seq, &c->on_hit);
+                mc_ref_sequence(cc, e, "sequence", seq, &c->on_hit);   /* missing: faults */
             else if (mc_first_elem(e) && !(c->on_hit = mc_compile_children(cc, e)))
                 return NULL;
         } else {

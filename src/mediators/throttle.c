@@ -63,6 +63,8 @@ typedef struct throttle_m {
     const char *id;
     policy pol;
     throttle_state *st;
+    const char *policy_key;       /* <policy key>: must resolve */
+    bool policy_linked;
     const mc_seq *on_accept, *on_reject;
 } throttle_m;
 
@@ -255,11 +257,7 @@ static bool compile_policy(mc_arena *a, xmlNodePtr root, policy *p, mc_err *err)
     pctx c = {a, err, p};
     if (!root)
         return fail(&c, "the policy is empty", NULL);
-    if (!walk_policy(&c, root))
-        return false;
-    if (!p->n && !p->max_concurrent)
-        return fail(&c, "no MaximumConcurrentAccess and no caller (throttle:ID) entries", NULL);
-    return true;
+    return walk_policy(&c, root);
 }
 
 /* ---- state shared by the throttles of one id ----------------------------- */
@@ -293,6 +291,7 @@ static bool link_policy(const mc_local_entry *e, void *target, mc_config *cfg, m
                false;
     if (!compile_policy(&cfg->arena, e->xml, &t->pol, err))
         return false;
+    t->policy_linked = true;
     if (t->pol.max_concurrent && !t->st->limit)
         t->st->limit = t->pol.max_concurrent;
     return true;
@@ -304,7 +303,9 @@ static bool branch(mc_compiler *cc, xmlNodePtr node, const char *name, const mc_
 {
     const char *key = mc_attr(cc, node, name);
     if (key) {
-        mc_ref_sequence(cc, node, name, key, slot);
+        mc_ref_sequence_msg(cc, node, name, key, slot, name[2] == 'A'
+                            ? "Unable to find onAccept sequence with key : %s"
+                            : "Unable to find onReject sequence with key : %s");
         return true;
     }
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c))
@@ -347,6 +348,7 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     }
     const char *key = mc_attr(cc, pol, "key");
     if (key) {
+        t->policy_key = key;
         mc_ref_entry_compile(cc, pol, "key", key, link_policy, t);
     } else {
         mc_err err = {0};
@@ -354,6 +356,10 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             mc_diag(cc, pol, NULL, MC_DIAG_ERROR, "%s", err.msg);
             return NULL;
         }
+        if (!t->pol.n && !t->pol.max_concurrent)  /* Synapse then throttles nothing */
+            mc_diag(cc, pol, NULL, MC_DIAG_WARNING, "the throttle policy has no "
+                    "MaximumConcurrentAccess and no throttle:ID entries (namespace %s): "
+                    "nothing is throttled", THROTTLE_NS);
         if (t->pol.max_concurrent && !t->st->limit)
             t->st->limit = t->pol.max_concurrent;
     }
@@ -496,6 +502,8 @@ static bool rate_check(const throttle_m *t, mc_message *m)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const throttle_m *t = (const throttle_m *)self;
+    if (t->policy_key && !t->policy_linked)
+        return mc_fault(m, "0", "Cannot find throttling policy using key : %s", t->policy_key);
     bool slot = false, ok = true;
     if (t->st->limit) {
         ok = slot = take_slot(t->st);

@@ -9,8 +9,8 @@
  * (key="{...}") on first use and then cached; <resource location key> maps
  * xs:include / xs:import.  On failure ERROR_MESSAGE and ERROR_DETAIL are
  * set and the <on-fail> mediators run; the flow then goes on after
- * <validate> unless they end it.  <feature> (true/false) tunes Java's
- * SchemaFactory: accepted, no effect. */
+ * <validate> unless they end it.  <feature> and Synapse's older <property>
+ * (name, value true/false) tune Java's SchemaFactory: accepted, no effect. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,11 +160,11 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             n++;
         else if (strcmp(cn, "on-fail") == 0 && !on_fail)
             on_fail = c;
-        else if (strcmp(cn, "feature") == 0) {
+        else if (strcmp(cn, "feature") == 0 || strcmp(cn, "property") == 0) {
             const char *val = mc_attr(cc, c, "value");
             if (!mc_attr(cc, c, "name") || !val || (strcmp(val, "true") && strcmp(val, "false"))) {
                 mc_diag(cc, c, val ? "value" : NULL, MC_DIAG_ERROR,
-                        "<feature> needs a 'name' and a 'value' of true or false");
+                        "<%s> needs a 'name' and a 'value' of true or false", cn);
                 return NULL;
             }
         } else if (strcmp(cn, "resource") != 0) {
@@ -195,8 +195,7 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             mc_diag(cc, c, NULL, MC_DIAG_ERROR, "<schema> needs a 'key'");
             return NULL;
         }
-        size_t kl = strlen(s->key);
-        if (s->key[0] == '{' && kl > 1 && s->key[kl - 1] == '}') {
+        if (s->key[0] == '{') {
             if (!(s->dyn_key = mc_compile_template(cc, c, "key", s->key)))
                 return NULL;
             if (!v->cache && !(v->cache = mc_key_cache_new(cc->cfg, free_compiled)))
@@ -227,6 +226,8 @@ static const compiled_schema *schema_of(const validate_m *v, const schema_ref *s
                                         const char **key, mc_err *err)
 {
     *key = s->key;
+    if (!s->dyn_key && !s->compiled)       /* the key named no entry (a load warning) */
+        mc_err_set(err, MC_ENOTFOUND, "no local entry '%s'", s->key);
     if (!s->dyn_key)
         return s->compiled;
     size_t kl;

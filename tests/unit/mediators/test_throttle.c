@@ -146,6 +146,26 @@ static void test_time(void **state)
     th_flow_free(f);
 }
 
+/* References that name nothing are load warnings; a message reaching them
+ * faults with Synapse's words. */
+static void test_missing_references(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions " NS ">"
+        SEQ("nokey", "<throttle id=\"k\"><policy key=\"gone\"/></throttle>")
+        SEQ("noseq", "<throttle id=\"s\" onReject=\"gone\"><policy><wsp:Policy>"
+                     "<wsp:All><throttle:ID throttle:type=\"IP\">other</throttle:ID>"
+                     "<throttle:IsAllow>false</throttle:IsAllow></wsp:All></wsp:Policy></policy></throttle>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "nokey", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "Cannot find throttling policy using key : gone");
+    th_flow_reset_msg(f);
+    mc_msg_set_propz(f->m, MC_SCOPE_AXIS2, "REMOTE_ADDR", "192.0.2.1");
+    assert_int_equal(th_run(f, "noseq", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "Unable to find onReject sequence with key : gone");
+    th_flow_free(f);
+}
+
 static void test_diagnostics(void **state)
 {
     (void)state;
@@ -169,7 +189,12 @@ static void test_diagnostics(void **state)
          "</throttle:IsAllow></wsp:All></wsp:Policy></policy></throttle></sequence>",
          "~error: throttle policy: IP range '10.0.0.9-10.0.0.2' must be a.b.c.x-a.b.c.y with x <= y"},
         {SEQ("s", "<throttle id=\"a\" onReject=\"nope\"><policy key=\"nope2\"/></throttle>"),
-         "~error: unknown sequence 'nope'"},
+         "t.xml:1:61: warning: unknown local entry 'nope2'\nt.xml:1:37: warning: unknown sequence 'nope'\n"},
+        {"<sequence name=\"s\" xmlns:wsp=\"http://schemas.xmlsoap.org/ws/2004/09/policy\" "
+         "xmlns:throttle=\"http://www.wso2.org/products/google/throttle\"><throttle id=\"a\"><policy>"
+         "<wsp:Policy><throttle:MaximumConcurrentAccess>1</throttle:MaximumConcurrentAccess></wsp:Policy>"
+         "</policy></throttle></sequence>",
+         "~warning: the throttle policy has no MaximumConcurrentAccess and no throttle:ID entries"},
         {"<definitions><localEntry key=\"k\">text</localEntry>"
          SEQ("s", "<throttle id=\"a\"><policy key=\"k\"/></throttle>") "</definitions>",
          "~error: local entry 'k' is not a throttle policy (XML)"},
@@ -183,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_rate_by_caller),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_missing_references),
         cmocka_unit_test(test_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

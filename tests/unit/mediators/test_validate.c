@@ -31,7 +31,7 @@ static const char *config =
     "<localEntry key=\"types.xsd\"><xs:schema " XS " targetNamespace=\"urn:n\">"
     "<xs:simpleType name=\"code\"><xs:restriction base=\"xs:string\"><xs:pattern value=\"[A-Z]{3}\"/>"
     "</xs:restriction></xs:simpleType></xs:schema></localEntry>\n"
-    SEQ("v", "<validate><schema key=\"order.xsd\"/>"
+    SEQ("v", "<validate><property name=\"validation-feature-id\" value=\"false\"/><schema key=\"order.xsd\"/>"
              "<on-fail><property name=\"failed\" value=\"yes\"/></on-fail></validate>"
              "<property name=\"after\" value=\"1\"/>")
     SEQ("stop", "<validate><schema key=\"order.xsd\"/><on-fail><drop/></on-fail></validate>"
@@ -52,6 +52,7 @@ static const char *config =
                 "<on-fail><property name=\"failed\" value=\"yes\"/></on-fail></validate>")
     SEQ("jexpr", "<validate source=\"${payload.person}\"><schema key=\"person.json\"/>"
                  "<on-fail><property name=\"failed\" value=\"yes\"/></on-fail></validate>")
+    SEQ("absent", "<validate><schema key=\"absent.xsd\"/><on-fail/></validate>")
     SEQ("dyn", "<validate><schema key=\"{$ctx:schema}\"/>"
                "<on-fail><property name=\"failed\" value=\"yes\"/></on-fail></validate>")
     "</definitions>";
@@ -195,6 +196,10 @@ static void test_dynamic_keys(void **state)
     mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "schema", "nope");
     assert_int_equal(th_run(f, "dyn", "{}"), MC_EFAULT);
     assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "No Schema is available with the key  : nope");
+    /* a static key that named nothing (a load warning) faults the same way */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "absent", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "No Schema is available with the key  : absent.xsd");
     th_flow_free(f);
 }
 
