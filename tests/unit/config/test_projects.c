@@ -342,7 +342,7 @@ static void test_call_template_errors(void **state)
                  "t.xml:1:60: error: <call-template> needs a 'target' naming the sequence template\n");
     expect_diags("<sequence " SYN " name=\"s\"><call-template target=\"T\">"
                  "<with-param name=\"a\" value=\"{//a[}\"/></call-template></sequence>",
-                 "t.xml:1:107: error: unclosed '{' at offset 0 in '{//a[}'\n");
+                 "t.xml:1:114: error: unclosed '{' at offset 0 in '{//a[}'\n");
     expect_diags("<template " SYN " name=\"T\"><parameter name=\"p\"/><parameter name=\"p\"/></template>",
                  "t.xml:1:1: error: <template> 'T' needs a <sequence> body\n");
     expect_diags("<template " SYN " name=\"T\"><parameter name=\"p\" isMandatory=\"yes\"/><sequence/></template>",
