@@ -225,7 +225,7 @@ static void test_diagnostics(void **state)
          "~error: local entry 'k': JSON Schema: $ref 'http://example.com/s.json' points outside this "
          "schema; mediac loads no other schema (no files, no network)"},
         {"<sequence name=\"s\"><validate><schema key=\"{$ctx:\"/><on-fail/></validate></sequence>",
-         "~t.xml:1:38: error: "},
+         "~error: unclosed '{' at offset 0 in '{$ctx:'"},
         {"<definitions><localEntry key=\"k\"><xs:schema " XS "><xs:element name=\"a\" type=\"nope\"/>"
          "</xs:schema></localEntry>"
          "<sequence name=\"s\"><validate><schema key=\"k\"/><on-fail/></validate></sequence></definitions>",
