@@ -27,15 +27,11 @@ mc_config *th_config_new(void);
 mc_code th_config_load(mc_config *cfg, const char *xml);
 /* Diagnostics of loading and linking xml (malloc'd; caller frees). */
 char *th_diags(const char *xml);
-
-/* A diagnostics case: loading xml must print exactly diag, or, when diag
- * starts with '~', diagnostics that contain the rest of it. */
-typedef struct th_diag_case {
-    const char *xml;
-    const char *diag;
-} th_diag_case;
-/* Check every case, printing each mismatch; the number of mismatches. */
-int th_check_diags(const th_diag_case *cases, size_t n);
+/* A configuration and the diagnostics it must give: exactly diag, or,
+ * when diag starts with '~', diagnostics that contain the rest of it. */
+typedef struct th_diag_case { const char *xml, *diag; } th_diag_case;
+/* Check every case, printing each mismatch, then fail if any did. */
+void th_check_diags(const th_diag_case *c, size_t n);
 
 /* Load xml (failing the test with the diagnostics when it does not load)
  * into a fresh flow with a message and a capturing DEBUG-level logger. */
