@@ -340,7 +340,9 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
         return *flow = target_fault(m, "MissingCredentials", op->element, &err), false;
     mc_msg_add_secret(m, t->creds.secret_access_key);
     mc_msg_add_secret(m, t->creds.session_token);
-    if (mc_aws_region_resolve(&s, t->region, sizeof t->region, NULL, 0, &err) != MC_OK) {
+    if ((call->aws ? mc_aws_context_region(call->aws, &s, t->region, sizeof t->region, &err)
+                   : mc_aws_region_resolve(&s, t->region, sizeof t->region, NULL, 0, &err)) !=
+        MC_OK) {
         s.region = mc_conn_value(st, "region");
         if (s.region)
             mc_err_clear(&err);
@@ -348,8 +350,10 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
             snprintf(t->region, sizeof t->region, "%s", s.region);
     }
     if (err.code != MC_OK ||
-        mc_aws_endpoint_resolve(s.env, s.endpoint, c->service, t->region, &t->ep, &err) !=
-            MC_OK) {
+        (call->aws ? mc_aws_context_endpoint(call->aws, s.endpoint, c->service, t->region,
+                                             &t->ep, &err)
+                   : mc_aws_endpoint_resolve(s.env, s.endpoint, c->service, t->region, &t->ep,
+                                             &err)) != MC_OK) {
         mc_aws_credentials_clear(&t->creds);
         return *flow = target_fault(m, "InvalidConnection", op->element, &err), false;
     }

@@ -419,6 +419,36 @@ static void test_credential_process(void **state)
     assert_non_null(strstr(err.msg, "cannot split the command"));
 }
 
+/* Region and endpoint are resolved once per context: a later change to
+ * the config file or the environment does not reach requests. */
+static void test_region_and_endpoint_kept(void **state)
+{
+    (void)state;
+    write_home_file(".aws/config", "[default]\nregion = eu-north-1\n");
+    setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:4566", 1);
+    mc_aws_context *c = context();
+    write_home_file(".aws/config", "[default]\nregion = ap-south-1\n");
+    setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9999", 1);
+    char region[64];
+    mc_err err = {0};
+    mc_aws_settings x = {0};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_aws_context_region(c, &x, region, sizeof region, &err), MC_OK);
+        assert_string_equal(region, "ap-south-1");    /* read once, at first use */
+        write_home_file(".aws/config", "[default]\nregion = us-west-1\n");
+    }
+    mc_aws_endpoint ep;
+    assert_int_equal(mc_aws_context_endpoint(c, NULL, "lambda", region, &ep, &err), MC_OK);
+    assert_string_equal(ep.url, "http://127.0.0.1:4566");     /* the environment at load */
+    assert_int_equal(mc_aws_context_endpoint(c, NULL, "lambda", region, &ep, &err), MC_OK);
+    assert_string_equal(ep.source, "AWS_ENDPOINT_URL_LAMBDA");
+    mc_aws_settings own = {.region = "sa-east-1"};
+    assert_int_equal(mc_aws_context_region(c, &own, region, sizeof region, &err), MC_OK);
+    assert_string_equal(region, "sa-east-1");
+    mc_aws_context_free(c);
+    unsetenv("AWS_ENDPOINT_URL_LAMBDA");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +459,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_assume_role_profiles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_imds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credential_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_and_endpoint_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
