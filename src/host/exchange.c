@@ -256,7 +256,12 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
 void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request *req,
                                mc_host_answer *a)
 {
-    if (rc == MC_OK && m->responded)
+    const char *accepted = mc_msg_prop(m, MC_SCOPE_AXIS2, "FORCE_SC_ACCEPTED");
+    if (rc == MC_OK && accepted && strcasecmp(accepted, "true") == 0) {
+        /* MI answers 202 with no body at once */
+        *a = (mc_host_answer){202, NULL, 0, NULL, 0};
+        add_activity_id(m, a);
+    } else if (rc == MC_OK && m->responded)
         payload_answer(m, 200, req, a);
     else if (rc == MC_OK) {
         *a = (mc_host_answer){202, NULL, 0, NULL, 0};

@@ -265,6 +265,10 @@ static bool format_body(mc_message *m, const mc_endpoint *leaf, mc_outbound *out
         break;
     }
     out->idempotent = strcmp(out->method, "POST") != 0 && strcmp(out->method, "PATCH") != 0;
+    const char *h10 = mc_msg_prop(m, MC_SCOPE_AXIS2, "FORCE_HTTP_1.0");
+    const char *uri = mc_msg_prop(m, MC_SCOPE_AXIS2, "POST_TO_URI");
+    out->http10 = h10 && strcasecmp(h10, "true") == 0;
+    out->absolute_target = uri && strcasecmp(uri, "true") == 0;
     if (leaf->format == MC_EPF_GET) {
         /* the payload's fields as the query (XFormURLEncodedFormatter) */
         size_t n;

@@ -141,6 +141,8 @@ typedef struct mc_outbound {
     int max_attempts;         /* 0: the client's default; 1: no retry (the
                                  connector runs the AWS retry modes itself) */
     long delay_ms;            /* send no sooner than this (a retry's backoff) */
+    bool http10;              /* FORCE_HTTP_1.0 */
+    bool absolute_target;     /* POST_TO_URI: the URL in the request line */
 } mc_outbound;
 
 typedef struct mc_inbound {

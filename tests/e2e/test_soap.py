@@ -184,6 +184,12 @@ class FormatsTest(unittest.TestCase):
                      '</args></payloadFactory><respond/>',
             "NoBody": '<property name="NO_ENTITY_BODY" value="true" scope="axis2"/>'
                       '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % e,
+            "Http10": '<property name="FORCE_HTTP_1.0" value="true" scope="axis2"/>'
+                      '<property name="POST_TO_URI" value="true" scope="axis2"/>'
+                      '<property name="TRANSPORT_HEADERS" action="remove" scope="axis2"/>'
+                      '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % e,
+            "Accepted": '<property name="FORCE_SC_ACCEPTED" value="true" scope="axis2"/>'
+                        '<respond/>',
             "Force": '<property name="FORCE_ERROR_ON_SOAP_FAULT" value="true"/>'
                      '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % s,
             "Fault": '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % s,
@@ -314,6 +320,20 @@ class FormatsTest(unittest.TestCase):
         body, headers = self.soap11()
         self.post("NoBody", body, headers)
         self.assertEqual(self.sent()["body"], b"")
+
+    def test_http10_post_to_uri_transport_headers(self):
+        body, headers = self.soap11()
+        headers["X-Drop-Me"] = "1"
+        self.post("Http10", body, headers)
+        sent = self.sent()
+        self.assertEqual(sent["version"], "HTTP/1.0")
+        self.assertEqual(sent["path"], "http://127.0.0.1:%d/echo" % self.echo.port)
+        self.assertNotIn("X-Drop-Me", sent["headers"])
+
+    def test_force_sc_accepted(self):
+        r = self.post("Accepted", '{"a":1}', {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 202)
+        self.assertEqual(r.body, b"")
 
     def test_backend_soap_fault_passed_on_and_forced(self):
         body, headers = stockquote_request("IBM", action="urn:nope")
