@@ -23,6 +23,7 @@ const char mc_serve_usage[] =
     "mediac serve [--bind ADDR] [--port N] [--admin-port N] [--workers N]\n"
     "             [--max-body BYTES] [--max-header BYTES] [--max-concurrent N]\n"
     "             [--request-timeout MS] [--idle-timeout S] [--drain-timeout S]\n"
+    "             [--tls-cert FILE --tls-key FILE]\n"
     "             [--log-format text|json] [--log-level LEVEL] PATH...\n";
 
 /* ---- the command ------------------------------------------------------------------- */
@@ -67,6 +68,7 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
         {"request-timeout", required_argument, 0, 't'},
         {"idle-timeout", required_argument, 0, 'i'}, {"drain-timeout", required_argument, 0, 'd'},
         {"log-format", required_argument, 0, 'f'}, {"log-level", required_argument, 0, 'l'},
+        {"tls-cert", required_argument, 0, 'C'}, {"tls-key", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
@@ -98,9 +100,15 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
                 return EXIT_USAGE;
             }
             break;
+        case 'C': o->l.server.tls_cert = optarg; break;
+        case 'K': o->l.server.tls_key = optarg; break;
         case 'h': fputs(mc_serve_usage, stdout); return 0;
         default: fputs(mc_serve_usage, stderr); return EXIT_USAGE;
         }
+    }
+    if (!o->l.server.tls_cert != !o->l.server.tls_key) {
+        fprintf(stderr, "mediac: --tls-cert and --tls-key go together\n");
+        return EXIT_USAGE;
     }
     if (optind >= argc) {
         fprintf(stderr, "mediac: serve needs at least one PATH\n%s", mc_serve_usage);
@@ -140,8 +148,9 @@ static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
         return EXIT_USAGE;
     }
     const char *bind = o->l.server.bind ? o->l.server.bind : "127.0.0.1";
-    fprintf(stderr, "listening on %s:%d admin %s:%d workers %d\n", bind, mc_listener_port(l),
-            bind, mc_listener_admin_port(l), mc_listener_workers(l));
+    fprintf(stderr, "listening on %s:%d admin %s:%d workers %d%s\n", bind,
+            mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l),
+            o->l.server.tls_cert ? " tls" : "");
     fflush(stderr);
     wait_signals(h, set);
     const mc_logger *log = mc_host_logger(h);
