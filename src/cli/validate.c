@@ -34,12 +34,14 @@
 
 static void validate_usage(FILE *f)
 {
-    fputs("usage: mediac validate [--format text|json] [--werror] PATH...\n"
+    fputs("usage: mediac validate [--format text|json] [--werror] [--each] PATH...\n"
           "\n"
           "Check configuration files (or folders of them) without running them.\n"
           "  --format text  file:line:col: severity: message lines and a summary (default)\n"
           "  --format json  one JSON document with the same diagnostics\n"
           "  --werror       warnings count as errors for the exit status\n"
+          "  --each         check every PATH on its own (a separate deployment each):\n"
+          "                 one JSON document per line, with \"path\"\n"
           "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.\n"
           "What was loaded from where goes to stderr (text) or \"sources\" (json).\n"
           MC_CLI_PROJECT_USAGE, f);
@@ -171,15 +173,62 @@ static void add_sources_json(const mc_config *cfg, mc_buf *b)
     mc_buf_puts(b, "}\n");
 }
 
+/* Load paths as one deployment and print what validate prints; label
+ * (for --each) adds "path" to the JSON document.  Returns the exit code. */
+static int validate_paths(const char *const *paths, size_t n, bool json, bool werror,
+                          const char *label)
+{
+    mc_engine *e = mc_engine_new();
+    if (!e) {
+        fprintf(stderr, "mediac: out of memory\n");
+        return EXIT_USAGE;
+    }
+    mc_engine_set_log(e, MC_LOG_WARN, NULL, NULL);
+    mc_engine_load_paths(e, paths, n);
+    const mc_config *cfg = mc_engine_config(e);
+    const char *diags = mc_engine_diagnostics(e);
+    unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
+    if (json) {
+        mc_buf b = MC_BUF_INIT;
+        if (label) {
+            mc_buf_puts(&b, "{\"path\":");
+            mc_buf_json_string(&b, label, strlen(label));
+            mc_buf_putc(&b, ',');
+        }
+        size_t start = b.len;
+        diags_json(diags, ne, nw, &b);
+        add_sources_json(cfg, &b);
+        if (label && b.len > start && b.data[start] == '{') {
+            /* splice: drop the document's own opening brace */
+            memmove(b.data + start, b.data + start + 1, b.len - start - 1);
+            b.len--;
+            b.data[b.len] = '\0';
+        }
+        fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
+        mc_buf_free(&b);
+    } else {
+        fputs(diags, stdout);
+        printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+        mc_buf b = MC_BUF_INIT;
+        mc_cli_sources_text(cfg, &b);
+        fputs(mc_buf_cstr(&b), stderr);
+        mc_buf_free(&b);
+    }
+    int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
+    mc_engine_free(e);
+    return rc;
+}
+
 int mc_cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"format", required_argument, 0, 'f'},
         {"werror", no_argument, 0, 'w'},
+        {"each", no_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    bool json = false, werror = false;
+    bool json = false, werror = false, each = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -195,6 +244,7 @@ int mc_cmd_validate(int argc, char **argv)
             }
             break;
         case 'w': werror = true; break;
+        case 'e': each = true; break;
         case 'h': validate_usage(stdout); return 0;
         default: validate_usage(stderr); return EXIT_USAGE;
         }
@@ -204,31 +254,16 @@ int mc_cmd_validate(int argc, char **argv)
         validate_usage(stderr);
         return EXIT_USAGE;
     }
-    mc_engine *e = mc_engine_new();
-    if (!e) {
-        fprintf(stderr, "mediac: out of memory\n");
-        return EXIT_USAGE;
+    if (each) {
+        /* every PATH its own deployment: one JSON document per line */
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+            int r = validate_paths((const char *const *)argv + i, 1, true, werror, argv[i]);
+            if (r > rc)
+                rc = r;
+        }
+        return rc;
     }
-    mc_engine_set_log(e, MC_LOG_WARN, NULL, NULL);
-    mc_engine_load_paths(e, (const char *const *)argv + optind, (size_t)(argc - optind));
-    const mc_config *cfg = mc_engine_config(e);
-    const char *diags = mc_engine_diagnostics(e);
-    unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
-    if (json) {
-        mc_buf b = MC_BUF_INIT;
-        diags_json(diags, ne, nw, &b);
-        add_sources_json(cfg, &b);
-        fputs(b.oom ? "{\"error\":\"out of memory\"}\n" : mc_buf_cstr(&b), stdout);
-        mc_buf_free(&b);
-    } else {
-        fputs(diags, stdout);
-        printf("%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
-        mc_buf b = MC_BUF_INIT;
-        mc_cli_sources_text(cfg, &b);
-        fputs(mc_buf_cstr(&b), stderr);
-        mc_buf_free(&b);
-    }
-    int rc = ne || (werror && nw) ? EXIT_ERRORS : 0;
-    mc_engine_free(e);
-    return rc;
+    return validate_paths((const char *const *)argv + optind, (size_t)(argc - optind), json,
+                          werror, NULL);
 }

@@ -849,6 +849,7 @@ static void add_resource(mc_config *cfg, mc_local_entry *e)
 
 typedef struct resource_doc {
     mc_local_entry *entry;
+    bool parsed;
 } resource_doc;
 
 /* An XML resource: keep its root element; a sequence, endpoint or template
@@ -856,6 +857,7 @@ typedef struct resource_doc {
 static void resource_root(mc_compiler *cc, xmlNodePtr root, void *ud)
 {
     resource_doc *rd = ud;
+    rd->parsed = true;
     rd->entry->xml = xmlCopyNode(root, 1);
     mc_config_own(cc->cfg, rd->entry->xml, free_node);
     const char *n = (const char *)root->name;
@@ -895,8 +897,21 @@ mc_code mc_config_load_resource(mc_config *cfg, const char *key, const char *dat
         return MC_ENOMEM;
     mc_code rc = MC_OK;
     if (looks_like_xml(data, len)) {
-        resource_doc rd = {e};
+        /* a resource that does not parse as XML is kept as text: only a
+         * mediator that needs it as XML says so, at its reference (MI
+         * reads registry resources when they are used) */
+        size_t mark = cfg->diags.len;
+        unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
+        resource_doc rd = {e, false};
         rc = with_document(cfg, data, len, name, canon, resource_root, &rd);
+        if (!rd.parsed) {
+            cfg->diags.len = mark;
+            if (cfg->diags.data)
+                cfg->diags.data[mark] = '\0';
+            cfg->nerrors = ne;
+            cfg->nwarnings = nw;
+            rc = MC_OK;
+        }
     }
     add_resource(cfg, e);
     return rc;

@@ -177,22 +177,35 @@ mc_code mc_config_load_registry(mc_config *cfg, const char *dir)
         mc_diag_at(cfg, dir, 0, 0, MC_DIAG_ERROR, "registry folder: not a folder");
         return MC_EIO;
     }
-    /* an MI project (conf/, gov/) or an MI server (config/, governance/,
-     * local/) registry; any other folder is the root plain keys resolve
-     * against (like Synapse's SimpleURLRegistry), i.e. the governance one */
-    static const struct { const char *sub, *prefix; } roots[] = {
-        {"conf", "conf:/"}, {"config", "conf:/"}, {"gov", "gov:/"},
-        {"governance", "gov:/"}, {"local", "local:/"},
+    /* an MI server's registry (config/, governance/, local/: the roots MI's
+     * registry reads), else an MI project's (conf/, gov/); any other
+     * folder is the root plain keys resolve against (like Synapse's
+     * SimpleURLRegistry), i.e. the governance one */
+    static const struct { const char *sub, *prefix; } server[] = {
+        {"config", "conf:/"}, {"governance", "gov:/"}, {"local", "local:/"},
+    }, project[] = {
+        {"conf", "conf:/"}, {"gov", "gov:/"},
     };
+    bool is_server = false;
+    for (size_t i = 0; i < sizeof server / sizeof *server; i++) {
+        char *sub = NULL;
+        if (asprintf(&sub, "%s/%s", dir, server[i].sub) < 0)
+            return MC_ENOMEM;
+        is_server = is_server || is_dir(sub);
+        free(sub);
+    }
+    size_t nroots = is_server ? sizeof server / sizeof *server : sizeof project / sizeof *project;
     bool mapped = false;
     mc_code rc = MC_OK;
-    for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+    for (size_t i = 0; i < nroots; i++) {
+        const char *name = is_server ? server[i].sub : project[i].sub;
+        const char *prefix = is_server ? server[i].prefix : project[i].prefix;
         char *sub = NULL;
-        if (asprintf(&sub, "%s/%s", dir, roots[i].sub) < 0)
+        if (asprintf(&sub, "%s/%s", dir, name) < 0)
             return MC_ENOMEM;
         if (is_dir(sub)) {
             mapped = true;
-            mc_code r = walk(cfg, sub, roots[i].prefix, 0);
+            mc_code r = walk(cfg, sub, prefix, 0);
             if (r != MC_OK && rc == MC_OK)
                 rc = r;
         }

@@ -104,6 +104,18 @@ class Corpus(unittest.TestCase):
                     self.assertGreaterEqual(int(m.group(2)), 1)
                     self.assertGreaterEqual(int(m.group(3)), 1)
 
+    def test_each_path_on_its_own(self):
+        # --each: every PATH a separate deployment, one JSON document a line;
+        # two files defining the same sequence are no duplicate then
+        names = ["20-unknown-sequence-key", "24-duplicate-sequence", "01-malformed-xml"]
+        r = mediac(["validate", "--each"] + [n + ".xml" for n in names], cwd=CORPUS)
+        docs = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual([d["path"] for d in docs], [n + ".xml" for n in names])
+        self.assertEqual([(d["errors"], d["warnings"]) for d in docs], [(0, 1), (1, 0), (1, 0)])
+        self.assertEqual(docs[0]["sources"], [{"path": names[0] + ".xml", "layout": "file",
+                                               "artifacts": 2, "resources": 0}])
+        self.assertEqual(r.returncode, 1)
+
     def test_json_matches_text(self):
         for n in corpus_names():
             with self.subTest(flow=n):

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -190,6 +191,54 @@ static void test_registry_misses(void **state)
         "x:0:0: error: registry key 'conf:/../x' is not valid (empty, or '..' leaves the "
         "registry)\n");
     mc_config_free(cfg);
+}
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char path[512], sub[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+        snprintf(sub, sizeof sub, "%.*s", (int)(p - path), path);
+        mkdir(sub, 0700);
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_registry_roots(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mc-reg-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    /* an MI server's roots win over a stray gov/ beside them; a resource
+     * that is not well-formed XML stays a text resource, no error */
+    write_file(dir, "governance/x.txt", "server");
+    write_file(dir, "gov/x.txt", "project");
+    write_file(dir, "config/bad.xml", "<a><b></a>");
+    write_file(dir, "local/l.txt", "local");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), "");
+    assert_string_equal(mc_config_entry(cfg, "gov:/x.txt")->text, "server");
+    const mc_local_entry *bad = mc_config_entry(cfg, "conf:/bad.xml");
+    assert_non_null(bad);
+    assert_null(bad->xml);
+    assert_string_equal(bad->text, "<a><b></a>");
+    assert_string_equal(mc_config_entry(cfg, "local:/l.txt")->text, "local");
+    mc_config_free(cfg);
+    /* a plain folder is the governance root */
+    char plain[] = "/tmp/mc-plain-XXXXXX";
+    assert_non_null(mkdtemp(plain));
+    write_file(plain, "sequence/s.xml", "<sequence " SYN "><log/></sequence>");
+    cfg = th_config_new();
+    assert_int_equal(mc_config_load_registry(cfg, plain), MC_OK);
+    assert_non_null(mc_config_sequence(cfg, "sequence/s.xml"));
+    mc_config_free(cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, plain);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* ---- references that name nothing ---------------------------------------------- */
@@ -738,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_registry_keys),
         cmocka_unit_test(test_registry_folder),
         cmocka_unit_test(test_registry_misses),
+        cmocka_unit_test(test_registry_roots),
         cmocka_unit_test(test_missing_references_fault_at_run_time),
         cmocka_unit_test(test_call_template),
         cmocka_unit_test(test_call_template_errors),
