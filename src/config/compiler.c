@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -241,36 +242,233 @@ static void free_expr(void *p) { mc_expr_free(p); }
 static void free_template(void *p) { mc_template_free(p); }
 static void free_regex(void *p) { mc_regex_free(p); }
 
+/* ---- expressions: what they may read, and where their errors are -------- */
+
+static const char *env_config(void *ud, const char *name)
+{
+    return mc_config_value(ud, name);
+}
+
+static const char *env_secret(void *ud, const char *alias)
+{
+    return mc_config_secret(ud, alias);
+}
+
+/* At load: the secrets file, else the environment (remembered for the
+ * run-time lookup). */
+static const char *env_secret_at_load(void *ud, const char *alias)
+{
+    return mc_config_vault_lookup(ud, alias);
+}
+
+/* Registry resources are local entries keyed by their registry key. */
+static const char *env_registry(void *ud, const char *key, size_t *len)
+{
+    const mc_local_entry *e = mc_config_entry(ud, key);
+    if (!e || !e->text)
+        return NULL;
+    *len = e->len;
+    return e->text;
+}
+
+static void expr_opts(mc_compiler *cc, xmlNodePtr node, mc_expr_env *env, mc_expr_opts *o)
+{
+    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry, NULL,
+                         env_secret_at_load};
+    mc_nsbind *ns;
+    size_t nns = ns_in_scope(cc, node, &ns);
+    *o = (mc_expr_opts){ns, nns, env};
+}
+
+/* Decode an XML entity at raw[i] (just past '&') into out; returns the
+ * bytes of raw it used, 0 when it is not one. */
+static size_t xml_entity(const char *raw, size_t n, char *out, size_t *outlen)
+{
+    static const struct { const char *name; char c; } named[] = {
+        {"lt;", '<'}, {"gt;", '>'}, {"amp;", '&'}, {"quot;", '"'}, {"apos;", '\''}};
+    for (size_t k = 0; k < sizeof named / sizeof *named; k++) {
+        size_t l = strlen(named[k].name);
+        if (l <= n && memcmp(raw, named[k].name, l) == 0) {
+            out[0] = named[k].c;
+            *outlen = 1;
+            return l;
+        }
+    }
+    if (n > 1 && raw[0] == '#') {
+        unsigned long cp = 0;
+        size_t j = 1;
+        bool hex = raw[1] == 'x';
+        if (hex)
+            j++;
+        for (; j < n && raw[j] != ';' && j < 12; j++)
+            cp = cp * (hex ? 16 : 10) + (unsigned long)(raw[j] <= '9' ? raw[j] - '0' : (raw[j] | 32) - 'a' + 10);
+        if (j < n && raw[j] == ';') {
+            mc_buf b = MC_BUF_INIT;
+            mc_buf_put_utf8(&b, cp);
+            *outlen = b.len < 4 ? b.len : 4;
+            memcpy(out, b.data ? b.data : "", *outlen);
+            mc_buf_free(&b);
+            return j + 1;
+        }
+    }
+    return 0;
+}
+
+/* Where byte at-1 of text (an attribute's value or an element's text, as
+ * the expression compiler saw it) is in the file.  False when it cannot
+ * be found (the caller then reports at the attribute or element). */
+static bool text_pos(const mc_compiler *cc, xmlNodePtr node, const char *attr,
+                     const char *text, size_t at, int *line, int *col)
+{
+    size_t off = start_offset(cc, node);
+    if (off == SIZE_MAX || !at || !cc->nlines)
+        return false;
+    const char *f = cc->text;
+    size_t i = off, n = cc->len;
+    char quote = 0;
+    if (attr) {
+        /* the attribute's value in the start tag */
+        size_t alen = strlen(attr);
+        bool found = false;
+        for (size_t k = off + 1; k + alen < n && f[k] != '>'; k++) {
+            if (f[k] == '"' || f[k] == '\'') {
+                char q = f[k++];
+                while (k < n && f[k] != q)
+                    k++;
+                continue;
+            }
+            if ((f[k - 1] == ' ' || f[k - 1] == '\t' || f[k - 1] == '\n' || f[k - 1] == '\r') &&
+                memcmp(f + k, attr, alen) == 0) {
+                size_t j = k + alen;
+                while (j < n && (f[j] == ' ' || f[j] == '\t'))
+                    j++;
+                if (j < n && f[j] == '=') {
+                    j++;
+                    while (j < n && (f[j] == ' ' || f[j] == '\t'))
+                        j++;
+                    if (j < n && (f[j] == '"' || f[j] == '\'')) {
+                        quote = f[j];
+                        i = j + 1;
+                        found = true;
+                    }
+                    break;
+                }
+            }
+        }
+        if (!found)
+            return false;
+    } else {
+        while (i < n && f[i] != '>') /* past the start tag */
+            i++;
+        i++;
+    }
+    /* decode the raw text, remembering where each decoded byte came from */
+    size_t cap = 4096, dn = 0;
+    char *dec = malloc(cap);
+    size_t *map = malloc(cap * sizeof *map);
+    bool ok = dec && map;
+    while (ok && i < n) {
+        if (attr && f[i] == quote)
+            break;
+        if (!attr && f[i] == '<') {
+            if (n - i >= 9 && memcmp(f + i, "<![CDATA[", 9) == 0) {
+                i += 9;
+                while (ok && i + 2 < n && memcmp(f + i, "]]>", 3) != 0) {
+                    if (dn == cap) {
+                        ok = false;
+                        break;
+                    }
+                    dec[dn] = f[i];
+                    map[dn++] = i++;
+                }
+                i += 3;
+                continue;
+            }
+            if (n - i >= 2 && f[i + 1] == '/')
+                break; /* the end of the element */
+            while (i < n && f[i] != '>')
+                i++;
+            i++;
+            continue;
+        }
+        char ent[4];
+        size_t el = 0, used = f[i] == '&' ? xml_entity(f + i + 1, n - i - 1, ent, &el) : 0;
+        if (dn + 4 > cap)
+            break;
+        if (used) {
+            for (size_t k = 0; k < el; k++) {
+                dec[dn] = ent[k];
+                map[dn++] = i;
+            }
+            i += used + 1;
+        } else {
+            dec[dn] = f[i];
+            map[dn++] = i++;
+        }
+    }
+    size_t tl = strlen(text);
+    const char *hit = ok && tl <= dn ? memmem(dec, dn, text, tl) : NULL;
+    if (hit && (size_t)(hit - dec) + at - 1 < dn)
+        offset_pos(cc, map[(size_t)(hit - dec) + at - 1], line, col);
+    free(dec);
+    free(map);
+    return hit && (size_t)(hit - dec) + at - 1 < dn;
+}
+
+static void expr_diag(mc_compiler *cc, xmlNodePtr node, const char *attr, const char *text,
+                      const mc_err *err)
+{
+    int line, col;
+    if (text_pos(cc, node, attr, text, err->at, &line, &col))
+        mc_diag_at(cc->cfg, cc->file, line, col, MC_DIAG_ERROR, "%s", err->msg);
+    else
+        mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s", err->msg);
+}
+
 mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
                          const char *src)
 {
-    mc_nsbind *ns;
-    size_t nns = ns_in_scope(cc, node, &ns);
+    mc_expr_env env;
+    mc_expr_opts o;
+    expr_opts(cc, node, &env, &o);
     mc_err err = {0};
     mc_check_vault_aliases(cc, node, attr, src);
-    mc_expr *e = mc_expr_compile(src, ns, nns, &err);
+    mc_expr *e = mc_expr_compile_opts(src, &o, &err);
     if (!e) {
-        mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s", err.msg);
+        expr_diag(cc, node, attr, src, &err);
         return NULL;
     }
     mc_config_own(cc->cfg, e, free_expr);
     return e;
 }
 
-mc_template *mc_compile_template(mc_compiler *cc, xmlNodePtr node,
-                                 const char *attr, const char *text)
+static mc_template *compile_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                                     const char *text, bool inline_only)
 {
-    mc_nsbind *ns;
-    size_t nns = ns_in_scope(cc, node, &ns);
+    mc_expr_env env;
+    mc_expr_opts o;
+    expr_opts(cc, node, &env, &o);
     mc_err err = {0};
     mc_check_vault_aliases(cc, node, attr, text);
-    mc_template *t = mc_template_compile(text, ns, nns, &err);
+    mc_template *t = mc_template_compile_opts(text, &o, inline_only, &err);
     if (!t) {
-        mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s", err.msg);
+        expr_diag(cc, node, attr, text, &err);
         return NULL;
     }
     mc_config_own(cc->cfg, t, free_template);
     return t;
+}
+
+mc_template *mc_compile_template(mc_compiler *cc, xmlNodePtr node,
+                                 const char *attr, const char *text)
+{
+    return compile_template(cc, node, attr, text, false);
+}
+
+mc_template *mc_compile_inline_template(mc_compiler *cc, xmlNodePtr node,
+                                        const char *attr, const char *text)
+{
+    return compile_template(cc, node, attr, text, true);
 }
 
 mc_regex *mc_compile_regex(mc_compiler *cc, xmlNodePtr node, const char *attr,

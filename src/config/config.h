@@ -317,6 +317,9 @@ mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
                          const char *src);
 mc_template *mc_compile_template(mc_compiler *cc, xmlNodePtr node,
                                  const char *attr, const char *text);
+/* Only ${...} parts are expressions (MI 4.4 log messages, inline text). */
+mc_template *mc_compile_inline_template(mc_compiler *cc, xmlNodePtr node,
+                                        const char *attr, const char *text);
 mc_regex *mc_compile_regex(mc_compiler *cc, xmlNodePtr node, const char *attr,
                            const char *pattern);
 /* Mediators of an element's children as an anonymous sequence. */

@@ -3,6 +3,7 @@
 #define MC_CONFIG_INTERNAL_H
 
 #include "config/config.h"
+#include "util/suggest.h"
 
 enum { MC_REF_SEQUENCE, MC_REF_ENTRY, MC_REF_ENDPOINT, MC_REF_TEMPLATE };
 
@@ -22,9 +23,6 @@ struct mc_fixup {
 
 void *mc_table_get(const mc_table *t, const char *name);
 bool mc_table_put(mc_table *t, const char *name, void *item);
-size_t mc_edit_distance(const char *a, const char *b);
-/* Closest candidate within a small edit distance, or NULL. */
-const char *mc_closest(const char *name, const char *const *cands, size_t n);
 /* Table lookup with the registry as fallback for keys not defined
  * locally (see mc_registry_key). */
 void *mc_config_lookup(const mc_config *cfg, const mc_table *t, const char *key);

@@ -454,7 +454,8 @@ static void compile_api(mc_compiler *cc, xmlNodePtr node)
     api->res = n ? mc_alloc(cc, n * sizeof *api->res) : NULL;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
         if (strcmp((const char *)c->name, "resource") != 0) {
-            if (strcmp((const char *)c->name, "handlers") != 0)
+            if (strcmp((const char *)c->name, "handlers") != 0 &&
+                strcmp((const char *)c->name, "description") != 0)
                 mc_diag(cc, c, NULL, MC_DIAG_WARNING,
                         "unknown element <%s> in <api>", (const char *)c->name);
             continue;
@@ -485,6 +486,72 @@ static void compile_api(mc_compiler *cc, xmlNodePtr node)
 
 static void free_node(void *p) { xmlFreeNode(p); }
 
+static bool looks_like_xml(const char *data, size_t len);
+
+/* <localEntry src="file:PATH">: the file's content.  A relative PATH is
+ * relative to the Synapse/MI home, which is not known here: it is looked
+ * for from the configuration file's folder upwards (the home is an
+ * ancestor of the configuration), then from the current folder.  Other
+ * URL schemes would need the network at load: refused. */
+static bool load_src(mc_compiler *cc, xmlNodePtr node, mc_local_entry *e, const char *src)
+{
+    if (strncmp(src, "file:", 5) != 0) {
+        mc_diag(cc, node, "src", MC_DIAG_ERROR,
+                "local entry src '%s': only file: URLs are read (no network at load)", src);
+        return false;
+    }
+    const char *path = src + 5;
+    if (strncmp(path, "//", 2) == 0)
+        path += 2;
+    char *found = NULL;
+    struct stat st;
+    if (path[0] == '/') {
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            found = strdup(path);
+    } else {
+        char *dir = strdup(cc->file);
+        for (int up = 0; dir && !found && up < 32; up++) {
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = '\0';
+            char *cand = NULL;
+            if (asprintf(&cand, "%s/%s", slash ? dir : ".", path) >= 0 &&
+                stat(cand, &st) == 0 && S_ISREG(st.st_mode))
+                found = cand;
+            else
+                free(cand);
+            if (!slash)
+                break;
+        }
+        free(dir);
+        if (!found && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            found = strdup(path);      /* relative to the current folder */
+    }
+    if (!found) {
+        mc_diag(cc, node, "src", MC_DIAG_ERROR,
+                "local entry src '%s': no such file (looked from %s upwards)", src, cc->file);
+        return false;
+    }
+    mc_buf b = MC_BUF_INIT;
+    bool ok = mc_read_config_file(cc->cfg, found, &b) == MC_OK;
+    if (ok) {
+        e->text = mc_arena_strndup(&cc->cfg->arena, mc_buf_cstr(&b), b.len);
+        e->len = b.len;
+        if (looks_like_xml(b.data ? b.data : "", b.len)) {
+            xmlDocPtr doc = mc_parse_descriptor(cc->cfg, mc_buf_cstr(&b), b.len, found);
+            if (doc && xmlDocGetRootElement(doc)) {
+                e->xml = xmlCopyNode(xmlDocGetRootElement(doc), 1);
+                mc_config_own(cc->cfg, e->xml, free_node);
+            }
+            ok = doc != NULL;
+            xmlFreeDoc(doc);
+        }
+    }
+    mc_buf_free(&b);
+    free(found);
+    return ok;
+}
+
 static void compile_local_entry(mc_compiler *cc, xmlNodePtr node)
 {
     static const char *const attrs[] = {"key", "src", NULL};
@@ -497,7 +564,11 @@ static void compile_local_entry(mc_compiler *cc, xmlNodePtr node)
     e->file = cc->file;
     mc_node_pos(cc, node, &e->line, &e->col);
     xmlNodePtr child = mc_first_elem(node);
-    if (child) {
+    const char *src = mc_attr(cc, node, "src");
+    if (src && *src) {
+        if (!load_src(cc, node, e, src))
+            return;
+    } else if (child) {
         const char *cn = (const char *)child->name;
         const char *dot = strchr(cn, '.');
         if (dot && strcmp(dot, ".init") == 0) {

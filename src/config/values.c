@@ -314,7 +314,8 @@ static int parameter_of(const char *s, const char **name, size_t *nlen)
 }
 
 /* Attributes whose value is an expression: ${configs.x} there is the
- * expression language's, evaluated per message. */
+ * expression language's, and $SYSTEM:X an XPath variable (the
+ * environment), evaluated per message. */
 static bool expression_attr(const char *name)
 {
     return strcmp(name, "expression") == 0 || strcmp(name, "xpath") == 0 ||
@@ -366,7 +367,7 @@ static void resolve_tree(mc_compiler *cc, xmlNodePtr node, unsigned depth)
         const char *name;
         size_t n;
         int kind = parameter_of((const char *)a->children->content, &name, &n);
-        if (!kind || (kind == PARAM_CONFIGS && expression_attr((const char *)a->name)))
+        if (!kind || expression_attr((const char *)a->name))
             continue;
         const char *v = resolve_parameter(cc, node, (const char *)a->name, kind, name, n);
         if (v)

@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "expr/sx.h"
 #include "expr/synexpr.h"
 #include "expr/xpath_env.h"
 #include "json/json.h"
+#include "msg/xmlsafe.h"
 
 struct mc_expr {
     mc_expr_kind kind;
@@ -312,9 +315,43 @@ static bool compile_xpath(mc_expr *e, const mc_nsbind *ns, size_t nns,
     return true;
 }
 
+/* ${...}: the inner text goes to the Synapse Expression compiler; error
+ * offsets are made relative to src. */
+static bool compile_synapse(mc_expr *e, const char *src, const mc_expr_opts *o, mc_err *err)
+{
+    const char *t = skip_ws(src);
+    size_t tl = strlen(t);
+    while (tl && isspace((unsigned char)t[tl - 1]))
+        tl--;
+    size_t open = (size_t)(t - src);
+    if (tl < 3 || t[tl - 1] != '}') {
+        mc_err_set(err, MC_EPARSE, "unclosed '${': a Synapse Expression ends with '}'");
+        err->at = open + 1;
+        return false;
+    }
+    e->syn = mc_synexpr_compile(t + 2, tl - 3, o, err);
+    if (!e->syn) {
+        if (err && err->at)
+            err->at += open + 2;
+        return false;
+    }
+    return true;
+}
+
 mc_expr *mc_expr_compile(const char *src, const mc_nsbind *ns, size_t nns,
                          mc_err *err)
 {
+    mc_expr_opts o = {ns, nns, NULL};
+    return mc_expr_compile_opts(src, &o, err);
+}
+
+mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o, mc_err *err)
+{
+    mc_err dummy = {0};
+    if (!err)
+        err = &dummy;
+    const mc_nsbind *ns = o ? o->ns : NULL;
+    size_t nns = o ? o->nns : 0;
     if (!src || !*skip_ws(src)) {
         mc_err_set(err, MC_EPARSE, "empty expression");
         return NULL;
@@ -328,13 +365,7 @@ mc_expr *mc_expr_compile(const char *src, const mc_nsbind *ns, size_t nns,
     const char *t = skip_ws(src);
     if (t[0] == '$' && t[1] == '{') {
         e->kind = MC_EXPR_SYNAPSE;
-        size_t tl = strlen(t);
-        while (tl && isspace((unsigned char)t[tl - 1]))
-            tl--;
-        char *whole = dupn(t, tl);
-        e->syn = whole ? mc_synexpr_compile(whole, err) : NULL;
-        free(whole);
-        if (!e->syn) {
+        if (!compile_synapse(e, src, o, err)) {
             mc_expr_free(e);
             return NULL;
         }
@@ -391,6 +422,9 @@ static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
     return MC_OK;
 }
 
+static xmlXPathObjectPtr eval_xpath_in(const mc_expr *e, xmlXPathContextPtr ctx,
+                                       mc_err *err);
+
 static xmlXPathObjectPtr eval_xpath(const mc_expr *e, mc_message *m,
                                     mc_err *err)
 {
@@ -399,6 +433,12 @@ static xmlXPathObjectPtr eval_xpath(const mc_expr *e, mc_message *m,
         mc_err_set(err, MC_ENOMEM, "out of memory");
         return NULL;
     }
+    return eval_xpath_in(e, ctx, err);
+}
+
+static xmlXPathObjectPtr eval_xpath_in(const mc_expr *e, xmlXPathContextPtr ctx,
+                                       mc_err *err)
+{
     ctx->namespaces = e->ns;
     ctx->nsNr = e->nns;
     capture cap = {{0}, -1};
@@ -412,6 +452,22 @@ static xmlXPathObjectPtr eval_xpath(const mc_expr *e, mc_message *m,
         mc_err_set(err, MC_EPARSE, "XPath '%s' failed: %s", e->src,
                    cap.msg[0] ? cap.msg : "evaluation error");
     return r;
+}
+
+/* MI logs a failed Synapse Expression and goes on with null. */
+static mc_code synapse_value(const mc_expr *e, mc_message *m, bool object_mode,
+                             mc_value *v, mc_err *err)
+{
+    mc_err ev = {0};
+    mc_code rc = mc_synexpr_eval(e->syn, m, object_mode, v, &ev);
+    if (rc == MC_EINVAL) {
+        mc_msg_log(m, MC_LOG_WARN, "Error evaluating expression: %s cause : %s",
+                   mc_synexpr_source(e->syn), ev.msg);
+        return MC_OK;
+    }
+    if (rc != MC_OK)
+        mc_err_set(err, rc, "%s", ev.msg);
+    return rc;
 }
 
 mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
@@ -429,9 +485,11 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         return MC_OK;
     }
     case MC_EXPR_SYNAPSE: {
-        mc_buf b = MC_BUF_INIT;
-        mc_synexpr_eval(e->syn, m, &b);
-        return out_buf(m, &b, out, len);
+        mc_value v;
+        mc_code rc = synapse_value(e, m, false, &v, err);
+        *out = v.text;
+        *len = v.len;
+        return rc;
     }
     case MC_EXPR_JSONPATH: {
         mc_buf b = MC_BUF_INIT;
@@ -454,6 +512,13 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
 
 mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err)
 {
+    if (e->kind == MC_EXPR_SYNAPSE) {
+        /* FilterMediator: Boolean.parseBoolean(stringValueOf) */
+        mc_value v;
+        mc_code rc = synapse_value(e, m, false, &v, err);
+        *out = rc == MC_OK && v.len == 4 && strncasecmp(v.text, "true", 4) == 0;
+        return rc;
+    }
     if (e->kind == MC_EXPR_XPATH) {
         xmlXPathObjectPtr r = eval_xpath(e, m, err);
         if (!r)
@@ -484,6 +549,13 @@ mc_code mc_expr_xpath_object(const mc_expr *e, mc_message *m,
 mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
                     size_t *len, mc_err *err)
 {
+    if (e->kind == MC_EXPR_SYNAPSE) {
+        mc_value v;
+        mc_code rc = synapse_value(e, m, true, &v, err);
+        *out = v.text;
+        *len = v.len;
+        return rc;
+    }
     if (e->kind != MC_EXPR_XPATH)
         return mc_expr_string(e, m, out, len, err);
     xmlXPathObjectPtr r = eval_xpath(e, m, err);
@@ -507,4 +579,165 @@ mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
     }
     xmlXPathFreeObject(r);
     return out_buf(m, &b, out, len);
+}
+
+mc_code mc_expr_value(const mc_expr *e, mc_message *m, mc_value *out, mc_err *err)
+{
+    if (e->kind == MC_EXPR_SYNAPSE)
+        return synapse_value(e, m, true, out, err);
+    memset(out, 0, sizeof *out);
+    out->kind = MC_V_STRING;
+    return mc_expr_string(e, m, &out->text, &out->len, err);
+}
+
+int mc_value_vtype(mc_vkind k)
+{
+    switch (k) {
+    case MC_V_BOOL: return MC_VT_BOOLEAN;
+    case MC_V_INT: return MC_VT_INTEGER;
+    case MC_V_LONG: return MC_VT_LONG;
+    case MC_V_DOUBLE: return MC_VT_DOUBLE;
+    case MC_V_JSON: return MC_VT_JSON;
+    case MC_V_XML: return MC_VT_OM;
+    default: return MC_VT_STRING;
+    }
+}
+
+/* ---- xpath() inside Synapse Expressions ---------------------------------- */
+
+/* The XML a variable holds: an OM variable, or the XML text of a member
+ * of a JSON variable ("var.payload", a connector's response). */
+static const char *var_xml(sx_ctx *c, const char *var, size_t varn, size_t *len)
+{
+    const char *dot = memchr(var, '.', varn);
+    char *name = mc_arena_strndup(&c->m->arena, var, dot ? (size_t)(dot - var) : varn);
+    if (!name)
+        return NULL;
+    const mc_prop *p = mc_msg_get_var(c->m, name);
+    if (!p) {
+        sx_fail(c, dot ? "Variable '%s' is not defined" : "Variable %s is not defined", name);
+        return NULL;
+    }
+    if (!dot) {
+        if (p->type != MC_VT_OM && (p->len == 0 || p->value[0] != '<')) {
+            sx_fail(c, "Variable '%s' does not hold XML", name);
+            return NULL;
+        }
+        *len = p->len;
+        return p->value;
+    }
+    mc_json j = p->type == MC_VT_JSON ? sx_parse_json(c, p->value, p->len) : NULL;
+    if (!j || sj_type(j) != SJ_OBJECT) {
+        sx_fail(c, "Variable '%s' is not a Map type", name);
+        return NULL;
+    }
+    const char *field = dot + 1;
+    size_t fl = varn - (size_t)(dot - var) - 1;
+    for (size_t i = 0; i < sj_len(j); i++) {
+        size_t kn;
+        const char *k = sj_key(j, i, &kn);
+        if (kn == fl && memcmp(k, field, fl) == 0) {
+            mc_json v = mc_json_at(j, i);
+            if (sj_type(v) == SJ_STRING) {
+                const char *s = sj_text(v, len);
+                if (*len && s[0] == '<') {
+                    char *copy = mc_arena_strndup(&c->m->arena, s, *len);
+                    if (!copy)
+                        sx_fail(c, "out of memory");
+                    return copy;
+                }
+            }
+            break;
+        }
+    }
+    sx_fail(c, "Field '%.*s' of variable '%s' is not an XML element", (int)fl, field, name);
+    return NULL;
+}
+
+bool sx_xpath(sx_ctx *c, const sx_node *call, const char *xp, size_t n, const char *var,
+              size_t varn, sx_val *out)
+{
+    mc_message *m = c->m;
+    const mc_expr *e = call->cache;
+    mc_expr *tmp = NULL;
+    if (!e) {
+        char *s = strndup(xp, n);
+        mc_err xerr = {0};
+        e = tmp = s ? mc_expr_compile(s, c->x->ns, c->x->nns, &xerr) : NULL;
+        free(s);
+        if (!e)
+            return sx_fail(c, "Invalid XPATH expression : %.*s", (int)n, xp);
+    }
+    bool ok;
+    if (e->kind != MC_EXPR_XPATH && !var) {
+        const char *s;
+        size_t len;
+        mc_err xerr = {0};
+        ok = mc_expr_string(e, m, &s, &len, &xerr) == MC_OK;
+        ok = ok ? sx_string(c, s, len, out) : sx_fail(c, "%s", xerr.msg);
+        mc_expr_free(tmp);
+        return ok;
+    }
+    if (e->kind != MC_EXPR_XPATH) {
+        mc_expr_free(tmp);
+        return sx_fail(c, "Invalid XPATH expression : %.*s", (int)n, xp);
+    }
+    xmlDocPtr vdoc = NULL;
+    if (var) {
+        size_t xl;
+        const char *xml = var_xml(c, var, varn, &xl);
+        if (!xml) {
+            mc_expr_free(tmp);
+            return false;
+        }
+        mc_xml_error xe;
+        vdoc = mc_xml_parse(xml, xl, NULL, 1, &xe);
+        if (!vdoc) {
+            mc_expr_free(tmp);
+            return sx_fail(c, "Variable XML is not well-formed: %s", xe.msg);
+        }
+    }
+    mc_err xerr = {0};
+    xmlXPathObjectPtr r = NULL;
+    xmlXPathContextPtr ctx = mc_xpath_context(m);
+    if (ctx && vdoc) {
+        ctx->doc = vdoc;
+        ctx->node = xmlDocGetRootElement(vdoc);
+    }
+    r = ctx ? eval_xpath_in(e, ctx, &xerr) : NULL;
+    mc_buf b = MC_BUF_INIT;
+    if (r && c->object_mode && r->type == XPATH_NODESET && r->nodesetval &&
+        r->nodesetval->nodeNr > 0) {
+        for (int i = 0; i < r->nodesetval->nodeNr; i++) {
+            xmlNodePtr k = r->nodesetval->nodeTab[i];
+            if (k->type == XML_ELEMENT_NODE) {
+                xmlBufferPtr xb = xmlBufferCreate();
+                if (xb) {
+                    xmlNodeDump(xb, k->doc, k, 0, 0);
+                    mc_buf_append(&b, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+                    xmlBufferFree(xb);
+                }
+            } else {
+                xmlChar *t = xmlXPathCastNodeToString(k);
+                if (t) {
+                    mc_buf_puts(&b, (const char *)t);
+                    xmlFree(t);
+                }
+            }
+        }
+        ok = sx_string_buf(c, &b, out);
+        if (ok)
+            out->t = SX_XML;
+    } else if (r) {
+        mc_xpath_synapse_string(r, e->src, &b);
+        ok = sx_string_buf(c, &b, out);
+    } else {
+        ok = sx_fail(c, "Invalid XPATH expression : %.*s", (int)n, xp);
+    }
+    if (r)
+        xmlXPathFreeObject(r);
+    if (vdoc)
+        xmlFreeDoc(vdoc);
+    mc_expr_free(tmp);
+    return ok;
 }

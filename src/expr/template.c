@@ -2,10 +2,13 @@
  *
  * "{$ctx:functionName}" is one expression; "arn:aws:{$ctx:r}" mixes a
  * literal and an expression; a Synapse Expression may stand bare
- * ("${payload.name}") or in braces ("{${payload.name}}").  Braces inside quotes or brackets of the
- * expression ("{json-eval($.a[?(@.b == '}')])}") do not end it.  A text that
- * is itself a JSON object or array is taken literally, so a literal
- * <environmentVariables>{"Variables":{"A":"1"}}</environmentVariables> works. */
+ * ("${payload.name}") or in braces ("{${payload.name}}").  Braces inside
+ * quotes or brackets of the expression ("{json-eval($.a[?(@.b == '}')])}",
+ * "${'}' + payload.a}") do not end it.  A text that is itself a JSON object
+ * or array is taken literally, so a literal
+ * <environmentVariables>{"Variables":{"A":"1"}}</environmentVariables> works.
+ * In inline mode (MI 4.4 log messages and inline templates) only ${...}
+ * parts are expressions and every other brace is text. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,15 +45,18 @@ bool mc_template_is_literal(const mc_template *t)
 
 const char *mc_template_source(const mc_template *t) { return t->src; }
 
-/* Index of the '}' closing the '{' at open, or 0 when unbalanced. */
-static size_t closing_brace(const char *s, size_t open)
+/* Index of the '}' closing the '{' at open, or 0 when unbalanced.  In a
+ * Synapse Expression a backslash escapes the next character of a string. */
+static size_t closing_brace(const char *s, size_t open, bool synapse)
 {
     int depth = 0, brackets = 0;
     char quote = 0;
     for (size_t i = open; s[i]; i++) {
         char c = s[i];
         if (quote) {
-            if (c == quote)
+            if (synapse && c == '\\' && s[i + 1])
+                i++;
+            else if (c == quote)
                 quote = 0;
             continue;
         }
@@ -91,6 +97,16 @@ static bool is_json_literal(const char *s)
 mc_template *mc_template_compile(const char *text, const mc_nsbind *ns,
                                  size_t nns, mc_err *err)
 {
+    mc_expr_opts o = {ns, nns, NULL};
+    return mc_template_compile_opts(text, &o, false, err);
+}
+
+mc_template *mc_template_compile_opts(const char *text, const mc_expr_opts *o,
+                                      bool inline_only, mc_err *err)
+{
+    mc_err dummy = {0};
+    if (!err)
+        err = &dummy;
     mc_template *t = calloc(1, sizeof *t);
     if (!t || !(t->src = strdup(text ? text : ""))) {
         free(t);
@@ -99,7 +115,7 @@ mc_template *mc_template_compile(const char *text, const mc_nsbind *ns,
     }
     const char *s = t->src;
     size_t n = strlen(s);
-    if (is_json_literal(s)) {
+    if (!inline_only && is_json_literal(s)) {
         if (!add_part(t, s, n, NULL))
             goto oom;
         return t;
@@ -110,22 +126,33 @@ mc_template *mc_template_compile(const char *text, const mc_nsbind *ns,
             continue;
         /* "${...}" written without outer braces is one Synapse expression */
         bool synapse = i > 0 && s[i - 1] == '$';
+        if (inline_only && !synapse)
+            continue;
         size_t start = synapse ? i - 1 : i;
-        size_t close = closing_brace(s, i);
+        size_t close = closing_brace(s, i, synapse);
         if (!close) {
-            mc_err_set(err, MC_EPARSE, "unclosed '{' at offset %zu in '%s'", i, s);
+            if (synapse)
+                mc_err_set(err, MC_EPARSE, "unclosed '${': a Synapse Expression ends with '}'");
+            else
+                mc_err_set(err, MC_EPARSE, "unclosed '{' at offset %zu in '%s'", i, s);
+            err->at = start + 1;
             mc_template_free(t);
             return NULL;
         }
         if (start > lit && !add_part(t, s + lit, start - lit, NULL))
             goto oom;
+        size_t inner_at = synapse ? start : i + 1;
         char *inner = synapse ? strndup(s + start, close - start + 1)
                               : strndup(s + i + 1, close - i - 1);
         if (!inner)
             goto oom;
-        mc_expr *e = mc_expr_compile(inner, ns, nns, err);
+        mc_expr *e = mc_expr_compile_opts(inner, o, err);
         free(inner);
         if (!e) {
+            if (err->at)
+                err->at += inner_at;
+            else
+                err->at = inner_at + 1;
             mc_template_free(t);
             return NULL;
         }
@@ -143,6 +170,16 @@ oom:
     mc_template_free(t);
     mc_err_set(err, MC_ENOMEM, "out of memory");
     return NULL;
+}
+
+size_t mc_template_parts(const mc_template *t) { return t->nparts; }
+
+const mc_expr *mc_template_part(const mc_template *t, size_t i, const char **lit,
+                                size_t *len)
+{
+    *lit = t->parts[i].lit;
+    *len = t->parts[i].len;
+    return t->parts[i].expr;
 }
 
 mc_code mc_template_eval(const mc_template *t, mc_message *m, const char **out,

@@ -10,6 +10,8 @@
 
 #include <libxml/xpathInternals.h>
 
+#include "expr/javanum.h"
+#include "expr/sx.h"
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
@@ -53,47 +55,20 @@ bool mc_xpath_is_special_property(const char *name)
     return false;
 }
 
-static const char *const core_functions[] = {
-    "last", "position", "count", "id", "local-name", "namespace-uri", "name",
-    "string", "concat", "starts-with", "contains", "substring-before",
-    "substring-after", "substring", "string-length", "normalize-space",
-    "translate", "boolean", "not", "true", "false", "lang", "number", "sum",
-    "floor", "ceiling", "round",
-};
-static const char *const node_tests[] = {
-    "node", "text", "comment", "processing-instruction",
-};
-static const char *const synapse_functions[] = {
-    "get-property", "base64Encode", "base64Decode", "url-encode", "url-decode",
-};
-static const char *const fn2_functions[] = {
-    "upper-case", "lower-case", "ends-with",
-};
-
-static bool in(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-#define IN(s, l) in((s), (l), sizeof(l) / sizeof *(l))
-
 bool mc_xpath_known_function(const char *prefix, const char *local,
                              const mc_nsbind *ns, size_t nns)
 {
+    size_t len = strlen(local);
     if (!*prefix)
-        return IN(local, core_functions) || IN(local, node_tests) ||
-               IN(local, synapse_functions);
+        return mc_fn_lookup(local, len, FN_XPATH) != NULL;
     const char *uri = NULL;
     for (size_t i = 0; i < nns; i++)
         if (ns[i].prefix && strcmp(ns[i].prefix, prefix) == 0)
             uri = ns[i].uri;
     if (strcmp(prefix, "fn") == 0 || (uri && strcmp(uri, MC_NS_FN) == 0))
-        return (IN(local, core_functions) && strcmp(local, "name") != 0) ||
-               IN(local, fn2_functions);
+        return mc_fn_lookup(local, len, FN_XPATH_FN) != NULL;
     if (strcmp(prefix, "wso2") == 0 || (uri && strcmp(uri, MC_NS_WSO2) == 0))
-        return strcmp(local, "vault-lookup") == 0;
+        return mc_fn_lookup(local, len, FN_XPATH_WSO2) != NULL;
     return false;
 }
 
@@ -300,7 +275,7 @@ static void push_text(xmlXPathParserContextPtr ctxt, const char *s, size_t n)
     valuePush(ctxt, xmlXPathWrapString(t));
 }
 
-static void fn_get_property(xmlXPathParserContextPtr ctxt, int nargs)
+void mc_xpfn_get_property(xmlXPathParserContextPtr ctxt, int nargs)
 {
     if (nargs < 1 || nargs > 3) {
         xmlXPathSetArityError(ctxt);
@@ -368,10 +343,10 @@ static void run_codec(xmlXPathParserContextPtr ctxt, int nargs, codec_op op)
     mc_buf_free(&b);
 }
 
-static void fn_b64enc(xmlXPathParserContextPtr c, int n) { run_codec(c, n, ENC_B64); }
-static void fn_b64dec(xmlXPathParserContextPtr c, int n) { run_codec(c, n, DEC_B64); }
-static void fn_urlenc(xmlXPathParserContextPtr c, int n) { run_codec(c, n, ENC_URL); }
-static void fn_urldec(xmlXPathParserContextPtr c, int n) { run_codec(c, n, DEC_URL); }
+void mc_xpfn_base64_encode(xmlXPathParserContextPtr c, int n) { run_codec(c, n, ENC_B64); }
+void mc_xpfn_base64_decode(xmlXPathParserContextPtr c, int n) { run_codec(c, n, DEC_B64); }
+void mc_xpfn_url_encode(xmlXPathParserContextPtr c, int n) { run_codec(c, n, ENC_URL); }
+void mc_xpfn_url_decode(xmlXPathParserContextPtr c, int n) { run_codec(c, n, DEC_URL); }
 
 static void change_case(xmlXPathParserContextPtr ctxt, int nargs, int upper)
 {
@@ -384,10 +359,10 @@ static void change_case(xmlXPathParserContextPtr ctxt, int nargs, int upper)
             *p = (xmlChar)(upper ? toupper(*p) : tolower(*p));
     valuePush(ctxt, xmlXPathWrapString(s));
 }
-static void fn_upper(xmlXPathParserContextPtr c, int n) { change_case(c, n, 1); }
-static void fn_lower(xmlXPathParserContextPtr c, int n) { change_case(c, n, 0); }
+void mc_xpfn_upper_case(xmlXPathParserContextPtr c, int n) { change_case(c, n, 1); }
+void mc_xpfn_lower_case(xmlXPathParserContextPtr c, int n) { change_case(c, n, 0); }
 
-static void fn_ends_with(xmlXPathParserContextPtr ctxt, int nargs)
+void mc_xpfn_ends_with(xmlXPathParserContextPtr ctxt, int nargs)
 {
     CHECK_ARITY(2);
     xmlChar *suffix = xmlXPathPopString(ctxt);
@@ -403,7 +378,7 @@ static void fn_ends_with(xmlXPathParserContextPtr ctxt, int nargs)
  * else the environment variable, resolved when the configuration loaded);
  * empty when there is none, as MI's lookup gives.  The value is registered
  * with the message's redaction so no log line can show it. */
-static void fn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs)
+void mc_xpfn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs)
 {
     if (nargs < 1 || nargs > 3) {
         xmlXPathSetArityError(ctxt);
@@ -466,44 +441,22 @@ static xmlXPathObjectPtr lookup_var(void *data, const xmlChar *name,
 
 /* ---- context ------------------------------------------------------------ */
 
-typedef void (*xfn)(xmlXPathParserContextPtr, int);
-
-static void register_fn_namespace(xmlXPathContextPtr ctx)
+/* Every XPath row of the function table: Synapse's extensions under no
+ * prefix, XPath 1.0 and the 2.0 extras under fn:, vault-lookup under wso2:. */
+static void register_functions(xmlXPathContextPtr ctx)
 {
-    static const struct { const char *name; xfn fn; } core[] = {
-        {"last", xmlXPathLastFunction},
-        {"position", xmlXPathPositionFunction},
-        {"count", xmlXPathCountFunction},
-        {"id", xmlXPathIdFunction},
-        {"local-name", xmlXPathLocalNameFunction},
-        {"namespace-uri", xmlXPathNamespaceURIFunction},
-        {"string", xmlXPathStringFunction},
-        {"string-length", xmlXPathStringLengthFunction},
-        {"concat", xmlXPathConcatFunction},
-        {"contains", xmlXPathContainsFunction},
-        {"starts-with", xmlXPathStartsWithFunction},
-        {"substring", xmlXPathSubstringFunction},
-        {"substring-before", xmlXPathSubstringBeforeFunction},
-        {"substring-after", xmlXPathSubstringAfterFunction},
-        {"normalize-space", xmlXPathNormalizeFunction},
-        {"translate", xmlXPathTranslateFunction},
-        {"not", xmlXPathNotFunction},
-        {"true", xmlXPathTrueFunction},
-        {"false", xmlXPathFalseFunction},
-        {"lang", xmlXPathLangFunction},
-        {"number", xmlXPathNumberFunction},
-        {"sum", xmlXPathSumFunction},
-        {"floor", xmlXPathFloorFunction},
-        {"ceiling", xmlXPathCeilingFunction},
-        {"round", xmlXPathRoundFunction},
-        {"boolean", xmlXPathBooleanFunction},
-        {"upper-case", fn_upper},
-        {"lower-case", fn_lower},
-        {"ends-with", fn_ends_with},
-    };
-    for (size_t i = 0; i < sizeof core / sizeof *core; i++)
-        xmlXPathRegisterFuncNS(ctx, BAD_CAST core[i].name, BAD_CAST MC_NS_FN,
-                               core[i].fn);
+    size_t n;
+    const mc_fn *t = mc_fn_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].xpath)
+            continue;
+        if ((t[i].flags & FN_XPATH) && !(t[i].flags & FN_XPATH_FN))
+            xmlXPathRegisterFunc(ctx, BAD_CAST t[i].name, t[i].xpath);
+        if (t[i].flags & FN_XPATH_FN)
+            xmlXPathRegisterFuncNS(ctx, BAD_CAST t[i].name, BAD_CAST MC_NS_FN, t[i].xpath);
+        if (t[i].flags & FN_XPATH_WSO2)
+            xmlXPathRegisterFuncNS(ctx, BAD_CAST t[i].name, BAD_CAST MC_NS_WSO2, t[i].xpath);
+    }
 }
 
 xmlXPathContextPtr mc_xpath_context(mc_message *m)
@@ -523,14 +476,7 @@ xmlXPathContextPtr mc_xpath_context(mc_message *m)
         xmlXPathRegisterNs(ctx, BAD_CAST "fn", BAD_CAST MC_NS_FN);
         xmlXPathRegisterNs(ctx, BAD_CAST "wso2", BAD_CAST MC_NS_WSO2);
         xmlXPathRegisterNs(ctx, BAD_CAST "SYSTEM", BAD_CAST MC_NS_SYSTEM);
-        xmlXPathRegisterFuncNS(ctx, BAD_CAST "vault-lookup", BAD_CAST MC_NS_WSO2,
-                               fn_vault_lookup);
-        xmlXPathRegisterFunc(ctx, BAD_CAST "get-property", fn_get_property);
-        xmlXPathRegisterFunc(ctx, BAD_CAST "base64Encode", fn_b64enc);
-        xmlXPathRegisterFunc(ctx, BAD_CAST "base64Decode", fn_b64dec);
-        xmlXPathRegisterFunc(ctx, BAD_CAST "url-encode", fn_urlenc);
-        xmlXPathRegisterFunc(ctx, BAD_CAST "url-decode", fn_urldec);
-        register_fn_namespace(ctx);
+        register_functions(ctx);
         xmlXPathRegisterVariableLookup(ctx, lookup_var, m);
         m->xpath_ctx = ctx;
     }
@@ -560,5 +506,130 @@ void mc_xpath_string_value(xmlXPathObjectPtr r, mc_buf *out)
     if (s) {
         mc_buf_puts(out, (const char *)s);
         xmlFree(s);
+    }
+}
+
+/* ---- SynapseXPath.stringValueOf ------------------------------------------ */
+
+static void dump_node(mc_buf *out, xmlNodePtr n)
+{
+    xmlBufferPtr xb = xmlBufferCreate();
+    if (!xb) {
+        out->oom = true;
+        return;
+    }
+    xmlNodeDump(xb, n->doc, n, 0, 0);
+    mc_buf_append(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+    xmlBufferFree(xb);
+}
+
+/* OMElement.getText(): the element's own text children, concatenated. */
+static void own_text(mc_buf *out, xmlNodePtr el)
+{
+    for (xmlNodePtr k = el->children; k; k = k->next)
+        if ((k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) && k->content)
+            mc_buf_puts(out, (const char *)k->content);
+}
+
+/* Trim as Java's String.trim after turning no-break spaces into spaces. */
+static void trimmed_text(mc_buf *out, const char *s, size_t n)
+{
+    mc_buf t = MC_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
+            mc_buf_putc(&t, ' ');
+            i++;
+        } else {
+            mc_buf_putc(&t, s[i]);
+        }
+    }
+    const char *p = t.data ? t.data : "";
+    size_t len = t.len;
+    while (len && (unsigned char)*p <= ' ') {
+        p++;
+        len--;
+    }
+    while (len && (unsigned char)p[len - 1] <= ' ')
+        len--;
+    mc_buf_append(out, p, len);
+    mc_buf_free(&t);
+}
+
+static void element_string(mc_buf *out, xmlNodePtr el, bool alone, bool node_expr)
+{
+    mc_buf tmp = MC_BUF_INIT, trim = MC_BUF_INIT;
+    own_text(&tmp, el);
+    trimmed_text(&trim, tmp.data ? tmp.data : "", tmp.len);
+    if (trim.len == 0) {
+        dump_node(out, el);
+    } else if (alone && !node_expr) {
+        mc_buf_append(out, trim.data, trim.len);
+    } else {
+        /* the XML with the element's text replaced by its trimmed form */
+        mc_buf xml = MC_BUF_INIT;
+        dump_node(&xml, el);
+        const char *x = xml.data ? xml.data : "", *hit;
+        size_t xl = xml.len;
+        if (tmp.len && (hit = memmem(x, xl, tmp.data, tmp.len))) {
+            mc_buf_append(out, x, (size_t)(hit - x));
+            mc_buf_append(out, trim.data, trim.len);
+            mc_buf_append(out, hit + tmp.len, xl - (size_t)(hit - x) - tmp.len);
+        } else {
+            mc_buf_append(out, x, xl);
+        }
+        mc_buf_free(&xml);
+    }
+    mc_buf_free(&tmp);
+    mc_buf_free(&trim);
+}
+
+void mc_xpath_synapse_string(xmlXPathObjectPtr r, const char *expr, mc_buf *out)
+{
+    size_t el = strlen(expr);
+    bool node_expr = strstr(expr, "node()") != NULL;
+    bool ends_node = el >= 6 && strcmp(expr + el - 6, "node()") == 0;
+    switch (r->type) {
+    case XPATH_NODESET:
+    case XPATH_XSLT_TREE: {
+        xmlNodeSetPtr ns = r->nodesetval;
+        int count = ns ? ns->nodeNr : 0;
+        for (int i = 0; i < count; i++) {
+            xmlNodePtr n = ns->nodeTab[i];
+            if (count == 1 && ends_node && n->type == XML_TEXT_NODE && n->parent)
+                n = n->parent;
+            switch (n->type) {
+            case XML_TEXT_NODE:
+            case XML_CDATA_SECTION_NODE:
+                if (n->content)
+                    mc_buf_puts(out, (const char *)n->content);
+                break;
+            case XML_ELEMENT_NODE:
+                element_string(out, n, count == 1, node_expr);
+                break;
+            case XML_DOCUMENT_NODE: {
+                xmlNodePtr root = xmlDocGetRootElement((xmlDocPtr)n);
+                if (root)
+                    dump_node(out, root);
+                break;
+            }
+            default: {
+                xmlChar *s = xmlXPathCastNodeToString(n);
+                if (s) {
+                    mc_buf_puts(out, (const char *)s);
+                    xmlFree(s);
+                }
+            }
+            }
+        }
+        return;
+    }
+    case XPATH_NUMBER: {
+        char num[32];
+        mc_java_double_text(r->floatval, num);
+        mc_buf_puts(out, num);
+        return;
+    }
+    default:
+        mc_xpath_string_value(r, out);
     }
 }

@@ -1,7 +1,8 @@
 /* xpath_env.h - the Synapse environment of an XPath evaluation: variables
- * ($ctx:, $trp:, $axis2:, $func:, $url:, $body, $header), functions
- * (get-property, base64Encode, base64Decode, url-encode, url-decode, the
- * fn: prefix) and property lookups shared with the fast paths. */
+ * ($ctx:, $trp:, $axis2:, $func:, $url:, $body, $header), the extension
+ * functions (rows of the one function table in functions.c: get-property,
+ * base64Encode, base64Decode, url-encode, url-decode, the fn: prefix) and
+ * property lookups shared with the fast paths. */
 #ifndef MC_XPATH_ENV_H
 #define MC_XPATH_ENV_H
 
@@ -56,5 +57,23 @@ bool mc_format_java_date(mc_buf *out, const char *pattern, long long ms,
                          const char *tz);
 
 void mc_xml_quiet_errors(void);
+
+/* Synapse's XPath extension functions, registered from the function table
+ * (functions.c). */
+void mc_xpfn_get_property(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_base64_encode(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_base64_decode(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_url_encode(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_url_decode(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_upper_case(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_lower_case(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_ends_with(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs);
+
+/* SynapseXPath.stringValueOf of a result: a lone element gives its own
+ * trimmed text, or its XML when it has none; several nodes their XML or
+ * text; attributes their value; numbers as Java prints a double.  expr is
+ * the XPath text (a trailing node() changes how text nodes count). */
+void mc_xpath_synapse_string(xmlXPathObjectPtr r, const char *expr, mc_buf *out);
 
 #endif

@@ -70,7 +70,25 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
         const char *cn = (const char *)c->name;
         if (strcmp(cn, "message") == 0) {
-            l->message = mc_compile_template(cc, c, NULL, mc_text(cc, c));
+            /* MI 4.4 LogMediator: \n and \t in the text are a newline and a
+             * tab, and only ${...} parts are expressions */
+            const char *raw = mc_text(cc, c);
+            char *text = mc_alloc(cc, strlen(raw) + 1);
+            if (!text)
+                return NULL;
+            size_t k = 0;
+            for (const char *q = raw; *q; q++) {
+                if (q[0] == '\\' && (q[1] == 'n' || q[1] == 't')) {
+                    text[k++] = q[1] == 'n' ? '\n' : '\t';
+                    q++;
+                } else {
+                    text[k++] = *q;
+                }
+            }
+            text[k] = '\0';
+            l->message = mc_compile_inline_template(cc, c, NULL, text);
+            if (!l->message)
+                return NULL;
             continue;
         }
         if (strcmp(cn, "property") != 0) {

@@ -10,6 +10,7 @@ typedef struct variable_m {
     mc_mediator base;
     const char *name;
     int type;
+    bool typed;         /* a type attribute was given */
     bool remove;
     const char *value;
     mc_expr *expr;
@@ -29,6 +30,7 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     }
     const char *type = mc_attr(cc, node, "type");
     v->type = mc_vtype_from_name(type);
+    v->typed = type != NULL;
     if (v->type < 0) {
         mc_diag(cc, node, "type", MC_DIAG_ERROR,
                 "unknown type '%s' (STRING, INTEGER, BOOLEAN, DOUBLE, FLOAT, LONG, SHORT, JSON, OM)",
@@ -54,20 +56,40 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     return &v->base;
 }
 
+/* Unlink a variable: setting NULL would leave an empty variable behind. */
+static void remove_var(mc_message *m, const char *name)
+{
+    for (mc_prop **pp = &m->vars; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->name, name) == 0) {
+            *pp = (*pp)->next;
+            return;
+        }
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const variable_m *v = (const variable_m *)self;
     if (v->remove) {
-        /* unlink it: setting NULL would leave an empty variable behind */
-        for (mc_prop **pp = &m->vars; *pp; pp = &(*pp)->next)
-            if (strcmp((*pp)->name, v->name) == 0) {
-                *pp = (*pp)->next;
-                break;
-            }
+        remove_var(m, v->name);
         return MC_FLOW_NEXT;
     }
     const char *s = v->value;
     size_t n = s ? strlen(s) : 0;
+    int type = v->type;
+    if (v->expr && !v->typed && mc_expr_kind_of(v->expr) == MC_EXPR_SYNAPSE) {
+        /* MI 4.4 keeps a Synapse Expression's typed value (objectValueOf) */
+        mc_err err = {0};
+        mc_value val;
+        if (mc_expr_value(v->expr, m, &val, &err) != MC_OK)
+            return mc_fault(m, "0", "variable '%s': %s", v->name, err.msg);
+        if (val.kind == MC_V_NULL) {
+            remove_var(m, v->name); /* null: the variable is then not defined */
+            return MC_FLOW_NEXT;
+        }
+        if (mc_msg_set_var(m, v->name, val.text, val.len, (mc_vtype)mc_value_vtype(val.kind)) != MC_OK)
+            return mc_fault(m, "0", "out of memory");
+        return MC_FLOW_NEXT;
+    }
     if (v->expr) {
         mc_err err = {0};
         if (mc_expr_string(v->expr, m, &s, &n, &err) != MC_OK)
@@ -75,7 +97,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         if (!mc_check_typed(s, n, v->type, &err))
             return mc_fault(m, "0", "variable '%s': %s", v->name, err.msg);
     }
-    if (mc_msg_set_var(m, v->name, s, n, (mc_vtype)v->type) != MC_OK)
+    if (mc_msg_set_var(m, v->name, s, n, (mc_vtype)type) != MC_OK)
         return mc_fault(m, "0", "out of memory");
     return MC_FLOW_NEXT;
 }

@@ -29,6 +29,7 @@ mc_code mc_err_set(mc_err *e, mc_code code, const char *fmt, ...)
 {
     if (e) {
         e->code = code;
+        e->at = 0;
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -42,5 +43,6 @@ void mc_err_clear(mc_err *e)
     if (e) {
         e->code = MC_OK;
         e->msg[0] = '\0';
+        e->at = 0;
     }
 }

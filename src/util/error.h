@@ -5,11 +5,16 @@
 #ifndef MC_ERROR_H
 #define MC_ERROR_H
 
+#include <stddef.h>
+
 #include "mediac.h"
 
 typedef struct mc_err {
     mc_code code;
     char msg[512];
+    /* Where in the text being compiled the error is: 1 + its byte offset,
+     * 0 when unknown.  mc_err_set clears it; compilers set it after. */
+    size_t at;
 } mc_err;
 
 /* Fill e (may be NULL) and return code, so "return mc_err_set(...)" works. */

@@ -23,7 +23,7 @@ LISTEN_RE = re.compile(r"listening on [0-9.]+:(\d+) admin [0-9.]+:(\d+)")
 class Server:
     """A running `mediac serve`; stderr goes to a file (log())."""
 
-    def __init__(self, paths, *flags, env=None):
+    def __init__(self, paths, *flags, env=None, cwd=None):
         self.logf = tempfile.NamedTemporaryFile(prefix="mediac-serve-", suffix=".log",
                                                 delete=False)
         full_env = dict(os.environ)
@@ -32,7 +32,7 @@ class Server:
             full_env.update(env)
         args = [mc.BIN, "serve", "--port", "0", "--admin-port", "0"] + list(flags) + list(paths)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.logf,
-                                     env=full_env)
+                                     env=full_env, cwd=cwd)
         self.port = self.admin_port = None
         deadline = time.time() + 20
         while time.time() < deadline:

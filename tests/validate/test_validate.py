@@ -41,7 +41,7 @@ SCHEMA_EXPRESSIBLE = [
     "35-unknown-http-method", "41-payload-media-type", "42-log-level",
     "44-header-scope", "45-configkey-empty", "47-unsupported-artifact",
     "48-endpoint-no-address", "50-variable-type", "51-call-bad-child",
-    "53-parameter-twice",
+    "53-parameter-twice", "76-template-without-sequence",
 ]
 
 LINE = re.compile(r"^(.*):(\d+):(\d+): (error|warning|note): (.*)$")

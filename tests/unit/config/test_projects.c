@@ -241,6 +241,41 @@ static void test_registry_roots(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_local_entry_src(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/mc-home-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    write_file(home, "repository/res/t.xsl",
+               "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"/>");
+    write_file(home, "repository/res/s.js", "function f(mc) {}");
+    char conf[512];
+    snprintf(conf, sizeof conf, "%s/conf/flows/x.xml", home);
+    write_file(home, "conf/flows/x.xml",
+               "<definitions " SYN ">\n"
+               "<localEntry key=\"xsl\" src=\"file:repository/res/t.xsl\"/>\n"
+               "<localEntry key=\"js\" src=\"file:repository/res/s.js\"/>\n"
+               "</definitions>");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(mc_config_load_path(cfg, conf), MC_OK);
+    const mc_local_entry *x = mc_config_entry(cfg, "xsl");
+    assert_non_null(x->xml);
+    assert_string_equal((const char *)x->xml->name, "stylesheet");
+    assert_string_equal(mc_config_entry(cfg, "js")->text, "function f(mc) {}");
+    assert_null(mc_config_entry(cfg, "js")->xml);
+    mc_config_free(cfg);
+    char want[1024];
+    expect_diags("<localEntry " SYN " key=\"k\" src=\"http://example.com/t.xsl\"/>",
+                 "t.xml:1:61: error: local entry src 'http://example.com/t.xsl': only file: URLs "
+                 "are read (no network at load)\n");
+    snprintf(want, sizeof want,
+             "t.xml:1:61: error: local entry src 'file:no/such.xsl': no such file (looked from "
+             "t.xml upwards)\n");
+    expect_diags("<localEntry " SYN " key=\"k\" src=\"file:no/such.xsl\"/>", want);
+    snprintf(conf, sizeof conf, "rm -rf %s", home);
+    assert_int_equal(system(conf), 0);
+}
+
 /* ---- references that name nothing ---------------------------------------------- */
 
 static void test_missing_references_fault_at_run_time(void **state)
@@ -342,7 +377,7 @@ static void test_call_template_errors(void **state)
                  "t.xml:1:60: error: <call-template> needs a 'target' naming the sequence template\n");
     expect_diags("<sequence " SYN " name=\"s\"><call-template target=\"T\">"
                  "<with-param name=\"a\" value=\"{//a[}\"/></call-template></sequence>",
-                 "t.xml:1:107: error: unclosed '{' at offset 0 in '{//a[}'\n");
+                 "t.xml:1:114: error: unclosed '{' at offset 0 in '{//a[}'\n");
     expect_diags("<template " SYN " name=\"T\"><parameter name=\"p\"/><parameter name=\"p\"/></template>",
                  "t.xml:1:1: error: <template> 'T' needs a <sequence> body\n");
     expect_diags("<template " SYN " name=\"T\"><parameter name=\"p\" isMandatory=\"yes\"/><sequence/></template>",
@@ -364,6 +399,31 @@ static void test_in_out(void **state)
     assert_int_equal(mc_engine_run(f->m), MC_OK);
     assert_string_equal(th_prop(f, "dir"), "in");
     assert_string_equal(th_prop(f, "dir2"), "out");
+    th_flow_free(f);
+}
+
+static void test_description_anywhere_and_system_in_xpath(void **state)
+{
+    (void)state;
+    setenv("MC_TEST_XPATH_ENV", "from-env", 1);
+    th_flow *f = th_flow_new(
+        "<definitions " SYN ">\n"
+        "<description>top</description>\n"
+        "<api name=\"A\" context=\"/a\"><description>api</description>"
+        "<resource url-mapping=\"/*\"><description>res</description><inSequence>"
+        "<description>in</description><log/></inSequence></resource></api>\n"
+        "<proxy name=\"P\"><description>p</description><target><description>t</description>"
+        "<inSequence><filter xpath=\"true()\"><then><description>d</description>"
+        "<property name=\"x\" expression=\"$SYSTEM:MC_TEST_XPATH_ENV\"/></then></filter>"
+        "</inSequence></target></proxy>\n"
+        "<endpoint name=\"E\"><description>e</description><address uri=\"http://127.0.0.1:9/\"/></endpoint>\n"
+        "</definitions>");
+    assert_string_equal(mc_buf_cstr(&f->cfg->diags), "");
+    const mc_proxy *p = mc_config_proxy(f->cfg, "P");
+    assert_int_equal(mc_engine_start(f->m, p->in, p->out, p->fault), MC_OK);
+    assert_int_equal(mc_engine_run(f->m), MC_OK);
+    assert_string_equal(th_prop(f, "x"), "from-env");
+    unsetenv("MC_TEST_XPATH_ENV");
     th_flow_free(f);
 }
 
@@ -788,11 +848,13 @@ int main(void)
         cmocka_unit_test(test_registry_folder),
         cmocka_unit_test(test_registry_misses),
         cmocka_unit_test(test_registry_roots),
+        cmocka_unit_test(test_local_entry_src),
         cmocka_unit_test(test_missing_references_fault_at_run_time),
         cmocka_unit_test(test_call_template),
         cmocka_unit_test(test_call_template_errors),
         cmocka_unit_test(test_in_out),
         cmocka_unit_test(test_definitions_main),
+        cmocka_unit_test(test_description_anywhere_and_system_in_xpath),
         cmocka_unit_test(test_pass_through_proxies),
         cmocka_unit_test(test_api_versions),
         cmocka_unit_test(test_uri_template_wildcards),
