@@ -152,6 +152,12 @@ long mc_request_timeout_ms(const mc_request *r);    /* 0: the host's default */
 int mc_request_idempotent(const mc_request *r);     /* may be retried */
 int mc_request_verify_tls(const mc_request *r);     /* 0 only where a flow says so */
 const char *mc_request_label(const mc_request *r);  /* e.g. "amazonlambda.invoke" */
+/* Send no sooner than this many milliseconds from now: the backoff before
+ * a retry the flow decided (the AWS retry modes); 0: now. */
+long mc_request_delay_ms(const mc_request *r);
+/* 1: the flow retries this request itself, the host must not; 0: the
+ * host's own policy applies. */
+int mc_request_no_retry(const mc_request *r);
 
 /* Hand back the answer (copied).  MC_ESTATE when r was answered already. */
 mc_code mc_request_answer(mc_message *m, mc_request *r, int status,

@@ -307,6 +307,8 @@ const char *mc_request_method(const mc_request *r) { return pend(r)->req->method
 const char *mc_request_url(const mc_request *r) { return pend(r)->req->url; }
 size_t mc_request_header_count(const mc_request *r) { return pend(r)->req->nheaders; }
 long mc_request_timeout_ms(const mc_request *r) { return pend(r)->req->timeout_ms; }
+long mc_request_delay_ms(const mc_request *r) { return pend(r)->req->delay_ms; }
+int mc_request_no_retry(const mc_request *r) { return pend(r)->req->max_attempts == 1; }
 int mc_request_idempotent(const mc_request *r) { return pend(r)->req->idempotent; }
 int mc_request_verify_tls(const mc_request *r) { return !pend(r)->req->insecure; }
 

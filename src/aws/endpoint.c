@@ -146,13 +146,13 @@ static mc_code parse_from(const char *url, const char *source,
     return rc;
 }
 
-static bool ignore_env_endpoints(void)
+static bool ignore_env_endpoints(const mc_aws_env *env)
 {
-    const char *v = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    const char *v = mc_aws_env_get(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
     return v && strcasecmp(v, "true") == 0;
 }
 
-mc_code mc_aws_endpoint_resolve(const char *explicit_url,
+mc_code mc_aws_endpoint_resolve(const mc_aws_env *env, const char *explicit_url,
                                 const char *service_id, const char *region,
                                 mc_aws_endpoint *out, mc_err *err)
 {
@@ -160,18 +160,18 @@ mc_code mc_aws_endpoint_resolve(const char *explicit_url,
         return parse_from(explicit_url, "the connection", out, err);
     if (!given(service_id))
         return mc_err_set(err, MC_EINVAL, "endpoint: no service id");
-    if (!ignore_env_endpoints()) {
+    if (!ignore_env_endpoints(env)) {
         char var[96];
         int n = snprintf(var, sizeof var, "AWS_ENDPOINT_URL_%s", service_id);
         if (n > 0 && (size_t)n < sizeof var) {
             for (char *c = var + 17; *c; c++)
                 *c = (*c == ' ' || *c == '-') ? '_'
                                               : (char)toupper((unsigned char)*c);
-            const char *v = getenv(var);
+            const char *v = mc_aws_env_get(env, var);
             if (given(v))
                 return parse_from(v, var, out, err);
         }
-        const char *v = getenv("AWS_ENDPOINT_URL");
+        const char *v = mc_aws_env_get(env, "AWS_ENDPOINT_URL");
         if (given(v))
             return parse_from(v, "AWS_ENDPOINT_URL", out, err);
     }

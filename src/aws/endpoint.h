@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "aws/env.h"
 #include "util/error.h"
 
 typedef struct mc_aws_endpoint {
@@ -34,8 +35,9 @@ typedef struct mc_aws_endpoint {
 mc_code mc_aws_endpoint_parse(const char *url, mc_aws_endpoint *out,
                               mc_err *err);
 
-/* explicit_url may be NULL or "".  service_id: "lambda", "s3", ... */
-mc_code mc_aws_endpoint_resolve(const char *explicit_url,
+/* explicit_url may be NULL or "".  service_id: "lambda", "s3", ...  The
+ * variables come from env (NULL: the live environment). */
+mc_code mc_aws_endpoint_resolve(const mc_aws_env *env, const char *explicit_url,
                                 const char *service_id, const char *region,
                                 mc_aws_endpoint *out, mc_err *err);
 

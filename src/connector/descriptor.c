@@ -17,9 +17,12 @@
 #include <libxml/tree.h>
 
 #include "config/internal.h"
+#include "connector/shape.h"
 #include "json/json.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/number.h"
+#include "aws/timestamp.h"
 
 #define MAX_CONNECTORS 256
 #define MAX_OPERATIONS 1024
@@ -28,6 +31,7 @@ typedef struct loader {
     mc_arena *a;
     const char *file;
     mc_err *err;
+    const mc_connector *c;       /* whose shapes parameters name */
 } loader;
 
 typedef enum { PK_INIT, PK_COMMON, PK_OP } param_kind;
@@ -128,11 +132,15 @@ static bool parse_bool(loader *ld, xmlNodePtr node, const char *name, bool *out)
 /* ---- names -------------------------------------------------------------- */
 
 static const char *const type_names[] = {"string", "integer", "long",
-    "boolean", "json", "object", "list", "raw", "base64", NULL};
-static const char *const in_names[] = {"", "path", "query", "header", "body", NULL};
+    "boolean", "json", "object", "list", "raw", "base64", "double", "timestamp", NULL};
+static const char *const in_names[] = {"", "path", "query", "header", "body", "payload",
+    "runtime", NULL};
+static const char *const kind_names[] = {"string", "integer", "long", "double", "boolean",
+    "blob", "timestamp", "list", "map", "structure", NULL};
 
 const char *mc_cp_type_name(mc_cp_type t) { return type_names[t]; }
 const char *mc_cp_in_name(mc_cp_in in) { return in_names[in]; }
+const char *mc_shape_kind_name(mc_shape_kind k) { return kind_names[k]; }
 
 static int index_of(const char *s, const char *const *list)
 {
@@ -146,19 +154,10 @@ static int index_of(const char *s, const char *const *list)
 
 static bool check_int(const char *v, size_t n, long long lo, long long hi)
 {
-    char tmp[32];
-    if (n == 0 || n >= sizeof tmp)
-        return false;
-    memcpy(tmp, v, n);
-    tmp[n] = '\0';
-    char *end;
-    errno = 0;
-    long long x = strtoll(tmp, &end, 10);
-    return *end == '\0' && errno == 0 && x >= lo && x <= hi &&
-           (tmp[0] == '-' || tmp[0] == '+' || (tmp[0] >= '0' && tmp[0] <= '9'));
+    long long x;
+    return mc_parse_int64(v, n, &x) && x >= lo && x <= hi;
 }
 
-/* v parses as JSON of type want (-1: an object or an array). */
 static bool check_json_kind(const char *v, size_t n, int want)
 {
     mc_arena a;
@@ -214,6 +213,16 @@ bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err)
     case MC_CPT_BASE64:
         ok = check_base64(v, n), what = "valid base64";
         break;
+    case MC_CPT_DOUBLE:
+        ok = mc_parse_double(v, n, &(double){0}), what = "a number";
+        break;
+    case MC_CPT_TIMESTAMP: {
+        int64_t sec;
+        int32_t usec;
+        ok = mc_aws_time_parse(v, n, &sec, &usec);
+        what = "a timestamp (ISO 8601 or epoch seconds)";
+        break;
+    }
     default:
         break;
     }
@@ -225,33 +234,47 @@ bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err)
 
 /* ---- parameters --------------------------------------------------------- */
 
+static const char *const *parse_words(loader *ld, const char *v, size_t *n);
+
 static bool parse_aliases(loader *ld, xmlNodePtr node, mc_cparam *p)
 {
     const char *v = attr(ld, node, "alias");
     if (!v)
         return true;
-    size_t k = 0;
-    const char **list = mc_arena_alloc(ld->a, (strlen(v) / 2 + 2) * sizeof *list);
-    if (!list)
-        return fail(ld, node, "out of memory");
-    char *copy = mc_arena_strdup(ld->a, v), *save = NULL;
-    for (char *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
-        list[k++] = t;
-    p->aliases = list;
-    p->naliases = k;
-    return true;
+    p->aliases = parse_words(ld, v, &p->naliases);
+    return p->aliases ? true : fail(ld, node, "out of memory");
 }
 
 static bool parse_usage(loader *ld, xmlNodePtr node, mc_cparam *p)
 {
+    static const char *const origins[] = {"wso2", "aws", "mediac", NULL};
     const char *usage = attr(ld, node, "usage");
     if (usage && strcmp(usage, "connection") != 0 && strcmp(usage, "any") != 0)
         return fail(ld, node, "usage=\"%s\" is not any or connection", usage);
     p->connection_only = usage && strcmp(usage, "connection") == 0;
     const char *origin = attr(ld, node, "origin");
-    if (origin && strcmp(origin, "wso2") != 0 && strcmp(origin, "mediac") != 0)
-        return fail(ld, node, "origin=\"%s\" is not wso2 or mediac", origin);
+    if (origin && index_of(origin, origins) < 0)
+        return fail(ld, node, "origin=\"%s\" is not wso2, aws or mediac", origin);
+    p->origin = origin ? origin : "wso2";
     return true;
+}
+
+/* Which types may go where. */
+static bool type_fits(mc_cp_in in, mc_cp_type t)
+{
+    switch (in) {
+    case MC_CP_BODY:
+        return true;     /* raw here is the old spelling of in="payload" */
+    case MC_CP_PAYLOAD:
+        return t == MC_CPT_RAW || t == MC_CPT_OBJECT;
+    case MC_CP_QUERY:
+        return t != MC_CPT_JSON && t != MC_CPT_OBJECT && t != MC_CPT_RAW;
+    case MC_CP_RUNTIME:
+        return t == MC_CPT_STRING || t == MC_CPT_INTEGER || t == MC_CPT_BOOLEAN;
+    default:
+        return t != MC_CPT_JSON && t != MC_CPT_OBJECT && t != MC_CPT_RAW &&
+               t != MC_CPT_LIST;
+    }
 }
 
 static bool parse_location(loader *ld, xmlNodePtr node, mc_cparam *p)
@@ -259,29 +282,106 @@ static bool parse_location(loader *ld, xmlNodePtr node, mc_cparam *p)
     const char *in = attr(ld, node, "in");
     int i = in ? index_of(in, in_names) : -1;
     if (i <= 0)
-        return fail(ld, node, "parameter '%s' needs in=\"path|query|header|body\"%s%s%s",
-                    p->name, in ? " (not \"" : "", in ? in : "", in ? "\")" : "");
+        return fail(ld, node, "parameter '%s' needs in=\"path|query|header|body|payload|"
+                    "runtime\"%s%s%s", p->name, in ? " (not \"" : "", in ? in : "",
+                    in ? "\")" : "");
     p->in = (mc_cp_in)i;
+    if (p->in == MC_CP_BODY && p->type == MC_CPT_RAW)
+        p->in = MC_CP_PAYLOAD;
     const char *as = attr(ld, node, "as");
     p->as = as && *as ? as : p->name;
     if (p->in != MC_CP_BODY && strchr(p->as, '.'))
         return fail(ld, node, "as=\"%s\": dotted member paths are for body parameters",
                     p->as);
-    bool body_json = p->type == MC_CPT_JSON || p->type == MC_CPT_OBJECT ||
-                     p->type == MC_CPT_LIST || p->type == MC_CPT_RAW;
-    if (p->in != MC_CP_BODY && body_json)
-        return fail(ld, node, "type=\"%s\" is only valid for in=\"body\"",
-                    type_names[p->type]);
+    if (!type_fits(p->in, p->type))
+        return fail(ld, node, "type=\"%s\" is not valid for in=\"%s\"",
+                    type_names[p->type], in_names[p->in]);
     return true;
+}
+
+static const mc_cshape *find_shape(const mc_connector *c, const char *name)
+{
+    size_t lo = 0, hi = c ? c->nshapes : 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int r = strcmp(name, c->shapes[mid].name);
+        if (r == 0)
+            return &c->shapes[mid];
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static bool parse_number(loader *ld, xmlNodePtr node, const char *name, bool *has,
+                         double *out)
+{
+    const char *v = attr(ld, node, name);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    *out = strtod(v, &end);
+    if (!*v || *end || errno)
+        return fail(ld, node, "%s=\"%s\" is not a number", name, v);
+    *has = true;
+    return true;
+}
+
+/* Space-separated words of an attribute into an arena list. */
+static const char *const *parse_words(loader *ld, const char *v, size_t *n)
+{
+    const char **list = mc_arena_alloc(ld->a, (strlen(v) / 2 + 2) * sizeof *list);
+    char *copy = mc_arena_strdup(ld->a, v), *save = NULL;
+    *n = 0;
+    if (!list || !copy)
+        return NULL;
+    for (char *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
+        list[(*n)++] = t;
+    return list;
+}
+
+/* The shape a parameter names (shape="X"), or an inline one from its
+ * enum/min/max attributes (runtime parameters). */
+static bool parse_param_shape(loader *ld, xmlNodePtr node, mc_cparam *p)
+{
+    const char *name = attr(ld, node, "shape");
+    const char *en = attr(ld, node, "enum");
+    bool inline_shape = en || xmlHasProp(node, (const xmlChar *)"min") ||
+                        xmlHasProp(node, (const xmlChar *)"max");
+    if (name && inline_shape)
+        return fail(ld, node, "parameter '%s': shape= or enum/min/max, not both", p->name);
+    if (name) {
+        p->shape = find_shape(ld->c, name);
+        if (!p->shape)
+            return fail(ld, node, "parameter '%s': no shape '%s' in shapes.xml", p->name, name);
+        return true;
+    }
+    if (!inline_shape)
+        return true;
+    mc_cshape *s = mc_arena_calloc(ld->a, sizeof *s);
+    if (!s)
+        return fail(ld, node, "out of memory");
+    s->name = "";
+    s->kind = p->type == MC_CPT_INTEGER ? MC_SK_INTEGER
+            : p->type == MC_CPT_BOOLEAN ? MC_SK_BOOLEAN : MC_SK_STRING;
+    if (en)
+        s->enums = parse_words(ld, en, &s->nenums);
+    p->shape = s;
+    return parse_number(ld, node, "min", &s->has_min, &s->min) &&
+           parse_number(ld, node, "max", &s->has_max, &s->max);
 }
 
 static bool parse_param(loader *ld, xmlNodePtr node, param_kind kind, mc_cparam *p)
 {
     static const char *const init_attrs[] = {"name", "required", "default",
-        "description", "alias", "deprecated", "usage", "origin", "type", "secret", NULL};
+        "description", "alias", "deprecated", "usage", "origin", "type", "secret",
+        "wso2Required", NULL};
     static const char *const op_attrs[] = {"name", "required", "default",
         "description", "alias", "deprecated", "usage", "origin", "type", "in", "as",
-        "wso2Default", NULL};
+        "wso2Default", "shape", "enum", "min", "max", "idempotencyToken", NULL};
     if (!check_attrs(ld, node, kind == PK_OP ? op_attrs : init_attrs))
         return false;
     if (kind == PK_COMMON && xmlHasProp(node, (const xmlChar *)"secret"))
@@ -305,12 +405,13 @@ static bool parse_param(loader *ld, xmlNodePtr node, param_kind kind, mc_cparam 
     if (!parse_bool(ld, node, "required", &p->required) ||
         !parse_bool(ld, node, "secret", &p->secret) ||
         !parse_bool(ld, node, "deprecated", &p->deprecated) ||
+        !parse_bool(ld, node, "idempotencyToken", &p->idempotency_token) ||
         !parse_aliases(ld, node, p) || !parse_usage(ld, node, p))
         return false;
-    if (kind == PK_OP && !parse_location(ld, node, p))
+    if (kind == PK_OP && (!parse_location(ld, node, p) || !parse_param_shape(ld, node, p)))
         return false;
     mc_err e = {0};
-    if (p->def && *p->def && !mc_cp_check(p->type, p->def, strlen(p->def), &e))
+    if (p->def && *p->def && !mc_cparam_check(p, p->def, strlen(p->def), &e))
         return fail(ld, node, "default of parameter '%s': %s", p->name, e.msg);
     return true;
 }
@@ -401,16 +502,23 @@ static bool parse_success(loader *ld, xmlNodePtr node, mc_coperation *op)
 
 static bool parse_result(loader *ld, xmlNodePtr node, mc_cresult *r)
 {
-    static const char *const attrs[] = {"header", "property", "decode", "description", NULL};
+    static const char *const attrs[] = {"header", "event", "member", "property", "decode",
+        "description", NULL};
     if (!check_attrs(ld, node, attrs))
         return false;
     r->header = attr(ld, node, "header");
+    r->event = attr(ld, node, "event");
+    r->member = attr(ld, node, "member");
+    if (r->event && r->member && !r->header)
+        r->header = "";
+    if ((r->event != NULL) != (r->member != NULL) || (r->event && *r->header))
+        return fail(ld, node, "<result> takes header=, or event= with member=");
     r->property = attr(ld, node, "property");
     r->description = attr(ld, node, "description");
     if (!r->description)
         r->description = "";
-    if (!r->header || !*r->header || !r->property || !*r->property)
-        return fail(ld, node, "<result> needs header and property");
+    if (!r->header || (!*r->header && !r->event) || !r->property || !*r->property)
+        return fail(ld, node, "<result> needs header (or event and member) and property");
     const char *decode = attr(ld, node, "decode");
     if (decode && strcmp(decode, "base64") != 0 && strcmp(decode, "none") != 0)
         return fail(ld, node, "decode=\"%s\" is not none or base64", decode);
@@ -481,6 +589,7 @@ static bool check_path(loader *ld, xmlNodePtr node, const mc_coperation *op)
         return fail(ld, node, "path \"%s\" must start with '/'", p);
     for (const char *o = strchr(p, '{'); o; o = strchr(o + 1, '{')) {
         const char *close = strchr(o, '}');
+
         if (!close)
             return fail(ld, node, "path \"%s\": unclosed '{'", p);
         char name[128];
@@ -507,19 +616,22 @@ static bool check_path(loader *ld, xmlNodePtr node, const mc_coperation *op)
     return true;
 }
 
-/* At most one raw body, and no JSON member beside it. */
+/* At most one payload (raw bytes or a JSON object), and no JSON member
+ * beside it; body members neither repeat nor nest in one another. */
 static bool check_body(loader *ld, xmlNodePtr node, mc_coperation *op)
 {
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *p = &op->params[i];
-        if (p->in != MC_CP_BODY)
-            continue;
-        if (p->type == MC_CPT_RAW) {
-            if (op->raw)
-                return fail(ld, node, "two raw body parameters ('%s', '%s')",
-                            op->raw->name, p->name);
-            op->raw = p;
-        } else {
+        if (p->in == MC_CP_PAYLOAD) {
+            const mc_cparam *other = op->raw ? op->raw : op->payload;
+            if (other)
+                return fail(ld, node, "two payload parameters ('%s', '%s')", other->name,
+                            p->name);
+            if (p->type == MC_CPT_RAW)
+                op->raw = p;
+            else
+                op->payload = p;
+        } else if (p->in == MC_CP_BODY) {
             op->has_body_members = true;
         }
     }
@@ -527,7 +639,7 @@ static bool check_body(loader *ld, xmlNodePtr node, mc_coperation *op)
         for (size_t j = 0; j < op->nparams; j++) {
             const mc_cparam *a = &op->params[i], *b = &op->params[j];
             size_t la = strlen(a->as);
-            if (i == j || a->in != MC_CP_BODY || b->in != MC_CP_BODY || a->type == MC_CPT_RAW)
+            if (i == j || a->in != MC_CP_BODY || b->in != MC_CP_BODY)
                 continue;
             if (strcmp(a->as, b->as) == 0 && i < j)
                 return fail(ld, node, "parameters '%s' and '%s' both go to body member %s",
@@ -536,9 +648,31 @@ static bool check_body(loader *ld, xmlNodePtr node, mc_coperation *op)
                 return fail(ld, node, "body member %s of '%s' is inside member %s of '%s'",
                             b->as, b->name, a->as, a->name);
         }
-    if (op->raw && op->has_body_members)
-        return fail(ld, node, "raw body parameter '%s' beside JSON body members",
-                    op->raw->name);
+    const mc_cparam *pl = op->raw ? op->raw : op->payload;
+    if (pl && op->has_body_members)
+        return fail(ld, node, "payload parameter '%s' beside JSON body members", pl->name);
+    return true;
+}
+
+/* The runtime parameters an operation's features need. */
+static bool check_runtime(loader *ld, xmlNodePtr node, mc_coperation *op)
+{
+    for (size_t i = 0; i < op->nparams; i++) {
+        const mc_cparam *p = &op->params[i];
+        if (p->in != MC_CP_RUNTIME)
+            continue;
+        size_t rl = op->raw ? strlen(op->raw->name) : 0;
+        if (op->raw && strncmp(p->name, op->raw->name, rl) == 0 &&
+            strcmp(p->name + rl, "Encoding") == 0)
+            op->encoding = p;
+        else if (!op->paginate || (strcmp(p->name, "paginate") != 0 &&
+                                   strcmp(p->name, "maxPages") != 0))
+            return fail(ld, node, "runtime parameter '%s' has no meaning here (known: "
+                        "<payload>Encoding, and paginate and maxPages with <paginate>)",
+                        p->name);
+    }
+    if (op->paginate && (!op->paginate->enable || !op->paginate->max_pages))
+        return fail(ld, node, "<paginate> needs the runtime parameters paginate and maxPages");
     return true;
 }
 
@@ -557,12 +691,119 @@ static bool check_common_clash(loader *ld, xmlNodePtr node, const mc_connector *
     return true;
 }
 
+/* <paginate input="Marker" output="NextMarker" result="Functions"
+ * limit="MaxItems"/>: input and limit name query parameters by wire name. */
+static bool parse_paginate(loader *ld, xmlNodePtr root, mc_coperation *op)
+{
+    static const char *const attrs[] = {"input", "output", "result", "limit", NULL};
+    xmlNodePtr node = NULL;
+    for (xmlNodePtr ch = root->children; ch; ch = ch->next)
+        if (is_elem(ch, "paginate")) {
+            if (node)
+                return fail(ld, ch, "more than one <paginate>");
+            node = ch;
+        }
+    if (!node)
+        return true;
+    if (!check_attrs(ld, node, attrs))
+        return false;
+    mc_cpaginate *pg = mc_arena_calloc(ld->a, sizeof *pg);
+    const char *input = attr(ld, node, "input");
+    pg->output = attr(ld, node, "output");
+    pg->result = attr(ld, node, "result");
+    if (!input || !pg->output || !pg->result)
+        return fail(ld, node, "<paginate> needs input, output and result");
+    for (size_t i = 0; i < op->nparams; i++) {
+        const mc_cparam *p = &op->params[i];
+        if (p->in == MC_CP_QUERY && strcmp(p->as, input) == 0)
+            pg->input = p;
+        if (p->in == MC_CP_RUNTIME && strcmp(p->name, "paginate") == 0)
+            pg->enable = p;
+        if (p->in == MC_CP_RUNTIME && strcmp(p->name, "maxPages") == 0)
+            pg->max_pages = p;
+    }
+    if (!pg->input)
+        return fail(ld, node, "<paginate input=\"%s\">: no query parameter goes there", input);
+    op->paginate = pg;
+    return true;
+}
+
+/* <require member="Code"/>: the body member must be sent; the parameters
+ * that give it are listed in the message when it is not. */
+static bool parse_requires(loader *ld, xmlNodePtr root, mc_coperation *op)
+{
+    static const char *const attrs[] = {"member", NULL};
+    size_t n = count_elems(root, "require"), k = 0;
+    mc_crequire *rs = mc_arena_calloc(ld->a, (n ? n : 1) * sizeof *rs);
+    if (!rs)
+        return fail(ld, root, "out of memory");
+    for (xmlNodePtr ch = root->children; ch; ch = ch->next) {
+        if (!is_elem(ch, "require"))
+            continue;
+        if (!check_attrs(ld, ch, attrs))
+            return false;
+        mc_crequire *r = &rs[k++];
+        r->member = attr(ld, ch, "member");
+        if (!r->member || !*r->member || strchr(r->member, '.'))
+            return fail(ld, ch, "<require> needs member=\"TopLevelMember\"");
+        mc_buf b = MC_BUF_INIT;
+        size_t ml = strlen(r->member);
+        for (size_t i = 0; i < op->nparams; i++) {
+            const mc_cparam *p = &op->params[i];
+            if (p->in == MC_CP_BODY && strncmp(p->as, r->member, ml) == 0 &&
+                (p->as[ml] == '\0' || p->as[ml] == '.'))
+                mc_buf_printf(&b, "%s%s", b.len ? ", " : "", p->name);
+        }
+        r->params = b.len ? mc_arena_strdup(ld->a, mc_buf_cstr(&b)) : NULL;
+        mc_buf_free(&b);
+        if (!r->params)
+            return fail(ld, ch, "<require member=\"%s\">: no body parameter gives it",
+                        r->member);
+    }
+    op->requires = rs;
+    op->nrequires = k;
+    return true;
+}
+
+static bool parse_theme(loader *ld, xmlNodePtr root, const mc_connector *c,
+                        mc_coperation *op)
+{
+    const char *theme = attr(ld, root, "theme");
+    op->theme = "";
+    if (!theme)
+        return true;
+    for (size_t i = 0; i < c->nthemes; i++)
+        if (strcmp(c->themes[i], theme) == 0) {
+            op->theme = c->themes[i];
+            return true;
+        }
+    return fail(ld, root, "theme=\"%s\" is not one of the connector's <themes>", theme);
+}
+
+/* "/a/{b}?find=X" -> path "/a/{b}", static query "find=X". */
+static bool split_path(loader *ld, xmlNodePtr root, mc_coperation *op)
+{
+    const char *q = strchr(op->path, '?');
+    if (!q)
+        return true;
+    op->static_query = mc_arena_strdup(ld->a, q + 1);
+    op->path = mc_arena_strndup(ld->a, op->path, (size_t)(q - op->path));
+    if (!op->static_query || !op->path)
+        return fail(ld, root, "out of memory");
+    if (strpbrk(op->static_query, "{}#"))
+        return fail(ld, root, "path query \"%s\" must be fixed text", op->static_query);
+    return true;
+}
+
 static bool parse_operation_root(loader *ld, xmlNodePtr root, const mc_connector *c,
                                  mc_coperation *op)
 {
-    static const char *const attrs[] = {"name", "method", "path", "success", NULL};
-    static const char *const kids[] = {"description", "param", "override", "result", NULL};
+    static const char *const attrs[] = {"name", "method", "path", "success", "api", "theme",
+        "origin", "deprecated", "eventstream", NULL};
+    static const char *const kids[] = {"description", "param", "override", "paginate",
+        "require", "result", NULL};
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", NULL};
+    static const char *const origins[] = {"wso2", "aws", "mediac", NULL};
     if (!is_elem(root, "operation"))
         return fail(ld, root, "root element is <%s>, expected <operation>",
                     (const char *)root->name);
@@ -573,21 +814,34 @@ static bool parse_operation_root(loader *ld, xmlNodePtr root, const mc_connector
     op->name = attr(ld, root, "name");
     op->method = attr(ld, root, "method");
     op->path = attr(ld, root, "path");
+    op->api = attr(ld, root, "api");
+    op->origin = attr(ld, root, "origin");
+    op->eventstream = attr(ld, root, "eventstream");
     if (!op->name || !*op->name || !op->method || !op->path)
         return fail(ld, root, "<operation> needs name, method and path");
     if (strcmp(op->name, "init") == 0)
         return fail(ld, root, "'init' is reserved for the connection");
     if (index_of(op->method, methods) < 0)
         return fail(ld, root, "method=\"%s\" is not an HTTP method", op->method);
+    if (op->origin && index_of(op->origin, origins) < 0)
+        return fail(ld, root, "origin=\"%s\" is not wso2, aws or mediac", op->origin);
+    if (!op->origin)
+        op->origin = "wso2";
+    if (!op->api)
+        op->api = "";
     op->element = mc_arena_printf(ld->a, "%s.%s", c->name, op->name);
     op->description = "";
     for (xmlNodePtr ch = root->children; ch; ch = ch->next)
         if (is_elem(ch, "description"))
             op->description = text_of(ld, ch);
-    return parse_success(ld, root, op) &&
+    return parse_bool(ld, root, "deprecated", &op->deprecated) &&
+           parse_theme(ld, root, c, op) && split_path(ld, root, op) &&
+           parse_success(ld, root, op) &&
            parse_params(ld, root, PK_OP, &op->params, &op->nparams) &&
            check_common_clash(ld, root, c, op) &&
            check_path(ld, root, op) && check_body(ld, root, op) &&
+           parse_paginate(ld, root, op) && check_runtime(ld, root, op) &&
+           parse_requires(ld, root, op) &&
            parse_overrides(ld, root, c, op) && parse_results(ld, root, op);
 }
 
@@ -718,11 +972,167 @@ static bool load_operations(loader *ld, const char *dir, mc_connector *c)
     return ok;
 }
 
+/* <themes><theme name="Functions"/>...</themes>: listing order. */
+static bool parse_themes(loader *ld, xmlNodePtr node, mc_connector *c)
+{
+    static const char *const attrs[] = {"name", NULL};
+    static const char *const kids[] = {"theme", NULL};
+    if (!check_children(ld, node, kids))
+        return false;
+    size_t n = count_elems(node, "theme"), k = 0;
+    const char **themes = mc_arena_calloc(ld->a, (n ? n : 1) * sizeof *themes);
+    if (!themes)
+        return fail(ld, node, "out of memory");
+    for (xmlNodePtr ch = node->children; ch; ch = ch->next) {
+        if (!is_elem(ch, "theme"))
+            continue;
+        if (!check_attrs(ld, ch, attrs))
+            return false;
+        const char *name = attr(ld, ch, "name");
+        if (!name || !*name)
+            return fail(ld, ch, "<theme> needs a name");
+        for (size_t i = 0; i < k; i++)
+            if (strcmp(themes[i], name) == 0)
+                return fail(ld, ch, "theme '%s' is listed twice", name);
+        themes[k++] = name;
+    }
+    c->themes = themes;
+    c->nthemes = k;
+    return true;
+}
+
+/* ---- shapes.xml ------------------------------------------------------- */
+
+static bool shape_ref(loader *ld, xmlNodePtr node, const mc_connector *c, const char *attr_name,
+                      const mc_cshape **out)
+{
+    const char *name = attr(ld, node, attr_name);
+    if (!name)
+        return fail(ld, node, "<%s> needs %s=\"SHAPE\"", (const char *)node->name, attr_name);
+    *out = find_shape(c, name);
+    return *out ? true : fail(ld, node, "%s=\"%s\": no such shape", attr_name, name);
+}
+
+static bool parse_members(loader *ld, xmlNodePtr node, const mc_connector *c, mc_cshape *s)
+{
+    static const char *const attrs[] = {"name", "shape", "required", NULL};
+    static const char *const kids[] = {"member", NULL};
+    if (!check_children(ld, node, kids))
+        return false;
+    size_t n = count_elems(node, "member"), k = 0;
+    mc_cmember *ms = mc_arena_calloc(ld->a, (n ? n : 1) * sizeof *ms);
+    if (!ms)
+        return fail(ld, node, "out of memory");
+    for (xmlNodePtr ch = node->children; ch; ch = ch->next) {
+        if (!is_elem(ch, "member"))
+            continue;
+        mc_cmember *m = &ms[k++];
+        if (!check_attrs(ld, ch, attrs) || !shape_ref(ld, ch, c, "shape", &m->shape) ||
+            !parse_bool(ld, ch, "required", &m->required))
+            return false;
+        m->name = attr(ld, ch, "name");
+        if (!m->name || !*m->name)
+            return fail(ld, ch, "<member> needs a name");
+    }
+    s->members = ms;
+    s->nmembers = k;
+    return true;
+}
+
+/* Second pass: everything but the name (all names exist by now). */
+static bool parse_shape(loader *ld, xmlNodePtr node, const mc_connector *c, mc_cshape *s)
+{
+    static const char *const attrs[] = {"name", "type", "min", "max", "pattern", "enum",
+        "member", "key", "value", NULL};
+    if (!check_attrs(ld, node, attrs))
+        return false;
+    const char *type = attr(ld, node, "type");
+    int k = type ? index_of(type, kind_names) : -1;
+    if (k < 0)
+        return fail(ld, node, "shape '%s': type=\"%s\" is not a model type", s->name,
+                    type ? type : "");
+    s->kind = (mc_shape_kind)k;
+    s->pattern = attr(ld, node, "pattern");
+    const char *en = attr(ld, node, "enum");
+    if (en && !(s->enums = parse_words(ld, en, &s->nenums)))
+        return fail(ld, node, "out of memory");
+    if (!parse_number(ld, node, "min", &s->has_min, &s->min) ||
+        !parse_number(ld, node, "max", &s->has_max, &s->max))
+        return false;
+    if (s->kind == MC_SK_LIST)
+        return shape_ref(ld, node, c, "member", &s->member);
+    if (s->kind == MC_SK_MAP)
+        return shape_ref(ld, node, c, "key", &s->key) &&
+               shape_ref(ld, node, c, "value", &s->value);
+    if (s->kind == MC_SK_STRUCTURE)
+        return parse_members(ld, node, c, s);
+    if (node->children && mc_first_elem(node))
+        return fail(ld, node, "shape '%s' of type %s has no members", s->name, type);
+    return true;
+}
+
+typedef struct shape_node {
+    const char *name;
+    xmlNodePtr node;
+} shape_node;
+
+static int cmp_shape_node(const void *a, const void *b)
+{
+    return strcmp(((const shape_node *)a)->name, ((const shape_node *)b)->name);
+}
+
+/* connector/<name>/shapes.xml, when there is one: names first (sorted, for
+ * lookups), then each shape, whose references may point anywhere. */
+static bool load_shapes(loader *ld, const char *dir, mc_connector *c)
+{
+    char file[PATH_MAX];
+    struct stat st;
+    snprintf(file, sizeof file, "%s/shapes.xml", dir);
+    if (stat(file, &st) != 0)
+        return true;
+    ld->file = mc_arena_strdup(ld->a, file);
+    xmlDocPtr doc = read_xml(ld);
+    if (!doc)
+        return false;
+    static const char *const kids[] = {"shape", NULL};
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    bool ok = is_elem(root, "shapes")
+                  ? check_children(ld, root, kids)
+                  : fail(ld, root, "root element is <%s>, expected <shapes>",
+                         (const char *)root->name);
+    size_t n = ok ? count_elems(root, "shape") : 0, k = 0;
+    mc_cshape *shapes = mc_arena_calloc(ld->a, (n ? n : 1) * sizeof *shapes);
+    shape_node *nodes = calloc(n ? n : 1, sizeof *nodes);
+    ok = ok && shapes && nodes;
+    for (xmlNodePtr ch = ok ? root->children : NULL; ok && ch; ch = ch->next) {
+        if (!is_elem(ch, "shape"))
+            continue;
+        nodes[k] = (shape_node){attr(ld, ch, "name"), ch};
+        if (!nodes[k].name || !*nodes[k].name)
+            ok = fail(ld, ch, "<shape> needs a name");
+        k++;
+    }
+    if (ok)
+        qsort(nodes, k, sizeof *nodes, cmp_shape_node);
+    for (size_t i = 0; ok && i < k; i++) {
+        shapes[i].name = nodes[i].name;
+        if (i && strcmp(nodes[i - 1].name, nodes[i].name) == 0)
+            ok = fail(ld, nodes[i].node, "shape '%s' is defined twice", nodes[i].name);
+    }
+    c->shapes = shapes;
+    c->nshapes = ok ? k : 0;
+    for (size_t i = 0; ok && i < k; i++)
+        ok = parse_shape(ld, nodes[i].node, c, &shapes[i]);
+    free(nodes);
+    xmlFreeDoc(doc);
+    return ok;
+}
+
 static bool parse_connector_root(loader *ld, xmlNodePtr root, mc_connector *c)
 {
     static const char *const attrs[] = {"name", "service", "signingName", "apiVersion",
         "endpoint", "protocol", NULL};
-    static const char *const kids[] = {"description", "init", "common", NULL};
+    static const char *const kids[] = {"description", "themes", "init", "common", NULL};
     if (!is_elem(root, "connector"))
         return fail(ld, root, "root element is <%s>, expected <connector>",
                     (const char *)root->name);
@@ -752,6 +1162,8 @@ static bool parse_connector_root(loader *ld, xmlNodePtr root, mc_connector *c)
         else if (is_elem(ch, "common") &&
                  !parse_params(ld, ch, PK_COMMON, &c->common, &c->ncommon))
             return false;
+        else if (is_elem(ch, "themes") && !parse_themes(ld, ch, c))
+            return false;
     }
     if (!c->init)
         return fail(ld, root, "<connector> needs an <init> element");
@@ -768,7 +1180,8 @@ static bool load_connector(loader *ld, const char *dir, mc_connector *c)
         return false;
     bool ok = parse_connector_root(ld, xmlDocGetRootElement(doc), c);
     xmlFreeDoc(doc);
-    return ok && load_operations(ld, dir, c);
+    ld->c = c;
+    return ok && load_shapes(ld, dir, c) && load_operations(ld, dir, c);
 }
 
 /* ---- the set ------------------------------------------------------------ */
@@ -848,7 +1261,7 @@ mc_connectors *mc_connectors_load_from(const char *path_list, mc_err *err)
     }
     cs->items = co.items;
     cs->n = co.n;
-    return cs;
+    return mc_connectors_attach_aws(cs, err);
 }
 
 const mc_connector *mc_connector_find(const mc_connectors *cs, const char *name,

@@ -15,13 +15,18 @@
 
 #define MC_CONNECTOR_NS "http://mediac.dev/ns/connector"
 
-/* Where an operation parameter goes (init and common params: NONE). */
+/* Where an operation parameter goes (init and common params: NONE).
+ * PAYLOAD is the whole request body (raw bytes, or one JSON object);
+ * RUNTIME parameters steer the runtime (pagination, payload encoding) and
+ * are never sent. */
 typedef enum mc_cp_in {
     MC_CP_NONE = 0,
     MC_CP_PATH,
     MC_CP_QUERY,
     MC_CP_HEADER,
     MC_CP_BODY,
+    MC_CP_PAYLOAD,
+    MC_CP_RUNTIME,
 } mc_cp_in;
 
 /* How the resolved text of a parameter becomes the value sent. */
@@ -35,7 +40,46 @@ typedef enum mc_cp_type {
     MC_CPT_LIST,
     MC_CPT_RAW,
     MC_CPT_BASE64,
+    MC_CPT_DOUBLE,
+    MC_CPT_TIMESTAMP,
 } mc_cp_type;
+
+/* A shape of the service model (connector/<name>/shapes.xml): the type of
+ * a value and the constraints the runtime checks before sending. */
+typedef enum mc_shape_kind {
+    MC_SK_STRING = 0,
+    MC_SK_INTEGER,
+    MC_SK_LONG,
+    MC_SK_DOUBLE,
+    MC_SK_BOOLEAN,
+    MC_SK_BLOB,
+    MC_SK_TIMESTAMP,
+    MC_SK_LIST,
+    MC_SK_MAP,
+    MC_SK_STRUCTURE,
+} mc_shape_kind;
+
+typedef struct mc_cshape mc_cshape;
+
+typedef struct mc_cmember {
+    const char *name;
+    const mc_cshape *shape;
+    bool required;
+} mc_cmember;
+
+struct mc_cshape {
+    const char *name;            /* "" for a parameter's inline shape */
+    mc_shape_kind kind;
+    bool has_min, has_max;       /* length (string, blob, list, map) or */
+    double min, max;             /* value (numbers) */
+    const char *const *enums;    /* allowed strings, or NULL */
+    size_t nenums;
+    const char *pattern;         /* the model's, recorded (not checked) */
+    const mc_cshape *member;     /* list */
+    const mc_cshape *key, *value;/* map */
+    const mc_cmember *members;   /* structure, in model order */
+    size_t nmembers;
+};
 
 typedef struct mc_cparam {
     const char *name;
@@ -48,13 +92,20 @@ typedef struct mc_cparam {
     bool secret;                 /* init: never logged */
     bool deprecated;
     bool connection_only;        /* usage="connection" (v2 only) */
+    bool idempotency_token;      /* filled with a UUID when not given */
     const char *def;             /* default, or NULL */
+    const char *origin;          /* "wso2", "aws" or "mediac" */
+    const mc_cshape *shape;      /* constraints, or NULL */
     const char *description;
     int line;
 } mc_cparam;
 
+/* A value of the answer copied to a default-scope property: a response
+ * header, or a member of an event of an event-stream answer. */
 typedef struct mc_cresult {
-    const char *header;          /* response header name */
+    const char *header;          /* response header name, or NULL */
+    const char *event;           /* or: event type ("InvokeComplete") */
+    const char *member;          /*     and member of its JSON payload */
     const char *property;        /* default-scope property it goes to */
     bool base64;                 /* store the decoded text */
     const char *description;
@@ -62,12 +113,33 @@ typedef struct mc_cresult {
 
 typedef struct mc_connector mc_connector;
 
+/* <paginate>: the operation's pages are linked by a marker. */
+typedef struct mc_cpaginate {
+    const mc_cparam *input;      /* the query parameter taking the marker */
+    const char *output;          /* answer member holding the next marker */
+    const char *result;          /* answer member holding the page's items */
+    const mc_cparam *enable;     /* runtime parameter "paginate" */
+    const mc_cparam *max_pages;  /* runtime parameter "maxPages" */
+} mc_cpaginate;
+
+/* <require member="Code">: a body member the API requires although no
+ * single parameter is required (any of params gives it). */
+typedef struct mc_crequire {
+    const char *member;
+    const char *params;          /* "s3Bucket, s3Key, ..." for messages */
+} mc_crequire;
+
 typedef struct mc_coperation {
     const mc_connector *connector;
     const char *name;            /* "invoke" */
     const char *element;         /* "amazonlambda.invoke" */
+    const char *api;             /* the service's name: "Invoke" */
+    const char *theme;           /* group in listings: "Invocation" */
+    const char *origin;          /* "wso2" or "aws" */
+    bool deprecated;
     const char *method;          /* "POST" */
     const char *path;            /* "/{apiVersionInvoke}/functions/..." */
+    const char *static_query;    /* from a path "...?find=X": "find=X", or NULL */
     const char *description;
     const char *file;
     const int *success;          /* documented success statuses */
@@ -78,8 +150,15 @@ typedef struct mc_coperation {
     size_t ncommon;
     const mc_cresult *results;
     size_t nresults;
-    const mc_cparam *raw;        /* the raw body param, or NULL */
+    const mc_cparam *raw;        /* the raw payload param, or NULL */
+    const mc_cparam *payload;    /* a JSON object payload param, or NULL */
+    const mc_cparam *encoding;   /* runtime "<raw>Encoding", or NULL */
     bool has_body_members;       /* some param is a JSON body member */
+    const mc_cpaginate *paginate;/* NULL when not paginated */
+    const char *eventstream;     /* event type whose payloads make the body of
+                                    an event-stream answer, or NULL */
+    const mc_crequire *requires;
+    size_t nrequires;
 } mc_coperation;
 
 struct mc_connector {
@@ -97,12 +176,22 @@ struct mc_connector {
     size_t ncommon;
     const mc_coperation *ops;    /* sorted by name */
     size_t nops;
+    const char *const *themes;   /* listing order of operation themes */
+    size_t nthemes;
+    const mc_cshape *shapes;     /* shapes.xml, sorted by name */
+    size_t nshapes;
 };
+
+struct mc_aws_context;
 
 typedef struct mc_connectors {
     mc_arena arena;
     const mc_connector *items;
     size_t n;
+    /* the AWS state shared by every call: the environment read at load,
+     * the credentials cache, the retry policy and quota (mutable, with its
+     * own lock; everything else here is immutable) */
+    struct mc_aws_context *aws;
 } mc_connectors;
 
 /* Load every connector found in the colon-separated folder list: each
@@ -111,6 +200,10 @@ typedef struct mc_connectors {
  * MC_ENOTFOUND.  A connector name found twice keeps the first.  A bad
  * descriptor fails the whole load with "file:line: message". */
 mc_connectors *mc_connectors_load_from(const char *path_list, mc_err *err);
+/* Give a loaded set its AWS context (environment read now, credentials
+ * cache, retry policy); frees cs and returns NULL when out of memory.
+ * mc_connectors_load_from calls it. */
+mc_connectors *mc_connectors_attach_aws(mc_connectors *cs, mc_err *err);
 
 const mc_connector *mc_connector_find(const mc_connectors *cs,
                                       const char *name, size_t len);
@@ -124,6 +217,7 @@ const char *mc_cparam_suggest(const mc_cparam *ps, size_t n,
 
 const char *mc_cp_type_name(mc_cp_type t);
 const char *mc_cp_in_name(mc_cp_in in);
+const char *mc_shape_kind_name(mc_shape_kind k);
 
 /* Is text v[0..n) a valid value of type t?  err names the problem
  * ("'abc' is not an integer"). */

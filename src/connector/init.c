@@ -155,9 +155,17 @@ mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_messa
     return st;
 }
 
+mc_conn_msg *mc_conn_msg_of(mc_message *m)
+{
+    if (!m->connector_state)
+        m->connector_state = mc_arena_calloc(&m->arena, sizeof(mc_conn_msg));
+    return m->connector_state;
+}
+
 const mc_conn_state *mc_conn_state_get(const mc_message *m, const mc_connector *c)
 {
-    for (const mc_conn_state *s = m->connector_state; s; s = s->next)
+    const mc_conn_msg *cm = m->connector_state;
+    for (const mc_conn_state *s = cm ? cm->conns : NULL; s; s = s->next)
         if (s->c == c)
             return s;
     return NULL;
@@ -189,7 +197,12 @@ static mc_flow init_exec(const mc_mediator *self, mc_message *m)
         mc_msg_set_fault(m, "InvalidConnection", err.msg, NULL);
         return MC_FLOW_FAULT;
     }
-    st->next = m->connector_state;
-    m->connector_state = st;
+    mc_conn_msg *cm = mc_conn_msg_of(m);
+    if (!cm) {
+        mc_msg_set_fault(m, "0", "out of memory", NULL);
+        return MC_FLOW_FAULT;
+    }
+    st->next = cm->conns;
+    cm->conns = st;
     return MC_FLOW_NEXT;
 }

@@ -45,6 +45,10 @@ typedef struct mc_op_m {
     mc_template **common;        /* per op->common, NULL where not given */
     const char *config_key;
     const mc_local_entry *entry; /* resolved at link */
+    struct mc_aws_context *aws;  /* the connector set's */
+    /* the raw payload was written {base64Decode(X)}: X is evaluated and
+     * decoded here, so bytes (a NUL too) survive */
+    bool decode_payload;
 } mc_op_m;
 
 /* Evaluated parameters of one call.  values[i]: text of op->params[i]
@@ -53,7 +57,34 @@ typedef struct mc_op_call {
     const mc_coperation *op;
     const char **values;
     size_t *lens;
+    struct mc_aws_context *aws;
 } mc_op_call;
+
+/* Merged pages of a paginated call: the items' JSON text, page by page. */
+typedef struct mc_page_chunk {
+    struct mc_page_chunk *next;
+    const char *text;            /* "a,b,c" (items without brackets) */
+    size_t len;
+} mc_page_chunk;
+
+/* An operation waiting for its answer (retries and pages resend it). */
+typedef struct mc_op_pending {
+    mc_op_call call;
+    const mc_conn_state *st;
+    int attempts;                /* tries of the current request */
+    int quota_taken;             /* retry quota its retries hold */
+    int pages;                   /* pages merged so far */
+    mc_page_chunk *items, *items_last;
+} mc_op_pending;
+
+/* The connector layer's per-message state (m->connector_state). */
+typedef struct mc_conn_msg {
+    mc_conn_state *conns;        /* v1 inits, newest first */
+    mc_op_pending *pending;
+} mc_conn_msg;
+
+/* m's state, made on first use (NULL when out of memory). */
+mc_conn_msg *mc_conn_msg_of(mc_message *m);
 
 /* Outcome of building a request: MC_OK, or a fault already set on m with
  * the returned flow. */

@@ -7,7 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
+
 #include "connector/internal.h"
+#include "connector/shape.h"
+#include "util/codec.h"
 
 static mc_mediator *op_compile(mc_compiler *cc, xmlNodePtr node);
 static mc_flow op_exec(const mc_mediator *self, mc_message *m);
@@ -45,7 +49,7 @@ static bool compile_value(mc_compiler *cc, mc_op_m *o, xmlNodePtr node, const ch
         return false;
     mc_err err = {0};
     if (mc_template_is_literal(*slot) && *text &&
-        !mc_cp_check(p->type, text, strlen(text), &err)) {
+        !mc_cparam_check(p, text, strlen(text), &err)) {
         mc_diag(cc, node, attr, MC_DIAG_ERROR, "%s: parameter '%s': %s", o->op->element,
                 p->name, err.msg);
         return false;
@@ -74,6 +78,20 @@ static void warn_unknown(mc_compiler *cc, const mc_coperation *op, xmlNodePtr no
             near ? "'?" : "");
 }
 
+/* "{base64Decode(X)}" as a raw payload: XPath strings stop at a NUL, so
+ * the connector evaluates "{X}" and decodes the bytes itself. */
+static const char *raw_payload_text(mc_op_m *o, const char *text, mc_compiler *cc)
+{
+    static const char head[] = "{base64Decode(", tail[] = ")}";
+    const char *t = mc_strdup_trimmed(cc, text);
+    size_t n = t ? strlen(t) : 0, hl = sizeof head - 1, tl = sizeof tail - 1;
+    if (n <= hl + tl || strncmp(t, head, hl) != 0 || strcmp(t + n - tl, tail) != 0 ||
+        memchr(t + 1, '{', n - 2) || memchr(t + 1, '}', n - 2))
+        return text;
+    o->decode_payload = true;
+    return mc_arena_printf(&cc->cfg->arena, "{%.*s}", (int)(n - hl - tl), t + hl);
+}
+
 /* One child element <paramName>template</paramName>. */
 static bool compile_child(mc_compiler *cc, mc_op_m *o, xmlNodePtr ch)
 {
@@ -84,6 +102,9 @@ static bool compile_child(mc_compiler *cc, mc_op_m *o, xmlNodePtr ch)
         return true;
     }
     const mc_cparam *p = mc_cparam_find(op->params, op->nparams, name);
+    if (p && p == op->raw)
+        return compile_value(cc, o, ch, NULL, p, raw_payload_text(o, mc_text(cc, ch), cc),
+                             &o->values[p - op->params]);
     if (p)
         return compile_value(cc, o, ch, NULL, p, mc_text(cc, ch), &o->values[p - op->params]);
     p = mc_cparam_find(op->common, op->ncommon, name);
@@ -154,6 +175,7 @@ static mc_mediator *op_compile(mc_compiler *cc, xmlNodePtr node)
     if (!o)
         return NULL;
     o->op = op;
+    o->aws = ((mc_connectors *)cc->cfg->connector_ctx)->aws;
     o->values = mc_alloc(cc, (op->nparams ? op->nparams : 1) * sizeof *o->values);
     o->common = mc_alloc(cc, (op->ncommon ? op->ncommon : 1) * sizeof *o->common);
     if (!o->values || !o->common)
@@ -221,12 +243,83 @@ const char *mc_op_common(const mc_op_m *p, mc_message *m, const char *name)
     return mc_arena_strndup(&m->arena, v, n);
 }
 
+/* A version 4 UUID (what the SDKs fill an idempotency token with). */
+static const char *new_uuid(mc_message *m)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return NULL;
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+    return mc_arena_printf(&m->arena, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                           "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+                           b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* The raw payload as the bytes to send: decoded when its template was
+ * {base64Decode(X)} or its encoding parameter says base64. */
+static bool decode_payload(const mc_op_m *o, mc_message *m, mc_op_call *call, mc_flow *flow)
+{
+    const mc_coperation *op = o->op;
+    if (!op->raw)
+        return true;
+    size_t i = (size_t)(op->raw - op->params);
+    const char *enc = op->encoding ? call->values[op->encoding - op->params] : NULL;
+    bool b64 = o->decode_payload || (enc && strcmp(enc, "base64") == 0);
+    if (!b64 || !call->values[i])
+        return true;
+    const char *v = call->values[i];
+    size_t n = call->lens[i];
+    trim(&v, &n);
+    mc_buf d = MC_BUF_INIT;
+    bool ok = mc_base64_decode(&d, v, n) && !d.oom;
+    char *bytes = ok ? mc_arena_alloc(&m->arena, d.len + 1) : NULL;
+    if (bytes) {
+        memcpy(bytes, d.data ? d.data : "", d.len);
+        bytes[d.len] = '\0';
+        call->values[i] = bytes;
+        call->lens[i] = d.len;
+    }
+    mc_buf_free(&d);
+    if (!ok)
+        *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': not valid "
+                                  "base64 (it is decoded before sending)", op->element,
+                                  op->raw->name);
+    return ok;
+}
+
+/* <require member>: some parameter that builds the member must be set. */
+static bool check_requires(const mc_coperation *op, mc_message *m, const mc_op_call *call,
+                           mc_flow *flow)
+{
+    for (size_t r = 0; r < op->nrequires; r++) {
+        const mc_crequire *req = &op->requires[r];
+        size_t ml = strlen(req->member);
+        bool found = false;
+        for (size_t i = 0; i < op->nparams && !found; i++) {
+            const mc_cparam *p = &op->params[i];
+            found = p->in == MC_CP_BODY && call->values[i] &&
+                    strncmp(p->as, req->member, ml) == 0 &&
+                    (p->as[ml] == '\0' || p->as[ml] == '.');
+        }
+        if (!found) {
+            *flow = mc_op_param_fault(m, "MissingParameter", "%s: required member %s is "
+                                      "missing: give one of %s", op->element, req->member,
+                                      req->params);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Resolve every parameter of the call: evaluate, apply defaults, leave out
- * empty optional ones; required-but-empty and malformed values fault. */
+ * empty optional ones; then the client-side rules (required, types,
+ * shapes), as the AWS SDKs check them before sending anything. */
 static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc_flow *flow)
 {
     const mc_coperation *op = o->op;
     call->op = op;
+    call->aws = o->aws;
     call->values = mc_arena_calloc(&m->arena, (op->nparams ? op->nparams : 1) * sizeof *call->values);
     call->lens = mc_arena_calloc(&m->arena, (op->nparams ? op->nparams : 1) * sizeof *call->lens);
     if (!call->values || !call->lens) {
@@ -244,6 +337,8 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
                                              err.msg), false;
         if (blank(v, n) && p->def && *p->def)
             v = p->def, n = strlen(p->def);
+        if (blank(v, n) && p->idempotency_token && (v = new_uuid(m)))
+            n = strlen(v);
         if (blank(v, n)) {
             if (p->required)
                 return *flow = mc_op_param_fault(m, "MissingParameter",
@@ -253,11 +348,21 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
         }
         if (p->type != MC_CPT_STRING && p->type != MC_CPT_RAW && p->type != MC_CPT_BASE64)
             trim(&v, &n);
-        if (!mc_cp_check(p->type, v, n, &err))
+        bool encoded = p == op->raw && (o->decode_payload || op->encoding);
+        if (!(encoded ? mc_cp_check(p->type, v, n, &err) : mc_cparam_check(p, v, n, &err)))
             return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",
                                              op->element, p->name, err.msg), false;
         call->values[i] = v;
         call->lens[i] = n;
+    }
+    if (!decode_payload(o, m, call, flow) || !check_requires(op, m, call, flow))
+        return false;
+    if (op->raw && call->values[op->raw - op->params] && op->raw->shape) {
+        mc_err err = {0};
+        size_t i = (size_t)(op->raw - op->params);
+        if (!mc_cparam_check(op->raw, call->values[i], call->lens[i], &err))
+            return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",
+                                             op->element, op->raw->name, err.msg), false;
     }
     return true;
 }
@@ -310,10 +415,18 @@ static mc_flow op_exec(const mc_mediator *self, mc_message *m)
     const mc_conn_state *st = pick_connection(o, m, &flow);
     if (!st)
         return flow;
-    mc_op_call call;
-    if (!resolve_params(o, m, &call, &flow))
+    mc_conn_msg *cm = mc_conn_msg_of(m);
+    mc_op_pending *pd = cm ? mc_arena_calloc(&m->arena, sizeof *pd) : NULL;
+    if (!pd) {
+        mc_msg_set_fault(m, "0", "out of memory", NULL);
+        return MC_FLOW_FAULT;
+    }
+    if (!resolve_params(o, m, &pd->call, &flow))
         return flow;
-    mc_build_result r = mc_op_build_request(&call, st, m);
+    pd->st = st;
+    pd->attempts = 1;
+    cm->pending = pd;
+    mc_build_result r = mc_op_build_request(&pd->call, st, m);
     return r.ok ? MC_FLOW_SUSPEND : r.flow;
 }
 

@@ -9,10 +9,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aws/context.h"
 #include "aws/credentials.h"
+#include "aws/timestamp.h"
 #include "aws/endpoint.h"
 #include "aws/sigv4.h"
 #include "connector/internal.h"
+#include "json/json.h"
 #include "util/codec.h"
 
 #define MAX_HEADERS 32
@@ -27,10 +30,15 @@ typedef struct request {
 
 /* ---- values ------------------------------------------------------------- */
 
-/* Integers and booleans in their canonical text ("+7" -> "7"). */
+/* Integers and booleans in their canonical text ("+7" -> "7"), a
+ * timestamp as botocore writes it in a URI or query (ISO 8601, UTC). */
 static void scalar_text(mc_buf *out, mc_cp_type t, const char *v, size_t n)
 {
-    if (t == MC_CPT_INTEGER || t == MC_CPT_LONG) {
+    int64_t sec;
+    int32_t usec;
+    if (t == MC_CPT_TIMESTAMP && mc_aws_time_parse(v, n, &sec, &usec)) {
+        mc_aws_time_iso8601(out, sec, usec);
+    } else if (t == MC_CPT_INTEGER || t == MC_CPT_LONG) {
         char tmp[32];
         snprintf(tmp, sizeof tmp, "%.*s", (int)n, v);
         mc_buf_printf(out, "%lld", strtoll(tmp, NULL, 10));
@@ -71,9 +79,18 @@ static void comma_list(mc_buf *out, const char *v, size_t n)
 /* The JSON text of a typed value (already checked by mc_cp_check). */
 static void json_value(mc_buf *out, mc_cp_type t, const char *v, size_t n)
 {
+    int64_t sec;
+    int32_t usec;
     switch (t) {
     case MC_CPT_INTEGER: case MC_CPT_LONG: case MC_CPT_BOOLEAN:
         scalar_text(out, t, v, n);
+        break;
+    case MC_CPT_DOUBLE:
+        mc_buf_append(out, v, n);       /* checked: a finite decimal number */
+        break;
+    case MC_CPT_TIMESTAMP:              /* botocore: epoch seconds in a body */
+        if (mc_aws_time_parse(v, n, &sec, &usec))
+            mc_buf_printf(out, "%lld", (long long)sec);
         break;
     case MC_CPT_JSON: case MC_CPT_OBJECT:
         mc_buf_append(out, v, n);
@@ -143,6 +160,18 @@ static void emit_object(mc_buf *out, const mc_op_call *call, const char *prefix,
 static void build_body(request *rq, const mc_op_call *call)
 {
     const mc_coperation *op = call->op;
+    if (op->payload) {
+        /* a structure payload: the object is the body; absent, botocore
+         * sends {} */
+        size_t i = (size_t)(op->payload - op->params);
+        rq->has_body = true;
+        rq->content_type = "application/json";
+        if (call->values[i])
+            mc_buf_append(&rq->body, call->values[i], call->lens[i]);
+        else
+            mc_buf_puts(&rq->body, "{}");
+        return;
+    }
     if (op->raw) {
         size_t i = (size_t)(op->raw - op->params);
         rq->has_body = true;
@@ -189,12 +218,57 @@ static bool build_path(request *rq, const mc_op_call *call)
     return true;
 }
 
+static void query_pair(request *rq, const char *key, const char *v, size_t n)
+{
+    if (rq->query.len)
+        mc_buf_putc(&rq->query, '&');
+    mc_aws_uri_encode(&rq->query, key, strlen(key), false);
+    mc_buf_putc(&rq->query, '=');
+    mc_aws_uri_encode(&rq->query, v, n, false);
+}
+
+/* A list in a query: the key repeated, once per item (botocore), from a
+ * JSON array of strings or a comma-separated list. */
+static void query_list(request *rq, const mc_cparam *p, const char *v, size_t n)
+{
+    if (n && v[0] == '[') {
+        mc_arena a;
+        mc_arena_init(&a, 1024);
+        mc_json arr = mc_json_parse(&a, v, n, NULL);
+        for (size_t i = 0; i < mc_json_count(arr); i++) {
+            mc_buf item = MC_BUF_INIT;
+            mc_json_text(&item, mc_json_at(arr, i));
+            query_pair(rq, p->as, item.data ? item.data : "", item.len);
+            mc_buf_free(&item);
+        }
+        mc_arena_free(&a);
+        return;
+    }
+    for (size_t i = 0; i <= n;) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        const char *it = v + i;
+        size_t len = j - i;
+        while (len && (*it == ' ' || *it == '\t' || *it == '\n' || *it == '\r'))
+            it++, len--;
+        while (len && (it[len - 1] == ' ' || it[len - 1] == '\t' || it[len - 1] == '\n' ||
+                       it[len - 1] == '\r'))
+            len--;
+        if (len)
+            query_pair(rq, p->as, it, len);
+        i = j + 1;
+    }
+}
+
 /* Query parameters and headers; NULL, or the header parameter whose value
  * cannot be a header (a control character: CR, LF, NUL, ...). */
 static const mc_cparam *build_query_headers(request *rq, const mc_op_call *call,
                                             mc_message *m)
 {
     const mc_coperation *op = call->op;
+    if (op->static_query)        /* "?find=LayerVersion" of the path: first */
+        mc_buf_puts(&rq->query, op->static_query);
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *p = &op->params[i];
         if (!call->values[i] || (p->in != MC_CP_QUERY && p->in != MC_CP_HEADER))
@@ -203,12 +277,10 @@ static const mc_cparam *build_query_headers(request *rq, const mc_op_call *call,
             return p;
         mc_buf v = MC_BUF_INIT;
         scalar_text(&v, p->type, call->values[i], call->lens[i]);
-        if (p->in == MC_CP_QUERY) {
-            if (rq->query.len)
-                mc_buf_putc(&rq->query, '&');
-            mc_aws_uri_encode(&rq->query, p->as, strlen(p->as), false);
-            mc_buf_putc(&rq->query, '=');
-            mc_aws_uri_encode(&rq->query, v.data ? v.data : "", v.len, false);
+        if (p->in == MC_CP_QUERY && p->type == MC_CPT_LIST) {
+            query_list(rq, p, call->values[i], call->lens[i]);
+        } else if (p->in == MC_CP_QUERY) {
+            query_pair(rq, p->as, v.data ? v.data : "", v.len);
         } else if (rq->nheaders < MAX_HEADERS - 8) {
             rq->headers[rq->nheaders++] =
                 (mc_kv){p->as, mc_arena_strndup(&m->arena, mc_buf_cstr(&v), v.len)};
@@ -265,11 +337,13 @@ static mc_flow target_fault(mc_message *m, const char *code, const char *element
     return MC_FLOW_FAULT;
 }
 
-static bool resolve_target(const mc_coperation *op, const mc_conn_state *st, mc_message *m,
+static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_message *m,
                            target *t, mc_flow *flow)
 {
+    const mc_coperation *op = call->op;
     const mc_connector *c = op->connector;
-    /* what the flow gave first, then the AWS chain, then the defaults */
+    /* what the flow gave first, then the AWS chain (cached by the
+     * connector set's context), then the defaults */
     mc_aws_settings s = {
         .access_key_id = mc_conn_given(st, "accessKeyId"),
         .secret_access_key = mc_conn_given(st, "secretAccessKey"),
@@ -279,7 +353,14 @@ static bool resolve_target(const mc_coperation *op, const mc_conn_state *st, mc_
         .endpoint = mc_conn_given(st, "endpoint"),
     };
     mc_err err = {0};
-    if (mc_aws_credentials_resolve(&s, &t->creds, &err) != MC_OK)
+    mc_code rc;
+    if (call->aws) {
+        mc_aws_context_settings(call->aws, &s);
+        rc = mc_aws_context_credentials(call->aws, &s, &t->creds, &err);
+    } else {
+        rc = mc_aws_credentials_resolve(&s, &t->creds, &err);
+    }
+    if (rc != MC_OK)
         return *flow = target_fault(m, "MissingCredentials", op->element, &err), false;
     mc_msg_add_secret(m, t->creds.secret_access_key);
     mc_msg_add_secret(m, t->creds.session_token);
@@ -291,7 +372,8 @@ static bool resolve_target(const mc_coperation *op, const mc_conn_state *st, mc_
             snprintf(t->region, sizeof t->region, "%s", s.region);
     }
     if (err.code != MC_OK ||
-        mc_aws_endpoint_resolve(s.endpoint, c->service, t->region, &t->ep, &err) != MC_OK) {
+        mc_aws_endpoint_resolve(s.env, s.endpoint, c->service, t->region, &t->ep, &err) !=
+            MC_OK) {
         mc_aws_credentials_clear(&t->creds);
         return *flow = target_fault(m, "InvalidConnection", op->element, &err), false;
     }
@@ -329,6 +411,7 @@ static mc_outbound *make_outbound(const mc_coperation *op, request *rq, const ta
     }
     out->idempotent = is_method(op->method, "GET") || is_method(op->method, "PUT") ||
                       is_method(op->method, "DELETE") || is_method(op->method, "HEAD");
+    out->max_attempts = 1;       /* the connector retries as the AWS SDKs do */
     out->label = op->element;
     return out;
 }
@@ -376,8 +459,9 @@ static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
     out->url = out->url ? out->url : "";
     m->out = out;
     m->in = NULL;
-    mc_msg_log(m, MC_LOG_DEBUG, "%s: %s %s (%zu body bytes, endpoint from %s)", op->element,
-               out->method, out->url, out->body_len, t->ep.source);
+    mc_msg_log(m, MC_LOG_DEBUG, "%s: %s %s (%zu body bytes, endpoint from %s, credentials "
+               "from %s)", op->element, out->method, out->url, out->body_len, t->ep.source,
+               t->creds.source);
     return true;
 }
 
@@ -403,7 +487,7 @@ mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state 
             mc_err err;
             mc_err_set(&err, MC_ENOMEM, "out of memory");
             r.flow = target_fault(m, "0", op->element, &err);
-        } else if (resolve_target(op, st, m, &t, &r.flow)) {
+        } else if (resolve_target(call, st, m, &t, &r.flow)) {
             r.ok = sign_and_send(op, &rq, &t, m, &r.flow);
             mc_aws_credentials_clear(&t.creds);
         }

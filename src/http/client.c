@@ -1022,6 +1022,11 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
         c->live->prev = x;
     c->live = x;
     c->inflight++;
+    if (req->delay_ms > 0) {     /* waits like a retry, then starts */
+        x->due_ms = now_ms() + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
+        retry_q_insert(c, x);
+        return MC_OK;
+    }
     start_attempt(c, x);
     return MC_OK;
 }

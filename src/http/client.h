@@ -54,6 +54,8 @@ typedef struct mc_http_request {
     long timeout_ms;           /* 0: client default */
     int max_attempts;          /* 0: client default */
     bool insecure;             /* TLS verification off: only when a flow says so */
+    long delay_ms;             /* start no sooner than this (a caller's own
+                                  retry backoff); 0: now */
 } mc_http_request;
 
 typedef struct mc_http_response {

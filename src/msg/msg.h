@@ -133,6 +133,9 @@ typedef struct mc_outbound {
     bool insecure;
     long timeout_ms;          /* 0: default */
     const char *label;        /* for metrics/logs: "amazonlambda.invoke" */
+    int max_attempts;         /* 0: the client's default; 1: no retry (the
+                                 connector runs the AWS retry modes itself) */
+    long delay_ms;            /* send no sooner than this (a retry's backoff) */
 } mc_outbound;
 
 typedef struct mc_inbound {

@@ -18,7 +18,8 @@ import unittest
 
 import mc
 from serve_helpers import LISTEN_RE, request
-from harness import boto_baseline, lambda_standin, moto_server, sigcheck_proxy, wso2_testdata
+from harness import (boto_baseline, lambda_standin, moto_server, recording_standin,
+                     sigcheck_proxy, wso2_testdata)
 
 ACCESS_KEY = "AKIDMEDIACLAMBDA"
 SECRET_KEY = "mediac-lambda-e2e-secret"
@@ -40,12 +41,23 @@ def require_tools(test=None):
 
 def clean_env(extra=None, home=None):
     """os.environ without any AWS_* variable, HOME pointing at an empty
-    folder (no ~/.aws), the source tree's connectors; then `extra`."""
+    folder (no ~/.aws), the source tree's connectors, no instance metadata
+    lookup and one attempt per call (as the boto3 baseline, whose retries
+    are off; the retry suites set AWS_MAX_ATTEMPTS themselves); then
+    `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["HOME"] = home or tempfile.mkdtemp(prefix="mediac-lambda-home-")
     env["MEDIAC_CONNECTOR_PATH"] = CONNECTOR_PATH
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env["AWS_MAX_ATTEMPTS"] = "1"
     env.update(extra or {})
-    return env
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def recorder(answer=None, key=ACCESS_KEY, secret=SECRET_KEY):
+    """The FAKE recording endpoint (harness.recording_standin) accepting the
+    suites' test key; not started."""
+    return recording_standin.RecordingStandIn({key: secret}, answer=answer)
 
 
 def chain_env(endpoint, key=ACCESS_KEY, secret=SECRET_KEY, region=REGION):

@@ -82,9 +82,12 @@ def start_server(flows_dir, env, *flags):
     so no AWS_* setting of the host leaks in."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     home = tempfile.mkdtemp(prefix="mediac-faults-home-")
+    # one attempt per fault: the AWS retry modes (which would repeat 5xx,
+    # resets and timeouts) have their own suite, test_lambda_retry.py
     base.update({"HOME": home,
                  "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "none"),
-                 "AWS_CONFIG_FILE": os.path.join(home, "none")})
+                 "AWS_CONFIG_FILE": os.path.join(home, "none"),
+                 "AWS_MAX_ATTEMPTS": "1", "AWS_EC2_METADATA_DISABLED": "true"})
     base.update(env)
     with mock.patch.dict(os.environ, base, clear=True):
         return Server([flows_dir], *(flags or FLAGS))

@@ -5,9 +5,11 @@ Run from the repository root:  python3 -m unittest tests/e2e/test_harness_selfch
 (python3 -m moto.server) and xmllint; reads ../shared/testdata (or
 $MC_SHARED_DIR).
 
-- DescriptorTests: the 16 descriptors validate against schemas/connector.xsd
-  and agree with WSO2's parameter table (names, required, defaults) and with
-  botocore's Lambda model (method, URI, member names and types, status).
+- DescriptorTests: connector.xml, shapes.xml and the 85 operation
+  descriptors validate against schemas/connector.xsd; the 15 WSO2
+  operations agree with WSO2's parameter table (names, required, defaults);
+  every operation agrees with botocore's Lambda model (method, URI, member
+  names and types, status).
 - SigCheckProxyTests: boto3 through the proxy passes the signature check for
   GET/POST/PUT/DELETE with and without a query; a wrong secret gets 403 and
   the request never reaches moto; tampered requests are refused.
@@ -60,7 +62,8 @@ SUCCESS_EXCEPTIONS = {
     "deleteFunction": [204],        # AWS documents (and answered) 204; model says 200
     "invoke": [200, 202, 204],      # RequestResponse, Event, DryRun
 }
-# Members AWS requires that WSO2 marks optional (documented, not enforced).
+# Members AWS requires that WSO2 marks optional (<require member> in the
+# descriptor: checked before sending, as boto3 does).
 DOC_ONLY_REQUIRED = {("createFunction", "Code")}
 # Init parameters of MI connections that connector-meta.json does not list.
 EXTRA_WSO2_INIT = {"connectionType"}
@@ -106,26 +109,37 @@ class DescriptorTests(unittest.TestCase):
         cls.v1 = {op["name"] for op in _release(cls.meta, "v1")["operations"]}
         cls.model = botocore.session.get_session().get_service_model("lambda")
 
-    def test_xmllint_validates_all_16(self):
+    def test_xmllint_validates_all(self):
         xmllint = shutil.which("xmllint")
         if not xmllint:
             self.skipTest("xmllint not installed (Debian package libxml2-utils)")
-        files = [os.path.join(descriptors.connector_dir(), "connector.xml")]
+        files = [os.path.join(descriptors.connector_dir(), "connector.xml"),
+                 os.path.join(descriptors.connector_dir(), "shapes.xml")]
         files += descriptors.operation_files()
-        self.assertEqual(len(files), 16)
+        self.assertEqual(len(files), 2 + 85)
         proc = subprocess.run([xmllint, "--noout", "--schema", descriptors.SCHEMA] + files,
                               capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
+    def wso2_ops(self):
+        return {n: op for n, op in self.ops.items() if op["origin"] == "wso2"}
+
     def test_operation_set_matches_wso2_both_releases(self):
-        self.assertEqual(set(self.ops), set(self.v2))
-        self.assertEqual(set(self.ops), self.v1 - {"init"})
+        self.assertEqual(set(self.wso2_ops()), set(self.v2))
+        self.assertEqual(set(self.wso2_ops()), self.v1 - {"init"})
         for name, op in self.ops.items():
             self.assertEqual(os.path.basename(op["file"]), name + ".xml")
 
+    def test_every_model_operation_once(self):
+        apis = sorted(op["api"] for op in self.ops.values())
+        self.assertEqual(apis, sorted(self.model.operation_names))
+        for name, op in self.ops.items():
+            if op["origin"] != "wso2":
+                self.assertEqual(name, op["api"][0].lower() + op["api"][1:])
+
     def test_params_names_required_defaults_are_wso2s(self):
         common = {p["name"] for p in self.connector["common"]}
-        for name, op in self.ops.items():
+        for name, op in self.wso2_ops().items():
             wso2 = {p["name"]: p for p in self.v2[name]["params"]}
             mine = {p["name"]: p for p in op["params"] if p["origin"] == "wso2"}
             self.assertEqual(set(mine), set(wso2) - common, name)
@@ -140,7 +154,7 @@ class DescriptorTests(unittest.TestCase):
                     self.assertEqual(p.get("default"), wdef, "%s.%s default" % (name, pname))
 
     def test_common_params_match_wso2_per_operation(self):
-        for name, op in self.ops.items():
+        for name, op in self.wso2_ops().items():
             eff = descriptors.effective_common(self.connector, op)
             wso2 = {p["name"]: p for p in self.v2[name]["params"]}
             for pname in ("responseVariable", "overwriteBody"):
@@ -161,7 +175,12 @@ class DescriptorTests(unittest.TestCase):
         for w in conn["params"]:
             self.assertIn(w["name"], by_any_name, w["name"])
             p = by_any_name[w["name"]]
-            self.assertEqual(p["required"], w["required"], w["name"])
+            # required says what mediac needs; WSO2's flag is kept apart
+            # where the AWS chain supplies the value (credentials, region)
+            self.assertEqual(p.get("wso2Required") == "true" or p["required"], w["required"],
+                             w["name"])
+            if p.get("wso2Required") == "true":
+                self.assertFalse(p["required"], w["name"])
             self.assertEqual(p.get("default"), w["defaultValue"] or None, w["name"])
         self.assertEqual(init["connectionType"]["default"], conn["name"])
         wso2_names = {w["name"] for w in conn["params"]} | EXTRA_WSO2_INIT
@@ -209,11 +228,11 @@ class DescriptorTests(unittest.TestCase):
             "string": {"string"}, "integer": {"integer"}, "long": {"long"},
             "boolean": {"boolean"}, "object": {"map", "structure"},
             "json": {"map", "structure", "list"}, "list": {"list"},
-            "base64": {"blob"}, "raw": {"blob"},
+            "base64": {"blob"}, "raw": {"blob"}, "double": {"double", "float"},
+            "timestamp": {"timestamp"},
         }
         for name, op in self.ops.items():
-            api = name[0].upper() + name[1:]
-            om = self.model.operation_model(api)
+            om = self.model.operation_model(op["api"])
             self.assertEqual(op["method"], om.http["method"], name)
             params = {p["name"]: p for p in op["params"]}
             # path: apiVersion* -> its default, other placeholders -> model label
@@ -232,15 +251,14 @@ class DescriptorTests(unittest.TestCase):
                              name)
             shape = om.input_shape
             members = shape.members if shape is not None else {}
-            raw = [p for p in op["params"] if p["type"] == "raw"]
-            self.assertLessEqual(len(raw), 1, name)
-            if raw:
-                self.assertEqual([p for p in op["params"] if p["in"] == "body"], raw, name)
-                payload = shape.serialization.get("payload")
-                self.assertEqual(members[payload].type_name, "blob", name)
-            covered = set()
+            payload = [p for p in op["params"] if p["in"] == "payload"]
+            self.assertLessEqual(len(payload), 1, name)
+            if payload:
+                self.assertEqual([p for p in op["params"] if p["in"] == "body"], [], name)
+                self.assertEqual(shape.serialization.get("payload") is not None, True, name)
+            covered, member_of = set(), {}
             for p in op["params"]:
-                if p["name"].startswith("apiVersion"):
+                if p["name"].startswith("apiVersion") or p["in"] == "runtime":
                     continue
                 wire = p.get("as", p["name"])
                 where = "%s.%s" % (name, p["name"])
@@ -255,7 +273,7 @@ class DescriptorTests(unittest.TestCase):
                     self.assertEqual(len(found), 1, where)
                     m = members[found[0]]
                     wire = found[0]
-                elif p["type"] == "raw":
+                elif p["in"] == "payload":
                     m = members[shape.serialization["payload"]]
                     wire = shape.serialization["payload"]
                 else:
@@ -264,11 +282,15 @@ class DescriptorTests(unittest.TestCase):
                     self.assertNotIn("location", members[top].serialization, where)
                     m = self._member_shape(shape, wire)
                 covered.add(wire.split(".")[0])
+                member_of[p["name"]] = wire.split(".")[0]
                 self.assertIn(m.type_name, type_ok[p["type"]], where)
+                if p.get("shape") and p["type"] != "raw":
+                    self.assertEqual(p["shape"], m.name, where)
+            # every member of the model has a parameter (the whole API)
+            self.assertEqual(set(members) - covered, set(), name)
             required = set(shape.required_members) if shape is not None else set()
-            self.assertEqual(required - covered, set(), name)
             for member in required:
-                ps = [p for p in op["params"] if p.get("as", "").split(".")[0] == member]
+                ps = [p for p in op["params"] if member_of.get(p["name"]) == member]
                 if not any(p["required"] for p in ps):
                     self.assertIn((name, member), DOC_ONLY_REQUIRED)
 

@@ -153,6 +153,7 @@ class SecretsTest(unittest.TestCase):
         env.update({"HOME": self.home, "AWS_REGION": "us-east-1",
                     "AWS_ACCESS_KEY_ID": self.access_key,
                     "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self.home, "none"),
+                    "AWS_MAX_ATTEMPTS": "1", "AWS_EC2_METADATA_DISABLED": "true",
                     "AWS_CONFIG_FILE": os.path.join(self.home, "none"),
                     "AWS_ENDPOINT_URL_LAMBDA": endpoint,
                     "MEDIAC_CONNECTOR_PATH": os.path.join(mc.ROOT, "connector")})

@@ -50,8 +50,16 @@ def load_operation(path):
     root = ET.parse(path).getroot()
     if root.tag != _Q + "operation":
         raise ValueError("not an operation descriptor: %s" % root.tag)
+    pg = root.find(_Q + "paginate")
     return {
         "name": root.get("name"),
+        "api": root.get("api"),
+        "theme": root.get("theme"),
+        "origin": root.get("origin", "wso2"),
+        "deprecated": root.get("deprecated") == "true",
+        "eventstream": root.get("eventstream"),
+        "paginate": None if pg is None else dict(pg.attrib),
+        "requires": [e.get("member") for e in root.findall(_Q + "require")],
         "method": root.get("method"),
         "path": root.get("path"),
         "success": [int(s) for s in root.get("success").split()],

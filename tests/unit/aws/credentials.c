@@ -246,15 +246,24 @@ static void test_no_credentials(void **state)
     mc_aws_credentials c;
     mc_err err;
     assert_int_equal(mc_aws_credentials_resolve(NULL, &c, &err), MC_ECONFIG);
-    assert_string_equal(err.msg,
-                        "no AWS credentials: set accessKeyId/secretAccessKey "
-                        "in the connection, AWS_ACCESS_KEY_ID/"
-                        "AWS_SECRET_ACCESS_KEY, or a profile in "
-                        "~/.aws/credentials");
+    /* every source tried, and why it gave nothing */
+    static const char *const tried[] = {
+        "no AWS credentials (profile default); tried the connection (no accessKeyId); "
+        "environment (AWS_ACCESS_KEY_ID not set); web identity "
+        "(AWS_WEB_IDENTITY_TOKEN_FILE not set); ",
+        "/.aws/credentials (no such file); credential_process (not in profile default); ",
+        "/.aws/config (no such file); container credentials "
+        "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI not set); "
+        "EC2 instance metadata (no HTTP client)",
+    };
+    for (size_t i = 0; i < 3; i++)
+        if (!strstr(err.msg, tried[i]))
+            fail_msg("'%s' lacks '%s'", err.msg, tried[i]);
     write_standard_files();
     setenv("AWS_PROFILE", "nosuch", 1);
     assert_int_equal(mc_aws_credentials_resolve(NULL, &c, &err), MC_ECONFIG);
-    assert_non_null(strstr(err.msg, "profile nosuch has no keys"));
+    assert_non_null(strstr(err.msg, "no AWS credentials (profile nosuch)"));
+    assert_non_null(strstr(err.msg, "/.aws/credentials (no such profile)"));
     assert_null(strstr(err.msg, SECRET_FILE));
     assert_null(strstr(err.msg, SECRET_CFG));
 }

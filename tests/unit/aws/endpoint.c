@@ -28,7 +28,7 @@ static void test_default(void **state)
     mc_aws_endpoint ep;
     mc_err err;
     assert_int_equal(
-        mc_aws_endpoint_resolve(NULL, "lambda", "eu-west-3", &ep, &err),
+        mc_aws_endpoint_resolve(NULL, NULL, "lambda", "eu-west-3", &ep, &err),
         MC_OK);
     assert_string_equal(ep.url, "https://lambda.eu-west-3.amazonaws.com");
     assert_string_equal(ep.scheme, "https");
@@ -39,9 +39,9 @@ static void test_default(void **state)
     assert_string_equal(ep.base_path, "");
     assert_string_equal(ep.source, "default");
     assert_int_equal(
-        mc_aws_endpoint_resolve("", "lambda", "cn-north-1", &ep, &err), MC_OK);
+        mc_aws_endpoint_resolve(NULL, "", "lambda", "cn-north-1", &ep, &err), MC_OK);
     assert_string_equal(ep.url, "https://lambda.cn-north-1.amazonaws.com.cn");
-    assert_int_equal(mc_aws_endpoint_resolve(NULL, "lambda", NULL, &ep, &err),
+    assert_int_equal(mc_aws_endpoint_resolve(NULL, NULL, "lambda", NULL, &ep, &err),
                      MC_ECONFIG);
     assert_non_null(strstr(err.msg, "no AWS region"));
 }
@@ -53,24 +53,24 @@ static void test_precedence(void **state)
     mc_err err;
     setenv("AWS_ENDPOINT_URL", "http://global.local:4566", 1);
     assert_int_equal(
-        mc_aws_endpoint_resolve(NULL, "lambda", "us-east-1", &ep, &err), MC_OK);
+        mc_aws_endpoint_resolve(NULL, NULL, "lambda", "us-east-1", &ep, &err), MC_OK);
     assert_string_equal(ep.host_header, "global.local:4566");
     assert_string_equal(ep.source, "AWS_ENDPOINT_URL");
 
     setenv("AWS_ENDPOINT_URL_LAMBDA", "http://lambda.local:9001/", 1);
     assert_int_equal(
-        mc_aws_endpoint_resolve(NULL, "lambda", "us-east-1", &ep, &err), MC_OK);
+        mc_aws_endpoint_resolve(NULL, NULL, "lambda", "us-east-1", &ep, &err), MC_OK);
     assert_string_equal(ep.host_header, "lambda.local:9001");
     assert_string_equal(ep.source, "AWS_ENDPOINT_URL_LAMBDA");
 
     /* Service ids with spaces or '-' map to '_'. */
     setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://sm.local:1", 1);
-    assert_int_equal(mc_aws_endpoint_resolve(NULL, "secrets-manager",
+    assert_int_equal(mc_aws_endpoint_resolve(NULL, NULL, "secrets-manager",
                                              "us-east-1", &ep, &err),
                      MC_OK);
     assert_string_equal(ep.host_header, "sm.local:1");
 
-    assert_int_equal(mc_aws_endpoint_resolve("https://conn.example/api",
+    assert_int_equal(mc_aws_endpoint_resolve(NULL, "https://conn.example/api",
                                              "lambda", "us-east-1", &ep, &err),
                      MC_OK);
     assert_string_equal(ep.host_header, "conn.example");
@@ -79,13 +79,13 @@ static void test_precedence(void **state)
 
     setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
     assert_int_equal(
-        mc_aws_endpoint_resolve(NULL, "lambda", "us-east-1", &ep, &err), MC_OK);
+        mc_aws_endpoint_resolve(NULL, NULL, "lambda", "us-east-1", &ep, &err), MC_OK);
     assert_string_equal(ep.source, "default");
 
     unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
     setenv("AWS_ENDPOINT_URL_LAMBDA", "ftp://nope", 1);
     assert_int_equal(
-        mc_aws_endpoint_resolve(NULL, "lambda", "us-east-1", &ep, &err),
+        mc_aws_endpoint_resolve(NULL, NULL, "lambda", "us-east-1", &ep, &err),
         MC_ECONFIG);
     assert_non_null(strstr(err.msg, "(from AWS_ENDPOINT_URL_LAMBDA)"));
 }

@@ -34,14 +34,43 @@ static void test_amazonlambda_operations(void **state)
         "updateAlias"};
     mc_connectors *cs = load_default();
     const mc_connector *c = lambda(cs);
-    assert_int_equal(c->nops, 15);
+    /* the whole Lambda API (botocore's model), WSO2's 15 under their names */
+    assert_int_equal(c->nops, 85);
+    size_t wso2 = 0;
+    for (size_t i = 0; i < c->nops; i++) {
+        assert_ptr_equal(c->ops[i].connector, c);
+        assert_true(c->ops[i].nsuccess > 0);
+        assert_true(*c->ops[i].api && *c->ops[i].theme);
+        wso2 += strcmp(c->ops[i].origin, "wso2") == 0;
+    }
+    assert_int_equal(wso2, 15);
     for (size_t i = 0; i < 15; i++) {
         const mc_coperation *op = mc_connector_op(c, ops[i]);
         if (!op)
             fail_msg("operation %s is missing", ops[i]);
-        assert_ptr_equal(op->connector, c);
-        assert_true(op->nsuccess > 0);
+        assert_string_equal(op->origin, "wso2");
     }
+    static const char *const more[] = {"publishVersion", "createEventSourceMapping",
+        "putFunctionConcurrency", "createFunctionUrlConfig", "tagResource",
+        "invokeWithResponseStream", "getLayerVersionByArn"};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        if (!mc_connector_op(c, more[i]))
+            fail_msg("operation %s is missing", more[i]);
+    const mc_coperation *byarn = mc_connector_op(c, "getLayerVersionByArn");
+    assert_string_equal(byarn->path, "/2018-10-31/layers");
+    assert_string_equal(byarn->static_query, "find=LayerVersion");
+    const mc_coperation *lf = mc_connector_op(c, "listFunctions");
+    assert_non_null(lf->paginate);
+    assert_string_equal(lf->paginate->input->name, "marker");
+    assert_string_equal(lf->paginate->output, "NextMarker");
+    assert_string_equal(lf->paginate->result, "Functions");
+    const mc_coperation *cf = mc_connector_op(c, "createFunction");
+    assert_int_equal(cf->nrequires, 1);
+    assert_string_equal(cf->requires[0].member, "Code");
+    const mc_cparam *mem = mc_cparam_find(cf->params, cf->nparams, "memorySize");
+    assert_non_null(mem->shape);
+    assert_true(mem->shape->has_min && mem->shape->min == 128);
+    assert_true(c->nshapes > 100);
     assert_string_equal(c->signing_name, "lambda");
     assert_string_equal(c->service, "lambda");
     const mc_cparam *secret = mc_cparam_find(c->init, c->ninit, "secretAccessKey");
@@ -50,7 +79,8 @@ static void test_amazonlambda_operations(void **state)
     const mc_coperation *inv = mc_connector_op(c, "invoke");
     assert_non_null(inv->raw);
     assert_string_equal(inv->raw->name, "payload");
-    assert_int_equal(inv->nresults, 3);
+    assert_non_null(inv->encoding);
+    assert_int_equal(inv->nresults, 4);
     mc_connectors_free(cs);
 }
 
@@ -215,13 +245,13 @@ static void test_bad_descriptors(void **state)
     expect_error(OP_HEAD "method=\"POST\" path=\"/x\" success=\"200\">\n"
                  "<param name=\"a\" in=\"body\" type=\"raw\"/>\n"
                  "<param name=\"b\" in=\"body\"/></operation>",
-                 "raw body parameter 'a' beside JSON body members");
+                 "payload parameter 'a' beside JSON body members");
     expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n"
                  "<param name=\"responseVariable\" in=\"query\"/></operation>",
                  "parameter 'responseVariable' is also a common parameter");
     expect_error(OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">\n"
                  "<param name=\"a\" in=\"query\" type=\"object\"/></operation>",
-                 "type=\"object\" is only valid for in=\"body\"");
+                 "type=\"object\" is not valid for in=\"query\"");
     expect_error("<operation xmlns=\"http://mediac.dev/ns/connector\" name=\"other\" "
                  "method=\"GET\" path=\"/x\" success=\"200\"/>",
                  "operation 'other' is in a file named op.xml");
@@ -285,20 +315,45 @@ static void test_describe(void **state)
     mc_buf b = MC_BUF_INIT;
     assert_int_equal(mc_connectors_describe(cs, "amazonlambda", &b), MC_OK);
     const char *s = mc_buf_cstr(&b);
-    assert_non_null(strstr(s, "operations (15):"));
+    assert_non_null(strstr(s, "operations (85, by theme"));
     assert_non_null(strstr(s, "  invoke "));
     assert_non_null(strstr(s, "Invoke a Lambda function"));
-    assert_non_null(strstr(s, "secretAccessKey\n    required; string; secret"));
+    /* the chain supplies credentials: not required */
+    assert_non_null(strstr(s, "secretAccessKey\n    optional; string; secret"));
+    assert_non_null(strstr(s, "accessKeyId\n    optional; string"));
+    /* themes in the connector's order, the WSO2 operations marked */
+    const char *fn = strstr(s, "\n Functions:\n"), *inv = strstr(s, "\n Invocation:\n");
+    const char *lay = strstr(s, "\n Layers:\n"), *dur = strstr(s, "\n Durable executions:\n");
+    assert_true(fn && inv && lay && dur && fn < inv && inv < lay && lay < dur);
+    assert_non_null(strstr(inv, "  invokeWithResponseStream "));
+    assert_true(strstr(s, "  publishVersion ") > strstr(s, "\n Versions and aliases:\n"));
+    assert_non_null(strstr(s, "[WSO2]"));
     mc_buf_reset(&b);
     assert_int_equal(mc_connectors_describe(cs, "amazonlambda.invoke", &b), MC_OK);
     s = mc_buf_cstr(&b);
     assert_non_null(strstr(s, "POST /{apiVersionInvoke}/functions/{functionName}/invocations"));
-    assert_non_null(strstr(s, "  functionName\n    required; path; string\n"));
-    assert_non_null(strstr(s, "  apiVersionInvoke\n    required, default 2015-03-31; path"));
-    assert_non_null(strstr(s, "  qualifier\n    optional; query Qualifier; string\n"));
-    assert_non_null(strstr(s, "header X-Amz-Invocation-Type"));
-    assert_non_null(strstr(s, "  payload\n    optional; body; raw\n"));
+    assert_non_null(strstr(s, "AWS API: Invoke (WSO2 connector operation); theme: Invocation"));
+    assert_non_null(strstr(s, "  functionName\n    required; path; string; length 1 to 256\n"));
+    assert_non_null(strstr(s, "  apiVersionInvoke\n    optional, default 2015-03-31; path"));
+    assert_non_null(strstr(s, "  qualifier\n    optional; query Qualifier; string; length 1 to"));
+    assert_non_null(strstr(s, "header X-Amz-Invocation-Type; string; one of Event, "
+                              "RequestResponse, DryRun"));
+    assert_non_null(strstr(s, "  payload\n    optional; the request body; raw\n"));
+    assert_non_null(strstr(s, "  payloadEncoding\n    optional, default text; not sent"));
     assert_non_null(strstr(s, "X-Amz-Log-Result -> amazonlambda.logResult (base64-decoded)"));
+    mc_buf_reset(&b);
+    mc_buf_reset(&b);
+    assert_int_equal(mc_connectors_describe(cs, "amazonlambda.listFunctions", &b), MC_OK);
+    s = mc_buf_cstr(&b);
+    assert_non_null(strstr(s, "  maxItems\n    optional; query MaxItems; integer; 1 to 10000\n"));
+    assert_non_null(strstr(s, "paginated: NextMarker -> marker, items in Functions"));
+    mc_buf_reset(&b);
+    assert_int_equal(mc_connectors_describe(cs, "amazonlambda.createFunction", &b), MC_OK);
+    s = mc_buf_cstr(&b);
+    assert_non_null(strstr(s, "requires body member Code: give one of s3Bucket, s3Key"));
+    assert_non_null(strstr(s, "  memorySize\n    optional; body MemorySize; integer; 128 to 32768\n"));
+    assert_non_null(strstr(s, "  environmentVariables\n    optional; body Environment.Variables; "
+                              "object; values: string"));
     mc_buf_reset(&b);
     assert_int_equal(mc_connectors_describe(cs, "amazonlambda.nope", &b), MC_ENOTFOUND);
     assert_int_equal(mc_connectors_describe(cs, "nope", &b), MC_ENOTFOUND);

@@ -65,21 +65,29 @@ static inline void h_sink(void *ud, int level, const char *line)
     mc_buf_putc(b, '\n');
 }
 
+/* No AWS setting but the test's: no keys, files, container or instance
+ * metadata; one attempt per request unless a test asks for retries (the
+ * environment is read when the connectors load: set it before h_new). */
 static inline void h_clear_aws_env(void)
 {
     static const char *const vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", NULL};
+        "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA",
+        "AWS_RETRY_MODE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL_STS", NULL};
     for (size_t i = 0; vars[i]; i++)
         unsetenv(vars[i]);
     setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediac-test/credentials", 1);
     setenv("AWS_CONFIG_FILE", "/nonexistent/mediac-test/config", 1);
     setenv("HOME", "/nonexistent/mediac-test", 1);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    setenv("AWS_MAX_ATTEMPTS", "1", 1);
 }
 
-static inline harness *h_new(void)
+/* A harness loaded with the environment as the test left it. */
+static inline harness *h_new_keep_env(void)
 {
-    h_clear_aws_env();
     harness *h = calloc(1, sizeof *h);
     assert_non_null(h);
     mc_err err = {0};
@@ -95,6 +103,12 @@ static inline harness *h_new(void)
     h->log.sink = h_sink;
     h->log.userdata = &h->logged;
     return h;
+}
+
+static inline harness *h_new(void)
+{
+    h_clear_aws_env();
+    return h_new_keep_env();
 }
 
 static inline void h_free(harness *h)

@@ -42,11 +42,11 @@ static const op_case cases[] = {
      false},
     {"<amazonlambda.createFunction><functionName>f</functionName>"
      "<handler>index.handler</handler><role>arn:aws:iam::123456789012:role/r</role>"
-     "<s3Bucket>b</s3Bucket><s3Key>k</s3Key></amazonlambda.createFunction>",
+     "<s3Bucket>bkt</s3Bucket><s3Key>k</s3Key></amazonlambda.createFunction>",
      "POST", "/2015-03-31/functions",
      "{\"FunctionName\":\"f\",\"Handler\":\"index.handler\","
      "\"Role\":\"arn:aws:iam::123456789012:role/r\",\"Runtime\":\"python3.9\","
-     "\"Code\":{\"S3Bucket\":\"b\",\"S3Key\":\"k\"},\"TracingConfig\":{\"Mode\":\"PassThrough\"}}",
+     "\"Code\":{\"S3Bucket\":\"bkt\",\"S3Key\":\"k\"},\"TracingConfig\":{\"Mode\":\"PassThrough\"}}",
      "application/json", false},
     {"<amazonlambda.deleteAlias><functionName>f</functionName><aliasName>live</aliasName>"
      "</amazonlambda.deleteAlias>",
@@ -139,7 +139,11 @@ static void test_every_operation_is_covered(void **state)
     harness *h = h_new();
     const mc_connector *c = mc_connector_find(h->cs, "amazonlambda", 12);
     assert_non_null(c);
+    /* the WSO2 operations; every other one is compared with botocore's
+     * serializer by tests/e2e/test_lambda_wire.py */
     for (size_t i = 0; i < c->nops; i++) {
+        if (strcmp(c->ops[i].origin, "wso2") != 0)
+            continue;
         bool found = false;
         for (size_t j = 0; j < sizeof cases / sizeof *cases && !found; j++) {
             char open[96];
@@ -499,19 +503,24 @@ static void test_no_credentials(void **state)
 static void test_environment_connection(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    /* the environment is read when the connectors load, not per request */
+    h_clear_aws_env();
     setenv("AWS_ACCESS_KEY_ID", AKID, 1);
     setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
     setenv("AWS_REGION", "us-west-2", 1);
     setenv("AWS_ENDPOINT_URL_LAMBDA", "http://localhost:5000", 1);
+    harness *h = h_new_keep_env();
     h_flow(h, "<amazonlambda.listFunctions/>");
+    h_clear_aws_env();               /* changes after the load change nothing */
     assert_int_equal(h_run(h, NULL), MC_ESUSPENDED);
     assert_string_equal(h->m->out->url, "http://localhost:5000/2015-03-31/functions");
     h_check_signed(h, "/us-west-2/lambda/aws4_request");
-    h_clear_aws_env();
+    h_free(h);
     /* without an endpoint: the descriptor's https://lambda.{region}.amazonaws.com */
     setenv("AWS_ACCESS_KEY_ID", AKID, 1);
     setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+    h = h_new_keep_env();
+    h_flow(h, "<amazonlambda.listFunctions/>");
     assert_int_equal(h_run(h, NULL), MC_ESUSPENDED);
     assert_string_equal(h->m->out->url, "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions");
     assert_string_equal(h_out_header(h, "Host"), "lambda.us-east-1.amazonaws.com");

@@ -1,0 +1,15 @@
+/* number.h - decimal numbers from text that carries its length (not
+ * NUL-terminated), the whole text consumed. */
+#ifndef MC_NUMBER_H
+#define MC_NUMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* An optional sign and decimal digits, within 64 bits. */
+bool mc_parse_int64(const char *v, size_t n, long long *out);
+/* A finite decimal number (sign, digits, fraction, exponent); no hex,
+ * inf or nan. */
+bool mc_parse_double(const char *v, size_t n, double *out);
+
+#endif
