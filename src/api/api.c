@@ -140,6 +140,11 @@ void mc_engine_set_log(mc_engine *e, int level, mc_log_sink sink, void *userdata
     e->log.userdata = userdata;
 }
 
+void mc_engine_set_log_format(mc_engine *e, int format)
+{
+    e->log.format = format;
+}
+
 mc_code mc_engine_register_mediator(mc_engine *e, const char *name,
                                     mc_native_fn fn, void *userdata)
 {

@@ -15,6 +15,9 @@ mc_code mc_engine_load_paths(mc_engine *e, const char *const *paths, size_t n);
 const mc_config *mc_engine_config(const mc_engine *e);
 const mc_connectors *mc_engine_connectors(const mc_engine *e);
 const mc_logger *mc_engine_logger(const mc_engine *e);
+/* The line format of the default (stderr) writer: MC_LOG_TEXT or
+ * MC_LOG_JSON (util/log.h); run and serve set it from --log-format. */
+void mc_engine_set_log_format(mc_engine *e, int format);
 
 
 #endif

@@ -1,54 +1,46 @@
-/* main.c - the mediac command: run, validate, describe (serve lands with
- * the server).  Exit codes: 0 success, 1 the flow faulted / validation
- * found errors, 2 usage or configuration errors. */
+/* main.c - the mediac command: run, validate, describe, serve, version.
+ * Each subcommand's flags are rows (src/cli/options.h), so every one
+ * answers --help with its options, defaults and an example, and every
+ * error names its flag.  Exit codes: 0 success, 1 the flow faulted /
+ * validation found errors, 2 usage or configuration errors. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api_internal.h"
+#include "cli/describe.h"
+#include "cli/options.h"
 #include "cli/project.h"
 #include "json/json.h"
 #include "cli/serve.h"
 #include "cli/validate.h"
 #include "mediac.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 #define EXIT_FAULT 1
 #define EXIT_USAGE 2
 
 static void usage(FILE *f)
 {
-    fputs("usage: mediac COMMAND [OPTIONS] PATH...\n"
+    fputs("usage: mediac COMMAND [OPTIONS] [PATH...]\n"
           "\n"
           "commands:\n"
-          "  run       run one message through a sequence or proxy\n"
+          "  run       run one message through a sequence, proxy or API resource\n"
+          "  serve     deploy every proxy and API and answer HTTP\n"
           "  validate  check configuration files without running them\n"
-          "  describe  describe a connector or one of its operations\n"
-          "  serve     host every proxy and API over HTTP (see docs/serve.md)\n"
+          "  describe  list or describe mediators, connectors and operations\n"
           "  version   print the version\n"
           "\n"
-          "mediac run [--sequence NAME | --proxy NAME] [--payload FILE|-]\n"
-          "           [--content-type TYPE] [--property NAME=VALUE]...\n"
-          "           [--header NAME=VALUE]... [--status] [--repeat N]\n"
-          "           [--log-level error|warn|info|debug] PATH...\n"
-          "mediac validate [--format text|json] [--werror] PATH...\n"
-          "mediac describe CONNECTOR[.OPERATION]\n"
+          "mediac COMMAND --help shows a command's options, defaults and an example;\n"
+          "man mediac-COMMAND has the same and more.\n"
           "\n"
           "PATH: Synapse XML files or folders, an MI project, an Integration Studio\n"
           "project, an MI server folder, or a .car archive.\n"
           MC_CLI_PROJECT_USAGE, f);
-}
-
-static int parse_level(const char *s)
-{
-    if (!strcasecmp(s, "error")) return MC_LOG_ERROR;
-    if (!strcasecmp(s, "warn")) return MC_LOG_WARN;
-    if (!strcasecmp(s, "info")) return MC_LOG_INFO;
-    if (!strcasecmp(s, "debug")) return MC_LOG_DEBUG;
-    return -1;
 }
 
 static bool read_all(FILE *f, mc_buf *b)
@@ -81,17 +73,17 @@ typedef struct kv_list {
     size_t n;
 } kv_list;
 
-static bool add_kv(kv_list *l, char *arg, const char *what)
+static bool add_kv(kv_list *l, const char *arg, const char *what)
 {
-    if (!strchr(arg, '=')) {
-        fprintf(stderr, "mediac: --%s needs NAME=VALUE, got '%s'\n", what, arg);
+    if (!strchr(arg, '=') || arg[0] == '=') {
+        fprintf(stderr, "mediac: --%s: needs NAME=VALUE, got '%s'\n", what, arg);
         return false;
     }
     char **p = realloc(l->items, (l->n + 1) * sizeof *p);
     if (!p)
         return false;
     l->items = p;
-    l->items[l->n++] = arg;
+    l->items[l->n++] = (char *)arg;
     return true;
 }
 
@@ -114,61 +106,84 @@ static const char *default_sequence(const mc_config *cfg)
     return NULL;
 }
 
+typedef struct run_opts {
+    const char *sequence, *proxy, *payload, *ctype;
+    kv_list props, headers;
+    bool status;
+    long repeat;
+    int log_level;
+    int log_format;
+} run_opts;
+
+static bool add_property(void *dst, const char *flag, const char *v)
+{
+    return add_kv(&((run_opts *)dst)->props, v, "property");
+}
+
+static bool add_header(void *dst, const char *flag, const char *v)
+{
+    return add_kv(&((run_opts *)dst)->headers, v, "header");
+}
+
+static const char *const run_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const run_formats[] = {"text", "json", NULL};
+
+#define RO(f) offsetof(run_opts, f)
+static const mc_opt run_rows[] = {
+    {"sequence", NULL, MC_OPT_STR, RO(sequence), .arg = "NAME",
+     .def = "the only sequence, or main", .help = "run this sequence"},
+    {"proxy", NULL, MC_OPT_STR, RO(proxy), .arg = "NAME",
+     .help = "run this proxy's in sequence (and out/fault as it directs)"},
+    {"payload", NULL, MC_OPT_STR, RO(payload), .arg = "FILE",
+     .def = "no payload", .help = "the message body; - reads standard input"},
+    {"content-type", NULL, MC_OPT_STR, RO(ctype), .arg = "TYPE",
+     .def = "guessed from the payload", .help = "how to parse the payload"},
+    {"property", NULL, MC_OPT_LIST, 0, .arg = "NAME=VALUE", .add = add_property,
+     .help = "set a default-scope property (repeatable)"},
+    {"header", NULL, MC_OPT_LIST, 0, .arg = "NAME=VALUE", .add = add_header,
+     .help = "set a transport header (repeatable)"},
+    {"status", NULL, MC_OPT_FLAG, RO(status),
+     .help = "print the answer's HTTP status on stderr"},
+    {"repeat", NULL, MC_OPT_LONG, RO(repeat), 1, 0, .arg = "N", .def = "1",
+     .help = "run N messages (the last one's answer is printed)"},
+    {"log-level", NULL, MC_OPT_CHOICE, RO(log_level), .choices = run_levels,
+     .arg = "LEVEL", .def = "info", .help = "lines above this level are not written"},
+    {"log-format", NULL, MC_OPT_CHOICE, RO(log_format), .choices = run_formats,
+     .arg = "FORMAT", .def = "text", .help = "log line format (the same as serve's)"},
+};
+
+static const mc_command run_command = {
+    .name = "run",
+    .operands = "PATH...",
+    .summary = "Load the configuration under PATH, run one message through a sequence or\n"
+               "a proxy, print the answer's payload on stdout and log lines on stderr.\n"
+               "Exit status: 0 answered, 1 the flow faulted, 2 usage or configuration.",
+    .opts = run_rows,
+    .nopts = sizeof run_rows / sizeof *run_rows,
+    .min_operands = 1,
+    .details = MC_CLI_PROJECT_USAGE,
+    .example = "  mediac run --sequence main --payload event.json flows/\n"
+               "  echo '{\"a\":1}' | mediac run --proxy Echo --payload - --status flows/\n",
+};
+
 static int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sequence", required_argument, 0, 's'},
-        {"proxy", required_argument, 0, 'p'},
-        {"payload", required_argument, 0, 'd'},
-        {"content-type", required_argument, 0, 't'},
-        {"property", required_argument, 0, 'P'},
-        {"header", required_argument, 0, 'H'},
-        {"status", no_argument, 0, 'S'},
-        {"repeat", required_argument, 0, 'r'},
-        {"log-level", required_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *sequence = NULL, *proxy = NULL, *payload_path = NULL;
-    const char *ctype = NULL;
-    kv_list props = {0}, headers = {0};
-    bool show_status = false;
-    long repeat = 1;
-    int level = MC_LOG_INFO, c, rc = EXIT_USAGE;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': sequence = optarg; break;
-        case 'p': proxy = optarg; break;
-        case 'd': payload_path = optarg; break;
-        case 't': ctype = optarg; break;
-        case 'P': if (!add_kv(&props, optarg, "property")) goto out; break;
-        case 'H': if (!add_kv(&headers, optarg, "header")) goto out; break;
-        case 'S': show_status = true; break;
-        case 'r':
-            repeat = strtol(optarg, NULL, 10);
-            if (repeat < 1) {
-                fprintf(stderr, "mediac: --repeat needs a positive number\n");
-                goto out;
-            }
-            break;
-        case 'l':
-            if ((level = parse_level(optarg)) < 0) {
-                fprintf(stderr, "mediac: unknown log level '%s'\n", optarg);
-                goto out;
-            }
-            break;
-        case 'h': usage(stdout); rc = 0; goto out;
-        default: usage(stderr); goto out;
-        }
+    run_opts o = {.repeat = 1, .log_level = MC_LOG_INFO};
+    int optind, rc = EXIT_USAGE;
+    struct mc_toml *file;
+    int orc = mc_opts_parse(&run_command, argc, argv, &o, &optind, &file);
+    const char *sequence = o.sequence, *proxy = o.proxy, *payload_path = o.payload;
+    const char *ctype = o.ctype;
+    kv_list props = o.props, headers = o.headers;
+    bool show_status = o.status;
+    long repeat = o.repeat;
+    int level = o.log_level;
+    if (orc != MC_OPTS_CONTINUE) {
+        rc = orc;
+        goto out;
     }
     if (sequence && proxy) {
         fprintf(stderr, "mediac: give --sequence or --proxy, not both\n");
-        goto out;
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: run needs at least one PATH\n");
-        usage(stderr);
         goto out;
     }
     mc_buf payload = MC_BUF_INIT;
@@ -182,12 +197,17 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     mc_engine_set_log(e, level, NULL, NULL);
+    mc_engine_set_log_format(e, o.log_format == 1 ? MC_LOG_JSON : MC_LOG_TEXT);
     mc_code lrc = mc_engine_load_paths(e, (const char *const *)argv + optind,
                                        (size_t)(argc - optind));
-    fputs(mc_engine_diagnostics(e), stderr);
+    /* diagnostics and what was loaded are log lines, as in serve */
+    const char *diags = mc_engine_diagnostics(e);
+    if (*diags)
+        mc_log(mc_engine_logger(e), lrc == MC_OK ? MC_LOG_WARN : MC_LOG_ERROR, "%s", diags);
     mc_buf sources = MC_BUF_INIT;
     mc_cli_sources_text(mc_engine_config(e), &sources);
-    fputs(mc_buf_cstr(&sources), stderr);
+    if (sources.len)
+        mc_log(mc_engine_logger(e), MC_LOG_INFO, "%.*s", (int)sources.len - 1, sources.data);
     mc_buf_free(&sources);
     if (lrc != MC_OK) {
         fprintf(stderr, "mediac: configuration failed to load\n");
@@ -226,6 +246,8 @@ static int cmd_run(int argc, char **argv)
             mc_message_set_header(m, headers.items[k], eq + 1);
             *eq = '=';
         }
+        /* the correlation id: --header activityid=ID, else a new one */
+        mc_msg_set_activity_id(m, mc_msg_prop(m, MC_SCOPE_TRANSPORT, MC_ACTIVITY_ID_HEADER));
         mc_code r = proxy ? mc_run_proxy(m, proxy) : mc_run_sequence(m, sequence);
         bool last = i == repeat - 1;
         if (r == MC_ENOTFOUND) {
@@ -264,27 +286,52 @@ out:
     return rc;
 }
 
-static int cmd_describe(int argc, char **argv)
+/* mediac(1): the overview page; the subcommands' pages come from their
+ * option rows (mc_opts_man). */
+static void man_overview(FILE *f)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: mediac describe CONNECTOR[.OPERATION]\n");
+    fprintf(f, ".TH MEDIAC 1 \"\" \"mediac %s\" \"mediac manual\"\n"
+            ".SH NAME\nmediac \\- a Synapse / WSO2 Micro Integrator compatible mediation runtime\n"
+            ".SH SYNOPSIS\n.B mediac\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIPATH\\fR...]\n"
+            ".SH DESCRIPTION\nmediac loads Apache Synapse / WSO2 MI XML flows (proxies, APIs,\n"
+            "sequences, templates, local entries), compiles them once and runs messages\n"
+            "through them.\n"
+            ".SH COMMANDS\n"
+            ".TP\n.B run\nrun one message through a sequence or proxy; see \\fBmediac\\-run\\fR(1)\n"
+            ".TP\n.B serve\ndeploy every proxy and API and answer HTTP; see \\fBmediac\\-serve\\fR(1)\n"
+            ".TP\n.B validate\ncheck configuration files; see \\fBmediac\\-validate\\fR(1)\n"
+            ".TP\n.B describe\nlist or describe mediators and connectors; see \\fBmediac\\-describe\\fR(1)\n"
+            ".TP\n.B version\nprint the version\n"
+            ".SH ENVIRONMENT\n"
+            ".TP\n.B MEDIAC_CONNECTOR_PATH\nconnector descriptor folders (colon-separated) instead of the installed ones\n"
+            ".TP\n.B MEDIAC_SCHEMA_PATH\nthe folder of synapse.xsd instead of the installed one\n"
+            ".TP\n.B AWS_*\nthe standard AWS credential chain, region and endpoint settings\n"
+            ".SH FILES\n"
+            ".TP\n.I PREFIX/share/mediac/connector\nconnector descriptors\n"
+            ".TP\n.I PREFIX/share/mediac/schemas\nXML schemas of the configuration language\n"
+            ".TP\n.I deployment.toml\nsettings of \\fBmediac serve \\-\\-config\\fR\n"
+            ".SH EXIT STATUS\n0 success; 1 the flow faulted or validation found errors;\n"
+            "2 usage or configuration errors.\n"
+            ".SH SEE ALSO\n\\fBmediac\\-run\\fR(1), \\fBmediac\\-serve\\fR(1),\n"
+            "\\fBmediac\\-validate\\fR(1), \\fBmediac\\-describe\\fR(1)\n", MC_VERSION);
+}
+
+/* `mediac --man [COMMAND]`: a man page on stdout (the build installs them). */
+static int print_man(const char *cmd)
+{
+    const mc_command *c = !cmd ? NULL : !strcmp(cmd, "run") ? &run_command :
+                          !strcmp(cmd, "serve") ? &mc_serve_command :
+                          !strcmp(cmd, "validate") ? &mc_validate_command :
+                          !strcmp(cmd, "describe") ? &mc_describe_command : NULL;
+    if (cmd && !c) {
+        fprintf(stderr, "mediac: --man: no command '%s'\n", cmd);
         return EXIT_USAGE;
     }
-    mc_err err = {0};
-    mc_connectors *cs = mc_connectors_load(&err);
-    if (!cs) {
-        fprintf(stderr, "mediac: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
-    mc_buf b = MC_BUF_INIT;
-    mc_code rc = mc_connectors_describe(cs, argv[1], &b);
-    if (rc == MC_OK)
-        fputs(mc_buf_cstr(&b), stdout);
+    if (c)
+        mc_opts_man(c, MC_VERSION, stdout);
     else
-        fprintf(stderr, "mediac: no connector or operation named '%s'\n", argv[1]);
-    mc_buf_free(&b);
-    mc_connectors_free(cs);
-    return rc == MC_OK ? 0 : EXIT_FAULT;
+        man_overview(stdout);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -306,13 +353,20 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "validate") == 0)
         return mc_cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "describe") == 0)
-        return cmd_describe(argc - 1, argv + 1);
+        return mc_cmd_describe(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return mc_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            puts("usage: mediac version\n\nPrint the version of mediac.\n\nexample:\n"
+                 "  mediac version");
+            return 0;
+        }
         printf("mediac %s\n", MC_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "--man") == 0)
+        return print_man(argc > 2 ? argv[2] : NULL);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

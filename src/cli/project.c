@@ -27,6 +27,16 @@ static void append_env(const char *name, const char *value)
     mc_buf_free(&b);
 }
 
+bool mc_cli_project_add(const char *flag, const char *value)
+{
+    for (size_t k = 0; k < sizeof project_opts / sizeof *project_opts; k++)
+        if (strcmp(project_opts[k].flag + 2, flag) == 0) {
+            append_env(project_opts[k].env, value);
+            return true;
+        }
+    return false;
+}
+
 int mc_cli_project_options(int argc, char **argv)
 {
     int out = 1;

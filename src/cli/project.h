@@ -16,6 +16,10 @@
  * the error for an option without its value. */
 int mc_cli_project_options(int argc, char **argv);
 
+/* The same for one option from elsewhere (a deployment.toml key): flag
+ * without its dashes ("registry"), value.  False for another flag. */
+bool mc_cli_project_add(const char *flag, const char *value);
+
 /* "mediac: loaded 12 artifacts and 3 registry resources from proj (MI
  * project)" lines, oldest first. */
 void mc_cli_sources_text(const mc_config *cfg, mc_buf *out);

@@ -1,121 +1,122 @@
 /* serve.c - `mediac serve`: parses the flags, serves the paths through the
  * host layer (src/host/) on mediac's HTTP server, takes the signals
  * (SIGHUP reloads, SIGTERM/SIGINT drain and stop) and prints the
- * listening line.  Everything a host needs lives in src/host/; see
+ * listening line.  Its flags and deployment.toml keys are the rows of
+ * serve_rows (src/cli/options.h).  Everything a host needs lives in src/host/; see
  * docs/serve.md. */
 #include "cli/project.h"
 #include "cli/serve.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cli/options.h"
 #include "host/listen.h"
+#include "util/toml.h"
 
 #define EXIT_USAGE 2
-
-const char mc_serve_usage[] =
-    "mediac serve [--bind ADDR] [--port N] [--admin-port N] [--workers N]\n"
-    "             [--max-body BYTES] [--max-header BYTES] [--max-concurrent N]\n"
-    "             [--request-timeout MS] [--idle-timeout S] [--drain-timeout S]\n"
-    "             [--tls-cert FILE --tls-key FILE]\n"
-    "             [--log-format text|json] [--log-level LEVEL] PATH...\n";
 
 /* ---- the command ------------------------------------------------------------------- */
 
 typedef struct serve_opts {
     mc_listener_options l;
-    long drain_ms;
+    long drain_s;
     int log_level;
-    bool json_log;
+    int log_format;                /* index in log_formats */
+    int defaults;                  /* index in port_defaults */
+    const char *config;
 } serve_opts;
 
-static bool parse_num(const char *s, const char *flag, long min, long *out)
+/* deployment.toml's registry.path, secrets.file and config_values.file add
+ * to what --registry, --secrets and --config-values gave (src/cli/project.c
+ * takes those flags before the rows are read). */
+static bool add_project(void *dst, const char *key, const char *value)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min) {
-        fprintf(stderr, "mediac: %s needs a number >= %ld, got '%s'\n", flag, min, s);
-        return false;
-    }
-    *out = v;
-    return true;
+    const char *flag = !strcmp(key, "registry.path") ? "registry" :
+                       !strcmp(key, "secrets.file") ? "secrets" : "config-values";
+    return mc_cli_project_add(flag, value);
 }
 
-static int parse_level(const char *s)
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const port_defaults[] = {"mediac", "mi", NULL};
+
+/* server.defaults = "mi": WSO2 MI's ports (HTTP 8290, management 9164);
+ * the file's and the flags' own port settings still win. */
+static void preset_ports(void *dst, int choice)
 {
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    for (int i = 0; i < 4; i++)
-        if (!strcasecmp(s, names[i]))
-            return i;
-    return -1;
+    serve_opts *o = dst;
+    o->l.server.port = choice == 1 ? 8290 : 0;
+    o->l.admin_port = choice == 1 ? 9164 : 0;
 }
 
-/* Returns -1 to go on, else an exit code. */
-static int parse_opts(int argc, char **argv, serve_opts *o)
-{
-    static const struct option opts[] = {
-        {"bind", required_argument, 0, 'b'}, {"port", required_argument, 0, 'p'},
-        {"admin-port", required_argument, 0, 'a'}, {"workers", required_argument, 0, 'w'},
-        {"max-body", required_argument, 0, 'B'}, {"max-header", required_argument, 0, 'H'},
-        {"max-concurrent", required_argument, 0, 'c'},
-        {"request-timeout", required_argument, 0, 't'},
-        {"idle-timeout", required_argument, 0, 'i'}, {"drain-timeout", required_argument, 0, 'd'},
-        {"log-format", required_argument, 0, 'f'}, {"log-level", required_argument, 0, 'l'},
-        {"tls-cert", required_argument, 0, 'C'}, {"tls-key", required_argument, 0, 'K'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    int c;
-    long v;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        const char *flag = argv[optind - 1];
-        switch (c) {
-        case 'b': o->l.server.bind = optarg; break;
-        case 'p': if (!parse_num(optarg, flag, 0, &v) || v > 65535) return EXIT_USAGE; o->l.server.port = (int)v; break;
-        case 'a': if (!parse_num(optarg, flag, 0, &v) || v > 65535) return EXIT_USAGE; o->l.admin_port = (int)v; break;
-        case 'w': if (!parse_num(optarg, flag, 1, &v) || v > 256) return EXIT_USAGE; o->l.server.workers = (int)v; break;
-        case 'B': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->l.server.max_body = (size_t)v; break;
-        case 'H': if (!parse_num(optarg, flag, 1024, &v)) return EXIT_USAGE; o->l.server.max_header = (size_t)v; break;
-        case 'c': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->l.server.max_concurrent = (unsigned)v; break;
-        case 't': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->l.server.request_timeout_ms = v; break;
-        case 'i': if (!parse_num(optarg, flag, 1, &v)) return EXIT_USAGE; o->l.server.idle_timeout_s = (unsigned)v; break;
-        case 'd': if (!parse_num(optarg, flag, 0, &v)) return EXIT_USAGE; o->drain_ms = v * 1000; break;
-        case 'f':
-            if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-                fprintf(stderr, "mediac: unknown log format '%s' (text, json)\n", optarg);
-                return EXIT_USAGE;
-            }
-            o->json_log = strcmp(optarg, "json") == 0;
-            break;
-        case 'l':
-            if ((o->log_level = parse_level(optarg)) < 0) {
-                fprintf(stderr, "mediac: unknown log level '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'C': o->l.server.tls_cert = optarg; break;
-        case 'K': o->l.server.tls_key = optarg; break;
-        case 'h': fputs(mc_serve_usage, stdout); return 0;
-        default: fputs(mc_serve_usage, stderr); return EXIT_USAGE;
-        }
-    }
-    if (!o->l.server.tls_cert != !o->l.server.tls_key) {
-        fprintf(stderr, "mediac: --tls-cert and --tls-key go together\n");
-        return EXIT_USAGE;
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: serve needs at least one PATH\n%s", mc_serve_usage);
-        return EXIT_USAGE;
-    }
-    return -1;
-}
+#define SO(f) offsetof(serve_opts, f)
+#define PORT_WHY "TCP ports go from 0 to 65535; 0 picks a free one"
+/* Every setting of `mediac serve`: a flag, a deployment.toml key, a type
+ * and range, a default and its help (src/cli/options.h).  New settings are
+ * new rows. */
+static const mc_opt serve_rows[] = {
+    {"config", NULL, MC_OPT_STR, SO(config), .arg = "FILE",
+     .help = "read settings from a deployment.toml-style file; flags override it"},
+    {"defaults", "server.defaults", MC_OPT_CHOICE, SO(defaults), .choices = port_defaults,
+     .preset = preset_ports, .arg = "SET", .def = "mediac",
+     .help = "port defaults: mediac (free ports) or mi (8290, management 9164)"},
+    {"bind", "server.bind", MC_OPT_STR, SO(l.server.bind), .arg = "ADDR", .def = "127.0.0.1",
+     .help = "IPv4 or IPv6 literal to listen on (traffic and management ports)"},
+    {"port", "server.port", MC_OPT_INT, SO(l.server.port), 0, 65535, .arg = "N", .def = "0",
+     .range_why = PORT_WHY, .help = "HTTP traffic port"},
+    {"admin-port", "management.port", MC_OPT_INT, SO(l.admin_port), 0, 65535, .arg = "N",
+     .def = "0", .range_why = PORT_WHY,
+     .help = "management port: health, metrics, Management API, flow viewer"},
+    {"workers", "server.workers", MC_OPT_INT, SO(l.server.workers), 1, 256, .arg = "N",
+     .def = "online CPUs", .help = "event-loop threads"},
+    {"max-body", "limits.max_body", MC_OPT_SIZE, SO(l.server.max_body), 1, 0, .arg = "BYTES",
+     .def = "10M", .help = "larger request bodies get 413"},
+    {"max-header", "limits.max_header", MC_OPT_SIZE, SO(l.server.max_header), 1024, 0,
+     .arg = "BYTES", .def = "8K", .help = "larger request headers get 431"},
+    {"max-concurrent", "limits.max_concurrent", MC_OPT_UINT, SO(l.server.max_concurrent), 1, 0,
+     .arg = "N", .def = "1024", .help = "requests in progress over all workers; more get 503"},
+    {"request-timeout", "limits.request_timeout", MC_OPT_LONG, SO(l.server.request_timeout_ms),
+     1, 0, .arg = "MS", .def = "60000",
+     .help = "a request not received by then gets 408, one not answered by then 504"},
+    {"idle-timeout", "limits.idle_timeout", MC_OPT_UINT, SO(l.server.idle_timeout_s), 1, 0,
+     .arg = "S", .def = "60", .help = "idle keep-alive connections are closed after this"},
+    {"tls-cert", "server.tls_cert", MC_OPT_STR, SO(l.server.tls_cert), .arg = "FILE",
+     .help = "PEM certificate chain: the traffic port serves HTTPS (with --tls-key)"},
+    {"tls-key", "server.tls_key", MC_OPT_STR, SO(l.server.tls_key), .arg = "FILE",
+     .help = "PEM private key of --tls-cert"},
+    {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
+     .def = "10", .help = "how long SIGTERM waits for requests in flight"},
+    {"log-format", "log.format", MC_OPT_CHOICE, SO(log_format), .choices = log_formats,
+     .arg = "FORMAT", .def = "text", .help = "log line format"},
+    {"log-level", "log.level", MC_OPT_CHOICE, SO(log_level), .choices = log_levels,
+     .arg = "LEVEL", .def = "info", .help = "lines above this level are not written"},
+    {"registry", "registry.path", MC_OPT_LIST, 0, .arg = "DIR", .add = add_project,
+     .help = "registry resources (conf:/, gov:/ and plain keys); repeatable"},
+    {"secrets", "secrets.file", MC_OPT_LIST, 0, .arg = "FILE", .add = add_project,
+     .help = "ALIAS=VALUE lines for wso2:vault-lookup('ALIAS'); repeatable"},
+    {"config-values", "config_values.file", MC_OPT_LIST, 0, .arg = "FILE", .add = add_project,
+     .help = "NAME=VALUE lines for ${configs.NAME}; repeatable"},
+};
+
+const mc_command mc_serve_command = {
+    .name = "serve",
+    .operands = "PATH...",
+    .summary = "Deploy every proxy and API found under PATH (files, folders, projects) and\n"
+               "answer HTTP.  SIGHUP reloads, SIGTERM drains and stops.  See docs/serve.md\n"
+               "and docs/operations.md.",
+    .opts = serve_rows,
+    .nopts = sizeof serve_rows / sizeof *serve_rows,
+    .min_operands = 1,
+    .example = "  mediac serve --port 8290 --admin-port 9164 --workers 4 flows/\n"
+               "  mediac serve --config /etc/mediac/deployment.toml /srv/mediac/flows\n",
+};
 
 /* After each load: where the artifacts came from. */
 static void log_sources(void *ud, const mc_engine *e, const mc_logger *log)
@@ -148,25 +149,34 @@ static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
         return EXIT_USAGE;
     }
     const char *bind = o->l.server.bind ? o->l.server.bind : "127.0.0.1";
-    fprintf(stderr, "listening on %s:%d admin %s:%d workers %d%s\n", bind,
-            mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l),
-            o->l.server.tls_cert ? " tls" : "");
-    fflush(stderr);
+    /* at every log level: scripts and tests wait for this line */
+    mc_logger always = *mc_host_logger(h);
+    always.level = MC_LOG_DEBUG;
+    mc_log(&always, MC_LOG_INFO, "listening on %s:%d admin %s:%d workers %d%s", bind,
+           mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l),
+           o->l.server.tls_cert ? " tls" : "");
     wait_signals(h, set);
     const mc_logger *log = mc_host_logger(h);
-    mc_log(log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld ms",
-           mc_listener_inflight(l), o->drain_ms);
-    unsigned cut = mc_listener_stop(l, o->drain_ms);
+    mc_log(log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld s",
+           mc_listener_inflight(l), o->drain_s);
+    unsigned cut = mc_listener_stop(l, o->drain_s * 1000);
     mc_log(log, MC_LOG_INFO, "stopped (%u request(s) cut off by the drain timeout)", cut);
     return 0;
 }
 
 int mc_cmd_serve(int argc, char **argv)
 {
-    serve_opts o = {.drain_ms = 10000, .log_level = MC_LOG_INFO};
-    int rc = parse_opts(argc, argv, &o);
-    if (rc >= 0)
+    serve_opts o = {.drain_s = 10, .log_level = MC_LOG_INFO};
+    int optind;
+    struct mc_toml *file;
+    int rc = mc_opts_parse(&mc_serve_command, argc, argv, &o, &optind, &file);
+    if (rc != MC_OPTS_CONTINUE)
         return rc;
+    if (!o.l.server.tls_cert != !o.l.server.tls_key) {
+        fprintf(stderr, "mediac: --tls-cert and --tls-key go together\n");
+        mc_toml_free(file);
+        return EXIT_USAGE;
+    }
     /* every thread inherits the mask; the main thread takes the signals */
     sigset_t set;
     sigemptyset(&set);
@@ -177,13 +187,15 @@ int mc_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     mc_host_options ho = {.paths = (const char *const *)argv + optind,
                           .npaths = (size_t)(argc - optind), .log_level = o.log_level,
-                          .json_log = o.json_log, .loaded = log_sources};
+                          .json_log = o.log_format == 1, .loaded = log_sources};
     mc_host *h = mc_host_new(&ho);
     if (!h) {
         fprintf(stderr, "mediac: configuration failed to load\n");
+        mc_toml_free(file);
         return EXIT_USAGE;
     }
     rc = serve(h, &o, &set);
     mc_host_free(h);
+    mc_toml_free(file);
     return rc;
 }

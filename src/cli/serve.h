@@ -5,7 +5,7 @@
 
 /* argv[0] is "serve".  Returns the process exit code. */
 int mc_cmd_serve(int argc, char **argv);
-/* The usage lines of the command. */
-extern const char mc_serve_usage[];
+/* The command's options (flags and deployment.toml keys) and help. */
+extern const struct mc_command mc_serve_command;
 
 #endif

@@ -18,34 +18,20 @@
  * attached to the diagnostic they follow. */
 #include "cli/validate.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "cli/options.h"
 #include "cli/project.h"
 #include "mediac.h"
 #include "util/buf.h"
 
 #define EXIT_ERRORS 1
 #define EXIT_USAGE 2
-
-static void validate_usage(FILE *f)
-{
-    fputs("usage: mediac validate [--format text|json] [--werror] [--each] PATH...\n"
-          "\n"
-          "Check configuration files (or folders of them) without running them.\n"
-          "  --format text  file:line:col: severity: message lines and a summary (default)\n"
-          "  --format json  one JSON document with the same diagnostics\n"
-          "  --werror       warnings count as errors for the exit status\n"
-          "  --each         check every PATH on its own (a separate deployment each):\n"
-          "                 one JSON document per line, with \"path\"\n"
-          "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.\n"
-          "What was loaded from where goes to stderr (text) or \"sources\" (json).\n"
-          MC_CLI_PROJECT_USAGE, f);
-}
 
 /* One parsed diagnostic line; pointers into a private copy of the line. */
 typedef struct diag {
@@ -219,41 +205,47 @@ static int validate_paths(const char *const *paths, size_t n, bool json, bool we
     return rc;
 }
 
+typedef struct validate_opts {
+    int format;                    /* 0 text, 1 json */
+    bool werror, each;
+} validate_opts;
+
+static const char *const formats[] = {"text", "json", NULL};
+
+static const mc_opt validate_rows[] = {
+    {"format", NULL, MC_OPT_CHOICE, offsetof(validate_opts, format), .choices = formats,
+     .arg = "FORMAT", .def = "text",
+     .help = "text: file:line:col: severity: message and a summary; json: one document"},
+    {"werror", NULL, MC_OPT_FLAG, offsetof(validate_opts, werror),
+     .help = "warnings count as errors for the exit status"},
+    {"each", NULL, MC_OPT_FLAG, offsetof(validate_opts, each),
+     .help = "check every PATH on its own (a separate deployment each): one JSON document "
+             "per line, with \"path\""},
+};
+
+const mc_command mc_validate_command = {
+    .name = "validate",
+    .operands = "PATH...",
+    .summary = "Load configuration files the way run and serve do, without running a\n"
+               "message, and report every mistake like a compiler.\n"
+               "Exit status: 0 clean, 1 errors (or warnings with --werror), 2 usage.",
+    .opts = validate_rows,
+    .nopts = sizeof validate_rows / sizeof *validate_rows,
+    .min_operands = 1,
+    .details = "What was loaded from where goes to stderr (text) or \"sources\" (json).\n"
+               MC_CLI_PROJECT_USAGE,
+    .example = "  mediac validate flows/\n  mediac validate --format json --werror project/\n",
+};
+
 int mc_cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, 0, 'f'},
-        {"werror", no_argument, 0, 'w'},
-        {"each", no_argument, 0, 'e'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    bool json = false, werror = false, each = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "json") == 0) {
-                json = true;
-            } else if (strcmp(optarg, "text") == 0) {
-                json = false;
-            } else {
-                fprintf(stderr, "mediac: unknown format '%s' (text, json)\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'w': werror = true; break;
-        case 'e': each = true; break;
-        case 'h': validate_usage(stdout); return 0;
-        default: validate_usage(stderr); return EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "mediac: validate needs at least one PATH\n");
-        validate_usage(stderr);
-        return EXIT_USAGE;
-    }
+    validate_opts o = {0};
+    int optind;
+    struct mc_toml *file;
+    int prc = mc_opts_parse(&mc_validate_command, argc, argv, &o, &optind, &file);
+    if (prc != MC_OPTS_CONTINUE)
+        return prc;
+    bool json = o.format == 1, werror = o.werror, each = o.each;
     if (each) {
         /* every PATH its own deployment: one JSON document per line */
         int rc = 0;

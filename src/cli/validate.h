@@ -8,4 +8,6 @@
  * (or warnings with --werror), 2 usage. */
 int mc_cmd_validate(int argc, char **argv);
 
+extern const struct mc_command mc_validate_command;
+
 #endif

@@ -39,6 +39,7 @@ void mc_config_free(mc_config *cfg)
     free(cfg->entries.items);
     free(cfg->endpoints.items);
     free(cfg->templates.items);
+    free(cfg->broken.items);
     free(cfg->natives.items);
     free(cfg->values.items);
     free(cfg->secrets.items);
@@ -271,7 +272,12 @@ static void resolve(mc_config *cfg, struct mc_fixup *f)
             mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR, "%s", err.msg);
         return;
     }
-    report_missing(cfg, f, t);
+    const char *broken = mc_config_lookup(cfg, &cfg->broken, f->key);
+    if (broken)
+        mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_ERROR,
+                   "registry resource '%s' does not compile: %s", f->key, broken);
+    else
+        report_missing(cfg, f, t);
     if (f->kind == MC_REF_SEQUENCE && f->missing_fmt)
         *f->slot = (void *)missing_sequence(cfg, f);
 }

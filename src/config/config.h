@@ -163,6 +163,8 @@ struct mc_config {
     mc_arena arena;
     mc_table sequences, proxies, apis, entries, endpoints;
     mc_table templates;        /* sequence templates: name -> mc_seq_template */
+    mc_table broken;           /* registry artifacts that do not compile:
+                                  key -> first error (const char *) */
     mc_table natives;          /* class mediators: name -> mc_native */
     mc_table values;           /* ${configs.x}: name -> const char * */
     mc_table secrets;          /* vault aliases: alias -> const char * */

@@ -925,19 +925,79 @@ typedef struct resource_doc {
 
 /* An XML resource: keep its root element; a sequence, endpoint or template
  * is also compiled as that artifact, named by the registry key. */
+/* Where diagnostics and references stood, to take back what a registry
+ * artifact's failed compile added. */
+typedef struct load_mark {
+    size_t diags_len;
+    unsigned nerrors, nwarnings;
+    struct mc_fixup *fixups;
+} load_mark;
+
+static load_mark mark_load(const mc_config *cfg)
+{
+    return (load_mark){cfg->diags.len, cfg->nerrors, cfg->nwarnings, cfg->fixups};
+}
+
+static void roll_back(mc_config *cfg, const load_mark *lm)
+{
+    cfg->diags.len = lm->diags_len;
+    if (cfg->diags.data)
+        cfg->diags.data[lm->diags_len] = '\0';
+    cfg->nerrors = lm->nerrors;
+    cfg->nwarnings = lm->nwarnings;
+    cfg->fixups = lm->fixups;
+}
+
+/* The message of the first error diagnostic after lm (arena copy). */
+static const char *first_error_since(mc_config *cfg, const load_mark *lm)
+{
+    const char *text = mc_buf_cstr(&cfg->diags) + lm->diags_len;
+    const char *e = strstr(text, ": error: ");
+    if (!e)
+        return "does not compile";
+    e += 9;
+    const char *nl = strchr(e, '\n');
+    return mc_arena_strndup(&cfg->arena, e, nl ? (size_t)(nl - e) : strlen(e));
+}
+
+/* Drop what a failed compile put in t under name (it was appended last). */
+static void unregister(mc_table *t, const char *name)
+{
+    if (t->n && strcmp(t->items[t->n - 1].name, name) == 0)
+        t->n--;
+}
+
 static void resource_root(mc_compiler *cc, xmlNodePtr root, void *ud)
 {
     resource_doc *rd = ud;
+    mc_config *cfg = cc->cfg;
     rd->parsed = true;
     rd->entry->xml = xmlCopyNode(root, 1);
-    mc_config_own(cc->cfg, rd->entry->xml, free_node);
+    mc_config_own(cfg, rd->entry->xml, free_node);
     const char *n = (const char *)root->name;
-    if (mc_is_synapse(root) && (strcmp(n, "sequence") == 0 || strcmp(n, "endpoint") == 0 ||
-                                strcmp(n, "template") == 0)) {
-        unsigned before = mc_config_count(cc->cfg);
-        mc_compile_artifact(cc, root);
-        cc->cfg->nresource_artifacts += mc_config_count(cc->cfg) - before;
+    if (!mc_is_synapse(root) || (strcmp(n, "sequence") && strcmp(n, "endpoint") &&
+                                 strcmp(n, "template")))
+        return;
+    /* As MI's registry, an artifact resource is only an error when
+     * something uses it: compile it now (so dynamic keys find it), but if
+     * it does not compile, take its diagnostics back, keep the first error
+     * for the references to it (link reports it there) and warn once. */
+    load_mark lm = mark_load(cfg);
+    unsigned before = mc_config_count(cfg);
+    mc_compile_artifact(cc, root);
+    if (cfg->nerrors > lm.nerrors) {
+        const char *why = first_error_since(cfg, &lm);
+        roll_back(cfg, &lm);
+        unregister(&cfg->sequences, cc->artifact_key);
+        unregister(&cfg->endpoints, cc->artifact_key);
+        unregister(&cfg->templates, cc->artifact_key);
+        mc_table_put(&cfg->broken, cc->artifact_key, (void *)why);
+        mc_diag_at(cfg, cc->file, 1, 1, MC_DIAG_WARNING,
+                   "registry <%s> '%s' does not compile (%s); a reference to it is an error", n,
+                   cc->artifact_key, why);
+        return;
     }
+    cfg->nresource_artifacts += mc_config_count(cfg) - before;
 }
 
 static bool looks_like_xml(const char *data, size_t len)
@@ -971,16 +1031,11 @@ mc_code mc_config_load_resource(mc_config *cfg, const char *key, const char *dat
         /* a resource that does not parse as XML is kept as text: only a
          * mediator that needs it as XML says so, at its reference (MI
          * reads registry resources when they are used) */
-        size_t mark = cfg->diags.len;
-        unsigned ne = cfg->nerrors, nw = cfg->nwarnings;
+        load_mark lm = mark_load(cfg);
         resource_doc rd = {e, false};
         rc = with_document(cfg, data, len, name, canon, resource_root, &rd);
         if (!rd.parsed) {
-            cfg->diags.len = mark;
-            if (cfg->diags.data)
-                cfg->diags.data[mark] = '\0';
-            cfg->nerrors = ne;
-            cfg->nwarnings = nw;
+            roll_back(cfg, &lm);
             rc = MC_OK;
         }
     }

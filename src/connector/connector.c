@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
 #include "aws/context.h"
 #include "aws/providers.h"
 #include "config/internal.h"
+#include "util/datadir.h"
 #include "http/client.h"
 
 /* The HTTP the credential sources need (STS, container endpoint, instance
@@ -66,13 +66,9 @@ mc_connectors *mc_connectors_attach_aws(mc_connectors *cs, mc_err *err)
 
 mc_connectors *mc_connectors_load(mc_err *err)
 {
-    const char *env = getenv("MEDIAC_CONNECTOR_PATH");
-    if (env && *env)
-        return mc_connectors_load_from(env, err);
-    struct stat st;
-    if (stat(MC_SOURCE_CONNECTOR_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-        return mc_connectors_load_from(MC_SOURCE_CONNECTOR_DIR, err);
-    return mc_connectors_load_from(MC_CONNECTOR_DIR, err);
+    char dir[4096];
+    mc_data_dir("MEDIAC_CONNECTOR_PATH", "connector", dir, sizeof dir);
+    return mc_connectors_load_from(dir, err);
 }
 
 void mc_connectors_free(mc_connectors *cs)

@@ -19,8 +19,9 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-/* Load from MEDIAC_CONNECTOR_PATH (colon-separated), else
- * MC_SOURCE_CONNECTOR_DIR when it exists, else MC_CONNECTOR_DIR.  NULL on
+/* Load from MEDIAC_CONNECTOR_PATH (colon-separated), else the installed
+ * share/mediac/connector (see util/datadir.h: the build tree's library
+ * uses the source tree's connector/).  NULL on
  * error (err says which file and line, or that no folder was found). */
 mc_connectors *mc_connectors_load(mc_err *err);
 void mc_connectors_free(mc_connectors *cs);

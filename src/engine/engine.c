@@ -143,7 +143,7 @@ mc_pending *mc_engine_add_request(mc_message *m, mc_outbound *req, const void *w
         m->cappending = cap;
     }
     mc_pending *p = mc_arena_alloc(&m->arena, sizeof *p);
-    if (!p)
+    if (!p || mc_msg_outbound_add_activity_id(m, req) != MC_OK)
         return NULL;
     *p = (mc_pending){.req = req, .waiter = waiter, .id = ++m->next_pending_id};
     m->pending[m->npending++] = p;

@@ -1,8 +1,8 @@
 /* deploy.c - the host and its deployments: each load of the paths is a
  * refcounted engine; a request holds a reference to the one it started
  * on, so a reload swaps in a new engine for new requests while messages
- * in flight finish on the old one.  Also the host's log sink (text or
- * JSON lines, one write() each) and the access line. */
+ * in flight finish on the old one.  Also the access line (in the one log
+ * format of util/log.c, with the request's activity id). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,64 +20,30 @@ double mc_host_now(void)
 
 /* ---- logging ------------------------------------------------------------- */
 
-static const char *level_name(int level)
-{
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    return level >= 0 && level <= MC_LOG_DEBUG ? names[level] : "info";
-}
-
-/* Lines that are already JSON objects (access lines in json mode) pass
- * through; others are wrapped.  One write() per line. */
-static void log_sink(void *ud, int level, const char *line)
-{
-    mc_host *h = ud;
-    mc_buf b = MC_BUF_INIT;
-    if (h->json_log && line[0] != '{') {
-        mc_buf_printf(&b, "{\"level\":\"%s\",\"msg\":", level_name(level));
-        mc_buf_json_string(&b, line, strlen(line));
-        mc_buf_puts(&b, "}\n");
-    } else if (h->json_log) {
-        mc_buf_printf(&b, "%s\n", line);
-    } else {
-        char ts[32];
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        mc_buf_printf(&b, "%s %s %s\n", ts, level_name(level), line);
-    }
-    if (!b.oom) {
-        ssize_t n = write(STDERR_FILENO, b.data, b.len);
-        (void)n;
-    }
-    mc_buf_free(&b);
-}
-
 const mc_logger *mc_host_logger(const mc_host *h) { return &h->log; }
 
-static void access_log(mc_host *h, const char *method, const char *path, int status,
-                       double ms, const char *artifact)
+static void access_log(mc_host *h, const char *activity, const char *method, const char *path,
+                       int status, double ms, const char *artifact)
 {
-    if (!h->json_log) {
-        mc_log(&h->log, MC_LOG_INFO, "access %s %s %d %.3fms %s", method, path, status, ms,
-               artifact);
-        return;
-    }
     mc_buf b = MC_BUF_INIT;
-    mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
-    mc_buf_json_string(&b, method, strlen(method));
-    mc_buf_puts(&b, ",\"path\":");
-    mc_buf_json_string(&b, path, strlen(path));
-    mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
-    mc_buf_json_string(&b, artifact, strlen(artifact));
-    mc_buf_puts(&b, "}");
+    if (!h->json_log) {
+        mc_buf_printf(&b, "access %s %s %d %.3fms %s", method, path, status, ms, artifact);
+    } else {
+        mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
+        mc_buf_json_string(&b, method, strlen(method));
+        mc_buf_puts(&b, ",\"path\":");
+        mc_buf_json_string(&b, path, strlen(path));
+        mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
+        mc_buf_json_string(&b, artifact, strlen(artifact));
+        mc_buf_puts(&b, "}");
+    }
     if (!b.oom)
-        mc_log(&h->log, MC_LOG_INFO, "%s", b.data);
+        mc_log_line_id(&h->log, MC_LOG_INFO, activity, b.data, NULL, 0);
     mc_buf_free(&b);
 }
 
 void mc_host_answered(mc_host *h, const char *method, const char *path, int status,
-                      double ms, const char *artifact)
+                      double ms, const char *artifact, const char *activity_id)
 {
     const char *a = artifact && *artifact ? artifact : "-";
     char st[16];
@@ -85,7 +51,7 @@ void mc_host_answered(mc_host *h, const char *method, const char *path, int stat
     mc_metrics_observe(&h->met, MC_M_REQ, "artifact", a, "status", st, 0);
     mc_metrics_observe(&h->met, MC_M_LAT, "artifact", a, NULL, NULL, ms / 1000.0);
     if (mc_log_enabled(&h->log, MC_LOG_INFO))
-        access_log(h, method, path, status, ms, a);
+        access_log(h, activity_id, method, path, status, ms, a);
 }
 
 /* ---- deployments ---------------------------------------------------------- */
@@ -95,7 +61,8 @@ static mc_deployment *deployment_load(mc_host *h)
     mc_engine *e = mc_engine_new();
     if (!e)
         return NULL;
-    mc_engine_set_log(e, h->log_level, log_sink, h);
+    mc_engine_set_log(e, h->log_level, NULL, NULL);
+    mc_engine_set_log_format(e, h->json_log ? MC_LOG_JSON : MC_LOG_TEXT);
     mc_code rc = mc_engine_load_paths(e, (const char *const *)h->paths, h->npaths);
     const char *diags = mc_engine_diagnostics(e);
     if (*diags)
@@ -187,8 +154,7 @@ mc_host *mc_host_new(const mc_host_options *o)
     h->started = mc_host_now();
     mc_logger_init(&h->log);
     h->log.level = o->log_level;
-    h->log.sink = log_sink;
-    h->log.userdata = h;
+    h->log.format = o->json_log ? MC_LOG_JSON : MC_LOG_TEXT;
     pthread_mutex_init(&h->lock, NULL);
     mc_metrics_init(&h->met);
     h->paths = calloc(o->npaths ? o->npaths : 1, sizeof *h->paths);

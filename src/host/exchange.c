@@ -116,6 +116,12 @@ mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
             return rc;
     }
     set_request_props(m, req, rt);
+    /* the correlation id: the one the host already took, else the client's
+     * activityid (or a new one); never a client value that failed the check */
+    if (m->activity_id)
+        mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, MC_ACTIVITY_ID_HEADER, m->activity_id);
+    else
+        mc_msg_set_activity_id(m, request_header(req, MC_ACTIVITY_ID_HEADER));
     return MC_OK;
 }
 
@@ -126,6 +132,20 @@ static bool echoed_request_header(const mc_host_request *req, const mc_prop *p)
 {
     const char *v = request_header(req, p->name);
     return v && strcmp(v, p->value) == 0;
+}
+
+/* Every answer carries the message's correlation id (MI returns it). */
+static void add_activity_id(mc_message *m, mc_host_answer *a)
+{
+    if (!m->activity_id)
+        return;
+    mc_http_header *hs = mc_arena_alloc(&m->arena, (a->nheaders + 1) * sizeof *hs);
+    if (!hs)
+        return;
+    if (a->nheaders)
+        memcpy(hs, a->headers, a->nheaders * sizeof *hs);
+    hs[a->nheaders++] = (mc_http_header){MC_ACTIVITY_ID_HEADER, m->activity_id};
+    a->headers = hs;
 }
 
 static void error_answer(mc_message *m, int status, const char *message, mc_host_answer *a,
@@ -147,6 +167,7 @@ static void error_answer(mc_message *m, int status, const char *message, mc_host
     }
     a->headers = hs;
     mc_buf_free(&b);
+    add_activity_id(m, a);
 }
 
 static void payload_answer(mc_message *m, int default_status, const mc_host_request *req,
@@ -171,12 +192,14 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
     const char *body = mc_msg_payload_bytes(m, &len);
     if (hs) {
         for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
-            if (!mc_msg_hop_header(p->name) && !echoed_request_header(req, p))
+            if (!mc_msg_hop_header(p->name) && !echoed_request_header(req, p) &&
+                strcasecmp(p->name, MC_ACTIVITY_ID_HEADER) != 0)
                 hs[nh++] = (mc_http_header){p->name, p->value};
         if (m->payload.kind != MC_PL_NONE)
             hs[nh++] = (mc_http_header){"Content-Type", mc_msg_content_type(m)};
     }
     *a = (mc_host_answer){status, hs, nh, body, body ? len : 0};
+    add_activity_id(m, a);
 }
 
 void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request *req,
@@ -184,8 +207,10 @@ void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request 
 {
     if (rc == MC_OK && m->responded)
         payload_answer(m, 200, req, a);
-    else if (rc == MC_OK)
+    else if (rc == MC_OK) {
         *a = (mc_host_answer){202, NULL, 0, NULL, 0};
+        add_activity_id(m, a);
+    }
     else if (rc == MC_EFAULT && m->fault_response)
         payload_answer(m, 500, req, a);
     else if (rc == MC_EFAULT) {
@@ -198,6 +223,7 @@ void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request 
         a->body = b.oom ? NULL : mc_arena_strndup(&m->arena, b.data, b.len);
         a->body_len = a->body ? b.len : 0;
         mc_buf_free(&b);
+        add_activity_id(m, a);
     } else
         error_answer(m, 500, mc_strerror(rc), a, NULL);
 }
@@ -333,6 +359,7 @@ mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client
         free(x);
         return MC_ENOMEM;
     }
+    mc_msg_set_activity_id(x->m, request_header(req, MC_ACTIVITY_ID_HEADER));
     x->h = h;
     x->req = *req;
     x->client = client;
@@ -360,6 +387,8 @@ mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client
 }
 
 const char *mc_exchange_artifact(const mc_exchange *x) { return x->artifact; }
+
+const char *mc_exchange_activity_id(const mc_exchange *x) { return x->m->activity_id; }
 
 void mc_exchange_free(mc_exchange *x)
 {

@@ -24,7 +24,7 @@ typedef struct mc_host_options {
     const char *const *paths;      /* files or folders to deploy */
     size_t npaths;
     int log_level;                 /* MC_LOG_* */
-    bool json_log;                 /* one JSON object per log line */
+    bool json_log;                 /* one JSON object per log line (util/log.h) */
     /* Called after each configuration that loads (at start and on every
      * reload), e.g. to log where its artifacts came from.  May be NULL. */
     void (*loaded)(void *ud, const mc_engine *e, const mc_logger *log);
@@ -109,6 +109,8 @@ typedef void (*mc_exchange_answer_fn)(void *ud, mc_exchange *x, const mc_host_an
 mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client *client,
                           mc_exchange_answer_fn answer, void *ud);
 const char *mc_exchange_artifact(const mc_exchange *x);
+/* The message's correlation id (MI's activityid), or NULL. */
+const char *mc_exchange_activity_id(const mc_exchange *x);
 void mc_exchange_free(mc_exchange *x);
 
 /* The inbound conversion: set the message's payload from the body by its
@@ -127,9 +129,10 @@ void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request 
 
 /* ---- metrics and access log ------------------------------------------ */
 
-/* One answered request: the access line and the request metrics. */
+/* One answered request: the access line (with the request's activity id,
+ * which may be NULL) and the request metrics. */
 void mc_host_answered(mc_host *h, const char *method, const char *path, int status,
-                      double elapsed_ms, const char *artifact);
+                      double elapsed_ms, const char *artifact, const char *activity_id);
 /* Prometheus text format 0.0.4. */
 void mc_host_render_metrics(mc_host *h, mc_buf *out);
 

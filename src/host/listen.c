@@ -5,7 +5,9 @@
  * server uses mc_exchange_start directly instead. */
 #include "host/listen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "host/internal.h"
 
@@ -15,10 +17,15 @@ struct mc_listener {
     mc_admin_server *adm;
 };
 
+/* The server carries one label to the done callback: "ARTIFACT\x1fID"
+ * (XML names cannot hold the control character). */
 static void on_answer(void *ud, mc_exchange *x, const mc_host_answer *a)
 {
     mc_server_req *r = ud;
-    mc_server_req_set_tag(r, mc_exchange_artifact(x));
+    const char *id = mc_exchange_activity_id(x);
+    char tag[320];
+    snprintf(tag, sizeof tag, "%s%s%s", mc_exchange_artifact(x), id ? "\x1f" : "", id ? id : "");
+    mc_server_req_set_tag(r, tag);
     mc_server_respond(r, a->status, a->headers, a->nheaders, a->body, a->body_len);
     mc_exchange_free(x);
 }
@@ -38,8 +45,12 @@ static void handle(void *ud, mc_server_req *r)
 
 static void on_answered(void *ud, mc_server_req *r, int status, double ms)
 {
-    mc_host_answered(ud, mc_server_req_method(r), mc_server_req_path(r), status, ms,
-                     mc_server_req_tag(r));
+    const char *tag = mc_server_req_tag(r);
+    const char *sep = strchr(tag, '\x1f');
+    char artifact[200];
+    snprintf(artifact, sizeof artifact, "%.*s", sep ? (int)(sep - tag) : (int)strlen(tag), tag);
+    mc_host_answered(ud, mc_server_req_method(r), mc_server_req_path(r), status, ms, artifact,
+                     sep ? sep + 1 : NULL);
 }
 
 static int admin(void *ud, const char *method, const char *path, mc_buf *body,

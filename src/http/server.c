@@ -91,7 +91,7 @@ struct mc_server_req {
     mc_http_header *headers;
     size_t nheaders;
     mc_buf body;
-    char tag[128];
+    char tag[320];                 /* artifact and activity id */
 };
 
 struct worker {

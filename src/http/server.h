@@ -87,7 +87,7 @@ const char *mc_server_req_body(const mc_server_req *r, size_t *len);
 /* The worker's HTTP client: submit here, callbacks fire on this thread. */
 mc_http_client *mc_server_req_client(const mc_server_req *r);
 int mc_server_req_worker(const mc_server_req *r);
-/* A short label carried to the done callback (copied, truncated at 127). */
+/* A short label carried to the done callback (copied, truncated at 319). */
 void mc_server_req_set_tag(mc_server_req *r, const char *tag);
 const char *mc_server_req_tag(const mc_server_req *r);
 

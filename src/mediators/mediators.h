@@ -29,6 +29,9 @@ extern const mc_mediator_type mc_med_validate;
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);
 /* Closest built-in name to an unknown one, or NULL. */
+/* The element names of the built-in mediators, in table order (at most
+ * cap); returns how many there are. */
+size_t mc_builtin_names(const char **out, size_t cap);
 const char *mc_builtin_suggest(const char *name);
 
 /* Native (class) mediators registered by the host. */

@@ -23,6 +23,13 @@ const mc_mediator_type *mc_builtin_mediator(const char *name)
     return NULL;
 }
 
+size_t mc_builtin_names(const char **out, size_t cap)
+{
+    for (size_t i = 0; i < NBUILTINS && i < cap; i++)
+        out[i] = builtins[i]->name;
+    return NBUILTINS < cap ? NBUILTINS : cap;
+}
+
 const char *mc_builtin_suggest(const char *name)
 {
     const char *names[NBUILTINS];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <libxml/xpath.h>
@@ -248,9 +249,72 @@ void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
         vsnprintf(b.data, (size_t)n + 1, fmt, ap);
         va_end(ap);
         b.len = (size_t)n;
-        mc_log_line(m->log, level, b.data, m->secrets, m->nsecrets);
+        mc_log_line_id(m->log, level, mc_msg_activity_id(m), b.data, m->secrets, m->nsecrets);
     }
     mc_buf_free(&b);
+}
+
+static bool activity_id_ok(const char *v)
+{
+    size_t n = 0;
+    for (; v && v[n]; n++)
+        if ((unsigned char)v[n] <= 0x20 || (unsigned char)v[n] >= 0x7f || n >= MC_ACTIVITY_ID_MAX)
+            return false;
+    return n > 0;
+}
+
+const char *mc_msg_set_activity_id(mc_message *m, const char *from_client)
+{
+    char uuid[40];
+    const char *id = from_client;
+    if (!activity_id_ok(id)) {
+        unsigned char r[16];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+            struct timespec ts;            /* no entropy: time and address */
+            clock_gettime(CLOCK_REALTIME, &ts);
+            uint64_t a = (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)m;
+            uint64_t b = (uint64_t)ts.tv_sec * 0x9E3779B97F4A7C15ull;
+            memcpy(r, &a, 8);
+            memcpy(r + 8, &b, 8);
+        }
+        r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);   /* version 4 */
+        r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+        char *p = uuid;
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10)
+                *p++ = '-';
+            p += sprintf(p, "%02x", r[i]);
+        }
+        id = uuid;
+    }
+    const char *copy = mc_arena_strdup(&m->arena, id);
+    if (!copy)
+        return NULL;
+    m->activity_id = copy;
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, MC_ACTIVITY_ID_HEADER, copy);
+    return copy;
+}
+
+const char *mc_msg_activity_id(const mc_message *m)
+{
+    return m->activity_id;
+}
+
+mc_code mc_msg_outbound_add_activity_id(mc_message *m, mc_outbound *out)
+{
+    if (!out || !m->activity_id)
+        return MC_OK;
+    for (size_t i = 0; i < out->nheaders; i++)
+        if (strcasecmp(out->headers[i].name, MC_ACTIVITY_ID_HEADER) == 0)
+            return MC_OK;
+    mc_kv *h = mc_arena_alloc(&m->arena, (out->nheaders + 1) * sizeof *h);
+    if (!h)
+        return MC_ENOMEM;
+    if (out->nheaders)
+        memcpy(h, out->headers, out->nheaders * sizeof *h);
+    h[out->nheaders++] = (mc_kv){MC_ACTIVITY_ID_HEADER, m->activity_id};
+    out->headers = h;
+    return MC_OK;
 }
 
 void mc_msg_set_fault(mc_message *m, const char *code, const char *message,

@@ -201,6 +201,7 @@ typedef struct mc_message {
     void *signer;               /* mc_sigv4_signer lent by the host (its key
                                    cache outlives the message), or NULL */
     char message_id[48];
+    const char *activity_id;    /* correlation id (mc_msg_set_activity_id) */
 
     const mc_logger *log;
 } mc_message;
@@ -245,6 +246,20 @@ bool mc_msg_hop_header(const char *name);
 /* Secrets: values redacted from everything this message logs. */
 void mc_msg_add_secret(mc_message *m, const char *value);
 /* Log a line on behalf of the message (redacted). */
+/* The correlation id, as WSO2 MI's passthrough transport keeps it: the
+ * client's `activityid` header when it is 1-128 visible ASCII characters,
+ * else a new random UUID (a value outside that is replaced, so no client
+ * can put control bytes into log lines).  The host sets it when a request
+ * becomes a message; it is also the message's `activityid` transport
+ * header, every log line of the message carries it, the answer returns it
+ * and every upstream request sends it (mc_msg_outbound_add_activity_id). */
+#define MC_ACTIVITY_ID_HEADER "activityid"
+#define MC_ACTIVITY_ID_MAX 128
+const char *mc_msg_set_activity_id(mc_message *m, const char *from_client);
+const char *mc_msg_activity_id(const mc_message *m);   /* NULL when none */
+/* Add the activityid header to an upstream request unless the flow set
+ * one (the engine does it for every request a message makes). */
+mc_code mc_msg_outbound_add_activity_id(mc_message *m, mc_outbound *out);
 void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

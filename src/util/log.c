@@ -1,4 +1,6 @@
-/* log.c - log sinks, levels and secret redaction. */
+/* log.c - log sinks, levels, the one line format of run and serve (text
+ * or JSON, always timestamped, with the message's activity id), and secret
+ * redaction. */
 #include "util/log.h"
 
 #include <stdarg.h>
@@ -6,14 +8,16 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void mc_logger_init(mc_logger *lg)
 {
     lg->level = MC_LOG_INFO;
     lg->sink = NULL;
     lg->userdata = NULL;
+    lg->format = MC_LOG_TEXT;
 }
 
 int mc_log_enabled(const mc_logger *lg, int level)
@@ -21,21 +25,68 @@ int mc_log_enabled(const mc_logger *lg, int level)
     return lg && level <= lg->level;
 }
 
-static void emit(const mc_logger *lg, int level, const char *line)
+void mc_log_render(mc_buf *out, int format, int level, const char *activity_id,
+                   const char *msg)
+{
+    struct timespec ts;
+    struct tm tm;
+    char when[40];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000L);
+    const char *lv = level_names[level < 0 ? 0 : level > 3 ? 3 : level];
+    if (format != MC_LOG_JSON) {
+        /* a message of several lines: each line gets the prefix */
+        const char *p = msg;
+        do {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            mc_buf_printf(out, "%s %s ", when, lv);
+            if (activity_id && *activity_id) {
+                mc_buf_puts(out, "[activityid=");
+                mc_buf_puts(out, activity_id);
+                mc_buf_puts(out, "] ");
+            }
+            mc_buf_append(out, p, len);
+            mc_buf_putc(out, '\n');
+            p = nl ? nl + 1 : p + len;
+        } while (*p);
+        return;
+    }
+    mc_buf_printf(out, "{\"time\":\"%s\",\"level\":\"%s\"", when, lv);
+    if (activity_id && *activity_id) {
+        mc_buf_puts(out, ",\"activityid\":");
+        mc_buf_json_string(out, activity_id, strlen(activity_id));
+    }
+    size_t ml = strlen(msg);
+    if (ml >= 2 && msg[0] == '{' && msg[ml - 1] == '}') {
+        /* fields of a line that is already a JSON object */
+        if (ml > 2)
+            mc_buf_putc(out, ',');
+        mc_buf_append(out, msg + 1, ml - 1);
+    } else {
+        mc_buf_puts(out, ",\"msg\":");
+        mc_buf_json_string(out, msg, ml);
+        mc_buf_putc(out, '}');
+    }
+    mc_buf_putc(out, '\n');
+}
+
+static void emit(const mc_logger *lg, int level, const char *activity_id, const char *line)
 {
     if (lg->sink) {
         lg->sink(lg->userdata, level, line);
         return;
     }
-    struct timespec ts;
-    struct tm tm;
-    char when[32];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    int li = level < 0 ? 0 : level > 3 ? 3 : level;
-    fprintf(stderr, "%s.%03ldZ %-5s %s\n", when, ts.tv_nsec / 1000000L,
-            level_names[li], line);
+    mc_buf b = MC_BUF_INIT;
+    mc_log_render(&b, lg->format, level, activity_id, line);
+    if (!b.oom) {
+        /* one write() per line, so lines of concurrent threads never mix */
+        ssize_t w = write(STDERR_FILENO, b.data, b.len);
+        (void)w;
+    }
+    mc_buf_free(&b);
 }
 
 void mc_log(const mc_logger *lg, int level, const char *fmt, ...)
@@ -45,24 +96,43 @@ void mc_log(const mc_logger *lg, int level, const char *fmt, ...)
     char line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    emit(lg, level, line);
+    if (n < (int)sizeof line) {
+        emit(lg, level, NULL, line);
+        return;
+    }
+    /* longer lines (all diagnostics of a load) are written whole */
+    mc_buf b = MC_BUF_INIT;
+    if (mc_buf_reserve(&b, (size_t)n)) {
+        va_start(ap, fmt);
+        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b.len = (size_t)n;
+        emit(lg, level, NULL, b.data);
+    }
+    mc_buf_free(&b);
+}
+
+void mc_log_line_id(const mc_logger *lg, int level, const char *activity_id,
+                    const char *line, const char *const *secrets, size_t nsecrets)
+{
+    if (!mc_log_enabled(lg, level))
+        return;
+    if (nsecrets == 0) {
+        emit(lg, level, activity_id, line);
+        return;
+    }
+    mc_buf b = MC_BUF_INIT;
+    mc_redact(&b, line, strlen(line), secrets, nsecrets);
+    emit(lg, level, activity_id, b.oom ? "(log line dropped: out of memory)" : mc_buf_cstr(&b));
+    mc_buf_free(&b);
 }
 
 void mc_log_line(const mc_logger *lg, int level, const char *line,
                  const char *const *secrets, size_t nsecrets)
 {
-    if (!mc_log_enabled(lg, level))
-        return;
-    if (nsecrets == 0) {
-        emit(lg, level, line);
-        return;
-    }
-    mc_buf b = MC_BUF_INIT;
-    mc_redact(&b, line, strlen(line), secrets, nsecrets);
-    emit(lg, level, b.oom ? "(log line dropped: out of memory)" : mc_buf_cstr(&b));
-    mc_buf_free(&b);
+    mc_log_line_id(lg, level, NULL, line, secrets, nsecrets);
 }
 
 /* End of the longest secret that starts at text[i], or 0 when none does. */

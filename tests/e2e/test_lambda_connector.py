@@ -64,6 +64,23 @@ MODEL_FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
         <respond/>
       </inSequence>
     </resource>
+    <resource methods="POST" uri-template="/variable-read">
+      <inSequence>
+        <property name="fn" expression="json-eval($.functionName)"/>
+        <amazonlambda.getFunction configKey="TEMP_CONN">
+          <functionName>{$ctx:fn}</functionName>
+          <responseVariable>fnInfo</responseVariable>
+        </amazonlambda.getFunction>
+        <payloadFactory media-type="json">
+          <format>{"name":"$1","status":$2}</format>
+          <args>
+            <arg expression="${vars.fnInfo.payload.Configuration.FunctionName}"/>
+            <arg expression="${vars.fnInfo.attributes.statusCode}"/>
+          </args>
+        </payloadFactory>
+        <respond/>
+      </inSequence>
+    </resource>
     <resource methods="POST" uri-template="/invoke">
       <inSequence>
         <property name="fn" expression="json-eval($.functionName)"/>
@@ -475,6 +492,10 @@ class LambdaConnectorE2E(unittest.TestCase):
             self.assertEqual(r.status, 200, r.body)
             self.assertEqual(r.json(), sent)            # body unchanged
             self.assertEqual(self.records()[-1].status, 200)
+            # docs/amazonlambda.md: flows read the variable back with ${vars...}
+            r = self.models.post("/models/variable-read", {"functionName": "varFn"})
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.json(), {"name": "varFn", "status": 200})
             r = self.models.post("/models/guarded", {"functionName": "varFn"})
             self.assertEqual(r.status, 200, r.body)     # overwriteBody true
             self.assertEqual(r.json()["Configuration"]["FunctionName"], "varFn")

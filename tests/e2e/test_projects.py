@@ -44,6 +44,11 @@ class Flows(unittest.TestCase):
   <endpoint><address uri="%s/inline"/></endpoint>
   <outSequence><property name="X-Out" value="ran" scope="transport"/><respond/></outSequence>
 </target></proxy>
+<sequence name="both">
+  <in><property name="X-Dir-In" value="in" scope="transport"/><send><endpoint key="Echo"/></send></in>
+  <out><property name="X-Dir-Out" value="out" scope="transport"/><send/></out>
+</sequence>
+<proxy name="InOut"><target inSequence="both" outSequence="both"/></proxy>
 <template name="Greet">
   <parameter name="who" isMandatory="true"/><parameter name="greeting" defaultValue="Hello"/>
   <sequence>
@@ -105,6 +110,17 @@ class Flows(unittest.TestCase):
         self.assertEqual(self.echo.requests[n]["path"], "/inline")
         self.assertEqual(self.echo.requests[n]["headers"].get("X-Added"), "by-in")
         self.assertEqual(r.header("X-Out"), "ran")
+
+    def test_in_and_out_in_one_sequence(self):
+        # Synapse 1.x: one sequence for both directions, <in> on the request
+        # path (sent to the backend), <out> on the response path
+        n = len(self.echo.requests)
+        r = self.req("POST", "/services/InOut", b'{"x":2}', {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(r.body), {"x": 2})
+        self.assertEqual(self.echo.requests[n]["headers"].get("X-Dir-In"), "in")
+        self.assertIsNone(self.echo.requests[n]["headers"].get("X-Dir-Out"))
+        self.assertEqual(r.header("X-Dir-Out"), "out")
 
     def test_call_template(self):
         r = self.req("POST", "/t/greet", b'{"name":"Ada"}', {"Content-Type": "application/json"})

@@ -228,6 +228,27 @@ static void test_registry_roots(void **state)
     assert_string_equal(bad->text, "<a><b></a>");
     assert_string_equal(mc_config_entry(cfg, "local:/l.txt")->text, "local");
     mc_config_free(cfg);
+    /* a registry sequence that does not compile: a warning while nothing
+     * uses it, an error at a reference to it */
+    write_file(dir, "governance/seq/broken.xml",
+               "<sequence " SYN "><log/><nosuchmediator/><property name=\"p\"/></sequence>");
+    char want[1024];
+    cfg = th_config_new();
+    assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
+    assert_int_equal(mc_config_link(cfg), MC_OK);
+    snprintf(want, sizeof want,
+             "%s/governance/seq/broken.xml:1:1: warning: registry <sequence> 'gov:/seq/broken.xml' "
+             "does not compile (unknown mediator <nosuchmediator>); a reference to it is an error\n",
+             dir);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), want);
+    assert_null(mc_config_sequence(cfg, "gov:/seq/broken.xml"));
+    const char *use = "<sequence " SYN " name=\"u\"><sequence key=\"seq/broken.xml\"/></sequence>";
+    assert_int_equal(mc_config_load_memory(cfg, use, strlen(use), "u.xml"), MC_OK);
+    assert_int_equal(mc_config_link(cfg), MC_ECONFIG);
+    assert_non_null(strstr(mc_buf_cstr(&cfg->diags),
+                           "u.xml:1:70: error: registry resource 'seq/broken.xml' does not compile: "
+                           "unknown mediator <nosuchmediator>\n"));
+    mc_config_free(cfg);
     /* a plain folder is the governance root */
     char plain[] = "/tmp/mc-plain-XXXXXX";
     assert_non_null(mkdtemp(plain));
