@@ -168,3 +168,24 @@ void mc_host_render_metrics(mc_host *h, mc_buf *b)
                      "# TYPE mediac_uptime_seconds gauge\n"
                      "mediac_uptime_seconds %.3f\n", mc_host_uptime(h));
 }
+
+/* Requests and answers >= 500 of one artifact (for the flow viewer). */
+void mc_metrics_artifact_counts(mc_metrics *mt, const char *artifact, double *requests,
+                                double *errors)
+{
+    char want[512];
+    size_t n = 0;
+    *requests = *errors = 0;
+    if (!put(want, sizeof want, &n, "artifact=\"", false) ||
+        !put(want, sizeof want, &n, artifact, true) ||
+        !put(want, sizeof want, &n, "\",status=\"", false))
+        return;
+    for (mc_series *s = atomic_load(&mt->head); s; s = s->next) {
+        if (s->kind != MC_M_REQ || strncmp(s->labels, want, n) != 0)
+            continue;
+        double count = (double)atomic_load(&s->count);
+        *requests += count;
+        if (atoi(s->labels + n) >= 500)
+            *errors += count;
+    }
+}
