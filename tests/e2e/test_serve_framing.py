@@ -310,7 +310,7 @@ class TestAdminUnderIdleConnections(unittest.TestCase):
                                                          timeout=10))
                 r = srv.request("GET", "/healthz", admin=True, timeout=10)
                 self.assertEqual(r.status, 200)
-                self.assertEqual(r.json()["status"], "ok")
+                self.assertEqual(r.json()["status"], "ready")   # MI's readiness document
                 # and the traffic port is untouched
                 out, _ = raw(srv.port, b"GET /services/Echo HTTP/1.0\r\n\r\n")
                 self.assertEqual(statuses(out), [200])
