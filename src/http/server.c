@@ -464,6 +464,39 @@ static void free_dead(worker *w)
     }
 }
 
+/* For the access line of a refused head: the method and the target as
+ * received (everything between the first and the last space of the first
+ * line; the log escapes what it must), at most 2 KiB. */
+static void request_line_for_log(conn *c, mc_server_req *r)
+{
+    size_t n = c->inlen < 2048 ? c->inlen : 2048;
+    const char *line = c->in;
+    const char *nl = line ? memchr(line, '\n', n) : NULL;
+    size_t len = nl ? (size_t)(nl - line) : n;
+    if (len && line[len - 1] == '\r')
+        len--;
+    const char *sp1 = len ? memchr(line, ' ', len) : NULL;
+    if (!sp1)
+        return;
+    const char *end = line + len, *sp2 = end;
+    for (const char *p = end; p > sp1 + 1; p--)
+        if (p[-1] == ' ') {
+            sp2 = p - 1;
+            break;
+        }
+    size_t mlen = (size_t)(sp1 - line), tlen = (size_t)(sp2 - (sp1 + 1));
+    char *b = malloc(mlen + tlen + 2);
+    if (!b)
+        return;
+    memcpy(b, line, mlen);
+    b[mlen] = '\0';
+    memcpy(b + mlen + 1, sp1 + 1, tlen);
+    b[mlen + 1 + tlen] = '\0';
+    r->block = b;
+    r->method = b;
+    r->path = b + mlen + 1;
+}
+
 /* A server-decided error for the request being read: answer, then close
  * (after a lingering close when the client may still be sending). */
 static void refuse(conn *c, int status, const char *message, bool linger)
@@ -483,6 +516,7 @@ static void refuse(conn *c, int status, const char *message, bool linger)
         r->start = now_ms();
         r->method = "-";
         r->path = "-";
+        request_line_for_log(c, r);
         c->req = r;
     }
     error_answer(c->req, status, message, NULL);
