@@ -440,6 +440,25 @@ static void test_description_anywhere_and_system_in_xpath(void **state)
         "<endpoint name=\"E\"><description>e</description><address uri=\"http://127.0.0.1:9/\"/></endpoint>\n"
         "</definitions>");
     assert_string_equal(mc_buf_cstr(&f->cfg->diags), "");
+    /* inside mediators that take only certain children, too; but not where
+     * the parent holds data (a payloadFactory format) */
+    expect_diags("<definitions " SYN ">\n"
+        "<sequence name=\"a\"><switch source=\"$ctx:x\"><description>d</description>"
+        "<case regex=\"1\"><log/></case></switch></sequence>\n"
+        "<sequence name=\"b\"><send><description>d</description><endpoint>"
+        "<address uri=\"http://127.0.0.1:9/\"/></endpoint></send></sequence>\n"
+        "<sequence name=\"c\"><filter xpath=\"true()\"><description>d</description>"
+        "<then><log/></then></filter></sequence>\n"
+        "<sequence name=\"e\"><log><description>d</description><property name=\"a\" value=\"b\"/>"
+        "</log></sequence>\n"
+        "<localEntry key=\"le\"><description>kept</description></localEntry>\n"
+        "</definitions>", "");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(th_config_load(cfg, "<definitions " SYN "><localEntry key=\"le\">"
+                                         "<description>kept</description></localEntry></definitions>"),
+                     MC_OK);
+    assert_string_equal((const char *)mc_config_entry(cfg, "le")->xml->name, "description");
+    mc_config_free(cfg);
     const mc_proxy *p = mc_config_proxy(f->cfg, "P");
     assert_int_equal(mc_engine_start(f->m, p->in, p->out, p->fault), MC_OK);
     assert_int_equal(mc_engine_run(f->m), MC_OK);
