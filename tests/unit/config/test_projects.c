@@ -218,9 +218,20 @@ static void test_registry_roots(void **state)
     write_file(dir, "gov/x.txt", "project");
     write_file(dir, "config/bad.xml", "<a><b></a>");
     write_file(dir, "local/l.txt", "local");
+    /* properties, as MI keeps them: RESOURCE.properties, COLLECTION/COLLECTION.properties */
+    write_file(dir, "governance/x.txt.properties", "owner=me\nstage = dev\n");
+    write_file(dir, "governance/coll/coll.properties", "kind=folder\n");
+    write_file(dir, "governance/coll/plain.properties", "not=metadata\n");
     mc_config *cfg = th_config_new();
     assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
     assert_string_equal(mc_buf_cstr(&cfg->diags), "");
+    assert_string_equal(mc_config_resource_property(cfg, "gov:/x.txt", "owner"), "me");
+    assert_string_equal(mc_config_resource_property(cfg, "/_system/governance/x.txt", "stage"), "dev");
+    assert_string_equal(mc_config_resource_property(cfg, "gov:/coll", "kind"), "folder");
+    assert_null(mc_config_resource_property(cfg, "gov:/x.txt", "nope"));
+    assert_null(mc_config_entry(cfg, "gov:/x.txt.properties"));
+    assert_null(mc_config_entry(cfg, "gov:/coll/coll.properties"));
+    assert_non_null(mc_config_entry(cfg, "gov:/coll/plain.properties"));
     assert_string_equal(mc_config_entry(cfg, "gov:/x.txt")->text, "server");
     const mc_local_entry *bad = mc_config_entry(cfg, "conf:/bad.xml");
     assert_non_null(bad);
