@@ -448,6 +448,16 @@ mc_code mc_run_sequence(mc_message *m, const char *name)
     return run_blocking(m, rc);
 }
 
+mc_code mc_run_flow(mc_message *m, const mc_seq *in, const mc_seq *out, const mc_seq *fault)
+{
+    if (!m || !in)
+        return MC_EINVAL;
+    if (!usable(m))
+        return MC_ECONFIG;
+    mc_code rc = mc_engine_start(m, in, out, fault);
+    return run_blocking(m, rc == MC_OK ? mc_engine_run(m) : rc);
+}
+
 mc_code mc_run_proxy(mc_message *m, const char *name)
 {
     mc_code rc = mc_start_proxy(m, name);

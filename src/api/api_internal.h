@@ -18,6 +18,9 @@ const mc_logger *mc_engine_logger(const mc_engine *e);
 /* The line format of the default (stderr) writer: MC_LOG_TEXT or
  * MC_LOG_JSON (util/log.h); run and serve set it from --log-format. */
 void mc_engine_set_log_format(mc_engine *e, int format);
+/* Run a flow (an API resource's in/out/fault sequences) to the end,
+ * blocking on its requests as mc_run_sequence does. */
+mc_code mc_run_flow(mc_message *m, const mc_seq *in, const mc_seq *out, const mc_seq *fault);
 
 
 #endif

@@ -16,6 +16,8 @@
 #include "cli/project.h"
 #include "json/json.h"
 #include "cli/serve.h"
+#include "host/host.h"
+#include "util/suggest.h"
 #include "cli/validate.h"
 #include "mediac.h"
 #include "util/buf.h"
@@ -108,6 +110,7 @@ static const char *default_sequence(const mc_config *cfg)
 
 typedef struct run_opts {
     const char *sequence, *proxy, *payload, *ctype;
+    const char *api, *method, *path;
     kv_list props, headers;
     bool status;
     long repeat;
@@ -125,6 +128,86 @@ static bool add_header(void *dst, const char *flag, const char *v)
     return add_kv(&((run_opts *)dst)->headers, v, "header");
 }
 
+/* --api NAME --method M --path P: route as serve does (the resource whose
+ * uri-template or url-mapping matches, by method), build the message with
+ * the one inbound conversion of the host layer, run it.  MC_ENOTFOUND /
+ * MC_EINVAL after printing why nothing ran. */
+static mc_code run_api(mc_message *m, const run_opts *o, const kv_list *headers,
+                       const mc_buf *payload)
+{
+    const mc_config *cfg = m->cfg;
+    const mc_api *a = mc_config_api(cfg, o->api);
+    if (!a) {
+        const char *names[256];
+        size_t n = 0;
+        for (size_t i = 0; i < cfg->apis.n && n < 256; i++)
+            names[n++] = cfg->apis.items[i].name;
+        const char *near = mc_closest(o->api, names, n);
+        fprintf(stderr, "mediac: no API named '%s'%s%s%s\n", o->api, near ? "; did you mean '" : "",
+                near ? near : "", near ? "'?" : "");
+        return MC_ENOTFOUND;
+    }
+    const char *method = o->method ? o->method : "GET";
+    const char *given = o->path ? o->path : "";
+    mc_buf path = MC_BUF_INIT;
+    size_t cl = strlen(a->context);
+    while (cl > 1 && a->context[cl - 1] == '/')
+        cl--;
+    bool whole = strncmp(given, a->context, cl) == 0 && (given[cl] == '\0' || given[cl] == '/' ||
+                                                         given[cl] == '?');
+    if (!whole)
+        mc_buf_append(&path, a->context, cl);
+    if (!whole && *given && *given != '/' && *given != '?')
+        mc_buf_putc(&path, '/');
+    mc_buf_puts(&path, given);
+    char *full = mc_buf_steal(&path);
+    if (!full)
+        return MC_ENOMEM;
+    char *q = strchr(full, '?');
+    if (q)
+        *q++ = '\0';
+    mc_route rt;
+    mc_route_result st = mc_host_route(cfg, full, method, q, m, &rt);
+    mc_code rc = MC_OK;
+    if (st != MC_ROUTE_OK || rt.api != a) {
+        fprintf(stderr, "mediac: %s %s%s%s: %s\n", method, full, q ? "?" : "", q ? q : "",
+                st == MC_ROUTE_METHOD ? "no resource of the API allows this method" :
+                "no resource of the API matches this path");
+        if (st == MC_ROUTE_METHOD)
+            fprintf(stderr, "mediac: allowed: %s\n", rt.allow);
+        rc = MC_EINVAL;
+    }
+    mc_http_header *hs = rc == MC_OK ? calloc(headers->n + 2, sizeof *hs) : NULL;
+    size_t nh = 0;
+    if (rc == MC_OK && !hs)
+        rc = MC_ENOMEM;
+    for (size_t i = 0; rc == MC_OK && i < headers->n; i++) {
+        char *eq = strchr(headers->items[i], '=');
+        *eq = '\0';
+        hs[nh++] = (mc_http_header){headers->items[i], eq + 1};
+    }
+    if (rc == MC_OK && o->ctype)
+        hs[nh++] = (mc_http_header){"Content-Type", o->ctype};
+    if (rc == MC_OK) {
+        mc_host_request req = {.method = method, .path = full, .query = q, .headers = hs,
+                               .nheaders = nh, .body = payload ? payload->data : NULL,
+                               .body_len = payload ? payload->len : 0};
+        mc_err err = {0};
+        rc = mc_host_request_to_message(m, &req, &rt, &err);
+        if (rc != MC_OK) {
+            fprintf(stderr, "mediac: %s\n", err.msg);
+            rc = MC_EINVAL;
+        } else {
+            rc = mc_run_flow(m, rt.res->in, rt.res->out, rt.res->fault);
+        }
+    }
+    for (size_t i = 0; i < headers->n && i < nh; i++)   /* give back the '=' of NAME=VALUE */
+        ((char *)hs[i].value)[-1] = '=';
+    free(hs);
+    free(full);
+    return rc;
+}
+
 static const char *const run_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const run_formats[] = {"text", "json", NULL};
 
@@ -134,6 +217,12 @@ static const mc_opt run_rows[] = {
      .def = "the only sequence, or main", .help = "run this sequence"},
     {"proxy", NULL, MC_OPT_STR, RO(proxy), .arg = "NAME",
      .help = "run this proxy's in sequence (and out/fault as it directs)"},
+    {"api", NULL, MC_OPT_STR, RO(api), .arg = "NAME",
+     .help = "run the resource of this API that --method and --path select"},
+    {"method", NULL, MC_OPT_STR, RO(method), .arg = "M", .def = "GET",
+     .help = "the HTTP method for --api"},
+    {"path", NULL, MC_OPT_STR, RO(path), .arg = "P", .def = "the API's context",
+     .help = "the request path for --api, with ?query; relative to the context or whole"},
     {"payload", NULL, MC_OPT_STR, RO(payload), .arg = "FILE",
      .def = "no payload", .help = "the message body; - reads standard input"},
     {"content-type", NULL, MC_OPT_STR, RO(ctype), .arg = "TYPE",
@@ -163,6 +252,7 @@ static const mc_command run_command = {
     .min_operands = 1,
     .details = MC_CLI_PROJECT_USAGE,
     .example = "  mediac run --sequence main --payload event.json flows/\n"
+               "  mediac run --api Pets --method GET --path '/pets/42?verbose=1' flows/\n"
                "  echo '{\"a\":1}' | mediac run --proxy Echo --payload - --status flows/\n",
 };
 
@@ -182,8 +272,12 @@ static int cmd_run(int argc, char **argv)
         rc = orc;
         goto out;
     }
-    if (sequence && proxy) {
-        fprintf(stderr, "mediac: give --sequence or --proxy, not both\n");
+    if (!!sequence + !!proxy + !!o.api > 1) {
+        fprintf(stderr, "mediac: give one of --sequence, --proxy and --api\n");
+        goto out;
+    }
+    if ((o.method || o.path) && !o.api) {
+        fprintf(stderr, "mediac: --%s needs --api NAME\n", o.method ? "method" : "path");
         goto out;
     }
     mc_buf payload = MC_BUF_INIT;
@@ -213,7 +307,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "mediac: configuration failed to load\n");
         goto done;
     }
-    if (!sequence && !proxy) {
+    if (!sequence && !proxy && !o.api) {
         sequence = default_sequence(mc_engine_config(e));
         if (!sequence) {
             fprintf(stderr, "mediac: more than one sequence and none named 'main': "
@@ -248,7 +342,17 @@ static int cmd_run(int argc, char **argv)
         }
         /* the correlation id: --header activityid=ID, else a new one */
         mc_msg_set_activity_id(m, mc_msg_prop(m, MC_SCOPE_TRANSPORT, MC_ACTIVITY_ID_HEADER));
-        mc_code r = proxy ? mc_run_proxy(m, proxy) : mc_run_sequence(m, sequence);
+        mc_code r;
+        if (o.api) {
+            r = run_api(m, &o, &headers, payload_path ? &payload : NULL);
+            if (r == MC_ENOTFOUND || r == MC_EINVAL) {
+                mc_message_free(m);
+                rc = EXIT_USAGE;
+                goto done;
+            }
+        } else {
+            r = proxy ? mc_run_proxy(m, proxy) : mc_run_sequence(m, sequence);
+        }
         bool last = i == repeat - 1;
         if (r == MC_ENOTFOUND) {
             fprintf(stderr, "mediac: no %s named '%s'\n", proxy ? "proxy" : "sequence",

@@ -31,6 +31,7 @@ typedef struct serve_opts {
     int log_format;                /* index in log_formats */
     int defaults;                  /* index in port_defaults */
     const char *config;
+    const char *token_file;        /* management token */
 } serve_opts;
 
 /* deployment.toml's registry.path, secrets.file and config_values.file add
@@ -88,6 +89,9 @@ static const mc_opt serve_rows[] = {
      .arg = "S", .def = "60", .help = "idle keep-alive connections are closed after this"},
     {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
      .def = "10", .help = "how long SIGTERM waits for requests in flight"},
+    {"admin-token-file", "management.token_file", MC_OPT_STR, SO(token_file), .arg = "FILE",
+     .def = "none (required when --bind is not a loopback address)",
+     .help = "a file whose first line is the Bearer token the management port asks for"},
     {"log-format", "log.format", MC_OPT_CHOICE, SO(log_format), .choices = log_formats,
      .arg = "FORMAT", .def = "text", .help = "log line format"},
     {"log-level", "log.level", MC_OPT_CHOICE, SO(log_level), .choices = log_levels,
@@ -135,15 +139,58 @@ static void wait_signals(mc_host *h, const sigset_t *set)
     }
 }
 
+static bool is_loopback(const char *addr)
+{
+    return !addr || !strncmp(addr, "127.", 4) || !strcmp(addr, "::1") ||
+           !strcmp(addr, "localhost");
+}
+
+/* The management token: the first line of the file, at least 16 bytes. */
+static bool read_token(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "mediac: --admin-token-file: cannot open %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = fgets(out, (int)cap, f) != NULL;
+    fclose(f);
+    out[ok ? strcspn(out, "\r\n") : 0] = '\0';
+    if (strlen(out) < 16) {
+        fprintf(stderr, "mediac: --admin-token-file: %s needs a token of at least 16 "
+                        "characters on its first line\n", path);
+        return false;
+    }
+    return true;
+}
+
 static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
 {
     mc_err err = {0};
+    char token[512] = "";
+    if (o->token_file && !read_token(o->token_file, token, sizeof token))
+        return EXIT_USAGE;
+    if (!*token && !is_loopback(o->l.server.bind)) {
+        fprintf(stderr, "mediac: --bind %s puts the management port (Management API, "
+                        "viewer, metrics) off this host: give --admin-token-file FILE "
+                        "(management.token_file)\n", o->l.server.bind);
+        return EXIT_USAGE;
+    }
+    o->l.admin_token = *token ? token : NULL;
     mc_listener *l = mc_listener_start(h, &o->l, &err);
     if (!l) {
         fprintf(stderr, "mediac: %s\n", err.msg);
         return EXIT_USAGE;
     }
     const char *bind = o->l.server.bind ? o->l.server.bind : "127.0.0.1";
+    char base[300];
+    snprintf(base, sizeof base, strchr(bind, ':') ? "http://[%s]:%d" : "http://%s:%d", bind,
+             mc_listener_port(l));
+    if (mc_host_add_management(h, base) != MC_OK) {
+        mc_listener_stop(l, 0);
+        fprintf(stderr, "mediac: out of memory\n");
+        return EXIT_USAGE;
+    }
     /* at every log level: scripts and tests wait for this line */
     mc_logger always = *mc_host_logger(h);
     always.level = MC_LOG_DEBUG;

@@ -11,7 +11,9 @@ static int healthz(void *ud, mc_host *h, const char *method, const char *path, m
                    const char **ctype)
 {
     *ctype = "application/json";
-    mc_buf_printf(body, "{\"status\":\"ok\",\"inflight\":%u}\n", mc_host_inflight(h));
+    /* MI's readiness answer (its /healthz), plus the requests in progress */
+    mc_buf_printf(body, "{\"version\":\"%s\",\"update_level\":\"0\",\"status\":\"ready\","
+                        "\"inflight\":%u}\n", MC_VERSION, mc_host_inflight(h));
     return 200;
 }
 
@@ -58,6 +60,9 @@ void mc_host_admin_free(mc_host *h)
     free(h->admin);
     h->admin = NULL;
     h->nadmin = 0;
+    if (h->manage_free)
+        h->manage_free(h->manage_ctx);
+    h->manage_ctx = NULL;
 }
 
 /* "/a" matches "/a" and "/a/..." but not "/ab"; "/a/" matches "/a/...". */

@@ -146,6 +146,11 @@ typedef int (*mc_admin_fn)(void *ud, mc_host *h, const char *method, const char 
  * /healthz and /metrics are there from the start. */
 mc_code mc_host_admin_add(mc_host *h, const char *method, const char *prefix, mc_admin_fn fn,
                           void *ud);
+/* Add MI's Management API (/management/...), /liveness,
+ * /metric-service/metrics and the flow viewer (/viewer) to the admin
+ * routes; base_url ("http://127.0.0.1:8290") prefixes artifact URLs. */
+mc_code mc_host_add_management(mc_host *h, const char *base_url);
+
 /* Answer an admin request (404 JSON when no route matches). */
 int mc_host_admin(mc_host *h, const char *method, const char *path, mc_buf *body,
                   const char **content_type);

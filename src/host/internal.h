@@ -46,6 +46,8 @@ struct mc_host {
     void *inflight_ud;
     mc_admin_route *admin;
     size_t nadmin;
+    void *manage_ctx;              /* manage_routes.c's, freed with the host */
+    void (*manage_free)(void *);
 };
 
 double mc_host_now(void);
@@ -56,6 +58,9 @@ void mc_metrics_free(mc_metrics *mt);
 void mc_metrics_observe(mc_metrics *mt, int kind, const char *k1, const char *v1,
                         const char *k2, const char *v2, double value);
 void mc_metrics_reload(mc_metrics *mt, bool ok);
+/* Requests and answers with status >= 500 of one artifact label. */
+void mc_metrics_artifact_counts(mc_metrics *mt, const char *artifact, double *requests,
+                                double *errors);
 
 bool mc_host_admin_init(mc_host *h);
 void mc_host_admin_free(mc_host *h);

@@ -94,6 +94,7 @@ mc_listener *mc_listener_start(mc_host *h, const mc_listener_options *o, mc_err 
         free(l);
         return NULL;
     }
+    mc_admin_server_set_token(l->adm, o->admin_token);
     return l;
 }
 

@@ -11,6 +11,7 @@ typedef struct mc_listener mc_listener;
 typedef struct mc_listener_options {
     mc_server_options server;     /* handler, done, userdata and client are set here */
     int admin_port;               /* 0: a free port */
+    const char *admin_token;      /* Bearer token asked on the admin port, or NULL */
 } mc_listener_options;
 
 /* Bind both ports and start serving h.  NULL with err set on failure. */

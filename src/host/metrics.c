@@ -139,3 +139,24 @@ void mc_host_render_metrics(mc_host *h, mc_buf *b)
                      "# TYPE mediac_uptime_seconds gauge\n"
                      "mediac_uptime_seconds %.3f\n", mc_host_uptime(h));
 }
+
+/* Requests and answers >= 500 of one artifact (for the flow viewer). */
+void mc_metrics_artifact_counts(mc_metrics *mt, const char *artifact, double *requests,
+                                double *errors)
+{
+    mc_buf want = MC_BUF_INIT;
+    mc_buf_puts(&want, "artifact=");
+    label_value(&want, artifact);
+    mc_buf_puts(&want, ",status=\"");
+    *requests = *errors = 0;
+    pthread_mutex_lock(&mt->lock);
+    for (mc_series *s = mt->head; s && !want.oom; s = s->next) {
+        if (s->kind != MC_M_REQ || strncmp(s->labels, want.data, want.len) != 0)
+            continue;
+        *requests += s->count;
+        if (atoi(s->labels + want.len) >= 500)
+            *errors += s->count;
+    }
+    pthread_mutex_unlock(&mt->lock);
+    mc_buf_free(&want);
+}

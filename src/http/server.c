@@ -4,6 +4,8 @@
  * connections answered later, drain on stop; plus the small admin server. */
 #include "http/server.h"
 
+#include "util/codec.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -732,7 +734,46 @@ struct mc_admin_server {
     mc_admin_handler h;
     void *userdata;
     int port;
+    char *token;                  /* NULL: no token asked */
 };
+
+/* The query as the client sent it, rebuilt from libmicrohttpd's decoded
+ * arguments (it strips it from url) and re-encoded. */
+static enum MHD_Result add_admin_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    mc_buf *b = cls;
+    (void)kind;
+    mc_buf_putc(b, b->len ? '&' : '?');
+    mc_url_encode_rfc3986(b, key, strlen(key));
+    if (value) {
+        mc_buf_putc(b, '=');
+        mc_url_encode_rfc3986(b, value, strlen(value));
+    }
+    return MHD_YES;
+}
+
+/* A token is asked for everything but the probes; compared in constant time. */
+static bool admin_authorized(const mc_admin_server *a, struct MHD_Connection *c, const char *url)
+{
+    if (!a->token || strcmp(url, "/healthz") == 0 || strcmp(url, "/liveness") == 0)
+        return true;
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+        return false;
+    const char *got = auth + 7;
+    size_t n = strlen(a->token), m = strlen(got);
+    unsigned diff = (unsigned)(n ^ m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)a->token[i] ^ (unsigned char)(i < m ? got[i] : 0);
+    return diff == 0;
+}
+
+void mc_admin_server_set_token(mc_admin_server *a, const char *token)
+{
+    free(a->token);
+    a->token = token && *token ? strdup(token) : NULL;
+}
 
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version,
@@ -749,7 +790,23 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *c, const char 
     }
     mc_buf body = MC_BUF_INIT;
     const char *ctype = "text/plain; charset=utf-8";
-    int status = a->h(a->userdata, method, url, &body, &ctype);
+    int status;
+    if (!admin_authorized(a, c, url)) {
+        ctype = "application/json";
+        mc_buf_puts(&body, "{\"Error\":\"a management token is required: "
+                           "Authorization: Bearer TOKEN\"}\n");
+        status = 401;
+    } else {
+        mc_buf target = MC_BUF_INIT;
+        mc_buf_puts(&target, url);
+        mc_buf q = MC_BUF_INIT;
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_admin_arg, &q);
+        mc_buf_append(&target, q.data, q.len);
+        status = a->h(a->userdata, method, target.oom ? url : mc_buf_cstr(&target), &body,
+                      &ctype);
+        mc_buf_free(&q);
+        mc_buf_free(&target);
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         body.len, body.data ? body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
     mc_buf_free(&body);
@@ -796,5 +853,6 @@ void mc_admin_server_stop(mc_admin_server *a)
     if (!a)
         return;
     MHD_stop_daemon(a->d);
+    free(a->token);
     free(a);
 }

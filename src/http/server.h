@@ -106,6 +106,9 @@ typedef int (*mc_admin_handler)(void *userdata, const char *method,
 mc_admin_server *mc_admin_server_start(const char *bind, int port,
                                        mc_admin_handler h, void *userdata,
                                        mc_err *err);
+/* Ask for "Authorization: Bearer TOKEN" on every admin path but /healthz
+ * and /liveness (401 JSON without it); NULL or "" asks for none. */
+void mc_admin_server_set_token(mc_admin_server *a, const char *token);
 int mc_admin_server_port(const mc_admin_server *a);
 void mc_admin_server_stop(mc_admin_server *a);
 

@@ -111,6 +111,9 @@ class HelpTest(unittest.TestCase):
                      "one of text, json", "default: 10M"]:
             self.assertIn(text, serve)
         run = mc.run(["run", "--help"]).stdout
+        self.assertIn("--api NAME", run)
+        self.assertIn("--method M", run)
+        self.assertIn("--path P", run)
         self.assertIn("--sequence NAME", run)
         self.assertIn("--format FORMAT", mc.run(["validate", "--help"]).stdout)
 
@@ -139,6 +142,53 @@ class HelpTest(unittest.TestCase):
             r = mc.run(args)
             self.assertEqual(r.returncode, 2, args)
             self.assertTrue(r.stderr.startswith(want), "%s: %r" % (args, r.stderr))
+
+
+class RunApiTest(unittest.TestCase):
+    """mediac run --api NAME --method M --path P runs one API resource."""
+
+    def setUp(self):
+        mc.require_binary(self)
+        self.dir = tempfile.TemporaryDirectory()
+        write(self.dir.name, "api.xml", API.replace(
+            '<resource methods="GET" uri-template="/up/{port}">',
+            '<resource methods="POST" uri-template="/echo?tag={tag}"><inSequence>'
+            '<payloadFactory media-type="json"><format>{"tag":"$1","method":"$2","n":$3}</format>'
+            '<args><arg expression="$ctx:uri.var.tag"/><arg expression="$ctx:REST_METHOD"/>'
+            '<arg expression="json-eval($.n)"/></args></payloadFactory><respond/>'
+            '</inSequence></resource>'
+            '<resource methods="GET" uri-template="/up/{port}">'))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_resource_by_method_and_path(self):
+        r = mc.run(["run", "--api", "Pets", "--method", "GET", "--path", "/pets/42", self.dir.name])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"id": "42"})
+        self.assertIn("pet = 42", r.stderr)
+        # relative to the context, GET by default
+        r = mc.run(["run", "--api", "Pets", "--path", "/7", self.dir.name])
+        self.assertEqual(json.loads(r.stdout), {"id": "7"})
+        r = mc.run(["run", "--api", "Pets", "--method", "POST", "--path", "/echo?tag=a%20b",
+                    "--payload", "-", "--content-type", "application/json", self.dir.name],
+                   stdin='{"n": 5}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"tag": "a b", "method": "POST", "n": 5})
+
+    def test_refusals(self):
+        cases = [
+            (["--api", "Pest"], "no API named 'Pest'; did you mean 'Pets'?"),
+            (["--api", "Pets", "--method", "DELETE", "--path", "/1"],
+             "DELETE /pets/1: no resource of the API allows this method"),
+            (["--api", "Pets", "--path", "/a/b/c"], "GET /pets/a/b/c: no resource of the API matches this path"),
+            (["--path", "/x"], "--path needs --api NAME"),
+            (["--api", "Pets", "--sequence", "main"], "give one of --sequence, --proxy and --api"),
+        ]
+        for args, want in cases:
+            r = mc.run(["run"] + args + [self.dir.name])
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn(want, r.stderr)
 
 
 class ConfigFileTest(unittest.TestCase):

@@ -261,7 +261,7 @@ class TestAnswers(ServeCase):
         self.assertGreater(value(text, 'mediac_upstream_requests_total{operation="http://127.0.0.1:'), 0)
         self.assertGreater(value(text, 'mediac_request_duration_seconds_count{artifact="api:Slow"}'), 0)
         h = self.srv.request("GET", "/healthz", admin=True)
-        self.assertEqual((h.status, h.json()["status"]), (200, "ok"))
+        self.assertEqual((h.status, h.json()["status"]), (200, "ready"))
 
     def test_access_log_without_secrets(self):
         self.srv.request("GET", "/pets/9?secretAccessKey=VERYSECRET1",

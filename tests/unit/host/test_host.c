@@ -263,7 +263,7 @@ static void test_admin_table(void **state)
     mc_buf b = MC_BUF_INIT;
     const char *ct = NULL;
     assert_int_equal(mc_host_admin(fx->h, "GET", "/healthz", &b, &ct), 200);
-    assert_string_equal(mc_buf_cstr(&b), "{\"status\":\"ok\",\"inflight\":3}\n");
+    assert_string_equal(mc_buf_cstr(&b), "{\"version\":\"" MC_VERSION "\",\"update_level\":\"0\",\"status\":\"ready\",\"inflight\":3}\n");
     mc_buf_reset(&b);
     assert_int_equal(mc_host_admin(fx->h, "GET", "/management/apis", &b, &ct), 404);
     assert_int_equal(mc_host_admin_add(fx->h, NULL, "/management", flows_route, "any"), MC_OK);
