@@ -458,7 +458,8 @@ static xmlXPathObjectPtr eval_xpath_in(const mc_expr *e, xmlXPathContextPtr ctx,
 static mc_code synapse_value(const mc_expr *e, mc_message *m, bool object_mode,
                              mc_value *v, mc_err *err)
 {
-    mc_err ev = {0};
+    mc_err ev; /* not zeroed: it is set when anything fails */
+    ev.msg[0] = '\0';
     mc_code rc = mc_synexpr_eval(e->syn, m, object_mode, v, &ev);
     if (rc == MC_EINVAL) {
         mc_msg_log(m, MC_LOG_WARN, "Error evaluating expression: %s cause : %s",

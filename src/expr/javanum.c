@@ -406,9 +406,62 @@ bool mc_decimal_round(double v, int places, double *out)
 
 /* ---- classifying JSON numbers ---------------------------------------- */
 
+/* The common forms without big numbers: "-123" up to 18 digits, and
+ * "-1.25" with at most 15 significant digits (DBL_DIG: such a decimal
+ * always survives the round trip through double). */
+static bool classify_fast(const char *s, size_t n, mc_jnum_kind *k, int64_t *iv, double *dv)
+{
+    size_t i = s[0] == '-' ? 1 : 0;
+    size_t digits = 0, sig = 0, dot = 0;
+    bool leading = true;
+    int64_t v = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            digits++;
+            if (leading && c == '0')
+                continue;
+            leading = false;
+            sig++;
+            if (!dot)
+                v = v * 10 + (c - '0');
+            if (sig > 18)
+                return false;
+        } else if (c == '.' && !dot) {
+            dot = i;
+        } else {
+            return false; /* an exponent: the general way */
+        }
+    }
+    if (!digits)
+        return false;
+    if (!dot) {
+        if (s[0] == '-')
+            v = -v;
+        *iv = v;
+        *dv = (double)v;
+        *k = v >= -(int64_t)INT32_MAX && v <= INT32_MAX ? MC_JNUM_INT : MC_JNUM_LONG;
+        return true;
+    }
+    if (sig > 15)
+        return false;
+    char buf[40];
+    if (n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    *dv = strtod(buf, NULL);
+    *iv = 0;
+    *k = MC_JNUM_DOUBLE;
+    return true;
+}
+
 mc_jnum_kind mc_java_classify_number(const char *s, size_t n, int64_t *iv,
                                      double *dv)
 {
+    mc_jnum_kind fast;
+    if (n && classify_fast(s, n, &fast, iv, dv))
+        return fast;
     bigdec a;
     bd_init(&a);
     mc_jnum_kind k = MC_JNUM_BIG;

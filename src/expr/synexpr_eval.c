@@ -153,9 +153,22 @@ bool sx_text(sx_ctx *c, const sx_val *v, const char **s, size_t *n)
         *n = v->u.b ? 4 : 5;
         return true;
     case SX_INT:
-    case SX_LONG:
-        k = (size_t)snprintf(num, sizeof num, "%" PRId64, v->u.i);
+    case SX_LONG: {
+        /* digits backwards: this is on every path that yields a number */
+        char tmp[24];
+        size_t t = 0;
+        uint64_t u = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        do {
+            tmp[t++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        k = 0;
+        if (v->u.i < 0)
+            num[k++] = '-';
+        while (t)
+            num[k++] = tmp[--t];
         break;
+    }
     case SX_DOUBLE:
         k = mc_java_double_text(v->u.d, num);
         break;
@@ -484,18 +497,16 @@ static bool splice(sx_ctx *c, const sx_piece *pc, mc_buf *b)
     return true;
 }
 
+/* The matches: in a per-thread buffer when few (valid until the next
+ * select on this thread; keep_matches copies them for a value), else in
+ * the message arena. */
 static bool select_all(sx_ctx *c, const mc_jsonpath *jp, mc_json root, mc_json **out,
                        size_t *count)
 {
     static __thread mc_json small[64];
     size_t n = mc_jsonpath_select(jp, root, small, 64);
     if (n <= 64) {
-        mc_json *v = n ? mc_arena_alloc(&c->m->arena, n * sizeof *v) : NULL;
-        if (n && !v)
-            return oom(c);
-        if (n)
-            memcpy(v, small, n * sizeof *v);
-        *out = v;
+        *out = small;
         *count = n;
         return true;
     }
@@ -633,8 +644,15 @@ static bool eval_path(sx_ctx *c, const sx_node *n, sx_val *out)
         ok = apply_fn(c, path, v, count, definite, out);
     } else if (ok && !definite) {
         out->t = SX_LIST;
-        out->u.l.v = v;
         out->u.l.n = count;
+        out->u.l.v = v;
+        if (count && count <= 64) {
+            out->u.l.v = mc_arena_alloc(&c->m->arena, count * sizeof *v);
+            if (out->u.l.v)
+                memcpy(out->u.l.v, v, count * sizeof *v);
+            else
+                ok = oom(c);
+        }
     } else if (ok && count == 0) {
         ok = sx_fail(c, "No results for path: %s", path->text);
     } else if (ok && count == 1) {
@@ -984,7 +1002,11 @@ bool sx_eval(sx_ctx *c, const sx_node *n, sx_val *out)
 mc_code mc_synexpr_eval(const mc_synexpr *x, mc_message *m, bool object_mode,
                         mc_value *out, mc_err *err)
 {
-    sx_ctx c = {m, x, object_mode, {0}};
+    sx_ctx c;
+    c.m = m;
+    c.x = x;
+    c.object_mode = object_mode;
+    c.err[0] = '\0';
     sx_val v;
     memset(out, 0, sizeof *out);
     out->text = "";

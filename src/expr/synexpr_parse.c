@@ -915,7 +915,7 @@ static sx_node *parse_call(ps *p)
     }
     next(p);
     next(p); /* '(' */
-    sx_node *args[4];
+    sx_node *args[4] = {0};
     size_t nargs = 0;
     if (p->t.k != T_RPAREN) {
         for (;;) {
@@ -1004,7 +1004,7 @@ static sx_node *parse_call(ps *p)
         return NULL;
     }
     /* secret('alias'): a literal alias must be known when the flow loads */
-    if (fn->impl && p->x->env.secret_at_load && args[0]->kind == N_LIT &&
+    if (nargs && fn->impl && p->x->env.secret_at_load && args[0]->kind == N_LIT &&
         (strcmp(fn->name, "secret") == 0 || strcmp(fn->name, "wso2-vault") == 0)) {
         char *alias = strndup(args[0]->lit.u.s.p, args[0]->lit.u.s.n);
         const char *v = alias ? p->x->env.secret_at_load(p->x->env.ud, alias) : NULL;
@@ -1017,7 +1017,7 @@ static sx_node *parse_call(ps *p)
         free(alias);
     }
     /* xpath('literal'): the XPath compiles now, with the namespaces in scope */
-    if (strcmp(fn->name, "xpath") == 0 && args[0]->kind == N_LIT) {
+    if (nargs && strcmp(fn->name, "xpath") == 0 && args[0]->kind == N_LIT) {
         mc_err xerr = {0};
         char *xp = strndup(args[0]->lit.u.s.p, args[0]->lit.u.s.n);
         mc_expr *xe = xp ? mc_expr_compile(xp, p->x->ns, p->x->nns, &xerr) : NULL;

@@ -8,13 +8,15 @@
  * placeholder outside strings takes a JSON value as it is and quotes any
  * other text.
  * XML formats: string values are XML-escaped; the xml evaluator inserts the
- * selected node as XML. */
+ * selected node as XML.
+ * MI 4.4 ${...} expressions in the literal text: payload_inline.c. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json/json.h"
 #include "mediators/mediators.h"
+#include "mediators/payload_inline.h"
 #include "msg/xmlsafe.h"
 
 typedef enum { MT_JSON, MT_XML, MT_TEXT } media_type;
@@ -41,6 +43,7 @@ typedef struct pf_m {
     size_t npieces;
     pf_arg *args;
     size_t nargs;
+    mc_pf_inline **inl;  /* per piece: literal text with MI 4.4 ${...} */
 } pf_m;
 
 static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
@@ -178,6 +181,20 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     }
     if (!parse_format(cc, format, p, fmt))
         return NULL;
+    /* MI 4.4 inline ${...} expressions in the literal text */
+    static const int media[] = {[MT_JSON] = MC_PF_JSON, [MT_XML] = MC_PF_XML,
+                                [MT_TEXT] = MC_PF_TEXT};
+    p->inl = mc_alloc(cc, (p->npieces + 1) * sizeof *p->inl);
+    for (size_t i = 0; p->inl && i < p->npieces; i++) {
+        bool failed = false;
+        if (p->pieces[i].lit)
+            p->inl[i] = mc_pf_inline_compile(cc, format, p->pieces[i].lit, p->pieces[i].len,
+                                             media[p->type], &failed);
+        if (failed)
+            return NULL;
+    }
+    if (!p->inl)
+        return NULL;
     return &p->base;
 }
 
@@ -241,12 +258,25 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         if (pc->lit) {
             const char *s = pc->lit;
             size_t n = pc->len;
+            mc_buf inl = MC_BUF_INIT;
+            if (p->inl[i]) {
+                mc_err err = {0};
+                mc_code rc = mc_pf_inline_render(p->inl[i], m, &inl, &err);
+                if (rc != MC_OK) {
+                    mc_buf_free(&inl);
+                    mc_buf_free(&b);
+                    return mc_fault(m, "0", "payloadFactory: %s", err.msg);
+                }
+                s = inl.data ? inl.data : "";
+                n = inl.len;
+            }
             if (skip_quote && n && *s == '"') {
                 s++;
                 n--;
             }
             skip_quote = false;
             mc_buf_append(&b, s, n);
+            mc_buf_free(&inl);
             continue;
         }
         const pf_arg *a = &p->args[pc->arg];
