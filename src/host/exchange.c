@@ -91,7 +91,10 @@ static void set_request_props(mc_message *m, const mc_host_request *req, const m
     if (rt->api) {
         mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_API_CONTEXT", rt->api->context);
         mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "SYNAPSE_REST_API", rt->api->name);
-        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_SUB_REQUEST_PATH", mc_buf_cstr(&post));
+        /* the sub-path of a request to the context itself is "/" */
+        const char *subp = mc_buf_cstr(&post);
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_SUB_REQUEST_PATH",
+                         subp[0] == '/' ? subp : mc_arena_printf(&m->arena, "/%s", subp));
     }
     mc_buf_free(&url);
     mc_buf_free(&post);
@@ -245,12 +248,15 @@ static void finish(mc_exchange *x, mc_code rc)
     x->answer(x->ud, x, &x->ans);   /* may free x */
 }
 
-/* The operation label for metrics: never the query (it may carry keys). */
+/* The operation label for metrics: never the query (it may carry keys)
+ * nor a URL's user:password. */
 static void op_label(const mc_outbound *out, char *buf, size_t cap)
 {
     const char *l = out->label ? out->label : out->url;
-    size_t n = strcspn(l, "?#");
-    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), l);
+    mc_buf b = MC_BUF_INIT;
+    mc_url_strip_userinfo(&b, l, strcspn(l, "?#"));
+    snprintf(buf, cap, "%.*s", (int)(b.len < cap ? b.len : cap - 1), mc_buf_cstr(&b));
+    mc_buf_free(&b);
 }
 
 static void drive(mc_exchange *x, mc_code rc);

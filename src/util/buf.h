@@ -24,12 +24,17 @@ void mc_buf_puts(mc_buf *b, const char *s);
 void mc_buf_putc(mc_buf *b, char c);
 void mc_buf_printf(mc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* JSON string escaping: appends the quoted JSON string for s[0..n). */
+/* JSON string escaping: appends the quoted JSON string for s[0..n).  The
+ * result is always valid JSON: a byte that is not part of valid UTF-8 is
+ * written as U+FFFD. */
 void mc_buf_json_string(mc_buf *b, const char *s, size_t n);
 /* XML text escaping (&, <, >, and " when attr is true). */
 void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr);
 /* Append code point cp as UTF-8 (1 to 4 bytes). */
 void mc_buf_put_utf8(mc_buf *b, unsigned long cp);
+/* Append a whole file; false when it cannot be opened or read (errno
+ * set) or is longer than max bytes (errno EFBIG). */
+bool mc_buf_read_file(mc_buf *b, const char *path, size_t max);
 const char *mc_buf_cstr(mc_buf *b);   /* never NULL (returns "" when empty) */
 char *mc_buf_steal(mc_buf *b);        /* caller frees; buffer reset */
 void mc_buf_reset(mc_buf *b);         /* len = 0, keep memory */
