@@ -13,6 +13,7 @@ properties, header blocks, and bad SOAP input answered with a fault."""
 import os
 import re
 import shutil
+import socket
 import tempfile
 import unittest
 
@@ -46,12 +47,15 @@ class SynapseSamplesTest(unittest.TestCase):
         cls.sq.__exit__(None, None, None)
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def sample(self, n):
+    def sample(self, n, moves=None, flags=()):
         src = os.path.join(SAMPLES, "repository", "conf", "sample", "synapse_sample_%d.xml" % n)
         with open(src) as f:
             text = f.read().replace("localhost:9000", "127.0.0.1:%d" % self.sq.port)
+        for old, new in (moves or {}).items():
+            text = text.replace(old, new)
         path = write(self.dir, "synapse_sample_%d.xml" % n, text)
-        srv = Server([path], cwd=SAMPLES)
+        self.sq_before = len(self.sq.requests)
+        srv = Server([path], *flags, cwd=SAMPLES)
         self.addCleanup(srv.close)
         return srv
 
@@ -124,6 +128,71 @@ class SynapseSamplesTest(unittest.TestCase):
         sent = self.sq.requests[-1]
         self.assertTrue(sent["headers"]["Content-Type"].startswith("application/xml"))
         self.assertTrue(sent["body"].startswith(b"<m0:getQuote"), sent["body"][:100])
+
+    def test_sample4_error_handling(self):
+        # sample 4: MSFT's bogus endpoint key and SUN's missing sequence go to the
+        # fault sequences, which log the error and drop: no answer for those
+        srv = self.sample(4)
+        body, headers = stockquote_request("IBM", to=self.backend())
+        self.assertQuote(srv.request("POST", "/", body, headers), "IBM")
+        for sym in ("MSFT", "SUN"):
+            body, headers = stockquote_request(sym, to=self.backend())
+            r = srv.request("POST", "/", body, headers)
+            self.assertEqual((r.status, r.body), (202, b""))
+        self.assertIn("text = An unexpected error occured, message = Couldn't find the endpoint "
+                      "with the key : bogus", srv.log())
+        self.assertIn("text = An unexpected error occured for stock SUN", srv.log())
+
+    def test_sample5_makefault_changes_direction(self):
+        # sample 5: the connection errors become SOAP faults sent back to the client
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        closed.close()
+        srv = self.sample(5, {"localhost:9009": "127.0.0.1:%d" % port})
+        for sym, why in (("MSFT", b"bogus"), ("SUN", b"connection refused")):
+            body, headers = stockquote_request(sym, to=self.backend())
+            r = srv.request("POST", "/", body, headers)
+            self.assertEqual(r.status, 500, r.body)
+            self.assertTrue(r.header("Content-Type").startswith("text/xml"))
+            fault = re.search(rb"<faultstring>([^<]*)</faultstring>", r.body)
+            self.assertIsNotNone(fault, r.body)
+            self.assertIn(why, fault.group(1))
+        # IBM matches no case and is dropped
+        body, headers = stockquote_request("IBM", to=self.backend())
+        self.assertEqual(srv.request("POST", "/", body, headers).status, 202)
+        self.assertEqual(len(self.sq.requests), self.sq_before)
+
+    def test_sample6_header_to(self):
+        # sample 6: <header name="To"> sends a dumb client's request to the service
+        srv = self.sample(6)
+        body, headers = stockquote_request("IBM")
+        self.assertQuote(srv.request("POST", "/", body, headers), "IBM")
+
+    def test_sample7_schema_validation_fault(self):
+        # sample 7: the standard request fails the custom schema -> makefault
+        srv = self.sample(7)
+        body, headers = stockquote_request("IBM", to=self.backend())
+        r = srv.request("POST", "/", body, headers)
+        self.assertEqual(r.status, 500, r.body)
+        self.assertIn(b"<faultstring>Invalid custom quote request</faultstring>", r.body)
+        self.assertEqual(len(self.sq.requests), self.sq_before)
+
+    def test_sample8_xslt_both_ways(self):
+        # sample 8: the custom request is transformed to getQuote (local entry
+        # XSLT), the answer back with the registry's transform_back.xslt
+        srv = self.sample(8, flags=("--registry", "repository/conf/sample/resources"))
+        body = ('<soapenv:Envelope xmlns:soapenv="%s"><soapenv:Header '
+                'xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:To>%s</wsa:To>'
+                '</soapenv:Header><soapenv:Body><m0:CheckPriceRequest xmlns:m0='
+                '"http://services.samples"><m0:Code>IBM</m0:Code></m0:CheckPriceRequest>'
+                '</soapenv:Body></soapenv:Envelope>' % (SOAP11, self.backend()))
+        r = srv.request("POST", "/", body, {"Content-Type": "text/xml; charset=UTF-8",
+                                            "SOAPAction": '"urn:getQuote"'})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertIn(b'<m:CheckPriceResponse xmlns:m="http://services.samples/xsd">', r.body)
+        self.assertIn(b"<m:symbol>IBM</m:symbol>", self.sq.requests[-1]["body"])
+        self.assertIn(b"<soapenv:Body><m:getQuote", self.sq.requests[-1]["body"])
 
     def test_unknown_operation_soap_fault_500(self):
         # the backend's SOAP fault goes back as a SOAP fault with 500
