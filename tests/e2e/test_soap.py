@@ -2,8 +2,8 @@
 
 Synapse's own samples (tests/corpus/apache-synapse, Apache-2.0) run against
 StockQuoteStandIn, a local stand-in of Axis2's SimpleStockQuoteService
-(tests/e2e/standins.py; the samples' localhost:9000 is pointed at it, the
-only change), and answer as the samples' guide says.  Then each format
+(tests/e2e/standins.py; the samples' localhost:9000 is pointed at it, and
+sample 5's refused port at one known closed, the only changes), and answer as the samples' guide says.  Then each format
 rule with a recording backend (EchoStandIn, a stand-in that answers with
 what it got and records every request): envelopes kept end to end, the
 endpoint formats, SOAPAction/action, WS-Addressing, SOAP version
