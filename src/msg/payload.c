@@ -148,6 +148,47 @@ static xmlDocPtr envelope_for(xmlDocPtr doc)
     return env;
 }
 
+static bool in_envelope_ns(const xmlNode *n, const xmlNode *env)
+{
+    return n->ns && strcmp((const char *)n->ns->href, (const char *)env->ns->href) == 0;
+}
+
+/* The envelope's shape as Axiom's SOAP builder checks it: at most one
+ * Header, before the Body; exactly one Body; after the Body further
+ * elements only in SOAP 1.1; no text but white space. */
+static mc_code check_envelope_shape(const xmlNode *env, int v, mc_err *err)
+{
+    bool header = false, body = false;
+    for (const xmlNode *n = env->children; n; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (!xmlIsBlankNode((xmlNodePtr)n))
+                return mc_err_set(err, MC_EPARSE, "the SOAP envelope has text outside "
+                                  "its Header and Body");
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        const char *name = (const char *)n->name;
+        if (in_envelope_ns(n, env) && strcmp(name, "Header") == 0) {
+            if (header || body)
+                return mc_err_set(err, MC_EPARSE, "the SOAP envelope has %s",
+                                  header ? "more than one Header" : "a Header after its Body");
+            header = true;
+        } else if (in_envelope_ns(n, env) && strcmp(name, "Body") == 0) {
+            if (body)
+                return mc_err_set(err, MC_EPARSE, "the SOAP envelope has more than one Body");
+            body = true;
+        } else if (!body || v == 12) {
+            return mc_err_set(err, MC_EPARSE, "the SOAP %s envelope has <%s> %s", v == 12 ?
+                              "1.2" : "1.1", name, body ? "after its Body" :
+                              "where only Header and Body may be");
+        }
+    }
+    if (!body)
+        return mc_err_set(err, MC_EPARSE, "the SOAP envelope has no Body");
+    return MC_OK;
+}
+
 /* A SOAP request's envelope: its namespace must be the one its content
  * type names (text/xml: SOAP 1.1, application/soap+xml: SOAP 1.2) and it
  * must have a Body; application/soap+xml must carry an envelope.  *soap
@@ -168,8 +209,11 @@ static mc_code check_soap(xmlDocPtr doc, mc_wire w, int *soap, mc_err *err)
     if (cv == 12 && !v)
         return mc_err_set(err, MC_EPARSE, "an application/soap+xml body must be a SOAP 1.2 "
                           "Envelope, not <%s>", root ? (const char *)root->name : "");
-    if (v && !mc_soap_part(doc, "Body"))
-        return mc_err_set(err, MC_EPARSE, "the SOAP envelope has no Body");
+    if (v) {
+        mc_code rc = check_envelope_shape(root, v, err);
+        if (rc != MC_OK)
+            return rc;
+    }
     *soap = cv ? v : 0;
     return MC_OK;
 }

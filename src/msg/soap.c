@@ -94,7 +94,8 @@ xmlNodePtr mc_soap_part(xmlDocPtr doc, const char *local)
 {
     xmlNodePtr env = doc ? xmlDocGetRootElement(doc) : NULL;
     for (xmlNodePtr n = env ? env->children : NULL; n; n = n->next)
-        if (named(n, local) && n->ns == env->ns)
+        if (named(n, local) && n->ns && env->ns &&
+            strcmp((const char *)n->ns->href, (const char *)env->ns->href) == 0)
             return n;
     return NULL;
 }

@@ -427,7 +427,23 @@ class FormatsTest(unittest.TestCase):
         r = self.post("Pass", nobody, {"Content-Type": "text/xml", "SOAPAction": '"x"'})
         self.assertEqual(r.status, 500)
         self.assertIn(b"has no Body", r.body)
+        # a Header after the Body (it was dropped on the way), two Bodies
+        for inner, why in (("<e:Body/><e:Header><h xmlns='urn:h'/></e:Header>",
+                            b"a Header after its Body"),
+                           ("<e:Body/><e:Body/>", b"more than one Body")):
+            bad = '<e:Envelope xmlns:e="%s">%s</e:Envelope>' % (SOAP12, inner)
+            r = self.post("Pass", bad, {"Content-Type": "application/soap+xml"})
+            self.assertEqual(r.status, 500)
+            self.assertIn(b"<soapenv:Value>soapenv:Sender</soapenv:Value>", r.body)
+            self.assertIn(why, r.body)
         self.assertEqual(self.echo.requests, [])
+        # an empty SOAP 1.2 request is the default envelope (Axis2's ServerWorker),
+        # so the client is answered in SOAP 1.2 even through a SOAP 1.1 endpoint
+        r = self.post("To11", "", {"Content-Type": "application/soap+xml"})
+        self.assertEqual(r.status, 200)
+        self.assertIn(('xmlns:soapenv="%s"' % SOAP12).encode(), r.body)
+        self.assertTrue(r.header("Content-Type").startswith("application/soap+xml"))
+        self.assertIn(SOAP11.encode(), self.sent()["body"])
         # the same mistakes from a REST client (text/xml, no SOAPAction): JSON 400
         r = self.post("Pass", nobody, {"Content-Type": "text/xml"})
         self.assertEqual(r.status, 400)
