@@ -602,6 +602,14 @@ mc_send_outcome mc_send_answered(mc_message *m)
     return req->rl ? recipient_done(m, req, false) : MC_SENT_FAULT;
 }
 
+/* WS-Addressing's anonymous address (final or 2004/08): "answer the
+ * caller", as Axis2's getDestinationEPR reads it */
+static bool anonymous_address(const char *to)
+{
+    return strcmp(to, "http://www.w3.org/2005/08/addressing/anonymous") == 0 ||
+           strcmp(to, "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous") == 0;
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
@@ -612,7 +620,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
         const char *resp = mc_msg_prop(m, MC_SCOPE_DEFAULT, "RESPONSE");
         if (!m->in_out_sequence && to && (!strncasecmp(to, "http://", 7) ||
-            !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0)) {
+            !strncasecmp(to, "https://", 8)) && !anonymous_address(to) &&
+            !(resp && strcasecmp(resp, "true") == 0)) {
             mc_endpoint *ep = mc_arena_calloc(&m->arena, sizeof *ep);
             mc_ep_state *st = mc_arena_calloc(&m->arena, sizeof *st);
             if (!ep || !st)
