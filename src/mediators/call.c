@@ -203,33 +203,6 @@ static const char *basic_auth(mc_message *m, const mc_endpoint *leaf)
     return r;
 }
 
-/* The SOAP action of the outgoing message: the flow's or the request's
- * wsa:Action (default-scope Action), else the request's SOAPAction, else
- * the action parameter of its SOAP 1.2 content type; "" when none. */
-static const char *soap_action(mc_message *m)
-{
-    const char *a = mc_msg_prop(m, MC_SCOPE_DEFAULT, "Action");
-    if (a && *a)
-        return a;
-    a = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "SOAPAction");
-    if (a && *a) {
-        size_t n = strlen(a);
-        if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
-            return mc_arena_strndup(&m->arena, a + 1, n - 2);
-        return a;
-    }
-    const char *ct = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type");
-    const char *p = ct ? strcasestr(ct, "action=") : NULL;
-    if (p) {
-        p += 7;
-        bool q = *p == '"';
-        p += q;
-        size_t n = q ? strcspn(p, "\"") : strcspn(p, "; ");
-        return mc_arena_strndup(&m->arena, p, n);
-    }
-    return "";
-}
-
 /* Set a header of the request, replacing one of that name. */
 static bool set_header(mc_outbound *out, const char *name, const char *value)
 {
@@ -288,7 +261,7 @@ static bool format_body(mc_message *m, const mc_endpoint *leaf, mc_outbound *out
     if (nobody && strcasecmp(nobody, "true") == 0)
         return true;
     if (w == MC_WIRE_SOAP11 || w == MC_WIRE_SOAP12) {
-        const char *action = soap_action(m);
+        const char *action = mc_msg_soap_action(m);
         const char *pa = mc_msg_prop(m, MC_SCOPE_DEFAULT, "PRESERVE_WS_ADDRESSING");
         const char *ph = mc_msg_prop(m, MC_SCOPE_DEFAULT, "preserveProcessedHeaders");
         mc_envelope_opts o = {

@@ -120,6 +120,51 @@ static xmlDocPtr new_envelope(xmlNodePtr *body_out)
 }
 
 /* Wrap a parsed document in an envelope unless it already is one. */
+/* Drop the xmlns="" declarations that undeclare no default namespace
+ * (none is in scope above them), as Axiom's serialiser writes no
+ * redundant declaration: <messageformat xmlns=""> in a payloadFactory
+ * format goes out as <messageformat>. */
+static bool uses_ns(const xmlNode *n, const xmlNs *ns)
+{
+    for (; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && (n->ns == ns || uses_ns(n->children, ns)))
+            return true;
+    return false;
+}
+
+static void drop_empty_default_ns(xmlNodePtr n, bool default_in_scope)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        bool in_scope = default_in_scope;
+        for (xmlNsPtr *link = &n->nsDef; *link;) {
+            xmlNsPtr d = *link;
+            if (d->prefix) {
+                link = &d->next;
+                continue;
+            }
+            bool empty = !d->href || !*d->href;
+            if (empty && !default_in_scope && n->ns != d && !uses_ns(n->children, d)) {
+                *link = d->next;
+                d->next = NULL;
+                xmlFreeNs(d);
+                continue;
+            }
+            in_scope = !empty;
+            link = &d->next;
+        }
+        drop_empty_default_ns(n->children, in_scope);
+    }
+}
+
+/* Is a non-empty default namespace in scope at n? */
+static bool default_ns_at(xmlDocPtr doc, xmlNodePtr n)
+{
+    xmlNsPtr d = xmlSearchNs(doc, n, NULL);
+    return d && d->href && *d->href;
+}
+
 static xmlDocPtr envelope_for(xmlDocPtr doc)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -143,6 +188,11 @@ static xmlDocPtr envelope_for(xmlDocPtr doc)
             return NULL;
         }
         xmlReconciliateNs(env, moved);
+        /* only this element: drop_empty_default_ns walks its siblings too */
+        xmlNodePtr next = moved->next;
+        moved->next = NULL;
+        drop_empty_default_ns(moved, default_ns_at(env, body));
+        moved->next = next;
     }
     xmlFreeDoc(doc);
     return env;
@@ -311,8 +361,10 @@ mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len, const char 
         xmlFreeNode(copy);
         copy = NULL;
     }
-    if (copy)
+    if (copy) {
         xmlReconciliateNs(env, copy);
+        drop_empty_default_ns(copy, default_ns_at(env, body));
+    }
     xmlFreeDoc(doc);
     mc_payload_clear(p);
     p->kind = MC_PL_XML;

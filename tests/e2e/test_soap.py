@@ -264,6 +264,9 @@ class FormatsTest(unittest.TestCase):
                      '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % s,
             "Fault": '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % s,
             "Anon": '<send/>',
+            "Pf": '<payloadFactory media-type="xml"><format><n:new xmlns:n="urn:n">$1</n:new>'
+                  '</format><args><arg expression="//m:s" xmlns:m="urn:m"/></args></payloadFactory>'
+                  '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % e,
         }
         fault = ('<payloadFactory media-type="json"><format>{"fault":"$1"}</format><args>'
                  '<arg expression="get-property(\'ERROR_MESSAGE\')"/></args></payloadFactory>'
@@ -415,6 +418,20 @@ class FormatsTest(unittest.TestCase):
         r = self.post("Force", body, headers)
         self.assertEqual(r.json(), {"fault": "SOAP fault in the response"})
 
+    def test_payload_factory_keeps_the_envelope(self):
+        # payloadFactory replaces the Body's content: the header blocks and the
+        # SOAP version stay, as do a REST client's text/xml (PayloadFactoryMediator)
+        hdr = '<soapenv:Header><h:k xmlns:h="urn:h">v</h:k></soapenv:Header>'
+        body, headers = self.soap11(hdr)
+        self.post("Pf", body, headers)
+        sent = self.sent()
+        self.assertIn(b'<soapenv:Header><h:k xmlns:h="urn:h">v</h:k></soapenv:Header><soapenv:Body>'
+                      b'<n:new xmlns:n="urn:n">IBM</n:new></soapenv:Body>', sent["body"])
+        self.assertTrue(sent["headers"]["Content-Type"].startswith("text/xml"))
+        r = self.post("Pf", '<m:q xmlns:m="urn:m"><m:s>X</m:s></m:q>', {"Content-Type": "text/xml"})
+        self.assertEqual(self.sent()["body"], b'<n:new xmlns:n="urn:n">X</n:new>')
+        self.assertTrue(self.sent()["headers"]["Content-Type"].startswith("text/xml"))
+
     def test_send_to_anonymous_answers_the_caller(self):
         # <send/> to WS-Addressing's anonymous To answers the caller (Axis2's
         # getDestinationEPR), it is no address to call
@@ -547,6 +564,27 @@ class MiMessageFormatTest(unittest.TestCase):
             self.assertEqual(r.status, 500, r.body)
             self.assertIn(b"<faultcode>soapenv:500000</faultcode>", r.body)
             self.assertIn(b"<m0:req>", sq.requests[-1]["body"])
+
+    def test_message_format_property(self):
+        # .../property/PropertyIntegrationMessageFormatPropertyTestCase: the
+        # proxy answers get-property('MESSAGE_FORMAT'): pox for a REST GET,
+        # soap11 for a SOAP 1.1 client (SOAPAction ""); soap12 for SOAP 1.2
+        srv = self.serve([os.path.join(MI_DEFAULT, "proxy-services",
+                                       "MESSAGE_FORMAT_TestProxy.xml")])
+        for _ in range(2):
+            r = srv.request("GET", "/services/MESSAGE_FORMAT_TestProxy")
+            self.assertEqual(r.body, b"<messageformat>pox</messageformat>")
+        env = ('<ns:Envelope xmlns:ns="%s"><ns:Body><ns:echoInt><ns:x>25</ns:x></ns:echoInt>'
+               '</ns:Body></ns:Envelope>')
+        r = srv.request("POST", "/services/MESSAGE_FORMAT_TestProxy", env % SOAP11,
+                        {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'})
+        # the client's envelope stays (payloadFactory replaces the Body's content)
+        self.assertIn(b'<ns:Envelope xmlns:ns="%s"><ns:Body><messageformat>soap11</messageformat>'
+                      b"</ns:Body></ns:Envelope>" % SOAP11.encode(), r.body)
+        r = srv.request("POST", "/services/MESSAGE_FORMAT_TestProxy", env % SOAP12,
+                        {"Content-Type": "application/soap+xml; charset=UTF-8"})
+        self.assertIn(b"<messageformat>soap12</messageformat>", r.body)
+        self.assertTrue(r.header("Content-Type").startswith("application/soap+xml"))
 
     def test_call_without_default_content_type(self):
         # .../call/ESBJAVA5217NoDefaultContentTypeTestCase: a GET through <call>

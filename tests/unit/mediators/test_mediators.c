@@ -288,7 +288,8 @@ static void test_payload_factory(void **state)
         "\"bare\":\"plain text\",\"lit\":\"{\\\"a\\\":1}\",\"flag\":true,\"q\":\"q\\\"uote\"}");
     assert_string_equal(mc_msg_content_type(f->m), "application/json");
     assert_int_equal(th_run(f, "px", payload_json), MC_OK);
-    assert_string_equal(th_payload(f), "<r xmlns=\"\"><a>x&lt;y&amp;z</a><b><obj><a>1</a></obj></b><c>$1</c></r>");
+    /* no redundant xmlns="": none is in scope (Axiom's serialiser) */
+    assert_string_equal(th_payload(f), "<r><a>x&lt;y&amp;z</a><b><obj><a>1</a></obj></b><c>$1</c></r>");
     assert_string_equal(mc_msg_content_type(f->m), "application/xml");
     assert_int_equal(th_run(f, "pt", NULL), MC_OK);
     assert_string_equal(th_payload(f), "Hello Bob, you owe $5 (ten)");

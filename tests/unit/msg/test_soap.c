@@ -204,6 +204,28 @@ static void test_bad_soap(void **state)
     mc_msg_free(m);
 }
 
+/* get-property('MESSAGE_FORMAT'), ('Action') and ('FAULT') read the
+ * message's format as Synapse's GetPropertyFunction does. */
+static void test_format_properties(void **state)
+{
+    (void)state;
+    mc_message *m = with("<e:Envelope xmlns:e=\"" S12 "\"><e:Body><a/></e:Body></e:Envelope>",
+                         "application/soap+xml; charset=UTF-8; action=\"urn:twelve\"");
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "Content-Type",
+                     "application/soap+xml; charset=UTF-8; action=\"urn:twelve\"");
+    m->client_soap = 12;
+    assert_string_equal(th_eval(m, "get-property('MESSAGE_FORMAT')"), "soap12");
+    assert_string_equal(th_eval(m, "get-property('Action')"), "urn:twelve");
+    assert_string_equal(th_eval(m, "get-property('FAULT')"), "");
+    mc_msg_free(m);
+    m = with("<e:Envelope xmlns:e=\"" S11 "\"><e:Body><e:Fault><faultcode>e:Server</faultcode>"
+             "<faultstring>x</faultstring></e:Fault></e:Body></e:Envelope>", "text/xml");
+    m->client_soap = 11;
+    assert_string_equal(th_eval(m, "get-property('MESSAGE_FORMAT')"), "soap11");
+    assert_string_equal(th_eval(m, "get-property('FAULT')"), "true");
+    mc_msg_free(m);
+}
+
 /* The envelope's shape, as Axiom's builder checks it. */
 static void test_envelope_shape(void **state)
 {
@@ -371,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_pox_and_json),
         cmocka_unit_test(test_bad_soap),
         cmocka_unit_test(test_envelope_shape),
+        cmocka_unit_test(test_format_properties),
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_text_and_binary),
