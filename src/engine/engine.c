@@ -94,6 +94,12 @@ static mc_code apply(mc_message *m, const mc_mediator *med, mc_flow flow)
             return mc_engine_fault(m);
         return rc;
     case MC_FLOW_STOP:
+        for (uint32_t k = m->nframes; k-- > 0;)
+            if (m->frames[k].flags & MC_FRAME_LOOP) {   /* ends the loop's pass */
+                m->nframes = k;
+                m->loop_broken = true;
+                return MC_OK;
+            }
         clear_frames(m);
         if (m->loopback) {
             m->loopback = false;

@@ -156,6 +156,35 @@ mc_message *mc_msg_clone(mc_message *m, bool with_payload)
     return c;
 }
 
+struct mc_msg_slot {
+    struct mc_msg_slot *next;
+    const void *key;
+    void *value;
+};
+
+void *mc_msg_slot(const mc_message *m, const void *key)
+{
+    for (const struct mc_msg_slot *s = m->slots; s; s = s->next)
+        if (s->key == key)
+            return s->value;
+    return NULL;
+}
+
+mc_code mc_msg_set_slot(mc_message *m, const void *key, void *value)
+{
+    for (struct mc_msg_slot *s = m->slots; s; s = s->next)
+        if (s->key == key) {
+            s->value = value;
+            return MC_OK;
+        }
+    struct mc_msg_slot *s = mc_arena_alloc(&m->arena, sizeof *s);
+    if (!s)
+        return MC_ENOMEM;
+    *s = (struct mc_msg_slot){m->slots, key, value};
+    m->slots = s;
+    return MC_OK;
+}
+
 mc_code mc_msg_adopt_answer(mc_message *dst, mc_message *src)
 {
     mc_code rc = mc_msg_copy_payload(dst, src);

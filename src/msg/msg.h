@@ -119,6 +119,9 @@ enum {
     MC_FRAME_GATHER = 8u,        /* a child's target (foreach, scatter-
                                     gather): when it ends the child is
                                     gathered */
+    MC_FRAME_LOOP = 16u,         /* one pass of a loop (Synapse's foreach):
+                                    a mediator that ends the flow inside it
+                                    ends the loop instead (m->loop_broken) */
 };
 
 /* ---- outbound I/O while suspended ------------------------------------- */
@@ -222,6 +225,8 @@ typedef struct mc_message {
     struct mc_message **gathered;       /* a GATHER split's results, for its */
     uint32_t *gathered_index;           /* mediator's resume: the collected */
     size_t ngathered;                   /* children and their split indices */
+    bool loop_broken;           /* a flow ended inside an MC_FRAME_LOOP */
+    struct mc_msg_slot *slots;  /* mediators' state for this message */
 } mc_message;
 
 /* Lifecycle. cfg may be NULL in unit tests. */
@@ -237,6 +242,11 @@ mc_message *mc_msg_clone(mc_message *m, bool with_payload);
 /* Replace dst's payload with a copy of src's (same kind and bytes; an XML
  * payload's whole envelope). */
 mc_code mc_msg_copy_payload(mc_message *dst, mc_message *src);
+/* A mediator's state for this message (a loop's place), by key (the
+ * mediator): NULL until set.  The slot itself lives in the arena. */
+void *mc_msg_slot(const mc_message *m, const void *key);
+mc_code mc_msg_set_slot(mc_message *m, const void *key, void *value);
+
 /* dst answers with what src answered: its payload, status and the rest of
  * the axis2 scope, and its transport headers; dst->responded is set. */
 mc_code mc_msg_adopt_answer(mc_message *dst, mc_message *src);

@@ -52,6 +52,28 @@ static const char *config =
                 "</sequence></target></iterate>"
                 "<aggregate><onComplete expression=\"json-eval($)\"><respond/></onComplete></aggregate>"
                 "<property name=\"parent\" value=\"went on\"/>")
+    SEQ("fe1", "<foreach expression=\"//item\"><sequence><payloadFactory media-type=\"xml\"><format>"
+               "<p:done xmlns:p=\"urn:p\">$1</p:done></format><args><arg expression=\"//n\"/></args>"
+               "</payloadFactory></sequence></foreach><property name=\"after\" value=\"1\"/>")
+    SEQ("fe1json", "<foreach id=\"f\" expression=\"json-eval($.items)\"><sequence><filter source=\"json-eval($.n)\" "
+                   "regex=\"3\"><then><drop/></then></filter><payloadFactory media-type=\"json\"><format>"
+                   "{\"v\":$1}</format><args><arg expression=\"json-eval($.n)\"/></args>"
+                   "</payloadFactory></sequence></foreach><property name=\"after\" value=\"1\"/>")
+    SEQ("fe2", "<foreach collection=\"${payload.items}\"><sequence><call>" EP "</call></sequence>"
+               "</foreach><property name=\"after\" value=\"1\"/>")
+    SEQ("fe2var", "<foreach collection=\"${payload.items}\" parallel-execution=\"false\" "
+                  "counter-variable=\"i\" update-original=\"false\" result-content-type=\"JSON\" "
+                  "target-variable=\"out\"><sequence><payloadFactory media-type=\"json\"><format>"
+                  "{\"i\":$1}</format><args><arg expression=\"${vars.i}\"/></args></payloadFactory>"
+                  "</sequence></foreach>")
+    SEQ("sg", "<scatter-gather target=\"body\" result-content-type=\"JSON\"><aggregation "
+              "expression=\"${payload}\"/><sequence><call>" EP "</call></sequence><sequence>"
+              "<payloadFactory media-type=\"json\"><format>{\"local\":true}</format><args/>"
+              "</payloadFactory></sequence></scatter-gather><property name=\"after\" value=\"1\"/>")
+    SEQ("sgtimeout", "<scatter-gather target=\"variable\" target-variable=\"r\" "
+                     "result-content-type=\"XML\" result-enclosing-element=\"all\"><aggregation "
+                     "expression=\"//echo\" timeout=\"800\"/><sequence><call>" EP "</call></sequence>"
+                     "<sequence><call>" EP "</call></sequence></scatter-gather>")
     "</definitions>";
 
 /* The fake upstream: answers {"echo": BODY} for JSON, <echo>BODY</echo>
@@ -251,6 +273,76 @@ static void test_target_without_io(void **state)
     th_flow_free(f);
 }
 
+static void test_foreach_synapse(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(config);
+    host h = {0};
+    mc_code rc = run(f, "fe1", "<order><item><n>1</n></item><x/><item><n>2</n></item></order>",
+                     "application/xml", &h);
+    assert_int_equal(rc, MC_OK);
+    assert_string_equal(th_prop(f, "after"), "1");
+    assert_string_equal(th_payload(f), "<order><x/><p:done xmlns:p=\"urn:p\">1</p:done><p:done xmlns:p=\"urn:p\">2</p:done></order>");
+    assert_string_equal(th_prop(f, "FOREACH_COUNTER"), "2");
+    /* JSON; a pass that drops ends the loop, the message goes on */
+    rc = run(f, "fe1json", "{\"items\":[{\"n\":1},{\"n\":2},{\"n\":3},{\"n\":4}],\"k\":0}",
+             "application/json", &h);
+    assert_int_equal(rc, MC_OK);
+    assert_string_equal(th_prop(f, "after"), "1");
+    assert_string_equal(th_payload(f), "{\"items\":[{\"v\":1},{\"v\":2},{\"n\":3}],\"k\":0}");
+    assert_string_equal(th_prop(f, "f_FOREACH_COUNTER"), "3");
+    assert_int_equal(h.rounds, 0);
+    th_flow_free(f);
+    char *d = th_diags("<sequence name=\"s\"><foreach expression=\"//a\"><sequence><call>" EP
+                       "</call></sequence></foreach></sequence>");
+    assert_non_null(strstr(d, "error: Sequence cannot contain Call, Send or CallOut mediators"));
+    free(d);
+}
+
+static void test_foreach_mi44(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(config);
+    host h = {0};
+    /* parallel children; the collection is replaced in item order, whatever
+     * the order of the answers */
+    mc_code rc = run(f, "fe2", "{\"items\":[\"a\",\"b\",\"c\"],\"k\":1}", "application/json", &h);
+    assert_int_equal(rc, MC_OK);
+    assert_int_equal(h.most_at_once, 3);
+    assert_string_equal(th_prop(f, "after"), "1");
+    assert_string_equal(th_payload(f),
+                        "{\"items\":[{\"echo\":\"a\"},{\"echo\":\"b\"},{\"echo\":\"c\"}],\"k\":1}");
+    host h2 = {0};
+    rc = run(f, "fe2var", "{\"items\":[5,6]}", "application/json", &h2);
+    assert_int_equal(rc, MC_OK);
+    const mc_prop *v = mc_msg_get_var(f->m, "out");
+    assert_non_null(v);
+    assert_string_equal(v->value, "[{\"i\":0},{\"i\":1}]");
+    assert_string_equal(th_payload(f), "{\"items\":[5,6]}");   /* untouched */
+    th_flow_free(f);
+}
+
+static void test_scatter_gather(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(config);
+    host h = {0};
+    mc_code rc = run(f, "sg", "{\"q\":1}", "application/json", &h);
+    assert_int_equal(rc, MC_OK);
+    assert_string_equal(th_prop(f, "after"), "1");
+    /* the local sequence finished first */
+    assert_string_equal(th_payload(f), "[{\"local\":true},{\"echo\":{\"q\":1}}]");
+    /* a copy that does not answer within 800 ms is left out */
+    host h2 = {.hold = 1, .hold_rounds = 1, .sleep_ms_before_held = 900};
+    rc = run(f, "sgtimeout", "<q>1</q>", "application/xml", &h2);
+    assert_int_equal(rc, MC_OK);
+    const mc_prop *v = mc_msg_get_var(f->m, "r");
+    assert_non_null(v);
+    assert_string_equal(v->value, "<all><echo><q>1</q></echo></all>");
+    assert_non_null(strstr(th_logs(f), "Scatter Gather mediator timeout occurred."));
+    th_flow_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +353,9 @@ int main(void)
         cmocka_unit_test(test_child_fault_and_limits),
         cmocka_unit_test(test_sequential),
         cmocka_unit_test(test_target_without_io),
+        cmocka_unit_test(test_foreach_synapse),
+        cmocka_unit_test(test_foreach_mi44),
+        cmocka_unit_test(test_scatter_gather),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
