@@ -129,51 +129,22 @@ static void lex(ps *p)
             e++;
         t.k = T_ID;
     } else {
-        switch (c) {
-        case '$': t.k = T_DOLLAR; break;
-        case '@': t.k = T_AT; break;
-        case '.':
-            if (c1 == '.') { t.k = T_DOTDOT; e++; }
-            else t.k = T_DOT;
-            break;
-        case '[': t.k = T_LBRACK; break;
-        case ']': t.k = T_RBRACK; break;
-        case '(': t.k = T_LPAREN; break;
-        case ')': t.k = T_RPAREN; break;
-        case ',': t.k = T_COMMA; break;
-        case ':': t.k = T_COLON; break;
-        case '?': t.k = T_QUEST; break;
-        case '+': t.k = T_PLUS; break;
-        case '-': t.k = T_MINUS; break;
-        case '*': t.k = T_STAR; break;
-        case '/': t.k = T_SLASH; break;
-        case '%': t.k = T_PCT; break;
-        case '=':
-            if (c1 == '=') { t.k = T_EQ; e++; }
-            else if (c1 == '~') { t.k = T_MATCH; e++; }
-            else t.k = T_BAD;
-            break;
-        case '!':
-            if (c1 == '=') { t.k = T_NE; e++; }
-            else t.k = T_BANG;
-            break;
-        case '<':
-            if (c1 == '=') { t.k = T_LE; e++; }
-            else t.k = T_LT;
-            break;
-        case '>':
-            if (c1 == '=') { t.k = T_GE; e++; }
-            else t.k = T_GT;
-            break;
-        case '&':
-            if (c1 == '&') { t.k = T_ANDAND; e++; }
-            else t.k = T_BAD;
-            break;
-        case '|':
-            if (c1 == '|') { t.k = T_OROR; e++; }
-            else t.k = T_BAD;
-            break;
-        default: t.k = T_BAD; break;
+        /* operators and punctuation: the two-character ones first */
+        static const struct { char text[3]; tkind k; } ops[] = {
+            {"..", T_DOTDOT}, {"==", T_EQ}, {"=~", T_MATCH}, {"!=", T_NE}, {"<=", T_LE},
+            {">=", T_GE}, {"&&", T_ANDAND}, {"||", T_OROR},
+            {"$", T_DOLLAR}, {"@", T_AT}, {".", T_DOT}, {"[", T_LBRACK}, {"]", T_RBRACK},
+            {"(", T_LPAREN}, {")", T_RPAREN}, {",", T_COMMA}, {":", T_COLON},
+            {"?", T_QUEST}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH},
+            {"%", T_PCT}, {"!", T_BANG}, {"<", T_LT}, {">", T_GT},
+        };
+        t.k = T_BAD;
+        for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
+            if (ops[k].text[0] == (char)c && (!ops[k].text[1] || ops[k].text[1] == c1)) {
+                t.k = ops[k].k;
+                e = i + (ops[k].text[1] ? 2 : 1);
+                break;
+            }
         }
     }
     t.end = e;
@@ -1329,66 +1300,38 @@ static sx_node *binary(ps *p, sx_node *l, sx_binop op, size_t at, sx_node *r)
     return p->failed ? NULL : n;
 }
 
-static sx_node *parse_term(ps *p)
-{
-    sx_node *l = parse_unary(p);
-    while (l) {
-        sx_binop op;
-        switch (p->t.k) {
-        case T_STAR: op = OP_MUL; break;
-        case T_SLASH: op = OP_DIV; break;
-        case T_PCT: op = OP_MOD; break;
-        default: return l;
-        }
-        size_t at = p->t.pos;
-        next(p);
-        l = binary(p, l, op, at, parse_unary(p));
-    }
-    return NULL;
-}
+/* The left-associative binary levels, loosest first. */
+static const struct level_op {
+    tkind tok;
+    sx_binop op;
+} levels[][7] = {
+    {{T_EQ, OP_EQ}, {T_NE, OP_NE}, {T_LT, OP_LT}, {T_LE, OP_LE}, {T_GT, OP_GT},
+     {T_GE, OP_GE}, {T_EOF, 0}},
+    {{T_PLUS, OP_ADD}, {T_MINUS, OP_SUB}, {T_EOF, 0}},
+    {{T_STAR, OP_MUL}, {T_SLASH, OP_DIV}, {T_PCT, OP_MOD}, {T_EOF, 0}},
+};
+#define NLEVELS (sizeof levels / sizeof *levels)
 
-static sx_node *parse_additive(ps *p)
+static sx_node *parse_level(ps *p, size_t level)
 {
-    sx_node *l = parse_term(p);
+    sx_node *l = level + 1 < NLEVELS ? parse_level(p, level + 1) : parse_unary(p);
     while (l) {
-        sx_binop op;
-        if (p->t.k == T_PLUS)
-            op = OP_ADD;
-        else if (p->t.k == T_MINUS)
-            op = OP_SUB;
-        else
+        const struct level_op *o = levels[level];
+        while (o->tok != T_EOF && o->tok != p->t.k)
+            o++;
+        if (o->tok == T_EOF)
             return l;
         size_t at = p->t.pos;
         next(p);
-        l = binary(p, l, op, at, parse_term(p));
-    }
-    return NULL;
-}
-
-static sx_node *parse_compare(ps *p)
-{
-    sx_node *l = parse_additive(p);
-    while (l) {
-        sx_binop op;
-        switch (p->t.k) {
-        case T_EQ: op = OP_EQ; break;
-        case T_NE: op = OP_NE; break;
-        case T_LT: op = OP_LT; break;
-        case T_LE: op = OP_LE; break;
-        case T_GT: op = OP_GT; break;
-        case T_GE: op = OP_GE; break;
-        default: return l;
-        }
-        size_t at = p->t.pos;
-        next(p);
-        l = binary(p, l, op, at, parse_additive(p));
+        sx_node *r = level + 1 < NLEVELS ? parse_level(p, level + 1) : parse_unary(p);
+        l = binary(p, l, o->op, at, r);
     }
     return NULL;
 }
 
 static sx_node *parse_logical(ps *p)
 {
-    sx_node *l = parse_compare(p);
+    sx_node *l = parse_level(p, 0);
     if (!l)
         return NULL;
     sx_binop op;
