@@ -31,6 +31,7 @@
 #include "util/suggest.h"
 
 #define MAX_DEPTH 64          /* nesting of (), [], calls */
+#define MAX_HEIGHT 256        /* height of the tree: bounds evaluation recursion */
 #define MAX_SOURCE (64 * 1024)
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -219,6 +220,18 @@ static sx_node *new_node(ps *p, sx_kind k, size_t pos)
     n->pos = (uint32_t)pos;
     n->end = (uint32_t)pos;
     return n;
+}
+
+/* Grow n's height over a child's; false (and an error) past MAX_HEIGHT. */
+static bool above(ps *p, sx_node *n, const sx_node *child)
+{
+    if (child && child->depth + 1 > n->depth)
+        n->depth = (uint16_t)(child->depth + 1);
+    if (n->depth > MAX_HEIGHT) {
+        fail_at(p, n->pos, "expression more than %d operations deep", MAX_HEIGHT);
+        return false;
+    }
+    return true;
 }
 
 static const char *arena_text(ps *p, const char *s, size_t n)
@@ -854,6 +867,11 @@ static sx_node *with_path(ps *p, sx_node *base, unsigned types_after)
         return NULL;
     n->a = base;
     n->path = path;
+    if (!above(p, n, base))
+        return NULL;
+    for (size_t i = 0; i < path->npieces; i++)
+        if (path->pieces[i].expr && !above(p, n, path->pieces[i].expr))
+            return NULL;
     n->types = path->fn == PF_LENGTH || path->fn == PF_SIZE || (path->fn >= PF_MIN && path->fn <= PF_STDDEV)
                    ? TM_NUM
                    : (uint8_t)types_after;
@@ -952,6 +970,8 @@ static sx_node *parse_call(ps *p)
     }
     for (size_t i = 0; i < nargs; i++) {
         n->args[i] = args[i];
+        if (!above(p, n, args[i]))
+            return NULL;
         unsigned got = args[i]->types, want = fn->args[i < 3 ? i : 2];
         if (fn->flags & FN_LAZY)
             continue;
@@ -1178,10 +1198,8 @@ static sx_node *parse_primary(ps *p)
     case T_DOLLAR:
         return parse_access(p);
     case T_LPAREN: {
-        if (!enter(p))
-            return NULL;
         next(p);
-        n = parse_expr(p);
+        n = parse_expr(p); /* parse_expr counts the nesting */
         if (!n)
             return NULL;
         if (p->t.k != T_RPAREN) {
@@ -1191,12 +1209,9 @@ static sx_node *parse_primary(ps *p)
             return NULL;
         }
         next(p);
-        p->depth--;
         return n;
     }
     case T_LBRACK: {
-        if (!enter(p))
-            return NULL;
         next(p);
         sx_node *items[256];
         size_t ni = 0;
@@ -1220,7 +1235,6 @@ static sx_node *parse_primary(ps *p)
             return NULL;
         }
         next(p);
-        p->depth--;
         if (!(n = new_node(p, N_ARRAY, at)))
             return NULL;
         n->nargs = (uint16_t)ni;
@@ -1229,6 +1243,9 @@ static sx_node *parse_primary(ps *p)
             return NULL;
         if (ni)
             memcpy(n->args, items, ni * sizeof *items);
+        for (size_t i = 0; i < ni; i++)
+            if (!above(p, n, items[i]))
+                return NULL;
         n->types = TM_JSON;
         n->end = (uint32_t)p->t.pos;
         return n;
@@ -1269,7 +1286,7 @@ static sx_node *parse_unary(ps *p)
         if (!a)
             return NULL;
         sx_node *n = new_node(p, neg ? N_NEG : N_NOT, at);
-        if (!n)
+        if (!n || !above(p, n, a))
             return NULL;
         n->a = a;
         unsigned need = neg ? TM_NUM : TM_BOOL;
@@ -1296,6 +1313,8 @@ static sx_node *binary(ps *p, sx_node *l, sx_binop op, size_t at, sx_node *r)
     n->a = l;
     n->b = r;
     n->end = r->end;
+    if (!above(p, n, l) || !above(p, n, r))
+        return NULL;
     type_binary(p, n);
     return p->failed ? NULL : n;
 }
@@ -1382,6 +1401,8 @@ static sx_node *parse_expr(ps *p)
         n->a = c;
         n->b = t;
         n->c = f;
+        if (!above(p, n, c) || !above(p, n, t) || !above(p, n, f))
+            return NULL;
         n->types = (uint8_t)(t->types | f->types);
         n->end = f->end;
         c = n;
