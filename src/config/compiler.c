@@ -112,6 +112,12 @@ static void attr_pos(const mc_compiler *cc, xmlNodePtr node, const char *attr,
     offset_pos(cc, off, line, col);
 }
 
+void mc_attr_pos(const mc_compiler *cc, xmlNodePtr node, const char *attr,
+                 int *line, int *col)
+{
+    attr_pos(cc, node, attr, line, col);
+}
+
 void mc_diag(mc_compiler *cc, xmlNodePtr node, const char *attr, int severity,
              const char *fmt, ...)
 {

@@ -7,6 +7,12 @@
 
 #include "config/internal.h"
 
+struct mc_link_hook {
+    struct mc_link_hook *next;
+    void (*fn)(mc_config *cfg, void *arg);
+    void *arg;
+};
+
 struct mc_owned {
     struct mc_owned *next;
     void *obj;
@@ -41,6 +47,7 @@ void mc_config_free(mc_config *cfg)
     free(cfg->templates.items);
     free(cfg->broken.items);
     free(cfg->natives.items);
+    free(cfg->ep_templates.items);
     free(cfg->values.items);
     free(cfg->secrets.items);
     mc_buf_free(&cfg->diags);
@@ -175,7 +182,7 @@ const char *mc_config_secret(const mc_config *cfg, const char *alias)
 
 /* ---- suggestions -------------------------------------------------------- */
 
-static const char *closest_in(const mc_table *t, const char *name)
+const char *mc_table_closest(const mc_table *t, const char *name)
 {
     const char *best = NULL;
     size_t bd = (size_t)-1, limit = strlen(name) / 3 + 1;
@@ -190,6 +197,20 @@ static const char *closest_in(const mc_table *t, const char *name)
 }
 
 /* ---- link ---------------------------------------------------------------- */
+
+void mc_config_at_link(mc_config *cfg, void (*fn)(mc_config *cfg, void *arg),
+                       void *arg)
+{
+    struct mc_link_hook *h = mc_arena_calloc(&cfg->arena, sizeof *h);
+    if (!h) {
+        mc_diag_at(cfg, "<config>", 0, 0, MC_DIAG_ERROR, "out of memory");
+        return;
+    }
+    h->fn = fn;
+    h->arg = arg;
+    h->next = cfg->link_hooks; /* newest first; link reverses */
+    cfg->link_hooks = h;
+}
 
 /* What a reference that names nothing does at run time: fault with MI's
  * message, as Synapse does when a message reaches it. */
@@ -248,7 +269,7 @@ static void report_missing(mc_config *cfg, const struct mc_fixup *f, const mc_ta
                    "registry key '%s' resolves to nothing in the loaded registry", f->key);
         return;
     }
-    const char *near = is_registry_key(f->key) ? NULL : closest_in(t, f->key);
+    const char *near = is_registry_key(f->key) ? NULL : mc_table_closest(t, f->key);
     mc_diag_at(cfg, f->file, f->line, f->col, MC_DIAG_WARNING,
                "unknown %s '%s'%s%s%s%s", what[f->kind], f->key,
                near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
@@ -284,6 +305,19 @@ static void resolve(mc_config *cfg, struct mc_fixup *f)
 
 mc_code mc_config_link(mc_config *cfg)
 {
+    /* in the order registered; hooks may register more (a template that
+     * uses a template), run in the next round */
+    while (cfg->link_hooks) {
+        struct mc_link_hook *rev = NULL;
+        for (struct mc_link_hook *h = cfg->link_hooks, *n; h; h = n) {
+            n = h->next;
+            h->next = rev;
+            rev = h;
+        }
+        cfg->link_hooks = NULL;
+        for (struct mc_link_hook *h = rev; h; h = h->next)
+            h->fn(cfg, h->arg);
+    }
     /* resource callbacks may compile more and add references: repeat until
      * none are left (bounded, in case a callback keeps adding) */
     for (int round = 0; cfg->fixups && round < 64; round++) {

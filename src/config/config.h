@@ -109,15 +109,8 @@ typedef struct mc_local_entry {
     int line, col;             /* start tag of the definition */
 } mc_local_entry;
 
-typedef struct mc_endpoint {
-    const char *name;
-    const char *uri;              /* address or http uri-template */
-    const char *method;           /* http method or NULL: from message */
-    long timeout_ms;
-    bool insecure;                /* mc:tlsVerify="false" on a named endpoint */
-    const char *file;
-    int line, col;             /* start tag of the definition */
-} mc_endpoint;
+/* Compiled endpoints: config/endpoint.h. */
+typedef struct mc_endpoint mc_endpoint;
 
 /* A sequence template: <template name><parameter .../><sequence>...</sequence></template>. */
 typedef struct mc_template_param {
@@ -166,6 +159,8 @@ struct mc_config {
     mc_table broken;           /* registry artifacts that do not compile:
                                   key -> first error (const char *) */
     mc_table natives;          /* class mediators: name -> mc_native */
+    mc_table ep_templates;     /* endpoint templates (config/endpoint.c) */
+    struct mc_link_hook *link_hooks; /* work left for link time */
     mc_table values;           /* ${configs.x}: name -> const char * */
     mc_table secrets;          /* vault aliases: alias -> const char * */
     mc_buf diags;              /* "file:line:col: error: ..." lines */
@@ -286,6 +281,7 @@ struct mc_compiler {
     size_t *line_starts;       /* offsets of line starts */
     size_t nlines;
     unsigned depth;            /* nesting, bounded */
+    unsigned template_depth;   /* templates instantiated inside templates */
     const char *artifact_key;  /* registry key naming the artifact compiled
                                   from a registry resource, or NULL */
 };
@@ -299,6 +295,9 @@ void mc_diag(mc_compiler *cc, xmlNodePtr node, const char *attr, int severity,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Position of a node's start tag (1-based line and column). */
 void mc_node_pos(const mc_compiler *cc, xmlNodePtr node, int *line, int *col);
+/* Position of attribute attr in node's start tag (the tag's when absent). */
+void mc_attr_pos(const mc_compiler *cc, xmlNodePtr node, const char *attr,
+                 int *line, int *col);
 
 void *mc_alloc(mc_compiler *cc, size_t n);     /* zeroed, config arena */
 const char *mc_strdup(mc_compiler *cc, const char *s);
@@ -373,8 +372,12 @@ void mc_ref_entry_compile(mc_compiler *cc, xmlNodePtr node, const char *attr,
                           const char *key, mc_entry_compile_fn compile,
                           void *target);
 
-/* An inline <endpoint> element (address or http). */
-mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node);
+/* Work that needs every file loaded (say, an endpoint template used before
+ * the file that defines it): fn(cfg, arg) runs in mc_config_link, in the
+ * order registered, before references are resolved; it may report
+ * diagnostics with mc_diag_at and add references. */
+void mc_config_at_link(mc_config *cfg, void (*fn)(mc_config *cfg, void *arg),
+                       void *arg);
 
 /* ---- API resource templates ------------------------------------------ */
 

@@ -23,6 +23,14 @@ struct mc_fixup {
 
 void *mc_table_get(const mc_table *t, const char *name);
 bool mc_table_put(mc_table *t, const char *name, void *item);
+/* Closest name in t within a small edit distance, or NULL. */
+const char *mc_table_closest(const mc_table *t, const char *name);
+/* An artifact's name: its 'name' attribute (reported when missing), or the
+ * registry key it was loaded from. */
+const char *mc_artifact_name(mc_compiler *cc, xmlNodePtr node);
+/* Report a duplicate name in t (with a note at the first definition). */
+bool mc_name_taken(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                   mc_table *t, const char *what, const char *name);
 /* Table lookup with the registry as fallback for keys not defined
  * locally (see mc_registry_key). */
 void *mc_config_lookup(const mc_config *cfg, const mc_table *t, const char *key);

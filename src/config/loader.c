@@ -14,6 +14,7 @@
 #include <libxml/parserInternals.h>
 
 #include "config/config.h"
+#include "config/endpoint.h"
 #include "config/internal.h"
 #include "msg/xmlsafe.h"
 
@@ -184,6 +185,11 @@ static const char *artifact_name(mc_compiler *cc, xmlNodePtr node)
     if (cc->artifact_key && node->parent && node->parent->type == XML_DOCUMENT_NODE)
         return cc->artifact_key;
     return required_attr(cc, node, "name");
+}
+
+const char *mc_artifact_name(mc_compiler *cc, xmlNodePtr node)
+{
+    return artifact_name(cc, node);
 }
 
 static void compile_sequence(mc_compiler *cc, xmlNodePtr node)
@@ -586,83 +592,10 @@ static void compile_local_entry(mc_compiler *cc, xmlNodePtr node)
         mc_table_put(&cc->cfg->entries, key, e);
 }
 
-static void compile_endpoint(mc_compiler *cc, xmlNodePtr node, mc_endpoint *ep)
+bool mc_name_taken(mc_compiler *cc, xmlNodePtr node, const char *attr,
+                   mc_table *t, const char *what, const char *name)
 {
-    for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
-        const char *cn = (const char *)c->name;
-        if (strcmp(cn, "address") == 0) {
-            ep->uri = mc_attr(cc, c, "uri");
-            if (!ep->uri || !*ep->uri)
-                mc_diag(cc, c, NULL, MC_DIAG_ERROR, "<address> needs a 'uri' attribute");
-        } else if (strcmp(cn, "http") == 0) {
-            ep->uri = mc_attr(cc, c, "uri-template");
-            const char *m = mc_attr(cc, c, "method");
-            ep->method = m && *m ? normalise_methods(cc, c, m) : NULL;
-            if (!ep->uri || !*ep->uri)
-                mc_diag(cc, c, NULL, MC_DIAG_ERROR, "<http> needs a 'uri-template' attribute");
-        } else if (strcmp(cn, "description") && strcmp(cn, "property")) {
-            mc_diag(cc, c, NULL, MC_DIAG_WARNING,
-                    "endpoint type <%s> is not supported; use <address> or <http>", cn);
-        }
-        for (xmlNodePtr t = mc_first_elem(c); t; t = mc_next_elem(t)) {
-            if (strcmp((const char *)t->name, "timeout") != 0)
-                continue;
-            for (xmlNodePtr d = mc_first_elem(t); d; d = mc_next_elem(d))
-                if (strcmp((const char *)d->name, "duration") == 0)
-                    ep->timeout_ms = atol(mc_text(cc, d));
-        }
-    }
-}
-
-mc_endpoint *mc_compile_endpoint(mc_compiler *cc, xmlNodePtr node)
-{
-    mc_endpoint *ep = mc_alloc(cc, sizeof *ep);
-    if (!ep)
-        return NULL;
-    ep->name = mc_attr(cc, node, "name");
-    ep->file = cc->file;
-    mc_node_pos(cc, node, &ep->line, &ep->col);
-    unsigned before = cc->cfg->nerrors;
-    compile_endpoint(cc, node, ep);
-    if (xmlHasNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS))
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "mc:tlsVerify is only allowed on a named <endpoint> artifact");
-    if (!ep->uri && cc->cfg->nerrors == before)
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "<endpoint> needs an <address uri> or <http uri-template>");
-    return cc->cfg->nerrors == before ? ep : NULL;
-}
-
-static void compile_named_endpoint(mc_compiler *cc, xmlNodePtr node)
-{
-    const char *name = artifact_name(cc, node);
-    if (!name)
-        return;
-    mc_endpoint *ep = mc_alloc(cc, sizeof *ep);
-    ep->name = name;
-    ep->file = cc->file;
-    mc_node_pos(cc, node, &ep->line, &ep->col);
-    unsigned before = cc->cfg->nerrors;
-    compile_endpoint(cc, node, ep);
-    if (!ep->uri && cc->cfg->nerrors == before)
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "<endpoint> '%s' needs an <address uri> or <http uri-template>", name);
-    /* TLS verification is always on, unless a named endpoint turns it off
-     * explicitly with mc:tlsVerify="false" */
-    xmlChar *verify = xmlGetNsProp(node, BAD_CAST "tlsVerify", BAD_CAST MC_EXT_NS);
-    if (verify) {
-        if (strcmp((const char *)verify, "false") == 0) {
-            ep->insecure = true;
-            mc_diag(cc, node, NULL, MC_DIAG_WARNING,
-                    "TLS certificate verification is off for endpoint '%s'", name);
-        } else if (strcmp((const char *)verify, "true") != 0) {
-            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                    "mc:tlsVerify must be true or false, not '%s'", (const char *)verify);
-        }
-        xmlFree(verify);
-    }
-    if (!name_taken(cc, node, "name", &cc->cfg->endpoints, "endpoint", name))
-        mc_table_put(&cc->cfg->endpoints, name, ep);
+    return name_taken(cc, node, attr, t, what, name);
 }
 
 /* <template name onError>: <parameter name isMandatory defaultValue/>s and
@@ -684,8 +617,7 @@ static void compile_template(mc_compiler *cc, xmlNodePtr node)
             mc_diag(cc, c, NULL, MC_DIAG_WARNING, "unknown element <%s> in <template>", cn);
     }
     if (body && strcmp((const char *)body->name, "endpoint") == 0) {
-        mc_diag(cc, node, NULL, MC_DIAG_WARNING,
-                "endpoint templates are not supported by mediac yet; ignored");
+        mc_compile_endpoint_template(cc, node);
         return;
     }
     const char *name = artifact_name(cc, node);
@@ -805,7 +737,7 @@ void mc_compile_artifact(mc_compiler *cc, xmlNodePtr node)
     } else if (strcmp(n, "localEntry") == 0) {
         compile_local_entry(cc, node);
     } else if (strcmp(n, "endpoint") == 0) {
-        compile_named_endpoint(cc, node);
+        mc_compile_named_endpoint(cc, node);
     } else if (strcmp(n, "template") == 0) {
         compile_template(cc, node);
     } else if (strcmp(n, "registry") == 0 || strcmp(n, "taskManager") == 0 ||

@@ -91,7 +91,10 @@ static void set_request_props(mc_message *m, const mc_host_request *req, const m
     if (rt->api) {
         mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_API_CONTEXT", rt->api->context);
         mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "SYNAPSE_REST_API", rt->api->name);
-        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_SUB_REQUEST_PATH", mc_buf_cstr(&post));
+        /* the sub-path of a request to the context itself is "/" */
+        const char *subp = mc_buf_cstr(&post);
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "REST_SUB_REQUEST_PATH",
+                         subp[0] == '/' ? subp : mc_arena_printf(&m->arena, "/%s", subp));
     }
     mc_buf_free(&url);
     mc_buf_free(&post);

@@ -8,6 +8,7 @@
 
 #include <libxml/parser.h>
 
+#include "config/endpoint.h"
 #include "config/internal.h"
 #include "connector/descriptor.h"
 #include "util/codec.h"
@@ -373,8 +374,8 @@ static int sequences(const mc_mgmt_ctx *c, const char *query, mc_buf *b)
 
 static const char *endpoint_type(const mc_endpoint *e)
 {
-    /* MI names the kind: "address" for <address uri>, "http" for <http> */
-    return e->uri && strchr(e->uri, '{') ? "http" : e->method ? "http" : "address";
+    /* MI names the kind: "address" for <address uri>, "http" for <http>, ... */
+    return mc_endpoint_type_name(e);
 }
 
 static void endpoint_summary(const mc_endpoint *e, mc_buf *b, bool *first)
@@ -403,7 +404,7 @@ static int endpoints(const mc_mgmt_ctx *c, const char *query, mc_buf *b)
             jkey(b, &first, "tracing");
             jstr(b, "disabled");
             jkey(b, &first, "uri");
-            jstr(b, e->uri);
+            jstr(b, mc_endpoint_definition(e)->uri);
             put_configuration(b, &first, e->file, e->line, "endpoint");
             mc_buf_puts(b, "}\n");
         }

@@ -65,11 +65,12 @@ static mc_route_result route_api(const mc_api *a, const char *sub, const char *m
                                  const char *query, mc_message *m, mc_route *rt)
 {
     rt->api = a;
-    rt->sub = *sub ? sub : "/";
+    rt->sub = sub;  /* "" for the context itself: MI's REST_URL_POSTFIX is empty then */
+    const char *match = *sub ? sub : "/";
     bool path_matched = false;
     for (size_t i = 0; i < a->nres; i++) {
         const mc_resource *res = &a->res[i];
-        if (!resource_matches(res, rt->sub, query, m))
+        if (!resource_matches(res, match, query, m))
             continue;
         path_matched = true;
         if (method_allowed(res->methods, method)) {

@@ -8,6 +8,7 @@
 
 #include <libxml/tree.h>
 
+#include "config/endpoint.h"
 #include "config/internal.h"
 #include "host/management.h"
 
@@ -451,7 +452,7 @@ int mc_viewer_page(const mc_config *cfg, mc_viewer_counts_fn counts, void *ud, m
         draw_template(&pg, i, cfg->templates.items[i].item);
     for (size_t i = 0; i < cfg->endpoints.n; i++) {
         const mc_endpoint *e = cfg->endpoints.items[i].item;
-        section_head(&pg, "ep", i, "endpoint", e->name, e->uri);
+        section_head(&pg, "ep", i, "endpoint", e->name, mc_endpoint_definition(e)->uri);
         mc_buf_puts(body, "</section>");
     }
     for (size_t i = 0; i < cfg->entries.n; i++) {

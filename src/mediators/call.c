@@ -3,25 +3,53 @@
  * message with an outbound request; the host performs it and resumes.
  * <call> continues with the response as the payload; <send> hands the
  * response to the out sequence (or answers the caller).  <send/> without an
- * endpoint answers the caller with the current payload. */
+ * endpoint answers the caller with the current payload.
+ *
+ * Endpoint groups (failover, loadbalance) retry on another leaf by
+ * suspending again from resume (dispatch.c decides where); the request for
+ * each leaf is built here: its URL (address + REST_URL_POSTFIX as MI
+ * appends it, http uri-template, the To address of a default endpoint),
+ * method, headers, body and timeout.  A recipient list sends a copy to
+ * each ready recipient, one after another, and the flow continues with the
+ * first good answer (MI hands every answer to the out sequence, where an
+ * <aggregate> usually collects them; that needs child messages).
+ * mc_send_start / mc_send_answered are shared with <callout>. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "mediators/dispatch.h"
 #include "mediators/mediators.h"
+#include "mediators/send.h"
+#include "msg/xmlsafe.h"
 #include "util/codec.h"
 
 typedef struct call_m {
     mc_mediator base;
-    const mc_endpoint *ep;     /* inline, or by key (resolved at link) */
-    const char *ep_key;        /* the key, when by key */
+    const mc_endpoint *ep;     /* inline, or a reference resolved at link */
     bool is_send;
 } call_m;
+
+/* The request in flight; m->out points at .out. */
+typedef struct send_req {
+    mc_outbound out;           /* first: m->out is this */
+    mc_ep_dispatch d;
+    const char *body;          /* a body of the caller's (callout), or NULL */
+    size_t body_len;
+    const char *content_type;
+    const char *soap_action;
+    /* a recipient list: each ready recipient in turn, its own dispatch */
+    const mc_endpoint *rl;
+    const mc_endpoint **rcpt;
+    uint32_t nrcpt, next;
+    const mc_inbound *first_ok;   /* the answer the flow continues with */
+} send_req;
 
 static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
                                 const mc_mediator_type *t)
 {
-    static const char *const attrs[] = {"blocking", "buildmessage", "receive", NULL};
+    static const char *const attrs[] = {"blocking", "buildmessage", "receive",
+        "initAxis2ClientOptions", "axis2xml", "repository", NULL};
     mc_check_attrs(cc, node, attrs);
     call_m *c = mc_new_mediator(cc, node, t, sizeof *c);
     if (!c)
@@ -34,12 +62,7 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
         return NULL;
     }
     if (ep) {
-        const char *key = mc_attr(cc, ep, "key");
-        if (key && *key) {
-            c->ep_key = key;
-            mc_ref_endpoint(cc, ep, "key", key, &c->ep);
-        }
-        else if (!(c->ep = mc_compile_endpoint(cc, ep)))
+        if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
     } else if (!c->is_send) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
@@ -80,67 +103,394 @@ static const char *expand_uri(mc_message *m, const char *uri)
     return r;
 }
 
-static mc_flow exec(const mc_mediator *self, mc_message *m)
+/* Did the request come in as SOAP (Synapse's isDoingREST is false)? */
+static bool request_is_soap(const mc_message *m)
 {
-    const call_m *c = (const call_m *)self;
-    if (!c->ep && c->ep_key) /* a key that named nothing at load: Synapse's fault */
-        return mc_fault(m, "305100", "Couldn't find the endpoint with the key : %s", c->ep_key);
-    if (!c->ep) {
-        m->responded = true; /* <send/>: answer the caller */
-        return MC_FLOW_STOP;
+    const char *ct = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type");
+    if (!ct)
+        return false;
+    if (strncasecmp(ct, "application/soap+xml", 20) == 0)
+        return true;
+    return strncasecmp(ct, "text/xml", 8) == 0 &&
+           mc_msg_prop(m, MC_SCOPE_TRANSPORT, "SOAPAction") != NULL;
+}
+
+/* Axis2FlexibleMEPClient: an address (not an <http> endpoint) gets the
+ * REST_URL_POSTFIX of a REST request appended, joined with one '/'. */
+static const char *with_postfix(mc_message *m, const mc_endpoint *leaf, const char *addr)
+{
+    const char *suffix = mc_msg_prop(m, MC_SCOPE_AXIS2, "REST_URL_POSTFIX");
+    if (!suffix || !*suffix || leaf->kind == MC_EP_HTTP)
+        return addr;
+    bool rest = leaf->format == MC_EPF_REST ||
+                (leaf->format != MC_EPF_SOAP11 && leaf->format != MC_EPF_SOAP12 &&
+                 !request_is_soap(m));
+    if (!rest)
+        return addr;
+    size_t al = strlen(addr);
+    bool a_slash = al && addr[al - 1] == '/';
+    mc_buf b = MC_BUF_INIT;
+    if (!a_slash && suffix[0] != '/' && suffix[0] != '?')
+        mc_buf_printf(&b, "%s/%s", addr, suffix);
+    else if (a_slash && suffix[0] == '/')
+        mc_buf_printf(&b, "%s%s", addr, suffix + 1);
+    else if (a_slash && suffix[0] == '?')
+        mc_buf_printf(&b, "%.*s%s", (int)(al - 1), addr, suffix);
+    else
+        mc_buf_printf(&b, "%s%s", addr, suffix);
+    const char *r = b.oom ? NULL : mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
+    mc_buf_free(&b);
+    return r;
+}
+
+/* Endpoint <property> elements: set on the message before it is sent. */
+static bool apply_props(mc_message *m, const mc_endpoint *ep)
+{
+    for (uint32_t i = 0; i < ep->nprops; i++) {
+        const mc_ep_prop *p = &ep->props[i];
+        const char *v = p->value;
+        size_t n = v ? strlen(v) : 0;
+        mc_err err = {0};
+        if (p->expr && mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK) {
+            mc_fault(m, "0", "endpoint property '%s': %s", p->name, err.msg);
+            return false;
+        }
+        if (p->scope == MC_SCOPE_TRANSPORT && !mc_header_value_ok(v, n)) {
+            mc_fault(m, "0", "endpoint property '%s': a header value cannot hold a control "
+                     "character (CR, LF, NUL, ...)", p->name);
+            return false;
+        }
+        mc_msg_set_prop(m, (mc_scope)p->scope, p->name, v, n, MC_VT_STRING);
     }
-    mc_outbound *out = mc_arena_calloc(&m->arena, sizeof *out);
-    if (!out)
-        return mc_fault(m, "0", "out of memory");
-    const char *method = c->ep->method;
+    return true;
+}
+
+static long eval_timeout(mc_message *m, const mc_endpoint *leaf)
+{
+    if (!leaf->timeout_expr)
+        return leaf->timeout_ms;
+    const char *v;
+    size_t n;
+    mc_err err = {0};
+    if (mc_expr_string(leaf->timeout_expr, m, &v, &n, &err) != MC_OK || !n)
+        return leaf->timeout_ms;
+    char *end;
+    long t = strtol(v, &end, 10);
+    return t > 0 && end != v ? t : leaf->timeout_ms;
+}
+
+/* "Basic base64(user:password)"; the password is a secret of the message. */
+static const char *basic_auth(mc_message *m, const mc_endpoint *leaf)
+{
+    const char *u, *p;
+    size_t un, pn;
+    mc_err err = {0};
+    if (mc_template_eval(leaf->basic_user, m, &u, &un, &err) != MC_OK ||
+        mc_template_eval(leaf->basic_pass, m, &p, &pn, &err) != MC_OK)
+        return NULL;
+    mc_msg_add_secret(m, p);
+    mc_buf raw = MC_BUF_INIT, b = MC_BUF_INIT;
+    mc_buf_append(&raw, u, un);
+    mc_buf_putc(&raw, ':');
+    mc_buf_append(&raw, p, pn);
+    mc_buf_puts(&b, "Basic ");
+    mc_base64_encode(&b, raw.data, raw.len);
+    const char *r = b.oom || raw.oom ? NULL : mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
+    mc_msg_add_secret(m, r);
+    mc_buf_free(&raw);
+    mc_buf_free(&b);
+    return r;
+}
+
+/* Fill req->out for req->d.leaf.  MC_FLOW_SUSPEND, or MC_FLOW_FAULT. */
+static mc_flow build_request(mc_message *m, send_req *req)
+{
+    const mc_endpoint *leaf = req->d.leaf;
+    for (uint32_t i = 0; i < req->d.depth; i++)
+        if (!apply_props(m, req->d.path[i]))
+            return MC_FLOW_FAULT;
+    if (!apply_props(m, leaf))
+        return MC_FLOW_FAULT;
+    mc_outbound *out = &req->out;
+    memset(out, 0, sizeof *out);
+    const char *method = leaf->method;
     if (!method)
         method = mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_METHOD");
     out->method = method && *method ? method : "POST";
-    out->url = expand_uri(m, c->ep->uri);
-    out->timeout_ms = c->ep->timeout_ms;
-    out->insecure = c->ep->insecure;
-    out->label = c->ep->name ? c->ep->name : c->ep->uri;
+    switch (leaf->kind) {
+    case MC_EP_HTTP:
+        out->url = expand_uri(m, leaf->uri);
+        break;
+    case MC_EP_DEFAULT: {
+        const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        if (!to || !*to)
+            return mc_fault(m, "303001",
+                            "default endpoint: the message has no To address (set it with <header name=\"To\">)");
+        if (mc_uri_foreign_scheme(to))
+            return mc_fault(m, "303001", "default endpoint: To address '%s' is not HTTP(S)", to);
+        out->url = with_postfix(m, leaf, to);
+        break;
+    }
+    default:
+        out->url = with_postfix(m, leaf, leaf->uri);
+        break;
+    }
+    out->timeout_ms = eval_timeout(m, leaf);
+    out->insecure = leaf->insecure || (req->d.root && req->d.root->insecure);
+    out->label = leaf->name ? leaf->name : req->d.root->name ? req->d.root->name : leaf->uri;
     out->idempotent = strcmp(out->method, "POST") != 0 && strcmp(out->method, "PATCH") != 0;
-    size_t nh = 1;
+    size_t nh = 4;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
         nh++;
     out->headers = mc_arena_calloc(&m->arena, nh * sizeof *out->headers);
     if (!out->url || !out->headers)
         return mc_fault(m, "0", "out of memory");
+    bool has_auth = false;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
         if (mc_msg_hop_header(p->name))
+            continue;
+        if (leaf->basic_user && strcasecmp(p->name, "Authorization") == 0)
+            continue;
+        if (req->soap_action && strcasecmp(p->name, "SOAPAction") == 0)
             continue;
         if (!mc_header_value_ok(p->value, p->len))
             return mc_fault(m, "0", "header '%s': a header value cannot hold a control "
                             "character (CR, LF, NUL, ...)", p->name);
         out->headers[out->nheaders++] = (mc_kv){p->name, p->value};
     }
+    if (leaf->basic_user) {
+        const char *a = basic_auth(m, leaf);
+        if (!a)
+            return mc_fault(m, "0", "endpoint basicAuth: cannot evaluate username or password");
+        out->headers[out->nheaders++] = (mc_kv){"Authorization", a};
+        has_auth = true;
+    }
+    (void)has_auth;
+    if (req->soap_action)
+        out->headers[out->nheaders++] = (mc_kv){"SOAPAction", req->soap_action};
     bool has_body = strcmp(out->method, "GET") != 0 && strcmp(out->method, "DELETE") != 0 &&
                     strcmp(out->method, "HEAD") != 0;
     if (has_body) {
-        size_t n;
-        const char *body = mc_msg_payload_bytes(m, &n);
-        out->body = mc_arena_strndup(&m->arena, body ? body : "", n);
-        out->body_len = n;
-        out->headers[out->nheaders++] = (mc_kv){"Content-Type", mc_msg_content_type(m)};
+        if (req->body) {
+            out->body = req->body;
+            out->body_len = req->body_len;
+            out->headers[out->nheaders++] = (mc_kv){"Content-Type", req->content_type};
+        } else {
+            size_t n;
+            const char *body = mc_msg_payload_bytes(m, &n);
+            out->body = mc_arena_strndup(&m->arena, body ? body : "", n);
+            out->body_len = n;
+            out->headers[out->nheaders++] = (mc_kv){"Content-Type", mc_msg_content_type(m)};
+        }
     }
     m->out = out;
     m->in = NULL;
     return MC_FLOW_SUSPEND;
 }
 
-static mc_flow resume(const mc_mediator *self, mc_message *m)
+/* <endpoints value="url,url,...">: address endpoints made per message. */
+static bool dynamic_recipients(mc_message *m, send_req *req)
 {
-    const call_m *c = (const call_m *)self;
+    const char *v;
+    size_t n;
+    mc_err err = {0};
+    if (mc_template_eval(req->rl->recipients, m, &v, &n, &err) != MC_OK) {
+        mc_fault(m, "303000", "recipient list: %s", err.msg);
+        return false;
+    }
+    uint32_t cnt = 1;
+    for (size_t i = 0; i < n; i++)
+        cnt += v[i] == ',';
+    req->rcpt = mc_arena_calloc(&m->arena, cnt * sizeof *req->rcpt);
+    if (!req->rcpt)
+        return mc_fault(m, "0", "out of memory"), false;
+    for (const char *p = v, *end = v + n; p < end;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *e = comma ? comma : end;
+        while (p < e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+            p++;
+        const char *q = e;
+        while (q > p && (q[-1] == ' ' || q[-1] == '\n' || q[-1] == '\t' || q[-1] == '\r'))
+            q--;
+        if (q > p) {
+            mc_endpoint *ep = mc_arena_calloc(&m->arena, sizeof *ep);
+            mc_ep_state *st = mc_arena_calloc(&m->arena, sizeof *st);
+            const char *uri = mc_arena_strndup(&m->arena, p, (size_t)(q - p));
+            if (!ep || !st || !uri)
+                return mc_fault(m, "0", "out of memory"), false;
+            mc_endpoint_init(ep, st, MC_EP_ADDRESS);
+            ep->uri = uri;
+            if (mc_uri_foreign_scheme(uri))
+                return mc_fault(m, "303000", "recipient '%s' is not an HTTP(S) URL", uri), false;
+            req->rcpt[req->nrcpt++] = ep;
+        }
+        p = e + 1;
+    }
+    return true;
+}
+
+/* Send to the next recipient that has a leaf to send to. */
+static mc_flow next_recipient(mc_message *m, send_req *req)
+{
+    while (req->next < req->nrcpt) {
+        memset(&req->d, 0, sizeof req->d);
+        req->d.root = req->rcpt[req->next++];
+        if (mc_ep_first(m, &req->d))
+            return build_request(m, req);
+    }
+    return MC_FLOW_NEXT; /* every recipient has been tried */
+}
+
+static mc_flow start_recipients(mc_message *m, send_req *req, const mc_endpoint *rl)
+{
+    req->rl = rl;
+    if (rl->recipients) {
+        if (!dynamic_recipients(m, req))
+            return MC_FLOW_FAULT;
+    } else {
+        /* sendToEndpointList: every child that is ready now */
+        req->rcpt = mc_arena_calloc(&m->arena, (rl->nchildren + 1) * sizeof *req->rcpt);
+        if (!req->rcpt)
+            return mc_fault(m, "0", "out of memory");
+        int64_t now = mc_ep_now_ms();
+        for (uint32_t i = 0; i < rl->nchildren; i++)
+            if (mc_ep_ready(m, rl->children[i], now))
+                req->rcpt[req->nrcpt++] = rl->children[i];
+    }
+    if (req->nrcpt == 0)
+        return mc_fault(m, "303000", "Recipient List endpoint : %s - no ready child endpoints",
+                        rl->name ? rl->name : "AnonymousEndpoint");
+    mc_flow f = next_recipient(m, req);
+    return f == MC_FLOW_NEXT ? MC_FLOW_FAULT : f;
+}
+
+mc_flow mc_send_start(mc_message *m, const mc_endpoint *ep, const mc_send_body *body)
+{
+    send_req *req = mc_arena_calloc(&m->arena, sizeof *req);
+    if (!req)
+        return mc_fault(m, "0", "out of memory");
+    req->d.root = ep;
+    if (body) {
+        req->body = body->data;
+        req->body_len = body->len;
+        req->content_type = body->content_type;
+        req->soap_action = body->soap_action;
+    }
+    const mc_endpoint *root = mc_ep_resolve(m, ep);
+    if (!root)
+        return MC_FLOW_FAULT;
+    if (root->kind == MC_EP_RECIPIENTLIST)
+        return start_recipients(m, req, root);
+    if (!mc_ep_first(m, &req->d))
+        return MC_FLOW_FAULT;
+    return build_request(m, req);
+}
+
+/* One recipient is done (ok or failed for good): on to the next, or
+ * finish with the first good answer. */
+static mc_send_outcome recipient_done(mc_message *m, send_req *req, bool ok)
+{
+    if (ok && !req->first_ok)
+        req->first_ok = m->in;
+    if (next_recipient(m, req) == MC_FLOW_SUSPEND)
+        return MC_SENT_AGAIN;
+    if (!req->first_ok)
+        return MC_SENT_FAULT; /* ERROR_* of the last recipient */
+    m->in = (mc_inbound *)req->first_ok;
+    m->out = NULL;
+    mc_msg_remove_prop(m, MC_SCOPE_DEFAULT, "ERROR_CODE");
+    mc_msg_remove_prop(m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE");
+    mc_msg_remove_prop(m, MC_SCOPE_DEFAULT, "ERROR_DETAIL");
+    return MC_SENT_OK;
+}
+
+/* FORCE_ERROR_ON_SOAP_FAULT: a SOAP fault answer counts as a failure. */
+static bool is_soap_fault(const mc_inbound *in)
+{
+    if (!in->body || !in->body_len || !memmem(in->body, in->body_len, "Fault", 5))
+        return false;
+    mc_xml_error xe;
+    xmlDocPtr doc = mc_xml_parse(in->body, in->body_len, "response", 0, &xe);
+    if (!doc)
+        return false;
+    bool fault = false;
+    xmlNodePtr env = xmlDocGetRootElement(doc);
+    if (env && env->ns && strcmp((const char *)env->name, "Envelope") == 0 &&
+        (strcmp((const char *)env->ns->href, MC_SOAP11_NS) == 0 ||
+         strcmp((const char *)env->ns->href, MC_SOAP12_NS) == 0)) {
+        for (xmlNodePtr b = env->children; b; b = b->next) {
+            if (b->type != XML_ELEMENT_NODE || strcmp((const char *)b->name, "Body"))
+                continue;
+            for (xmlNodePtr f = b->children; f; f = f->next)
+                if (f->type == XML_ELEMENT_NODE) {
+                    fault = strcmp((const char *)f->name, "Fault") == 0;
+                    break;
+                }
+        }
+    }
+    xmlFreeDoc(doc);
+    return fault;
+}
+
+mc_send_outcome mc_send_answered(mc_message *m)
+{
+    send_req *req = (send_req *)m->out;
     const mc_inbound *in = m->in;
     m->out = NULL;
-    if (!in)
-        return mc_fault(m, "101500", "no response from endpoint");
-    if (in->fault_code) {
-        char code[16];
-        snprintf(code, sizeof code, "%d", in->fault_code);
-        return mc_fault(m, code, "%s", in->error ? in->error : "endpoint failed");
+    if (!req)
+        return (mc_fault(m, "101500", "no request in flight"), MC_SENT_FAULT);
+    const mc_endpoint *leaf = req->d.leaf;
+    int code = 0;
+    const char *why = NULL;
+    if (!in) {
+        code = 101500;
+        why = "no response from endpoint";
+    } else if (in->fault_code) {
+        code = in->fault_code;
+        why = in->error ? in->error : "endpoint failed";
+    } else {
+        const char *force = mc_msg_prop(m, MC_SCOPE_DEFAULT, "FORCE_ERROR_ON_SOAP_FAULT");
+        if (force && strcasecmp(force, "true") == 0 && is_soap_fault(in)) {
+            code = 500000;
+            why = "SOAP fault in the response";
+        }
     }
+    if (!code) {
+        mc_ep_succeeded(leaf);
+        return req->rl ? recipient_done(m, req, true) : MC_SENT_OK;
+    }
+    char cs[16];
+    snprintf(cs, sizeof cs, "%d", code);
+    mc_msg_set_fault(m, cs, why, NULL);
+    if (leaf && leaf->timeout_action == MC_EPT_DISCARD) {
+        /* Synapse ignores the fault handlers: the message goes nowhere */
+        mc_ep_state_fault(leaf, code, mc_ep_now_ms());
+        mc_msg_log(m, MC_LOG_WARN, "endpoint %s failed (%d %s); responseAction discard drops the message",
+                   leaf->name ? leaf->name : leaf->uri ? leaf->uri : "(anonymous)", code, why);
+        return MC_SENT_DISCARD;
+    }
+    if (mc_ep_failed(m, &req->d, code)) {
+        mc_msg_log(m, MC_LOG_INFO, "endpoint failed (%d %s); failing over to %s", code, why,
+                   req->d.leaf->name ? req->d.leaf->name : req->d.leaf->uri ? req->d.leaf->uri : "(default)");
+        return build_request(m, req) == MC_FLOW_SUSPEND ? MC_SENT_AGAIN : MC_SENT_FAULT;
+    }
+    return req->rl ? recipient_done(m, req, false) : MC_SENT_FAULT;
+}
+
+static mc_flow exec(const mc_mediator *self, mc_message *m)
+{
+    const call_m *c = (const call_m *)self;
+    if (!c->ep) {
+        m->responded = true; /* <send/>: answer the caller */
+        return MC_FLOW_STOP;
+    }
+    return mc_send_start(m, c->ep, NULL);
+}
+
+/* The answer becomes the message: payload, transport headers, status. */
+void mc_send_take_answer(mc_message *m)
+{
+    const mc_inbound *in = m->in;
     const char *ct = NULL;
     mc_msg_clear_scope(m, MC_SCOPE_TRANSPORT);
     for (size_t i = 0; i < in->nheaders; i++) {
@@ -154,6 +504,23 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     if (mc_msg_set_payload(m, in->body ? in->body : "", in->body_len, ct, &err) != MC_OK)
         mc_msg_set_payload(m, in->body, in->body_len, "application/octet-stream", NULL);
     mc_msg_set_status(m, in->status);
+}
+
+static mc_flow resume(const mc_mediator *self, mc_message *m)
+{
+    const call_m *c = (const call_m *)self;
+    switch (mc_send_answered(m)) {
+    case MC_SENT_AGAIN:
+        return MC_FLOW_SUSPEND;
+    case MC_SENT_FAULT:
+        return MC_FLOW_FAULT;
+    case MC_SENT_DISCARD:
+        m->dropped = true;
+        return MC_FLOW_STOP;
+    case MC_SENT_OK:
+        break;
+    }
+    mc_send_take_answer(m);
     if (c->is_send) {
         m->loopback = true; /* on to the out sequence, or answer */
         return MC_FLOW_STOP;

@@ -26,8 +26,9 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     c->native = mc_table_get(&cc->cfg->natives, name);
     if (!c->native) {
         mc_diag(cc, node, "name", MC_DIAG_ERROR,
-                "no native mediator is registered as '%s' (mc_engine_register_mediator)",
-                name);
+                "no native mediator is registered as '%s': mediac cannot run Java "
+                "classes; write the mediator in C and register it under this name with "
+                "mc_engine_register_mediator() (include/mediac.h)", name);
         return NULL;
     }
     if (mc_first_elem(node))

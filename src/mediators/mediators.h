@@ -19,6 +19,8 @@ extern const mc_mediator_type mc_med_sequence;
 extern const mc_mediator_type mc_med_send;
 extern const mc_mediator_type mc_med_call;
 extern const mc_mediator_type mc_med_class;
+extern const mc_mediator_type mc_med_makefault;
+extern const mc_mediator_type mc_med_throw_error;
 extern const mc_mediator_type mc_med_call_template;
 extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;
@@ -28,6 +30,9 @@ extern const mc_mediator_type mc_med_validate;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);
+/* A Java/JDBC mediator mediac refuses at load with the reason (refused.c),
+ * or NULL. */
+const mc_mediator_type *mc_refused_mediator(const char *name);
 /* Closest built-in name to an unknown one, or NULL. */
 /* The element names of the built-in mediators, in table order (at most
  * cap); returns how many there are. */

@@ -12,6 +12,8 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_drop, &mc_med_loopback, &mc_med_sequence, &mc_med_send,
     &mc_med_call, &mc_med_class, &mc_med_call_template, &mc_med_in, &mc_med_out,
     &mc_med_xslt, &mc_med_script, &mc_med_validate,
+    /* issue 12: the everyday mediators */
+    &mc_med_makefault, &mc_med_throw_error,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 
@@ -20,7 +22,7 @@ const mc_mediator_type *mc_builtin_mediator(const char *name)
     for (size_t i = 0; i < NBUILTINS; i++)
         if (strcmp(builtins[i]->name, name) == 0)
             return builtins[i];
-    return NULL;
+    return mc_refused_mediator(name);
 }
 
 size_t mc_builtin_names(const char **out, size_t cap)

@@ -356,6 +356,34 @@ const char *mc_msg_content_type(const mc_message *m)
     return t && *t ? t : default_type(m->payload.kind);
 }
 
+/* Is ns declared on one of n's ancestors (the Body, the Envelope)? */
+static bool ancestor_ns(xmlNodePtr n, const xmlNs *ns)
+{
+    for (xmlNodePtr a = n->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent)
+        for (xmlNsPtr d = a->nsDef; d; d = d->next)
+            if (d == ns)
+                return true;
+    return false;
+}
+
+/* Does the subtree use a prefix declared above it (soapenv:Fault)?  Then
+ * serialising it alone would leave the prefix unbound. */
+static bool uses_ancestor_ns(xmlNodePtr root, xmlNodePtr n)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (n->ns && ancestor_ns(root, n->ns))
+            return true;
+        for (xmlAttrPtr a = n->properties; a; a = a->next)
+            if (a->ns && ancestor_ns(root, a->ns))
+                return true;
+        if (uses_ancestor_ns(root, n->children))
+            return true;
+    }
+    return false;
+}
+
 static const char *xml_text(mc_message *m, size_t *len)
 {
     mc_payload *p = &m->payload;
@@ -364,8 +392,19 @@ static const char *xml_text(mc_message *m, size_t *len)
         xmlBufferPtr xb = xmlBufferCreate();
         if (!xb)
             return NULL;
+        xmlDocPtr alone = NULL;
+        if (root && uses_ancestor_ns(root, root)) {
+            /* a copy as the root of its own document declares them */
+            alone = xmlNewDoc(BAD_CAST "1.0");
+            xmlNodePtr copy = alone ? xmlDocCopyNode(root, alone, 1) : NULL;
+            if (copy) {
+                xmlDocSetRootElement(alone, copy);
+                root = copy;
+            }
+        }
         if (root)
             xmlNodeDump(xb, root->doc, root, 0, 0);
+        xmlFreeDoc(alone);
         p->xml_len = (size_t)xmlBufferLength(xb);
         p->xml_text = malloc(p->xml_len + 1);
         if (p->xml_text) {

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,25 @@ void mc_buf_free(mc_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     b->oom = false;
+}
+
+bool mc_buf_read_file(mc_buf *b, const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t start = b->len;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b->len - start <= max)
+        mc_buf_append(b, chunk, n);
+    bool ok = !ferror(f) && !b->oom;
+    fclose(f);
+    if (ok && b->len - start > max) {
+        errno = EFBIG;
+        return false;
+    }
+    if (!ok && !errno)
+        errno = EIO;
+    return ok;
 }

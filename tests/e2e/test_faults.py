@@ -55,8 +55,11 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
   <api name="Call" context="/call">
     <resource methods="POST" uri-template="/{mode}">
       <inSequence>
+        <!-- the MI idiom for "never suspend": each case reaches the upstream -->
         <call><endpoint><http method="post" uri-template="UPSTREAM/{uri.var.mode}">
-          <timeout><duration>1500</duration></timeout></http></endpoint></call>
+          <timeout><duration>1500</duration></timeout>
+          <suspendOnFailure><errorCodes>-1</errorCodes></suspendOnFailure>
+          <markForSuspension><errorCodes>-1</errorCodes></markForSuspension></http></endpoint></call>
         <respond/>
       </inSequence>
     </resource>

@@ -52,7 +52,10 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <api name="Slow" context="/slow">
   <resource methods="GET POST" uri-template="/{ms}">
     <inSequence>
-      <call><endpoint><address uri="http://127.0.0.1:UPSTREAM/up?ms={uri.var.ms}"/></endpoint></call>
+      <!-- a failed request must not suspend the endpoint for the next test -->
+      <call><endpoint><http uri-template="http://127.0.0.1:UPSTREAM/up?ms={uri.var.ms}">
+          <suspendOnFailure><errorCodes>-1</errorCodes></suspendOnFailure>
+          <markForSuspension><errorCodes>-1</errorCodes></markForSuspension></http></endpoint></call>
       <respond/>
     </inSequence>
   </resource>
@@ -70,7 +73,7 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 </proxy>
 <proxy name="SendBack" transports="http">
   <target>
-    <inSequence><send><endpoint><address uri="http://127.0.0.1:UPSTREAM/up?ms=0"/></endpoint></send></inSequence>
+    <inSequence><send><endpoint><http uri-template="http://127.0.0.1:UPSTREAM/up?ms=0"/></endpoint></send></inSequence>
     <outSequence><property name="HTTP_SC" value="203" scope="axis2"/><send/></outSequence>
   </target>
 </proxy>

@@ -15,7 +15,9 @@ from serve_helpers import Server, SlowUpstream
 FLOW = """<api xmlns="http://ws.apache.org/ns/synapse" name="Up" context="/up">
   <resource methods="GET" uri-template="/{ms}">
     <inSequence>
-      <call><endpoint><address uri="http://127.0.0.1:PORT/x?ms={uri.var.ms}"/></endpoint></call>
+      <call><endpoint><http uri-template="http://127.0.0.1:PORT/x?ms={uri.var.ms}">
+          <suspendOnFailure><errorCodes>-1</errorCodes></suspendOnFailure>
+          <markForSuspension><errorCodes>-1</errorCodes></markForSuspension></http></endpoint></call>
       <respond/>
     </inSequence>
   </resource>

@@ -42,6 +42,7 @@ SCHEMA_EXPRESSIBLE = [
     "44-header-scope", "45-configkey-empty", "47-unsupported-artifact",
     "48-endpoint-no-address", "50-variable-type", "51-call-bad-child",
     "53-parameter-twice", "76-template-without-sequence",
+    "201-failover-no-children", "209-dblookup",
 ]
 
 LINE = re.compile(r"^(.*):(\d+):(\d+): (error|warning|note): (.*)$")

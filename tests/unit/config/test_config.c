@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "config/endpoint.h"
 #include "flow_harness.h"
 
 #define SYN "xmlns=\"http://ws.apache.org/ns/synapse\""

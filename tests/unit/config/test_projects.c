@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <zip.h>
 
+#include "config/endpoint.h"
 #include "config/internal.h"
 #include "flow_harness.h"
 

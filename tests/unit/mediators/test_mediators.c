@@ -22,23 +22,6 @@
 static const char *payload_json = "{\"functionName\":\"myFn\",\"count\":3,\"obj\":{\"a\":1},"
     "\"arr\":[1,2],\"s\":\"q\\\"uote\",\"secretAccessKey\":\"SEKRIT-1\",\"flag\":true}";
 
-typedef struct { const char *xml, *diag; } diag_case;
-
-/* Every case's diagnostics, all reported before failing. */
-static void check_diags(const diag_case *c, size_t n)
-{
-    int failures = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *d = th_diags(c[i].xml);
-        if (strcmp(d, c[i].diag) != 0) {
-            print_error("diagnostics [%s], want [%s]\n", d, c[i].diag);
-            failures++;
-        }
-        free(d);
-    }
-    assert_int_equal(failures, 0);
-}
-
 static void test_property(void **state)
 {
     (void)state;
@@ -103,7 +86,7 @@ static void test_property(void **state)
     assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "property 'i': 'abc' is not a valid INTEGER");
     th_flow_free(f);
     /* load-time checks */
-    static const diag_case bad[] = {
+    static const th_diag_case bad[] = {
         {SEQ("x", "<property value=\"1\"/>"), "t.xml:1:20: error: <property> needs a 'name' attribute\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" scope=\"registry\"/>"),
          "t.xml:1:49: error: unknown scope 'registry' (default, transport, axis2, axis2-client, operation)\n"},
@@ -124,7 +107,7 @@ static void test_property(void **state)
         {SEQ("x", "<property name=\"a\" value=\"1\" pattern=\"(a)\" group=\"2\"/>"),
          "t.xml:1:63: error: group 2 does not exist in pattern '(a)' (1 groups)\n"},
     };
-    check_diags(bad, sizeof bad / sizeof *bad);
+    th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
 static void test_variable(void **state)
@@ -267,14 +250,14 @@ static void test_filter_switch(void **state)
     assert_null(th_prop(f, "sw3"));
     assert_string_equal(th_prop(f, "sw4"), "empty");
     th_flow_free(f);
-    static const diag_case bad[] = {
+    static const th_diag_case bad[] = {
         {SEQ("x", "<filter source=\"$ctx:a\"/>"), "t.xml:1:20: error: <filter> needs 'xpath', or 'source' with 'regex'\n"},
         {SEQ("x", "<filter xpath=\"1\" regex=\"a\"/>"), "t.xml:1:28: error: <filter> takes either 'xpath' or 'source' and 'regex', not both\n"},
         {SEQ("x", "<switch/>"), "t.xml:1:20: error: <switch> needs a 'source' attribute\n"},
         {SEQ("x", "<switch source=\"$ctx:a\"><case/></switch>"), "t.xml:1:44: error: <case> needs a 'regex' attribute\n"},
         {SEQ("x", "<switch source=\"$ctx:a\"><other/></switch>"), "t.xml:1:44: error: unexpected <other> in <switch> (only <case> and <default>)\n"},
     };
-    check_diags(bad, sizeof bad / sizeof *bad);
+    th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
 static void test_payload_factory(void **state)
@@ -448,6 +431,10 @@ static void test_call_send(void **state)
         SEQ("s", "<send><endpoint><address uri=\"http://127.0.0.1:9/s\"/></endpoint></send>")
         SEQ("out", "<property name=\"outran\" value=\"1\"/>")
         SEQ("s0", "<send/><property name=\"never\" value=\"1\"/>")
+        SEQ("f0", "<call><endpoint><address uri=\"http://127.0.0.1:9/f0\"/></endpoint></call>"
+                  "<property name=\"got\" value=\"x\"/>")
+        SEQ("f1", "<call><endpoint><address uri=\"http://127.0.0.1:9/f1\"/></endpoint></call>"
+                  "<property name=\"got\" value=\"x\"/>")
         "</definitions>");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "Host", "dropped");
     assert_int_equal(th_run(f, "c", "{\"q\":1}"), MC_ESUSPENDED);
@@ -491,11 +478,12 @@ static void test_call_send(void **state)
     assert_int_equal(th_run(f, "c", "{}"), MC_ESUSPENDED);
     assert_string_equal(f->m->out->method, "GET");
     assert_null(f->m->out->body);
-    /* transport faults become ERROR_CODE */
+    /* transport faults become ERROR_CODE (each endpoint fails once: a
+     * failed endpoint is suspended, see test_endpoints.c) */
     static const int codes[] = {101503, 101504};
     for (size_t i = 0; i < 2; i++) {
         th_flow_reset_msg(f);
-        assert_int_equal(th_run(f, "c", "{}"), MC_ESUSPENDED);
+        assert_int_equal(th_run(f, i ? "f1" : "f0", "{}"), MC_ESUSPENDED);
         mc_inbound fail = {0, NULL, 0, NULL, 0, codes[i], i ? "read timed out" : "connection refused"};
         f->m->in = &fail;
         assert_int_equal(mc_engine_resume(f->m), MC_EFAULT);
@@ -592,7 +580,7 @@ static void test_class(void **state)
     assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "invalid argument");
     th_flow_free(f);
     char *d = th_diags(SEQ("x", "<class name=\"Nope\"/>"));
-    assert_string_equal(d, "t.xml:1:27: error: no native mediator is registered as 'Nope' (mc_engine_register_mediator)\n");
+    assert_string_equal(d, "t.xml:1:27: error: no native mediator is registered as 'Nope': mediac cannot run Java classes; write the mediator in C and register it under this name with mc_engine_register_mediator() (include/mediac.h)\n");
     free(d);
 }
 

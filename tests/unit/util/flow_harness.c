@@ -48,6 +48,20 @@ char *th_diags(const char *xml)
     return d;
 }
 
+void th_check_diags(const th_diag_case *c, size_t n)
+{
+    int failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *d = th_diags(c[i].xml);
+        if (strcmp(d, c[i].diag) != 0) {
+            print_error("case %zu: diagnostics\n[%s]\nwant\n[%s]\n", i, d, c[i].diag);
+            failures++;
+        }
+        free(d);
+    }
+    assert_int_equal(failures, 0);
+}
+
 static void sink(void *ud, int level, const char *line)
 {
     (void)level;

@@ -27,6 +27,10 @@ mc_config *th_config_new(void);
 mc_code th_config_load(mc_config *cfg, const char *xml);
 /* Diagnostics of loading and linking xml (malloc'd; caller frees). */
 char *th_diags(const char *xml);
+/* A configuration and the exact diagnostics it must give. */
+typedef struct th_diag_case { const char *xml, *diag; } th_diag_case;
+/* Check every case, printing each mismatch, then fail if any did. */
+void th_check_diags(const th_diag_case *c, size_t n);
 
 /* Load xml (failing the test with the diagnostics when it does not load)
  * into a fresh flow with a message and a capturing DEBUG-level logger. */

@@ -1,0 +1,136 @@
+"""test_everyday_mediators.py - the everyday mediators of issue 12 through
+`mediac serve`: makefault (SOAP 1.1 from a fault sequence after a failed
+call, POX, a JSON client getting the fault in JSON, the status MI's
+transport gives), MI 4.4 throwError reaching the fault sequence with its
+type and message.  Synapse/MI semantics are the oracle (docs/core.md)."""
+import os
+import shutil
+import tempfile
+import unittest
+
+import mc
+from fault_upstream import closed_port
+from serve_helpers import Server
+from recording_upstream import Recorder
+
+FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
+  <api name="Faults" context="/faults">
+    <resource methods="POST" uri-template="/soap11">
+      <inSequence>
+        <makefault version="soap11">
+          <code xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" value="soapenv:Client"/>
+          <reason expression="fn:concat('bad order ', //id)"/>
+          <detail>see the manual</detail>
+        </makefault>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/pox">
+      <inSequence>
+        <makefault version="pox"><reason value="rejected &amp; logged"/></makefault>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/down">
+      <inSequence>
+        <call><endpoint><http uri-template="http://127.0.0.1:DEAD/x"/></endpoint></call>
+        <respond/>
+      </inSequence>
+      <faultSequence>
+        <makefault response="true">
+          <code xmlns:tns="http://schemas.xmlsoap.org/soap/envelope/" value="tns:Server"/>
+          <reason expression="get-property('ERROR_MESSAGE')"/>
+          <detail expression="get-property('ERROR_CODE')"/>
+        </makefault>
+        <send/>
+      </faultSequence>
+    </resource>
+    <resource methods="POST" uri-template="/after-call">
+      <inSequence>
+        <call><endpoint><http uri-template="http://127.0.0.1:UP/ok"/></endpoint></call>
+        <makefault version="pox"><reason value="late"/></makefault>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/throw">
+      <inSequence>
+        <property name="orderId" expression="json-eval($.id)"/>
+        <throwError type="ORDER:INVALID" errorMessage="{fn:concat('order ', $ctx:orderId, ' is invalid')}"/>
+        <respond/>
+      </inSequence>
+      <faultSequence>
+        <payloadFactory media-type="json">
+          <format>{"code":"$1","message":"$2"}</format>
+          <args><arg expression="$ctx:ERROR_CODE"/><arg expression="$ctx:ERROR_MESSAGE"/></args>
+        </payloadFactory>
+        <property name="HTTP_SC" value="422" scope="axis2"/>
+        <respond/>
+      </faultSequence>
+    </resource>
+  </api>
+</definitions>
+"""
+
+
+class EverydayMediatorsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        mc.require_binary(cls)
+        cls.up = Recorder("up")
+        cls.dir = tempfile.mkdtemp(prefix="mc-everyday-")
+        flows = FLOWS.replace("DEAD", str(closed_port())).replace("UP", str(cls.up.port))
+        with open(os.path.join(cls.dir, "flows.xml"), "w") as f:
+            f.write(flows)
+        cls.srv = Server([cls.dir])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.close()
+        cls.up.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def post(self, path, body, ctype):
+        return self.srv.request("POST", path, body, {"Content-Type": ctype})
+
+    def test_soap11_fault_for_a_json_client(self):
+        r = self.post("/faults/soap11", '{"id":"A7"}', "application/json")
+        self.assertEqual(r.status, 500)
+        self.assertTrue(r.header("Content-Type").startswith("application/json"))
+        self.assertEqual(r.json(), {"Fault": {"faultcode": "soapenv:Client",
+                                              "faultstring": "bad order A7",
+                                              "detail": "see the manual"}})
+
+    def test_soap11_fault_for_an_xml_client(self):
+        r = self.post("/faults/soap11", "<order><id>B8</id></order>", "application/xml")
+        self.assertEqual(r.status, 500)
+        self.assertEqual(r.body.decode(),
+                         '<soapenv:Fault xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+                         '<faultcode>soapenv:Client</faultcode><faultstring>bad order B8</faultstring>'
+                         '<detail>see the manual</detail></soapenv:Fault>')
+
+    def test_pox_fault(self):
+        r = self.post("/faults/pox", "<a/>", "application/xml")
+        self.assertEqual(r.status, 500)
+        self.assertEqual(r.body.decode(), "<Exception>rejected &amp; logged</Exception>")
+
+    def test_fault_sequence_makefault_after_a_failed_call(self):
+        r = self.post("/faults/down", "<a/>", "application/xml")
+        self.assertEqual(r.status, 500)
+        body = r.body.decode()
+        self.assertIn("<faultcode>soapenv:Server</faultcode>", body)
+        self.assertIn("<detail>101503</detail>", body)
+        self.assertIn("connection refused", body)
+
+    def test_makefault_after_a_good_answer_keeps_its_status(self):
+        r = self.post("/faults/after-call", "{}", "application/json")
+        self.assertEqual(r.status, 200)   # HTTP_SC from the backend wins, as in MI
+        self.assertEqual(r.json(), {"Exception": "late"})
+
+    def test_throw_error_reaches_the_fault_sequence(self):
+        r = self.post("/faults/throw", '{"id":"Z9"}', "application/json")
+        self.assertEqual(r.status, 422)
+        self.assertEqual(r.json(), {"code": "ORDER:INVALID", "message": "order Z9 is invalid"})
+
+
+if __name__ == "__main__":
+    unittest.main()
