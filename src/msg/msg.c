@@ -249,7 +249,8 @@ void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
         vsnprintf(b.data, (size_t)n + 1, fmt, ap);
         va_end(ap);
         b.len = (size_t)n;
-        mc_log_line_id(m->log, level, mc_msg_activity_id(m), b.data, m->secrets, m->nsecrets);
+        mc_log_line_id(m->log, level, mc_msg_activity_id(m), b.data, b.len, m->secrets,
+                       m->nsecrets);
     }
     mc_buf_free(&b);
 }
