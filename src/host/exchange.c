@@ -24,7 +24,12 @@ struct mc_exchange {
     void *ud;
     mc_host_answer ans;
     char artifact[160];
+    bool answered;          /* the answer went to the owner */
+    bool running;           /* the message still runs (children, late answers) */
+    bool released;          /* the owner called mc_exchange_free */
 };
+
+static void release(mc_exchange *x);
 
 /* ---- request -> message ------------------------------------------------------ */
 
@@ -310,12 +315,25 @@ typedef struct upstream {
     const mc_outbound *out;
 } upstream;
 
-static void finish(mc_exchange *x, mc_code rc)
+/* Give the owner the answer: the message's, or the child's that answered
+ * first while children still run. */
+static void answer_now(mc_exchange *x, mc_code rc)
 {
+    x->answered = true;
     if (rc == MC_EFAULT)
         mc_metrics_observe(&x->h->met, MC_M_FAULT, "artifact", x->artifact, NULL, NULL, 0);
-    mc_host_message_to_answer(x->m, rc, &x->req, &x->ans);
-    x->answer(x->ud, x, &x->ans);   /* may free x */
+    mc_host_message_to_answer(mc_engine_answerer(x->m), rc, &x->req, &x->ans);
+    x->answer(x->ud, x, &x->ans);   /* may release x */
+}
+
+/* The message ended: answer if that is still to do; free when released. */
+static void finish(mc_exchange *x, mc_code rc)
+{
+    x->running = false;
+    if (!x->answered)
+        answer_now(x, rc);          /* may free x */
+    else if (x->released)
+        release(x);
 }
 
 /* The operation label for metrics: never the query (it may carry keys)
@@ -381,7 +399,14 @@ static int send_new(mc_exchange *x)
  * (their callbacks drive it on), or answer. */
 static void drive(mc_exchange *x, mc_code rc)
 {
+    x->running = true;
     while (rc == MC_ESUSPENDED) {
+        mc_code decided;
+        if (!x->answered && mc_engine_decided(x->m, &decided)) {
+            /* a child answered (or the message faulted) while children
+             * still run: answer now, keep driving them to their end */
+            answer_now(x, decided);
+        }
         int failed = send_new(x);
         if (failed < 0) {
             rc = MC_ENOMEM;
@@ -477,11 +502,20 @@ const char *mc_exchange_artifact(const mc_exchange *x) { return x->artifact; }
 
 const char *mc_exchange_activity_id(const mc_exchange *x) { return x->m->activity_id; }
 
+static void release(mc_exchange *x)
+{
+    mc_message_free(x->m);
+    mc_deployment_release(x->dep);
+    free(x);
+}
+
 void mc_exchange_free(mc_exchange *x)
 {
     if (!x)
         return;
-    mc_message_free(x->m);
-    mc_deployment_release(x->dep);
-    free(x);
+    if (x->running) {               /* children still run: free when they end */
+        x->released = true;
+        return;
+    }
+    release(x);
 }

@@ -101,7 +101,9 @@ typedef struct mc_exchange mc_exchange;
 /* Called exactly once per exchange, on the thread that drives it, with
  * the answer and the artifact label ("-" when nothing was routed).  The
  * callee sends the answer and frees the exchange (mc_exchange_free), now
- * or later. */
+ * or later.  The answer may come while the message still runs (a child
+ * answered, other children still wait for upstreams): the exchange then
+ * lives on until the message ends, and frees itself. */
 typedef void (*mc_exchange_answer_fn)(void *ud, mc_exchange *x, const mc_host_answer *a);
 
 /* Route the request, build its message, run it.  Upstream requests go

@@ -118,6 +118,15 @@ enum {
     MC_FRAME_FUNC_SCOPE = 2u,    /* a template body: when it ends, the func
                                     scope (template parameters) goes back
                                     to saved_func */
+    MC_FRAME_SPLIT_TARGET = 4u,  /* a child's target (iterate, clone): if it
+                                    ends before the child waited for I/O,
+                                    the child ends with it */
+    MC_FRAME_GATHER = 8u,        /* a child's target (foreach, scatter-
+                                    gather): when it ends the child is
+                                    gathered */
+    MC_FRAME_LOOP = 16u,         /* one pass of a loop (Synapse's foreach):
+                                    a mediator that ends the flow inside it
+                                    ends the loop instead (m->loop_broken) */
 };
 
 /* ---- outbound I/O while suspended ------------------------------------- */
@@ -164,6 +173,7 @@ typedef struct mc_pending {
                                  are answered */
     uint32_t id;              /* unique within the message */
     bool taken;               /* the host has it */
+    uint32_t answered;        /* when answered: 1, 2, ... in answer order */
 } mc_pending;
 
 #define MC_MAX_SECRETS 16
@@ -202,7 +212,7 @@ typedef struct mc_message {
     mc_pending **pending;       /* requests waited for (arena; each entry
                                    stays where it is: its address is the
                                    host's handle) */
-    uint32_t npending, cappending, next_pending_id;
+    uint32_t npending, cappending, next_pending_id, answers_given;
 
     const char *secrets[MC_MAX_SECRETS];
     size_t nsecrets;
@@ -216,11 +226,41 @@ typedef struct mc_message {
 
     const mc_logger *log;
     struct mc_msg_hook *on_free;    /* run by mc_msg_free, newest first */
+
+    /* child messages (iterate, clone, foreach, scatter-gather; engine) */
+    struct mc_message *top;     /* a child: the message the host runs */
+    struct mc_family *family;   /* the top message: its children */
+    struct mc_child *child;     /* the engine's record of this message */
+    struct mc_split_req *split_req;     /* MC_FLOW_SPLIT: for the engine */
+    struct mc_gather_req *gather_req;   /* MC_FLOW_GATHER: for the engine */
+    struct mc_message **gathered;       /* a GATHER split's results, for its */
+    uint32_t *gathered_index;           /* mediator's resume: the collected */
+    size_t ngathered;                   /* children and their split indices */
+    bool loop_broken;           /* a flow ended inside an MC_FRAME_LOOP */
+    struct mc_msg_slot *slots;  /* mediators' state for this message */
 } mc_message;
 
 /* Lifecycle. cfg may be NULL in unit tests. */
 mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log);
 void mc_msg_free(mc_message *m);
+/* A new message that is a copy of m as Synapse's MessageHelper clones a
+ * message context: every property scope, the variables, the secrets, the
+ * proxy, the out-sequence state, the correlation id and the connector
+ * settings, with a message id of its own; the payload too when
+ * with_payload.  Frames, pending requests and the answer are not copied.
+ * NULL when out of memory. */
+mc_message *mc_msg_clone(mc_message *m, bool with_payload);
+/* Replace dst's payload with a copy of src's (same kind and bytes; an XML
+ * payload's whole envelope). */
+mc_code mc_msg_copy_payload(mc_message *dst, mc_message *src);
+/* A mediator's state for this message (a loop's place), by key (the
+ * mediator): NULL until set.  The slot itself lives in the arena. */
+void *mc_msg_slot(const mc_message *m, const void *key);
+mc_code mc_msg_set_slot(mc_message *m, const void *key, void *value);
+
+/* dst answers with what src answered: its payload, status and the rest of
+ * the axis2 scope, and its transport headers; dst->responded is set. */
+mc_code mc_msg_adopt_answer(mc_message *dst, mc_message *src);
 /* Run fn(ud) when m is freed (the last registered first): for what a
  * mediator holds on the message's behalf until it ends, such as a
  * throttle's concurrency slot.  MC_ENOMEM when it cannot be registered. */

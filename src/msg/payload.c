@@ -419,6 +419,22 @@ mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node)
     return MC_OK;
 }
 
+mc_code mc_msg_copy_payload(mc_message *dst, mc_message *src)
+{
+    const mc_payload *p = &src->payload;
+    if (p->kind == MC_PL_XML || (p->kind == MC_PL_NONE && p->env)) {
+        xmlDocPtr env = p->env ? xmlCopyDoc(p->env, 1) : NULL;
+        if (!env)
+            return p->env ? MC_ENOMEM : MC_OK;
+        return mc_msg_take_envelope(dst, env) == MC_OK ? MC_OK : MC_ENOMEM;
+    }
+    if (p->kind == MC_PL_NONE) {
+        mc_payload_clear(&dst->payload);
+        return MC_OK;
+    }
+    return set_bytes(dst, p->kind, p->bytes ? p->bytes : "", p->len);
+}
+
 mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env)
 {
     xmlNodePtr root = env ? xmlDocGetRootElement(env) : NULL;
