@@ -28,6 +28,8 @@
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
+    const mc_seq *receive;     /* <send receive="seq">: the answer goes there */
+    mc_template *receive_expr; /* receive="{expr}", evaluated at the send */
     bool is_send;
 } call_m;
 
@@ -56,6 +58,13 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     if (!c)
         return NULL;
     c->is_send = t == &mc_med_send;
+    const char *receive = c->is_send ? mc_attr(cc, node, "receive") : NULL;
+    if (receive && receive[0] == '{') {
+        if (!(c->receive_expr = mc_compile_template(cc, node, "receive", receive)))
+            return NULL;
+    } else if (receive && *receive) {
+        mc_ref_sequence(cc, node, "receive", receive, &c->receive);
+    }
     xmlNodePtr ep = mc_first_elem(node);
     if (ep && strcmp((const char *)ep->name, "endpoint") != 0) {
         mc_diag(cc, ep, NULL, MC_DIAG_ERROR, "unexpected <%s> in <%s> (only <endpoint>)",
@@ -583,9 +592,35 @@ static bool anonymous_address(const char *to)
            strcmp(to, "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous") == 0;
 }
 
+/* <send receive="...">: the receiving sequence takes the answer instead of
+ * the out sequence; a {expr} key is evaluated now, on the request, as
+ * Synapse's SendMediator does. */
+static bool set_receiving_sequence(const call_m *c, mc_message *m)
+{
+    const mc_seq *target = c->receive;
+    if (c->receive_expr) {
+        const char *name;
+        size_t n;
+        mc_err err = {0};
+        if (mc_template_eval(c->receive_expr, m, &name, &n, &err) != MC_OK) {
+            mc_fault(m, "0", "receiving sequence: %s", err.msg);
+            return false;
+        }
+        if (!(target = mc_config_sequence(m->cfg, name))) {
+            mc_fault(m, "0", "Sequence named %s cannot be found", name);
+            return false;
+        }
+    }
+    if (target)
+        m->out_seq = target;
+    return true;
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
+    if (!set_receiving_sequence(c, m))
+        return MC_FLOW_FAULT;
     if (!c->ep) {
         /* <send/> on the request path of a message addressed elsewhere (a
          * WS-Addressing To, or <header name="To">) goes there, as Synapse

@@ -264,6 +264,10 @@ class FormatsTest(unittest.TestCase):
                      '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % s,
             "Fault": '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % s,
             "Anon": '<send/>',
+            "Recv": '<send receive="recvSeq"><endpoint><address uri="%s"/></endpoint></send>' % e,
+            "RecvDyn": '<property name="rs" value="recvSeq"/>'
+                       '<send receive="{get-property(\'rs\')}"><endpoint><address uri="%s"/>'
+                       '</endpoint></send>' % e,
             "Pf": '<payloadFactory media-type="xml"><format><n:new xmlns:n="urn:n">$1</n:new>'
                   '</format><args><arg expression="//m:s" xmlns:m="urn:m"/></args></payloadFactory>'
                   '<call><endpoint><address uri="%s"/></endpoint></call><respond/>' % e,
@@ -273,6 +277,9 @@ class FormatsTest(unittest.TestCase):
                  '<respond/>')
         paths = [write(cls.dir, n + ".xml", PROXY % (SYN, n, body, fault))
                  for n, body in flows.items()]
+        paths.append(write(cls.dir, "recvSeq.xml", '<sequence %s name="recvSeq"><payloadFactory '
+                           'media-type="json"><format>{"via":"recvSeq"}</format><args/>'
+                           '</payloadFactory><respond/></sequence>' % SYN))
         cls.srv = Server(paths)
 
     @classmethod
@@ -431,6 +438,14 @@ class FormatsTest(unittest.TestCase):
         r = self.post("Pf", '<m:q xmlns:m="urn:m"><m:s>X</m:s></m:q>', {"Content-Type": "text/xml"})
         self.assertEqual(self.sent()["body"], b'<n:new xmlns:n="urn:n">X</n:new>')
         self.assertTrue(self.sent()["headers"]["Content-Type"].startswith("text/xml"))
+
+    def test_send_receive_sequence(self):
+        # <send receive="seq">: the answer goes to that sequence, not the out
+        # sequence (a {expr} key evaluated on the request)
+        for proxy in ("Recv", "RecvDyn"):
+            r = self.post(proxy, '{"a":1}', {"Content-Type": "application/json"})
+            self.assertEqual(r.json(), {"via": "recvSeq"}, proxy)
+            self.assertEqual(self.sent()["body"], b'{"a":1}')
 
     def test_send_to_anonymous_answers_the_caller(self):
         # <send/> to WS-Addressing's anonymous To answers the caller (Axis2's
