@@ -21,6 +21,7 @@ extern const mc_mediator_type mc_med_call;
 extern const mc_mediator_type mc_med_class;
 extern const mc_mediator_type mc_med_makefault;
 extern const mc_mediator_type mc_med_throw_error;
+extern const mc_mediator_type mc_med_enrich;
 extern const mc_mediator_type mc_med_call_template;
 extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;
