@@ -27,6 +27,7 @@
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
+    const mc_endpoint *to;     /* <send/>: the implicit default endpoint */
     bool is_send;
 } call_m;
 
@@ -67,6 +68,17 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     } else if (!c->is_send) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
         return NULL;
+    } else {
+        /* <send/> in the in-flow goes to the To address when the flow set
+         * one (header To, rewrite), as Synapse's implicit endpoint does */
+        mc_endpoint *d = mc_alloc(cc, sizeof *d);
+        mc_ep_state *st = mc_alloc(cc, sizeof *st);
+        if (!d || !st)
+            return NULL;
+        mc_endpoint_init(d, st, MC_EP_DEFAULT);
+        d->file = cc->file;
+        mc_node_pos(cc, node, &d->line, &d->col);
+        c->to = d;
     }
     return &c->base;
 }
@@ -481,6 +493,11 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
     if (!c->ep) {
+        const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        bool away = to && !m->in_out_sequence && strncasecmp(to, "http", 4) == 0 &&
+                    strstr(to, "://") && !strstr(to, "www.w3.org/2005/08/addressing/anonymous");
+        if (away)
+            return mc_send_start(m, c->to, NULL);
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }

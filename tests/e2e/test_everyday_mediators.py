@@ -2,7 +2,7 @@
 `mediac serve`: makefault (SOAP 1.1 from a fault sequence after a failed
 call, POX, a JSON client getting the fault in JSON, the status MI's
 transport gives), MI 4.4 throwError reaching the fault sequence with its
-type and message, enrich on JSON (flows and answers from MI's
+type and message, rewrite followed by an implicit send, enrich on JSON (flows and answers from MI's
 EnrichIntegrationJsonPathTestCase) and on XML.  Synapse/MI semantics are
 the oracle (docs/core.md)."""
 import os
@@ -134,6 +134,26 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
       </inSequence>
     </resource>
   </api>
+  <api name="Rewrite" context="/rewrite">
+    <resource methods="GET" url-mapping="/*">
+      <inSequence>
+        <property name="REST_URL_POSTFIX" scope="axis2" action="remove"/>
+        <property name="region" value="eu"/>
+        <rewrite>
+          <rewriterule>
+            <action fragment="full" value="http://127.0.0.1:UP/"/>
+          </rewriterule>
+          <rewriterule>
+            <condition><equal type="header" source="X-Tier" value="gold"/></condition>
+            <action fragment="path" value="/{region}/gold" resolve="true"/>
+            <action fragment="query" type="append" value="fast=1"/>
+          </rewriterule>
+        </rewrite>
+        <send/>
+      </inSequence>
+      <outSequence><send/></outSequence>
+    </resource>
+  </api>
 </definitions>
 """
 
@@ -236,6 +256,13 @@ class EverydayMediatorsTest(unittest.TestCase):
         r = self.post("/enrich/xml", '<order><id>o-7</id><ref>?</ref></order>', "application/xml")
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.body.decode(), '<order><id>o-7</id><ref>o-7</ref><symbol>WSO2</symbol></order>')
+
+    def test_rewrite_then_send_to_the_new_address(self):
+        r = self.srv.request("GET", "/rewrite/anything", None, {"X-Tier": "GOLD"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json(), {"name": "up", "path": "/eu/gold?fast=1"})
+        r = self.srv.request("GET", "/rewrite/anything")
+        self.assertEqual(r.json(), {"name": "up", "path": "/"})
 
 
 if __name__ == "__main__":
