@@ -39,6 +39,7 @@ typedef struct send_req {
     size_t body_len;
     const char *content_type;
     const char *soap_action;
+    bool no_postfix;
     /* a recipient list: each ready recipient in turn, its own dispatch */
     const mc_endpoint *rl;
     const mc_endpoint **rcpt;
@@ -240,11 +241,11 @@ static mc_flow build_request(mc_message *m, send_req *req)
                             "default endpoint: the message has no To address (set it with <header name=\"To\">)");
         if (mc_uri_foreign_scheme(to))
             return mc_fault(m, "303001", "default endpoint: To address '%s' is not HTTP(S)", to);
-        out->url = with_postfix(m, leaf, to);
+        out->url = req->no_postfix ? to : with_postfix(m, leaf, to);
         break;
     }
     default:
-        out->url = with_postfix(m, leaf, leaf->uri);
+        out->url = req->no_postfix ? leaf->uri : with_postfix(m, leaf, leaf->uri);
         break;
     }
     out->timeout_ms = eval_timeout(m, leaf);
@@ -387,6 +388,7 @@ mc_flow mc_send_start(mc_message *m, const mc_endpoint *ep, const mc_send_body *
         req->body_len = body->len;
         req->content_type = body->content_type;
         req->soap_action = body->soap_action;
+        req->no_postfix = body->no_postfix;
     }
     const mc_endpoint *root = mc_ep_resolve(m, ep);
     if (!root)

@@ -142,26 +142,6 @@ static bool compile_path(mc_compiler *cc, xmlNodePtr e, mc_expr **expr, const mc
     return (*jp = compile_jsonpath(cc, e, "xpath", p)) && (*expr = mc_compile_expr(cc, e, "xpath", x));
 }
 
-/* Inline XML written in a configuration undeclares the Synapse default
- * namespace with xmlns=""; the copy needs no such declaration. */
-static void drop_empty_default_ns(xmlNodePtr n)
-{
-    for (; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        for (xmlNsPtr *d = &n->nsDef; *d;) {
-            if (!(*d)->prefix && (!(*d)->href || !*(*d)->href)) {
-                xmlNsPtr gone = *d;
-                *d = gone->next;
-                gone->next = NULL;
-                xmlFreeNs(gone);
-            } else {
-                d = &(*d)->next;
-            }
-        }
-        drop_empty_default_ns(n->children);
-    }
-}
 
 /* Synapse's inline expressions: {X} where X has no space, quote, comma,
  * angle bracket, ']' or '}'. */
@@ -247,7 +227,7 @@ bool mc_enrich_compile_source(mc_compiler *cc, xmlNodePtr e, mc_enrich_source *s
         if (el) {
             s->inline_xml = xmlCopyNode(el, 1);
             mc_config_own(cc->cfg, s->inline_xml, free_node);
-            drop_empty_default_ns(s->inline_xml);
+            mc_xml_drop_empty_default_ns(s->inline_xml);
             return s->inline_xml != NULL;
         }
         const char *text = mc_text(cc, e);
@@ -930,7 +910,7 @@ static xmlNodePtr take(const nodes *ns, size_t i, xmlNodePtr ctx)
     xmlNodePtr c = xmlDocCopyNode(n, ctx->doc, 1);
     xmlNsPtr def = xmlSearchNs(ctx->doc, ctx, NULL);
     if (c && (!def || !def->href || !*def->href))
-        drop_empty_default_ns(c);
+        mc_xml_drop_empty_default_ns(c);
     return c;
 }
 

@@ -23,6 +23,7 @@ extern const mc_mediator_type mc_med_makefault;
 extern const mc_mediator_type mc_med_throw_error;
 extern const mc_mediator_type mc_med_enrich;
 extern const mc_mediator_type mc_med_rewrite;
+extern const mc_mediator_type mc_med_callout;
 extern const mc_mediator_type mc_med_call_template;
 extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;
@@ -51,6 +52,13 @@ typedef struct mc_native {
 
 /* Is text v[0..n) valid for the mc_vtype type (INTEGER, DOUBLE, JSON...)? */
 bool mc_check_typed(const char *v, size_t n, int type, mc_err *err);
+
+/* Inline XML in a configuration undeclares the Synapse default namespace
+ * with xmlns=""; a copy of it standing alone needs no such declaration
+ * (Axiom writes none).  Removes them from n, its siblings and children. */
+void mc_xml_drop_empty_default_ns(xmlNodePtr n);
+/* n serialised (no formatting) into arena a; NULL when out of memory. */
+const char *mc_xml_node_text(mc_arena *a, xmlNodePtr n, size_t *len);
 
 /* Shared by mediators: raise a fault with code and formatted message. */
 mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)

@@ -13,7 +13,7 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_call, &mc_med_class, &mc_med_call_template, &mc_med_in, &mc_med_out,
     &mc_med_xslt, &mc_med_script, &mc_med_validate,
     /* issue 12: the everyday mediators */
-    &mc_med_makefault, &mc_med_throw_error, &mc_med_enrich, &mc_med_rewrite,
+    &mc_med_makefault, &mc_med_throw_error, &mc_med_enrich, &mc_med_rewrite, &mc_med_callout,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 
