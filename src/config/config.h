@@ -163,6 +163,8 @@ struct mc_config {
     struct mc_link_hook *link_hooks; /* work left for link time */
     mc_table values;           /* ${configs.x}: name -> const char * */
     mc_table secrets;          /* vault aliases: alias -> const char * */
+    mc_table states;           /* per-process mediator state (cache stores,
+                                  throttle counters): name -> object */
     mc_buf diags;              /* "file:line:col: error: ..." lines */
     unsigned nerrors, nwarnings;
     struct mc_owned *owned;    /* destructors */
@@ -264,6 +266,20 @@ const char *mc_config_vault_lookup(mc_config *cfg, const char *alias);
 
 /* Register a destructor for obj, run when the config is freed. */
 void mc_config_own(mc_config *cfg, void *obj, void (*destroy)(void *));
+
+/* ---- per-process state of mediators ------------------------------------
+ * Mediators whose state outlives one message (cache stores, throttle
+ * counters) keep it in objects the configuration owns, by name, so that
+ * mediators naming the same id share it and a reload starts afresh.  The
+ * objects synchronise themselves: the configuration stays immutable and
+ * shared by all threads. */
+
+/* At load: the state named name, made by create(ud) the first time
+ * (destroyed with the configuration); NULL when out of memory. */
+void *mc_config_state(mc_config *cfg, const char *name, void *(*create)(void *ud), void *ud,
+                      void (*destroy)(void *));
+/* At run time: the state named name, or NULL. */
+void *mc_config_find_state(const mc_config *cfg, const char *name);
 
 /* ---- the compiler interface (used by mediators) ----------------------- */
 

@@ -22,23 +22,32 @@ double mc_host_now(void)
 
 const mc_logger *mc_host_logger(const mc_host *h) { return &h->log; }
 
+/* The access line: text through the logger (which escapes it), json as a
+ * line of fields, each field escaped (the path with secret names' values
+ * hidden) before it goes in. */
 static void access_log(mc_host *h, const char *activity, const char *method, const char *path,
                        int status, double ms, const char *artifact)
 {
     mc_buf b = MC_BUF_INIT;
     if (!h->json_log) {
         mc_buf_printf(&b, "access %s %s %d %.3fms %s", method, path, status, ms, artifact);
-    } else {
-        mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
-        mc_buf_json_string(&b, method, strlen(method));
-        mc_buf_puts(&b, ",\"path\":");
-        mc_buf_json_string(&b, path, strlen(path));
-        mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
-        mc_buf_json_string(&b, artifact, strlen(artifact));
-        mc_buf_puts(&b, "}");
+        if (!b.oom)
+            mc_log_line_id(&h->log, MC_LOG_INFO, activity, b.data, b.len, NULL, 0);
+        mc_buf_free(&b);
+        return;
     }
-    if (!b.oom)
-        mc_log_line_id(&h->log, MC_LOG_INFO, activity, b.data, NULL, 0);
+    mc_buf named = MC_BUF_INIT;
+    mc_buf_puts(&b, "{\"type\":\"access\",\"method\":");
+    mc_log_json_string(&b, method, strlen(method));
+    mc_buf_puts(&b, ",\"path\":");
+    mc_redact_names(&named, path, strlen(path));
+    mc_log_json_string(&b, mc_buf_cstr(&named), named.len);
+    mc_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"artifact\":", status, ms);
+    mc_log_json_string(&b, artifact, strlen(artifact));
+    mc_buf_puts(&b, "}");
+    if (!b.oom && !named.oom)
+        mc_log_fields(&h->log, MC_LOG_INFO, activity, b.data, b.len);
+    mc_buf_free(&named);
     mc_buf_free(&b);
 }
 

@@ -248,12 +248,15 @@ static void finish(mc_exchange *x, mc_code rc)
     x->answer(x->ud, x, &x->ans);   /* may free x */
 }
 
-/* The operation label for metrics: never the query (it may carry keys). */
+/* The operation label for metrics: never the query (it may carry keys)
+ * nor a URL's user:password. */
 static void op_label(const mc_outbound *out, char *buf, size_t cap)
 {
     const char *l = out->label ? out->label : out->url;
-    size_t n = strcspn(l, "?#");
-    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), l);
+    mc_buf b = MC_BUF_INIT;
+    mc_url_strip_userinfo(&b, l, strcspn(l, "?#"));
+    snprintf(buf, cap, "%.*s", (int)(b.len < cap ? b.len : cap - 1), mc_buf_cstr(&b));
+    mc_buf_free(&b);
 }
 
 static void drive(mc_exchange *x, mc_code rc);

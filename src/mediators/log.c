@@ -174,7 +174,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const char *secrets[64];
     size_t ns = mc_msg_collect_secrets(m, secrets, 64);
     if (!b.oom)
-        mc_log_line_id(m->log, l->category, mc_msg_activity_id(m), mc_buf_cstr(&b), secrets, ns);
+        mc_log_line_id(m->log, l->category, mc_msg_activity_id(m), mc_buf_cstr(&b), b.len,
+                       secrets, ns);
     mc_buf_free(&b);
     return MC_FLOW_NEXT;
 }

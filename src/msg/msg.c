@@ -76,10 +76,28 @@ mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log)
     return m;
 }
 
+struct mc_msg_hook {
+    struct mc_msg_hook *next;
+    void (*fn)(void *ud);
+    void *ud;
+};
+
+mc_code mc_msg_on_free(mc_message *m, void (*fn)(void *ud), void *ud)
+{
+    struct mc_msg_hook *h = mc_arena_alloc(&m->arena, sizeof *h);
+    if (!h)
+        return MC_ENOMEM;
+    *h = (struct mc_msg_hook){m->on_free, fn, ud};
+    m->on_free = h;
+    return MC_OK;
+}
+
 void mc_msg_free(mc_message *m)
 {
     if (!m)
         return;
+    for (struct mc_msg_hook *h = m->on_free; h; h = h->next)
+        h->fn(h->ud);
     mc_payload_clear(&m->payload);
     if (m->xpath_ctx)
         xmlXPathFreeContext(m->xpath_ctx);
@@ -249,7 +267,8 @@ void mc_msg_log(const mc_message *m, int level, const char *fmt, ...)
         vsnprintf(b.data, (size_t)n + 1, fmt, ap);
         va_end(ap);
         b.len = (size_t)n;
-        mc_log_line_id(m->log, level, mc_msg_activity_id(m), b.data, m->secrets, m->nsecrets);
+        mc_log_line_id(m->log, level, mc_msg_activity_id(m), b.data, b.len, m->secrets,
+                       m->nsecrets);
     }
     mc_buf_free(&b);
 }

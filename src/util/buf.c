@@ -1,5 +1,6 @@
 /* buf.c - growable byte buffer and text escaping helpers. */
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -83,6 +84,16 @@ void mc_buf_json_string(mc_buf *b, const char *s, size_t n)
                 ubuf[0] = '\\'; ubuf[1] = 'u'; ubuf[2] = '0'; ubuf[3] = '0';
                 ubuf[4] = hex[c >> 4]; ubuf[5] = hex[c & 15]; ubuf[6] = 0;
                 esc = ubuf;
+            } else if (c >= 0x80) {
+                /* valid UTF-8 passes; a byte that is not becomes U+FFFD,
+                 * as Java's decoder makes it, so the output is JSON */
+                uint32_t cp;
+                size_t k = mc_utf8_next((const unsigned char *)s + i, n - i, &cp);
+                if (k) {
+                    i += k - 1;
+                    continue;
+                }
+                esc = "\xef\xbf\xbd";
             }
         }
         if (esc) {
@@ -118,28 +129,8 @@ void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr)
 
 void mc_buf_put_utf8(mc_buf *b, unsigned long cp)
 {
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    mc_buf_append(b, u, n);
+    unsigned char u[4];
+    mc_buf_append(b, u, mc_utf8_encode((uint32_t)cp, u));
 }
 
 const char *mc_buf_cstr(mc_buf *b)

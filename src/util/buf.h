@@ -24,7 +24,9 @@ void mc_buf_puts(mc_buf *b, const char *s);
 void mc_buf_putc(mc_buf *b, char c);
 void mc_buf_printf(mc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* JSON string escaping: appends the quoted JSON string for s[0..n). */
+/* JSON string escaping: appends the quoted JSON string for s[0..n).  The
+ * result is always valid JSON: a byte that is not part of valid UTF-8 is
+ * written as U+FFFD. */
 void mc_buf_json_string(mc_buf *b, const char *s, size_t n);
 /* XML text escaping (&, <, >, and " when attr is true). */
 void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr);

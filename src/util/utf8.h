@@ -12,6 +12,10 @@
  * surrogate (ED A0 80) or a code point above U+10FFFF.  n must be > 0. */
 size_t mc_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Write code point cp (at most U+10FFFF) as UTF-8 into out; returns its
+ * length, 1 to 4. */
+size_t mc_utf8_encode(uint32_t cp, unsigned char out[4]);
+
 /* Offset of the first byte of s[0..n) that does not start a well-formed
  * sequence, or n when all of it is valid UTF-8. */
 size_t mc_utf8_check(const char *s, size_t n);

@@ -74,6 +74,13 @@ static void test_json_string(void **state)
         {"nul\0x", 5, "\"nul\\u0000x\""},
         {"caf\xc3\xa9 \xe2\x82\xac", 9, "\"caf\xc3\xa9 \xe2\x82\xac\""},
         {"</script>", 9, "\"</script>\""},
+        /* not UTF-8: U+FFFD per bad byte, so the output stays JSON (found
+         * by fuzz_message_values: a query value %FD went into a body) */
+        {"a\xfd\xfd" "b", 4, "\"a\xef\xbf\xbd\xef\xbf\xbd" "b\""},
+        {"\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\""},
+        {"\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},
+        {"x\xc3", 2, "\"x\xef\xbf\xbd\""},
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mc_buf b = MC_BUF_INIT;
