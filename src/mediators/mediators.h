@@ -24,6 +24,8 @@ extern const mc_mediator_type mc_med_throw_error;
 extern const mc_mediator_type mc_med_enrich;
 extern const mc_mediator_type mc_med_rewrite;
 extern const mc_mediator_type mc_med_callout;
+extern const mc_mediator_type mc_med_builder;
+extern const mc_mediator_type mc_med_fast_xslt;
 extern const mc_mediator_type mc_med_call_template;
 extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;

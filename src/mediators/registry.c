@@ -15,6 +15,7 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_xslt, &mc_med_script, &mc_med_validate,
     /* issue 12: the everyday mediators */
     &mc_med_makefault, &mc_med_throw_error, &mc_med_enrich, &mc_med_rewrite, &mc_med_callout,
+    &mc_med_builder, &mc_med_fast_xslt,
     /* issue 15: guards */
     &mc_med_cache, &mc_med_throttle,
 };

@@ -2,7 +2,8 @@
 `mediac serve`: makefault (SOAP 1.1 from a fault sequence after a failed
 call, POX, a JSON client getting the fault in JSON, the status MI's
 transport gives), MI 4.4 throwError reaching the fault sequence with its
-type and message, rewrite followed by an implicit send, enrich on JSON (flows and answers from MI's
+type and message, callout, SOAP headers from <header>, rewrite followed by
+an implicit send, enrich on JSON (flows and answers from MI's
 EnrichIntegrationJsonPathTestCase) and on XML.  Synapse/MI semantics are
 the oracle (docs/core.md)."""
 import os
@@ -134,6 +135,25 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
       </inSequence>
     </resource>
   </api>
+  <api name="Callout" context="/callout">
+    <resource methods="POST" uri-template="/quote">
+      <inSequence>
+        <callout serviceURL="http://127.0.0.1:UP/quote-xml" action="urn:getQuote">
+          <source xpath="//order"/>
+          <target key="quote"/>
+        </callout>
+        <header xmlns:t="urn:trace" name="t:seen" expression="$ctx:quote"/>
+        <payloadFactory media-type="json">
+          <format>{"quote":"$1","header":"$2"}</format>
+          <args>
+            <arg expression="$ctx:quote"/>
+            <arg xmlns:t="urn:trace" expression="$header/t:seen"/>
+          </args>
+        </payloadFactory>
+        <respond/>
+      </inSequence>
+    </resource>
+  </api>
   <api name="Rewrite" context="/rewrite">
     <resource methods="GET" url-mapping="/*">
       <inSequence>
@@ -256,6 +276,16 @@ class EverydayMediatorsTest(unittest.TestCase):
         r = self.post("/enrich/xml", '<order><id>o-7</id><ref>?</ref></order>', "application/xml")
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.body.decode(), '<order><id>o-7</id><ref>o-7</ref><symbol>WSO2</symbol></order>')
+
+    def test_callout_waits_and_fills_a_property(self):
+        r = self.post("/callout/quote", "<wrap><order>IBM</order></wrap>", "application/xml")
+        self.assertEqual(r.status, 200, r.body)
+        method, path, headers, body = self.up.seen[-1]
+        self.assertEqual((method, path), ("POST", "/quote-xml"))   # no REST_URL_POSTFIX
+        self.assertEqual(headers.get("SOAPAction"), "urn:getQuote")
+        self.assertEqual(body, b"<order>IBM</order>")
+        quote = "<r><name>up</name><path>/quote-xml</path></r>"
+        self.assertEqual(r.json(), {"quote": quote, "header": quote})
 
     def test_rewrite_then_send_to_the_new_address(self):
         r = self.srv.request("GET", "/rewrite/anything", None, {"X-Tier": "GOLD"})
