@@ -156,6 +156,7 @@ struct mc_config {
     mc_arena arena;
     mc_table sequences, proxies, apis, entries, endpoints;
     mc_table templates;        /* sequence templates: name -> mc_seq_template */
+    mc_table resource_props;   /* "KEY@NAME" -> registry resource property */
     mc_table broken;           /* registry artifacts that do not compile:
                                   key -> first error (const char *) */
     mc_table natives;          /* class mediators: name -> mc_native */
@@ -222,6 +223,11 @@ const char *mc_registry_key(mc_arena *a, const char *key);
  * holds conf:/ keys, dir/gov (or governance) gov:/ keys; any other folder
  * is the governance root itself. */
 mc_code mc_config_load_registry(mc_config *cfg, const char *dir);
+/* A registry resource's (or collection's) property, as MI keeps them:
+ * RESOURCE.properties beside the resource, COLLECTION/COLLECTION.properties
+ * for a folder; NULL when there is none.  (Synapse's
+ * get-property('registry', 'KEY@NAME'), MI 4.4's registry(KEY).property(NAME).) */
+const char *mc_config_resource_property(const mc_config *cfg, const char *key, const char *name);
 /* One resource from bytes or from a file, under key (any key form). */
 mc_code mc_config_load_resource(mc_config *cfg, const char *key, const char *data,
                                 size_t len, const char *name);
