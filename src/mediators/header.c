@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "mediators/mediators.h"
+#include "msg/soap.h"
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
@@ -130,28 +131,23 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     return &h->base;
 }
 
-/* The envelope's Header element, made (first in the envelope) when asked. */
-static xmlNodePtr soap_header(mc_message *m, bool create)
+/* The envelope changed: an XML payload takes it back (its cached forms go);
+ * a JSON payload keeps its JSON and the blocks live in its XML view. */
+static mc_flow envelope_edited(mc_message *m, xmlDocPtr env)
 {
-    xmlDocPtr env = mc_msg_envelope(m);
-    xmlNodePtr root = env ? xmlDocGetRootElement(env) : NULL;
-    if (!root)
-        return NULL;
-    for (xmlNodePtr c = root->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "Header") == 0)
-            return c;
-    if (!create)
-        return NULL;
-    xmlNodePtr hdr = xmlNewDocNode(env, root->ns, BAD_CAST "Header", NULL);
-    if (!hdr)
-        return NULL;
-    return root->children ? xmlAddPrevSibling(root->children, hdr) : xmlAddChild(root, hdr);
+    if (m->payload.kind == MC_PL_JSON)
+        return MC_FLOW_NEXT;
+    return mc_msg_take_envelope(m, env) == MC_OK ? MC_FLOW_NEXT
+                                                 : mc_fault(m, "0", "header: no envelope");
 }
 
 static mc_flow soap_exec(const header_m *h, mc_message *m, const char *v, size_t n)
 {
+    xmlDocPtr env = mc_msg_envelope(m);
+    if (!env)
+        return mc_fault(m, "0", "header: the message has no envelope");
     if (h->remove) {
-        xmlNodePtr hdr = soap_header(m, false);
+        xmlNodePtr hdr = mc_soap_header(env, false);
         for (xmlNodePtr c = hdr ? hdr->children : NULL, next; c; c = next) {
             next = c->next;
             if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, h->name) == 0 &&
@@ -160,9 +156,9 @@ static mc_flow soap_exec(const header_m *h, mc_message *m, const char *v, size_t
                 xmlFreeNode(c);
             }
         }
-        return MC_FLOW_NEXT;
+        return envelope_edited(m, env);
     }
-    xmlNodePtr hdr = soap_header(m, true);
+    xmlNodePtr hdr = mc_soap_header(env, true);
     if (!hdr)
         return mc_fault(m, "0", "out of memory");
     if (h->kind == H_EMBEDDED) {
@@ -170,7 +166,7 @@ static mc_flow soap_exec(const header_m *h, mc_message *m, const char *v, size_t
         if (!copy)
             return mc_fault(m, "0", "out of memory");
         xmlAddChildList(hdr, copy);
-        return MC_FLOW_NEXT;
+        return envelope_edited(m, env);
     }
     xmlNodePtr block = xmlNewDocNode(hdr->doc, NULL, BAD_CAST h->name, NULL);
     xmlNsPtr ns = block ? xmlNewNs(block, BAD_CAST h->ns_uri, BAD_CAST h->prefix) : NULL;
@@ -196,7 +192,7 @@ static mc_flow soap_exec(const header_m *h, mc_message *m, const char *v, size_t
             xmlAddChild(block, t);
     }
     xmlAddChild(hdr, block);
-    return MC_FLOW_NEXT;
+    return envelope_edited(m, env);
 }
 
 static mc_flow exec(const mc_mediator *self, mc_message *m)
