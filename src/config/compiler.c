@@ -277,9 +277,14 @@ static const char *env_registry(void *ud, const char *key, size_t *len)
     return e->text;
 }
 
+static const char *env_registry_property(void *ud, const char *key, const char *name)
+{
+    return mc_config_resource_property(ud, key, name);
+}
+
 static void expr_opts(mc_compiler *cc, xmlNodePtr node, mc_expr_env *env, mc_expr_opts *o)
 {
-    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry, NULL,
+    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry, env_registry_property,
                          env_secret_at_load};
     mc_nsbind *ns;
     size_t nns = ns_in_scope(cc, node, &ns);

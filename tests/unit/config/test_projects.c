@@ -417,6 +417,42 @@ static void test_call_template_errors(void **state)
                  "t.xml:1:80: error: isMandatory must be true or false, not 'yes'\n");
 }
 
+/* get-property('registry', KEY) and 'KEY/@NAME' in XPath (MI's
+ * PropertyIntegrationRegistryValuesTestCase), ${registry(KEY).property(NAME)}
+ * in Synapse Expressions; local entries are not the registry. */
+static void test_registry_in_expressions(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mc-regx-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "config/custom/t.txt", "the text");
+    write_file(dir, "config/custom/t.txt.properties", "resourceName=Config Reg Test String\n");
+    write_file(dir, "governance/g.txt.properties", "owner=gov owner\n");
+    write_file(dir, "governance/g.txt", "g");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
+    assert_int_equal(th_config_load(cfg,
+        "<definitions " SYN "><localEntry key=\"le\">local</localEntry>"
+        "<sequence name=\"s\">"
+        "<property name=\"a\" expression=\"get-property('registry', 'conf:/custom/t.txt/@resourceName')\"/>"
+        "<property name=\"b\" expression=\"get-property('registry', 'conf:/custom/t.txt')\"/>"
+        "<property name=\"c\" expression=\"get-property('registry', 'gov:/g.txt/@owner')\"/>"
+        "<property name=\"d\" expression=\"concat('[', get-property('registry', 'gov:/g.txt/@nope'), ']')\"/>"
+        "<property name=\"e\" expression=\"concat('[', get-property('registry', 'le'), ']')\"/>"
+        "<property name=\"f\" expression=\"${registry('conf:/custom/t.txt').property('resourceName')}\"/>"
+        "</sequence></definitions>"), MC_OK);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), "");
+    th_flow *f = th_flow_with(cfg);
+    assert_int_equal(th_run(f, "s", "{}"), MC_OK);
+    assert_string_equal(th_prop(f, "a"), "Config Reg Test String");
+    assert_string_equal(th_prop(f, "b"), "the text");
+    assert_string_equal(th_prop(f, "c"), "gov owner");
+    assert_string_equal(th_prop(f, "d"), "[]");
+    assert_string_equal(th_prop(f, "e"), "[]");
+    assert_string_equal(th_prop(f, "f"), "Config Reg Test String");
+    th_flow_free(f);
+}
+
 /* ---- structure ------------------------------------------------------------------ */
 
 static void test_in_out(void **state)
@@ -900,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_registry_folder),
         cmocka_unit_test(test_registry_misses),
         cmocka_unit_test(test_registry_roots),
+        cmocka_unit_test(test_registry_in_expressions),
         cmocka_unit_test(test_local_entry_src),
         cmocka_unit_test(test_missing_references_fault_at_run_time),
         cmocka_unit_test(test_call_template),
