@@ -28,6 +28,13 @@ typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
     bool is_send;
+    /* <send/>: where a request goes when it has a To address (MI's implicit
+     * default endpoint); NULL for <call> */
+    const mc_endpoint *implicit;
+    /* <send receive="seq">: the sequence the answer goes to instead of the
+     * out sequence (a static name resolved at link, or {expr}) */
+    const mc_seq *receive;
+    mc_template *receive_dynamic;
 } call_m;
 
 /* The request in flight; m->out points at .out. */
@@ -44,6 +51,25 @@ typedef struct send_req {
     uint32_t nrcpt, next;
     const mc_inbound *first_ok;   /* the answer the flow continues with */
 } send_req;
+
+/* <endpoint><default/></endpoint>, compiled for a <send/> with none: a
+ * request with a To address (WS-Addressing, or <header name="To">) goes
+ * there, as in MI. */
+static const mc_endpoint *implicit_default(mc_compiler *cc, xmlNodePtr node)
+{
+    xmlNodePtr ep = xmlNewDocNode(node->doc, node->ns, BAD_CAST "endpoint", NULL);
+    xmlNodePtr def = ep ? xmlNewChild(ep, node->ns, BAD_CAST "default", NULL) : NULL;
+    if (!def) {
+        xmlFreeNode(ep);
+        return NULL;
+    }
+    ep->line = def->line = node->line;
+    xmlAddChild(node, ep);
+    const mc_endpoint *r = mc_compile_endpoint(cc, ep);
+    xmlUnlinkNode(ep);
+    xmlFreeNode(ep);
+    return r;
+}
 
 static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
                                 const mc_mediator_type *t)
@@ -67,6 +93,15 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     } else if (!c->is_send) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
         return NULL;
+    }
+    if (!ep && c->is_send && !(c->implicit = implicit_default(cc, node)))
+        return NULL;
+    const char *receive = c->is_send ? mc_attr(cc, node, "receive") : NULL;
+    if (receive && receive[0] == '{') {
+        if (!(c->receive_dynamic = mc_compile_template(cc, node, "receive", receive)))
+            return NULL;
+    } else if (receive && *receive) {
+        mc_ref_sequence(cc, node, "receive", receive, &c->receive);
     }
     return &c->base;
 }
@@ -477,10 +512,58 @@ mc_send_outcome mc_send_answered(mc_message *m)
     return req->rl ? recipient_done(m, req, false) : MC_SENT_FAULT;
 }
 
+/* The WS-Addressing To of a SOAP request's envelope, or NULL. */
+static const char *addressing_to(mc_message *m)
+{
+    if (!request_is_soap(m))
+        return NULL;
+    xmlDocPtr doc = mc_msg_envelope(m);
+    xmlNodePtr env = doc ? xmlDocGetRootElement(doc) : NULL;
+    for (xmlNodePtr h = env ? env->children : NULL; h; h = h->next) {
+        if (h->type != XML_ELEMENT_NODE || strcmp((const char *)h->name, "Header") != 0)
+            continue;
+        for (xmlNodePtr t = h->children; t; t = t->next)
+            if (t->type == XML_ELEMENT_NODE && strcmp((const char *)t->name, "To") == 0 &&
+                t->ns && strstr((const char *)t->ns->href, "/addressing")) {
+                xmlChar *v = xmlNodeGetContent(t);
+                const char *r = v ? mc_arena_strdup(&m->arena, (const char *)v) : NULL;
+                xmlFree(v);
+                return r;
+            }
+    }
+    return NULL;
+}
+
+/* A request's To address for <send/>: the To property (<header name="To">),
+ * else the envelope's WS-Addressing To, kept as the To property; true
+ * when it is an absolute http(s) URL (anything else answers the caller). */
+static bool request_to(mc_message *m)
+{
+    const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+    if (!to || !*to) {
+        to = addressing_to(m);
+        if (to && *to)
+            mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "To", to);
+    }
+    if (!to || (strncasecmp(to, "http://", 7) != 0 && strncasecmp(to, "https://", 8) != 0))
+        return false;
+    /* a To naming the service the request came in to (an addressing client
+     * that sets wsa:To to the proxy's own URL) would send the message back
+     * to itself for ever: that one is answered instead */
+    const char *path = strchr(to + (to[4] == ':' ? 7 : 8), '/');
+    const char *in = mc_msg_prop(m, MC_SCOPE_AXIS2, "TransportInURL");
+    if (!path || !in)
+        return true;
+    size_t pn = strcspn(path, "?#"), in_n = strcspn(in, "?#");
+    return !(pn == in_n && strncmp(path, in, pn) == 0);
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
     if (!c->ep) {
+        if (c->implicit && !m->in_out_sequence && request_to(m))
+            return mc_send_start(m, c->implicit, NULL);
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }
@@ -522,6 +605,18 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     mc_send_take_answer(m);
     if (c->is_send) {
+        const mc_seq *receive = c->receive;
+        if (c->receive_dynamic) {
+            const char *name;
+            size_t n;
+            mc_err err = {0};
+            if (mc_template_eval(c->receive_dynamic, m, &name, &n, &err) != MC_OK)
+                return mc_fault(m, "0", "send receive: %s", err.msg);
+            if (!(receive = mc_config_sequence(m->cfg, name)))
+                return mc_fault(m, "0", "Sequence named %s cannot be found", name);
+        }
+        if (receive)
+            m->out_seq = receive; /* MI: the answer goes there, not to the out sequence */
         m->loopback = true; /* on to the out sequence, or answer */
         return MC_FLOW_STOP;
     }
