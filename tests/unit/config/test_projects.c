@@ -450,6 +450,10 @@ static void test_registry_in_expressions(void **state)
     assert_string_equal(th_prop(f, "d"), "[]");
     assert_string_equal(th_prop(f, "e"), "[]");
     assert_string_equal(th_prop(f, "f"), "Config Reg Test String");
+    /* an inline text local entry has its length (it was 0) */
+    const mc_local_entry *le = mc_config_entry(f->cfg, "le");
+    assert_string_equal(le->text, "local");
+    assert_int_equal(le->len, 5);
     th_flow_free(f);
 }
 
