@@ -159,12 +159,20 @@ static void test_log(void **state)
                     "<log level=\"custom\" category=\"error\"><property name=\"c\" value=\"error\"/></log>"
                     "<log level=\"custom\" category=\"FATAL\"><property name=\"c\" value=\"fatal\"/></log>")
         SEQ("msg", "<log level=\"custom\"><message>fn=${payload.functionName} {literal}\\t${length(payload.functionName) + 1}</message></log>")
+        /* MI 4.4 (LogMediatorFactory/LogMediator): no level and a message is
+         * the message alone; the message comes first at every level;
+         * logMessageID starts a custom line; logFullPayload is full */
+        SEQ("mi44", "<log category=\"INFO\" logMessageID=\"false\" logFullPayload=\"false\"><message>fn=${payload.functionName}</message></log>"
+                    "<log category=\"INFO\" logMessageID=\"true\"><message>m</message><property name=\"p\" value=\"1\"/></log>"
+                    "<log level=\"simple\"><message>first</message><property name=\"p\" value=\"1\"/></log>"
+                    "<log level=\"custom\"><message>${payload.nope}</message><property name=\"p\" value=\"1\"/></log>")
+        SEQ("mi44full", "<log logFullPayload=\"true\"><message>m</message></log>")
         "</definitions>");
     f->lg.level = MC_LOG_INFO; /* engine debug lines stay out of the capture */
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abcdef");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "X-Custom", "cv");
     assert_int_equal(th_run(f, "simple", payload_json), MC_OK);
-    char want[256];
+    char want[512];
     snprintf(want, sizeof want, "To: , MessageID: %s, Direction: request\n", f->m->message_id);
     assert_string_equal(th_logs(f), want);
     mc_buf_reset(&f->logs);
@@ -197,6 +205,18 @@ static void test_log(void **state)
     assert_int_equal(th_run(f, "msg", NULL), MC_OK);
     /* MI 4.4: only ${...} is evaluated in a message; \t and \n become tab and newline */
     assert_string_equal(th_logs(f), "fn=myFn {literal}\t5\n");
+    mc_buf_reset(&f->logs);
+    assert_int_equal(th_run(f, "mi44", NULL), MC_OK);
+    snprintf(want, sizeof want,
+             "fn=myFn\nMessageID: %s, m, p = 1\nfirst, To: , MessageID: %s, Direction: request, p = 1\n"
+             "Error evaluating expression: payload.nope cause : No results for path: $['nope']\np = 1\n",
+             f->m->message_id, f->m->message_id);
+    assert_string_equal(th_logs(f), want);
+    mc_buf_reset(&f->logs);
+    assert_int_equal(th_run(f, "mi44full", NULL), MC_OK);
+    snprintf(want, sizeof want, "m, To: , MessageID: %s, Direction: request, ", f->m->message_id);
+    if (strncmp(th_logs(f), want, strlen(want)) != 0 || !strstr(th_logs(f), ", Payload: {\"functionName\""))
+        fail_msg("got [%s]", th_logs(f));
     /* no secret anywhere in everything logged by every sequence */
     static const char *const seqs[] = {"simple", "custom", "headers", "full", "secret", "msg"};
     mc_buf_reset(&f->logs);
