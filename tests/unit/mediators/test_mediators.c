@@ -50,7 +50,14 @@ static void test_property(void **state)
             "<property name=\"gone\" value=\"1\"/>"
             "<property name=\"gone\" action=\"remove\"/>"
             "<property name=\"trp\" scope=\"transport\" action=\"remove\"/>"
-            "<property name=\"ax\" scope=\"axis2\" action=\"set\" value=\"a2\"/>")
+            "<property name=\"ax\" scope=\"axis2\" action=\"set\" value=\"a2\"/>"
+            /* dynamic names (PropertyMediatorFactory: name="{...}") */
+            "<variable name=\"k\" value=\"dynv\"/>"
+            "<property name=\"{${vars.k}}\" value=\"1\"/>"
+            "<property name=\"{$ctx:lit}\" value=\"2\" scope=\"axis2\"/>"
+            "<property name=\"{json-eval($.functionName)}\" expression=\"${1 + 2}\"/>"
+            "<property name=\"dropme\" value=\"x\"/><property name=\"drop\" value=\"dropme\"/>"
+            "<property name=\"{get-property('drop')}\" action=\"remove\"/>")
         SEQ("badint", "<property name=\"n\" value=\"abc\"/><property name=\"i\" expression=\"$ctx:n\" type=\"INTEGER\"/>")
         "</definitions>");
     assert_int_equal(th_run(f, "p", payload_json), MC_OK);
@@ -67,6 +74,8 @@ static void test_property(void **state)
         {MC_SCOPE_DEFAULT, "om2", "<obj><a>1</a></obj>"},
         {MC_SCOPE_DEFAULT, "re", "123"}, {MC_SCOPE_DEFAULT, "re0", "abc"},
         {MC_SCOPE_DEFAULT, "nomatch", ""},
+        {MC_SCOPE_DEFAULT, "dynv", "1"}, {MC_SCOPE_AXIS2, "v1", "2"},
+        {MC_SCOPE_DEFAULT, "myFn", "3"},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const char *v = mc_msg_prop(m, want[i].s, want[i].n);
@@ -78,6 +87,8 @@ static void test_property(void **state)
     assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "j1")->type, MC_VT_JSON);
     assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "om")->type, MC_VT_OM);
     assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "gone"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "dropme"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "{${vars.k}}"));
     assert_null(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "trp"));
     assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ax")); /* scoped, not default */
     /* a typed expression that does not convert is a fault */
