@@ -163,6 +163,9 @@ static void test_json_eval_synapse_forms(void **state)
         {"json-eval($.a.b[?(@.k == '{get-property('key')}' && @.n >= {$ctx:min})].k)", "[\"w\"]"},
         {"json-eval($.arr[{$ctx:idx}])", "20"},
         {"json-eval($.{$ctx:member})", "fn1"},
+        /* MI's DynamicPropertiesJsonEval.xml: the whole path from a property
+         * (Jayway reads a path without '$' as "$." + path) */
+        {"json-eval({$ctx:member})", "fn1"},
         {"json-eval($.{json-eval($.functionName)})", ""},
         {"json-eval($ctx:jp[?(@.k == '{$ctx:key}')].n.length())", "1"},
         /* data stays data: a quote in a quoted piece is escaped; a bare
