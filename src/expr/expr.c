@@ -50,7 +50,14 @@ struct mc_expr {
     int nns;
 };
 
-mc_expr_kind mc_expr_kind_of(const mc_expr *e) { return e->kind; }
+/* json-eval with a property root, a path function or inline pieces: a kind
+ * of its own inside, so the plain path pays nothing for them. */
+#define KIND_JSON_EVAL_MORE ((mc_expr_kind)(MC_EXPR_SYNAPSE + 1))
+
+mc_expr_kind mc_expr_kind_of(const mc_expr *e)
+{
+    return e->kind == KIND_JSON_EVAL_MORE ? MC_EXPR_JSONPATH : e->kind;
+}
 const char *mc_expr_source(const mc_expr *e) { return e->src; }
 
 void mc_expr_free(mc_expr *e)
@@ -318,6 +325,8 @@ static bool compile_json_eval(mc_expr *e, const char *jp, const mc_expr_opts *o,
         mc_jsonpath_free(e->path);
         e->path = NULL;
     }
+    if (e->jprop || e->jfn != PF_NONE || e->njpieces)
+        e->kind = KIND_JSON_EVAL_MORE;
     return true;
 }
 
@@ -532,7 +541,7 @@ static mc_code out_buf(mc_message *m, mc_buf *b, const char **out, size_t *len)
     }
     *out = b->len ? mc_arena_strndup(&m->arena, b->data, b->len) : "";
     *len = b->len;
-    mc_buf_free(b);
+    free(b->data); /* b is the caller's local, done with: no reset needed */
     return *out ? MC_OK : MC_ENOMEM;
 }
 
@@ -598,8 +607,9 @@ static const mc_jsonpath *json_eval_path(const mc_expr *e, mc_message *m, mc_jso
     return *tmp;
 }
 
-static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
-                             bool *found)
+__attribute__((noinline))
+static mc_code eval_jsonpath_synapse(const mc_expr *e, mc_message *m, mc_buf *b,
+                                     bool *found)
 {
     *found = false;
     mc_json root;
@@ -638,6 +648,17 @@ static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
         }
     }
     mc_jsonpath_free(tmp);
+    return MC_OK;
+}
+
+static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
+                             bool *found)
+{
+    mc_json root = mc_msg_json(m);
+    *found = false;
+    if (!root)
+        return MC_OK;
+    mc_jsonpath_eval(e->path, root, b, found);
     return MC_OK;
 }
 
@@ -696,7 +717,7 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
     size_t dummy;
     if (!len)
         len = &dummy;
-    switch (e->kind) {
+    switch ((int)e->kind) {
     case MC_EXPR_PROPERTY: {
         const char *v = mc_xpath_lookup(m, e->scope, e->name, len);
         *out = v ? v : "";
@@ -715,6 +736,12 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         mc_buf b = MC_BUF_INIT;
         bool found;
         eval_jsonpath(e, m, &b, &found);
+        return out_buf(m, &b, out, len);
+    }
+    case KIND_JSON_EVAL_MORE: {
+        mc_buf b = MC_BUF_INIT;
+        bool found;
+        eval_jsonpath_synapse(e, m, &b, &found);
         return out_buf(m, &b, out, len);
     }
     case MC_EXPR_XPATH: {
