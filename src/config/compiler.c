@@ -281,6 +281,14 @@ static const char *env_registry(void *ud, const char *key, size_t *len)
  * registry keeps them. */
 static bool env_registry_property(void *ud, const char *key, const char *name, mc_buf *out)
 {
+    /* a registry folder loads KEY.properties as the resource's properties;
+     * otherwise the properties may be a resource of their own */
+    const char *v = mc_config_resource_property(ud, key, name);
+    if (v) {
+        mc_buf_reset(out);
+        mc_buf_puts(out, v);
+        return !out->oom;
+    }
     size_t n = strlen(key);
     char *pk = malloc(n + sizeof ".properties");
     if (!pk)

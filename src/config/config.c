@@ -46,6 +46,7 @@ void mc_config_free(mc_config *cfg)
     free(cfg->endpoints.items);
     free(cfg->templates.items);
     free(cfg->broken.items);
+    free(cfg->resource_props.items);
     free(cfg->natives.items);
     free(cfg->ep_templates.items);
     free(cfg->values.items);

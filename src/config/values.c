@@ -69,8 +69,6 @@ static void unescape(mc_buf *b, const char *s, size_t n)
     }
 }
 
-typedef void (*pair_fn)(mc_config *cfg, const char *file, int line, const char *name,
-                        const char *value, void *ud);
 
 static bool blank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
 
@@ -209,6 +207,12 @@ bool mc_properties_value(const char *text, size_t len, const char *name, mc_buf 
     find_property f = {name, out, false};
     parse_pairs(NULL, NULL, text, len, FMT_PROPERTIES, match_property, &f);
     return f.found && !out->oom;
+}
+
+mc_code mc_parse_properties(mc_config *cfg, const char *name, const char *data, size_t len,
+                            pair_fn fn, void *ud)
+{
+    return parse_pairs(cfg, name, data, len, FMT_PROPERTIES, fn, ud);
 }
 
 static bool is_dotenv(const char *path)

@@ -92,6 +92,9 @@ mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o,
                               mc_err *err);
 void mc_expr_free(mc_expr *e);
 mc_expr_kind mc_expr_kind_of(const mc_expr *e);
+/* The compiled JSONPath of a json-eval() expression, else NULL (for
+ * mediators that select JSON values: iterate, foreach, aggregate). */
+const struct mc_jsonpath *mc_expr_jsonpath(const mc_expr *e);
 const char *mc_expr_source(const mc_expr *e);
 
 /* String value (Synapse stringValueOf: a node-set gives the concatenated
