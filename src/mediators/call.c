@@ -28,10 +28,12 @@
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
-    const mc_seq *receive;     /* <send receive="seq">: the answer goes there */
-    mc_template *receive_expr; /* receive="{expr}", evaluated at the send */
     const mc_endpoint *to;     /* <send/>: the implicit default endpoint */
     bool is_send;
+    /* <send receive="seq">: the sequence the answer goes to instead of the
+     * out sequence (a static name resolved at link, or {expr}) */
+    const mc_seq *receive;
+    mc_template *receive_dynamic;
 } call_m;
 
 /* The request in flight; m->out points at .out. */
@@ -60,13 +62,6 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     if (!c)
         return NULL;
     c->is_send = t == &mc_med_send;
-    const char *receive = c->is_send ? mc_attr(cc, node, "receive") : NULL;
-    if (receive && receive[0] == '{') {
-        if (!(c->receive_expr = mc_compile_template(cc, node, "receive", receive)))
-            return NULL;
-    } else if (receive && *receive) {
-        mc_ref_sequence(cc, node, "receive", receive, &c->receive);
-    }
     xmlNodePtr ep = mc_first_elem(node);
     if (ep && strcmp((const char *)ep->name, "endpoint") != 0) {
         mc_diag(cc, ep, NULL, MC_DIAG_ERROR, "unexpected <%s> in <%s> (only <endpoint>)",
@@ -90,6 +85,13 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
         d->file = cc->file;
         mc_node_pos(cc, node, &d->line, &d->col);
         c->to = d;
+    }
+    const char *receive = c->is_send ? mc_attr(cc, node, "receive") : NULL;
+    if (receive && receive[0] == '{') {
+        if (!(c->receive_dynamic = mc_compile_template(cc, node, "receive", receive)))
+            return NULL;
+    } else if (receive && *receive) {
+        mc_ref_sequence(cc, node, "receive", receive, &c->receive);
     }
     return &c->base;
 }
@@ -606,35 +608,22 @@ static bool anonymous_address(const char *to)
            strcmp(to, "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous") == 0;
 }
 
-/* <send receive="...">: the receiving sequence takes the answer instead of
- * the out sequence; a {expr} key is evaluated now, on the request, as
- * Synapse's SendMediator does. */
-static bool set_receiving_sequence(const call_m *c, mc_message *m)
+/* Does the To address name the service the request came in to?  (An
+ * addressing client that sets wsa:To to the proxy's own URL: sending there
+ * would send the message back to itself for ever; it is answered instead.) */
+static bool names_this_service(mc_message *m, const char *to)
 {
-    const mc_seq *target = c->receive;
-    if (c->receive_expr) {
-        const char *name;
-        size_t n;
-        mc_err err = {0};
-        if (mc_template_eval(c->receive_expr, m, &name, &n, &err) != MC_OK) {
-            mc_fault(m, "0", "receiving sequence: %s", err.msg);
-            return false;
-        }
-        if (!(target = mc_config_sequence(m->cfg, name))) {
-            mc_fault(m, "0", "Sequence named %s cannot be found", name);
-            return false;
-        }
-    }
-    if (target)
-        m->out_seq = target;
-    return true;
+    const char *path = strchr(to + (to[4] == ':' ? 7 : 8), '/');
+    const char *in = mc_msg_prop(m, MC_SCOPE_AXIS2, "TransportInURL");
+    if (!path || !in)
+        return false;
+    size_t pn = strcspn(path, "?#"), in_n = strcspn(in, "?#");
+    return pn == in_n && strncmp(path, in, pn) == 0;
 }
 
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
-    if (!set_receiving_sequence(c, m))
-        return MC_FLOW_FAULT;
     if (!c->ep) {
         /* <send/> on the request path of a message addressed elsewhere (a
          * WS-Addressing To, <header name="To">, rewrite) goes there, as
@@ -642,8 +631,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
         const char *resp = mc_msg_prop(m, MC_SCOPE_DEFAULT, "RESPONSE");
         if (!m->in_out_sequence && to && (!strncasecmp(to, "http://", 7) ||
-            !strncasecmp(to, "https://", 8)) && !anonymous_address(to) &&
-            !(resp && strcasecmp(resp, "true") == 0))
+            !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
+            !names_this_service(m, to) && !anonymous_address(to))
             return mc_send_start(m, c->to, NULL);
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
@@ -689,6 +678,18 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     mc_send_take_answer(m);
     if (c->is_send) {
+        const mc_seq *receive = c->receive;
+        if (c->receive_dynamic) {
+            const char *name;
+            size_t n;
+            mc_err err = {0};
+            if (mc_template_eval(c->receive_dynamic, m, &name, &n, &err) != MC_OK)
+                return mc_fault(m, "0", "send receive: %s", err.msg);
+            if (!(receive = mc_config_sequence(m->cfg, name)))
+                return mc_fault(m, "0", "Sequence named %s cannot be found", name);
+        }
+        if (receive)
+            m->out_seq = receive; /* MI: the answer goes there, not to the out sequence */
         /* the response is addressed back to the client: no To of the
          * request (empty, so get-property('To') does not fall back to the
          * request's URL either) */
