@@ -224,11 +224,7 @@ static char *parse_json_eval(const char *src)
     return dupn(p, n);
 }
 
-/* Synapse's inline expressions in a json-eval path: "{" then characters
- * other than white space, '"', ',', '<', '>', '}', ']', then "}"
- * (InlineExpressionUtil's pattern). Returns the length of the piece at p
- * or 0. */
-static size_t inline_piece(const char *p)
+size_t mc_inline_expr_len(const char *p)
 {
     if (*p != '{')
         return 0;
@@ -288,7 +284,7 @@ static bool compile_json_eval(mc_expr *e, const char *jp, const mc_expr_opts *o,
      * stand-in value of its kind */
     mc_buf probe = MC_BUF_INIT;
     for (size_t i = 0; text[i];) {
-        size_t n = inline_piece(text + i);
+        size_t n = mc_inline_expr_len(text + i);
         if (!n) {
             mc_buf_putc(&probe, text[i++]);
             continue;
