@@ -1,8 +1,36 @@
-/* codec.c - base64 and URL encodings. */
+/* codec.c - base64 and URL encodings, UUIDs. */
 #include "util/codec.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/rand.h>
+
+void mc_uuid_format(const unsigned char bytes[16], char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    memcpy(r, bytes, sizeof r);
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);   /* version 4 */
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[r[i] >> 4];
+        *p++ = hex[r[i] & 15];
+    }
+    *p = '\0';
+}
+
+bool mc_uuid_v4(char out[37])
+{
+    unsigned char r[16];
+    if (RAND_bytes(r, sizeof r) != 1)
+        return false;
+    mc_uuid_format(r, out);
+    return true;
+}
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -8,6 +8,13 @@
 
 #include "util/buf.h"
 
+/* A version 4 UUID (RFC 4122) in 36 characters and a NUL: the random
+ * bytes from OpenSSL's per-thread generator (no system call per UUID).
+ * False when the generator has no entropy; out is then untouched. */
+bool mc_uuid_v4(char out[37]);
+/* The same from 16 bytes of the caller's (version and variant bits set). */
+void mc_uuid_format(const unsigned char bytes[16], char out[37]);
+
 /* Value of a hex digit, or -1. */
 int mc_hex_value(int c);
 
