@@ -5,6 +5,8 @@
  * are recycled through a free list.  A request (an "xfer") lives on the
  * client's live list from submit until its callback fires; between attempts
  * it waits on the retry queue (sorted by due time) without an easy handle.
+ * Driven by mc_http_run/mc_http_wait (curl_multi_perform and poll), or in
+ * watch mode by the caller's event loop (curl_multi_socket_action).
  *
  * Nothing here logs: request headers carry credentials, and curl itself is
  * kept silent (no VERBOSE, our own write/header callbacks, stderr sent to
@@ -94,6 +96,8 @@ struct mc_http_client {
     int inflight;
 
     uint64_t rng;
+    mc_http_watch_fn watch;   /* watch mode: the caller's loop has the sockets */
+    void *watch_ud;
     int run_depth;
     bool closing;
     bool free_deferred;
@@ -401,6 +405,30 @@ static void easy_put(mc_http_client *c, CURL *e)
     c->free_easy[c->nfree++] = e;
 }
 
+/* ---------------------------------------------------------- watch mode */
+
+/* curl says what it awaits on a socket (CURLMOPT_SOCKETFUNCTION). */
+static int on_socket(CURL *e, curl_socket_t s, int what, void *ud, void *sockp)
+{
+    (void)e;
+    (void)sockp;
+    mc_http_client *c = ud;
+    int ev = what == CURL_POLL_IN ? MC_HTTP_WATCH_IN
+             : what == CURL_POLL_OUT ? MC_HTTP_WATCH_OUT
+             : what == CURL_POLL_INOUT ? MC_HTTP_WATCH_IN | MC_HTTP_WATCH_OUT : 0;
+    c->watch(c->watch_ud, (int)s, ev);
+    return 0;
+}
+
+/* A connection's socket closes (CURLOPT_CLOSESOCKETFUNCTION): the loop
+ * forgets it first, since the number may come back as another socket. */
+static int on_close_socket(void *ud, curl_socket_t s)
+{
+    mc_http_client *c = ud;
+    c->watch(c->watch_ud, (int)s, MC_HTTP_WATCH_CLOSED);
+    return close((int)s);
+}
+
 /* Configure x->easy for one attempt.  Returns a curl error or CURLE_OK. */
 static CURLcode easy_setup(xfer *x)
 {
@@ -453,6 +481,11 @@ static CURLcode easy_setup(xfer *x)
     }
     if (x->headers)
         SET(CURLOPT_HTTPHEADER, x->headers);
+    if (c->watch) {
+        /* the connection keeps these for its life, beyond this transfer */
+        SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+        SET(CURLOPT_CLOSESOCKETDATA, (void *)c);
+    }
 #undef SET
     return rc;
 }
@@ -1043,12 +1076,57 @@ static long until_next_retry(mc_http_client *c, uint64_t now)
     return c->retry_q->due_ms <= now ? 0 : (long)(c->retry_q->due_ms - now);
 }
 
+void mc_http_set_watch(mc_http_client *c, mc_http_watch_fn fn, void *ud)
+{
+    c->watch = fn;
+    c->watch_ud = ud;
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, fn ? on_socket : NULL);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, fn ? (void *)c : NULL);
+}
+
+/* Watch mode's pass: due retries, curl's expired timers, then callbacks. */
+static void run_watched(mc_http_client *c, curl_socket_t s, int select)
+{
+    int running = 0;
+    start_due_retries(c);
+    if (s != CURL_SOCKET_TIMEOUT)
+        curl_multi_socket_action(c->multi, s, select, &running);
+    long t = -1;
+    if (curl_multi_timeout(c->multi, &t) == CURLM_OK && t == 0)
+        curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    harvest(c);
+    fire_done(c);
+}
+
+void mc_http_socket_ready(mc_http_client *c, int fd, int events)
+{
+    if (!c || !c->watch || c->closing)
+        return;
+    int sel = ((events & MC_HTTP_WATCH_IN) ? CURL_CSELECT_IN : 0) |
+              ((events & MC_HTTP_WATCH_OUT) ? CURL_CSELECT_OUT : 0) |
+              ((events & MC_HTTP_WATCH_ERR) ? CURL_CSELECT_ERR : 0);
+    c->run_depth++;
+    run_watched(c, fd, sel);
+    if (--c->run_depth == 0 && c->free_deferred)
+        client_destroy(c);
+}
+
 int mc_http_run(mc_http_client *c, int timeout_ms)
 {
     if (!c)
         return 0;
     if (timeout_ms < 0)
         timeout_ms = 0;
+    if (c->watch) {
+        c->run_depth++;
+        run_watched(c, CURL_SOCKET_TIMEOUT, 0);
+        int left = c->inflight;
+        if (--c->run_depth == 0 && c->free_deferred) {
+            client_destroy(c);
+            return 0;
+        }
+        return left;
+    }
     c->run_depth++;
     uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
     for (;;) {

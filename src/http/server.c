@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -57,6 +56,7 @@ struct conn {
     mc_tls_conn *tls;              /* NULL on a plain-HTTP listener */
     int state;
     bool readable, writable, eof;
+    bool rdhup;                    /* the peer's FIN or an error was signalled */
     bool close_after;              /* close once the answer is written */
     bool linger;                   /* ... after a lingering close */
     bool queued;                   /* on the worker's run queue */
@@ -101,6 +101,8 @@ struct worker {
     int lfd;                       /* listening socket, -1 once closed */
     int wake_fd;
     mc_http_client *client;
+    struct upsock *ups;            /* the client's sockets, by descriptor */
+    int nups;
     pthread_t thread;
     bool started;
     unsigned conns, active;        /* connections; requests in progress */
@@ -556,16 +558,24 @@ static void in_consume(conn *c, size_t n)
     c->inlen -= n;
 }
 
-/* Read what is there (edge-triggered: until EAGAIN or the buffer limit).
+/* Read what is there (edge-triggered: until EAGAIN, a short read or the
+ * buffer limit).
  * Returns false when the connection is gone. */
 static bool read_some(conn *c, size_t limit)
 {
     while (c->readable && c->inlen < limit) {
         if (!in_reserve(c, READ_CHUNK))
             return false;
-        ssize_t n = conn_recv(c, c->in + c->inlen, c->incap - c->inlen);
+        size_t want = c->incap - c->inlen;
+        ssize_t n = conn_recv(c, c->in + c->inlen, want);
         if (n > 0) {
             c->inlen += (size_t)n;
+            /* A short read drained the socket: bytes arriving later raise a
+             * new edge, so the recv() that would only say EAGAIN is saved
+             * (as nginx does).  Not when a FIN was signalled (its edge is
+             * spent: read on to the 0), nor through TLS (records). */
+            if ((size_t)n < want && !c->tls && !c->rdhup)
+                c->readable = false;
             continue;
         }
         if (n == 0) {
@@ -1018,11 +1028,104 @@ static bool drain_step(worker *w, double now)
     return false;
 }
 
-static void handle_events(worker *w)
+/* ---- the upstream client's sockets on the worker's epoll -------------------
+ *
+ * The epoll set holds, besides the connections (data.ptr = conn), the
+ * listening socket (NULL), the wake-up eventfd (WAKE_TAG) and the HTTP
+ * client's sockets (UP_TAG | fd).  A client socket is registered
+ * level-triggered (curl may leave bytes for a later call) and lazily: what
+ * curl stops waiting for stays armed until it actually fires, so a
+ * keep-alive connection that goes back to the pool and serves the next
+ * request costs no epoll_ctl at all. */
+#define WAKE_TAG ((uint64_t)1)
+#define UP_TAG ((uint64_t)1 << 63)    /* no user-space pointer has it */
+
+typedef struct upsock {
+    bool registered;
+    uint8_t armed;                 /* MC_HTTP_WATCH_* bits in the epoll set */
+    uint8_t wanted;                /* what the client waits for now */
+} upsock;
+
+static uint32_t epoll_bits(int watch)
 {
-    struct epoll_event ev[MAX_EVENTS];
-    int n = epoll_wait(w->ep, ev, MAX_EVENTS, 0);
+    return ((watch & MC_HTTP_WATCH_IN) ? EPOLLIN : 0u) |
+           ((watch & MC_HTTP_WATCH_OUT) ? EPOLLOUT : 0u);
+}
+
+/* Register, re-arm or (mask 0) take out a client socket. */
+static void upsock_arm(worker *w, int fd, upsock *u, uint8_t mask)
+{
+    struct epoll_event ev = {.events = epoll_bits(mask), .data.u64 = UP_TAG | (uint64_t)fd};
+    if (!mask) {
+        if (u->registered)
+            epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
+        u->registered = false;
+        u->armed = 0;
+        return;
+    }
+    if (epoll_ctl(w->ep, u->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0) {
+        u->registered = true;
+        u->armed = mask;
+    }
+}
+
+static void on_upstream_watch(void *ud, int fd, int events)
+{
+    worker *w = ud;
+    if (fd < 0)
+        return;
+    if (fd >= w->nups) {
+        if (events & MC_HTTP_WATCH_CLOSED || !events)
+            return;                /* never registered */
+        int n = w->nups ? w->nups : 64;
+        while (n <= fd)
+            n *= 2;
+        upsock *p = realloc(w->ups, (size_t)n * sizeof *p);
+        if (!p)
+            return;                /* the transfer times out (504 / 101504) */
+        memset(p + w->nups, 0, (size_t)(n - w->nups) * sizeof *p);
+        w->ups = p;
+        w->nups = n;
+    }
+    upsock *u = &w->ups[fd];
+    if (events & MC_HTTP_WATCH_CLOSED) {
+        *u = (upsock){0};          /* closing takes it out of the epoll set */
+        return;
+    }
+    u->wanted = (uint8_t)events;
+    if (u->wanted & ~u->armed)
+        upsock_arm(w, fd, u, u->wanted);
+}
+
+static void upstream_event(worker *w, int fd, uint32_t events)
+{
+    if (fd < 0 || fd >= w->nups || !w->ups[fd].registered)
+        return;                    /* closed earlier in this pass */
+    upsock *u = &w->ups[fd];
+    int got = ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ? MC_HTTP_WATCH_IN : 0) |
+              ((events & EPOLLOUT) ? MC_HTTP_WATCH_OUT : 0);
+    int pass = got & u->wanted;
+    if (u->wanted && events & (EPOLLHUP | EPOLLERR))
+        pass |= u->wanted | MC_HTTP_WATCH_ERR;
+    if (got & ~u->wanted)
+        upsock_arm(w, fd, u, u->wanted);   /* level-triggered: stop what is not awaited */
+    if (pass)
+        mc_http_socket_ready(w->client, fd, pass);
+}
+
+static void handle_events(worker *w, struct epoll_event *ev, int n)
+{
     for (int i = 0; i < n; i++) {
+        if (ev[i].data.u64 == WAKE_TAG) {
+            uint64_t v;
+            ssize_t r = read(w->wake_fd, &v, sizeof v);
+            (void)r;
+            continue;
+        }
+        if (ev[i].data.u64 & UP_TAG) {
+            upstream_event(w, (int)(ev[i].data.u64 & ~UP_TAG), ev[i].events);
+            continue;
+        }
         conn *c = ev[i].data.ptr;
         if (!c) {
             accept_all(w);
@@ -1032,6 +1135,8 @@ static void handle_events(worker *w)
             continue;
         if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
             c->readable = true;
+        if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            c->rdhup = true;
         if (ev[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             c->writable = true;
         if (c->tls)                /* a TLS read may wait to write, and the reverse */
@@ -1043,23 +1148,18 @@ static void handle_events(worker *w)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    mc_http_waitfd p[2];
+    struct epoll_event ev[MAX_EVENTS];
     for (;;) {
         double now = now_ms();
         if (atomic_load(&w->s->stopping) && drain_step(w, now))
             break;
-        p[0] = (mc_http_waitfd){.fd = w->wake_fd, .events = POLLIN};
-        p[1] = (mc_http_waitfd){.fd = w->ep, .events = POLLIN};
         int timeout = poll_timeout(w, now);
         if (atomic_load(&w->s->stopping) && timeout > 50)
             timeout = 50;
-        mc_http_wait(w->client, p, 2, timeout);
-        if (p[0].revents & POLLIN) {
-            uint64_t v;
-            ssize_t r = read(w->wake_fd, &v, sizeof v);
-            (void)r;
-        }
-        handle_events(w);
+        /* the one wait of the pass: connections, listener, wake-ups and
+         * the upstream client's sockets */
+        int n = epoll_wait(w->ep, ev, MAX_EVENTS, timeout);
+        handle_events(w, ev, n < 0 ? 0 : n);
         mc_http_run(w->client, 0);
         expire(w, now_ms());
         run_queue(w);
@@ -1159,6 +1259,9 @@ static void worker_free(worker *w)
     }
     free_dead(w);
     stop_listening(w);
+    free(w->ups);
+    w->ups = NULL;
+    w->nups = 0;
     if (w->ep >= 0)
         close(w->ep);
     if (w->wake_fd >= 0)
@@ -1175,8 +1278,12 @@ static bool worker_init(mc_server *s, worker *w, int index, int fd, mc_err *err)
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     w->client = mc_http_client_new(s->o.client);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    struct epoll_event wake = {.events = EPOLLIN, .data.u64 = WAKE_TAG};
+    if (w->client)
+        mc_http_set_watch(w->client, on_upstream_watch, w);
     if (w->ep < 0 || w->wake_fd < 0 || !w->client ||
-        epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0 ||
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake_fd, &wake) != 0) {
         mc_err_set(err, MC_ENOMEM, "cannot create worker %d", index);
         return false;
     }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -260,6 +262,32 @@ static void test_uuid_v4(void **state)
     assert_int_equal(strspn(u, "0123456789abcdef-"), 36);
 }
 
+/* A forked child does not repeat the UUIDs its parent makes next (the
+ * per-thread random buffer is refilled after fork). */
+static void test_uuid_after_fork(void **state)
+{
+    (void)state;
+    char first[37], parent[37], child[37] = "";
+    assert_true(mc_uuid_v4(first));          /* the buffer is filled */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char u[37];
+        ssize_t n = mc_uuid_v4(u) ? write(fds[1], u, 37) : -1;
+        _exit(n == 37 ? 0 : 1);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], child, 37), 37);
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(mc_uuid_v4(parent));
+    assert_string_not_equal(child, parent);
+    assert_string_not_equal(child, first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_header_value_ok),
         cmocka_unit_test(test_url_clean_postfix),
         cmocka_unit_test(test_uuid_v4),
+        cmocka_unit_test(test_uuid_after_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
