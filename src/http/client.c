@@ -523,7 +523,7 @@ static void xfer_free(xfer *x)
     free(x->target);
     if (x->body_len)
         free(x->body);
-    curl_slist_free_all(x->headers);
+    free(x->headers);               /* one block (build_headers) */
     if (x->resp) {
         mc_http_response_free(x->resp);
         free(x->resp);
@@ -933,19 +933,22 @@ static bool header_is(const char *name, const char *want)
     return strcasecmp(name, want) == 0;
 }
 
+/* The header lines as curl's list, built in one allocation: the list
+ * nodes, then the lines ("Name: value", or "Name;" for an empty value). */
 static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
 {
     bool have_ct = false, have_expect = false;
-    mc_buf line = MC_BUF_INIT;
+    mc_buf lines = MC_BUF_INIT;    /* each line and its NUL */
+    size_t n = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         const mc_http_header *h = &req->headers[i];
         if (!h->name || !valid_token(h->name)) {
-            mc_buf_free(&line);
+            mc_buf_free(&lines);
             return mc_err_set(err, MC_EINVAL, "invalid header name");
         }
         const char *v = h->value ? h->value : "";
         if (has_ctl(v, true)) {
-            mc_buf_free(&line);
+            mc_buf_free(&lines);
             return mc_err_set(err, MC_EINVAL,
                               "control character in header %s", h->name);
         }
@@ -957,36 +960,49 @@ static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
             have_ct = true;
         if (header_is(h->name, "Expect"))
             have_expect = true;
-        mc_buf_reset(&line);
         while (*v == ' ' || *v == '\t')
             v++;
-        if (*v)
-            mc_buf_printf(&line, "%s: %s", h->name, v);
-        else
-            mc_buf_printf(&line, "%s;", h->name);  /* curl: empty value */
-        struct curl_slist *s =
-            line.oom ? NULL : curl_slist_append(x->headers, mc_buf_cstr(&line));
-        if (!s) {
-            mc_buf_free(&line);
-            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        mc_buf_puts(&lines, h->name);
+        if (*v) {
+            mc_buf_append(&lines, ": ", 2);
+            mc_buf_puts(&lines, v);
+        } else {
+            mc_buf_putc(&lines, ';');          /* curl: empty value */
         }
-        x->headers = s;
+        mc_buf_append(&lines, "", 1);
+        n++;
     }
-    mc_buf_free(&line);
     if (x->has_body) {
         /* no curl default "application/x-www-form-urlencoded", and no
          * "Expect: 100-continue" round trip */
-        const char *extra[2] = {have_ct ? NULL : "Content-Type:",
-                                have_expect ? NULL : "Expect:"};
-        for (int i = 0; i < 2; i++) {
-            if (!extra[i])
-                continue;
-            struct curl_slist *s = curl_slist_append(x->headers, extra[i]);
-            if (!s)
-                return mc_err_set(err, MC_ENOMEM, "out of memory");
-            x->headers = s;
+        if (!have_ct) {
+            mc_buf_append(&lines, "Content-Type:", sizeof "Content-Type:");
+            n++;
+        }
+        if (!have_expect) {
+            mc_buf_append(&lines, "Expect:", sizeof "Expect:");
+            n++;
         }
     }
+    if (n == 0 || lines.oom) {
+        bool oom = lines.oom;
+        mc_buf_free(&lines);
+        return oom ? mc_err_set(err, MC_ENOMEM, "out of memory") : MC_OK;
+    }
+    struct curl_slist *nodes = malloc(n * sizeof *nodes + lines.len);
+    if (!nodes) {
+        mc_buf_free(&lines);
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    }
+    char *text = (char *)(nodes + n);
+    memcpy(text, lines.data, lines.len);
+    mc_buf_free(&lines);
+    for (size_t i = 0; i < n; i++) {
+        nodes[i].data = text;
+        nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
+        text += strlen(text) + 1;
+    }
+    x->headers = nodes;
     return MC_OK;
 }
 

@@ -498,12 +498,67 @@ static size_t yajl_error_offset(const pctx *c, const char *text, size_t len,
     return off;
 }
 
+/* yajl's own memory for one parse (its handle, lexer, byte stack and
+ * buffers, a few KiB) comes from a block on the stack; only what outgrows
+ * the block (long strings with escapes, deep nesting) goes to malloc.
+ * Each piece in the block has its size in front, for realloc. */
+enum { YBLOCK = 8192, YHEAD = 16 };
+typedef struct yblock {
+    _Alignas(16) unsigned char mem[YBLOCK];
+    size_t used;
+} yblock;
+
+static bool in_yblock(const yblock *y, const void *p)
+{
+    return (const unsigned char *)p >= y->mem && (const unsigned char *)p < y->mem + YBLOCK;
+}
+
+static void *yblock_malloc(void *ctx, size_t n)
+{
+    yblock *y = ctx;
+    if (n <= YBLOCK) {
+        size_t need = YHEAD + ((n + 15) & ~(size_t)15);
+        if (need <= YBLOCK - y->used) {
+            unsigned char *p = y->mem + y->used;
+            y->used += need;
+            memcpy(p, &n, sizeof n);
+            return p + YHEAD;
+        }
+    }
+    return malloc(n);
+}
+
+static void yblock_free(void *ctx, void *p)
+{
+    if (p && !in_yblock(ctx, p))
+        free(p);
+}
+
+static void *yblock_realloc(void *ctx, void *p, size_t n)
+{
+    if (!p)
+        return yblock_malloc(ctx, n);
+    if (!in_yblock(ctx, p))
+        return realloc(p, n);
+    size_t old;
+    memcpy(&old, (unsigned char *)p - YHEAD, sizeof old);
+    if (n <= old)
+        return p;
+    void *q = yblock_malloc(ctx, n);
+    if (q)
+        memcpy(q, p, old);
+    return q;
+}
+
 /* Run yajl over text[0..len) (to the end when complete); MC_OK or the
  * error, with err filled. */
 static mc_code run_yajl(pctx *c, const char *text, size_t len, bool complete,
                         mc_err *err)
 {
-    yajl_handle h = yajl_alloc(&tree_callbacks, NULL, c);
+    yblock block;
+    block.used = 0;
+    yajl_alloc_funcs funcs = {yblock_malloc, yblock_realloc, yblock_free, &block};
+    yajl_handle h = yajl_alloc(&tree_callbacks, &funcs, c);
     if (!h)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     c->h = h;
