@@ -1402,14 +1402,21 @@ int mc_server_port(const mc_server *s) { return s->port; }
 int mc_server_workers(const mc_server *s) { return s->nworkers; }
 unsigned mc_server_inflight(const mc_server *s) { return atomic_load(&s->inflight); }
 
-unsigned mc_server_stop(mc_server *s, long drain_ms)
+void mc_server_drain(mc_server *s, long drain_ms)
 {
-    if (!s)
-        return 0;
+    if (!s || atomic_load(&s->stopping))
+        return;
     atomic_store(&s->drain_deadline, now_ms() + (double)(drain_ms > 0 ? drain_ms : 0));
     atomic_store(&s->stopping, true);
     for (int i = 0; i < s->nworkers; i++)
         wake(&s->workers[i]);
+}
+
+unsigned mc_server_stop(mc_server *s, long drain_ms)
+{
+    if (!s)
+        return 0;
+    mc_server_drain(s, drain_ms);
     join_workers(s);
     unsigned cut = atomic_load(&s->cut_off);
     free_server(s);

@@ -72,6 +72,9 @@ unsigned mc_server_inflight(const mc_server *s);
  * "client closed" to pending requests) and free everything.  Returns the
  * number of requests cut off by the drain timeout. */
 unsigned mc_server_stop(mc_server *s, long drain_ms);
+/* Begin that drain without waiting (mc_server_stop then keeps this
+ * deadline): several servers drain at once. */
+void mc_server_drain(mc_server *s, long drain_ms);
 
 /* ---- a request (valid until answered) ------------------------------ */
 
