@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,7 +268,6 @@ typedef struct pctx {
     bool borrow;
     struct mc_json_node *pending; /* children of the open containers */
     size_t top, cap;
-    open_frame open[MC_JSON_MAX_DEPTH];
     size_t depth;
     struct mc_json_node root;
     size_t nodes, max_nodes;
@@ -278,7 +278,15 @@ typedef struct pctx {
     size_t deep_at;  /* offset of the bracket that went too deep */
     size_t last_end; /* offset after the last token a callback saw */
     int last_kind;   /* that token: 0 none or '{' '[', 1 value or end, 2 key */
+    open_frame open[MC_JSON_MAX_DEPTH];  /* last: pctx_init leaves it as it is */
 } pctx;
+
+/* Zero everything but the open-container stack (8 KiB, written before it
+ * is read): clearing it cost a tenth of a gateway request's instructions. */
+static void pctx_init(pctx *c)
+{
+    memset(c, 0, offsetof(pctx, open));
+}
 
 static void seen(pctx *c, int kind)
 {
@@ -628,8 +636,11 @@ mc_json mc_json_parse_opts(mc_arena *a, const char *text, size_t len,
         mc_err_set(err, MC_EINVAL, "no arena for the JSON tree");
         return NULL;
     }
-    pctx c = {.a = a, .borrow = o && o->borrow,
-              .max_nodes = o ? o->max_nodes : 0};
+    pctx c;
+    pctx_init(&c);
+    c.a = a;
+    c.borrow = o && o->borrow;
+    c.max_nodes = o ? o->max_nodes : 0;
     mc_code rc = parse(&c, text, len, err);
     free(c.pending);
     if (rc != MC_OK)
@@ -653,7 +664,9 @@ mc_code mc_json_check(const char *text, size_t len, size_t max_nodes,
 {
     if (!text)
         return mc_err_set(err, MC_EPARSE, "invalid JSON at offset 0: no text");
-    pctx c = {.max_nodes = max_nodes};
+    pctx c;
+    pctx_init(&c);
+    c.max_nodes = max_nodes;
     return parse(&c, text, len, err);
 }
 
