@@ -14,12 +14,11 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import time
 import unittest
 import http.client
 
 import mc
-from serve_helpers import Server
+from serve_helpers import Server, port_free, wait_listening
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <proxy name="Echo"><target><inSequence><respond/></inSequence></target></proxy>
@@ -103,17 +102,6 @@ class TlsListenerTest(unittest.TestCase):
         c.close()
 
 
-def port_free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 def answers_plain(port):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     c.request("POST", "/services/Echo", body=b'{"plain":1}',
@@ -190,11 +178,7 @@ class HttpsBesideHttpTest(unittest.TestCase):
         p = subprocess.Popen([mc.BIN, "serve", "--config", conf, self.flows],
                              stdout=subprocess.DEVNULL, stderr=log)
         try:
-            deadline = time.time() + 20
-            text = ""
-            while time.time() < deadline and "listening" not in text and p.poll() is None:
-                time.sleep(0.05)
-                text = open(log.name).read()
+            text = wait_listening(p, log.name)
             self.assertIn("listening on 127.0.0.1:8290 admin 127.0.0.1:9164 workers 1 "
                           "https 127.0.0.1:8253", text)
             self.assertEqual(answers_plain(8290)[0], 200)
