@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -421,6 +422,19 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *ud, void *sockp)
     return 0;
 }
 
+/* A connection's socket opens (CURLOPT_OPENSOCKETFUNCTION): the loop
+ * learns it will hear of its closing (close-on-exec, unlike curl's own). */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)purpose;
+    mc_http_client *c = ud;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    c->watch(c->watch_ud, fd, MC_HTTP_WATCH_OPENED);
+    return fd;
+}
+
 /* A connection's socket closes (CURLOPT_CLOSESOCKETFUNCTION): the loop
  * forgets it first, since the number may come back as another socket. */
 static int on_close_socket(void *ud, curl_socket_t s)
@@ -488,6 +502,8 @@ static CURLcode easy_setup(xfer *x)
         SET(CURLOPT_HTTPHEADER, x->headers);
     if (c->watch) {
         /* the connection keeps these for its life, beyond this transfer */
+        SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        SET(CURLOPT_OPENSOCKETDATA, (void *)c);
         SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
         SET(CURLOPT_CLOSESOCKETDATA, (void *)c);
     }

@@ -6,14 +6,20 @@
  * level-triggered (curl may leave bytes for a later call) and lazily: what
  * curl stops waiting for stays armed until it actually fires, so a
  * keep-alive connection that goes back to the pool and serves the next
- * request costs no epoll_ctl at all. */
+ * request costs no epoll_ctl at all.  Only connection sockets (announced
+ * opened, and closed through the client) stay armed that way; any other
+ * socket of the client's (libcurl's resolver wake-up pair) is taken out as
+ * soon as nothing waits on it, since it may be closed unannounced and its
+ * number come back as a new socket. */
 #include "http/upwatch.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
 typedef struct upsock {
+    bool tracked;                  /* a connection socket: its close is announced */
     bool registered;
     uint8_t armed;                 /* MC_HTTP_WATCH_* bits in the epoll set */
     uint8_t wanted;                /* what the client waits for now */
@@ -31,12 +37,17 @@ static void upsock_arm(mc_upwatch *w, int fd, upsock *u, uint8_t mask)
     struct epoll_event ev = {.events = epoll_bits(mask), .data.u64 = UP_TAG | (uint64_t)fd};
     if (!mask) {
         if (u->registered)
-            epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
+            epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);  /* fails if closed: fine */
         u->registered = false;
         u->armed = 0;
         return;
     }
-    if (epoll_ctl(w->ep, u->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0) {
+    int rc = epoll_ctl(w->ep, u->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+    if (rc != 0 && u->registered && errno == ENOENT)     /* closed behind our back */
+        rc = epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+    else if (rc != 0 && !u->registered && errno == EEXIST)
+        rc = epoll_ctl(w->ep, EPOLL_CTL_MOD, fd, &ev);
+    if (rc == 0) {
         u->registered = true;
         u->armed = mask;
     }
@@ -49,7 +60,7 @@ void mc_upwatch_on_watch(void *ud, int fd, int events)
         return;
     if (fd >= w->nups) {
         if (events & MC_HTTP_WATCH_CLOSED || !events)
-            return;                /* never registered */
+            return;                /* never seen */
         int n = w->nups ? w->nups : 64;
         while (n <= fd)
             n *= 2;
@@ -61,13 +72,16 @@ void mc_upwatch_on_watch(void *ud, int fd, int events)
         w->nups = n;
     }
     upsock *u = &w->ups[fd];
-    if (events & MC_HTTP_WATCH_CLOSED) {
-        *u = (upsock){0};          /* closing takes it out of the epoll set */
+    if (events & (MC_HTTP_WATCH_CLOSED | MC_HTTP_WATCH_OPENED)) {
+        /* closing takes it out of the epoll set; a new socket is in none */
+        *u = (upsock){.tracked = (events & MC_HTTP_WATCH_OPENED) != 0};
         return;
     }
     u->wanted = (uint8_t)events;
     if (u->wanted & ~u->armed)
         upsock_arm(w, fd, u, u->wanted);
+    else if (!u->wanted && !u->tracked)
+        upsock_arm(w, fd, u, 0);   /* may close unannounced: out now */
 }
 
 void mc_upwatch_event(mc_upwatch *w, int fd, uint32_t events)
