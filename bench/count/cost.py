@@ -111,8 +111,8 @@ def wrk(url, conns, seconds):
 
 
 def measure(pid, url, conns, seconds, counts, use_perf, d):
-    pids = bench.proc_tree(pid)
     wrk(url, conns, 1)                                  # warm-up: connections, pools
+    pids = bench.proc_tree(pid)     # after it: nginx's workers may start after its port
     sc = SyscallCounter(pids, use_perf, d) if use_perf else None
     a0 = read_allocs(counts)
     c0 = cpu_ns(pids)
