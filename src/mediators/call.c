@@ -71,12 +71,10 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     if (ep) {
         if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
-    } else if (!c->is_send) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
-        return NULL;
     } else {
         /* <send/> in the in-flow goes to the To address when the flow set
-         * one (header To, rewrite), as Synapse's implicit endpoint does */
+         * one (header To, rewrite), as Synapse's implicit endpoint does;
+         * so does <call/> (Synapse's CallMediator with no endpoint) */
         mc_endpoint *d = mc_alloc(cc, sizeof *d);
         mc_ep_state *st = mc_alloc(cc, sizeof *st);
         if (!d || !st)
@@ -643,6 +641,15 @@ static bool names_this_service(mc_message *m, const char *to)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
+    if (!c->ep && !c->is_send) {
+        const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        if (!to || !*to || strstr(to, "www.w3.org/2005/08/addressing/anonymous") ||
+            ((!strncasecmp(to, "http://", 7) || !strncasecmp(to, "https://", 8)) &&
+             names_this_service(m, to)))
+            return mc_fault(m, "0", "<call> without an endpoint: the message has no To address "
+                            "to send to (set it with <header name=\"To\">)");
+        return mc_send_start(m, c->to, NULL);   /* a non-HTTP To faults there */
+    }
     if (!c->ep) {
         /* <send/> on the request path of a message addressed elsewhere (a
          * WS-Addressing To, <header name="To">, rewrite) goes there, as

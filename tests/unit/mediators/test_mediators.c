@@ -583,8 +583,10 @@ static void test_call_send(void **state)
     assert_true(f->m->responded);
     assert_null(th_prop(f, "never"));
     th_flow_free(f);
+    /* <call/> sends to the To address (Synapse's CallMediator with no
+     * endpoint); with none it faults */
     char *d = th_diags(SEQ("x", "<call/>"));
-    assert_string_equal(d, "t.xml:1:20: error: <call> needs an <endpoint>\n");
+    assert_string_equal(d, "");
     free(d);
 }
 
