@@ -382,6 +382,22 @@ def scenario_gateway(env):
     env.results["gateway"] = {"conns": conns, "secs": secs, "runs": runs, "data": res}
 
 
+# ---- scenario 1b: cost per request ---------------------------------------------
+
+def scenario_cost(env):
+    """CPU, allocations and system calls per gateway request, mediac and a
+    2-worker nginx proxy in one run (bench/count/cost.py)."""
+    sys.modules.setdefault("bench", sys.modules[__name__])
+    sys.path.insert(0, os.path.join(HERE, "count"))
+    import cost
+    conns = [16, 64, 256]
+    secs = 2 if env.quick else 5
+    res = cost.measure_all(env, conns, secs, runs=1, out=log)
+    res["conns"], res["secs"] = conns, secs
+    res["ratios"] = cost.ratios(res, conns)
+    env.results["cost"] = res
+
+
 # ---- scenario 2: client ----------------------------------------------------
 
 def scenario_client(env):
@@ -769,7 +785,7 @@ def machine_info(env):
     ]
 
 
-def wait_quiet(limit_s=25 * 60, threshold=0.8):
+def wait_quiet(limit_s=5 * 60, threshold=0.8):
     t0 = time.time()
     while True:
         with open("/proc/loadavg") as f:
@@ -894,7 +910,7 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
     for k, v in info:
         w("| %s | %s |" % (k, v.replace("|", "/")))
     w("| load average at start | %s (%s) |" % (load, "quiet: 1-minute figure below 0.8" if quiet else
-                                              "**not quiet**: the machine stayed busy for 25 minutes, "
+                                              "**not quiet**: the machine stayed busy for 5 minutes, "
                                               "so the run went ahead; other work shared the cores"))
     with open("/proc/loadavg") as f:
         w("| load average at the end | %s (includes this run's own load) |"
@@ -936,6 +952,37 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
         w("| gateway req/s ≥ 0.5 × nginx reverse proxy (every connection count) | by connections: %s "
           "| lowest %.2f× (at %d) | %s |" % (per, worst[0], worst[1], verdict(ok)))
         heads.append(("gateway", ok, worst[0]))
+    co = R.get("cost")
+    if co and co["ratios"]:
+        rs = co["ratios"]
+        worst_cpu = max(v[0] for v in rs.values())
+        worst_rps = min(v[1] for v in rs.values())
+        mrows = [r for r in co["rows"] if r["who"] == "mediac"]
+        allocs = max(r["allocs"] for r in mrows)
+        errs = sum(r["errors"] for r in co["rows"])
+        ok = worst_cpu <= 1.5 and errs == 0
+        w("| gateway CPU per request ≤ 1.5 × nginx's (16, 64, 256 connections), no errors | %s; "
+          "errors %d | highest %.2f× | %s |" % (", ".join("%d: %.2f×" % (c_, v[0]) for c_, v in
+                                                   sorted(rs.items())), errs, worst_cpu,
+                                        verdict(ok)))
+        heads.append(("cost-cpu", ok, worst_cpu))
+        ok = worst_rps >= 0.8
+        w("| gateway req/s ≥ 0.8 × a 2-worker nginx proxy (same run) | %s | lowest %.2f× | %s |"
+          % (", ".join("%d: %.2f×" % (c_, v[1]) for c_, v in sorted(rs.items())), worst_rps,
+             verdict(ok)))
+        heads.append(("cost-rps", ok, worst_rps))
+        ok = allocs <= 40
+        w("| ≤ 40 heap allocations per gateway request | %s | highest %.1f | %s |"
+          % (", ".join("%d: %.1f" % (r["conns"], r["allocs"]) for r in mrows), allocs,
+             verdict(ok)))
+        heads.append(("allocs", ok, allocs))
+        if all("syscalls" in r for r in mrows):
+            sc = max(r["syscalls"] for r in mrows)
+            ok = sc <= 6.5
+            w("| ≤ 6.5 system calls per gateway request | %s | highest %.2f | %s |"
+              % (", ".join("%d: %.2f" % (r["conns"], r["syscalls"]) for r in mrows), sc,
+                 verdict(ok)))
+            heads.append(("syscalls", ok, sc))
     c = R.get("client")
     if c:
         d = c["data"]
@@ -1013,6 +1060,27 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
                    for cc in g["conns"] for x in g["data"][t][cc])
         w("")
         w("Non-2xx answers and socket errors over all gateway runs: %d." % errs)
+        w("")
+    if co:
+        w("## 1b. Cost per gateway request")
+        w("")
+        w("`bench/count/cost.py`: the same gateway load (`wrk -t1 -cN -d%ds`, after a 1 s "
+          "warm-up) on mediac and on a separate 2-worker nginx reverse proxy, one after the "
+          "other in this run, both to the same stand-in. CPU per request sums every thread "
+          "of the server (nginx: master and workers) from `/proc/PID/task/*/schedstat`; "
+          "allocations and frees come from `bench/count/alloc_counter.c` preloaded into "
+          "both; system calls from `perf stat -e raw_syscalls:sys_enter` (%s). The load "
+          "average is the 1-minute one when the cell ran." % (
+              co["secs"], "available" if co["syscalls_by"] == "perf" else
+              "perf could not count here: not measured"))
+        w("")
+        w("| server | connections | req/s | CPU µs/request | allocations/request | "
+          "frees/request | syscalls/request | errors | load |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for r in co["rows"]:
+            w("| %s | %d | %s | %.1f | %.1f | %.1f | %s | %d | %.1f |" % (
+                r["who"], r["conns"], fmt(r["rps"]), r["cpu_us"], r["allocs"], r["frees"],
+                "%.2f" % r["syscalls"] if "syscalls" in r else "—", r["errors"], r["load"]))
         w("")
     if c:
         w("## 2. Client: Lambda invoke calls")
@@ -1162,7 +1230,8 @@ def main():
         t0 = time.time()
         env.start_standin()
         only = set(filter(None, args.only.split(",")))
-        steps = [("moto", check_moto), ("gateway", scenario_gateway), ("client", scenario_client),
+        steps = [("moto", check_moto), ("gateway", scenario_gateway), ("cost", scenario_cost),
+                 ("client", scenario_client),
                  ("sign", scenario_sign), ("slow", scenario_slow), ("startup", scenario_startup),
                  ("memory", scenario_memory)]
         for name, fn in steps:

@@ -376,8 +376,14 @@ static int cmd_run(int argc, char **argv)
                 fprintf(stderr, "mediac: %s\n", mc_strerror(r));
                 rc = EXIT_FAULT;
             }
-            if (show_status)
-                fprintf(stderr, "status: %d\n", mc_message_status(m));
+            if (show_status) {
+                /* what MI would answer: HTTP_SC, else 200 after respond,
+                 * 202 when nothing answered, 500 for a fault */
+                mc_host_request none = {.method = "POST", .path = "/"};
+                mc_host_answer ans;
+                mc_host_message_to_answer(m, r, &none, &ans);
+                fprintf(stderr, "status: %d\n", ans.status);
+            }
         }
         mc_message_free(m);
     }

@@ -48,13 +48,15 @@ static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const port_defaults[] = {"mediac", "mi", NULL};
 
-/* server.defaults = "mi": WSO2 MI's ports (HTTP 8290, management 9164);
- * the file's and the flags' own port settings still win. */
+/* server.defaults = "mi": WSO2 MI's ports (HTTP 8290, HTTPS 8253 when a
+ * certificate is given, management 9164); the file's and the flags' own
+ * port settings still win. */
 static void preset_ports(void *dst, int choice)
 {
     serve_opts *o = dst;
     o->l.server.port = choice == 1 ? 8290 : 0;
     o->l.admin_port = choice == 1 ? 9164 : 0;
+    o->l.https_port = choice == 1 ? 8253 : -1;
 }
 
 #define SO(f) offsetof(serve_opts, f)
@@ -92,6 +94,10 @@ static const mc_opt serve_rows[] = {
      .help = "PEM certificate chain: the traffic port serves HTTPS (with --tls-key)"},
     {"tls-key", "server.tls_key", MC_OPT_STR, SO(l.server.tls_key), .arg = "FILE",
      .help = "PEM private key of --tls-cert"},
+    {"https-port", "server.https_port", MC_OPT_INT, SO(l.https_port), 0, 65535, .arg = "N",
+     .def = "none (8253 with --defaults mi)", .range_why = PORT_WHY,
+     .help = "with --tls-cert: HTTPS on this port and plain HTTP on --port, as MI's "
+             "8253 beside 8290; without it --port itself serves HTTPS"},
     {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
      .def = "10", .help = "how long SIGTERM waits for requests in flight"},
     {"admin-token-file", "management.token_file", MC_OPT_STR, SO(token_file), .arg = "FILE",
@@ -199,9 +205,15 @@ static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
     /* at every log level: scripts and tests wait for this line */
     mc_logger always = *mc_host_logger(h);
     always.level = MC_LOG_DEBUG;
-    mc_log(&always, MC_LOG_INFO, "listening on %s:%d admin %s:%d workers %d%s", bind,
-           mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l),
-           o->l.server.tls_cert ? " tls" : "");
+    int https = mc_listener_https_port(l);
+    if (https >= 0)
+        mc_log(&always, MC_LOG_INFO, "listening on %s:%d admin %s:%d workers %d https %s:%d",
+               bind, mc_listener_port(l), bind, mc_listener_admin_port(l),
+               mc_listener_workers(l), bind, https);
+    else
+        mc_log(&always, MC_LOG_INFO, "listening on %s:%d admin %s:%d workers %d%s", bind,
+               mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l),
+               o->l.server.tls_cert ? " tls" : "");
     wait_signals(h, set);
     const mc_logger *log = mc_host_logger(h);
     mc_log(log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld s",
@@ -213,7 +225,7 @@ static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
 
 int mc_cmd_serve(int argc, char **argv)
 {
-    serve_opts o = {.drain_s = 10, .log_level = MC_LOG_INFO};
+    serve_opts o = {.drain_s = 10, .log_level = MC_LOG_INFO, .l.https_port = -1};
     int optind;
     struct mc_toml *file;
     int rc = mc_opts_parse(&mc_serve_command, argc, argv, &o, &optind, &file);
@@ -221,6 +233,13 @@ int mc_cmd_serve(int argc, char **argv)
         return rc;
     if (!o.l.server.tls_cert != !o.l.server.tls_key) {
         fprintf(stderr, "mediac: --tls-cert and --tls-key go together\n");
+        mc_toml_free(file);
+        return EXIT_USAGE;
+    }
+    /* MI's 8253 is only there with a certificate; a port asked for is */
+    if (o.l.https_port >= 0 && !o.l.server.tls_cert && o.defaults != 1) {
+        fprintf(stderr, "mediac: --https-port (server.https_port) needs --tls-cert and "
+                        "--tls-key (server.tls_cert, server.tls_key)\n");
         mc_toml_free(file);
         return EXIT_USAGE;
     }

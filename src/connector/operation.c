@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
 
 #include "connector/internal.h"
 #include "connector/shape.h"
@@ -246,14 +245,8 @@ const char *mc_op_common(const mc_op_m *p, mc_message *m, const char *name)
 /* A version 4 UUID (what the SDKs fill an idempotency token with). */
 static const char *new_uuid(mc_message *m)
 {
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof b) != 1)
-        return NULL;
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    return mc_arena_printf(&m->arena, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                           "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-                           b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    char u[37];
+    return mc_uuid_v4(u) ? mc_arena_strdup(&m->arena, u) : NULL;
 }
 
 /* The raw payload as the bytes to send: decoded when its template was

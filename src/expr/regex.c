@@ -1,7 +1,10 @@
-/* regex.c - PCRE2 wrapper with Java matches() semantics. */
+/* regex.c - PCRE2 wrapper with Java matches() semantics.  Each thread
+ * keeps one match data block for all its matches (PCRE2 keeps its
+ * backtracking frames there), so a match allocates nothing. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "expr/regex.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,10 +67,33 @@ void mc_regex_free(mc_regex *re)
 
 int mc_regex_groups(const mc_regex *re) { return re->groups; }
 
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_free(void *md) { pcre2_match_data_free(md); }
+static void md_key_create(void) { pthread_key_create(&md_key, md_free); }
+
+/* The thread's match data, with room for re's groups; NULL without memory. */
+static pcre2_match_data *thread_match_data(const mc_regex *re)
+{
+    pthread_once(&md_once, md_key_create);
+    pcre2_match_data *md = pthread_getspecific(md_key);
+    uint32_t need = (uint32_t)re->groups + 1;
+    if (md && pcre2_get_ovector_count(md) >= need)
+        return md;
+    pcre2_match_data *bigger = pcre2_match_data_create(need < 16 ? 16 : need, NULL);
+    if (!bigger || pthread_setspecific(md_key, bigger) != 0) {
+        pcre2_match_data_free(bigger);
+        return NULL;
+    }
+    pcre2_match_data_free(md);
+    return bigger;
+}
+
 bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
                     const char **out, size_t *outlen)
 {
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    pcre2_match_data *md = thread_match_data(re);
     if (!md)
         return false;
     int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0,
@@ -83,7 +109,6 @@ bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
             ok = true;
         }
     }
-    pcre2_match_data_free(md);
     return ok;
 }
 
@@ -143,10 +168,8 @@ bool mc_regex_replace_all(const mc_regex *re, const char *s, size_t n,
 
 bool mc_regex_search(const mc_regex *re, const char *s, size_t n)
 {
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    pcre2_match_data *md = thread_match_data(re);
     if (!md)
         return false;
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
-    pcre2_match_data_free(md);
-    return rc > 0;
+    return pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL) > 0;
 }

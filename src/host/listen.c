@@ -14,6 +14,7 @@
 struct mc_listener {
     mc_host *h;
     mc_server *srv;
+    mc_server *https;              /* the HTTPS port beside srv, or NULL */
     mc_admin_server *adm;
 };
 
@@ -59,7 +60,11 @@ static int admin(void *ud, const char *method, const char *path, mc_buf *body,
     return mc_host_admin(ud, method, path, body, ctype);
 }
 
-static unsigned inflight(void *ud) { return mc_server_inflight(ud); }
+static unsigned inflight(void *ud)
+{
+    const mc_listener *l = ud;
+    return mc_server_inflight(l->srv) + (l->https ? mc_server_inflight(l->https) : 0);
+}
 
 mc_listener *mc_listener_start(mc_host *h, const mc_listener_options *o, mc_err *err)
 {
@@ -81,16 +86,28 @@ mc_listener *mc_listener_start(mc_host *h, const mc_listener_options *o, mc_err 
     so.handler = handle;
     so.done = on_answered;
     so.userdata = h;
+    if (so.tls_cert && o->https_port >= 0) {
+        /* HTTP and HTTPS side by side, as MI's 8290 and 8253 */
+        mc_server_options tls = so;
+        tls.port = o->https_port;
+        so.tls_cert = so.tls_key = NULL;
+        if (!(l->https = mc_server_start(&tls, err))) {
+            free(l);
+            return NULL;
+        }
+    }
     l->srv = mc_server_start(&so, err);
     if (!l->srv) {
+        mc_server_stop(l->https, 0);
         free(l);
         return NULL;
     }
-    mc_host_set_inflight(h, inflight, l->srv);
+    mc_host_set_inflight(h, inflight, l);
     l->adm = mc_admin_server_start(so.bind, o->admin_port, admin, h, err);
     if (!l->adm) {
         mc_host_set_inflight(h, NULL, NULL);
         mc_server_stop(l->srv, 0);
+        mc_server_stop(l->https, 0);
         free(l);
         return NULL;
     }
@@ -99,15 +116,20 @@ mc_listener *mc_listener_start(mc_host *h, const mc_listener_options *o, mc_err 
 }
 
 int mc_listener_port(const mc_listener *l) { return mc_server_port(l->srv); }
+int mc_listener_https_port(const mc_listener *l)
+{
+    return l->https ? mc_server_port(l->https) : -1;
+}
 int mc_listener_admin_port(const mc_listener *l) { return mc_admin_server_port(l->adm); }
 int mc_listener_workers(const mc_listener *l) { return mc_server_workers(l->srv); }
-unsigned mc_listener_inflight(const mc_listener *l) { return mc_server_inflight(l->srv); }
+unsigned mc_listener_inflight(const mc_listener *l) { return inflight((void *)l); }
 
 unsigned mc_listener_stop(mc_listener *l, long drain_ms)
 {
     if (!l)
         return 0;
-    unsigned cut = mc_server_stop(l->srv, drain_ms);
+    mc_server_drain(l->https, drain_ms);          /* both drain at once */
+    unsigned cut = mc_server_stop(l->srv, drain_ms) + mc_server_stop(l->https, drain_ms);
     mc_host_set_inflight(l->h, NULL, NULL);
     mc_admin_server_stop(l->adm);
     free(l);

@@ -5,6 +5,8 @@
  * are recycled through a free list.  A request (an "xfer") lives on the
  * client's live list from submit until its callback fires; between attempts
  * it waits on the retry queue (sorted by due time) without an easy handle.
+ * Driven by mc_http_run/mc_http_wait (curl_multi_perform and poll), or in
+ * watch mode by the caller's event loop (curl_multi_socket_action).
  *
  * Nothing here logs: request headers carry credentials, and curl itself is
  * kept silent (no VERBOSE, our own write/header callbacks, stderr sent to
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +98,8 @@ struct mc_http_client {
     int inflight;
 
     uint64_t rng;
+    mc_http_watch_fn watch;   /* watch mode: the caller's loop has the sockets */
+    void *watch_ud;
     int run_depth;
     bool closing;
     bool free_deferred;
@@ -402,6 +407,43 @@ static void easy_put(mc_http_client *c, CURL *e)
     c->free_easy[c->nfree++] = e;
 }
 
+/* ---------------------------------------------------------- watch mode */
+
+/* curl says what it awaits on a socket (CURLMOPT_SOCKETFUNCTION). */
+static int on_socket(CURL *e, curl_socket_t s, int what, void *ud, void *sockp)
+{
+    (void)e;
+    (void)sockp;
+    mc_http_client *c = ud;
+    int ev = what == CURL_POLL_IN ? MC_HTTP_WATCH_IN
+             : what == CURL_POLL_OUT ? MC_HTTP_WATCH_OUT
+             : what == CURL_POLL_INOUT ? MC_HTTP_WATCH_IN | MC_HTTP_WATCH_OUT : 0;
+    c->watch(c->watch_ud, (int)s, ev);
+    return 0;
+}
+
+/* A connection's socket opens (CURLOPT_OPENSOCKETFUNCTION): the loop
+ * learns it will hear of its closing (close-on-exec, unlike curl's own). */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)purpose;
+    mc_http_client *c = ud;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    c->watch(c->watch_ud, fd, MC_HTTP_WATCH_OPENED);
+    return fd;
+}
+
+/* A connection's socket closes (CURLOPT_CLOSESOCKETFUNCTION): the loop
+ * forgets it first, since the number may come back as another socket. */
+static int on_close_socket(void *ud, curl_socket_t s)
+{
+    mc_http_client *c = ud;
+    c->watch(c->watch_ud, (int)s, MC_HTTP_WATCH_CLOSED);
+    return close((int)s);
+}
+
 /* Configure x->easy for one attempt.  Returns a curl error or CURLE_OK. */
 static CURLcode easy_setup(xfer *x)
 {
@@ -458,6 +500,13 @@ static CURLcode easy_setup(xfer *x)
     }
     if (x->headers)
         SET(CURLOPT_HTTPHEADER, x->headers);
+    if (c->watch) {
+        /* the connection keeps these for its life, beyond this transfer */
+        SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        SET(CURLOPT_OPENSOCKETDATA, (void *)c);
+        SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+        SET(CURLOPT_CLOSESOCKETDATA, (void *)c);
+    }
 #undef SET
     return rc;
 }
@@ -495,7 +544,7 @@ static void xfer_free(xfer *x)
     free(x->target);
     if (x->body_len)
         free(x->body);
-    curl_slist_free_all(x->headers);
+    free(x->headers);               /* one block (build_headers) */
     if (x->resp) {
         mc_http_response_free(x->resp);
         free(x->resp);
@@ -905,19 +954,22 @@ static bool header_is(const char *name, const char *want)
     return strcasecmp(name, want) == 0;
 }
 
+/* The header lines as curl's list, built in one allocation: the list
+ * nodes, then the lines ("Name: value", or "Name;" for an empty value). */
 static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
 {
     bool have_ct = false, have_expect = false;
-    mc_buf line = MC_BUF_INIT;
+    mc_buf lines = MC_BUF_INIT;    /* each line and its NUL */
+    size_t n = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         const mc_http_header *h = &req->headers[i];
         if (!h->name || !valid_token(h->name)) {
-            mc_buf_free(&line);
+            mc_buf_free(&lines);
             return mc_err_set(err, MC_EINVAL, "invalid header name");
         }
         const char *v = h->value ? h->value : "";
         if (has_ctl(v, true)) {
-            mc_buf_free(&line);
+            mc_buf_free(&lines);
             return mc_err_set(err, MC_EINVAL,
                               "control character in header %s", h->name);
         }
@@ -929,36 +981,49 @@ static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
             have_ct = true;
         if (header_is(h->name, "Expect"))
             have_expect = true;
-        mc_buf_reset(&line);
         while (*v == ' ' || *v == '\t')
             v++;
-        if (*v)
-            mc_buf_printf(&line, "%s: %s", h->name, v);
-        else
-            mc_buf_printf(&line, "%s;", h->name);  /* curl: empty value */
-        struct curl_slist *s =
-            line.oom ? NULL : curl_slist_append(x->headers, mc_buf_cstr(&line));
-        if (!s) {
-            mc_buf_free(&line);
-            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        mc_buf_puts(&lines, h->name);
+        if (*v) {
+            mc_buf_append(&lines, ": ", 2);
+            mc_buf_puts(&lines, v);
+        } else {
+            mc_buf_putc(&lines, ';');          /* curl: empty value */
         }
-        x->headers = s;
+        mc_buf_append(&lines, "", 1);
+        n++;
     }
-    mc_buf_free(&line);
     if (x->has_body) {
         /* no curl default "application/x-www-form-urlencoded", and no
          * "Expect: 100-continue" round trip */
-        const char *extra[2] = {have_ct ? NULL : "Content-Type:",
-                                have_expect ? NULL : "Expect:"};
-        for (int i = 0; i < 2; i++) {
-            if (!extra[i])
-                continue;
-            struct curl_slist *s = curl_slist_append(x->headers, extra[i]);
-            if (!s)
-                return mc_err_set(err, MC_ENOMEM, "out of memory");
-            x->headers = s;
+        if (!have_ct) {
+            mc_buf_append(&lines, "Content-Type:", sizeof "Content-Type:");
+            n++;
+        }
+        if (!have_expect) {
+            mc_buf_append(&lines, "Expect:", sizeof "Expect:");
+            n++;
         }
     }
+    if (n == 0 || lines.oom) {
+        bool oom = lines.oom;
+        mc_buf_free(&lines);
+        return oom ? mc_err_set(err, MC_ENOMEM, "out of memory") : MC_OK;
+    }
+    struct curl_slist *nodes = malloc(n * sizeof *nodes + lines.len);
+    if (!nodes) {
+        mc_buf_free(&lines);
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    }
+    char *text = (char *)(nodes + n);
+    memcpy(text, lines.data, lines.len);
+    mc_buf_free(&lines);
+    for (size_t i = 0; i < n; i++) {
+        nodes[i].data = text;
+        nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
+        text += strlen(text) + 1;
+    }
+    x->headers = nodes;
     return MC_OK;
 }
 
@@ -1050,12 +1115,57 @@ static long until_next_retry(mc_http_client *c, uint64_t now)
     return c->retry_q->due_ms <= now ? 0 : (long)(c->retry_q->due_ms - now);
 }
 
+void mc_http_set_watch(mc_http_client *c, mc_http_watch_fn fn, void *ud)
+{
+    c->watch = fn;
+    c->watch_ud = ud;
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, fn ? on_socket : NULL);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, fn ? (void *)c : NULL);
+}
+
+/* Watch mode's pass: due retries, curl's expired timers, then callbacks. */
+static void run_watched(mc_http_client *c, curl_socket_t s, int select)
+{
+    int running = 0;
+    start_due_retries(c);
+    if (s != CURL_SOCKET_TIMEOUT)
+        curl_multi_socket_action(c->multi, s, select, &running);
+    long t = -1;
+    if (curl_multi_timeout(c->multi, &t) == CURLM_OK && t == 0)
+        curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    harvest(c);
+    fire_done(c);
+}
+
+void mc_http_socket_ready(mc_http_client *c, int fd, int events)
+{
+    if (!c || !c->watch || c->closing)
+        return;
+    int sel = ((events & MC_HTTP_WATCH_IN) ? CURL_CSELECT_IN : 0) |
+              ((events & MC_HTTP_WATCH_OUT) ? CURL_CSELECT_OUT : 0) |
+              ((events & MC_HTTP_WATCH_ERR) ? CURL_CSELECT_ERR : 0);
+    c->run_depth++;
+    run_watched(c, fd, sel);
+    if (--c->run_depth == 0 && c->free_deferred)
+        client_destroy(c);
+}
+
 int mc_http_run(mc_http_client *c, int timeout_ms)
 {
     if (!c)
         return 0;
     if (timeout_ms < 0)
         timeout_ms = 0;
+    if (c->watch) {
+        c->run_depth++;
+        run_watched(c, CURL_SOCKET_TIMEOUT, 0);
+        int left = c->inflight;
+        if (--c->run_depth == 0 && c->free_deferred) {
+            client_destroy(c);
+            return 0;
+        }
+        return left;
+    }
     c->run_depth++;
     uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
     for (;;) {

@@ -105,6 +105,34 @@ int mc_http_wait(mc_http_client *c, mc_http_waitfd *extra, unsigned n,
                  int timeout_ms);
 long mc_http_timeout_ms(mc_http_client *c);      /* -1: no timer */
 
+/* Watch mode: the caller's event loop watches the client's sockets, in
+ * place of mc_http_wait's poll() (no system call spent on waiting but the
+ * loop's own).  fn(ud, fd, events) is called whenever what the client
+ * waits for on fd changes: events is MC_HTTP_WATCH_IN | _OUT, 0 when
+ * nothing is awaited on fd for now (it may be awaited again later: the
+ * loop may keep fd registered, and then pass on only awaited readiness),
+ * or MC_HTTP_WATCH_CLOSED just before the client closes fd (a later fd of
+ * the same number is a new socket).  MC_HTTP_WATCH_OPENED comes when the
+ * client opens a connection socket: only those are announced closed, so
+ * only those may stay registered while nothing is awaited; any other
+ * socket (libcurl's resolver wake-up pair, ...) may be closed without
+ * notice once its events went to 0.  Level-triggered: the client may leave
+ * readable bytes for a later call.  The loop reports readiness with
+ * mc_http_socket_ready() and calls mc_http_run(c, 0) once its wait is over
+ * (that runs the client's timers, retries and callbacks); it waits no
+ * longer than mc_http_timeout_ms().  Set before the first request; then
+ * mc_http_wait() is not used and mc_http_run() does not wait. */
+#define MC_HTTP_WATCH_IN 1
+#define MC_HTTP_WATCH_OUT 2
+#define MC_HTTP_WATCH_ERR 4        /* for mc_http_socket_ready */
+#define MC_HTTP_WATCH_CLOSED 8
+#define MC_HTTP_WATCH_OPENED 16
+typedef void (*mc_http_watch_fn)(void *ud, int fd, int events);
+void mc_http_set_watch(mc_http_client *c, mc_http_watch_fn fn, void *ud);
+/* fd is ready for events (MC_HTTP_WATCH_IN / _OUT / _ERR): the client
+ * does what it can on that socket and fires the callbacks that finish. */
+void mc_http_socket_ready(mc_http_client *c, int fd, int events);
+
 /* Blocking: submit and run until done.  Fills out (caller frees with
  * mc_http_response_free).  Returns MC_OK whenever a response or a
  * transport fault was recorded in out. */

@@ -2,8 +2,9 @@
  *
  * N worker threads each run one event loop: its own SO_REUSEPORT listening
  * socket (all on the same port, which no other process may share), its
- * connections in one epoll set, the worker's mc_http_client (curl multi),
- * and an eventfd for wake-ups.  Requests are framed strictly (h1.h); a
+ * connections, the sockets of the worker's mc_http_client (curl multi in
+ * watch mode) and an eventfd for wake-ups, all in one epoll set waited on
+ * once per pass.  Requests are framed strictly (h1.h); a
  * malformed one is answered 400/414/431/501/505 and the connection closed
  * after a lingering close.  A request is handed to the handler once its
  * body is complete (a body over max_body is answered 413 without calling
@@ -71,6 +72,9 @@ unsigned mc_server_inflight(const mc_server *s);
  * "client closed" to pending requests) and free everything.  Returns the
  * number of requests cut off by the drain timeout. */
 unsigned mc_server_stop(mc_server *s, long drain_ms);
+/* Begin that drain without waiting (mc_server_stop then keeps this
+ * deadline): several servers drain at once. */
+void mc_server_drain(mc_server *s, long drain_ms);
 
 /* ---- a request (valid until answered) ------------------------------ */
 

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <libxml/xpath.h>
 
 #include "msg/payload.h"
+#include "util/codec.h"
 
 static const char *const scope_names[MC_SCOPE_COUNT] = {
     "default", "transport", "axis2", "operation", "func", "url",
@@ -387,22 +387,15 @@ const char *mc_msg_set_activity_id(mc_message *m, const char *from_client)
     char uuid[40];
     const char *id = from_client;
     if (!activity_id_ok(id)) {
-        unsigned char r[16];
-        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        if (!mc_uuid_v4(uuid)) {
+            unsigned char r[16];
             struct timespec ts;            /* no entropy: time and address */
             clock_gettime(CLOCK_REALTIME, &ts);
             uint64_t a = (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)m;
             uint64_t b = (uint64_t)ts.tv_sec * 0x9E3779B97F4A7C15ull;
             memcpy(r, &a, 8);
             memcpy(r + 8, &b, 8);
-        }
-        r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);   /* version 4 */
-        r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
-        char *p = uuid;
-        for (int i = 0; i < 16; i++) {
-            if (i == 4 || i == 6 || i == 8 || i == 10)
-                *p++ = '-';
-            p += sprintf(p, "%02x", r[i]);
+            mc_uuid_format(r, uuid);
         }
         id = uuid;
     }

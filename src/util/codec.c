@@ -1,8 +1,73 @@
-/* codec.c - base64 and URL encodings. */
+/* codec.c - base64 and URL encodings, UUIDs. */
 #include "util/codec.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/random.h>
+
+void mc_uuid_format(const unsigned char bytes[16], char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    memcpy(r, bytes, sizeof r);
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);   /* version 4 */
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[r[i] >> 4];
+        *p++ = hex[r[i] & 15];
+    }
+    *p = '\0';
+}
+
+/* Random bytes for UUIDs: the kernel's (getrandom), fetched 4 KiB at a
+ * time per thread, so a UUID costs no system call (OpenSSL's RAND_bytes
+ * asks getpid() on every call to notice forks).  A fork empties every
+ * buffer: the child never repeats its parent's UUIDs. */
+enum { RANDOM_CHUNK = 4096 };
+static _Thread_local unsigned char random_buf[RANDOM_CHUNK];
+static _Thread_local size_t random_left;
+static _Thread_local unsigned random_gen;
+static atomic_uint fork_gen = 1;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void after_fork(void) { atomic_fetch_add(&fork_gen, 1); }
+static void register_atfork(void) { pthread_atfork(NULL, NULL, after_fork); }
+
+static bool random_bytes(unsigned char *out, size_t n)
+{
+    pthread_once(&atfork_once, register_atfork);
+    unsigned gen = atomic_load(&fork_gen);
+    if (random_gen != gen || random_left < n) {
+        size_t got = 0;
+        while (got < sizeof random_buf) {
+            ssize_t r = getrandom(random_buf + got, sizeof random_buf - got, 0);
+            if (r <= 0)
+                return false;
+            got += (size_t)r;
+        }
+        random_left = sizeof random_buf;
+        random_gen = gen;
+    }
+    random_left -= n;
+    memcpy(out, random_buf + random_left, n);
+    memset(random_buf + random_left, 0, n);   /* used bytes do not linger */
+    return true;
+}
+
+bool mc_uuid_v4(char out[37])
+{
+    unsigned char r[16];
+    if (!random_bytes(r, sizeof r))
+        return false;
+    mc_uuid_format(r, out);
+    return true;
+}
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -8,6 +8,14 @@
 
 #include "util/buf.h"
 
+/* A version 4 UUID (RFC 4122) in 36 characters and a NUL, from the
+ * kernel's random bytes fetched 4 KiB at a time per thread (no system
+ * call per UUID; a forked child refills).  False when the kernel gives no
+ * random bytes; out is then untouched. */
+bool mc_uuid_v4(char out[37]);
+/* The same from 16 bytes of the caller's (version and variant bits set). */
+void mc_uuid_format(const unsigned char bytes[16], char out[37]);
+
 /* Value of a hex digit, or -1. */
 int mc_hex_value(int c);
 

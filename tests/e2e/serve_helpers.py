@@ -20,6 +20,31 @@ import mc
 LISTEN_RE = re.compile(r"listening on [0-9.]+:(\d+) admin [0-9.]+:(\d+)")
 
 
+def port_free(port):
+    """True when nothing listens on 127.0.0.1:port (for tests of fixed ports)."""
+    import socket
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_listening(proc, log_path, timeout=20):
+    """The log text once `mediac serve` wrote its listening line (or exited)."""
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline and "listening" not in text and proc.poll() is None:
+        time.sleep(0.05)
+        with open(log_path) as f:
+            text = f.read()
+    return text
+
+
 class Server:
     """A running `mediac serve`; stderr goes to a file (log())."""
 

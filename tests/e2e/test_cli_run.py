@@ -23,7 +23,7 @@ class RunTest(unittest.TestCase):
                    stdin='{"name":"Ada","lang":"fr"}')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout), {"greeting": "Bonjour, Ada!", "length": 3})
-        self.assertIn("status: 0", r.stderr)
+        self.assertIn("status: 200", r.stderr)   # HTTP_SC unset: MI answers 200
         self.assertIn("greeting = Bonjour, Ada", r.stderr)
 
     def test_switch_default_and_alternation(self):
@@ -46,6 +46,24 @@ class RunTest(unittest.TestCase):
         self.assertEqual(body["code"], "0")
         self.assertIn("'many' is not a valid INTEGER", body["message"])
         self.assertIn("status: 500", r.stderr)
+
+    def test_status_is_what_mi_would_answer(self):
+        # HTTP_SC unset: 200 after respond, 202 when nothing answers (MI's
+        # answer to a proxy that neither responds nor sends), 500 for an
+        # unhandled fault; never 0
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "quiet.xml"), "w") as f:
+                f.write('<sequence xmlns="http://ws.apache.org/ns/synapse" name="quiet">'
+                        '<log level="custom"><property name="x" value="1"/></log></sequence>')
+            r = mc.run(["run", "--sequence", "quiet", "--payload", "-", "--status", d],
+                       stdin='{"a":1}')
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("status: 202", r.stderr)
+        r = mc.run(["run", "--sequence", "unhandled", "--payload", "-", "--status", CORE],
+                   stdin='{"count":"x"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("status: 500", r.stderr)
+        self.assertNotIn("status: 0", r.stderr)
 
     def test_unhandled_fault_exit_1_json_on_stderr(self):
         r = mc.run(["run", "--sequence", "unhandled", "--payload", "-", CORE],

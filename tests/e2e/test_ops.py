@@ -54,18 +54,6 @@ def write(d, name, text):
     return p
 
 
-def port_free(port):
-    s = socket.socket()
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 class Recorder(http.server.ThreadingHTTPServer):
     """A local upstream that records the headers of each request."""
 
@@ -236,7 +224,7 @@ class ConfigFileTest(unittest.TestCase):
         self.assertTrue(all("time" in l and "level" in l for l in lines), lines)
 
     def test_mi_default_ports(self):
-        if not (port_free(8290) and port_free(9164)):
+        if not (sh.port_free(8290) and sh.port_free(9164)):
             self.skipTest("8290 or 9164 is in use on this machine")
         path = write(self.dir.name, "deployment.toml", "[server]\ndefaults = \"mi\"\nworkers = 1\n")
         log = tempfile.NamedTemporaryFile(delete=False)
@@ -244,11 +232,7 @@ class ConfigFileTest(unittest.TestCase):
         p = subprocess.Popen([mc.BIN, "serve", "--config", path, self.flows],
                              stdout=subprocess.DEVNULL, stderr=log)
         try:
-            deadline = time.time() + 20
-            text = ""
-            while time.time() < deadline and "listening" not in text and p.poll() is None:
-                time.sleep(0.05)
-                text = open(log.name).read()
+            text = sh.wait_listening(p, log.name)
             self.assertIn("listening on 127.0.0.1:8290 admin 127.0.0.1:9164", text)
             self.assertEqual(sh.request(8290, "GET", "/pets/3").status, 200)
         finally:

@@ -3,7 +3,11 @@
 client against it), keep-alive over one TLS connection, the same framing
 rules as plain HTTP (two Content-Lengths: one 400, then closed), a plain
 HTTP request on the TLS port gets no answer, and the flags are checked:
-one without the other, or a key that does not match, refuse to start."""
+one without the other, or a key that does not match, refuse to start.
+The TLS settings also come from the --config file, and --https-port
+(server.https_port) serves HTTPS beside plain HTTP, as MI serves 8253
+beside 8290 (its port under server.defaults = "mi")."""
+import re
 import os
 import shutil
 import socket
@@ -14,7 +18,7 @@ import unittest
 import http.client
 
 import mc
-from serve_helpers import Server
+from serve_helpers import Server, port_free, wait_listening
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <proxy name="Echo"><target><inSequence><respond/></inSequence></target></proxy>
@@ -96,6 +100,100 @@ class TlsListenerTest(unittest.TestCase):
         c.request("GET", "/services/Echo")
         self.assertEqual(c.getresponse().status, 200)
         c.close()
+
+
+def answers_plain(port):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("POST", "/services/Echo", body=b'{"plain":1}',
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+def answers_tls(port, ctx):
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    c.request("POST", "/services/Echo", body=b'{"tls":1}',
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+@unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
+class HttpsBesideHttpTest(unittest.TestCase):
+    def setUp(self):
+        mc.require_binary(self)
+        self.dir = tempfile.mkdtemp()
+        self.flows = os.path.join(self.dir, "flows.xml")
+        with open(self.flows, "w") as f:
+            f.write(FLOWS)
+        self.cert, self.key = make_cert(self.dir, "server")
+        self.ctx = ssl.create_default_context(cafile=self.cert)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def config(self, text):
+        path = os.path.join(self.dir, "deployment.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_tls_settings_from_the_config_file(self):
+        # the certificate, key and HTTPS port from deployment.toml: plain
+        # HTTP on --port, HTTPS on server.https_port, each refusing the other
+        conf = self.config('[server]\ntls_cert = "%s"\ntls_key = "%s"\nhttps_port = 0\n'
+                           'workers = 1\n' % (self.cert, self.key))
+        srv = Server([self.flows], "--config", conf)
+        try:
+            m = re.search(r"workers 1 https 127\.0\.0\.1:(\d+)", srv.log())
+            self.assertIsNotNone(m, srv.log())
+            https = int(m.group(1))
+            self.assertNotEqual(https, srv.port)
+            self.assertEqual(answers_plain(srv.port), (200, b'{"plain":1}'))
+            self.assertEqual(answers_tls(https, self.ctx), (200, b'{"tls":1}'))
+            with self.assertRaises(ssl.SSLError):
+                answers_tls(srv.port, self.ctx)        # the HTTP port speaks no TLS
+            with socket.create_connection(("127.0.0.1", https), timeout=5) as s:
+                s.sendall(b"GET /services/Echo HTTP/1.1\r\nHost: x\r\n\r\n")
+                try:
+                    data = s.recv(100)
+                except (ConnectionResetError, socket.timeout):
+                    data = b""
+                self.assertFalse(data.startswith(b"HTTP/"), data)
+        finally:
+            code = srv.stop()
+            srv.close()
+        self.assertEqual(code, 0)
+
+    def test_mi_defaults_serve_https_on_8253(self):
+        if not all(port_free(p) for p in (8290, 8253, 9164)):
+            self.skipTest("8290, 8253 or 9164 is in use on this machine")
+        conf = self.config('[server]\ndefaults = "mi"\nworkers = 1\ntls_cert = "%s"\n'
+                           'tls_key = "%s"\n' % (self.cert, self.key))
+        log = tempfile.NamedTemporaryFile(delete=False)
+        p = subprocess.Popen([mc.BIN, "serve", "--config", conf, self.flows],
+                             stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            text = wait_listening(p, log.name)
+            self.assertIn("listening on 127.0.0.1:8290 admin 127.0.0.1:9164 workers 1 "
+                          "https 127.0.0.1:8253", text)
+            self.assertEqual(answers_plain(8290)[0], 200)
+            self.assertEqual(answers_tls(8253, self.ctx)[0], 200)
+        finally:
+            p.terminate()
+            p.wait(20)
+            os.unlink(log.name)
+        self.assertEqual(p.returncode, 0)
+
+    def test_https_port_needs_a_certificate(self):
+        r = mc.run(["serve", "--port", "0", "--admin-port", "0", "--https-port", "0",
+                    self.flows], timeout=20)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--https-port (server.https_port) needs --tls-cert", r.stderr)
 
 
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")

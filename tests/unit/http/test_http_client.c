@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -650,6 +651,130 @@ static void test_event_loop_driving(void **state)
     mc_http_client_free(c);
 }
 
+/* ---- watch mode: the client's sockets on the caller's epoll ---------------- */
+
+typedef struct watch_loop {
+    int ep;
+    int closed;
+    bool reg[4096];
+} watch_loop;
+
+static void wl_watch(void *ud, int fd, int events)
+{
+    watch_loop *l = ud;
+    assert_true(fd >= 0 && fd < 4096);
+    if (events & MC_HTTP_WATCH_CLOSED) {
+        l->reg[fd] = false;        /* close() takes it out of the set */
+        l->closed++;
+        return;
+    }
+    struct epoll_event ev = {.events = ((events & MC_HTTP_WATCH_IN) ? EPOLLIN : 0u) |
+                                       ((events & MC_HTTP_WATCH_OUT) ? EPOLLOUT : 0u),
+                             .data.fd = fd};
+    if (!events) {
+        if (l->reg[fd])
+            assert_int_equal(epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL), 0);
+        l->reg[fd] = false;
+        return;
+    }
+    assert_int_equal(epoll_ctl(l->ep, l->reg[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev), 0);
+    l->reg[fd] = true;
+}
+
+/* Run the loop until the client has nothing in flight (or 10 s). */
+static int wl_run(watch_loop *l, mc_http_client *c)
+{
+    int left = mc_http_run(c, 0);
+    for (long t0 = now_ms(); left > 0 && now_ms() - t0 < 10000;) {
+        long to = mc_http_timeout_ms(c);
+        struct epoll_event ev[16];
+        int n = epoll_wait(l->ep, ev, 16, to < 0 || to > 1000 ? 1000 : (int)to);
+        for (int i = 0; i < n; i++)
+            mc_http_socket_ready(c, ev[i].data.fd,
+                                 ((ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ?
+                                      MC_HTTP_WATCH_IN : 0) |
+                                 ((ev[i].events & EPOLLOUT) ? MC_HTTP_WATCH_OUT : 0) |
+                                 ((ev[i].events & (EPOLLHUP | EPOLLERR)) ? MC_HTTP_WATCH_ERR : 0));
+        left = mc_http_run(c, 0);
+    }
+    return left;
+}
+
+typedef struct kept {
+    int fired, status, fault;
+    long peer_port;
+    size_t body_len;
+} kept;
+
+static void keep_done(void *ud, mc_http_response *r)
+{
+    kept *k = ud;
+    k->fired++;
+    k->status = r->status;
+    k->fault = r->fault_code;
+    k->body_len = r->body.len;
+    k->peer_port = r->status == 200 && r->body.data ? json_int(r->body.data, "peer_port") : -1;
+    mc_http_response_free(r);
+    free(r);
+}
+
+/* Requests driven from the caller's epoll: keep-alive reuse, a body larger
+ * than curl reads at once (level-triggered), a retry on curl's timer, a
+ * reset that faults, every socket reported closed before it is closed. */
+static void test_watch_mode(void **state)
+{
+    (void)state;
+    watch_loop *l = calloc(1, sizeof *l);
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    mc_http_client *c = client(5000, 4, 0);
+    mc_http_set_watch(c, wl_watch, l);
+    long port0 = -1;
+    for (int i = 0; i < 10; i++) {
+        kept k = {0};
+        mc_http_request rq = {.method = "GET", .url = url("/echo?i=%d", i), .idempotent = true};
+        assert_int_equal(mc_http_submit(c, &rq, keep_done, &k, NULL), MC_OK);
+        assert_int_equal(wl_run(l, c), 0);
+        assert_int_equal(k.fired, 1);
+        assert_int_equal(k.status, 200);
+        if (i == 0)
+            port0 = k.peer_port;
+        assert_int_equal(k.peer_port, port0);      /* one connection, kept alive */
+    }
+    kept big = {0};
+    mc_http_request rq = {.method = "GET", .url = url("/huge?bytes=1048576&chunked=1"),
+                          .idempotent = true};
+    assert_int_equal(mc_http_submit(c, &rq, keep_done, &big, NULL), MC_OK);
+    assert_int_equal(wl_run(l, c), 0);
+    assert_int_equal(big.status, 200);
+    assert_int_equal(big.body_len, 1048576);
+    tally t = {0};
+    const char *key = new_key("watch");
+    mc_http_request retry = {.method = "POST", .body = "{}", .body_len = 2,
+                             .url = url("/429-then-200?key=%s&n=2", key)};
+    assert_int_equal(mc_http_submit(c, &retry, count_done, &t, NULL), MC_OK);
+    assert_int_equal(wl_run(l, c), 0);
+    assert_int_equal(t.ok, 1);
+    kept reset = {0};
+    mc_http_request rs = {.method = "POST", .url = url("/reset?key=%s", new_key("wreset")),
+                          .body = "{}", .body_len = 2};
+    assert_int_equal(mc_http_submit(c, &rs, keep_done, &reset, NULL), MC_OK);
+    assert_int_equal(wl_run(l, c), 0);
+    assert_int_equal(reset.fault, MC_FAULT_HTTP_OTHER);
+    assert_true(l->closed >= 1);                   /* the reset connection */
+    kept again = {0};                              /* a new connection for the pool */
+    mc_http_request rq2 = {.method = "GET", .url = url("/echo"), .idempotent = true};
+    assert_int_equal(mc_http_submit(c, &rq2, keep_done, &again, NULL), MC_OK);
+    assert_int_equal(wl_run(l, c), 0);
+    assert_int_equal(again.status, 200);
+    int closed = l->closed;
+    mc_http_client_free(c);                        /* closes the pool */
+    assert_true(l->closed > closed);
+    for (int fd = 0; fd < 4096; fd++)
+        assert_false(l->reg[fd]);
+    close(l->ep);
+    free(l);
+}
+
 typedef struct chain {
     mc_http_client *c;
     int fired;
@@ -856,6 +981,7 @@ int main(void)
         cmocka_unit_test(test_callbacks_reenter),
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_watch_mode),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

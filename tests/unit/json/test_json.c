@@ -563,6 +563,47 @@ static void test_borrow(void **state)
     assert_null(mc_json_parse(NULL, doc, 3, NULL));
 }
 
+/* yajl's memory comes from a block on the stack until it outgrows it: a
+ * string with escapes longer than the block, many of them in a row, deep
+ * nesting, and a syntax error far into a large text (yajl's error text
+ * allocated after the block is full) all parse or fail as before. */
+static void test_parser_memory_outgrows_block(void **state)
+{
+    (void)state;
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_puts(&b, "[");
+    for (int k = 0; k < 3; k++) {
+        mc_buf_puts(&b, k ? ",\"" : "\"");
+        for (int i = 0; i < 6000; i++)
+            mc_buf_puts(&b, "a\\n");              /* a, then an escaped newline */
+        mc_buf_puts(&b, "\"");
+    }
+    for (int i = 0; i < 60; i++)                /* 60 levels: the byte stack grows */
+        mc_buf_puts(&b, i ? "[" : ",[");
+    for (int i = 0; i < 60; i++)
+        mc_buf_puts(&b, "]");
+    mc_buf_puts(&b, "]");
+    assert_false(b.oom);
+    mc_err perr = {0};
+    mc_json v = mc_json_parse(&trees, b.data, b.len, &perr);
+    if (!v)
+        fail_msg("%s", perr.msg);
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = 0;
+        const char *t = mc_json_str(mc_json_at(v, k), &n);
+        assert_non_null(t);
+        assert_int_equal(n, 12000);
+        assert_int_equal(t[0], 'a');
+        assert_int_equal(t[1], '\n');
+        assert_int_equal(t[11999], '\n');
+    }
+    b.data[b.len - 1] = '}';                     /* now a syntax error at the end */
+    mc_err err = {0};
+    assert_null(mc_json_parse(&trees, b.data, b.len, &err));
+    assert_non_null(strstr(err.msg, "invalid JSON at offset"));
+    mc_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_strict_text),
         cmocka_unit_test(test_node_limit),
         cmocka_unit_test(test_borrow),
+        cmocka_unit_test(test_parser_memory_outgrows_block),
     };
     mc_arena_init(&trees, 4096);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,14 @@
 /* test_codec.c - unit tests for util/codec.c: base64 known vectors (RFC
  * 4648), round trips of every length and byte value, optional padding,
- * whitespace, bad input; form and RFC 3986 URL encodings and decoding. */
+ * whitespace, bad input; form and RFC 3986 URL encodings and decoding;
+ * version 4 UUIDs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -237,6 +240,54 @@ static void test_url_decode(void **state)
     }
 }
 
+/* UUIDs: the layout of version 4 / RFC 4122 variant, lower-case hex, and
+ * two in a row differ. */
+static void test_uuid_v4(void **state)
+{
+    (void)state;
+    static const unsigned char ff[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    char u[37], v[37];
+    mc_uuid_format(ff, u);
+    assert_string_equal(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    static const unsigned char zero[16] = {0};
+    mc_uuid_format(zero, u);
+    assert_string_equal(u, "00000000-0000-4000-8000-000000000000");
+    assert_true(mc_uuid_v4(u));
+    assert_true(mc_uuid_v4(v));
+    assert_int_equal(strlen(u), 36);
+    assert_string_not_equal(u, v);
+    assert_int_equal(u[14], '4');
+    assert_non_null(strchr("89ab", u[19]));
+    assert_int_equal(strspn(u, "0123456789abcdef-"), 36);
+}
+
+/* A forked child does not repeat the UUIDs its parent makes next (the
+ * per-thread random buffer is refilled after fork). */
+static void test_uuid_after_fork(void **state)
+{
+    (void)state;
+    char first[37], parent[37], child[37] = "";
+    assert_true(mc_uuid_v4(first));          /* the buffer is filled */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char u[37];
+        ssize_t n = mc_uuid_v4(u) ? write(fds[1], u, 37) : -1;
+        _exit(n == 37 ? 0 : 1);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], child, 37), 37);
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(mc_uuid_v4(parent));
+    assert_string_not_equal(child, parent);
+    assert_string_not_equal(child, first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +299,8 @@ int main(void)
         cmocka_unit_test(test_url_segment),
         cmocka_unit_test(test_header_value_ok),
         cmocka_unit_test(test_url_clean_postfix),
+        cmocka_unit_test(test_uuid_v4),
+        cmocka_unit_test(test_uuid_after_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,811 @@
+/* conn.c - the HTTP server's connections (see server.h): reading and
+ * framing requests (h1.c, strict RFC 9112), admission, handing complete
+ * requests to the handler, writing answers, keep-alive, the timer lists
+ * and the lingering close after an error, so a client that writes its
+ * whole request before reading still gets the answer. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/server_internal.h"
+#include "json/json.h"
+
+/* ---- timer lists and the run queue -------------------------------------- */
+
+static double list_timeout(const worker *w, int list)
+{
+    const mc_server_options *o = &w->s->o;
+    switch (list) {
+    case L_IDLE: return (double)o->idle_timeout_s * 1000.0;
+    case L_RECV: return (double)o->request_timeout_ms;
+    case L_SEND: return (double)o->idle_timeout_s * 1000.0;
+    case L_LINGER: return LINGER_IDLE_MS;
+    }
+    return 0;
+}
+
+void mc_srv_list_remove(conn *c)
+{
+    if (c->list == L_NONE)
+        return;
+    tlist *l = &c->w->lists[c->list];
+    if (c->prev) c->prev->next = c->next; else l->head = c->next;
+    if (c->next) c->next->prev = c->prev; else l->tail = c->prev;
+    c->prev = c->next = NULL;
+    c->list = L_NONE;
+}
+
+/* Put c on a list with a deadline from now (or from `from` for L_RECV). */
+static void list_put(conn *c, int list, double from)
+{
+    mc_srv_list_remove(c);
+    tlist *l = &c->w->lists[list];
+    c->list = list;
+    c->deadline = from + list_timeout(c->w, list);
+    c->prev = l->tail;
+    c->next = NULL;
+    if (l->tail) l->tail->next = c; else l->head = c;
+    l->tail = c;
+}
+
+static void run_later(conn *c)
+{
+    if (c->queued || c->dead)
+        return;
+    c->queued = true;
+    c->run_next = NULL;
+    worker *w = c->w;
+    if (w->run_tail) w->run_tail->run_next = c; else w->run_head = c;
+    w->run_tail = c;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void req_free(mc_server_req *r)
+{
+    free(r->block);
+    mc_buf_free(&r->body);
+    free(r);
+}
+
+static void req_unref(mc_server_req *r)
+{
+    if (--r->refs == 0)
+        req_free(r);
+}
+
+void mc_srv_pending_remove(mc_server_req *r)
+{
+    if (!r->pending)
+        return;
+    worker *w = r->w;
+    if (r->prev) r->prev->next = r->next; else w->pend_head = r->next;
+    if (r->next) r->next->prev = r->prev; else w->pend_tail = r->prev;
+    r->prev = r->next = NULL;
+    r->pending = false;
+}
+
+static void pending_add(mc_server_req *r)
+{
+    worker *w = r->w;
+    r->pending = true;
+    r->prev = w->pend_tail;
+    r->next = NULL;
+    if (w->pend_tail) w->pend_tail->next = r; else w->pend_head = r;
+    w->pend_tail = r;
+}
+
+static void release_slot(mc_server_req *r)
+{
+    if (r->counted) {
+        r->counted = false;
+        atomic_fetch_sub(&r->w->s->inflight, 1);
+        r->w->active--;
+    }
+}
+
+/* Copy the parsed head into one block: strings NUL-terminated, headers an
+ * array of pointers into it. */
+static mc_server_req *req_from_head(worker *w, const mc_h1_head *h)
+{
+    size_t need = h->method.n + h->path.n + h->query.n + 3 + h->nheaders * sizeof(mc_http_header);
+    for (size_t i = 0; i < h->nheaders; i++)
+        need += h->names[i].n + h->values[i].n + 2;
+    mc_server_req *r = calloc(1, sizeof *r);
+    char *b = r ? malloc(need) : NULL;
+    if (!b) {
+        free(r);
+        return NULL;
+    }
+    r->block = b;
+    r->headers = (mc_http_header *)b;
+    char *p = b + h->nheaders * sizeof(mc_http_header);
+#define PUT(dst, s) do { memcpy(p, (s).p, (s).n); p[(s).n] = '\0'; (dst) = p; p += (s).n + 1; } while (0)
+    PUT(r->method, h->method);
+    PUT(r->path, h->path);
+    if (h->query.p)
+        PUT(r->query, h->query);
+    for (size_t i = 0; i < h->nheaders; i++) {
+        PUT(r->headers[i].name, h->names[i]);
+        PUT(r->headers[i].value, h->values[i]);
+    }
+#undef PUT
+    r->nheaders = h->nheaders;
+    r->w = w;
+    r->refs = 1;
+    r->start = now_ms();
+    r->head_method = strcmp(r->method, "HEAD") == 0;
+    return r;
+}
+
+const char *mc_server_req_method(const mc_server_req *r) { return r->method; }
+const char *mc_server_req_path(const mc_server_req *r) { return r->path; }
+const char *mc_server_req_query(const mc_server_req *r) { return r->query; }
+mc_http_client *mc_server_req_client(const mc_server_req *r) { return r->w->client; }
+int mc_server_req_worker(const mc_server_req *r) { return r->w->index; }
+const char *mc_server_req_tag(const mc_server_req *r) { return r->tag; }
+
+const mc_http_header *mc_server_req_headers(const mc_server_req *r, size_t *n)
+{
+    *n = r->nheaders;
+    return r->headers;
+}
+
+const char *mc_server_req_get_header(const mc_server_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (!strcasecmp(r->headers[i].name, name))
+            return r->headers[i].value;
+    return NULL;
+}
+
+const char *mc_server_req_body(const mc_server_req *r, size_t *len)
+{
+    *len = r->body.len;
+    return r->body.data ? r->body.data : "";
+}
+
+void mc_server_req_set_tag(mc_server_req *r, const char *tag)
+{
+    snprintf(r->tag, sizeof r->tag, "%s", tag ? tag : "");
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+static bool skip_header(const char *name)
+{
+    return !strcasecmp(name, "Content-Length") || !strcasecmp(name, "Transfer-Encoding") ||
+           !strcasecmp(name, "Connection") || !strcasecmp(name, "Keep-Alive") ||
+           !strcasecmp(name, "Date");
+}
+
+/* A header value that cannot split the answer: no CR, LF or NUL. */
+static bool safe_value(const char *v)
+{
+    for (; *v; v++)
+        if (*v == '\r' || *v == '\n')
+            return false;
+    return true;
+}
+
+static const char *http_date(worker *w)
+{
+    time_t t = time(NULL);
+    if (t != w->date_at) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(w->date, sizeof w->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        w->date_at = t;
+    }
+    return w->date;
+}
+
+/* Write the answer into c->out. */
+static bool build_answer(conn *c, mc_server_req *r, int status, const mc_http_header *h,
+                         size_t nh, const char *body, size_t len)
+{
+    mc_buf b = MC_BUF_INIT;
+    bool no_body = r->head_method || status == 204 || status == 304;
+    mc_buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, mc_h1_reason(status),
+                  http_date(c->w));
+    if (status != 204 && status != 304)
+        mc_buf_printf(&b, "Content-Length: %zu\r\n", len);
+    if (c->close_after)
+        mc_buf_puts(&b, "Connection: close\r\n");
+    for (size_t i = 0; i < nh; i++) {
+        if (!h[i].name || !h[i].value || skip_header(h[i].name) ||
+            !mc_h1_token(h[i].name, strlen(h[i].name)) || !safe_value(h[i].value))
+            continue;
+        mc_buf_puts(&b, h[i].name);
+        mc_buf_puts(&b, ": ");
+        mc_buf_puts(&b, h[i].value);
+        mc_buf_puts(&b, "\r\n");
+    }
+    mc_buf_puts(&b, "\r\n");
+    if (!no_body && len)
+        mc_buf_append(&b, body, len);
+    if (b.oom) {
+        mc_buf_free(&b);
+        return false;
+    }
+    free(c->out);
+    c->outlen = b.len;
+    c->outoff = 0;
+    c->out = mc_buf_steal(&b);
+    return true;
+}
+
+/* Decide the answer of r: write it on its connection (if any), free the
+ * slot, report it.  Later answers are ignored. */
+static void answer(mc_server_req *r, int status, const mc_http_header *h, size_t nh,
+                   const char *body, size_t len)
+{
+    if (r->answered)
+        return;
+    r->answered = true;
+    r->status = status;
+    mc_srv_pending_remove(r);
+    conn *c = r->c;
+    mc_server *s = r->w->s;
+    if (c) {
+        if (atomic_load(&s->stopping) || !r->dispatched)
+            c->close_after = true;   /* refused before its body was read */
+        if (!build_answer(c, r, status, h, nh, body, len)) {
+            c->close_after = true;
+            c->linger = false;
+            build_answer(c, r, 500, NULL, 0, NULL, 0);
+        }
+        mc_srv_list_remove(c);
+        c->state = S_WRITE;
+        run_later(c);
+    }
+    release_slot(r);
+    if (s->o.done)
+        s->o.done(s->o.userdata, r, status, now_ms() - r->start);
+}
+
+void mc_srv_error_answer(mc_server_req *r, int status, const char *message,
+                         const mc_http_header *extra)
+{
+    mc_buf b = MC_BUF_INIT;
+    char code[16];
+    snprintf(code, sizeof code, "%d", status);
+    mc_json_fault(&b, code, message);
+    mc_http_header h[3] = {{"Content-Type", "application/json"}};
+    size_t nh = 1;
+    if (status == 503)
+        h[nh++] = (mc_http_header){"Retry-After", "1"};
+    if (extra)
+        h[nh++] = *extra;
+    answer(r, status, h, nh, b.oom ? "" : b.data, b.oom ? 0 : b.len);
+    mc_buf_free(&b);
+}
+
+void mc_server_respond(mc_server_req *r, int status, const mc_http_header *headers,
+                       size_t nheaders, const char *body, size_t len)
+{
+    answer(r, status, headers, nheaders, body, len);
+    if (!r->in_handler)
+        req_unref(r);
+}
+
+void mc_server_respond_error(mc_server_req *r, int status, const char *message,
+                             const mc_http_header *extra)
+{
+    mc_srv_error_answer(r, status, message, extra);
+    if (!r->in_handler)
+        req_unref(r);
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+void mc_srv_conn_close(conn *c)
+{
+    if (c->dead)
+        return;
+    worker *w = c->w;
+    mc_srv_list_remove(c);
+    mc_server_req *r = c->req;
+    if (r) {
+        c->req = NULL;
+        r->c = NULL;
+        if (!r->dispatched) {         /* never reached a handler: nobody will answer */
+            r->answered = true;
+            release_slot(r);
+            mc_srv_pending_remove(r);
+        }
+        req_unref(r);
+    }
+    epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    mc_tls_conn_free(c->tls);
+    c->tls = NULL;
+    close(c->fd);
+    c->fd = -1;
+    c->dead = true;
+    if (c->all_prev) c->all_prev->all_next = c->all_next; else w->all = c->all_next;
+    if (c->all_next) c->all_next->all_prev = c->all_prev;
+    c->all_prev = NULL;
+    c->all_next = w->dead;         /* freed after the loop pass */
+    w->dead = c;
+    w->conns--;
+}
+
+void mc_srv_free_dead(worker *w)
+{
+    while (w->dead) {
+        conn *c = w->dead;
+        w->dead = c->all_next;
+        free(c->in);
+        free(c->out);
+        free(c);
+    }
+}
+
+/* For the access line of a refused head: the method and the target as
+ * received (everything between the first and the last space of the first
+ * line; the log escapes what it must), at most 2 KiB. */
+static void request_line_for_log(conn *c, mc_server_req *r)
+{
+    size_t n = c->inlen < 2048 ? c->inlen : 2048;
+    const char *line = c->in;
+    const char *nl = line ? memchr(line, '\n', n) : NULL;
+    size_t len = nl ? (size_t)(nl - line) : n;
+    if (len && line[len - 1] == '\r')
+        len--;
+    const char *sp1 = len ? memchr(line, ' ', len) : NULL;
+    if (!sp1)
+        return;
+    const char *end = line + len, *sp2 = end;
+    for (const char *p = end; p > sp1 + 1; p--)
+        if (p[-1] == ' ') {
+            sp2 = p - 1;
+            break;
+        }
+    size_t mlen = (size_t)(sp1 - line), tlen = (size_t)(sp2 - (sp1 + 1));
+    char *b = malloc(mlen + tlen + 2);
+    if (!b)
+        return;
+    memcpy(b, line, mlen);
+    b[mlen] = '\0';
+    memcpy(b + mlen + 1, sp1 + 1, tlen);
+    b[mlen + 1 + tlen] = '\0';
+    r->block = b;
+    r->method = b;
+    r->path = b + mlen + 1;
+}
+
+/* A server-decided error for the request being read: answer, then close
+ * (after a lingering close when the client may still be sending). */
+void mc_srv_refuse(conn *c, int status, const char *message, bool linger)
+{
+    c->close_after = true;
+    c->linger = linger;
+    if (!c->req) {
+        /* no request yet (bad head): a request just for the answer */
+        mc_server_req *r = calloc(1, sizeof *r);
+        if (!r) {
+            mc_srv_conn_close(c);
+            return;
+        }
+        r->w = c->w;
+        r->c = c;
+        r->refs = 1;
+        r->start = now_ms();
+        r->method = "-";
+        r->path = "-";
+        request_line_for_log(c, r);
+        c->req = r;
+    }
+    mc_srv_error_answer(c->req, status, message, NULL);
+}
+
+/* recv()/send() on the connection, through TLS when it has it. */
+static ssize_t conn_recv(conn *c, void *buf, size_t n)
+{
+    bool other;
+    return c->tls ? mc_tls_recv(c->tls, buf, n, &other) : recv(c->fd, buf, n, 0);
+}
+
+static ssize_t conn_send(conn *c, const void *buf, size_t n)
+{
+    bool other;
+    return c->tls ? mc_tls_send(c->tls, buf, n, &other) : send(c->fd, buf, n, MSG_NOSIGNAL);
+}
+
+static bool in_reserve(conn *c, size_t extra)
+{
+    if (c->incap - c->inlen >= extra)
+        return true;
+    size_t cap = c->incap ? c->incap : 4096;
+    while (cap - c->inlen < extra)
+        cap *= 2;
+    char *p = realloc(c->in, cap);
+    if (!p)
+        return false;
+    c->in = p;
+    c->incap = cap;
+    return true;
+}
+
+static void in_consume(conn *c, size_t n)
+{
+    memmove(c->in, c->in + n, c->inlen - n);
+    c->inlen -= n;
+}
+
+/* Read what is there (edge-triggered: until EAGAIN, a short read or the
+ * buffer limit).
+ * Returns false when the connection is gone. */
+static bool read_some(conn *c, size_t limit)
+{
+    while (c->readable && c->inlen < limit) {
+        if (!in_reserve(c, READ_CHUNK))
+            return false;
+        size_t want = c->incap - c->inlen;
+        ssize_t n = conn_recv(c, c->in + c->inlen, want);
+        if (n > 0) {
+            c->inlen += (size_t)n;
+            /* A short read drained the socket: bytes arriving later raise a
+             * new edge, so the recv() that would only say EAGAIN is saved
+             * (as nginx does).  Not when a FIN was signalled (its edge is
+             * spent: read on to the 0), nor through TLS (records). */
+            if ((size_t)n < want && !c->tls && !c->rdhup)
+                c->readable = false;
+            continue;
+        }
+        if (n == 0) {
+            c->eof = true;
+            c->readable = false;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->readable = false;
+        } else if (errno != EINTR) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void dispatch(conn *c)
+{
+    mc_server_req *r = c->req;
+    mc_server *s = c->w->s;
+    c->state = S_HANDLER;
+    mc_srv_list_remove(c);
+    r->dispatched = true;
+    r->refs++;                    /* the handler's */
+    r->in_handler = true;
+    r->deadline = r->start + (double)s->o.request_timeout_ms;
+    pending_add(r);
+    s->o.handler(s->o.userdata, r);
+    r->in_handler = false;
+    if (r->answered)
+        req_unref(r);             /* answered before returning */
+}
+
+/* The head of a new request: admission, then its body. */
+static void start_request(conn *c, const mc_h1_head *h, size_t used)
+{
+    worker *w = c->w;
+    mc_server *s = w->s;
+    mc_server_req *r = req_from_head(w, h);
+    if (!r) {
+        mc_srv_refuse(c, 500, "out of memory", true);
+        return;
+    }
+    in_consume(c, used);
+    r->c = c;
+    r->chunked = h->chunked;
+    c->req = r;
+    c->close_after = !h->keep_alive || atomic_load(&s->stopping);
+    c->linger = false;
+    w->active++;
+    r->counted = true;
+    unsigned n = atomic_fetch_add(&s->inflight, 1) + 1;
+    bool has_body = h->chunked || (h->has_length && h->content_length > 0);
+    if (n > s->o.max_concurrent) {
+        mc_srv_refuse(c, 503, "too many requests in progress; retry later", has_body);
+        return;
+    }
+    if (h->has_length && h->content_length > s->o.max_body) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", s->o.max_body);
+        mc_srv_refuse(c, 413, msg, true);
+        return;
+    }
+    c->body_left = h->has_length ? h->content_length : 0;
+    memset(&c->ck, 0, sizeof c->ck);
+    if (!has_body) {
+        dispatch(c);
+        return;
+    }
+    if (h->expect_continue && h->minor == 1) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        ssize_t k = conn_send(c, cont, sizeof cont - 1);
+        (void)k;                   /* a client that misses it sends anyway */
+    }
+    c->state = S_BODY;
+}
+
+static void read_body(conn *c)
+{
+    mc_server_req *r = c->req;
+    size_t max = c->w->s->o.max_body;
+    if (!r->chunked) {
+        size_t n = c->inlen < c->body_left ? c->inlen : (size_t)c->body_left;
+        mc_buf_append(&r->body, c->in, n);
+        in_consume(c, n);
+        c->body_left -= n;
+        if (r->body.oom) {
+            mc_srv_refuse(c, 500, "out of memory", true);
+            return;
+        }
+        if (!c->body_left)
+            dispatch(c);
+        return;
+    }
+    size_t used, data;
+    const char *msg = "";
+    mc_h1_result res = mc_h1_chunked_decode(&c->ck, c->in, c->inlen, MAX_TRAILER, &used, &data,
+                                            &msg);
+    if (r->body.len + data > max) {
+        char m[96];
+        snprintf(m, sizeof m, "request body exceeds %zu bytes", max);
+        mc_srv_refuse(c, 413, m, true);
+        return;
+    }
+    mc_buf_append(&r->body, c->in, data);
+    in_consume(c, used);
+    if (res == MC_H1_ERROR)
+        mc_srv_refuse(c, 400, msg, true);
+    else if (r->body.oom)
+        mc_srv_refuse(c, 500, "out of memory", true);
+    else if (res == MC_H1_DONE)
+        dispatch(c);
+}
+
+static void parse_input(conn *c)
+{
+    const mc_server_options *o = &c->w->s->o;
+    while (!c->dead && (c->state == S_HEAD || c->state == S_BODY)) {
+        if (c->state == S_BODY) {
+            if (!c->inlen)
+                return;
+            read_body(c);
+            continue;
+        }
+        if (!c->inlen)
+            return;
+        mc_h1_head h;
+        size_t used = 0;
+        int status = 0;
+        const char *msg = NULL;
+        mc_h1_result res = mc_h1_parse_head(c->in, c->inlen, o->max_header, &h, &used, &status,
+                                            &msg);
+        if (res == MC_H1_MORE) {
+            if (c->list != L_RECV)
+                list_put(c, L_RECV, now_ms());
+            return;
+        }
+        if (res == MC_H1_ERROR) {
+            mc_srv_refuse(c, status, msg, true);
+            return;
+        }
+        start_request(c, &h, used);
+    }
+}
+
+/* Write what is left of the answer.  True when all of it is written. */
+static bool flush(conn *c)
+{
+    while (c->outoff < c->outlen) {
+        ssize_t n = conn_send(c, c->out + c->outoff, c->outlen - c->outoff);
+        if (n > 0) {
+            c->outoff += (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->writable = false;
+            if (c->list != L_SEND)
+                list_put(c, L_SEND, now_ms());
+            return false;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        mc_srv_conn_close(c);
+        return false;
+    }
+    free(c->out);
+    c->out = NULL;
+    c->outlen = c->outoff = 0;
+    return true;
+}
+
+static void start_linger(conn *c)
+{
+    if (c->tls)
+        mc_tls_shutdown(c->tls);
+    shutdown(c->fd, SHUT_WR);
+    c->state = S_LINGER;
+    c->linger_start = now_ms();
+    c->lingered = 0;
+    c->inlen = 0;
+    list_put(c, L_LINGER, now_ms());
+}
+
+/* The answer is out: close, linger, or wait for the next request. */
+static void answered(conn *c)
+{
+    mc_server_req *r = c->req;
+    c->req = NULL;
+    if (r) {
+        r->c = NULL;
+        req_unref(r);
+    }
+    mc_srv_list_remove(c);
+    if (c->close_after) {
+        if (c->linger && !c->eof)
+            start_linger(c);
+        else
+            mc_srv_conn_close(c);
+        return;
+    }
+    c->state = S_HEAD;
+    if (c->inlen == 0 && c->incap > READ_CHUNK * 2) {
+        free(c->in);               /* idle connections keep no buffer */
+        c->in = NULL;
+        c->incap = 0;
+    }
+    if (c->inlen)
+        list_put(c, L_RECV, now_ms());
+    else
+        list_put(c, L_IDLE, now_ms());
+}
+
+static void linger_read(conn *c)
+{
+    while (c->readable) {
+        ssize_t n = conn_recv(c, c->w->scratch, sizeof c->w->scratch);
+        if (n > 0) {
+            c->lingered += (size_t)n;
+            if (c->lingered > LINGER_BYTES || now_ms() - c->linger_start > LINGER_MS) {
+                mc_srv_conn_close(c);
+                return;
+            }
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            mc_srv_conn_close(c);
+            return;
+        }
+        if (errno != EINTR)
+            c->readable = false;
+    }
+    list_put(c, L_LINGER, now_ms());
+}
+
+/* Do everything the connection's state and readiness allow. */
+void mc_srv_conn_run(conn *c)
+{
+    const mc_server_options *o = &c->w->s->o;
+    for (int guard = 0; !c->dead && guard < 64; guard++) {
+        switch (c->state) {
+        case S_HEAD:
+        case S_BODY: {
+            int before = c->state;
+            size_t had = c->inlen;
+            /* read no more than one head or one body's worth ahead */
+            size_t limit = c->state == S_HEAD ? o->max_header + READ_CHUNK
+                                              : (size_t)c->inlen + READ_CHUNK;
+            if (!read_some(c, limit)) {
+                mc_srv_conn_close(c);
+                return;
+            }
+            if (c->state == S_HEAD && c->list == L_IDLE && c->inlen)
+                list_put(c, L_RECV, now_ms());
+            parse_input(c);
+            if (c->dead)
+                return;
+            if (c->state == before && (c->state == S_HEAD || c->state == S_BODY)) {
+                if (c->eof) {          /* the client left mid-request (or between) */
+                    mc_srv_conn_close(c);
+                    return;
+                }
+                if (c->inlen == had && !c->readable)
+                    return;            /* wait for more */
+                if (c->state == S_HEAD && c->inlen >= limit)
+                    return;
+            }
+            continue;
+        }
+        case S_HANDLER:
+            return;                    /* the flow has it; reading waits */
+        case S_WRITE:
+            if (!c->writable && c->outoff < c->outlen)
+                return;
+            if (!flush(c))
+                return;
+            answered(c);
+            continue;
+        case S_LINGER:
+            linger_read(c);
+            return;
+        }
+    }
+    if (!c->dead)
+        run_later(c);                  /* more to do: next pass */
+}
+
+static void conn_new(worker *w, int fd)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->w = w;
+    c->fd = fd;
+    if (w->s->tls && !(c->tls = mc_tls_conn_new(w->s->tls, fd))) {
+        close(fd);
+        free(c);
+        return;
+    }
+    c->state = S_HEAD;
+    c->writable = true;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        mc_tls_conn_free(c->tls);
+        close(fd);
+        free(c);
+        return;
+    }
+    c->all_next = w->all;
+    if (w->all)
+        w->all->all_prev = c;
+    w->all = c;
+    w->conns++;
+    list_put(c, L_IDLE, now_ms());
+}
+
+/* At the connection limit: close the connection idle the longest (a
+ * keep-alive one, or one that has not sent a whole head), as nginx reuses
+ * idle connections.  False when every connection is busy. */
+static bool evict_one(worker *w)
+{
+    conn *c = w->lists[L_IDLE].head;
+    if (!c)
+        for (c = w->lists[L_RECV].head; c && c->state != S_HEAD; c = c->next)
+            ;
+    if (!c)
+        return false;
+    mc_srv_conn_close(c);
+    return true;
+}
+
+void mc_srv_accept_all(worker *w)
+{
+    const mc_server_options *o = &w->s->o;
+    for (int k = 0; k < 64 && w->lfd >= 0; k++) {
+        int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if ((errno == EMFILE || errno == ENFILE) && evict_one(w))
+                continue;
+            return;
+        }
+        if (w->conns >= o->max_connections && !evict_one(w)) {
+            close(fd);
+            continue;
+        }
+        conn_new(w, fd);
+    }
+}

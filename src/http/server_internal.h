@@ -1,0 +1,133 @@
+/* server_internal.h - what the HTTP server's files share (server.c: the
+ * worker loop, sockets and lifecycle; conn.c: connections, requests and
+ * answers): the structures of a server, its workers, connections and
+ * requests, and the functions one file calls in the other. */
+#ifndef MC_HTTP_SERVER_INTERNAL_H
+#define MC_HTTP_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "http/h1.h"
+#include "http/server.h"
+#include "http/tls.h"
+#include "http/upwatch.h"
+
+#define READ_CHUNK 16384
+#define MAX_EVENTS 256
+#define LINGER_MS 5000.0            /* lingering close: at most this long */
+#define LINGER_IDLE_MS 2000.0       /* ... and this long without data */
+#define LINGER_BYTES (64u << 20)    /* ... discarding at most this much */
+#define MAX_TRAILER 8192
+
+typedef struct worker worker;
+typedef struct conn conn;
+
+/* Timer lists: every member has the same timeout, so appending keeps each
+ * list in deadline order. */
+enum { L_NONE, L_IDLE, L_RECV, L_SEND, L_LINGER, L_COUNT };
+
+typedef struct tlist {
+    conn *head, *tail;
+} tlist;
+
+enum { S_HEAD, S_BODY, S_HANDLER, S_WRITE, S_LINGER };
+
+struct conn {
+    worker *w;
+    int fd;
+    mc_tls_conn *tls;              /* NULL on a plain-HTTP listener */
+    int state;
+    bool readable, writable, eof;
+    bool rdhup;                    /* the peer's FIN or an error was signalled */
+    bool close_after;              /* close once the answer is written */
+    bool linger;                   /* ... after a lingering close */
+    bool queued;                   /* on the worker's run queue */
+    bool dead;                     /* closed; freed at the end of the loop pass */
+    int list;
+    double deadline;
+    conn *prev, *next;             /* timer list */
+    conn *run_next;
+    char *in;                      /* bytes read, not yet used */
+    size_t inlen, incap;
+    char *out;                     /* the answer being written */
+    size_t outlen, outoff;
+    mc_server_req *req;            /* the request being read or answered */
+    uint64_t body_left;            /* Content-Length bytes still to read */
+    mc_h1_chunked ck;
+    double linger_start;
+    size_t lingered;
+    conn *all_prev, *all_next;     /* every connection of the worker */
+};
+
+struct mc_server_req {
+    worker *w;
+    conn *c;                       /* NULL once the connection closed */
+    int refs;                      /* connection + handler */
+    bool in_handler, answered, counted, dispatched, head_method, chunked;
+    int status;
+    double start, deadline;
+    mc_server_req *prev, *next;    /* worker's list of requests in flows */
+    bool pending;
+    char *block;                   /* method, path, query and headers, one block */
+    const char *method, *path, *query;
+    mc_http_header *headers;
+    size_t nheaders;
+    mc_buf body;
+    char tag[320];                 /* artifact and activity id */
+};
+
+struct worker {
+    mc_server *s;
+    int index;
+    int ep;                        /* epoll */
+    int lfd;                       /* listening socket, -1 once closed */
+    int wake_fd;
+    mc_http_client *client;
+    mc_upwatch up;                 /* the client's sockets on ep */
+    pthread_t thread;
+    bool started;
+    unsigned conns, active;        /* connections; requests in progress */
+    tlist lists[L_COUNT];
+    mc_server_req *pend_head, *pend_tail;
+    conn *run_head, *run_tail;
+    conn *all;
+    conn *dead;
+    char date[40];
+    time_t date_at;
+    char scratch[READ_CHUNK];
+};
+
+struct mc_server {
+    mc_server_options o;
+    int port;
+    int nworkers;
+    worker *workers;
+    atomic_uint inflight;
+    atomic_bool stopping;
+    _Atomic double drain_deadline;
+    atomic_uint cut_off;
+    mc_tls_server *tls;
+};
+
+static inline double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* conn.c, for the loop */
+void mc_srv_list_remove(conn *c);
+void mc_srv_pending_remove(mc_server_req *r);
+void mc_srv_error_answer(mc_server_req *r, int status, const char *message,
+                         const mc_http_header *extra);
+void mc_srv_conn_close(conn *c);
+void mc_srv_free_dead(worker *w);
+void mc_srv_refuse(conn *c, int status, const char *message, bool linger);
+void mc_srv_conn_run(conn *c);
+void mc_srv_accept_all(worker *w);
+#endif
