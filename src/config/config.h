@@ -325,6 +325,10 @@ mc_code mc_config_parse_values(mc_config *cfg, const char *name, const char *dat
                                size_t len, bool secrets);
 mc_code mc_config_parse_declarations(mc_config *cfg, const char *name, const char *data,
                                      size_t len);
+/* The value of property name in Java-properties text (MI keeps a
+ * registry resource's properties in RESOURCE.properties beside it), into
+ * out; false when there is none. */
+bool mc_properties_value(const char *text, size_t len, const char *name, mc_buf *out);
 /* wso2:vault-lookup('alias'): the secrets file's value, else the
  * environment variable of that name (remembered); NULL when neither. */
 const char *mc_config_vault_lookup(mc_config *cfg, const char *alias);

@@ -46,8 +46,8 @@ typedef struct mc_expr_env {
     const char *(*secret)(void *ud, const char *alias);
     /* ${registry('gov:/path')}: the resource text (len set) or NULL */
     const char *(*registry)(void *ud, const char *key, size_t *len);
-    /* ${registry('gov:/path').property('name')} */
-    const char *(*registry_property)(void *ud, const char *key, const char *name);
+    /* ${registry('gov:/path').property('name')}: the value into out */
+    bool (*registry_property)(void *ud, const char *key, const char *name, mc_buf *out);
     /* At load, for secret('alias') with a literal alias: NULL refuses the
      * expression (the alias is unknown) */
     const char *(*secret_at_load)(void *ud, const char *alias);

@@ -61,6 +61,8 @@ typedef struct mc_route {
     const mc_proxy *proxy;         /* a proxy at /services/NAME, or */
     const mc_api *api;             /* an API and its resource */
     const mc_resource *res;
+    const mc_seq *main;            /* or Synapse's main sequence, which
+                                      takes what nothing else does */
     const char *sub;               /* path below the proxy or API context */
     char allow[64];                /* methods allowed here, for 405 */
 } mc_route;

@@ -269,6 +269,11 @@ const char *mc_msg_prop(const mc_message *m, mc_scope s, const char *name)
 
 void mc_msg_remove_prop(mc_message *m, mc_scope s, const char *name)
 {
+    /* MI: removing the axis2 TRANSPORT_HEADERS map drops every header */
+    if (s == MC_SCOPE_AXIS2 && name && strcmp(name, "TRANSPORT_HEADERS") == 0) {
+        mc_msg_clear_scope(m, MC_SCOPE_TRANSPORT);
+        return;
+    }
     if ((unsigned)s >= MC_SCOPE_COUNT || !name)
         return;
     for (mc_prop **pp = &m->props[s]; *pp; pp = &(*pp)->next) {

@@ -96,6 +96,11 @@ typedef struct mc_payload {
                              for other kinds (Synapse's JSON mapping) */
     char *xml_text;       /* serialised XML payload (cache) */
     size_t xml_len;
+    int xml_wire;         /* the mc_wire xml_text is in */
+    int soap;             /* 11 or 12: env is a real SOAP envelope of that
+                             version (a SOAP request or answer); 0: env is
+                             Synapse's SOAP 1.1 wrapper of a POX/JSON/text
+                             payload */
 } mc_payload;
 
 /* ---- interpreter state ------------------------------------------------ */
@@ -145,6 +150,8 @@ typedef struct mc_outbound {
     int max_attempts;         /* 0: the client's default; 1: no retry (the
                                  connector runs the AWS retry modes itself) */
     long delay_ms;            /* send no sooner than this (a retry's backoff) */
+    bool http10;              /* FORCE_HTTP_1.0 */
+    bool absolute_target;     /* POST_TO_URI: the URL in the request line */
 } mc_outbound;
 
 typedef struct mc_inbound {
@@ -194,6 +201,10 @@ typedef struct mc_message {
                                    error from upstream, a 400 for a missing
                                    parameter) instead of a generic 500 */
     const void *out_seq;        /* const mc_seq *: outSequence of the flow */
+    uint8_t client_soap;        /* 11 or 12: the client sent SOAP of that
+                                   version and gets it back; 0: REST */
+    bool answer_rest;           /* the payload is a REST (not SOAP) answer
+                                   of a backend (Synapse's isDoingREST) */
 
     mc_outbound *out;           /* request waiting on I/O (suspended) */
     mc_inbound *in;             /* its answer, set by the host */
@@ -339,6 +350,11 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
  * refused with rc: 413 over a limit (MC_ELIMIT), 500 out of memory, else
  * 400. */
 int mc_payload_error_status(mc_code rc);
+/* Like mc_msg_set_payload, but an XML document that is no envelope
+ * replaces only the Body's children of a SOAP message, whose envelope
+ * (Header blocks, version) stays: what payloadFactory and enrich do. */
+mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len,
+                        const char *content_type, mc_err *err);
 /* Set a JSON payload from text known to be valid JSON. */
 mc_code mc_msg_set_json(mc_message *m, const char *text, size_t len);
 mc_code mc_msg_set_text(mc_message *m, const char *text, size_t len);
