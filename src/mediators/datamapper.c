@@ -65,6 +65,7 @@ typedef struct datamapper_m {
     dm_code code;
     dm_schema in, out;
     dm_type in_type, out_type;
+    bool in_given, out_given;   /* else the schema's inputType/outputType */
     const char *target_var;     /* target="variable" */
     uint64_t budget;
     size_t memory;
@@ -225,6 +226,8 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     if (!parse_type(cc, node, "inputType", &d->in_type) ||
         !parse_type(cc, node, "outputType", &d->out_type))
         return NULL;
+    d->in_given = mc_attr(cc, node, "inputType") != NULL;
+    d->out_given = mc_attr(cc, node, "outputType") != NULL;
     const char *target = mc_attr(cc, node, "target");
     if (target && strcmp(target, "body") != 0 && strcmp(target, "variable") != 0) {
         mc_diag(cc, node, "target", MC_DIAG_ERROR,
@@ -1061,11 +1064,32 @@ static mc_code store_xml(const datamapper_m *d, mc_message *m, xmlDocPtr doc)
     return rc;
 }
 
+static dm_type schema_type(const dm_schema *s, const char *field, dm_type dflt)
+{
+    size_t n;
+    const char *v = mc_json_str(mc_json_get(s->root, field, strlen(field)), &n);
+    if (v && n == 4 && strncasecmp(v, "JSON", 4) == 0)
+        return DM_JSON;
+    if (v && n == 3 && strncasecmp(v, "XML", 3) == 0)
+        return DM_XML;
+    return dflt;
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const datamapper_m *d = (const datamapper_m *)self;
     if (!d->code.js.bytecode || !d->in.root || !d->out.root)
         return dm_fault(m, "the mapping configuration or a schema did not load");
+    datamapper_m resolved;
+    if (!d->in_given || !d->out_given) {
+        /* MI reads the types from the schemas when the mediator omits them */
+        resolved = *d;
+        if (!d->in_given)
+            resolved.in_type = schema_type(&d->in, "inputType", d->in_type);
+        if (!d->out_given)
+            resolved.out_type = schema_type(&d->out, "outputType", d->out_type);
+        d = &resolved;
+    }
     dm_run r = {.d = d, .m = m, .in = {.name = MC_BUF_INIT, .field = MC_BUF_INIT},
                 .out = {.name = MC_BUF_INIT, .text = MC_BUF_INIT}};
     mc_buf json = MC_BUF_INIT, names = MC_BUF_INIT;

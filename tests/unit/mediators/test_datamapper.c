@@ -53,6 +53,8 @@ static const char *config =
     ENTRY("xsummary.json", "%XSUMMARY%")
     ENTRY("company.json", "{\"title\":\"company\",\"type\":\"object\"}")
     ENTRY("out.json", "{\"title\":\"out\",\"type\":\"object\"}")
+    ENTRY("typed-in.json", "{\"title\":\"company\",\"type\":\"object\",\"inputType\":\"JSON\"}")
+    ENTRY("typed-out.json", "{\"title\":\"out\",\"type\":\"object\",\"outputType\":\"JSON\"}")
     ENTRY("classic.dmc",
           "function map_S_order_S_summary() {\n"
           "  var o = {};\n"
@@ -95,6 +97,7 @@ static const char *config =
     SEQ("ts", DM("ts.dmc", "company.json", "out.json", "JSON", "JSON"))
     SEQ("to-var", "<datamapper config=\"ts.dmc\" inputSchema=\"company.json\" outputSchema=\"out.json\""
                   " inputType=\"JSON\" outputType=\"JSON\" target=\"variable\" targetVariable=\"mapped\"/>")
+    SEQ("typed", "<datamapper config=\"ts.dmc\" inputSchema=\"typed-in.json\" outputSchema=\"typed-out.json\"/>")
     SEQ("throws", DM("throws.dmc", "company.json", "out.json", "JSON", "JSON"))
     SEQ("loops", DM("loops.dmc", "company.json", "out.json", "JSON", "JSON"))
     SEQ("string", DM("string.dmc", "company.json", "summary.json", "JSON", "XML"))
@@ -199,6 +202,11 @@ static void test_map_function_and_variable(void **state)
     th_flow *f = new_flow();
     static const char *people = "{\"people\":[{\"first\":\"Ada\",\"last\":\"L\"},{\"first\":\"Alan\",\"last\":\"T\"}]}";
     assert_int_equal(th_run(f, "ts", people), MC_OK);
+    assert_string_equal(th_payload(f), "{\"names\":[\"Ada L\",\"Alan T\"],\"count\":2}");
+
+    /* no inputType/outputType: the schemas' own, as MI reads them */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "typed", people), MC_OK);
     assert_string_equal(th_payload(f), "{\"names\":[\"Ada L\",\"Alan T\"],\"count\":2}");
 
     th_flow_reset_msg(f);
