@@ -138,12 +138,6 @@ static th_flow *new_flow(void)
     return f;
 }
 
-static void set_xml(th_flow *f, const char *xml)
-{
-    mc_err err = {0};
-    assert_int_equal(mc_msg_set_payload(f->m, xml, strlen(xml), "application/xml", &err), MC_OK);
-}
-
 static const char *order_xml =
     "<o:order xmlns:o=\"urn:orders\" xmlns:x=\"urn:other\">"
     "<o:customer tier=\"gold\" age=\"41\">Ada</o:customer>"
@@ -157,7 +151,7 @@ static void test_classic_xml_to_json(void **state)
 {
     (void)state;
     th_flow *f = new_flow();
-    set_xml(f, order_xml);
+    th_set_xml(f, order_xml);
     mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "clerk", "Bob");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "x-channel", "web");
     assert_int_equal(th_run(f, "classic", NULL), MC_OK);
@@ -170,7 +164,7 @@ static void test_classic_xml_to_json(void **state)
     /* a repeated element that is not a run starts over, as in MI (the last
      * of its duplicate keys wins) */
     th_flow_reset_msg(f);
-    set_xml(f, "<order xmlns=\"urn:orders\"><customer>A</customer><tag>t1</tag><line/>"
+    th_set_xml(f, "<order xmlns=\"urn:orders\"><customer>A</customer><tag>t1</tag><line/>"
                "<tag>t2</tag><tag>t3</tag></order>");
     assert_int_equal(th_run(f, "classic", NULL), MC_OK);
     assert_non_null(strstr(th_payload(f), "\"tags\":[\"t2\",\"t3\"]"));
@@ -238,7 +232,7 @@ static void test_faults(void **state)
     expect_fault(f, "string", "{}", "did not return an object");
     expect_fault(f, "nofn", "{}", "Could not find mapping JavaScript function.");
     expect_fault(f, "ts", NULL, "no JSON payload");
-    set_xml(f, "<order xmlns=\"urn:orders\"><line><qty>two</qty></line></order>");
+    th_set_xml(f, "<order xmlns=\"urn:orders\"><line><qty>two</qty></line></order>");
     expect_fault(f, "badnum", NULL, "not the number its schema says");
     th_flow_free(f);
 }
