@@ -31,6 +31,7 @@ extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;
 extern const mc_mediator_type mc_med_xslt;
 extern const mc_mediator_type mc_med_script;
+extern const mc_mediator_type mc_med_datamapper;
 extern const mc_mediator_type mc_med_validate;
 extern const mc_mediator_type mc_med_cache;
 extern const mc_mediator_type mc_med_throttle;

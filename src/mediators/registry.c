@@ -18,7 +18,7 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_builder, &mc_med_fast_xslt,
     /* issue 15: guards, split and join */
     &mc_med_cache, &mc_med_throttle, &mc_med_iterate, &mc_med_clone, &mc_med_aggregate,
-    &mc_med_foreach, &mc_med_scatter_gather,
+    &mc_med_foreach, &mc_med_scatter_gather, &mc_med_datamapper,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 

@@ -155,9 +155,7 @@ static void test_payload_xml(void **state)
 {
     (void)state;
     th_flow *f = th_flow_new(config);
-    mc_err err = {0};
-    const char *xml = "<a><x>1</x></a>";
-    assert_int_equal(mc_msg_set_payload(f->m, xml, strlen(xml), "application/xml", &err), MC_OK);
+    th_set_xml(f, "<a><x>1</x></a>");
     assert_int_equal(th_run(f, "xml", NULL), MC_OK);
     assert_string_equal(th_prop(f, "before"), "<a><x>1</x></a>");
     assert_string_equal(th_payload(f), "<b xmlns=\"urn:b\"><c>15</c></b>");

@@ -60,8 +60,7 @@ static const char *config =
 static mc_code run_xml(th_flow *f, const char *seq, const char *xml)
 {
     th_flow_reset_msg(f);
-    mc_err err = {0};
-    assert_int_equal(mc_msg_set_payload(f->m, xml, strlen(xml), "application/xml", &err), MC_OK);
+    th_set_xml(f, xml);
     return th_run(f, seq, NULL);
 }
 

@@ -52,17 +52,11 @@ static const char *config =
                     "<attribute name=\"x\" value=\"y\"/></xslt>")
     "</definitions>";
 
-static void set_xml(th_flow *f, const char *xml)
-{
-    mc_err err = {0};
-    assert_int_equal(mc_msg_set_payload(f->m, xml, strlen(xml), "application/xml", &err), MC_OK);
-}
-
 static void test_params(void **state)
 {
     (void)state;
     th_flow *f = th_flow_new(config);
-    set_xml(f, "<order><item>a</item><item>b</item></order>");
+    th_set_xml(f, "<order><item>a</item><item>b</item></order>");
     mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "who", "bob & co");
     assert_int_equal(th_run(f, "params", NULL), MC_OK);
     assert_string_equal(th_payload(f),
@@ -84,7 +78,7 @@ static void test_text_output(void **state)
 {
     (void)state;
     th_flow *f = th_flow_new(config);
-    set_xml(f, "<order><item>a</item><item>b</item></order>");
+    th_set_xml(f, "<order><item>a</item><item>b</item></order>");
     assert_int_equal(th_run(f, "text", NULL), MC_OK);
     /* the <ns:text> wrapper answers as its text (src/msg/payload.c) */
     assert_string_equal(th_payload(f), "n=2");
@@ -94,7 +88,7 @@ static void test_text_output(void **state)
     mc_msg_set_propz(f->m, MC_SCOPE_AXIS2, "messageType", "text/plain");
     assert_string_equal(th_payload(f), "n=2");
     th_flow_reset_msg(f);
-    set_xml(f, "<order><item>a</item></order>");
+    th_set_xml(f, "<order><item>a</item></order>");
     assert_int_equal(th_run(f, "features", NULL), MC_OK);
     mc_msg_set_propz(f->m, MC_SCOPE_AXIS2, "messageType", "text/plain");
     assert_string_equal(th_payload(f), "n=1");
@@ -105,12 +99,12 @@ static void test_source_and_target(void **state)
 {
     (void)state;
     th_flow *f = th_flow_new(config);
-    set_xml(f, "<order><item>a</item><item>abc</item><item>c</item></order>");
+    th_set_xml(f, "<order><item>a</item><item>abc</item><item>c</item></order>");
     assert_int_equal(th_run(f, "source", NULL), MC_OK);
     assert_string_equal(th_payload(f),
         "<order><item>a</item><ITEM>ABC</ITEM><item>c</item></order>");
     th_flow_reset_msg(f);
-    set_xml(f, "<order><item>a</item></order>");
+    th_set_xml(f, "<order><item>a</item></order>");
     assert_int_equal(th_run(f, "target", NULL), MC_OK);
     assert_string_equal(th_prop(f, "res"), "<summary who=\"\" lit=\"\">1</summary>");
     assert_string_equal(th_payload(f), "<order><item>a</item></order>");
@@ -121,18 +115,18 @@ static void test_import_and_dynamic_key(void **state)
 {
     (void)state;
     th_flow *f = th_flow_new(config);
-    set_xml(f, "<x/>");
+    th_set_xml(f, "<x/>");
     assert_int_equal(th_run(f, "import", NULL), MC_OK);
     assert_string_equal(th_payload(f), "<out><hello/></out>");
     for (int i = 0; i < 2; i++) { /* second time from the cache */
         th_flow_reset_msg(f);
-        set_xml(f, "<order><item>a</item></order>");
+        th_set_xml(f, "<order><item>a</item></order>");
         mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "sheet", "summary");
         assert_int_equal(th_run(f, "dynamic", NULL), MC_OK);
         assert_string_equal(th_payload(f), "<summary who=\"\" lit=\"\">1</summary>");
     }
     th_flow_reset_msg(f);
-    set_xml(f, "<x/>");
+    th_set_xml(f, "<x/>");
     mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "sheet", "nope");
     assert_int_equal(th_run(f, "dynamic", NULL), MC_EFAULT);
     assert_non_null(strstr(th_prop(f, "ERROR_MESSAGE"), "no local entry 'nope'"));
@@ -143,14 +137,14 @@ static void test_faults(void **state)
 {
     (void)state;
     th_flow *f = th_flow_new(config);
-    set_xml(f, "<x/>");
+    th_set_xml(f, "<x/>");
     assert_int_equal(th_run(f, "doc", NULL), MC_EFAULT);
     assert_string_equal(th_prop(f, "ERROR_CODE"), "0");
     const char *msg = th_prop(f, "ERROR_MESSAGE");
     assert_non_null(strstr(msg, "Unable to perform XSLT transformation using : reads-file"));
     assert_non_null(strstr(msg, "refused"));
     th_flow_reset_msg(f);
-    set_xml(f, "<x/>");
+    th_set_xml(f, "<x/>");
     assert_int_equal(th_run(f, "fails", NULL), MC_EFAULT);
     assert_non_null(strstr(th_prop(f, "ERROR_MESSAGE"), "stop here"));
     /* an empty Body is skipped, as Synapse does */

@@ -149,6 +149,13 @@ mc_code th_run(th_flow *f, const char *seq, const char *json)
     return th_run3(f, seq, NULL, NULL);
 }
 
+void th_set_xml(th_flow *f, const char *xml)
+{
+    mc_err err = {0};
+    if (mc_msg_set_payload(f->m, xml, strlen(xml), "application/xml", &err) != MC_OK)
+        fail_msg("XML payload did not parse: %s", err.msg);
+}
+
 const char *th_payload(th_flow *f)
 {
     size_t n;

@@ -46,6 +46,9 @@ void th_flow_reset_msg(th_flow *f);
 mc_code th_run(th_flow *f, const char *seq, const char *json);
 /* Start seq with explicit out and fault sequences (names, may be NULL). */
 mc_code th_run3(th_flow *f, const char *seq, const char *out, const char *fault);
+/* Set an XML payload (application/xml), failing the test if it does not
+ * parse. */
+void th_set_xml(th_flow *f, const char *xml);
 /* Payload as serialised by mc_msg_payload_bytes (NUL-terminated view). */
 const char *th_payload(th_flow *f);
 /* Default-scope property value or NULL. */
