@@ -101,7 +101,7 @@ static void emit_redacted(const mc_logger *lg, int level, const char *activity_i
     mc_buf named = MC_BUF_INIT, safe = MC_BUF_INIT, last = MC_BUF_INIT;
     mc_redact_names(&named, line, n);
     mc_log_escape(&safe, named.data ? named.data : "", named.len);
-    const mc_buf *out = &safe;
+    mc_buf *out = &safe;
     if (nsecrets > 0 && !safe.oom) {
         mc_redact(&last, safe.data ? safe.data : "", safe.len, secrets, nsecrets);
         out = &last;
