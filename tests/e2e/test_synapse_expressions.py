@@ -97,7 +97,7 @@ class SynapseExpressionsTest(unittest.TestCase):
                "path": True, "n": 2}
         r = self.run_flow(json.dumps(req), "--sequence", "jsonxml", path=PF)
         self.assertEqual(xml_text(r.stdout), xml_text(
-            "<sleepOperation xmlns=\"\"><username>123&lt;456</username><name>abc</name>"
+            "<sleepOperation><username>123&lt;456</username><name>abc</name>"
             "<load><fruit>apple</fruit></load><data><type>cat&amp;</type><name>abc</name></data>"
             "<special_json_str>123\\n456</special_json_str><cmp>big</cmp></sleepOperation>"))
 
@@ -106,7 +106,7 @@ class SynapseExpressionsTest(unittest.TestCase):
                "<name>abc</name></pet><path>true</path></root>")
         r = self.run_flow(req, "--sequence", "xmlxml", path=PF, content_type="application/xml")
         self.assertEqual(xml_text(r.stdout), xml_text(
-            "<sleepOperation xmlns=\"\"><username>John&lt;</username><load>123&lt;456</load>"
+            "<sleepOperation><username>John&lt;</username><load>123&lt;456</load>"
             "<data><pet><type>cat</type><name>abc</name></pet></data></sleepOperation>"))
 
     def test_payload_factory_xml_to_json(self):
