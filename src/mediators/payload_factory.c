@@ -65,10 +65,11 @@ typedef struct pf_m {
     pf_arg *args;
     size_t nargs;
     mc_pf_inline **inl;  /* per piece: literal text with MI 4.4 ${...} */
+    const char *key;     /* <format key>: compiled when the config links */
 } pf_m;
 
-static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
-                         const char *fmt)
+static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, const mc_local_entry *entry,
+                         pf_m *p, const char *fmt)
 {
     size_t n = strlen(fmt);
     p->pieces = mc_alloc(cc, (2 * n + 2) * sizeof *p->pieces);
@@ -94,9 +95,14 @@ static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
             while (j < n && isdigit((unsigned char)fmt[j]) && num < 100000)
                 num = num * 10 + (fmt[j++] - '0');
             if (num < 1 || (size_t)num > p->nargs) {
-                mc_diag(cc, fmt_node, NULL, MC_DIAG_ERROR,
-                        "$%d in the payloadFactory format has no argument (%zu <arg> given)",
-                        num, p->nargs);
+                if (entry) /* a format from a local entry or registry resource */
+                    mc_diag_at(cc->cfg, entry->file, entry->line, entry->col, MC_DIAG_ERROR,
+                               "$%d in the payloadFactory format '%s' has no argument (%zu <arg> "
+                               "given)", num, entry->key, p->nargs);
+                else
+                    mc_diag(cc, fmt_node, NULL, MC_DIAG_ERROR,
+                            "$%d in the payloadFactory format has no argument (%zu <arg> given)",
+                            num, p->nargs);
                 return false;
             }
             if (ll > lit_start)
@@ -234,6 +240,72 @@ static const char *format_xml(mc_compiler *cc, xmlNodePtr inner)
     return out;
 }
 
+/* The format's text (inner: its element for XML formats; text: its text
+ * otherwise) into pieces and MI 4.4 inline expressions. */
+static bool compile_format(mc_compiler *cc, xmlNodePtr node, const mc_local_entry *entry,
+                           xmlNodePtr inner, const char *text, pf_m *p)
+{
+    const char *fmt;
+    if (p->type == MT_XML && inner) {
+        if (!(fmt = format_xml(cc, inner)))
+            return false;
+    } else {
+        fmt = text ? text : "";
+        if (p->type == MT_JSON) {
+            while (*fmt == ' ' || *fmt == '\n' || *fmt == '\t' || *fmt == '\r')
+                fmt++;
+        }
+    }
+    if (!parse_format(cc, node, entry, p, fmt))
+        return false;
+    /* MI 4.4 inline ${...} expressions in the literal text */
+    static const int media[] = {[MT_JSON] = MC_PF_JSON, [MT_XML] = MC_PF_XML,
+                                [MT_TEXT] = MC_PF_TEXT};
+    p->inl = mc_alloc(cc, (p->npieces + 1) * sizeof *p->inl);
+    for (size_t i = 0; p->inl && i < p->npieces; i++) {
+        bool failed = false;
+        if (p->pieces[i].lit && (node || !memmem(p->pieces[i].lit, p->pieces[i].len, "${", 2)))
+            p->inl[i] = mc_pf_inline_compile(cc, node, p->pieces[i].lit, p->pieces[i].len,
+                                             media[p->type], &failed);
+        else if (p->pieces[i].lit)
+            failed = true; /* ${...} in a text resource: no node to scope it */
+        if (failed)
+            return false;
+    }
+    return p->inl != NULL;
+}
+
+/* <format key>: the entry's XML (or text) is the format, as MI reads it
+ * from the registry (an element as its XML, text as it is). */
+static bool link_format(const mc_local_entry *e, void *target, mc_config *cfg, mc_err *err)
+{
+    pf_m *p = target;
+    mc_compiler lc = {.cfg = cfg, .file = e->file};
+    unsigned before = cfg->nerrors;
+    bool ok;
+    if (e->xml && p->type != MT_XML) {
+        /* a JSON or text format kept as XML: its serialised form */
+        const char *fmt = format_xml(&lc, e->xml);
+        ok = fmt && compile_format(&lc, e->xml, e, NULL, fmt, p);
+    } else {
+        size_t n = e->text ? (e->len ? e->len : strlen(e->text)) : 0;
+        char *text = e->text ? mc_alloc(&lc, n + 1) : NULL;
+        if (text)
+            memcpy(text, e->text, n);
+        ok = compile_format(&lc, e->xml, e, e->xml, text, p);
+    }
+    if (!ok) {
+        p->npieces = 0;
+        p->inl = NULL;
+        if (cfg->nerrors == before)
+            mc_err_set(err, MC_EPARSE, "payloadFactory format '%s' does not compile", e->key);
+        else
+            mc_err_set(err, MC_EPARSE, "payloadFactory format '%s': see above", e->key);
+        return false;
+    }
+    return true;
+}
+
 static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
 {
     static const char *const attrs[] = {"media-type", "template-type", "escapeXmlChars", NULL};
@@ -316,39 +388,19 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             return NULL;
         }
     }
-    const char *fmt;
-    xmlNodePtr inner = mc_first_elem(format);
     const char *key = mc_attr(cc, format, "key");
     if (key) {
-        mc_diag(cc, format, "key", MC_DIAG_ERROR,
-                "<format key> (registry formats) is not supported; put the format inline");
-        return NULL;
-    }
-    if (p->type == MT_XML && inner) {
-        if (!(fmt = format_xml(cc, inner)))
+        /* a local entry or registry resource, compiled when it resolves */
+        if (strchr(key, '{')) {
+            mc_diag(cc, format, "key", MC_DIAG_ERROR,
+                    "a dynamic <format key> is not supported; use a static key");
             return NULL;
-    } else {
-        fmt = mc_text(cc, format);
-        if (p->type == MT_JSON) {
-            while (*fmt == ' ' || *fmt == '\n' || *fmt == '\t' || *fmt == '\r')
-                fmt++;
         }
+        p->key = mc_strdup(cc, key);
+        mc_ref_entry_compile(cc, format, "key", key, link_format, p);
+        return &p->base;
     }
-    if (!parse_format(cc, format, p, fmt))
-        return NULL;
-    /* MI 4.4 inline ${...} expressions in the literal text */
-    static const int media[] = {[MT_JSON] = MC_PF_JSON, [MT_XML] = MC_PF_XML,
-                                [MT_TEXT] = MC_PF_TEXT};
-    p->inl = mc_alloc(cc, (p->npieces + 1) * sizeof *p->inl);
-    for (size_t i = 0; p->inl && i < p->npieces; i++) {
-        bool failed = false;
-        if (p->pieces[i].lit)
-            p->inl[i] = mc_pf_inline_compile(cc, format, p->pieces[i].lit, p->pieces[i].len,
-                                             media[p->type], &failed);
-        if (failed)
-            return NULL;
-    }
-    if (!p->inl)
+    if (!compile_format(cc, format, NULL, mc_first_elem(format), mc_text(cc, format), p))
         return NULL;
     return &p->base;
 }
@@ -495,6 +547,8 @@ static void put_json_value(mc_buf *b, const pf_piece *pc, arg_type t, const char
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const pf_m *p = (const pf_m *)self;
+    if (p->key && !p->inl)
+        return mc_fault(m, "0", "Key %s not found ", p->key); /* MI's words */
     const char **vals = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *vals);
     size_t *lens = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *lens);
     arg_type *types = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *types);

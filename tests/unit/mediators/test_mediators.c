@@ -314,6 +314,43 @@ static void test_payload_factory_mi(void **state)
     th_flow_free(f);
 }
 
+/* <format key>: a local entry (or registry resource) is the format, an
+ * element as its XML, text as it is, compiled when the config links. */
+static void test_payload_factory_format_key(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        "<localEntry key=\"fmtx\"><r xmlns=\"\">\n  <a>$1</a>\n</r></localEntry>\n"
+        "<localEntry key=\"fmtj\">{\"a\":\"$1\",\"n\":$2}</localEntry>\n"
+        SEQ("kx", "<payloadFactory media-type=\"xml\"><format key=\"fmtx\"/><args><arg value=\"v&amp;w\"/>"
+                  "</args></payloadFactory>")
+        SEQ("kj", "<payloadFactory media-type=\"json\"><format key=\"fmtj\"/><args>"
+                  "<arg evaluator=\"json\" expression=\"$.s\"/><arg evaluator=\"json\" expression=\"$.o\"/>"
+                  "</args></payloadFactory>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "kx", NULL), MC_OK);
+    assert_string_equal(th_payload(f), "<r><a>v&amp;w</a></r>");
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "kj", "{\"s\":\"x\\\"y\",\"o\":{\"k\":[1]}}"), MC_OK);
+    assert_string_equal(th_payload(f), "{\"a\":\"x\\\"y\",\"n\":{\"k\":[1]}}");
+    th_flow_free(f);
+    /* a format that names an argument not given fails at the entry */
+    char *d = th_diags("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">"
+                       "<localEntry key=\"f2\">{\"a\":$2}</localEntry>"
+                       SEQ("x", "<payloadFactory media-type=\"json\"><format key=\"f2\"/><args>"
+                                "<arg value=\"1\"/></args></payloadFactory>") "</definitions>");
+    assert_non_null(strstr(d, "error: $2 in the payloadFactory format 'f2' has no argument (1 <arg> given)"));
+    assert_non_null(strstr(d, "payloadFactory format 'f2': see above"));
+    free(d);
+    /* a key that names nothing: a warning, and MI's fault when it runs */
+    f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        SEQ("km", "<payloadFactory media-type=\"json\"><format key=\"nowhere\"/></payloadFactory>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "km", "{}"), MC_EFAULT);
+    assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE"), "Key nowhere not found ");
+    th_flow_free(f);
+}
+
 static void test_payload_factory(void **state)
 {
     (void)state;
@@ -678,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_filter_switch),
         cmocka_unit_test(test_payload_factory),
         cmocka_unit_test(test_payload_factory_mi),
+        cmocka_unit_test(test_payload_factory_format_key),
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_respond_drop_loopback),
         cmocka_unit_test(test_sequence_ref),
