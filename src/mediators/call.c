@@ -67,12 +67,10 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     if (ep) {
         if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
-    } else if (!c->is_send) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
-        return NULL;
     } else {
-        /* <send/> in the in-flow goes to the To address when the flow set
-         * one (header To, rewrite), as Synapse's implicit endpoint does */
+        /* <send/> and <call/> in the in-flow go to the To address when the
+         * flow set one (header To, rewrite), as Synapse's implicit endpoint
+         * does */
         mc_endpoint *d = mc_alloc(cc, sizeof *d);
         mc_ep_state *st = mc_alloc(cc, sizeof *st);
         if (!d || !st)
@@ -629,6 +627,9 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
             !strstr(to, "www.w3.org/2005/08/addressing/anonymous"))
             return mc_send_start(m, c->to, NULL);
+        if (!c->is_send)
+            return mc_fault(m, "303001", "<call> without an endpoint: the message has no HTTP(S) "
+                            "To address to send to (set it with <header name=\"To\">)");
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }

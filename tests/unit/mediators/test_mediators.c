@@ -675,9 +675,22 @@ static void test_call_send(void **state)
     assert_true(f->m->responded);
     assert_null(th_prop(f, "never"));
     th_flow_free(f);
+    /* <call/> without an endpoint goes to the To address, as Synapse's
+     * CallMediator with no endpoint; without one it faults */
     char *d = th_diags(SEQ("x", "<call/>"));
-    assert_string_equal(d, "t.xml:1:20: error: <call> needs an <endpoint>\n");
+    assert_string_equal(d, "");
     free(d);
+    f = th_flow_new("<definitions>\n"
+        SEQ("c0", "<call/><property name=\"after\" value=\"1\"/>")
+        SEQ("cto", "<header name=\"To\" value=\"http://h/to\"/><call/>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "c0", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_CODE"), "303001");
+    assert_null(th_prop(f, "after"));
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "cto", "{}"), MC_ESUSPENDED);
+    assert_string_equal(f->m->out->url, "http://h/to");
+    th_flow_free(f);
 }
 
 static int native_calls;
