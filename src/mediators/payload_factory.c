@@ -393,7 +393,8 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
         /* a local entry or registry resource, compiled when it resolves */
         if (strchr(key, '{')) {
             mc_diag(cc, format, "key", MC_DIAG_ERROR,
-                    "a dynamic <format key> is not supported; use a static key");
+                    "a format chosen per message (<format key=\"{...}\">) is not supported; "
+                    "use a static key");
             return NULL;
         }
         p->key = mc_strdup(cc, key);
