@@ -264,16 +264,16 @@ static bool compile_format(mc_compiler *cc, xmlNodePtr node, const mc_local_entr
     p->inl = mc_alloc(cc, (p->npieces + 1) * sizeof *p->inl);
     for (size_t i = 0; p->inl && i < p->npieces; i++) {
         bool failed = false;
-        if (p->pieces[i].lit && (node || !memmem(p->pieces[i].lit, p->pieces[i].len, "${", 2)))
+        if (p->pieces[i].lit)
             p->inl[i] = mc_pf_inline_compile(cc, node, p->pieces[i].lit, p->pieces[i].len,
                                              media[p->type], &failed);
-        else if (p->pieces[i].lit)
-            failed = true; /* ${...} in a text resource: no node to scope it */
         if (failed)
             return false;
     }
     return p->inl != NULL;
 }
+
+static void free_scratch(void *n) { xmlFreeNode(n); }
 
 /* <format key>: the entry's XML (or text) is the format, as MI reads it
  * from the registry (an element as its XML, text as it is). */
@@ -288,12 +288,27 @@ static bool link_format(const mc_local_entry *e, void *target, mc_config *cfg, m
         const char *fmt = format_xml(&lc, e->xml);
         ok = fmt && compile_format(&lc, e->xml, e, NULL, fmt, p);
     } else {
+        if (!e->xml) {
+            /* a text resource: a bare element to compile its expressions
+             * against (no namespaces in scope), kept with the config */
+            xmlNodePtr scratch = xmlNewNode(NULL, BAD_CAST "format");
+            if (!scratch)
+                return mc_err_set(err, MC_ENOMEM, "out of memory"), false;
+            mc_config_own(cfg, scratch, free_scratch);
+            size_t n = e->text ? (e->len ? e->len : strlen(e->text)) : 0;
+            char *text = mc_alloc(&lc, n + 1);
+            if (text && e->text)
+                memcpy(text, e->text, n);
+            ok = text && compile_format(&lc, scratch, e, NULL, text, p);
+            goto done;
+        }
         size_t n = e->text ? (e->len ? e->len : strlen(e->text)) : 0;
         char *text = e->text ? mc_alloc(&lc, n + 1) : NULL;
         if (text)
             memcpy(text, e->text, n);
         ok = compile_format(&lc, e->xml, e, e->xml, text, p);
     }
+done:
     if (!ok) {
         p->npieces = 0;
         p->inl = NULL;

@@ -513,7 +513,7 @@ static void test_payload_format_key(void **state)
     expect_diag_has("<definitions " SYN "><localEntry key=\"f\">{\"a\":\"$2\"}</localEntry>"
                  "<sequence name=\"m\"><payloadFactory media-type=\"json\"><format key=\"f\"/>"
                  "<args><arg value=\"1\"/></args></payloadFactory></sequence></definitions>",
-                 "$2 in the payloadFactory format has no argument (1 <arg> given)");
+                 "$2 in the payloadFactory format 'f' has no argument (1 <arg> given)");
     expect_diag_has("<sequence " SYN " name=\"m\"><payloadFactory media-type=\"json\">"
                  "<format key=\"{$ctx:k}\"/><args/></payloadFactory></sequence>",
                  "a format chosen per message");
