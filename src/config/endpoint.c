@@ -239,9 +239,12 @@ static void compile_suspend_on_failure(mc_compiler *cc, xmlNodePtr e, mc_endpoin
             const char *t = mc_text_trimmed(cc, c);
             char *end;
             double f = strtod(t, &end);
-            if (!*t || *end || f < 0)
+            /* any float, as Synapse's Float.parseFloat (MI's own configs
+             * use -1; a negative next duration falls back to the default) */
+            if (!*t || *end || f != f)
                 mc_diag(cc, c, NULL, MC_DIAG_ERROR,
-                        "<progressionFactor> must be a number >= 0, not '%s'", t);
+                        "The suspend duration progression factor should be specified as a "
+                        "valid float : %s", t);
             else
                 ep->progression = f;
         } else {
@@ -1007,10 +1010,14 @@ static void instantiate(mc_config *cfg, void *arg)
         return;
     }
     if (!t) {
+        /* a reference to something not loaded: a warning, and Synapse's
+         * fault when a message gets there (docs/core.md, "References") */
         const char *near = mc_table_closest(&cfg->ep_templates, u->tname);
-        mc_diag_at(cfg, u->file, u->tline, u->tcol, MC_DIAG_ERROR,
+        mc_diag_at(cfg, u->file, u->tline, u->tcol, MC_DIAG_WARNING,
                    "unknown endpoint template '%s'%s%s%s", u->tname,
                    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        if (!u->ep->key)
+            u->ep->key = u->tname;
         return;
     }
     for (uint32_t i = 0; i < u->n; i++)

@@ -554,6 +554,21 @@ static mc_code out_buf(mc_message *m, mc_buf *b, const char **out, size_t *len)
     return *out ? MC_OK : MC_ENOMEM;
 }
 
+/* Is src json-eval($) (spaces allowed)? */
+static bool jsonpath_is_root(const char *src)
+{
+    const char *p = strchr(src, '(');
+    if (!p || strncmp(src, "json-eval", 9) != 0)
+        return false;
+    for (p++; *p == ' '; p++)
+        ;
+    if (*p++ != '$')
+        return false;
+    while (*p == ' ')
+        p++;
+    return p[0] == ')' && p[1] == '\0';
+}
+
 /* An inline piece's value written into the path: inside quotes with its
  * quote and backslashes escaped; bare only when it is a name or a number
  * (so message data never changes the path's shape; Synapse writes any
@@ -663,8 +678,17 @@ static mc_code eval_jsonpath_synapse(const mc_expr *e, mc_message *m, mc_buf *b,
 static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
                              bool *found)
 {
-    mc_json root = mc_msg_json(m);
     *found = false;
+    if (m->payload.kind == MC_PL_JSON && m->payload.bytes && jsonpath_is_root(e->src)) {
+        /* json-eval($) of a JSON payload: its text as it came, as Synapse
+         * gives the payload stream (not reformatted) */
+        if (!mc_json_valid(m->payload.bytes, m->payload.len))
+            return MC_OK;
+        mc_buf_append(b, m->payload.bytes, m->payload.len);
+        *found = true;
+        return MC_OK;
+    }
+    mc_json root = mc_msg_json(m);
     if (!root)
         return MC_OK;
     mc_jsonpath_eval(e->path, root, b, found);
@@ -766,6 +790,43 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
     return MC_EINVAL;
 }
 
+mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out,
+                               size_t *len, mc_err *err)
+{
+    if (e->kind == MC_EXPR_PROPERTY) {
+        /* a property that holds XML (type OM, enrich's target) is an
+         * OMElement to Synapse: the element rules apply to it too */
+        const mc_prop *pr = mc_msg_get_prop(m, e->scope, e->name);
+        mc_code rc = mc_expr_string(e, m, out, len, err);
+        if (rc != MC_OK || !pr || pr->type != MC_VT_OM)
+            return rc;
+        mc_xml_error xe;
+        xmlDocPtr d = mc_xml_parse(*out, len ? *len : strlen(*out), "property", 1, &xe);
+        xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+        xmlXPathObjectPtr r = root ? xmlXPathNewNodeSet(root) : NULL;
+        if (r) {
+            mc_buf b = MC_BUF_INIT;
+            mc_xpath_synapse_string(r, "", &b);
+            xmlXPathFreeObject(r);
+            xmlFreeDoc(d);
+            size_t dummy;
+            return out_buf(m, &b, out, len ? len : &dummy);
+        }
+        xmlFreeDoc(d);
+        return rc;
+    }
+    if (e->kind != MC_EXPR_XPATH)
+        return mc_expr_string(e, m, out, len, err);
+    xmlXPathObjectPtr r = eval_xpath(e, m, err);
+    if (!r)
+        return MC_EPARSE;
+    mc_buf b = MC_BUF_INIT;
+    mc_xpath_synapse_string(r, e->src, &b);
+    xmlXPathFreeObject(r);
+    size_t dummy;
+    return out_buf(m, &b, out, len ? len : &dummy);
+}
+
 mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err)
 {
     if (e->kind == MC_EXPR_SYNAPSE) {
@@ -810,6 +871,28 @@ mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
         mc_code rc = synapse_value(e, m, true, &v, err);
         *out = v.text;
         *len = v.len;
+        return rc;
+    }
+    if (e->kind == MC_EXPR_PROPERTY) {
+        /* a property that holds XML (type OM, enrich's target) is an
+         * OMElement to Synapse: the element rules apply to it too */
+        const mc_prop *pr = mc_msg_get_prop(m, e->scope, e->name);
+        mc_code rc = mc_expr_string(e, m, out, len, err);
+        if (rc != MC_OK || !pr || pr->type != MC_VT_OM)
+            return rc;
+        mc_xml_error xe;
+        xmlDocPtr d = mc_xml_parse(*out, len ? *len : strlen(*out), "property", 1, &xe);
+        xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+        xmlXPathObjectPtr r = root ? xmlXPathNewNodeSet(root) : NULL;
+        if (r) {
+            mc_buf b = MC_BUF_INIT;
+            mc_xpath_synapse_string(r, "", &b);
+            xmlXPathFreeObject(r);
+            xmlFreeDoc(d);
+            size_t dummy;
+            return out_buf(m, &b, out, len ? len : &dummy);
+        }
+        xmlFreeDoc(d);
         return rc;
     }
     if (e->kind != MC_EXPR_XPATH)

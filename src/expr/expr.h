@@ -102,6 +102,12 @@ const char *mc_expr_source(const mc_expr *e);
  * the message arena (or static ""), never NULL on MC_OK. */
 mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
                        size_t *len, mc_err *err);
+/* Synapse's SynapseXPath.stringValueOf for an XPath: a lone element with
+ * text gives its trimmed text, an element with only child elements (or
+ * one of several nodes) its XML; other kinds as mc_expr_string.  For
+ * payloadFactory, whose argument types follow from it. */
+mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out,
+                               size_t *len, mc_err *err);
 /* Boolean value (XPath boolean(); json-eval: found and not empty/false). */
 mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err);
 /* XML value: serialised first node of a node-set (for type OM and the xml

@@ -72,9 +72,9 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
         if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
     } else {
-        /* <send/> in the in-flow goes to the To address when the flow set
-         * one (header To, rewrite), as Synapse's implicit endpoint does;
-         * so does <call/> (Synapse's CallMediator with no endpoint) */
+        /* <send/> and <call/> in the in-flow go to the To address when the
+         * flow set one (header To, rewrite), as Synapse's implicit endpoint
+         * does */
         mc_endpoint *d = mc_alloc(cc, sizeof *d);
         mc_ep_state *st = mc_alloc(cc, sizeof *st);
         if (!d || !st)
@@ -641,6 +641,9 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
             !names_this_service(m, to) && !anonymous_address(to))
             return mc_send_start(m, c->to, NULL);
+        if (!c->is_send)
+            return mc_fault(m, "303001", "<call> without an endpoint: the message has no HTTP(S) "
+                            "To address to send to (set it with <header name=\"To\">)");
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }

@@ -298,7 +298,7 @@ static xmlNodePtr result_node(xsltStylesheetPtr sheet, xmlDocPtr res,
         int len = 0;
         xsltSaveResultToString(&text, &len, res, sheet);
         xmlNodePtr wrap = xmlNewDocNode(env, NULL, BAD_CAST "text", NULL);
-        xmlNsPtr ns = wrap ? xmlNewNs(wrap, BAD_CAST MC_TEXT_NS, BAD_CAST "ns") : NULL;
+        xmlNsPtr ns = wrap ? xmlNewNs(wrap, BAD_CAST MC_TEXT_NS, NULL) : NULL;
         if (ns)
             xmlSetNs(wrap, ns);
         if (wrap && text && len)

@@ -187,7 +187,8 @@ static xmlDocPtr envelope_for(xmlDocPtr doc)
             xmlFreeDoc(doc);
             return NULL;
         }
-        xmlReconciliateNs(env, moved);
+        /* the copy declares what it uses; xmlReconciliateNs would turn an
+         * inner default namespace into "default:" prefixes (libxml2 2.9) */
         /* only this element: drop_empty_default_ns walks its siblings too */
         xmlNodePtr next = moved->next;
         moved->next = NULL;
@@ -361,10 +362,9 @@ mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len, const char 
         xmlFreeNode(copy);
         copy = NULL;
     }
-    if (copy) {
-        xmlReconciliateNs(env, copy);
+    /* the copy declares what it uses (no xmlReconciliateNs: see above) */
+    if (copy)
         drop_empty_default_ns(copy, default_ns_at(env, body));
-    }
     xmlFreeDoc(doc);
     mc_payload_clear(p);
     p->kind = MC_PL_XML;
@@ -410,7 +410,6 @@ mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node)
             xmlFreeDoc(env);
             return MC_ENOMEM;
         }
-        xmlReconciliateNs(env, copy);
     }
     mc_payload_clear(&m->payload);
     m->payload.kind = MC_PL_XML;
@@ -518,7 +517,7 @@ xmlDocPtr mc_msg_envelope(mc_message *m)
             mc_base64_encode(&b64, p->bytes, p->len);
         child = xmlNewDocNode(env, NULL, BAD_CAST(text ? "text" : "binary"), NULL);
         if (child) {
-            xmlNsPtr ns = xmlNewNs(child, BAD_CAST MC_TEXT_NS, BAD_CAST "ns");
+            xmlNsPtr ns = xmlNewNs(child, BAD_CAST MC_TEXT_NS, NULL); /* as Axiom writes it */
             xmlSetNs(child, ns);
             xmlNodePtr t = xmlNewDocTextLen(env, BAD_CAST(text ? p->bytes : mc_buf_cstr(&b64)),
                                             text ? (int)p->len : (int)b64.len);
@@ -616,6 +615,19 @@ static const char *xml_text(mc_message *m, size_t *len)
         xmlNodePtr copy = alone ? xmlDocCopyNode(root, alone, 1) : NULL;
         if (copy) {
             xmlDocSetRootElement(alone, copy);
+            /* the element's own namespace, declared for it, comes first
+             * (as Axiom writes it), then the ones the element declares */
+            bool own = false;
+            for (xmlNsPtr ns = root->nsDef; ns; ns = ns->next)
+                own |= root->ns && xmlStrEqual(ns->prefix, root->ns->prefix);
+            xmlNsPtr *link = &copy->nsDef;
+            while (!own && copy->ns && *link && *link != copy->ns)
+                link = &(*link)->next;
+            if (!own && copy->ns && *link == copy->ns && link != &copy->nsDef) {
+                *link = copy->ns->next;
+                copy->ns->next = copy->nsDef;
+                copy->nsDef = copy->ns;
+            }
             root = copy;
         }
     }
@@ -735,7 +747,11 @@ const char *mc_msg_bytes_as(mc_message *m, mc_wire w, size_t *len)
         *len = p->len;
         return p->bytes;
     case MC_PL_XML: {
-        const char *t = wrapped_bytes(m, w, len);
+        /* text/xml to a REST client writes the Body's element as it is,
+         * the <text> wrapper too (MI's SOAP formatter doing REST) */
+        const char *mt = mc_msg_prop(m, MC_SCOPE_AXIS2, "messageType");
+        bool keep_wrapper = w == MC_WIRE_POX && mt && strcasecmp(mt, "text/xml") == 0;
+        const char *t = keep_wrapper ? NULL : wrapped_bytes(m, w, len);
         if (t)
             return t;
         if (w == MC_WIRE_JSON)

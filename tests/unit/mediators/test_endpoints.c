@@ -197,6 +197,12 @@ static void test_diagnostics(void **state)
         {DEFS(SEQ("s", "<call><endpoint xmlns:mc=\"http://mediac.dev/ns/config\" mc:tlsVerify=\"false\">"
                        "<address uri=\"https://x\"/></endpoint></call>")),
          "t.xml:2:26: error: mc:tlsVerify is only allowed on a named <endpoint> artifact\n"},
+        /* any float, as Synapse parses it (MI's own configs use -1) */
+        {DEFS("<endpoint name=\"e\"><address uri=\"http://x\"><suspendOnFailure>"
+              "<progressionFactor>-1</progressionFactor></suspendOnFailure></address></endpoint>\n"), ""},
+        {DEFS("<endpoint name=\"e\"><address uri=\"http://x\"><suspendOnFailure>"
+              "<progressionFactor>fast</progressionFactor></suspendOnFailure></address></endpoint>\n"),
+         "~error: The suspend duration progression factor should be specified as a valid float : fast\n"},
     };
     th_check_diags(c, sizeof c / sizeof *c);
 }
@@ -220,7 +226,7 @@ static void test_templates(void **state)
     th_flow_free(f);
     static const th_diag_case c[] = {
         {DEFS("<endpoint name=\"E\" template=\"Nope\" uri=\"http://h\"/>\n"),
-         "t.xml:2:20: error: unknown endpoint template 'Nope'\n"},
+         "t.xml:2:20: warning: unknown endpoint template 'Nope'\n"},
         {DEFS("<template name=\"T\"><parameter name=\"to\"/><endpoint><address uri=\"$uri\">"
               "<timeout><duration>$to</duration></timeout></address></endpoint></template>\n"
               "<endpoint name=\"E\" template=\"T\" uri=\"http://h\"><parameter name=\"tx\" value=\"1\"/></endpoint>\n"),
@@ -235,6 +241,12 @@ static void test_templates(void **state)
          "t.xml:2:30: error: endpoint templates nested more than 16 deep (does 'T' use itself?)\n"},
     };
     th_check_diags(c, sizeof c / sizeof *c);
+    /* a template that is not loaded faults when a message gets there */
+    th_flow *g = th_flow_new(DEFS("<endpoint name=\"E\" template=\"Nope\" uri=\"http://h\"/>\n"
+                                  SEQ("s", "<call><endpoint key=\"E\"/></call>")));
+    assert_int_equal(th_run(g, "s", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(g, "ERROR_MESSAGE"), "Couldn't find the endpoint with the key : Nope");
+    th_flow_free(g);
 }
 
 /* ---- state ------------------------------------------------------------------ */

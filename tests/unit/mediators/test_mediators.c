@@ -293,6 +293,95 @@ static void test_filter_switch(void **state)
     th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
+/* payloadFactory as MI's TemplateProcessor: evaluator="json" is JSONPath,
+ * argument types by evaluator, the format's namespaces as Axiom writes
+ * them, json-eval($) as the payload came. */
+static void test_payload_factory_mi(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        SEQ("jp", "<payloadFactory media-type=\"json\"><format>{\"t\":\"$1\",\"u\":\"$2\",\"l\":$3,\"o\":\"$4\","
+                  "\"x\":\"$5\",\"e\":\"$6\"}</format><args>"
+                  "<arg expression=\"$.tags[0].text\" evaluator=\"json\"/>"
+                  "<arg evaluator=\"json\" expression=\"json-eval($.user.name)\"/>"
+                  "<arg evaluator=\"json\" expression=\"$.tags\"/>"
+                  "<arg evaluator=\"json\" expression=\"$.user\"/>"
+                  "<arg expression=\"$ctx:brackets\"/>"
+                  "<arg expression=\"json-eval($.user)\"/></args></payloadFactory>")
+        SEQ("raw", "<payloadFactory media-type=\"text\"><format>\n  $1\n</format><args>"
+                   "<arg evaluator=\"json\" expression=\"json-eval($)\"/></args></payloadFactory>")
+        SEQ("ns", "<payloadFactory media-type=\"xml\"><format>\n"
+                  "  <m:order xmlns:m=\"urn:m\">\n    <m:who>$1</m:who>\n    <items>$2</items>\n"
+                  "    <plain xmlns=\"\"><v>$3</v></plain>\n  </m:order>\n</format><args>"
+                  "<arg evaluator=\"json\" expression=\"$.user.name\"/>"
+                  "<arg expression=\"//tags/text\"/>"
+                  "<arg evaluator=\"json\" expression=\"$.user\"/></args></payloadFactory>")
+        SEQ("xj", "<payloadFactory media-type=\"json\"><format>{\"who\":$1,\"n\":\"$2\"}</format><args>"
+                  "<arg expression=\"//user\"/><arg expression=\"//user/name\"/></args></payloadFactory>")
+        "</definitions>");
+    static const char in[] = "{ \"tags\": [{\"text\":\"wso2\"},{\"text\":\"c&d\"}],\n"
+                             "  \"user\": {\"name\": \"Ann \\\"A\\\"\"} }";
+    mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "brackets", "[]");
+    assert_int_equal(th_run(f, "jp", in), MC_OK);
+    assert_string_equal(th_payload(f),
+        "{\"t\":\"wso2\",\"u\":\"Ann \\\"A\\\"\",\"l\":[{\"text\":\"wso2\"},{\"text\":\"c&d\"}],"
+        "\"o\":{\"name\":\"Ann \\\"A\\\"\"},\"x\":\"[]\",\"e\":\"{\\\"name\\\":\\\"Ann \\\\\\\"A\\\\\\\"\\\"}\"}");
+    /* json-eval($) is the payload's text as it came; the result trimmed */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "raw", in), MC_OK);
+    assert_string_equal(th_payload(f), in);
+    /* prefixes and the Synapse namespace declared where used, indentation
+     * gone, several nodes inserted, text escaped, JSON made XML */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "ns", in), MC_OK);
+    assert_string_equal(th_payload(f),
+        "<m:order xmlns:m=\"urn:m\"><m:who>Ann \"A\"</m:who><items xmlns=\"http://ws.apache.org/ns/synapse\">"
+        "<text>wso2</text><text>c&amp;d</text></items><plain><v><name>Ann \"A\"</name></v></plain>"
+        "</m:order>");
+    /* an XPath argument that is XML becomes JSON */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "xj", in), MC_OK);
+    assert_string_equal(th_payload(f), "{\"who\":{\"user\":{\"name\":\"Ann \\\"A\\\"\"}},\"n\":\"Ann \\\"A\\\"\"}");
+    th_flow_free(f);
+}
+
+/* <format key>: a local entry (or registry resource) is the format, an
+ * element as its XML, text as it is, compiled when the config links. */
+static void test_payload_factory_format_key(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        "<localEntry key=\"fmtx\"><r xmlns=\"\">\n  <a>$1</a>\n</r></localEntry>\n"
+        "<localEntry key=\"fmtj\">{\"a\":\"$1\",\"n\":$2}</localEntry>\n"
+        SEQ("kx", "<payloadFactory media-type=\"xml\"><format key=\"fmtx\"/><args><arg value=\"v&amp;w\"/>"
+                  "</args></payloadFactory>")
+        SEQ("kj", "<payloadFactory media-type=\"json\"><format key=\"fmtj\"/><args>"
+                  "<arg evaluator=\"json\" expression=\"$.s\"/><arg evaluator=\"json\" expression=\"$.o\"/>"
+                  "</args></payloadFactory>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "kx", NULL), MC_OK);
+    assert_string_equal(th_payload(f), "<r><a>v&amp;w</a></r>");
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "kj", "{\"s\":\"x\\\"y\",\"o\":{\"k\":[1]}}"), MC_OK);
+    assert_string_equal(th_payload(f), "{\"a\":\"x\\\"y\",\"n\":{\"k\":[1]}}");
+    th_flow_free(f);
+    /* a format that names an argument not given fails at the entry */
+    char *d = th_diags("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">"
+                       "<localEntry key=\"f2\">{\"a\":$2}</localEntry>"
+                       SEQ("x", "<payloadFactory media-type=\"json\"><format key=\"f2\"/><args>"
+                                "<arg value=\"1\"/></args></payloadFactory>") "</definitions>");
+    assert_non_null(strstr(d, "error: $2 in the payloadFactory format 'f2' has no argument (1 <arg> given)"));
+    assert_non_null(strstr(d, "payloadFactory format 'f2': see above"));
+    free(d);
+    /* a key that names nothing: a warning, and MI's fault when it runs */
+    f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        SEQ("km", "<payloadFactory media-type=\"json\"><format key=\"nowhere\"/></payloadFactory>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "km", "{}"), MC_EFAULT);
+    assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_DEFAULT, "ERROR_MESSAGE"), "Key nowhere not found ");
+    th_flow_free(f);
+}
+
 static void test_payload_factory(void **state)
 {
     (void)state;
@@ -318,10 +407,12 @@ static void test_payload_factory(void **state)
     assert_int_equal(th_run(f, "pj", payload_json), MC_OK);
     assert_string_equal(th_payload(f),
         "{\"name\":\"myFn\",\"n\":3,\"obj\":{\"a\":1},\"arr\":[1,2],\"s\":\"q\\\"uote\",\"cost\":\"$5\","
-        "\"bare\":\"plain text\",\"lit\":\"{\\\"a\\\":1}\",\"flag\":true,\"q\":\"q\\\"uote\"}");
+        /* a value argument is XML-escaped whatever the media type, as MI's
+         * TemplateProcessor.getArgValues does */
+        "\"bare\":\"plain text\",\"lit\":\"{&quot;a&quot;:1}\",\"flag\":true,\"q\":\"q\\\"uote\"}");
     assert_string_equal(mc_msg_content_type(f->m), "application/json");
     assert_int_equal(th_run(f, "px", payload_json), MC_OK);
-    /* no redundant xmlns="": none is in scope (Axiom's serialiser) */
+    /* xmlns="" with no default namespace to undo is not written (Axiom) */
     assert_string_equal(th_payload(f), "<r><a>x&lt;y&amp;z</a><b><obj><a>1</a></obj></b><c>$1</c></r>");
     assert_string_equal(mc_msg_content_type(f->m), "application/xml");
     assert_int_equal(th_run(f, "pt", NULL), MC_OK);
@@ -584,11 +675,22 @@ static void test_call_send(void **state)
     assert_true(f->m->responded);
     assert_null(th_prop(f, "never"));
     th_flow_free(f);
-    /* <call/> sends to the To address (Synapse's CallMediator with no
-     * endpoint); with none it faults */
+    /* <call/> without an endpoint goes to the To address, as Synapse's
+     * CallMediator with no endpoint; without one it faults */
     char *d = th_diags(SEQ("x", "<call/>"));
     assert_string_equal(d, "");
     free(d);
+    f = th_flow_new("<definitions>\n"
+        SEQ("c0", "<call/><property name=\"after\" value=\"1\"/>")
+        SEQ("cto", "<header name=\"To\" value=\"http://h/to\"/><call/>")
+        "</definitions>");
+    assert_int_equal(th_run(f, "c0", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_CODE"), "303001");
+    assert_null(th_prop(f, "after"));
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "cto", "{}"), MC_ESUSPENDED);
+    assert_string_equal(f->m->out->url, "http://h/to");
+    th_flow_free(f);
 }
 
 static int native_calls;
@@ -656,6 +758,8 @@ int main(void)
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_filter_switch),
         cmocka_unit_test(test_payload_factory),
+        cmocka_unit_test(test_payload_factory_mi),
+        cmocka_unit_test(test_payload_factory_format_key),
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_respond_drop_loopback),
         cmocka_unit_test(test_sequence_ref),

@@ -320,14 +320,14 @@ static void test_payload_text_binary(void **state)
     assert_string_equal(payload(m), "hello <world>");
     assert_null(mc_msg_json(m));
     const char *env = dump_envelope(m);
-    assert_non_null(strstr(env, "<ns:text xmlns:ns=\"http://ws.apache.org/commons/ns/payload\">hello &lt;world&gt;</ns:text>"));
+    assert_non_null(strstr(env, "<text xmlns=\"http://ws.apache.org/commons/ns/payload\">hello &lt;world&gt;</text>"));
     assert_int_equal(mc_msg_set_payload(m, "\x01\x02\xff", 3, "application/octet-stream", &err), MC_OK);
     assert_int_equal(m->payload.kind, MC_PL_BINARY);
     size_t n;
     const char *b = mc_msg_payload_bytes(m, &n);
     assert_int_equal(n, 3);
     assert_memory_equal(b, "\x01\x02\xff", 3);
-    assert_non_null(strstr(dump_envelope(m), ">AQL/</ns:binary>"));
+    assert_non_null(strstr(dump_envelope(m), ">AQL/</binary>"));
     /* form data is text; unknown types binary */
     assert_int_equal(mc_content_kind("application/x-www-form-urlencoded", NULL, 0), MC_PL_TEXT);
     assert_int_equal(mc_content_kind("image/png", NULL, 0), MC_PL_BINARY);
