@@ -624,11 +624,11 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const call_m *c = (const call_m *)self;
     if (!c->ep && !c->is_send) {
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
-        if (!to || !*to || strstr(to, "www.w3.org/2005/08/addressing/anonymous") ||
+        if (!to || !*to || anonymous_address(to) ||
             ((!strncasecmp(to, "http://", 7) || !strncasecmp(to, "https://", 8)) &&
              names_this_service(m, to)))
-            return mc_fault(m, "0", "<call> without an endpoint: the message has no To address "
-                            "to send to (set it with <header name=\"To\">)");
+            return mc_fault(m, "303001", "<call> without an endpoint: the message has no To "
+                            "address to send to (set it with <header name=\"To\">)");
         return mc_send_start(m, c->to, NULL);   /* a non-HTTP To faults there */
     }
     if (!c->ep) {
@@ -641,9 +641,6 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
             !names_this_service(m, to) && !anonymous_address(to))
             return mc_send_start(m, c->to, NULL);
-        if (!c->is_send)
-            return mc_fault(m, "303001", "<call> without an endpoint: the message has no HTTP(S) "
-                            "To address to send to (set it with <header name=\"To\">)");
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }
