@@ -12,6 +12,7 @@
 #include "host/internal.h"
 #include "http/msgio.h"
 #include "util/codec.h"
+#include "util/mem.h"
 
 struct mc_exchange {
     mc_host *h;
@@ -400,7 +401,9 @@ void mc_exchange_free(mc_exchange *x)
 {
     if (!x)
         return;
+    size_t body = x->req.body_len;
     mc_message_free(x->m);
     mc_deployment_release(x->dep);
     free(x);
+    mc_mem_after_request(body);   /* a big message: RSS goes back down */
 }

@@ -3,6 +3,7 @@
  * multi client and an eventfd; request collection, limits, suspended
  * connections answered later, drain on stop; plus the small admin server. */
 #include "http/server.h"
+#include "util/mem.h"
 
 #include "util/codec.h"
 
@@ -99,8 +100,10 @@ static void req_free(mc_server_req *r)
     free(r->method);
     free(r->path);
     free(r->query);
+    size_t body = r->body.cap;
     mc_buf_free(&r->body);
     free(r);
+    mc_mem_after_request(body);   /* after a big body: RSS goes back down */
 }
 
 static void req_unref(mc_server_req *r)

@@ -118,33 +118,40 @@ static xmlDocPtr new_envelope(xmlNodePtr *body_out)
     return doc;
 }
 
-/* Wrap a parsed document in an envelope unless it already is one. */
+/* Wrap a parsed document in an envelope unless it already is one.  The
+ * root element moves under a new Body in the same document (no copy: a
+ * big payload's tree exists once); what else stood at the top (comments,
+ * processing instructions) goes. */
 static xmlDocPtr envelope_for(xmlDocPtr doc)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (root && is_soap_ns(root->ns) &&
         strcmp((const char *)root->name, "Envelope") == 0)
         return doc;
-    xmlNodePtr body;
-    xmlDocPtr env = new_envelope(&body);
-    if (!env) {
+    xmlNodePtr env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL);
+    xmlNsPtr ns = env ? xmlNewNs(env, BAD_CAST MC_SOAP11_NS, BAD_CAST "soapenv") : NULL;
+    xmlNodePtr body = ns ? xmlNewDocNode(doc, ns, BAD_CAST "Body", NULL) : NULL;
+    if (!body) {
+        xmlFreeNode(env);
         xmlFreeDoc(doc);
         return NULL;
     }
-    if (root) {
+    xmlSetNs(env, ns);
+    xmlAddChild(env, body);
+    if (root)
         xmlUnlinkNode(root);
-        xmlNodePtr moved = xmlDocCopyNode(root, env, 1);
-        xmlFreeNode(root);
-        if (!moved || !xmlAddChild(body, moved)) {
-            xmlFreeNode(moved);
-            xmlFreeDoc(env);
-            xmlFreeDoc(doc);
-            return NULL;
-        }
-        xmlReconciliateNs(env, moved);
+    while (doc->children) {             /* comments, PIs around the root */
+        xmlNodePtr c = doc->children;
+        xmlUnlinkNode(c);
+        xmlFreeNode(c);
     }
-    xmlFreeDoc(doc);
-    return env;
+    xmlDocSetRootElement(doc, env);
+    if (root && !xmlAddChild(body, root)) {
+        xmlFreeNode(root);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
 }
 
 static void set_type_props(mc_message *m, const char *ct)
@@ -182,9 +189,8 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
         mc_xml_error xe;
         xmlDocPtr doc = mc_xml_parse(data, len, "payload", 1, &xe);
         if (!doc)
-            return mc_err_set(err, MC_EPARSE,
-                              "invalid XML payload: line %d: %s", xe.line,
-                              xe.msg);
+            return mc_err_set(err, xe.too_big ? MC_ELIMIT : MC_EPARSE, "%s XML payload: line %d: %s",
+                              xe.too_big ? "over-limit" : "invalid", xe.line, xe.msg);
         xmlDocPtr env = envelope_for(doc);
         if (!env)
             return mc_err_set(err, MC_ENOMEM, "out of memory");
@@ -315,8 +321,10 @@ xmlDocPtr mc_msg_envelope(mc_message *m)
     xmlNodePtr child = NULL;
     if (p->kind == MC_PL_JSON) {
         mc_json v = mc_msg_json(m);
-        if (v)
-            child = mc_json_to_xml(v, env);
+        if (v && !(child = mc_json_to_xml(v, env)))
+            mc_msg_log(m, MC_LOG_WARN, "the JSON payload has no XML view: it would have more "
+                       "than %d nodes (or memory ran out); XPath sees an empty body",
+                       MC_XML_MAX_NODES);
     } else if (p->kind == MC_PL_TEXT || p->kind == MC_PL_BINARY) {
         int text = p->kind == MC_PL_TEXT;
         mc_buf b64 = MC_BUF_INIT;
