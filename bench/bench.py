@@ -757,7 +757,7 @@ def machine_info(env):
             " with uncommitted changes in src/" if dirty else "", os.path.relpath(env.args.build, ROOT))),
         ("compiler", first_line(["cc", "--version"])),
         ("libcurl / OpenSSL", first_line(["curl", "--version"])),
-        ("libmicrohttpd", first_line(["pkg-config", "--modversion", "libmicrohttpd"])),
+        ("HTTP server", "mediac's own (src/http/server.c), TLS by OpenSSL"),
         ("nginx", first_line(["nginx", "-v"])),
         ("wrk", first_line(["wrk", "-v"], "wrk")),
         ("gnuplot", first_line(["gnuplot", "--version"])),

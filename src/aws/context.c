@@ -22,6 +22,17 @@ typedef struct entry {
     mc_err failure;
 } entry;
 
+typedef struct region_entry {
+    char profile[128];
+    char region[64];             /* "" with failure set */
+    mc_err failure;
+} region_entry;
+
+typedef struct endpoint_entry {
+    char key[600];               /* explicit url | service | region */
+    mc_aws_endpoint ep;
+} endpoint_entry;
+
 struct mc_aws_context {
     mc_aws_env *env;
     mc_aws_context_opts o;
@@ -30,6 +41,10 @@ struct mc_aws_context {
     pthread_cond_t done;         /* a refresh finished */
     entry entries[MAX_ENTRIES];
     unsigned long runs;
+    region_entry regions[MAX_ENTRIES];
+    size_t nregions;
+    endpoint_entry endpoints[MAX_ENTRIES];
+    size_t nendpoints;
 };
 
 mc_aws_context *mc_aws_context_new(const mc_aws_context_opts *o)
@@ -187,4 +202,70 @@ mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
         rc = copy_out(e, out, err);
     pthread_mutex_unlock(&c->lock);
     return rc;
+}
+
+mc_code mc_aws_context_region(mc_aws_context *c, const mc_aws_settings *x, char *out,
+                              size_t outsz, mc_err *err)
+{
+    if (x && x->region && *x->region)
+        return mc_aws_region_resolve(x, out, outsz, NULL, 0, err);
+    const char *profile = x && x->profile ? x->profile : "";
+    pthread_mutex_lock(&c->lock);
+    region_entry *r = NULL;
+    for (size_t i = 0; i < c->nregions && !r; i++)
+        if (strcmp(c->regions[i].profile, profile) == 0)
+            r = &c->regions[i];
+    if (!r && c->nregions < MAX_ENTRIES) {
+        r = &c->regions[c->nregions++];
+        snprintf(r->profile, sizeof r->profile, "%s", profile);
+        mc_aws_settings s = x ? *x : (mc_aws_settings){0};
+        mc_aws_context_settings(c, &s);
+        if (mc_aws_region_resolve(&s, r->region, sizeof r->region, NULL, 0, &r->failure) !=
+            MC_OK)
+            r->region[0] = '\0';
+    }
+    mc_code rc;
+    if (!r) {
+        pthread_mutex_unlock(&c->lock);
+        mc_aws_settings s = x ? *x : (mc_aws_settings){0};
+        mc_aws_context_settings(c, &s);
+        return mc_aws_region_resolve(&s, out, outsz, NULL, 0, err);
+    }
+    if (r->region[0] && strlen(r->region) < outsz) {
+        strcpy(out, r->region);
+        rc = MC_OK;
+    } else {
+        if (err)
+            *err = r->failure;
+        rc = r->failure.code ? r->failure.code : MC_ECONFIG;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+mc_code mc_aws_context_endpoint(mc_aws_context *c, const char *explicit_url,
+                                const char *service, const char *region,
+                                mc_aws_endpoint *out, mc_err *err)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s|%s|%s", explicit_url ? explicit_url : "",
+             service ? service : "", region ? region : "");
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->nendpoints; i++)
+        if (strcmp(c->endpoints[i].key, key) == 0) {
+            *out = c->endpoints[i].ep;
+            pthread_mutex_unlock(&c->lock);
+            return MC_OK;
+        }
+    pthread_mutex_unlock(&c->lock);
+    mc_code rc = mc_aws_endpoint_resolve(c->env, explicit_url, service, region, out, err);
+    if (rc != MC_OK)
+        return rc;
+    pthread_mutex_lock(&c->lock);
+    if (c->nendpoints < MAX_ENTRIES) {
+        snprintf(c->endpoints[c->nendpoints].key, sizeof key, "%s", key);
+        c->endpoints[c->nendpoints++].ep = *out;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return MC_OK;
 }

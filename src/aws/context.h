@@ -16,6 +16,7 @@
 #define MC_AWS_CONTEXT_H
 
 #include "aws/credentials.h"
+#include "aws/endpoint.h"
 #include "aws/retry.h"
 
 #define MC_AWS_ADVISORY_REFRESH_S (15 * 60)
@@ -42,6 +43,15 @@ void mc_aws_context_settings(const mc_aws_context *c, mc_aws_settings *x);
  * profile.  out is a copy the caller clears. */
 mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
                                    mc_aws_credentials *out, mc_err *err);
+
+/* The region for x (its own, else the environment's or the profile's),
+ * and the endpoint of a service, each resolved once and kept: requests do
+ * not read the environment or the config file. */
+mc_code mc_aws_context_region(mc_aws_context *c, const mc_aws_settings *x, char *out,
+                              size_t outsz, mc_err *err);
+mc_code mc_aws_context_endpoint(mc_aws_context *c, const char *explicit_url,
+                                const char *service, const char *region,
+                                mc_aws_endpoint *out, mc_err *err);
 
 /* How many times the chain ran (tests, metrics). */
 unsigned long mc_aws_context_chain_runs(const mc_aws_context *c);

@@ -292,21 +292,33 @@ static void session_name(const mc_aws_role *role, char *buf, size_t n)
         snprintf(buf, n, "mediac-session-%lld", (long long)time(NULL));
 }
 
-mc_code mc_aws_sts_assume_role(const mc_aws_settings *x, const mc_aws_credentials *source,
-                               const mc_aws_role *role, mc_aws_credentials *out, mc_err *err)
+/* Action, Version, RoleArn, RoleSessionName and extra pairs (NULL
+ * values left out), sent to STS; the form is wiped (it may hold a token). */
+static mc_code sts_role_call(const mc_aws_settings *x, const char *action,
+                             const mc_aws_role *role, const char *const *extra,
+                             const mc_aws_credentials *source, mc_aws_credentials *out,
+                             mc_err *err)
 {
     char session[128];
     session_name(role, session, sizeof session);
     mc_buf form = MC_BUF_INIT;
-    form_pair(&form, "Action", "AssumeRole");
+    form_pair(&form, "Action", action);
     form_pair(&form, "Version", "2011-06-15");
     form_pair(&form, "RoleArn", role->role_arn);
     form_pair(&form, "RoleSessionName", session);
-    form_pair(&form, "ExternalId", role->external_id);
-    form_pair(&form, "DurationSeconds", role->duration);
-    mc_code rc = sts_call(x, "AssumeRole", &form, role->region, source, out, err);
-    mc_buf_free(&form);
+    for (size_t i = 0; extra[i]; i += 2)
+        form_pair(&form, extra[i], extra[i + 1]);
+    mc_code rc = sts_call(x, action, &form, role->region, source, out, err);
+    wipe_buf(&form);
     return rc;
+}
+
+mc_code mc_aws_sts_assume_role(const mc_aws_settings *x, const mc_aws_credentials *source,
+                               const mc_aws_role *role, mc_aws_credentials *out, mc_err *err)
+{
+    const char *extra[] = {"ExternalId", role->external_id, "DurationSeconds", role->duration,
+                           NULL};
+    return sts_role_call(x, "AssumeRole", role, extra, source, out, err);
 }
 
 mc_code mc_aws_sts_web_identity(const mc_aws_settings *x, const mc_aws_role *role,
@@ -315,18 +327,10 @@ mc_code mc_aws_sts_web_identity(const mc_aws_settings *x, const mc_aws_role *rol
     char *token = read_small_file(token_file, "web identity token", err);
     if (!token)
         return err && err->code ? err->code : MC_ECONFIG;
-    char session[128];
-    session_name(role, session, sizeof session);
-    mc_buf form = MC_BUF_INIT;
-    form_pair(&form, "Action", "AssumeRoleWithWebIdentity");
-    form_pair(&form, "Version", "2011-06-15");
-    form_pair(&form, "RoleArn", role->role_arn);
-    form_pair(&form, "RoleSessionName", session);
-    form_pair(&form, "WebIdentityToken", token);
+    const char *extra[] = {"WebIdentityToken", token, NULL};
+    mc_code rc = sts_role_call(x, "AssumeRoleWithWebIdentity", role, extra, NULL, out, err);
     OPENSSL_cleanse(token, strlen(token));
     free(token);
-    mc_code rc = sts_call(x, "AssumeRoleWithWebIdentity", &form, role->region, NULL, out, err);
-    wipe_buf(&form);
     return rc;
 }
 

@@ -85,9 +85,14 @@ static const mc_opt serve_rows[] = {
     {"max-concurrent", "limits.max_concurrent", MC_OPT_UINT, SO(l.server.max_concurrent), 1, 0,
      .arg = "N", .def = "1024", .help = "requests in progress over all workers; more get 503"},
     {"request-timeout", "limits.request_timeout", MC_OPT_LONG, SO(l.server.request_timeout_ms),
-     1, 0, .arg = "MS", .def = "60000", .help = "a request not answered by then gets 504"},
+     1, 0, .arg = "MS", .def = "60000",
+     .help = "a request not received by then gets 408, one not answered by then 504"},
     {"idle-timeout", "limits.idle_timeout", MC_OPT_UINT, SO(l.server.idle_timeout_s), 1, 0,
      .arg = "S", .def = "60", .help = "idle keep-alive connections are closed after this"},
+    {"tls-cert", "server.tls_cert", MC_OPT_STR, SO(l.server.tls_cert), .arg = "FILE",
+     .help = "PEM certificate chain: the traffic port serves HTTPS (with --tls-key)"},
+    {"tls-key", "server.tls_key", MC_OPT_STR, SO(l.server.tls_key), .arg = "FILE",
+     .help = "PEM private key of --tls-cert"},
     {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
      .def = "10", .help = "how long SIGTERM waits for requests in flight"},
     {"admin-token-file", "management.token_file", MC_OPT_STR, SO(token_file), .arg = "FILE",
@@ -196,8 +201,9 @@ static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
     /* at every log level: scripts and tests wait for this line */
     mc_logger always = *mc_host_logger(h);
     always.level = MC_LOG_DEBUG;
-    mc_log(&always, MC_LOG_INFO, "listening on %s:%d admin %s:%d workers %d", bind,
-           mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l));
+    mc_log(&always, MC_LOG_INFO, "listening on %s:%d admin %s:%d workers %d%s", bind,
+           mc_listener_port(l), bind, mc_listener_admin_port(l), mc_listener_workers(l),
+           o->l.server.tls_cert ? " tls" : "");
     wait_signals(h, set);
     const mc_logger *log = mc_host_logger(h);
     mc_log(log, MC_LOG_INFO, "SIGTERM: draining %u request(s), up to %ld s",
@@ -215,6 +221,11 @@ int mc_cmd_serve(int argc, char **argv)
     int rc = mc_opts_parse(&mc_serve_command, argc, argv, &o, &optind, &file);
     if (rc != MC_OPTS_CONTINUE)
         return rc;
+    if (!o.l.server.tls_cert != !o.l.server.tls_key) {
+        fprintf(stderr, "mediac: --tls-cert and --tls-key go together\n");
+        mc_toml_free(file);
+        return EXIT_USAGE;
+    }
     /* every thread inherits the mask; the main thread takes the signals */
     sigset_t set;
     sigemptyset(&set);

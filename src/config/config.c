@@ -46,10 +46,12 @@ void mc_config_free(mc_config *cfg)
     free(cfg->endpoints.items);
     free(cfg->templates.items);
     free(cfg->broken.items);
+    free(cfg->resource_props.items);
     free(cfg->natives.items);
     free(cfg->ep_templates.items);
     free(cfg->values.items);
     free(cfg->secrets.items);
+    free(cfg->states.items);
     mc_buf_free(&cfg->diags);
     mc_arena_free(&cfg->arena);
     free(cfg);
@@ -68,6 +70,28 @@ void mc_config_own(mc_config *cfg, void *obj, void (*destroy)(void *))
     o->destroy = destroy;
     o->next = cfg->owned;
     cfg->owned = o;
+}
+
+void *mc_config_state(mc_config *cfg, const char *name, void *(*create)(void *ud), void *ud,
+                      void (*destroy)(void *))
+{
+    void *st = mc_table_get(&cfg->states, name);
+    if (st)
+        return st;
+    const char *n = mc_arena_strdup(&cfg->arena, name);
+    if (!n || !(st = create(ud)))
+        return NULL;
+    if (!mc_table_put(&cfg->states, n, st)) {
+        destroy(st);
+        return NULL;
+    }
+    mc_config_own(cfg, st, destroy);
+    return st;
+}
+
+void *mc_config_find_state(const mc_config *cfg, const char *name)
+{
+    return mc_table_get(&cfg->states, name);
 }
 
 /* ---- tables ------------------------------------------------------------- */

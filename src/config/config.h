@@ -156,6 +156,7 @@ struct mc_config {
     mc_arena arena;
     mc_table sequences, proxies, apis, entries, endpoints;
     mc_table templates;        /* sequence templates: name -> mc_seq_template */
+    mc_table resource_props;   /* "KEY@NAME" -> registry resource property */
     mc_table broken;           /* registry artifacts that do not compile:
                                   key -> first error (const char *) */
     mc_table natives;          /* class mediators: name -> mc_native */
@@ -163,6 +164,8 @@ struct mc_config {
     struct mc_link_hook *link_hooks; /* work left for link time */
     mc_table values;           /* ${configs.x}: name -> const char * */
     mc_table secrets;          /* vault aliases: alias -> const char * */
+    mc_table states;           /* per-process mediator state (cache stores,
+                                  throttle counters): name -> object */
     mc_buf diags;              /* "file:line:col: error: ..." lines */
     unsigned nerrors, nwarnings;
     struct mc_owned *owned;    /* destructors */
@@ -220,6 +223,11 @@ const char *mc_registry_key(mc_arena *a, const char *key);
  * holds conf:/ keys, dir/gov (or governance) gov:/ keys; any other folder
  * is the governance root itself. */
 mc_code mc_config_load_registry(mc_config *cfg, const char *dir);
+/* A registry resource's (or collection's) property, as MI keeps them:
+ * RESOURCE.properties beside the resource, COLLECTION/COLLECTION.properties
+ * for a folder; NULL when there is none.  (Synapse's
+ * get-property('registry', 'KEY@NAME'), MI 4.4's registry(KEY).property(NAME).) */
+const char *mc_config_resource_property(const mc_config *cfg, const char *key, const char *name);
 /* One resource from bytes or from a file, under key (any key form). */
 mc_code mc_config_load_resource(mc_config *cfg, const char *key, const char *data,
                                 size_t len, const char *name);
@@ -264,6 +272,20 @@ const char *mc_config_vault_lookup(mc_config *cfg, const char *alias);
 
 /* Register a destructor for obj, run when the config is freed. */
 void mc_config_own(mc_config *cfg, void *obj, void (*destroy)(void *));
+
+/* ---- per-process state of mediators ------------------------------------
+ * Mediators whose state outlives one message (cache stores, throttle
+ * counters) keep it in objects the configuration owns, by name, so that
+ * mediators naming the same id share it and a reload starts afresh.  The
+ * objects synchronise themselves: the configuration stays immutable and
+ * shared by all threads. */
+
+/* At load: the state named name, made by create(ud) the first time
+ * (destroyed with the configuration); NULL when out of memory. */
+void *mc_config_state(mc_config *cfg, const char *name, void *(*create)(void *ud), void *ud,
+                      void (*destroy)(void *));
+/* At run time: the state named name, or NULL. */
+void *mc_config_find_state(const mc_config *cfg, const char *name);
 
 /* ---- the compiler interface (used by mediators) ----------------------- */
 

@@ -44,6 +44,11 @@ mc_code mc_config_load_plain(mc_config *cfg, const char *path);
 /* Parse a descriptor (artifacts.xml, artifact.xml, registry-info.xml) with
  * the loader's safe parser; NULL after reporting. */
 xmlDocPtr mc_parse_descriptor(mc_config *cfg, const char *data, size_t len, const char *name);
+/* Java-properties lines of data through fn (values.c). */
+typedef void (*pair_fn)(mc_config *cfg, const char *file, int line, const char *name,
+                        const char *value, void *ud);
+mc_code mc_parse_properties(mc_config *cfg, const char *name, const char *data, size_t len,
+                            pair_fn fn, void *ud);
 /* Every file under dir as a registry resource keyed key_prefix/relative. */
 mc_code mc_registry_walk(mc_config *cfg, const char *dir, const char *key_prefix);
 /* The <item><file/><path/></item> (and <collection><directory/><path/>)

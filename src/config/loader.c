@@ -767,6 +767,44 @@ void mc_compile_artifact(mc_compiler *cc, xmlNodePtr node)
 
 /* ---- files and folders -------------------------------------------------- */
 
+/* <description> may stand anywhere in a configuration (MI writes one into
+ * most artifacts and mediators): kept for tools, ignored by the engine.
+ * Drop the Synapse-namespace ones whose parent is configuration structure,
+ * before any compile step sees them; keep them where the parent holds data
+ * (a payloadFactory format, inline XML of property, enrich, header,
+ * makefault or a local entry, a policy) and in connector operations, where
+ * <description> can be a parameter. */
+static bool holds_data(xmlNodePtr parent)
+{
+    static const char *const holders[] = {"format", "inline", "detail", "localEntry",
+        "property", "header", "source", "policy", "schema", "code", "message", "reason",
+        "parameter", "with-param", "entry"};
+    const char *n = (const char *)parent->name;
+    if (strchr(n, '.') || !mc_is_synapse(parent))
+        return true;
+    for (size_t i = 0; i < sizeof holders / sizeof *holders; i++)
+        if (strcmp(n, holders[i]) == 0)
+            return true;
+    return false;
+}
+
+static void strip_descriptions(xmlNodePtr node, unsigned depth)
+{
+    if (depth > 256 || holds_data(node))
+        return;
+    for (xmlNodePtr c = node->children, next; c; c = next) {
+        next = c->next;
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)c->name, "description") == 0 && mc_is_synapse(c)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+            continue;
+        }
+        strip_descriptions(c, depth + 1);
+    }
+}
+
 /* Parse data as a configuration document and hand its root element to fn
  * with a compiler positioned on the text. */
 typedef void (*root_fn)(mc_compiler *cc, xmlNodePtr root, void *ud);
@@ -798,6 +836,7 @@ static mc_code with_document(mc_config *cfg, const char *data, size_t len,
         xmlNodePtr root = xmlDocGetRootElement(doc);
         if (root) {
             mc_resolve_parameters(&cc, root);
+            strip_descriptions(root, 0);
             fn(&cc, root, ud);
         }
         else

@@ -124,6 +124,74 @@ mc_code mc_config_load_resource_file(mc_config *cfg, const char *key, const char
     return rc;
 }
 
+/* ---- resource properties -------------------------------------------------- */
+
+typedef struct prop_ctx {
+    const char *key;           /* canonical key of the resource or collection */
+} prop_ctx;
+
+static void put_resource_property(mc_config *cfg, const char *file, int line, const char *name,
+                                  const char *value, void *ud)
+{
+    (void)file, (void)line;
+    const prop_ctx *pc = ud;
+    char *k = mc_arena_printf(&cfg->arena, "%s@%s", pc->key, name);
+    char *v = mc_arena_strdup(&cfg->arena, value);
+    if (k && v)
+        mc_table_put(&cfg->resource_props, k, v);
+}
+
+/* MI keeps a resource's properties in RESOURCE.properties beside it, and a
+ * collection's in COLLECTION/COLLECTION.properties: load them as such
+ * (not as resources).  True when the file was such a properties file. */
+static bool load_properties_file(mc_config *cfg, const char *dir, const char *name,
+                                 const char *full, const char *key_prefix)
+{
+    static const char suffix[] = ".properties";
+    size_t n = strlen(name), sl = sizeof suffix - 1;
+    if (n <= sl || strcmp(name + n - sl, suffix) != 0)
+        return false;
+    char *target = strndup(name, n - sl);
+    char *sibling = NULL;
+    const char *dbase = strrchr(dir, '/');
+    dbase = dbase ? dbase + 1 : dir;
+    struct stat st;
+    bool of_file = target && asprintf(&sibling, "%s/%s", dir, target) >= 0 &&
+                   stat(sibling, &st) == 0 && S_ISREG(st.st_mode);
+    bool of_collection = target && strcmp(target, dbase) == 0;
+    mc_buf key = MC_BUF_INIT;
+    if (of_file)
+        mc_buf_printf(&key, "%s%s%s", key_prefix,
+                      key_prefix[strlen(key_prefix) - 1] == '/' ? "" : "/", target);
+    else if (of_collection)
+        mc_buf_puts(&key, key_prefix);
+    bool done = false;
+    if ((of_file || of_collection) && !key.oom) {
+        prop_ctx pc = {mc_registry_key(&cfg->arena, mc_buf_cstr(&key))};
+        mc_buf b = MC_BUF_INIT;
+        if (pc.key && mc_read_config_file(cfg, full, &b) == MC_OK)
+            mc_parse_properties(cfg, full, mc_buf_cstr(&b), b.len, put_resource_property, &pc);
+        mc_buf_free(&b);
+        done = true;
+    }
+    mc_buf_free(&key);
+    free(sibling);
+    free(target);
+    return done;
+}
+
+const char *mc_config_resource_property(const mc_config *cfg, const char *key, const char *name)
+{
+    mc_buf b = MC_BUF_INIT;
+    const char *v = NULL;
+    if (canonical_key(key, &b)) {
+        mc_buf_printf(&b, "@%s", name);
+        v = b.oom ? NULL : mc_table_get(&cfg->resource_props, b.data);
+    }
+    mc_buf_free(&b);
+    return v;
+}
+
 static mc_code walk(mc_config *cfg, const char *dir, const char *key_prefix, int depth)
 {
     if (depth > MAX_REGISTRY_DEPTH)
@@ -142,7 +210,8 @@ static mc_code walk(mc_config *cfg, const char *dir, const char *key_prefix, int
             mc_code r = MC_OK;
             if (S_ISDIR(st.st_mode))
                 r = walk(cfg, full, key, depth + 1);
-            else if (S_ISREG(st.st_mode))
+            else if (S_ISREG(st.st_mode) &&
+                     !load_properties_file(cfg, dir, names[i], full, key_prefix))
                 r = mc_config_load_resource_file(cfg, key, full);
             if (r != MC_OK && rc == MC_OK)
                 rc = r;

@@ -69,8 +69,6 @@ static void unescape(mc_buf *b, const char *s, size_t n)
     }
 }
 
-typedef void (*pair_fn)(mc_config *cfg, const char *file, int line, const char *name,
-                        const char *value, void *ud);
 
 static bool blank(char c) { return c == ' ' || c == '\t' || c == '\f'; }
 
@@ -180,6 +178,12 @@ static mc_code parse_pairs(mc_config *cfg, const char *file, const char *s, size
         mc_buf_free(&l);
     }
     return cfg->nerrors > before ? MC_ECONFIG : MC_OK;
+}
+
+mc_code mc_parse_properties(mc_config *cfg, const char *name, const char *data, size_t len,
+                            pair_fn fn, void *ud)
+{
+    return parse_pairs(cfg, name, data, len, FMT_PROPERTIES, fn, ud);
 }
 
 static bool is_dotenv(const char *path)

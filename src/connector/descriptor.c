@@ -184,6 +184,30 @@ static bool check_base64(const char *v, size_t n)
     return ok;
 }
 
+static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool mc_cp_comma_item(const char *v, size_t n, size_t *pos, const char **item, size_t *len)
+{
+    while (*pos <= n) {
+        size_t i = *pos, j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        *pos = j + 1;
+        const char *it = v + i;
+        size_t l = j - i;
+        while (l && space(*it))
+            it++, l--;
+        while (l && space(it[l - 1]))
+            l--;
+        if (l) {
+            *item = it;
+            *len = l;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err)
 {
     bool ok = true;

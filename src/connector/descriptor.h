@@ -219,6 +219,10 @@ const char *mc_cp_type_name(mc_cp_type t);
 const char *mc_cp_in_name(mc_cp_in in);
 const char *mc_shape_kind_name(mc_shape_kind k);
 
+/* The next item of a comma-separated list v[0..n) from *pos: trimmed and
+ * non-empty (empty items are skipped); false when there is none left. */
+bool mc_cp_comma_item(const char *v, size_t n, size_t *pos, const char **item, size_t *len);
+
 /* Is text v[0..n) a valid value of type t?  err names the problem
  * ("'abc' is not an integer"). */
 bool mc_cp_check(mc_cp_type t, const char *v, size_t n, mc_err *err);

@@ -52,26 +52,13 @@ static void scalar_text(mc_buf *out, mc_cp_type t, const char *v, size_t n)
 /* "a, b,,c" -> ["a","b","c"] */
 static void comma_list(mc_buf *out, const char *v, size_t n)
 {
+    size_t pos = 0, len;
+    const char *item;
     mc_buf_putc(out, '[');
-    bool first = true;
-    for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *item = v + i;
-        size_t len = j - i;
-        while (len && (*item == ' ' || *item == '\t' || *item == '\n' || *item == '\r'))
-            item++, len--;
-        while (len && (item[len - 1] == ' ' || item[len - 1] == '\t' ||
-                       item[len - 1] == '\n' || item[len - 1] == '\r'))
-            len--;
-        if (len) {
-            if (!first)
-                mc_buf_putc(out, ',');
-            mc_buf_json_string(out, item, len);
-            first = false;
-        }
-        i = j + 1;
+    for (bool first = true; mc_cp_comma_item(v, n, &pos, &item, &len); first = false) {
+        if (!first)
+            mc_buf_putc(out, ',');
+        mc_buf_json_string(out, item, len);
     }
     mc_buf_putc(out, ']');
 }
@@ -244,21 +231,10 @@ static void query_list(request *rq, const mc_cparam *p, const char *v, size_t n)
         mc_arena_free(&a);
         return;
     }
-    for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *it = v + i;
-        size_t len = j - i;
-        while (len && (*it == ' ' || *it == '\t' || *it == '\n' || *it == '\r'))
-            it++, len--;
-        while (len && (it[len - 1] == ' ' || it[len - 1] == '\t' || it[len - 1] == '\n' ||
-                       it[len - 1] == '\r'))
-            len--;
-        if (len)
-            query_pair(rq, p->as, it, len);
-        i = j + 1;
-    }
+    size_t pos = 0, len;
+    const char *item;
+    while (mc_cp_comma_item(v, n, &pos, &item, &len))
+        query_pair(rq, p->as, item, len);
 }
 
 /* Query parameters and headers; NULL, or the header parameter whose value
@@ -364,7 +340,9 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
         return *flow = target_fault(m, "MissingCredentials", op->element, &err), false;
     mc_msg_add_secret(m, t->creds.secret_access_key);
     mc_msg_add_secret(m, t->creds.session_token);
-    if (mc_aws_region_resolve(&s, t->region, sizeof t->region, NULL, 0, &err) != MC_OK) {
+    if ((call->aws ? mc_aws_context_region(call->aws, &s, t->region, sizeof t->region, &err)
+                   : mc_aws_region_resolve(&s, t->region, sizeof t->region, NULL, 0, &err)) !=
+        MC_OK) {
         s.region = mc_conn_value(st, "region");
         if (s.region)
             mc_err_clear(&err);
@@ -372,8 +350,10 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
             snprintf(t->region, sizeof t->region, "%s", s.region);
     }
     if (err.code != MC_OK ||
-        mc_aws_endpoint_resolve(s.env, s.endpoint, c->service, t->region, &t->ep, &err) !=
-            MC_OK) {
+        (call->aws ? mc_aws_context_endpoint(call->aws, s.endpoint, c->service, t->region,
+                                             &t->ep, &err)
+                   : mc_aws_endpoint_resolve(s.env, s.endpoint, c->service, t->region, &t->ep,
+                                             &err)) != MC_OK) {
         mc_aws_credentials_clear(&t->creds);
         return *flow = target_fault(m, "InvalidConnection", op->element, &err), false;
     }

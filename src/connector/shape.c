@@ -329,27 +329,15 @@ static bool check_comma_list(checker *ck, const mc_cshape *s, const char *v, siz
 {
     if (s->member && s->member->kind != MC_SK_STRING)
         return report(ck, "must be a JSON array (its items are not strings)");
-    size_t count = 0;
-    for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *item = v + i;
-        size_t len = j - i;
-        while (len && (*item == ' ' || *item == '\t' || *item == '\n' || *item == '\r'))
-            item++, len--;
-        while (len && (item[len - 1] == ' ' || item[len - 1] == '\t' ||
-                       item[len - 1] == '\n' || item[len - 1] == '\r'))
-            len--;
-        if (len) {
-            size_t old = push(ck, "[%zu]", NULL, 0, count);
-            bool ok = !s->member || check_string(ck, s->member, item, len);
-            pop(ck, old);
-            if (!ok)
-                return false;
-            count++;
-        }
-        i = j + 1;
+    size_t count = 0, pos = 0, len;
+    const char *item;
+    while (mc_cp_comma_item(v, n, &pos, &item, &len)) {
+        size_t old = push(ck, "[%zu]", NULL, 0, count);
+        bool ok = !s->member || check_string(ck, s->member, item, len);
+        pop(ck, old);
+        if (!ok)
+            return false;
+        count++;
     }
     return check_length(ck, s, count, "number of items");
 }

@@ -11,12 +11,12 @@ struct mc_regex {
     int groups;
 };
 
-mc_regex *mc_regex_compile(const char *pattern, mc_err *err)
+static mc_regex *compile(const char *pattern, uint32_t options, mc_err *err)
 {
     int ec;
     PCRE2_SIZE off;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                                     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec,
+                                     PCRE2_UTF | options, &ec,
                                      &off, NULL);
     if (!code) {
         PCRE2_UCHAR msg[160];
@@ -25,6 +25,8 @@ mc_regex *mc_regex_compile(const char *pattern, mc_err *err)
                    (const char *)msg, (size_t)off);
         return NULL;
     }
+    /* Not PCRE2_MATCH_INVALID_UTF: with it, PCRE2 10.42's JIT fails \D and \W
+     * on non-ASCII characters.  A subject that is not UTF-8 never matches. */
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* best effort */
     mc_regex *re = malloc(sizeof *re);
     if (!re) {
@@ -37,6 +39,16 @@ mc_regex *mc_regex_compile(const char *pattern, mc_err *err)
     re->code = code;
     re->groups = (int)n;
     return re;
+}
+
+mc_regex *mc_regex_compile(const char *pattern, mc_err *err)
+{
+    return compile(pattern, 0, err);
+}
+
+mc_regex *mc_regex_compile_ecma(const char *pattern, mc_err *err)
+{
+    return compile(pattern, PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY, err);
 }
 
 void mc_regex_free(mc_regex *re)
@@ -75,4 +87,14 @@ bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
 bool mc_regex_matches(const mc_regex *re, const char *s, size_t n)
 {
     return mc_regex_group(re, s, n, 0, NULL, NULL);
+}
+
+bool mc_regex_search(const mc_regex *re, const char *s, size_t n)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    if (!md)
+        return false;
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc > 0;
 }

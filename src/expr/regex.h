@@ -14,6 +14,9 @@
 typedef struct mc_regex mc_regex;
 
 mc_regex *mc_regex_compile(const char *pattern, mc_err *err);
+/* An ECMAScript (ECMA 262) pattern, as JSON Schema's "pattern" and
+ * "patternProperties" use: \uHHHH escapes, '$' only at the very end. */
+mc_regex *mc_regex_compile_ecma(const char *pattern, mc_err *err);
 void mc_regex_free(mc_regex *re);
 /* Whole-string match (Java matches()). */
 bool mc_regex_matches(const mc_regex *re, const char *s, size_t n);
@@ -22,5 +25,7 @@ bool mc_regex_matches(const mc_regex *re, const char *s, size_t n);
 bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
                     const char **out, size_t *outlen);
 int mc_regex_groups(const mc_regex *re);
+/* A match anywhere in s (JavaScript's RegExp.test, Java's find()). */
+bool mc_regex_search(const mc_regex *re, const char *s, size_t n);
 
 #endif

@@ -13,8 +13,8 @@ enum { MC_M_REQ, MC_M_FAULT, MC_M_LAT, MC_M_UP, MC_M_UPLAT, MC_M_KINDS };
 typedef struct mc_series mc_series;
 
 typedef struct mc_metrics {
-    pthread_mutex_t lock;
-    mc_series *head;
+    pthread_mutex_t lock;          /* only to add a new series */
+    mc_series *_Atomic head;
     unsigned long reloads_ok, reloads_failed;
 } mc_metrics;
 

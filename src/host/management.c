@@ -2,6 +2,7 @@
  * configuration (see management.h). */
 #include "host/management.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,6 +156,47 @@ static void put_configuration(mc_buf *b, bool *first, const char *file, int line
     xmlFreeDoc(doc);
 }
 
+/* ---- artifacts with one shape: a list of summaries, or one in detail ---------- */
+
+typedef struct artifact_kind {
+    const char *param;             /* MI's query parameter: "apiName" */
+    const char *what;              /* for the 404: "API" */
+    size_t table;                  /* offset of the mc_table in mc_config */
+    void (*summary)(const mc_mgmt_ctx *c, const void *a, mc_buf *b, bool *first);
+    void (*detail)(const mc_mgmt_ctx *c, const void *a, mc_buf *b, bool *first);
+} artifact_kind;
+
+static int answer_kind(const mc_mgmt_ctx *c, const artifact_kind *k, const char *query,
+                       mc_buf *b)
+{
+    const mc_table *t = (const mc_table *)((const char *)c->cfg + k->table);
+    mc_buf name = MC_BUF_INIT;
+    int status = 200;
+    if (mc_query_param(query, k->param, &name)) {
+        const void *a = mc_table_get(t, mc_buf_cstr(&name));
+        if (!a) {
+            status = not_found(b, k->what, mc_buf_cstr(&name));
+        } else {
+            bool first = true;
+            mc_buf_putc(b, '{');
+            k->summary(c, a, b, &first);
+            k->detail(c, a, b, &first);
+            mc_buf_puts(b, "}\n");
+        }
+    } else {
+        list_open(b, t->n);
+        for (size_t i = 0; i < t->n; i++) {
+            bool first = true;
+            mc_buf_puts(b, i ? ",{" : "{");
+            k->summary(c, t->items[i].item, b, &first);
+            mc_buf_putc(b, '}');
+        }
+        list_close(b);
+    }
+    mc_buf_free(&name);
+    return status;
+}
+
 /* ---- APIs -------------------------------------------------------------------------- */
 
 static void api_url(const mc_mgmt_ctx *c, const mc_api *a, mc_buf *b)
@@ -165,8 +207,9 @@ static void api_url(const mc_mgmt_ctx *c, const mc_api *a, mc_buf *b)
     mc_buf_free(&u);
 }
 
-static void api_summary(const mc_mgmt_ctx *c, const mc_api *a, mc_buf *b, bool *first)
+static void api_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
+    const mc_api *a = v;
     jkey(b, first, "name");
     jstr(b, a->name);
     jkey(b, first, "url");
@@ -208,58 +251,34 @@ static void methods_array(mc_buf *b, const char *methods)
     mc_buf_putc(b, ']');
 }
 
-static int apis(const mc_mgmt_ctx *c, const char *query, mc_buf *b)
+static void api_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
-    const mc_table *t = &c->cfg->apis;
-    mc_buf name = MC_BUF_INIT;
-    int status = 200;
-    if (mc_query_param(query, "apiName", &name)) {
-        const mc_api *a = mc_config_api(c->cfg, mc_buf_cstr(&name));
-        if (!a) {
-            status = not_found(b, "API", mc_buf_cstr(&name));
-        } else {
-            bool first = true;
-            mc_buf_putc(b, '{');
-            api_summary(c, a, b, &first);
-            jkey(b, &first, "version");
-            jstr(b, a->version ? a->version : "N/A");
-            jkey(b, &first, "stats");
-            jstr(b, "disabled");
-            jkey(b, &first, "context");
-            jstr(b, a->context);
-            jkey(b, &first, "resources");
-            mc_buf_putc(b, '[');
-            for (size_t i = 0; i < a->nres; i++) {
-                const mc_resource *r = &a->res[i];
-                mc_buf_printf(b, "%s{\"methods\":", i ? "," : "");
-                methods_array(b, r->methods);
-                mc_buf_puts(b, ",\"url\":");
-                jstr(b, r->uri_template ? r->uri_template : r->url_mapping ? r->url_mapping :
-                     "N/A");
-                mc_buf_putc(b, '}');
-            }
-            mc_buf_putc(b, ']');
-            put_configuration(b, &first, a->file, a->line, "api");
-            mc_buf_puts(b, "}\n");
-        }
-    } else {
-        list_open(b, t->n);
-        for (size_t i = 0; i < t->n; i++) {
-            bool first = true;
-            mc_buf_puts(b, i ? ",{" : "{");
-            api_summary(c, t->items[i].item, b, &first);
-            mc_buf_putc(b, '}');
-        }
-        list_close(b);
+    const mc_api *a = v;
+    jkey(b, first, "version");
+    jstr(b, a->version ? a->version : "N/A");
+    jkey(b, first, "stats");
+    jstr(b, "disabled");
+    jkey(b, first, "context");
+    jstr(b, a->context);
+    jkey(b, first, "resources");
+    mc_buf_putc(b, '[');
+    for (size_t i = 0; i < a->nres; i++) {
+        const mc_resource *r = &a->res[i];
+        mc_buf_printf(b, "%s{\"methods\":", i ? "," : "");
+        methods_array(b, r->methods);
+        mc_buf_puts(b, ",\"url\":");
+        jstr(b, r->uri_template ? r->uri_template : r->url_mapping ? r->url_mapping : "N/A");
+        mc_buf_putc(b, '}');
     }
-    mc_buf_free(&name);
-    return status;
+    mc_buf_putc(b, ']');
+    put_configuration(b, first, a->file, a->line, "api");
 }
 
 /* ---- proxies, sequences, endpoints ------------------------------------------------- */
 
-static void proxy_summary(const mc_mgmt_ctx *c, const mc_proxy *p, mc_buf *b, bool *first)
+static void proxy_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
+    const mc_proxy *p = v;
     mc_buf u = MC_BUF_INIT;
     jkey(b, first, "name");
     jstr(b, p->name);
@@ -273,47 +292,23 @@ static void proxy_summary(const mc_mgmt_ctx *c, const mc_proxy *p, mc_buf *b, bo
     mc_buf_free(&u);
 }
 
-static int proxies(const mc_mgmt_ctx *c, const char *query, mc_buf *b)
+static void proxy_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
-    const mc_table *t = &c->cfg->proxies;
-    mc_buf name = MC_BUF_INIT;
-    int status = 200;
-    if (mc_query_param(query, "proxyServiceName", &name)) {
-        const mc_proxy *p = mc_config_proxy(c->cfg, mc_buf_cstr(&name));
-        if (!p) {
-            status = not_found(b, "Proxy service", mc_buf_cstr(&name));
-        } else {
-            bool first = true;
-            mc_buf_putc(b, '{');
-            proxy_summary(c, p, b, &first);
-            jkey(b, &first, "stats");
-            jstr(b, "disabled");
-            jkey(b, &first, "tracing");
-            jstr(b, "disabled");
-            jkey(b, &first, "eprs");
-            mc_buf u = MC_BUF_INIT;
-            mc_buf_printf(&u, "%s/services/%s", c->base_url ? c->base_url : "", p->name);
-            mc_buf_putc(b, '[');
-            jstr(b, mc_buf_cstr(&u));
-            mc_buf_putc(b, ']');
-            mc_buf_free(&u);
-            jkey(b, &first, "isRunning");
-            mc_buf_puts(b, "true");
-            put_configuration(b, &first, p->file, p->line, "proxy");
-            mc_buf_puts(b, "}\n");
-        }
-    } else {
-        list_open(b, t->n);
-        for (size_t i = 0; i < t->n; i++) {
-            bool first = true;
-            mc_buf_puts(b, i ? ",{" : "{");
-            proxy_summary(c, t->items[i].item, b, &first);
-            mc_buf_putc(b, '}');
-        }
-        list_close(b);
-    }
-    mc_buf_free(&name);
-    return status;
+    const mc_proxy *p = v;
+    jkey(b, first, "stats");
+    jstr(b, "disabled");
+    jkey(b, first, "tracing");
+    jstr(b, "disabled");
+    jkey(b, first, "eprs");
+    mc_buf u = MC_BUF_INIT;
+    mc_buf_printf(&u, "%s/services/%s", c->base_url ? c->base_url : "", p->name);
+    mc_buf_putc(b, '[');
+    jstr(b, mc_buf_cstr(&u));
+    mc_buf_putc(b, ']');
+    mc_buf_free(&u);
+    jkey(b, first, "isRunning");
+    mc_buf_puts(b, "true");
+    put_configuration(b, first, p->file, p->line, "proxy");
 }
 
 /* The element names of a sequence's mediators (MI's "mediators"). */
@@ -328,8 +323,9 @@ static void mediator_types(const mc_seq *s, mc_buf *b)
     mc_buf_putc(b, ']');
 }
 
-static void sequence_summary(const mc_seq *s, mc_buf *b, bool *first)
+static void sequence_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
+    const mc_seq *s = v;
     jkey(b, first, "name");
     jstr(b, s->name);
     jkey(b, first, "container");
@@ -340,36 +336,12 @@ static void sequence_summary(const mc_seq *s, mc_buf *b, bool *first)
     jstr(b, "disabled");
 }
 
-static int sequences(const mc_mgmt_ctx *c, const char *query, mc_buf *b)
+static void sequence_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
-    const mc_table *t = &c->cfg->sequences;
-    mc_buf name = MC_BUF_INIT;
-    int status = 200;
-    if (mc_query_param(query, "sequenceName", &name)) {
-        const mc_seq *s = mc_config_sequence(c->cfg, mc_buf_cstr(&name));
-        if (!s) {
-            status = not_found(b, "Sequence", mc_buf_cstr(&name));
-        } else {
-            bool first = true;
-            mc_buf_putc(b, '{');
-            sequence_summary(s, b, &first);
-            jkey(b, &first, "mediators");
-            mediator_types(s, b);
-            put_configuration(b, &first, s->file, s->line, "sequence");
-            mc_buf_puts(b, "}\n");
-        }
-    } else {
-        list_open(b, t->n);
-        for (size_t i = 0; i < t->n; i++) {
-            bool first = true;
-            mc_buf_puts(b, i ? ",{" : "{");
-            sequence_summary(t->items[i].item, b, &first);
-            mc_buf_putc(b, '}');
-        }
-        list_close(b);
-    }
-    mc_buf_free(&name);
-    return status;
+    const mc_seq *s = v;
+    jkey(b, first, "mediators");
+    mediator_types(s, b);
+    put_configuration(b, first, s->file, s->line, "sequence");
 }
 
 static const char *endpoint_type(const mc_endpoint *e)
@@ -378,8 +350,9 @@ static const char *endpoint_type(const mc_endpoint *e)
     return mc_endpoint_type_name(e);
 }
 
-static void endpoint_summary(const mc_endpoint *e, mc_buf *b, bool *first)
+static void endpoint_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
+    const mc_endpoint *e = v;
     jkey(b, first, "name");
     jstr(b, e->name);
     jkey(b, first, "type");
@@ -388,39 +361,32 @@ static void endpoint_summary(const mc_endpoint *e, mc_buf *b, bool *first)
     mc_buf_puts(b, "true");
 }
 
-static int endpoints(const mc_mgmt_ctx *c, const char *query, mc_buf *b)
+static void endpoint_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
 {
-    const mc_table *t = &c->cfg->endpoints;
-    mc_buf name = MC_BUF_INIT;
-    int status = 200;
-    if (mc_query_param(query, "endpointName", &name)) {
-        const mc_endpoint *e = mc_config_endpoint(c->cfg, mc_buf_cstr(&name));
-        if (!e) {
-            status = not_found(b, "Endpoint", mc_buf_cstr(&name));
-        } else {
-            bool first = true;
-            mc_buf_putc(b, '{');
-            endpoint_summary(e, b, &first);
-            jkey(b, &first, "tracing");
-            jstr(b, "disabled");
-            jkey(b, &first, "uri");
-            jstr(b, mc_endpoint_definition(e)->uri);
-            put_configuration(b, &first, e->file, e->line, "endpoint");
-            mc_buf_puts(b, "}\n");
-        }
-    } else {
-        list_open(b, t->n);
-        for (size_t i = 0; i < t->n; i++) {
-            bool first = true;
-            mc_buf_puts(b, i ? ",{" : "{");
-            endpoint_summary(t->items[i].item, b, &first);
-            mc_buf_putc(b, '}');
-        }
-        list_close(b);
-    }
-    mc_buf_free(&name);
-    return status;
+    const mc_endpoint *e = v;
+    jkey(b, first, "tracing");
+    jstr(b, "disabled");
+    jkey(b, first, "uri");
+    jstr(b, mc_endpoint_definition(e)->uri);
+    put_configuration(b, first, e->file, e->line, "endpoint");
 }
+
+static const artifact_kind kind_api = {"apiName", "API", offsetof(mc_config, apis),
+                                       api_summary, api_detail};
+static const artifact_kind kind_proxy = {"proxyServiceName", "Proxy service",
+                                         offsetof(mc_config, proxies), proxy_summary,
+                                         proxy_detail};
+static const artifact_kind kind_sequence = {"sequenceName", "Sequence",
+                                            offsetof(mc_config, sequences), sequence_summary,
+                                            sequence_detail};
+static const artifact_kind kind_endpoint = {"endpointName", "Endpoint",
+                                            offsetof(mc_config, endpoints), endpoint_summary,
+                                            endpoint_detail};
+
+static int apis(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_api, q, b); }
+static int proxies(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_proxy, q, b); }
+static int sequences(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_sequence, q, b); }
+static int endpoints(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_endpoint, q, b); }
 
 /* ---- local entries, templates, connectors ---------------------------------------- */
 

@@ -1,6 +1,11 @@
 /* metrics.c - the host's Prometheus metrics: request, fault and upstream
  * counters and histograms by label set, reloads, in-flight and uptime
- * gauges; rendered in text format 0.0.4 for the admin port. */
+ * gauges; rendered in text format 0.0.4 for the admin port.
+ *
+ * Per request there is no lock, no allocation and no printf: a label set
+ * is written into a stack buffer, found in an append-only list read
+ * without a lock, and counted with atomics.  Only the first observation of
+ * a new label set takes the mutex to add it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,11 +15,12 @@ static const double bucket_le[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 #define NBUCKETS (sizeof bucket_le / sizeof *bucket_le)
 
 struct mc_series {
-    struct mc_series *next;
+    struct mc_series *next;        /* immutable once published */
     int kind;
     char *labels;                  /* rendered: artifact="x",status="200" */
-    double count, sum;
-    unsigned long buckets[NBUCKETS];
+    atomic_ulong count;
+    atomic_ullong sum_us;          /* the sum, in microseconds */
+    atomic_ulong buckets[NBUCKETS];
 };
 
 void mc_metrics_init(mc_metrics *mt)
@@ -25,7 +31,7 @@ void mc_metrics_init(mc_metrics *mt)
 
 void mc_metrics_free(mc_metrics *mt)
 {
-    for (mc_series *s = mt->head, *n; s; s = n) {
+    for (mc_series *s = atomic_load(&mt->head), *n; s; s = n) {
         n = s->next;
         free(s->labels);
         free(s);
@@ -33,57 +39,79 @@ void mc_metrics_free(mc_metrics *mt)
     pthread_mutex_destroy(&mt->lock);
 }
 
-static void label_value(mc_buf *b, const char *v)
+/* Append text to the label buffer; false when it does not fit. */
+static bool put(char *buf, size_t cap, size_t *n, const char *s, bool quote)
 {
-    mc_buf_putc(b, '"');
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            mc_buf_putc(b, '\\');
-        if (*v == '\n')
-            mc_buf_puts(b, "\\n");
-        else
-            mc_buf_putc(b, *v);
+    for (; *s; s++) {
+        const char *esc = quote && *s == '\n' ? "\\n" : NULL;
+        char two[3] = {'\\', *s, 0};
+        if (quote && (*s == '\\' || *s == '"'))
+            esc = two;
+        size_t k = esc ? strlen(esc) : 1;
+        if (*n + k >= cap)
+            return false;
+        memcpy(buf + *n, esc ? esc : s, k);
+        *n += k;
     }
-    mc_buf_putc(b, '"');
+    buf[*n] = '\0';
+    return true;
+}
+
+static mc_series *series_find(mc_series *s, int kind, const char *labels)
+{
+    for (; s; s = s->next)
+        if (s->kind == kind && strcmp(s->labels, labels) == 0)
+            return s;
+    return NULL;
 }
 
 static mc_series *series_get(mc_metrics *mt, int kind, const char *labels)
 {
-    for (mc_series *s = mt->head; s; s = s->next)
-        if (s->kind == kind && strcmp(s->labels, labels) == 0)
-            return s;
-    mc_series *s = calloc(1, sizeof *s);
-    if (!s || !(s->labels = strdup(labels))) {
-        free(s);
-        return NULL;
+    mc_series *s = series_find(atomic_load_explicit(&mt->head, memory_order_acquire), kind,
+                               labels);
+    if (s)
+        return s;
+    pthread_mutex_lock(&mt->lock);
+    s = series_find(atomic_load(&mt->head), kind, labels);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (s && !(s->labels = strdup(labels))) {
+            free(s);
+            s = NULL;
+        }
+        if (s) {
+            s->kind = kind;
+            s->next = atomic_load(&mt->head);
+            atomic_store_explicit(&mt->head, s, memory_order_release);
+        }
     }
-    s->kind = kind;
-    s->next = mt->head;
-    mt->head = s;
+    pthread_mutex_unlock(&mt->lock);
     return s;
 }
 
 void mc_metrics_observe(mc_metrics *mt, int kind, const char *k1, const char *v1,
                         const char *k2, const char *v2, double value)
 {
-    mc_buf b = MC_BUF_INIT;
-    mc_buf_printf(&b, "%s=", k1);
-    label_value(&b, v1);
-    if (k2) {
-        mc_buf_printf(&b, ",%s=", k2);
-        label_value(&b, v2);
-    }
-    pthread_mutex_lock(&mt->lock);
-    mc_series *s = b.oom ? NULL : series_get(mt, kind, mc_buf_cstr(&b));
-    if (s) {
-        s->count += 1;
-        s->sum += value;
-        for (size_t i = 0; i < NBUCKETS; i++)
-            if (value <= bucket_le[i])
-                s->buckets[i]++;
-    }
-    pthread_mutex_unlock(&mt->lock);
-    mc_buf_free(&b);
+    char labels[512];
+    size_t n = 0;
+    if (!put(labels, sizeof labels, &n, k1, false) || !put(labels, sizeof labels, &n, "=\"", false) ||
+        !put(labels, sizeof labels, &n, v1, true) || !put(labels, sizeof labels, &n, "\"", false))
+        return;
+    if (k2 && (!put(labels, sizeof labels, &n, ",", false) ||
+               !put(labels, sizeof labels, &n, k2, false) ||
+               !put(labels, sizeof labels, &n, "=\"", false) ||
+               !put(labels, sizeof labels, &n, v2, true) ||
+               !put(labels, sizeof labels, &n, "\"", false)))
+        return;
+    mc_series *s = series_get(mt, kind, labels);
+    if (!s)
+        return;
+    atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->sum_us, (unsigned long long)(value * 1e6 + 0.5),
+                              memory_order_relaxed);
+    for (size_t i = 0; i < NBUCKETS; i++)
+        if (value <= bucket_le[i])
+            atomic_fetch_add_explicit(&s->buckets[i], 1, memory_order_relaxed);
 }
 
 void mc_metrics_reload(mc_metrics *mt, bool ok)
@@ -101,19 +129,20 @@ static void render_kind(mc_metrics *mt, mc_buf *b, int kind, const char *name,
 {
     mc_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
                   histogram ? "histogram" : "counter");
-    for (mc_series *s = mt->head; s; s = s->next) {
+    for (mc_series *s = atomic_load(&mt->head); s; s = s->next) {
         if (s->kind != kind)
             continue;
+        unsigned long count = atomic_load(&s->count);
         if (!histogram) {
-            mc_buf_printf(b, "%s{%s} %.0f\n", name, s->labels, s->count);
+            mc_buf_printf(b, "%s{%s} %lu\n", name, s->labels, count);
             continue;
         }
         for (size_t i = 0; i < NBUCKETS; i++)
             mc_buf_printf(b, "%s_bucket{%s,le=\"%g\"} %lu\n", name, s->labels, bucket_le[i],
-                          s->buckets[i]);
-        mc_buf_printf(b, "%s_bucket{%s,le=\"+Inf\"} %.0f\n", name, s->labels, s->count);
-        mc_buf_printf(b, "%s_sum{%s} %.6f\n%s_count{%s} %.0f\n", name, s->labels, s->sum,
-                      name, s->labels, s->count);
+                          atomic_load(&s->buckets[i]));
+        mc_buf_printf(b, "%s_bucket{%s,le=\"+Inf\"} %lu\n", name, s->labels, count);
+        mc_buf_printf(b, "%s_sum{%s} %.6f\n%s_count{%s} %lu\n", name, s->labels,
+                      (double)atomic_load(&s->sum_us) / 1e6, name, s->labels, count);
     }
 }
 
@@ -144,19 +173,19 @@ void mc_host_render_metrics(mc_host *h, mc_buf *b)
 void mc_metrics_artifact_counts(mc_metrics *mt, const char *artifact, double *requests,
                                 double *errors)
 {
-    mc_buf want = MC_BUF_INIT;
-    mc_buf_puts(&want, "artifact=");
-    label_value(&want, artifact);
-    mc_buf_puts(&want, ",status=\"");
+    char want[512];
+    size_t n = 0;
     *requests = *errors = 0;
-    pthread_mutex_lock(&mt->lock);
-    for (mc_series *s = mt->head; s && !want.oom; s = s->next) {
-        if (s->kind != MC_M_REQ || strncmp(s->labels, want.data, want.len) != 0)
+    if (!put(want, sizeof want, &n, "artifact=\"", false) ||
+        !put(want, sizeof want, &n, artifact, true) ||
+        !put(want, sizeof want, &n, "\",status=\"", false))
+        return;
+    for (mc_series *s = atomic_load(&mt->head); s; s = s->next) {
+        if (s->kind != MC_M_REQ || strncmp(s->labels, want, n) != 0)
             continue;
-        *requests += s->count;
-        if (atoi(s->labels + want.len) >= 500)
-            *errors += s->count;
+        double count = (double)atomic_load(&s->count);
+        *requests += count;
+        if (atoi(s->labels + n) >= 500)
+            *errors += count;
     }
-    pthread_mutex_unlock(&mt->lock);
-    mc_buf_free(&want);
 }

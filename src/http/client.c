@@ -52,6 +52,7 @@ typedef struct xfer {
     /* the request, copied */
     char *method;
     char *url;
+    CURLU *uh;                  /* the URL, parsed once: curl uses it as it is */
     char *target;               /* "host:port" for error texts */
     char *body;
     size_t body_len;
@@ -418,7 +419,7 @@ static CURLcode easy_setup(xfer *x)
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
     SET(CURLOPT_PRIVATE, (void *)x);
     SET(CURLOPT_SHARE, c->share);
-    SET(CURLOPT_URL, x->url);
+    SET(CURLOPT_CURLU, x->uh);   /* parsed at submit, not again here */
     /* the path goes out exactly as built: no dot segment removed */
     SET(CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -485,6 +486,7 @@ static void xfer_free(xfer *x)
         return;
     free(x->method);
     free(x->url);
+    curl_url_cleanup(x->uh);
     free(x->target);
     if (x->body_len)
         free(x->body);
@@ -851,16 +853,17 @@ static bool valid_token(const char *s)
     return true;
 }
 
-/* "host:port" of url, for error texts (no path or query: they may carry
- * secrets). */
-static mc_code url_target(const char *url, char **out, mc_err *err)
+/* Parse url once (kept in *parsed for curl; the path as it is, no dot
+ * segment removed) and make "host:port" for error texts (no path or
+ * query: they may carry secrets). */
+static mc_code url_target(const char *url, CURLU **parsed, char **out, mc_err *err)
 {
     CURLU *u = curl_url();
     if (!u)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     char *scheme = NULL, *host = NULL, *port = NULL;
     mc_code rc = MC_OK;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_PATH_AS_IS) != CURLUE_OK) {
         rc = mc_err_set(err, MC_EINVAL, "invalid URL");
         goto out;
     }
@@ -882,6 +885,8 @@ static mc_code url_target(const char *url, char **out, mc_err *err)
         goto out;
     }
     snprintf(*out, n, "%s:%s", host, port);
+    *parsed = u;
+    u = NULL;
 out:
     curl_free(scheme);
     curl_free(host);
@@ -973,7 +978,7 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     if (!x)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     x->c = c;
-    mc_code rc = url_target(req->url, &x->target, err);
+    mc_code rc = url_target(req->url, &x->uh, &x->target, err);
     if (rc != MC_OK) {
         xfer_free(x);
         return rc;

@@ -1,13 +1,15 @@
-/* server.h - the HTTP server host layer over libmicrohttpd, with no
- * knowledge of flows.
+/* server.h - mediac's HTTP/1.1 server, with no knowledge of flows.
  *
- * N worker threads each run one event loop: a libmicrohttpd daemon in
- * external-polling epoll mode listening on its own SO_REUSEPORT socket (all
- * on the same port), the worker's mc_http_client (curl multi), and an
- * eventfd for wake-ups.  A request is handed to the handler once its body is
- * complete (a body over max_body is answered 413 without calling it; more
- * than max_concurrent requests in progress are answered 503 with
- * Retry-After).  The handler answers with mc_server_respond(), either
+ * N worker threads each run one event loop: its own SO_REUSEPORT listening
+ * socket (all on the same port, which no other process may share), its
+ * connections in one epoll set, the worker's mc_http_client (curl multi),
+ * and an eventfd for wake-ups.  Requests are framed strictly (h1.h); a
+ * malformed one is answered 400/414/431/501/505 and the connection closed
+ * after a lingering close.  A request is handed to the handler once its
+ * body is complete (a body over max_body is answered 413 without calling
+ * it; more than max_concurrent requests in progress are answered 503 with
+ * Retry-After; a request not received within request_timeout_ms, body
+ * included, is answered 408).  The handler answers with mc_server_respond(), either
  * before it returns or later from the same worker thread, for example from
  * a done callback of the worker's HTTP client; until then the connection is
  * suspended and holds no thread.  A request the handler leaves unanswered
@@ -41,10 +43,16 @@ typedef struct mc_server_options {
     int port;                    /* 0: a free port (see mc_server_port) */
     int workers;                 /* <= 0: number of online CPUs */
     size_t max_body;             /* default 10 MiB; over it: 413 */
-    size_t max_header;           /* default 32 KiB; over it: 431 (by MHD) */
+    size_t max_header;           /* default 8 KiB: request line and headers;
+                                    over it: 414 / 431 */
     unsigned idle_timeout_s;     /* default 60: idle keep-alive closed */
     long request_timeout_ms;     /* default 60000; unanswered: 504 */
     unsigned max_concurrent;     /* default 1024, over all workers: 503 */
+    unsigned max_connections;    /* default 10000 over all workers; at the
+                                    limit the connection idle the longest
+                                    is closed for a new one */
+    const char *tls_cert;        /* PEM certificate chain and key: the port */
+    const char *tls_key;         /* serves HTTPS (HTTP/1.1); NULL: plain */
     const mc_http_options *client; /* each worker's HTTP client (NULL: defaults) */
     mc_server_handler handler;
     mc_server_done_fn done;      /* may be NULL */
@@ -95,7 +103,13 @@ void mc_server_respond(mc_server_req *r, int status,
 void mc_server_respond_error(mc_server_req *r, int status, const char *message,
                              const mc_http_header *extra);
 
-/* ---- admin server (internal thread, answers at once) --------------- */
+/* ---- admin server (one worker thread, answers at once) ------------- */
+
+/* The admin port's own limits, so a health check is always answered: at
+ * most this many connections (then the one idle the longest is closed for
+ * a new one), idle ones closed after this many seconds. */
+#define MC_ADMIN_MAX_CONNECTIONS 64
+#define MC_ADMIN_IDLE_S 5
 
 typedef struct mc_admin_server mc_admin_server;
 /* Fill body and *content_type; return the status. */

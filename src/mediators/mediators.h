@@ -27,6 +27,8 @@ extern const mc_mediator_type mc_med_out;
 extern const mc_mediator_type mc_med_xslt;
 extern const mc_mediator_type mc_med_script;
 extern const mc_mediator_type mc_med_validate;
+extern const mc_mediator_type mc_med_cache;
+extern const mc_mediator_type mc_med_throttle;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);
@@ -49,6 +51,14 @@ typedef struct mc_native {
 
 /* Is text v[0..n) valid for the mc_vtype type (INTEGER, DOUBLE, JSON...)? */
 bool mc_check_typed(const char *v, size_t n, int type, mc_err *err);
+
+/* mediac's own whole-number attributes on node (xmlns:mc="MC_EXT_NS", which
+ * WSO2 ignores), e.g. mc:instructionBudget: names (NULL-terminated) are
+ * the accepted ones and values[i] receives names[i]'s value (left alone
+ * when absent).  Any other mc: attribute, or a value that is not a whole
+ * number >= 1, is reported; false then. */
+bool mc_ext_numbers(mc_compiler *cc, xmlNodePtr node, const char *const *names,
+                    unsigned long long *values);
 
 /* Shared by mediators: raise a fault with code and formatted message. */
 mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)

@@ -1,6 +1,7 @@
 /* registry.c - the table of built-in mediators: element name -> type. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -14,6 +15,8 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_xslt, &mc_med_script, &mc_med_validate,
     /* issue 12: the everyday mediators */
     &mc_med_makefault, &mc_med_throw_error,
+    /* issue 15: guards */
+    &mc_med_cache, &mc_med_throttle,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 
@@ -49,4 +52,35 @@ mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)
     va_end(ap);
     mc_msg_set_fault(m, code, msg, NULL);
     return MC_FLOW_FAULT;
+}
+
+bool mc_ext_numbers(mc_compiler *cc, xmlNodePtr node, const char *const *names,
+                    unsigned long long *values)
+{
+    bool all_ok = true;
+    for (xmlAttrPtr a = node->properties; a; a = a->next) {
+        if (!a->ns || strcmp((const char *)a->ns->href, MC_EXT_NS) != 0)
+            continue;
+        xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+        char *end = NULL;
+        unsigned long long n = v ? strtoull((const char *)v, &end, 10) : 0;
+        bool ok = v && end && end != (char *)v && *end == '\0' && n > 0 && v[0] != '-';
+        size_t i = 0;
+        while (names[i] && strcmp(names[i], (const char *)a->name) != 0)
+            i++;
+        if (ok && names[i]) {
+            values[i] = n;
+        } else {
+            char list[256] = "";
+            for (size_t j = 0; names[j]; j++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%smc:%s",
+                         j == 0 ? "" : names[j + 1] ? ", " : " or ", names[j]);
+            mc_diag(cc, node, (const char *)a->name, MC_DIAG_ERROR,
+                    "mc:%s must be %s with a whole number of 1 or more", (const char *)a->name,
+                    list);
+            all_ok = false;
+        }
+        xmlFree(v);
+    }
+    return all_ok;
 }

@@ -409,23 +409,12 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
                 "cannot use 'function' attribute without 'key' attribute for a script mediator");
         return NULL;
     }
-    for (xmlAttrPtr a = node->properties; a; a = a->next) {
-        if (!a->ns || strcmp((const char *)a->ns->href, MC_EXT_NS) != 0)
-            continue;
-        xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-        char *end = NULL;
-        unsigned long long n = v ? strtoull((const char *)v, &end, 10) : 0;
-        bool ok = v && end && *end == '\0' && n > 0;
-        if (ok && strcmp((const char *)a->name, "instructionBudget") == 0)
-            s->budget = n;
-        else if (ok && strcmp((const char *)a->name, "memoryLimit") == 0)
-            s->memory = (size_t)n;
-        else
-            mc_diag(cc, node, (const char *)a->name, MC_DIAG_ERROR,
-                    "mc:%s must be mc:instructionBudget or mc:memoryLimit with a positive integer",
-                    (const char *)a->name);
-        xmlFree(v);
-    }
+    static const char *const ext[] = {"instructionBudget", "memoryLimit", NULL};
+    unsigned long long limits[2] = {s->budget, s->memory};
+    if (!mc_ext_numbers(cc, node, ext, limits))
+        return NULL;
+    s->budget = limits[0];
+    s->memory = (size_t)limits[1];
     size_t ninc = 0;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c))
         ninc += strcmp((const char *)c->name, "include") == 0;

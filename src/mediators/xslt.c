@@ -24,6 +24,7 @@
 #include <libexslt/exslt.h>
 
 #include "mediators/mediators.h"
+#include "mediators/key_cache.h"
 #include "mediators/resources.h"
 
 typedef struct xslt_param {
@@ -31,12 +32,6 @@ typedef struct xslt_param {
     const char *value;      /* literal, or NULL */
     mc_expr *expr;
 } xslt_param;
-
-typedef struct sheet_cache {   /* dynamic keys: key -> compiled sheet */
-    pthread_mutex_t lock;
-    struct cached { const char *key; xsltStylesheetPtr sheet; } *items;
-    size_t n, cap;
-} sheet_cache;
 
 typedef struct xslt_m {
     mc_mediator base;
@@ -48,7 +43,7 @@ typedef struct xslt_m {
     xslt_param *params;
     size_t nparams;
     mc_res_map res;
-    sheet_cache *cache;
+    mc_key_cache *cache;        /* dynamic key: key -> compiled sheet */
 } xslt_m;
 
 /* ---- libxslt set-up: errors to a thread-local buffer, security ------- */
@@ -135,16 +130,10 @@ static bool link_sheet(const mc_local_entry *e, void *target, mc_config *cfg,
     return true;
 }
 
-static void free_cache(void *p)
+static void *compile_cached(const mc_local_entry *e, void *ud, mc_err *err)
 {
-    sheet_cache *c = p;
-    for (size_t i = 0; i < c->n; i++) {
-        xsltFreeStylesheet(c->items[i].sheet);
-        free((char *)c->items[i].key);
-    }
-    free(c->items);
-    pthread_mutex_destroy(&c->lock);
-    free(c);
+    const xslt_m *x = ud;
+    return compile_sheet(e, &x->res, err);
 }
 
 /* ---- compile ---------------------------------------------------------- */
@@ -225,11 +214,8 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     if (x->key[0] == '{' && x->key[kl - 1] == '}') {
         if (!(x->dyn_key = mc_compile_template(cc, node, "key", x->key)))
             return NULL;
-        x->cache = calloc(1, sizeof *x->cache);
-        if (!x->cache)
+        if (!(x->cache = mc_key_cache_new(cc->cfg, free_sheet)))
             return NULL;
-        pthread_mutex_init(&x->cache->lock, NULL);
-        mc_config_own(cc->cfg, x->cache, free_cache);
     } else {
         mc_ref_entry_compile(cc, node, "key", x->key, link_sheet, x);
     }
@@ -244,37 +230,12 @@ static xsltStylesheetPtr dynamic_sheet(const xslt_m *x, mc_message *m, mc_err *e
     size_t kl;
     if (mc_template_eval(x->dyn_key, m, &key, &kl, err) != MC_OK)
         return NULL;
-    sheet_cache *c = x->cache;
-    pthread_mutex_lock(&c->lock);
-    xsltStylesheetPtr sheet = NULL;
-    for (size_t i = 0; i < c->n && !sheet; i++)
-        if (strcmp(c->items[i].key, key) == 0)
-            sheet = c->items[i].sheet;
-    if (!sheet) {
-        const mc_local_entry *e = m->cfg ? mc_config_entry(m->cfg, key) : NULL;
-        if (!e)
-            mc_err_set(err, MC_ENOTFOUND, "no local entry '%s' for the stylesheet", key);
-        else if ((sheet = compile_sheet(e, &x->res, err))) {
-            if (c->n == c->cap) {
-                size_t cap = c->cap ? c->cap * 2 : 4;
-                struct cached *items = realloc(c->items, cap * sizeof *items);
-                if (items) {
-                    c->items = items;
-                    c->cap = cap;
-                }
-            }
-            char *k = strdup(key);
-            if (c->n < c->cap && k) {
-                c->items[c->n++] = (struct cached){k, sheet};
-            } else {
-                free(k);
-                xsltFreeStylesheet(sheet);
-                sheet = NULL;
-                mc_err_set(err, MC_ENOMEM, "out of memory");
-            }
-        }
-    }
-    pthread_mutex_unlock(&c->lock);
+    mc_err e = {0};
+    xsltStylesheetPtr sheet = mc_key_cache_get(x->cache, m->cfg, key, compile_cached, (void *)x, &e);
+    if (!sheet && e.code == MC_ENOTFOUND)
+        mc_err_set(err, MC_ENOTFOUND, "no local entry '%s' for the stylesheet", key);
+    else if (!sheet)
+        *err = e;
     return sheet;
 }
 

@@ -76,10 +76,28 @@ mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log)
     return m;
 }
 
+struct mc_msg_hook {
+    struct mc_msg_hook *next;
+    void (*fn)(void *ud);
+    void *ud;
+};
+
+mc_code mc_msg_on_free(mc_message *m, void (*fn)(void *ud), void *ud)
+{
+    struct mc_msg_hook *h = mc_arena_alloc(&m->arena, sizeof *h);
+    if (!h)
+        return MC_ENOMEM;
+    *h = (struct mc_msg_hook){m->on_free, fn, ud};
+    m->on_free = h;
+    return MC_OK;
+}
+
 void mc_msg_free(mc_message *m)
 {
     if (!m)
         return;
+    for (struct mc_msg_hook *h = m->on_free; h; h = h->next)
+        h->fn(h->ud);
     mc_payload_clear(&m->payload);
     if (m->xpath_ctx)
         xmlXPathFreeContext(m->xpath_ctx);

@@ -204,11 +204,16 @@ typedef struct mc_message {
     const char *activity_id;    /* correlation id (mc_msg_set_activity_id) */
 
     const mc_logger *log;
+    struct mc_msg_hook *on_free;    /* run by mc_msg_free, newest first */
 } mc_message;
 
 /* Lifecycle. cfg may be NULL in unit tests. */
 mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log);
 void mc_msg_free(mc_message *m);
+/* Run fn(ud) when m is freed (the last registered first): for what a
+ * mediator holds on the message's behalf until it ends, such as a
+ * throttle's concurrency slot.  MC_ENOMEM when it cannot be registered. */
+mc_code mc_msg_on_free(mc_message *m, void (*fn)(void *ud), void *ud);
 
 /* Properties.  Values are copied into the message arena.  Transport-scope
  * names compare case-insensitively (HTTP headers). */

@@ -70,12 +70,12 @@ class Serve:
     """`mediac serve --workers 1` on free loopback ports with exactly the
     environment given (see clean_env); stderr in a temp file."""
 
-    def __init__(self, paths, env):
+    def __init__(self, paths, env, log_level="warn"):
         self.home = env.get("HOME")
         self.logf = tempfile.NamedTemporaryFile(prefix="mediac-lambda-", suffix=".log",
                                                 delete=False)
         args = [mc.BIN, "serve", "--port", "0", "--admin-port", "0", "--workers", "1",
-                "--log-level", "warn"] + list(paths)
+                "--log-level", log_level] + list(paths)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.logf,
                                      env=env)
         self.port = None

@@ -169,5 +169,28 @@ def operations():
     return descriptors.load_operations()
 
 
+def serve_all(cls, answer=None, **env):
+    """For a test class: the 85 operations' API on `mediac serve`
+    (cls.serve) in front of the FAKE recording endpoint (cls.standin);
+    cls.model and cls.ops too.  Stop with stop_all(cls)."""
+    import tempfile
+    import botocore.session
+    import lambda_env as le
+    cls.model = botocore.session.get_session().get_service_model("lambda")
+    cls.ops = operations()
+    cls.standin = le.recorder(answer=answer).start()
+    cls.dir = tempfile.mkdtemp(prefix="mediac-ops-")
+    write_api(cls.dir, cls.ops)
+    e = le.chain_env(cls.standin.url)
+    e.update(env)
+    cls.serve = le.Serve([cls.dir], le.clean_env(e))
+
+
+def stop_all(cls):
+    import lambda_env as le
+    le.stop_all([cls.serve])
+    cls.standin.stop()
+
+
 def escape_text(s):
     return escape(s)

@@ -15,7 +15,6 @@ Every call goes to the FAKE recording stand-in, which must record nothing.
 """
 import copy
 import json
-import tempfile
 import unittest
 
 import lambda_env as le
@@ -85,17 +84,11 @@ class LambdaRulesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         le.require_tools()
-        cls.model = botocore.session.get_session().get_service_model("lambda")
-        cls.ops = lambda_ops.operations()
-        cls.standin = le.recorder().start()
-        cls.dir = tempfile.mkdtemp(prefix="mediac-rules-")
-        lambda_ops.write_api(cls.dir, cls.ops)
-        cls.serve = le.Serve([cls.dir], le.clean_env(le.chain_env(cls.standin.url)))
+        lambda_ops.serve_all(cls)
 
     @classmethod
     def tearDownClass(cls):
-        cls.serve.stop()
-        cls.standin.stop()
+        lambda_ops.stop_all(cls)
 
     def assert_refused(self, name, values, param, rule):
         self.standin.clear()

@@ -13,8 +13,6 @@ byte for byte, the query (pairs, decoded), the model's header members and
 Content-Type, and the body (JSON compared as JSON, a blob byte for byte).
 """
 import json
-import os
-import tempfile
 import unittest
 import urllib.parse
 
@@ -51,17 +49,11 @@ class LambdaWireTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         le.require_tools()
-        cls.model = botocore.session.get_session().get_service_model("lambda")
-        cls.ops = lambda_ops.operations()
-        cls.standin = le.recorder().start()
-        cls.dir = tempfile.mkdtemp(prefix="mediac-wire-")
-        lambda_ops.write_api(cls.dir, cls.ops)
-        cls.serve = le.Serve([cls.dir], le.clean_env(le.chain_env(cls.standin.url)))
+        lambda_ops.serve_all(cls)
 
     @classmethod
     def tearDownClass(cls):
-        cls.serve.stop()
-        cls.standin.stop()
+        lambda_ops.stop_all(cls)
 
     def call(self, name, values):
         self.standin.clear()

@@ -222,7 +222,7 @@ class TestAnswers(ServeCase):
 
     def test_headers_over_limit_are_431(self):
         r = self.srv.request("GET", "/pets/1", headers={"X-Big": "a" * 100000})
-        self.assertEqual(r.status, 431)   # answered by libmicrohttpd itself
+        self.assertEqual(r.status, 431)
 
     def test_chunked_body_over_limit_is_413(self):
         import http.client

@@ -4,16 +4,14 @@ botocore's serializer), and answers chosen by the test (throttling then
 success for the retry modes, pages for pagination, event-stream frames for
 InvokeWithResponseStream, binary bodies).
 
-Every request's SigV4 signature is checked with botocore's signer (as the
-proxy in front of moto does: harness.sigcheck_proxy.check_and_record); a bad
-one is answered 403 and recorded as rejected.  A good one is recorded and
-answered by `answer(rec)`, which returns (status, headers, body); the default
-answers 200 with {}.
+It is the signature-checking proxy (harness.sigcheck_proxy.SigCheckProxy)
+with the upstream replaced by `answer(rec)`, which returns (status,
+headers, body); the default answers 200 with {}.  A bad signature is
+answered 403 and recorded as rejected, as by the proxy.
 """
-
 import threading
 
-from .sigcheck_proxy import LoopbackHTTPServer, RequestLog, SigV4Verifier, check_and_record
+from .sigcheck_proxy import SigCheckProxy, check_and_record
 
 __all__ = ["RecordingStandIn", "json_answer"]
 
@@ -23,39 +21,13 @@ def json_answer(status=200, body=b"{}", headers=None):
     return status, hdrs, body if isinstance(body, bytes) else body.encode()
 
 
-class RecordingStandIn:
+class RecordingStandIn(SigCheckProxy):
     """FAKE endpoint: records every signed request, answers as told."""
 
     def __init__(self, credentials, answer=None, service="lambda", region="us-east-1"):
-        self.verifier = SigV4Verifier(credentials, service=service, region=region)
-        self.log = RequestLog()
+        super().__init__("http://127.0.0.1:9", credentials, service=service, region=region)
         self.answer = answer or (lambda rec: json_answer())
         self._lock = threading.Lock()
-        self._server = LoopbackHTTPServer(self)
-
-    @property
-    def url(self):
-        return self._server.url
-
-    @property
-    def records(self):
-        return self.log.all()
-
-    def clear(self):
-        self.log.clear()
-
-    def start(self):
-        self._server.start()
-        return self
-
-    def stop(self):
-        self._server.stop()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def handle(self, handler, method, target, headers, body):
         rec = check_and_record(self.verifier, self.log, handler, method, target, headers, body)

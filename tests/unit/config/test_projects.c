@@ -219,9 +219,20 @@ static void test_registry_roots(void **state)
     write_file(dir, "gov/x.txt", "project");
     write_file(dir, "config/bad.xml", "<a><b></a>");
     write_file(dir, "local/l.txt", "local");
+    /* properties, as MI keeps them: RESOURCE.properties, COLLECTION/COLLECTION.properties */
+    write_file(dir, "governance/x.txt.properties", "owner=me\nstage = dev\n");
+    write_file(dir, "governance/coll/coll.properties", "kind=folder\n");
+    write_file(dir, "governance/coll/plain.properties", "not=metadata\n");
     mc_config *cfg = th_config_new();
     assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
     assert_string_equal(mc_buf_cstr(&cfg->diags), "");
+    assert_string_equal(mc_config_resource_property(cfg, "gov:/x.txt", "owner"), "me");
+    assert_string_equal(mc_config_resource_property(cfg, "/_system/governance/x.txt", "stage"), "dev");
+    assert_string_equal(mc_config_resource_property(cfg, "gov:/coll", "kind"), "folder");
+    assert_null(mc_config_resource_property(cfg, "gov:/x.txt", "nope"));
+    assert_null(mc_config_entry(cfg, "gov:/x.txt.properties"));
+    assert_null(mc_config_entry(cfg, "gov:/coll/coll.properties"));
+    assert_non_null(mc_config_entry(cfg, "gov:/coll/plain.properties"));
     assert_string_equal(mc_config_entry(cfg, "gov:/x.txt")->text, "server");
     const mc_local_entry *bad = mc_config_entry(cfg, "conf:/bad.xml");
     assert_non_null(bad);
@@ -441,6 +452,25 @@ static void test_description_anywhere_and_system_in_xpath(void **state)
         "<endpoint name=\"E\"><description>e</description><address uri=\"http://127.0.0.1:9/\"/></endpoint>\n"
         "</definitions>");
     assert_string_equal(mc_buf_cstr(&f->cfg->diags), "");
+    /* inside mediators that take only certain children, too; but not where
+     * the parent holds data (a payloadFactory format) */
+    expect_diags("<definitions " SYN ">\n"
+        "<sequence name=\"a\"><switch source=\"$ctx:x\"><description>d</description>"
+        "<case regex=\"1\"><log/></case></switch></sequence>\n"
+        "<sequence name=\"b\"><send><description>d</description><endpoint>"
+        "<address uri=\"http://127.0.0.1:9/\"/></endpoint></send></sequence>\n"
+        "<sequence name=\"c\"><filter xpath=\"true()\"><description>d</description>"
+        "<then><log/></then></filter></sequence>\n"
+        "<sequence name=\"e\"><log><description>d</description><property name=\"a\" value=\"b\"/>"
+        "</log></sequence>\n"
+        "<localEntry key=\"le\"><description>kept</description></localEntry>\n"
+        "</definitions>", "");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(th_config_load(cfg, "<definitions " SYN "><localEntry key=\"le\">"
+                                         "<description>kept</description></localEntry></definitions>"),
+                     MC_OK);
+    assert_string_equal((const char *)mc_config_entry(cfg, "le")->xml->name, "description");
+    mc_config_free(cfg);
     const mc_proxy *p = mc_config_proxy(f->cfg, "P");
     assert_int_equal(mc_engine_start(f->m, p->in, p->out, p->fault), MC_OK);
     assert_int_equal(mc_engine_run(f->m), MC_OK);

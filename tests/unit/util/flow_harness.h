@@ -27,7 +27,8 @@ mc_config *th_config_new(void);
 mc_code th_config_load(mc_config *cfg, const char *xml);
 /* Diagnostics of loading and linking xml (malloc'd; caller frees). */
 char *th_diags(const char *xml);
-/* A configuration and the exact diagnostics it must give. */
+/* A configuration and the diagnostics it must give: exactly diag, or,
+ * when diag starts with '~', diagnostics that contain the rest of it. */
 typedef struct th_diag_case { const char *xml, *diag; } th_diag_case;
 /* Check every case, printing each mismatch, then fail if any did. */
 void th_check_diags(const th_diag_case *c, size_t n);
@@ -50,6 +51,9 @@ const char *th_payload(th_flow *f);
 /* Default-scope property value or NULL. */
 const char *th_prop(th_flow *f, const char *name);
 const char *th_logs(th_flow *f);
+
+/* The bytes of a file (NUL-terminated, malloc'd) and their count, or NULL. */
+char *th_read_file(const char *path, size_t *len);
 
 /* A message with no config and a quiet logger (for expression tests). */
 mc_message *th_msg_new(void);
