@@ -29,6 +29,11 @@ extern const mc_mediator_type mc_med_script;
 extern const mc_mediator_type mc_med_validate;
 extern const mc_mediator_type mc_med_cache;
 extern const mc_mediator_type mc_med_throttle;
+extern const mc_mediator_type mc_med_iterate;
+extern const mc_mediator_type mc_med_clone;
+extern const mc_mediator_type mc_med_aggregate;
+extern const mc_mediator_type mc_med_foreach;
+extern const mc_mediator_type mc_med_scatter_gather;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);

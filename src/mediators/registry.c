@@ -15,8 +15,9 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_xslt, &mc_med_script, &mc_med_validate,
     /* issue 12: the everyday mediators */
     &mc_med_makefault, &mc_med_throw_error,
-    /* issue 15: guards */
-    &mc_med_cache, &mc_med_throttle,
+    /* issue 15: guards, split and join */
+    &mc_med_cache, &mc_med_throttle, &mc_med_iterate, &mc_med_clone, &mc_med_aggregate,
+    &mc_med_foreach, &mc_med_scatter_gather,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 
