@@ -28,6 +28,7 @@
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
+    const mc_endpoint *to;     /* <send/>: the implicit default endpoint */
     bool is_send;
 } call_m;
 
@@ -39,6 +40,7 @@ typedef struct send_req {
     size_t body_len;
     const char *content_type;
     const char *soap_action;
+    bool no_postfix;
     /* a recipient list: each ready recipient in turn, its own dispatch */
     const mc_endpoint *rl;
     const mc_endpoint **rcpt;
@@ -68,6 +70,17 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     } else if (!c->is_send) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
         return NULL;
+    } else {
+        /* <send/> in the in-flow goes to the To address when the flow set
+         * one (header To, rewrite), as Synapse's implicit endpoint does */
+        mc_endpoint *d = mc_alloc(cc, sizeof *d);
+        mc_ep_state *st = mc_alloc(cc, sizeof *st);
+        if (!d || !st)
+            return NULL;
+        mc_endpoint_init(d, st, MC_EP_DEFAULT);
+        d->file = cc->file;
+        mc_node_pos(cc, node, &d->line, &d->col);
+        c->to = d;
     }
     return &c->base;
 }
@@ -382,11 +395,11 @@ static mc_flow build_request(mc_message *m, send_req *req)
                             "default endpoint: the message has no To address (set it with <header name=\"To\">)");
         if (mc_uri_foreign_scheme(to))
             return mc_fault(m, "303001", "default endpoint: To address '%s' is not HTTP(S)", to);
-        out->url = with_postfix(m, leaf, to);
+        out->url = req->no_postfix ? to : with_postfix(m, leaf, to);
         break;
     }
     default:
-        out->url = with_postfix(m, leaf, leaf->uri);
+        out->url = req->no_postfix ? leaf->uri : with_postfix(m, leaf, leaf->uri);
         break;
     }
     /* refused before anything is sent, so the endpoint is not blamed
@@ -532,6 +545,7 @@ mc_flow mc_send_start(mc_message *m, const mc_endpoint *ep, const mc_send_body *
         req->body_len = body->len;
         req->content_type = body->content_type;
         req->soap_action = body->soap_action;
+        req->no_postfix = body->no_postfix;
     }
     const mc_endpoint *root = mc_ep_resolve(m, ep);
     if (!root)
@@ -639,19 +653,14 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const call_m *c = (const call_m *)self;
     if (!c->ep) {
         /* <send/> on the request path of a message addressed elsewhere (a
-         * WS-Addressing To, or <header name="To">) goes there, as Synapse
-         * sends to the implicit To; otherwise it answers the caller */
+         * WS-Addressing To, <header name="To">, rewrite) goes there, as
+         * Synapse sends to the implicit To; otherwise it answers the caller */
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
         const char *resp = mc_msg_prop(m, MC_SCOPE_DEFAULT, "RESPONSE");
         if (!m->in_out_sequence && to && (!strncasecmp(to, "http://", 7) ||
-            !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0)) {
-            mc_endpoint *ep = mc_arena_calloc(&m->arena, sizeof *ep);
-            mc_ep_state *st = mc_arena_calloc(&m->arena, sizeof *st);
-            if (!ep || !st)
-                return mc_fault(m, "0", "out of memory");
-            mc_endpoint_init(ep, st, MC_EP_DEFAULT);
-            return mc_send_start(m, ep, NULL);
-        }
+            !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
+            !strstr(to, "www.w3.org/2005/08/addressing/anonymous"))
+            return mc_send_start(m, c->to, NULL);
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }

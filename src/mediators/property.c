@@ -1,7 +1,8 @@
 /* property.c - <property>: set or remove a property in a scope, from a
  * literal value, an expression or inline XML, with Synapse's types and the
  * optional pattern/group regex extraction.  Transport scope is the set of
- * transport headers. */
+ * transport headers.  A name in braces is dynamic, evaluated per message
+ * (Synapse's PropertyMediator: name="{$ctx:k}", "{${vars.k}}"). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 typedef struct property_m {
     mc_mediator base;
     const char *name;
+    mc_template *dyn_name;   /* name="{expr}" */
     int scope;               /* mc_scope */
     int type;                /* mc_vtype */
     bool remove;
@@ -43,6 +45,10 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<property> needs a 'name' attribute");
         return NULL;
     }
+    size_t nl = strlen(p->name);
+    if (nl > 2 && p->name[0] == '{' && p->name[nl - 1] == '}' && p->name[1] != '{' &&
+        !(p->dyn_name = mc_compile_template(cc, node, "name", p->name)))
+        return NULL;
     const char *scope = mc_attr(cc, node, "scope");
     p->scope = mc_scope_from_name(scope);
     if (p->scope < 0) {
@@ -70,24 +76,36 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     const char *value = mc_attr(cc, node, "value");
     const char *expr = mc_attr(cc, node, "expression");
     xmlNodePtr inline_xml = mc_first_elem(node);
-    if (value && expr) {
-        mc_diag(cc, node, "expression", MC_DIAG_ERROR,
-                "<property> has both 'value' and 'expression'");
-        return NULL;
-    }
-    if (expr) {
-        p->expr = mc_compile_expr(cc, node, "expression", expr);
-        if (!p->expr)
-            return NULL;
-    } else if (value) {
+    /* as PropertyMediatorFactory: value, else the inline element, else
+     * the expression */
+    if (value && (expr || inline_xml))
+        mc_diag(cc, node, expr ? "expression" : NULL, MC_DIAG_WARNING,
+                "<property name=\"%s\"> has 'value' and %s; the value is used (as Synapse)",
+                p->name, expr ? "'expression'" : "inline XML");
+    else if (expr && inline_xml)
+        mc_diag(cc, node, "expression", MC_DIAG_WARNING,
+                "<property name=\"%s\"> has inline XML and 'expression'; the XML is used (as Synapse)",
+                p->name);
+    if (value) {
         p->value = value;
         p->value_len = strlen(value);
-    } else if (inline_xml && p->type == MC_VT_OM) {
+    } else if (inline_xml) {
+        /* an element child is the value, an XML (OM) one whatever the type */
+        xmlNodePtr copy = xmlCopyNode(inline_xml, 1);
+        if (!copy)
+            return NULL;
+        mc_xml_drop_empty_default_ns(copy);
         xmlBufferPtr xb = xmlBufferCreate();
-        xmlNodeDump(xb, node->doc, inline_xml, 0, 0);
+        xmlNodeDump(xb, node->doc, copy, 0, 0);
         p->value = mc_strdup(cc, (const char *)xmlBufferContent(xb));
         p->value_len = strlen(p->value);
         xmlBufferFree(xb);
+        xmlFreeNode(copy);
+        p->type = MC_VT_OM;
+    } else if (expr) {
+        p->expr = mc_compile_expr(cc, node, "expression", expr);
+        if (!p->expr)
+            return NULL;
     } else if (!p->remove) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR,
                 "<property name=\"%s\"> needs 'value' or 'expression' (or action=\"remove\")",
@@ -177,8 +195,16 @@ static const char *typed_text(mc_message *m, int type, const char *v, size_t *n)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const property_m *p = (const property_m *)self;
+    const char *name = p->name;
+    if (p->dyn_name) {
+        size_t nl;
+        mc_err err = {0};
+        if (mc_template_eval(p->dyn_name, m, &name, &nl, &err) != MC_OK)
+            return mc_fault(m, "0", "property '%s': %s", p->name,
+                            err.msg[0] ? err.msg : "the name could not be evaluated");
+    }
     if (p->remove) {
-        mc_msg_remove_prop(m, (mc_scope)p->scope, p->name);
+        mc_msg_remove_prop(m, (mc_scope)p->scope, name);
         return MC_FLOW_NEXT;
     }
     const char *v = p->value;
@@ -209,7 +235,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             return mc_fault(m, "0", "property '%s': %s", p->name, err.msg);
     }
     v = typed_text(m, p->type, v, &n);
-    if (!v || mc_msg_set_prop(m, (mc_scope)p->scope, p->name, v, n,
+    if (!v || mc_msg_set_prop(m, (mc_scope)p->scope, name, v, n,
                               (mc_vtype)p->type) != MC_OK)
         return mc_fault(m, "0", "out of memory");
     return MC_FLOW_NEXT;

@@ -43,6 +43,7 @@ static void test_property(void **state)
             "<property name=\"j1\" expression=\"json-eval($.obj)\" type=\"JSON\"/>"
             "<property name=\"j2\" expression=\"$ctx:lit\" type=\"JSON\"/>"
             "<property name=\"om\" type=\"OM\"><x xmlns=\"\"><y>1</y></x></property>"
+            "<property name=\"om2x\"><z xmlns=\"\"><w>2</w></z></property>"
             "<property name=\"om2\" expression=\"$body/jsonObject/obj\" type=\"OM\"/>"
             "<property name=\"re\" value=\"arn:aws:lambda:us-east-1:123:function:f\" pattern=\"arn:aws:lambda:([^:]+):(\\d+):.*\" group=\"2\"/>"
             "<property name=\"re0\" value=\"abc\" pattern=\"a(b)c\"/>"
@@ -50,7 +51,14 @@ static void test_property(void **state)
             "<property name=\"gone\" value=\"1\"/>"
             "<property name=\"gone\" action=\"remove\"/>"
             "<property name=\"trp\" scope=\"transport\" action=\"remove\"/>"
-            "<property name=\"ax\" scope=\"axis2\" action=\"set\" value=\"a2\"/>")
+            "<property name=\"ax\" scope=\"axis2\" action=\"set\" value=\"a2\"/>"
+            /* dynamic names (PropertyMediatorFactory: name="{...}") */
+            "<variable name=\"k\" value=\"dynv\"/>"
+            "<property name=\"{${vars.k}}\" value=\"1\"/>"
+            "<property name=\"{$ctx:lit}\" value=\"2\" scope=\"axis2\"/>"
+            "<property name=\"{json-eval($.functionName)}\" expression=\"${1 + 2}\"/>"
+            "<property name=\"dropme\" value=\"x\"/><property name=\"drop\" value=\"dropme\"/>"
+            "<property name=\"{get-property('drop')}\" action=\"remove\"/>")
         SEQ("badint", "<property name=\"n\" value=\"abc\"/><property name=\"i\" expression=\"$ctx:n\" type=\"INTEGER\"/>")
         "</definitions>");
     assert_int_equal(th_run(f, "p", payload_json), MC_OK);
@@ -63,10 +71,13 @@ static void test_property(void **state)
         {MC_SCOPE_DEFAULT, "d", "1.5e3"}, {MC_SCOPE_DEFAULT, "b1", "true"},
         {MC_SCOPE_DEFAULT, "b2", "false"}, {MC_SCOPE_DEFAULT, "b3", "true"},
         {MC_SCOPE_DEFAULT, "j1", "{\"a\":1}"}, {MC_SCOPE_DEFAULT, "j2", "\"v1\""},
-        {MC_SCOPE_DEFAULT, "om", "<x xmlns=\"\"><y>1</y></x>"},
+        {MC_SCOPE_DEFAULT, "om", "<x><y>1</y></x>"}, /* no xmlns="", as Axiom writes it */
+        {MC_SCOPE_DEFAULT, "om2x", "<z><w>2</w></z>"}, /* inline XML without type="OM" */
         {MC_SCOPE_DEFAULT, "om2", "<obj><a>1</a></obj>"},
         {MC_SCOPE_DEFAULT, "re", "123"}, {MC_SCOPE_DEFAULT, "re0", "abc"},
         {MC_SCOPE_DEFAULT, "nomatch", ""},
+        {MC_SCOPE_DEFAULT, "dynv", "1"}, {MC_SCOPE_AXIS2, "v1", "2"},
+        {MC_SCOPE_DEFAULT, "myFn", "3"},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const char *v = mc_msg_prop(m, want[i].s, want[i].n);
@@ -78,6 +89,8 @@ static void test_property(void **state)
     assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "j1")->type, MC_VT_JSON);
     assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "om")->type, MC_VT_OM);
     assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "gone"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "dropme"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "{${vars.k}}"));
     assert_null(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "trp"));
     assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ax")); /* scoped, not default */
     /* a typed expression that does not convert is a fault */
@@ -101,7 +114,7 @@ static void test_property(void **state)
         {SEQ("x", "<property name=\"a\"/>"),
          "t.xml:1:20: error: <property name=\"a\"> needs 'value' or 'expression' (or action=\"remove\")\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" expression=\"$ctx:b\"/>"),
-         "t.xml:1:49: error: <property> has both 'value' and 'expression'\n"},
+         "t.xml:1:49: warning: <property name=\"a\"> has 'value' and 'expression'; the value is used (as Synapse)\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" action=\"del\"/>"),
          "t.xml:1:49: error: unknown action 'del' (set or remove)\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" pattern=\"(a)\" group=\"2\"/>"),
@@ -159,12 +172,20 @@ static void test_log(void **state)
                     "<log level=\"custom\" category=\"error\"><property name=\"c\" value=\"error\"/></log>"
                     "<log level=\"custom\" category=\"FATAL\"><property name=\"c\" value=\"fatal\"/></log>")
         SEQ("msg", "<log level=\"custom\"><message>fn=${payload.functionName} {literal}\\t${length(payload.functionName) + 1}</message></log>")
+        /* MI 4.4 (LogMediatorFactory/LogMediator): no level and a message is
+         * the message alone; the message comes first at every level;
+         * logMessageID starts a custom line; logFullPayload is full */
+        SEQ("mi44", "<log category=\"INFO\" logMessageID=\"false\" logFullPayload=\"false\"><message>fn=${payload.functionName}</message></log>"
+                    "<log category=\"INFO\" logMessageID=\"true\"><message>m</message><property name=\"p\" value=\"1\"/></log>"
+                    "<log level=\"simple\"><message>first</message><property name=\"p\" value=\"1\"/></log>"
+                    "<log level=\"custom\"><message>${payload.nope}</message><property name=\"p\" value=\"1\"/></log>")
+        SEQ("mi44full", "<log logFullPayload=\"true\"><message>m</message></log>")
         "</definitions>");
     f->lg.level = MC_LOG_INFO; /* engine debug lines stay out of the capture */
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abcdef");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "X-Custom", "cv");
     assert_int_equal(th_run(f, "simple", payload_json), MC_OK);
-    char want[256];
+    char want[512];
     snprintf(want, sizeof want, "To: , MessageID: %s, Direction: request\n", f->m->message_id);
     assert_string_equal(th_logs(f), want);
     mc_buf_reset(&f->logs);
@@ -197,6 +218,18 @@ static void test_log(void **state)
     assert_int_equal(th_run(f, "msg", NULL), MC_OK);
     /* MI 4.4: only ${...} is evaluated in a message; \t and \n become tab and newline */
     assert_string_equal(th_logs(f), "fn=myFn {literal}\t5\n");
+    mc_buf_reset(&f->logs);
+    assert_int_equal(th_run(f, "mi44", NULL), MC_OK);
+    snprintf(want, sizeof want,
+             "fn=myFn\nMessageID: %s, m, p = 1\nfirst, To: , MessageID: %s, Direction: request, p = 1\n"
+             "Error evaluating expression: payload.nope cause : No results for path: $['nope']\np = 1\n",
+             f->m->message_id, f->m->message_id);
+    assert_string_equal(th_logs(f), want);
+    mc_buf_reset(&f->logs);
+    assert_int_equal(th_run(f, "mi44full", NULL), MC_OK);
+    snprintf(want, sizeof want, "m, To: , MessageID: %s, Direction: request, ", f->m->message_id);
+    if (strncmp(th_logs(f), want, strlen(want)) != 0 || !strstr(th_logs(f), ", Payload: {\"functionName\""))
+        fail_msg("got [%s]", th_logs(f));
     /* no secret anywhere in everything logged by every sequence */
     static const char *const seqs[] = {"simple", "custom", "headers", "full", "secret", "msg"};
     mc_buf_reset(&f->logs);
@@ -322,7 +355,7 @@ static void test_header(void **state)
                  "<header name=\"X-Lit\" scope=\"transport\" value=\"v\"/>"
                  "<header name=\"x-old\" scope=\"transport\" action=\"remove\"/>"
                  "<header name=\"To\" value=\"http://example.invalid/to\"/>"
-                 "<header name=\"wsa:Action\" value=\"urn:act\"/>")
+                 "<header name=\"Action\" value=\"urn:act\"/>")
         SEQ("crlf", "<header name=\"X-Bad\" scope=\"transport\" expression=\"$ctx:evil\"/>")
         "</definitions>");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "X-Old", "gone");
@@ -347,13 +380,38 @@ static void test_header(void **state)
     assert_int_equal(th_run(f, "crlf", NULL), MC_OK);
     assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_TRANSPORT, "X-Bad"), "tab\tis fine");
     th_flow_free(f);
-    char *d = th_diags(SEQ("x", "<header name=\"X-Custom\" value=\"1\"/>"));
-    /* any other name in the default scope is a SOAP header block (MI) */
-    assert_string_equal(d, "");
-    free(d);
-    d = th_diags(SEQ("x", "<header name=\"q:X\" value=\"1\"/>"));
-    assert_non_null(strstr(d, "the prefix 'q' is not declared"));
-    free(d);
+    /* SOAP header blocks: set, remove, an OM value, inline elements */
+    f = th_flow_new("<definitions>\n"
+        SEQ("soap", "<header xmlns:m=\"urn:m\" name=\"m:ticket\" value=\"T-1\"/>"
+                    "<header xmlns:m=\"urn:m\" name=\"m:gone\" value=\"x\"/>"
+                    "<header xmlns:m=\"urn:m\" name=\"m:gone\" action=\"remove\"/>"
+                    "<header xmlns:m=\"urn:m\" name=\"m:xml\" type=\"OM\" value=\"&lt;a&gt;1&lt;/a&gt;\"/>"
+                    "<header><s:sec xmlns:s=\"urn:s\" xmlns=\"\"><user>u</user></s:sec></header>"
+                    "<property xmlns:m=\"urn:m\" name=\"t\" expression=\"$header/m:ticket\"/>")
+        "</definitions>");
+    mc_msg_set_payload(f->m, "<r/>", 4, "application/xml", NULL);
+    assert_int_equal(th_run(f, "soap", NULL), MC_OK);
+    assert_string_equal(th_prop(f, "t"), "T-1");
+    xmlBufferPtr xb = xmlBufferCreate();
+    xmlDocPtr env = mc_msg_envelope(f->m);
+    xmlNodeDump(xb, env, xmlDocGetRootElement(env), 0, 0);
+    assert_string_equal((const char *)xmlBufferContent(xb),
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Header>"
+        "<m:ticket xmlns:m=\"urn:m\">T-1</m:ticket><m:xml xmlns:m=\"urn:m\"><a>1</a></m:xml>"
+        "<s:sec xmlns:s=\"urn:s\"><user>u</user></s:sec></soapenv:Header><soapenv:Body><r/></soapenv:Body>"
+        "</soapenv:Envelope>");
+    xmlBufferFree(xb);
+    th_flow_free(f);
+    static const th_diag_case bad[] = {
+        {SEQ("x", "<header name=\"X-Custom\" value=\"1\"/>"),
+         "t.xml:1:28: error: Invalid SOAP header: X-Custom specified at the header mediator. All SOAP "
+         "headers must be namespace qualified (prefix:name); use scope=\"transport\" for an HTTP header\n"},
+        {SEQ("x", "<header name=\"wsa:Action\" value=\"1\"/>"),
+         "t.xml:1:28: error: Invalid namespace prefix 'wsa' in name attribute\n"},
+        {SEQ("x", "<header value=\"1\"/>"),
+         "t.xml:1:20: error: <header> needs a 'name' attribute (or inline SOAP header elements)\n"},
+    };
+    th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
 static void test_respond_drop_loopback(void **state)
