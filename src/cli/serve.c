@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "cli/options.h"
+#include "util/mem.h"
 #include "host/listen.h"
 #include "util/toml.h"
 
@@ -188,6 +189,7 @@ static int serve(mc_host *h, serve_opts *o, const sigset_t *set)
         return EXIT_USAGE;
     }
     o->l.admin_token = *token ? token : NULL;
+    mc_mem_server_setup();   /* big blocks go back to the kernel when freed */
     mc_listener *l = mc_listener_start(h, &o->l, &err);
     if (!l) {
         fprintf(stderr, "mediac: %s\n", err.msg);

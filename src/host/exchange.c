@@ -13,6 +13,7 @@
 #include "http/msgio.h"
 #include "msg/soap.h"
 #include "util/codec.h"
+#include "util/mem.h"
 
 struct mc_exchange {
     mc_host *h;
@@ -255,8 +256,20 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
         return;
     }
     size_t n = 0;
-    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
+    for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
         n++;
+        if (!mc_header_value_ok(p->value, p->len) && !mc_msg_hop_header(p->name)) {
+            /* as <header> refuses it: never split the answer nor cut the
+             * value at a NUL */
+            mc_msg_log(m, MC_LOG_ERROR, "transport header '%.64s' holds a control character; "
+                       "answering 500", p->name);
+            char msg[160];
+            snprintf(msg, sizeof msg, "header '%.64s': a header value cannot hold a control "
+                     "character (CR, LF, NUL, ...)", p->name);
+            error_answer(m, 500, msg, a, NULL);
+            return;
+        }
+    }
     mc_http_header *hs = mc_arena_alloc(&m->arena, (n + 1) * sizeof *hs);
     size_t nh = 0;
     size_t len = 0;
@@ -504,9 +517,11 @@ const char *mc_exchange_activity_id(const mc_exchange *x) { return x->m->activit
 
 static void release(mc_exchange *x)
 {
+    size_t body = x->req.body_len;
     mc_message_free(x->m);
     mc_deployment_release(x->dep);
     free(x);
+    mc_mem_after_request(body);   /* a big message: RSS goes back down */
 }
 
 void mc_exchange_free(mc_exchange *x)

@@ -18,6 +18,7 @@
 
 #include "http/server_internal.h"
 #include "json/json.h"
+#include "util/mem.h"
 
 /* ---- timer lists and the run queue -------------------------------------- */
 
@@ -72,9 +73,11 @@ static void run_later(conn *c)
 
 static void req_free(mc_server_req *r)
 {
+    size_t body = r->body.cap;
     free(r->block);
     mc_buf_free(&r->body);
     free(r);
+    mc_mem_after_request(body);   /* after a big body: RSS goes back down */
 }
 
 static void req_unref(mc_server_req *r)

@@ -34,6 +34,12 @@ typedef enum mc_json_type {
 typedef const struct mc_json_node *mc_json;
 
 #define MC_JSON_MAX_DEPTH 512
+/* The most nodes (elements, attributes, text runs, comments, processing
+ * instructions) an XML tree of a message may have: a parsed document
+ * (msg/xmlsafe.h) or the XML view of a JSON payload.  libxml2 spends about
+ * 130 bytes on an element or a text node and 230 on an attribute, so such
+ * a tree stays under ~50 MiB whatever the input. */
+#define MC_XML_MAX_NODES 200000
 /* Default node limit for a message payload (every value, key and
  * container counts one): 16 bytes a node, so a tree stays under 16 MiB
  * plus its escaped strings. */
@@ -147,7 +153,8 @@ size_t mc_jsonpath_select(const mc_jsonpath *p, mc_json root, mc_json *out,
  * "_JsonReader_PD_", "$" becomes "_JsonReader_PS_", other invalid
  * characters "_JsonReader_" + 4 lower-case hex digits (UTF-16 units), the
  * empty key "_JsonReader_".  The element is created in doc, unlinked;
- * NULL for a NULL value or when out of memory. */
+ * NULL for a NULL value, when out of memory, or when the view would have
+ * more than MC_XML_MAX_NODES nodes. */
 xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc);
 /* The reverse, for an element: children become members (repeated names an
  * array, <?xml-multiple?> honoured), text becomes a scalar with numbers and
@@ -157,7 +164,8 @@ xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc);
  * become "@name" string members and namespace declarations are dropped, as
  * in Synapse's default mapping; text beside child elements or attributes
  * becomes a "$" member.  Appends JSON text to
- * out ("null" for a NULL or non-element node). */
-void mc_xml_to_json(mc_buf *out, xmlNodePtr element);
+ * out ("null" for a NULL or non-element node).  Linear in the element's
+ * subtree: returns the nodes it visited (its work, for tests). */
+size_t mc_xml_to_json(mc_buf *out, xmlNodePtr element);
 
 #endif

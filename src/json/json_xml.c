@@ -29,7 +29,9 @@
 #include "util/codec.h"
 #include "json/json_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ESC_ID "_JsonReader_"
@@ -160,6 +162,10 @@ static long hex_escape_at(const char *s)
 static void unescape_name(mc_buf *b, const char *name)
 {
     mc_buf_reset(b);
+    if (!strstr(name, ESC_ID)) {          /* nearly every name: as it is */
+        mc_buf_puts(b, name);
+        return;
+    }
     if (strcmp(name, ESC_ID) == 0)
         return;
     size_t i = 0, n = strlen(name);
@@ -204,12 +210,14 @@ static void unescape_name(mc_buf *b, const char *name)
 typedef struct jx {
     xmlDocPtr doc;
     mc_buf name;
+    size_t nodes;     /* made so far, against MC_XML_MAX_NODES */
     bool failed;
 } jx;
 
 static xmlNodePtr add_child(jx *x, xmlNodePtr parent, xmlNodePtr child)
 {
-    if (!child) {
+    if (!child || ++x->nodes > MC_XML_MAX_NODES) {
+        xmlFreeNode(child);
         x->failed = true;
         return NULL;
     }
@@ -331,6 +339,7 @@ typedef struct xj {
     mc_buf *out;
     mc_buf name;
     mc_buf text;
+    size_t steps;     /* nodes visited: the work, linear in the tree */
 } xj;
 
 static bool is_elem(xmlNodePtr n) { return n->type == XML_ELEMENT_NODE; }
@@ -359,18 +368,6 @@ static const char *multiple_target(xmlNodePtr n, size_t *len)
     return s;
 }
 
-static bool pi_marks(xmlNodePtr parent, const xmlChar *name)
-{
-    size_t nl = strlen((const char *)name);
-    for (xmlNodePtr c = parent->children; c; c = c->next) {
-        size_t l;
-        const char *t = multiple_target(c, &l);
-        if (t && l == nl && memcmp(t, name, l) == 0)
-            return true;
-    }
-    return false;
-}
-
 static void append_text(mc_buf *b, xmlNodePtr n)
 {
     if (n->type == XML_ENTITY_REF_NODE) {
@@ -388,7 +385,7 @@ static void append_text(mc_buf *b, xmlNodePtr n)
 static void collect_text(xj *x, xmlNodePtr el)
 {
     mc_buf_reset(&x->text);
-    for (xmlNodePtr c = el->children; c; c = c->next)
+    for (xmlNodePtr c = el->children; c; c = c->next, x->steps++)
         if (is_text(c))
             append_text(&x->text, c);
 }
@@ -425,7 +422,7 @@ static void write_key(xj *x, const char *name)
  * writes them; namespace declarations are dropped. */
 static bool write_attr_members(xj *x, xmlNodePtr el, bool first)
 {
-    for (xmlAttrPtr a = el->properties; a; a = a->next) {
+    for (xmlAttrPtr a = el->properties; a; a = a->next, x->steps++) {
         if (!first)
             mc_buf_putc(x->out, ',');
         first = false;
@@ -445,10 +442,10 @@ static bool write_attr_members(xj *x, xmlNodePtr el, bool first)
 static void write_value(xj *x, xmlNodePtr el);
 
 /* An element marked as an array of jsonElement items (a nested array). */
-static bool is_item_array(xmlNodePtr el)
+static bool is_item_array(xj *x, xmlNodePtr el)
 {
     bool marked = false;
-    for (xmlNodePtr c = el->children; c; c = c->next) {
+    for (xmlNodePtr c = el->children; c; c = c->next, x->steps++) {
         size_t l;
         const char *t = multiple_target(c, &l);
         if (t) {
@@ -467,7 +464,7 @@ static void write_items(xj *x, xmlNodePtr el)
 {
     mc_buf_putc(x->out, '[');
     bool first = true;
-    for (xmlNodePtr c = el->children; c; c = c->next) {
+    for (xmlNodePtr c = el->children; c; c = c->next, x->steps++) {
         if (!is_elem(c))
             continue;
         if (!first)
@@ -478,93 +475,186 @@ static void write_items(xj *x, xmlNodePtr el)
     mc_buf_putc(x->out, ']');
 }
 
+/* The children of an element grouped by name in one pass, so writing an
+ * object is linear in its children whatever their names (comparing each
+ * child with its siblings, as before, made 40,000 distinct names take
+ * seconds).  A group is the elements of one name, or the target of an
+ * <?xml-multiple name?> instruction; next[] chains a group's elements in
+ * document order. */
+typedef struct group {
+    const char *name;
+    size_t len;
+    uint32_t hash;
+    size_t first;      /* first element (index in kids); SIZE_MAX: none */
+    size_t last;
+    size_t count;      /* elements of this name */
+    bool marked;       /* named by <?xml-multiple?> */
+    bool done;         /* written */
+} group;
+
+typedef struct siblings {
+    xmlNodePtr *kids;  /* every child, in order */
+    size_t *gid;       /* its group, or SIZE_MAX (text, comment, ...) */
+    size_t *next;      /* next element of the same group, or SIZE_MAX */
+    group *groups;
+    size_t ngroups;
+    size_t *slots;     /* hash table of groups (SIZE_MAX: empty) */
+    size_t nslots;     /* a power of two, at least twice the children */
+    size_t n;          /* children */
+} siblings;
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* The group named s[0..n), made when new. */
+static size_t group_of(siblings *sb, const char *s, size_t n)
+{
+    uint32_t h = name_hash(s, n);
+    size_t mask = sb->nslots - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        size_t g = sb->slots[i];
+        if (g == SIZE_MAX) {
+            g = sb->ngroups++;
+            sb->groups[g] = (group){s, n, h, SIZE_MAX, SIZE_MAX, 0, false, false};
+            sb->slots[i] = g;
+            return g;
+        }
+        const group *gr = &sb->groups[g];
+        if (gr->hash == h && gr->len == n && memcmp(gr->name, s, n) == 0)
+            return g;
+    }
+}
+
+static bool siblings_build(xj *x, xmlNodePtr el, siblings *sb)
+{
+    size_t n = 0;
+    for (xmlNodePtr c = el->children; c; c = c->next, x->steps++)
+        n++;
+    size_t nslots = 16;
+    while (nslots < 2 * n)
+        nslots *= 2;
+    memset(sb, 0, sizeof *sb);
+    sb->kids = malloc(n * sizeof *sb->kids + 1);
+    sb->gid = malloc(n * sizeof *sb->gid + 1);
+    sb->next = malloc(n * sizeof *sb->next + 1);
+    sb->groups = malloc(n * sizeof *sb->groups + 1);
+    sb->slots = malloc(nslots * sizeof *sb->slots);
+    if (!sb->kids || !sb->gid || !sb->next || !sb->groups || !sb->slots)
+        return false;
+    sb->nslots = nslots;
+    sb->n = n;
+    memset(sb->slots, 0xff, nslots * sizeof *sb->slots);
+    size_t i = 0;
+    for (xmlNodePtr c = el->children; c; c = c->next, i++, x->steps++) {
+        sb->kids[i] = c;
+        sb->gid[i] = sb->next[i] = SIZE_MAX;
+        size_t l;
+        const char *t;
+        if (is_elem(c)) {
+            size_t g = group_of(sb, (const char *)c->name, strlen((const char *)c->name));
+            group *gr = &sb->groups[g];
+            if (gr->last != SIZE_MAX)
+                sb->next[gr->last] = i;
+            else
+                gr->first = i;
+            gr->last = i;
+            gr->count++;
+            sb->gid[i] = g;
+        } else if ((t = multiple_target(c, &l)) && l) {
+            size_t g = group_of(sb, t, l);
+            sb->groups[g].marked = true;
+            sb->gid[i] = g;
+        }
+    }
+    return true;
+}
+
+static void siblings_free(siblings *sb)
+{
+    free(sb->kids);
+    free(sb->gid);
+    free(sb->next);
+    free(sb->groups);
+    free(sb->slots);
+}
+
+static void separator(xj *x, bool *first)
+{
+    if (!*first)
+        mc_buf_putc(x->out, ',');
+    *first = false;
+}
+
 static void write_object(xj *x, xmlNodePtr el)
 {
+    siblings sb;
+    if (!siblings_build(x, el, &sb)) {
+        siblings_free(&sb);
+        x->out->oom = true;
+        return;
+    }
     mc_buf_putc(x->out, '{');
     bool first = write_attr_members(x, el, true);
     bool text_done = false;
-    for (xmlNodePtr c = el->children; c; c = c->next) {
-        if (is_elem(c)) {
-            bool seen = false;
-            for (xmlNodePtr p = c->prev; p && !seen; p = p->prev)
-                seen = is_elem(p) && xmlStrEqual(p->name, c->name);
-            if (seen)
+    for (size_t i = 0; i < sb.n; i++, x->steps++) {
+        xmlNodePtr c = sb.kids[i];
+        group *g = sb.gid[i] == SIZE_MAX ? NULL : &sb.groups[sb.gid[i]];
+        if (g && is_elem(c)) {
+            if (g->done)
                 continue;
-            bool multi = pi_marks(el, c->name);
-            for (xmlNodePtr n = c->next; n && !multi; n = n->next)
-                multi = is_elem(n) && xmlStrEqual(n->name, c->name);
-            if (!first)
-                mc_buf_putc(x->out, ',');
-            first = false;
+            g->done = true;
+            separator(x, &first);
             write_key(x, (const char *)c->name);
-            if (!multi) {
+            if (g->count == 1 && !g->marked) {
                 write_value(x, c);
                 continue;
             }
             mc_buf_putc(x->out, '[');
-            bool f2 = true;
-            for (xmlNodePtr n = c; n; n = n->next) {
-                if (!is_elem(n) || !xmlStrEqual(n->name, c->name))
-                    continue;
-                if (!f2)
+            for (size_t k = g->first; k != SIZE_MAX; k = sb.next[k], x->steps++) {
+                if (k != g->first)
                     mc_buf_putc(x->out, ',');
-                f2 = false;
-                write_value(x, n);
+                write_value(x, sb.kids[k]);
             }
             mc_buf_putc(x->out, ']');
-            continue;
-        }
-        size_t l;
-        const char *t = multiple_target(c, &l);
-        if (t && l) {
-            /* an array with no element: "name": [] (once) */
-            bool present = false;
-            for (xmlNodePtr n = el->children; n && !present; n = n->next)
-                present = is_elem(n) &&
-                          strlen((const char *)n->name) == l &&
-                          memcmp(n->name, t, l) == 0;
-            bool dup = false;
-            for (xmlNodePtr p = c->prev; p && !dup; p = p->prev) {
-                size_t l2;
-                const char *t2 = multiple_target(p, &l2);
-                dup = t2 && l2 == l && memcmp(t2, t, l) == 0;
-            }
-            if (present || dup)
+        } else if (g) {
+            /* <?xml-multiple name?> with no element of that name: [] once */
+            if (g->count || g->done)
                 continue;
-            if (!first)
-                mc_buf_putc(x->out, ',');
-            first = false;
+            g->done = true;
+            separator(x, &first);
             mc_buf_reset(&x->text);
-            mc_buf_append(&x->text, t, l);
+            mc_buf_append(&x->text, g->name, g->len);
             write_key(x, mc_buf_cstr(&x->text));
             mc_buf_append(x->out, "[]", 2);
-            continue;
-        }
-        if (is_text(c) && !text_done) {
+        } else if (is_text(c) && !text_done) {
             /* all the element's text, once, where it first appears */
             text_done = true;
             collect_text(x, el);
             if (!all_ws(x->text.data ? x->text.data : "", x->text.len)) {
-                if (!first)
-                    mc_buf_putc(x->out, ',');
-                first = false;
+                separator(x, &first);
                 mc_buf_append(x->out, "\"$\":", 4);
                 write_scalar(x, x->text.data, x->text.len);
             }
         }
     }
     mc_buf_putc(x->out, '}');
+    siblings_free(&sb);
 }
 
 static void write_value(xj *x, xmlNodePtr el)
 {
     bool structured = false;
-    for (xmlNodePtr c = el->children; c && !structured; c = c->next) {
+    for (xmlNodePtr c = el->children; c && !structured; c = c->next, x->steps++) {
         size_t l;
         structured = is_elem(c) || multiple_target(c, &l) != NULL;
     }
     if (structured) {
-        if (is_item_array(el))
+        if (is_item_array(x, el))
             write_items(x, el);
         else
             write_object(x, el);
@@ -588,26 +678,26 @@ static void write_value(xj *x, xmlNodePtr el)
 }
 
 /* Every element child is a jsonElement (or there is none). */
-static bool only_items(xmlNodePtr el)
+static bool only_items(xj *x, xmlNodePtr el)
 {
-    for (xmlNodePtr c = el->children; c; c = c->next)
+    for (xmlNodePtr c = el->children; c; c = c->next, x->steps++)
         if (is_elem(c) && !xmlStrEqual(c->name, BAD_CAST ARRAY_ITEM))
             return false;
     return true;
 }
 
-void mc_xml_to_json(mc_buf *out, xmlNodePtr el)
+size_t mc_xml_to_json(mc_buf *out, xmlNodePtr el)
 {
     if (!out)
-        return;
+        return 0;
     if (!el || el->type != XML_ELEMENT_NODE) {
         mc_buf_append(out, "null", 4);
-        return;
+        return 0;
     }
     xj x = {.out = out};
     if (xmlStrEqual(el->name, BAD_CAST "jsonObject")) {
         write_object(&x, el);
-    } else if (xmlStrEqual(el->name, BAD_CAST "jsonArray") && only_items(el)) {
+    } else if (xmlStrEqual(el->name, BAD_CAST "jsonArray") && only_items(&x, el)) {
         write_items(&x, el);
     } else if (xmlStrEqual(el->name, BAD_CAST "jsonValue")) {
         write_value(&x, el);
@@ -619,4 +709,5 @@ void mc_xml_to_json(mc_buf *out, xmlNodePtr el)
     }
     mc_buf_free(&x.name);
     mc_buf_free(&x.text);
+    return x.steps;
 }

@@ -142,14 +142,25 @@ static bool request_is_soap(const mc_message *m)
  * REST_URL_POSTFIX of a REST request appended, joined with one '/'. */
 static const char *with_postfix(mc_message *m, const mc_endpoint *leaf, const char *addr)
 {
-    const char *suffix = mc_msg_prop(m, MC_SCOPE_AXIS2, "REST_URL_POSTFIX");
-    if (!suffix || !*suffix || leaf->kind == MC_EP_HTTP)
+    const mc_prop *sp = mc_msg_get_prop(m, MC_SCOPE_AXIS2, "REST_URL_POSTFIX");
+    if (!sp || !sp->len || leaf->kind == MC_EP_HTTP)
         return addr;
+    const char *suffix;
     bool rest = leaf->format == MC_EPF_REST ||
                 (leaf->format != MC_EPF_SOAP11 && leaf->format != MC_EPF_SOAP12 &&
                  !request_is_soap(m));
     if (!rest)
         return addr;
+    /* a flow may set it from message data: its dot segments stay inside
+     * it and bytes that cannot stand in a URL are encoded, as for the one
+     * taken from the request (mediac's choice; MI appends it as it is) */
+    mc_buf clean = MC_BUF_INIT;
+    mc_url_clean_postfix(&clean, sp->value, sp->len);
+    if (clean.oom) {
+        mc_buf_free(&clean);
+        return NULL;
+    }
+    suffix = mc_buf_cstr(&clean);
     size_t al = strlen(addr);
     bool a_slash = al && addr[al - 1] == '/';
     mc_buf b = MC_BUF_INIT;
@@ -163,6 +174,7 @@ static const char *with_postfix(mc_message *m, const mc_endpoint *leaf, const ch
         mc_buf_printf(&b, "%s%s", addr, suffix);
     const char *r = b.oom ? NULL : mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
     mc_buf_free(&b);
+    mc_buf_free(&clean);
     return r;
 }
 
@@ -339,15 +351,27 @@ static mc_flow build_request(mc_message *m, send_req *req)
     mc_outbound *out = &req->out;
     memset(out, 0, sizeof *out);
     const char *method = leaf->method;
-    if (!method)
-        method = mc_msg_prop(m, MC_SCOPE_AXIS2, "HTTP_METHOD");
-    out->method = method && *method ? method : "POST";
+    size_t method_len = method ? strlen(method) : 0;
+    if (!method) {
+        const mc_prop *mp = mc_msg_get_prop(m, MC_SCOPE_AXIS2, "HTTP_METHOD");
+        method = mp ? mp->value : NULL;
+        method_len = mp ? mp->len : 0;
+    }
+    if (!method || !method_len) {
+        method = "POST";
+        method_len = 4;
+    }
+    out->method = method;
     switch (leaf->kind) {
     case MC_EP_HTTP:
         out->url = expand_uri(m, leaf->uri);
         break;
     case MC_EP_DEFAULT: {
-        const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        const mc_prop *tp = mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "To");
+        const char *to = tp ? tp->value : NULL;
+        if (tp && !mc_url_text_ok(tp->value, tp->len))
+            return mc_fault(m, "0", "default endpoint: a To address (URL) cannot hold a space "
+                            "or a control character (CR, LF, NUL, ...)");
         if (!to || !*to)
             return mc_fault(m, "303001",
                             "default endpoint: the message has no To address (set it with <header name=\"To\">)");
@@ -360,6 +384,14 @@ static mc_flow build_request(mc_message *m, send_req *req)
         out->url = req->no_postfix ? leaf->uri : with_postfix(m, leaf, leaf->uri);
         break;
     }
+    /* refused before anything is sent, so the endpoint is not blamed
+     * (suspended) for what a message carried */
+    if (!mc_http_token_ok(method, method_len))
+        return mc_fault(m, "0", "HTTP_METHOD: the method is not an HTTP token "
+                        "(a letter, digit or one of !#$%%&'*+-.^_`|~)");
+    if (out->url && !mc_url_text_ok(out->url, strlen(out->url)))
+        return mc_fault(m, "0", "endpoint URL: a URL cannot hold a space or a control "
+                        "character (CR, LF, NUL, ...)");
     out->timeout_ms = eval_timeout(m, leaf);
     out->insecure = leaf->insecure || (req->d.root && req->d.root->insecure);
     out->label = leaf->name ? leaf->name : req->d.root->name ? req->d.root->name : leaf->uri;

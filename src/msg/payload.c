@@ -119,7 +119,6 @@ static xmlDocPtr new_envelope(xmlNodePtr *body_out)
     return doc;
 }
 
-/* Wrap a parsed document in an envelope unless it already is one. */
 /* Drop the xmlns="" declarations that undeclare no default namespace
  * (none is in scope above them), as Axiom's serialiser writes no
  * redundant declaration: <messageformat xmlns=""> in a payloadFactory
@@ -165,38 +164,47 @@ static bool default_ns_at(xmlDocPtr doc, xmlNodePtr n)
     return d && d->href && *d->href;
 }
 
+/* Wrap a parsed document in an envelope unless it already is one.  The
+ * root element moves under a new Body in the same document (no copy: a
+ * big payload's tree exists once); what else stood at the top (comments,
+ * processing instructions) goes. */
 static xmlDocPtr envelope_for(xmlDocPtr doc)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (root && is_soap_ns(root->ns) &&
         strcmp((const char *)root->name, "Envelope") == 0)
         return doc;
-    xmlNodePtr body;
-    xmlDocPtr env = new_envelope(&body);
-    if (!env) {
+    xmlNodePtr env = xmlNewDocNode(doc, NULL, BAD_CAST "Envelope", NULL);
+    xmlNsPtr ns = env ? xmlNewNs(env, BAD_CAST MC_SOAP11_NS, BAD_CAST "soapenv") : NULL;
+    xmlNodePtr body = ns ? xmlNewDocNode(doc, ns, BAD_CAST "Body", NULL) : NULL;
+    if (!body) {
+        xmlFreeNode(env);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    xmlSetNs(env, ns);
+    xmlAddChild(env, body);
+    if (root)
+        xmlUnlinkNode(root);
+    while (doc->children) {             /* comments, PIs around the root */
+        xmlNodePtr c = doc->children;
+        xmlUnlinkNode(c);
+        xmlFreeNode(c);
+    }
+    xmlDocSetRootElement(doc, env);
+    if (root && !xmlAddChild(body, root)) {
+        xmlFreeNode(root);
         xmlFreeDoc(doc);
         return NULL;
     }
     if (root) {
-        xmlUnlinkNode(root);
-        xmlNodePtr moved = xmlDocCopyNode(root, env, 1);
-        xmlFreeNode(root);
-        if (!moved || !xmlAddChild(body, moved)) {
-            xmlFreeNode(moved);
-            xmlFreeDoc(env);
-            xmlFreeDoc(doc);
-            return NULL;
-        }
-        /* the copy declares what it uses; xmlReconciliateNs would turn an
-         * inner default namespace into "default:" prefixes (libxml2 2.9) */
         /* only this element: drop_empty_default_ns walks its siblings too */
-        xmlNodePtr next = moved->next;
-        moved->next = NULL;
-        drop_empty_default_ns(moved, default_ns_at(env, body));
-        moved->next = next;
+        xmlNodePtr next = root->next;
+        root->next = NULL;
+        drop_empty_default_ns(root, default_ns_at(doc, body));
+        root->next = next;
     }
-    xmlFreeDoc(doc);
-    return env;
+    return doc;
 }
 
 static bool in_envelope_ns(const xmlNode *n, const xmlNode *env)
@@ -307,9 +315,8 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
         mc_xml_error xe;
         xmlDocPtr doc = mc_xml_parse(data, len, "payload", 1, &xe);
         if (!doc)
-            return mc_err_set(err, MC_EPARSE,
-                              "invalid XML payload: line %d: %s", xe.line,
-                              xe.msg);
+            return mc_err_set(err, xe.too_big ? MC_ELIMIT : MC_EPARSE, "%s XML payload: line %d: %s",
+                              xe.too_big ? "over-limit" : "invalid", xe.line, xe.msg);
         int soap = 0;
         mc_code rc = check_soap(doc, w, &soap, err);
         if (rc != MC_OK) {
@@ -362,7 +369,8 @@ mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len, const char 
         xmlFreeNode(copy);
         copy = NULL;
     }
-    /* the copy declares what it uses (no xmlReconciliateNs: see above) */
+    /* the copy declares what it uses (no xmlReconciliateNs: libxml2 2.9 turns an
+     * inner default namespace into "default:" prefixes) */
     if (copy)
         drop_empty_default_ns(copy, default_ns_at(env, body));
     xmlFreeDoc(doc);
@@ -508,8 +516,10 @@ xmlDocPtr mc_msg_envelope(mc_message *m)
     xmlNodePtr child = NULL;
     if (p->kind == MC_PL_JSON) {
         mc_json v = mc_msg_json(m);
-        if (v)
-            child = mc_json_to_xml(v, env);
+        if (v && !(child = mc_json_to_xml(v, env)))
+            mc_msg_log(m, MC_LOG_WARN, "the JSON payload has no XML view: it would have more "
+                       "than %d nodes (or memory ran out); XPath sees an empty body",
+                       MC_XML_MAX_NODES);
     } else if (p->kind == MC_PL_TEXT || p->kind == MC_PL_BINARY) {
         int text = p->kind == MC_PL_TEXT;
         mc_buf b64 = MC_BUF_INIT;

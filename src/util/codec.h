@@ -46,6 +46,12 @@ void mc_url_clean_postfix(mc_buf *out, const char *s, size_t n);
 /* True when s[0..n) may be an HTTP field value (RFC 9110): no control
  * character but horizontal tab (so no CR, LF or NUL) and no DEL. */
 bool mc_header_value_ok(const char *s, size_t n);
+/* True when s[0..n) is an HTTP token (RFC 9110 tchar+), as a method
+ * must be: not empty, no space, control or separator. */
+bool mc_http_token_ok(const char *s, size_t n);
+/* True when s[0..n) can stand in a request line as a URL: no control
+ * character, space or DEL (so no CR, LF or NUL). */
+bool mc_url_text_ok(const char *s, size_t n);
 /* Percent-decoding; plus_as_space for form encoding.  False on a bad %. */
 bool mc_url_decode(mc_buf *out, const char *s, size_t n, bool plus_as_space);
 

@@ -8,12 +8,16 @@ sent (issue 11 section 1, DESIGN principle 7), end to end through
   or ".." stays one segment in the signed and in the sent path; a NUL in a
   value is percent-encoded in paths and queries, kept in bodies and
   refused in headers (400, nothing sent), and so are CR and LF;
-- a plain recording upstream for <call> to <http uri-template> endpoints:
+- a plain recording upstream for <call> and <send> to <http uri-template> endpoints:
   uri.var values from the request path ("%2e%2e", "%00") stay one segment;
   headers set from message data with NUL, CR or LF are refused;
 - REST_URL_POSTFIX (what an address endpoint gets appended): dot segments
   of the request path, plain or percent-encoded, are resolved inside it,
-  so it can never climb above the endpoint's path;
+  so it can never climb above the endpoint's path; the same when a flow
+  sets it from message data (bytes that cannot stand in a URL encoded);
+- HTTP_METHOD and a To address from message data that cannot stand in a
+  request line are refused (500, nothing sent, the endpoint not
+  suspended); an answer header with CR, LF or NUL is a 500;
 - HTTP_SC set from message data: a status from 200 to 599 is the answer's,
   anything else (100, 1000, "abc") a 500 JSON error and a log line, never
   a 1xx final answer or an empty reply;
@@ -100,6 +104,11 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
         <respond/>
       </inSequence>
     </resource>
+    <resource methods="GET" uri-template="/sent/{id}">
+      <inSequence>
+        <send><endpoint><http method="GET" uri-template="UPSTREAM/sent/{uri.var.id}/x"/></endpoint></send>
+      </inSequence>
+    </resource>
     <resource methods="POST" uri-template="/header">
       <inSequence>
         <header name="X-Data" scope="transport" expression="json-eval($.h)"/>
@@ -111,6 +120,34 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
       <inSequence>
         <property name="X-Data" scope="transport" expression="json-eval($.h)"/>
         <call><endpoint><http method="POST" uri-template="UPSTREAM/property"/></endpoint></call>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/method">
+      <inSequence>
+        <property name="HTTP_METHOD" scope="axis2" expression="json-eval($.m)"/>
+        <call><endpoint><http uri-template="UPSTREAM/method"/></endpoint></call>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/postfix">
+      <inSequence>
+        <property name="REST_URL_POSTFIX" scope="axis2" expression="json-eval($.p)"/>
+        <call><endpoint><address uri="UPSTREAM/base"/></endpoint></call>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/to">
+      <inSequence>
+        <header name="To" expression="json-eval($.to)"/>
+        <call><endpoint><default/></endpoint></call>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/answerheader">
+      <inSequence>
+        <property name="Location" scope="transport" expression="json-eval($.h)"/>
+        <payloadFactory media-type="json"><format>{"ok":true}</format><args/></payloadFactory>
         <respond/>
       </inSequence>
     </resource>
@@ -262,9 +299,9 @@ class MessageDataTest(unittest.TestCase):
 
     # -- <call> to uri-template endpoints ----------------------------------------------
 
-    def call_target(self, path):
+    def call_target(self, path, resource="items"):
         before = len(self.recorder.log)
-        r = self.srv.request("GET", "/data/items/" + path)
+        r = self.srv.request("GET", "/data/%s/%s" % (resource, path))
         recs = self.recorder.log.all()[before:]
         self.assertEqual(len(recs), 1, "answer %d %r" % (r.status, r.body))
         return recs[0].target
@@ -273,6 +310,12 @@ class MessageDataTest(unittest.TestCase):
         self.assertEqual(self.call_target("%2e%2e"), "/items/%2E%2E/x")
         self.assertEqual(self.call_target("%2E"), "/items/%2E/x")
         self.assertEqual(self.call_target("a%2Fb"), "/items/a%2Fb/x")
+
+    def test_send_dot_segments_stay_one_segment(self):
+        self.assertEqual(self.call_target("%2e%2e", "sent"), "/sent/%2E%2E/x")
+        self.assertEqual(self.call_target(".%2E", "sent"), "/sent/%2E%2E/x")
+        self.assertEqual(self.call_target("%2e", "sent"), "/sent/%2E/x")
+        self.assertEqual(self.call_target("a%00b", "sent"), "/sent/a%00b/x")
 
     def test_call_nul_is_encoded(self):
         self.assertEqual(self.call_target("a%00b"), "/items/a%00b/x")
@@ -288,6 +331,58 @@ class MessageDataTest(unittest.TestCase):
         self.post("header", {"h": "fine value"})
         self.assertEqual(self.recorder.log.all()[before].header("X-Data"), "fine value")
 
+
+    # -- method, URL and answer headers from message data ----------------------------------
+
+    def upstream_request(self, resource, body):
+        """POST; the one request the recording upstream got for it."""
+        before = len(self.recorder.log)
+        r = self.post(resource, body)
+        recs = self.recorder.log.all()[before:]
+        self.assertEqual(len(recs), 1, "answer %d %r" % (r.status, r.body))
+        return recs[0]
+
+    def test_http_method_from_message_refused_endpoint_not_blamed(self):
+        for method in ("GET /evil HTTP/1.1\r\nX: y", "G ET", "GET\u0000", "(GET)"):
+            r = self.refused("method", {"m": method}, log=self.recorder.log)
+            self.assertEqual(r.status, 500, method)
+            self.assertIn("HTTP_METHOD", r.json()["ERROR_MESSAGE"], method)
+        # the endpoint was not suspended for what the messages carried
+        rec = self.upstream_request("method", {"m": "DELETE"})
+        self.assertEqual((rec.method, rec.target), ("DELETE", "/method"))
+
+    def test_rest_url_postfix_from_message_stays_below_the_address(self):
+        cases = {"/../../etc": "/base/etc",
+                 "/a/%2e%2e/%2E%2E/admin": "/base/admin",
+                 "/a b\r\nX-Evil: 1": "/base/a%20b%0D%0AX-Evil:%201",
+                 "/x\u0000y": "/base/x%00y",
+                 "/ok?q=1": "/base/ok?q=1"}
+        for postfix, want in cases.items():
+            rec = self.upstream_request("postfix", {"p": postfix})
+            self.assertEqual(rec.target, want, postfix)
+            self.assertIsNone(rec.header("X-Evil"), postfix)
+
+    def test_to_address_with_control_characters_refused_endpoint_not_blamed(self):
+        base = self.recorder.server.url
+        for to in (base + "/to\r\nX-Evil: 1", base + "/t o", base + "/to\u0000x"):
+            r = self.refused("to", {"to": to}, log=self.recorder.log)
+            self.assertEqual(r.status, 500, to)
+            msg = r.json()["ERROR_MESSAGE"]   # <header> refuses CR, LF, NUL itself
+            self.assertTrue("URL" in msg or "'To'" in msg, (to, msg))
+        rec = self.upstream_request("to", {"to": base + "/t"})
+        self.assertEqual(rec.target, "/t/to")   # the address + REST_URL_POSTFIX, as MI
+
+    def test_answer_header_control_characters_refused(self):
+        for value in ("/x\r\nSet-Cookie: evil=1", "/a\u0000b", "/a\nb"):
+            r = self.post("answerheader", {"h": value})
+            self.assertEqual(r.status, 500, value)
+            self.assertIsNone(r.header("Location"), value)
+            self.assertIsNone(r.header("Set-Cookie"), value)
+            self.assertIn("Location", r.json()["ERROR_MESSAGE"], value)
+        self.assertIn("transport header 'Location' holds a control character", self.srv.log())
+        r = self.post("answerheader", {"h": "/fine\tvalue"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("Location"), "/fine\tvalue")
 
     # -- REST_URL_POSTFIX ------------------------------------------------------------------
 

@@ -5,8 +5,12 @@
  * included), set as properties f, q, h, b (with their lengths), and byte 0
  * picks a flow that builds a request from them: the Lambda connector
  * (path, query, header, raw and JSON bodies) or <call> to an
- * <http uri-template> endpoint with a header.  When the flow suspends on
+ * <http uri-template> endpoint with a header, or <call> to an address
+ * with HTTP_METHOD and REST_URL_POSTFIX from the values, or to a default
+ * endpoint with a To address from them.  When the flow suspends on
  * its request, what would be sent must keep its shape:
+ *   - the method is an HTTP token; a postfix never climbs above the
+ *     address; a To address holds no space or control character;
  *   - the URL has exactly the template's segments, none of them "." or
  *     ".." (a dot value goes out as %2E), and only bytes a URL may carry;
  *   - every header value is a valid field value (no CR, LF, NUL ...);
@@ -47,11 +51,20 @@ static const char flows_xml[] =
     SEQ("prop", "<property name=\"X-Data\" scope=\"transport\" expression=\"$ctx:h\"/>"
         "<call><endpoint><http method=\"GET\" "
         "uri-template=\"http://127.0.0.1:9/p/{f}\"/></endpoint></call>")
+    SEQ("addr", "<property name=\"HTTP_METHOD\" scope=\"axis2\" expression=\"$ctx:h\"/>"
+        "<property name=\"REST_URL_POSTFIX\" scope=\"axis2\" expression=\"$ctx:f\"/>"
+        "<call><endpoint><address uri=\"http://127.0.0.1:9/base\"/></endpoint></call>")
+    SEQ("to", "<property name=\"To\" expression=\"$ctx:q\"/>"
+        "<property name=\"HTTP_METHOD\" scope=\"axis2\" value=\"GET\"/>"
+        "<call><endpoint><default/></endpoint></call>")
     "</definitions>";
 
-static const char *const flow_names[] = {"invoke", "alias", "call", "prop"};
-/* segments after the authority that each flow's URL must have */
-static const int flow_segments[] = {5, 5, 3, 2};
+static const char *const flow_names[] = {"invoke", "alias", "call", "prop", "addr", "to"};
+#define NFLOWS 6
+/* segments after the authority that each flow's URL must have (-1: any;
+ * "addr" appends a REST_URL_POSTFIX from the message, "to" takes the whole
+ * URL from it) */
+static const int flow_segments[] = {5, 5, 3, 2, -1, -1};
 
 static mc_config *flows(void)
 {
@@ -117,12 +130,21 @@ static void check_url(const char *url, int want_segments)
         segs++;
         i = k;
     }
-    if (segs != want_segments)
+    if (want_segments >= 0 && segs != want_segments)
         fail("URL segments changed", url, n);
 }
 
 static void check_outbound(const mc_outbound *out, int flow, const char *b, size_t bn)
 {
+    if (!mc_http_token_ok(out->method, strlen(out->method)))
+        fail("method", out->method, strlen(out->method));
+    if (flow == 5) {   /* a whole URL from the message: only its bytes are checked */
+        if (!mc_url_text_ok(out->url, strlen(out->url)))
+            fail("URL text", out->url, strlen(out->url));
+        return;
+    }
+    if (flow == 4 && strncmp(out->url, "http://127.0.0.1:9/base", 23) != 0)
+        fail("postfix climbed above the address", out->url, strlen(out->url));
     check_url(out->url, flow_segments[flow]);
     for (size_t i = 0; i < out->nheaders; i++) {
         const char *v = out->headers[i].value ? out->headers[i].value : "";
@@ -238,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vn[i] = sep ? (size_t)(sep - p) : (size_t)(end - p);
         p += vn[i] + 1;
     }
-    run_flow(data[0] % 4, v, vn);
+    run_flow(data[0] % NFLOWS, v, vn);
     check_helpers((const char *)data + 1, size - 1);
     return 0;
 }

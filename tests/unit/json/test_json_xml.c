@@ -444,6 +444,60 @@ static void test_large(void **state)
     mc_buf_free(&j);
 }
 
+/* XML -> JSON work at 1x and 8x the size, in one run: the nodes the
+ * conversion visits (no clock).  Linear gives 8x; the sibling-by-sibling
+ * grouping it replaced gave 64x for distinct names. */
+static size_t work_for(const char *shape, int n)
+{
+    mc_buf x = MC_BUF_INIT;
+    mc_buf_puts(&x, "<root>");
+    for (int i = 0; i < n; i++) {
+        if (strcmp(shape, "distinct") == 0)
+            mc_buf_printf(&x, "<n%d>%d</n%d>", i, i, i);
+        else if (strcmp(shape, "repeated") == 0)
+            mc_buf_printf(&x, "<item>%d</item><other%d/>", i, i % 3);
+        else if (strcmp(shape, "marked") == 0)
+            mc_buf_printf(&x, "<?xml-multiple m%d?><m%d>1</m%d>", i, i, i);
+        else /* attributes */
+            mc_buf_printf(&x, "<e a%d=\"%d\"/>", i, i);
+    }
+    if (strcmp(shape, "attributes") == 0) {
+        mc_buf_reset(&x);
+        mc_buf_puts(&x, "<root");
+        for (int i = 0; i < n; i++)
+            mc_buf_printf(&x, " a%d=\"%d\"", i, i);
+        mc_buf_puts(&x, "><c>1</c>");
+    }
+    mc_buf_puts(&x, "</root>");
+    xmlDocPtr doc = xmlReadMemory(x.data, (int)x.len, NULL, NULL, XML_PARSE_NOBLANKS);
+    assert_non_null(doc);
+    mc_buf out = MC_BUF_INIT;
+    size_t steps = mc_xml_to_json(&out, xmlDocGetRootElement(doc));
+    assert_false(out.oom);
+    assert_true(mc_json_valid(out.data, out.len));
+    mc_buf_free(&out);
+    xmlFreeDoc(doc);
+    mc_buf_free(&x);
+    return steps;
+}
+
+static void test_linear_work(void **state)
+{
+    (void)state;
+    static const char *const shapes[] = {"distinct", "repeated", "marked", "attributes"};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        size_t w1 = work_for(shapes[i], 2500), w8 = work_for(shapes[i], 20000);
+        double ratio = (double)w8 / (double)w1;
+        if (ratio > 8.5 || ratio < 7.5)
+            fail_msg("%s: %zu steps at 1x, %zu at 8x (ratio %.1f, linear is 8)", shapes[i],
+                     w1, w8, ratio);
+    }
+    /* the case: 40,000 distinct sibling names */
+    size_t w = work_for("distinct", 40000);
+    if (w > 10 * 40000)
+        fail_msg("40,000 distinct names: %zu steps, more than 10 a node", w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_lossy),
         cmocka_unit_test(test_large),
+        cmocka_unit_test(test_linear_work),
     };
     mc_arena_init(&trees, 4096);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

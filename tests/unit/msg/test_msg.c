@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "flow_harness.h"
+#include "msg/xmlsafe.h"
 
 static const char *payload(mc_message *m)
 {
@@ -258,8 +259,64 @@ static void test_payload_errors(void **state)
     assert_non_null(strstr(err.msg, "more than 1000000 values"));
     assert_string_equal(payload(m), "{\"ok\":1}");
     mc_buf_free(&big);
+    /* XML limits: nodes (413) and attributes on one element (400) */
+    mc_buf x = MC_BUF_INIT;
+    mc_buf_puts(&x, "<r>");
+    for (int i = 0; i < MC_XML_MAX_NODES; i++)
+        mc_buf_puts(&x, "<a/>");
+    mc_buf_puts(&x, "</r>");
+    mc_err_clear(&err);
+    assert_int_equal(mc_msg_set_payload(m, x.data, x.len, "application/xml", &err), MC_ELIMIT);
+    assert_int_equal(mc_payload_error_status(err.code), 413);
+    assert_non_null(strstr(err.msg, "more than 200000 nodes"));
+    mc_buf_reset(&x);
+    mc_buf_puts(&x, "<r");
+    for (int i = 0; i <= MC_XML_MAX_ATTRS; i++)
+        mc_buf_printf(&x, " a%d=\"%d\"", i, i);
+    mc_buf_puts(&x, "/>");
+    mc_err_clear(&err);
+    assert_int_equal(mc_msg_set_payload(m, x.data, x.len, "application/xml", &err), MC_EPARSE);
+    assert_int_equal(mc_payload_error_status(err.code), 400);
+    assert_non_null(strstr(err.msg, "more than 256 attributes"));
+    assert_string_equal(payload(m), "{\"ok\":1}");
+    mc_buf_free(&x);
     /* NULL err is allowed */
     assert_int_equal(mc_msg_set_payload(m, "{", 1, "application/json", NULL), MC_EPARSE);
+    mc_msg_free(m);
+}
+
+/* The pre-scan counts what libxml2 would build, whatever the markup. */
+static void test_xml_scan_limits(void **state)
+{
+    (void)state;
+    const char *doc = "<r a='1' b=\"2>\">t<!--c--><?p x?><![CDATA[<x>]]><e c=\"/>\"/></r>";
+    /* r a b "t" comment pi cdata e c */
+    const char *what = NULL;
+    size_t n = strlen(doc);
+    assert_int_equal(mc_xml_scan_limits(doc, n, 9, 10, &what), n);
+    assert_int_equal(mc_xml_scan_limits(doc, n, 8, 10, &what), 47); /* at <e: its c */
+    assert_string_equal(what, "nodes");
+    assert_int_equal(mc_xml_scan_limits(doc, n, 100, 1, &what), 0);
+    assert_string_equal(what, "attributes");
+    assert_int_equal(mc_xml_scan_limits(doc, n, 100, 2, &what), n);
+    /* end tags, declarations and truncated markup are not nodes, no crash */
+    const char *odd[] = {"", "<", "<r", "<r a=", "<r a=\"", "</r>", "<!--", "<![CDATA[",
+                         "<?x", "<r/><", "<r a b c>", "x"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
+        assert_int_equal(mc_xml_scan_limits(odd[i], strlen(odd[i]), 100, 100, &what),
+                         strlen(odd[i]));
+    /* a JSON payload too big for an XML view: XPath sees an empty body */
+    mc_message *m = th_msg_new();
+    mc_buf j = MC_BUF_INIT;
+    mc_buf_putc(&j, '[');
+    for (int i = 0; i < MC_XML_MAX_NODES; i++)
+        mc_buf_puts(&j, i ? ",1" : "1");
+    mc_buf_putc(&j, ']');
+    mc_err err = {0};
+    assert_int_equal(mc_msg_set_payload(m, j.data, j.len, "application/json", &err), MC_OK);
+    assert_non_null(mc_msg_json(m));
+    assert_null(mc_msg_payload_root(m));
+    mc_buf_free(&j);
     mc_msg_free(m);
 }
 
@@ -415,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_vars_status_fault),
         cmocka_unit_test(test_payload_json),
         cmocka_unit_test(test_payload_errors),
+        cmocka_unit_test(test_xml_scan_limits),
         cmocka_unit_test(test_payload_xml_and_soap),
         cmocka_unit_test(test_payload_text_binary),
         cmocka_unit_test(test_collect_secrets),

@@ -214,6 +214,26 @@ static void test_header_value_ok(void **state)
     assert_false(mc_header_value_ok("Tail\r\nX-Evil: 1", 17));
 }
 
+static void test_token_and_url_text(void **state)
+{
+    (void)state;
+    assert_true(mc_http_token_ok("GET", 3));
+    assert_true(mc_http_token_ok("M-SEARCH", 8));
+    assert_true(mc_http_token_ok("x!#$%&'*+-.^_`|~9", 17));
+    assert_false(mc_http_token_ok("", 0));
+    assert_false(mc_http_token_ok("G ET", 4));
+    assert_false(mc_http_token_ok("GET\0", 4));   /* not cut at the NUL */
+    assert_false(mc_http_token_ok("GET /x HTTP/1.1\r\n", 17));
+    assert_false(mc_http_token_ok("(GET)", 5));
+    assert_false(mc_http_token_ok("G\xc3\xa9T", 4));
+    assert_true(mc_url_text_ok("http://h:1/a%20b?q=1", 20));
+    assert_true(mc_url_text_ok("", 0));
+    assert_false(mc_url_text_ok("http://h/a b", 12));
+    assert_false(mc_url_text_ok("http://h/a\0b", 12));
+    assert_false(mc_url_text_ok("http://h/\r\nX: 1", 15));
+    assert_false(mc_url_text_ok("http://h/\x7f", 10));
+}
+
 static void test_url_decode(void **state)
 {
     (void)state;
@@ -298,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_url_segment),
         cmocka_unit_test(test_header_value_ok),
+        cmocka_unit_test(test_token_and_url_text),
         cmocka_unit_test(test_url_clean_postfix),
         cmocka_unit_test(test_uuid_v4),
         cmocka_unit_test(test_uuid_after_fork),
