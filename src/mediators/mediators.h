@@ -29,6 +29,7 @@ extern const mc_mediator_type mc_med_script;
 extern const mc_mediator_type mc_med_validate;
 extern const mc_mediator_type mc_med_cache;
 extern const mc_mediator_type mc_med_throttle;
+extern const mc_mediator_type mc_med_store;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);

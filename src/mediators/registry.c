@@ -17,6 +17,8 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_makefault, &mc_med_throw_error,
     /* issue 15: guards */
     &mc_med_cache, &mc_med_throttle,
+    /* issue 12, part C: message stores */
+    &mc_med_store,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 
