@@ -277,10 +277,33 @@ static const char *env_registry(void *ud, const char *key, size_t *len)
     return e->text;
 }
 
+/* A resource's properties: the resource KEY.properties beside it, as MI's
+ * registry keeps them. */
+static bool env_registry_property(void *ud, const char *key, const char *name, mc_buf *out)
+{
+    /* a registry folder loads KEY.properties as the resource's properties;
+     * otherwise the properties may be a resource of their own */
+    const char *v = mc_config_resource_property(ud, key, name);
+    if (v) {
+        mc_buf_reset(out);
+        mc_buf_puts(out, v);
+        return !out->oom;
+    }
+    size_t n = strlen(key);
+    char *pk = malloc(n + sizeof ".properties");
+    if (!pk)
+        return false;
+    memcpy(pk, key, n);
+    memcpy(pk + n, ".properties", sizeof ".properties");
+    const mc_local_entry *e = mc_config_entry(ud, pk);
+    free(pk);
+    return e && e->text && mc_properties_value(e->text, e->len, name, out);
+}
+
 static void expr_opts(mc_compiler *cc, xmlNodePtr node, mc_expr_env *env, mc_expr_opts *o)
 {
-    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry, NULL,
-                         env_secret_at_load};
+    *env = (mc_expr_env){cc->cfg, env_config, env_secret, env_registry,
+                         env_registry_property, env_secret_at_load};
     mc_nsbind *ns;
     size_t nns = ns_in_scope(cc, node, &ns);
     *o = (mc_expr_opts){ns, nns, env};

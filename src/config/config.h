@@ -34,6 +34,8 @@ typedef enum mc_flow {
     MC_FLOW_STOP,      /* end the flow here (respond, drop) */
     MC_FLOW_SUSPEND,   /* m->out holds a request; resume when answered */
     MC_FLOW_FAULT,     /* ERROR_* are set; unwind to a fault handler */
+    MC_FLOW_SPLIT,     /* m->split_req holds child messages for the engine */
+    MC_FLOW_GATHER,    /* m->gather_req: collect m into an aggregation */
 } mc_flow;
 
 typedef struct mc_mediator_type {
@@ -47,6 +49,63 @@ typedef struct mc_mediator_type {
     /* Mediators after this one can never run (respond, drop). */
     bool terminal;
 } mc_mediator_type;
+
+/* ---- child messages: what split and join mediators ask of the engine --
+ *
+ * A split mediator (iterate, clone, foreach, scatter-gather) prepares its
+ * child messages (mc_msg_clone, with their payloads), points m->split_req
+ * at an mc_split_req and returns MC_FLOW_SPLIT.  The engine gives each
+ * child its frames, runs the children on the message's own non-blocking
+ * machinery (their requests join the top message's pending list) and:
+ *   CONTINUE (iterate, clone): a child runs its target; if it waited for
+ *     I/O it then goes on with the rest of the parent's flow (where an
+ *     <aggregate> usually is), as Synapse's continuation does; the parent
+ *     goes on after the mediator when continue_parent, else its flow ends;
+ *   GATHER (foreach, scatter-gather): a child runs its target only and is
+ *     then gathered; the parent waits (its mediator's resume runs with
+ *     m->gathered once the gathering completes);
+ *   DETACHED: children run their target on their own, the parent goes on.
+ * An <aggregate> points m->gather_req at an mc_gather_req and returns
+ * MC_FLOW_GATHER: the engine keeps m in the aggregation named by (the
+ * mediator, key) and ends m's flow; when the aggregation completes it calls
+ * complete() and runs the message that returns. */
+
+struct mc_message;
+struct mc_seq;
+
+typedef enum mc_split_kind {
+    MC_SPLIT_CONTINUE = 0,
+    MC_SPLIT_GATHER,
+    MC_SPLIT_DETACHED,
+} mc_split_kind;
+
+typedef struct mc_split_req {
+    mc_split_kind kind;
+    bool sequential;            /* each child ends before the next starts */
+    bool continue_parent;       /* CONTINUE: the parent goes on after the mediator */
+    size_t n;
+    struct mc_message **children;   /* owned by the engine from here on */
+    const struct mc_seq **targets;  /* the sequence each child runs */
+    long long timeout_ms;       /* completion timeout: GATHER's own, CONTINUE's
+                                   matching aggregates' (requests of the
+                                   children are cut at it); 0: none */
+    int min, max;               /* GATHER: complete at min / max (-1: none) */
+    /* GATHER: is this child's result collected? (NULL: every one) */
+    bool (*condition)(const void *med, struct mc_message *child);
+} mc_split_req;
+
+typedef struct mc_gather_req {
+    const char *key;            /* correlation: the aggregation's name */
+    int total;                  /* messages expected (MESSAGE_SEQUENCE), or -1 */
+    int min, max;               /* -1: none */
+    long long timeout_ms;       /* 0: none */
+    /* Build the aggregated message from the collected ones (in arrival
+     * order; trigger, the last, or NULL on a timeout); *then gets the
+     * sequence it runs (onComplete).  NULL (with a fault set on trigger or a
+     * log line) when nothing can be built. */
+    struct mc_message *(*complete)(const void *med, struct mc_message **msgs, size_t n,
+                                   struct mc_message *trigger, const struct mc_seq **then);
+} mc_gather_req;
 
 /* Every compiled mediator starts with this header. */
 struct mc_mediator {
@@ -268,6 +327,10 @@ mc_code mc_config_parse_values(mc_config *cfg, const char *name, const char *dat
                                size_t len, bool secrets);
 mc_code mc_config_parse_declarations(mc_config *cfg, const char *name, const char *data,
                                      size_t len);
+/* The value of property name in Java-properties text (MI keeps a
+ * registry resource's properties in RESOURCE.properties beside it), into
+ * out; false when there is none. */
+bool mc_properties_value(const char *text, size_t len, const char *name, mc_buf *out);
 /* wso2:vault-lookup('alias'): the secrets file's value, else the
  * environment variable of that name (remembered); NULL when neither. */
 const char *mc_config_vault_lookup(mc_config *cfg, const char *alias);

@@ -328,8 +328,12 @@ static void compile_definition(mc_compiler *cc, xmlNodePtr leaf, mc_endpoint *ep
         } else if (strcmp(n, "authentication") == 0) {
             compile_authentication(cc, c, ep);
         } else if (strcmp(n, "enableAddressing") == 0) {
-            mc_diag(cc, c, NULL, MC_DIAG_WARNING,
-                    "<enableAddressing>: mediac sends no WS-Addressing headers; ignored");
+            const char *v = mc_attr(cc, c, "version");
+            ep->addressing = true;
+            ep->addressing_submission = v && strcmp(v, "submission") == 0;
+            if (v && !ep->addressing_submission && strcmp(v, "final") != 0)
+                mc_diag(cc, c, "version", MC_DIAG_ERROR,
+                        "unknown WS-Addressing version '%s' (final or submission)", v);
         } else if (strcmp(n, "enableSec") == 0 || strcmp(n, "enableRM") == 0) {
             mc_diag(cc, c, NULL, MC_DIAG_ERROR,
                     "<%s>: WS-Security and WS-ReliableMessaging are not supported by mediac", n);

@@ -80,6 +80,8 @@ struct mc_endpoint {
     const char *uri;              /* address, uri-template, WSDL's address */
     const char *method;           /* <http method> (upper case) or NULL */
     mc_ep_format format;
+    bool addressing;              /* <enableAddressing/>: WS-Addressing headers */
+    bool addressing_submission;   /* ... version="submission" (2004/08) */
     bool insecure;                /* mc:tlsVerify="false" (named only) */
     long timeout_ms;              /* 0: the client's default */
     mc_expr *timeout_expr;        /* <duration>{xpath}</duration> */

@@ -105,7 +105,7 @@ static size_t logical_line(const char *s, size_t n, size_t i, file_format fmt, m
 static mc_code parse_pairs(mc_config *cfg, const char *file, const char *s, size_t n,
                            file_format fmt, pair_fn fn, void *ud)
 {
-    unsigned before = cfg->nerrors;
+    unsigned before = cfg ? cfg->nerrors : 0; /* no cfg: a quiet parse */
     int line = 1;
     for (size_t i = 0; i < n;) {
         mc_buf l = MC_BUF_INIT;
@@ -123,8 +123,9 @@ static mc_code parse_pairs(mc_config *cfg, const char *file, const char *s, size
             continue;
         }
         if (l.len > MAX_VALUE_LINE) {
-            mc_diag_at(cfg, file, at, 1, MC_DIAG_ERROR, "line longer than %d bytes",
-                       MAX_VALUE_LINE);
+            if (cfg)
+                mc_diag_at(cfg, file, at, 1, MC_DIAG_ERROR, "line longer than %d bytes",
+                           MAX_VALUE_LINE);
             mc_buf_free(&l);
             break;
         }
@@ -147,8 +148,9 @@ static mc_code parse_pairs(mc_config *cfg, const char *file, const char *s, size
             while (k < len && blank(p[k]))
                 k++;
         } else if (fmt == FMT_DOTENV) {
-            mc_diag_at(cfg, file, at, (int)ks + 1, MC_DIAG_ERROR,
-                       "expected NAME=VALUE");
+            if (cfg)
+                mc_diag_at(cfg, file, at, (int)ks + 1, MC_DIAG_ERROR,
+                           "expected NAME=VALUE");
             mc_buf_free(&l);
             continue;
         }
@@ -169,7 +171,7 @@ static mc_code parse_pairs(mc_config *cfg, const char *file, const char *s, size
         } else {
             unescape(&value, p + k, ve - k);
         }
-        if (name.len == 0)
+        if (name.len == 0 && cfg)
             mc_diag_at(cfg, file, at, (int)ks + 1, MC_DIAG_ERROR, "empty name");
         else if (!name.oom && !value.oom)
             fn(cfg, file, at, mc_buf_cstr(&name), mc_buf_cstr(&value), ud);
@@ -177,7 +179,34 @@ static mc_code parse_pairs(mc_config *cfg, const char *file, const char *s, size
         mc_buf_free(&value);
         mc_buf_free(&l);
     }
-    return cfg->nerrors > before ? MC_ECONFIG : MC_OK;
+    return cfg && cfg->nerrors > before ? MC_ECONFIG : MC_OK;
+}
+
+/* ---- a registry resource's properties -------------------------------------- */
+
+typedef struct find_property {
+    const char *name;
+    mc_buf *out;
+    bool found;
+} find_property;
+
+static void match_property(mc_config *cfg, const char *file, int line, const char *name,
+                           const char *value, void *ud)
+{
+    (void)cfg, (void)file, (void)line;
+    find_property *f = ud;
+    if (strcmp(name, f->name) == 0) {   /* the last one wins, as java.util.Properties */
+        mc_buf_reset(f->out);
+        mc_buf_puts(f->out, value);
+        f->found = true;
+    }
+}
+
+bool mc_properties_value(const char *text, size_t len, const char *name, mc_buf *out)
+{
+    find_property f = {name, out, false};
+    parse_pairs(NULL, NULL, text, len, FMT_PROPERTIES, match_property, &f);
+    return f.found && !out->oom;
 }
 
 mc_code mc_parse_properties(mc_config *cfg, const char *name, const char *data, size_t len,

@@ -1,13 +1,18 @@
-/* engine.c - the interpreter loop (see engine.h). */
+/* engine.c - the interpreter loop (see engine.h): one message's frames,
+ * its pending requests, its faults.  Child messages are family.c's. */
 #include "engine/engine.h"
 
 #include <string.h>
+
+#include "engine/internal.h"
 
 static void clear_frames(mc_message *m) { m->nframes = 0; }
 
 mc_code mc_engine_start(mc_message *m, const mc_seq *seq, const mc_seq *out_seq,
                         const mc_seq *fault_seq)
 {
+    if (m->family)
+        mc_family_free(m);
     clear_frames(m);
     m->responded = m->dropped = m->faulted = false;
     m->loopback = m->in_out_sequence = false;
@@ -46,7 +51,7 @@ static bool unwind_to_handler(mc_message *m)
     return false;
 }
 
-static mc_code fault(mc_message *m)
+mc_code mc_engine_fault(mc_message *m)
 {
     if (!mc_msg_prop(m, MC_SCOPE_DEFAULT, "ERROR_CODE"))
         mc_msg_set_fault(m, "0", "fault", NULL);
@@ -58,11 +63,10 @@ static mc_code fault(mc_message *m)
 }
 
 /* Apply a mediator's answer.  Returns MC_OK to keep running, or the code
- * that ends this run (a pseudo code MC_CODE_COUNT means "flow complete"). */
-#define FLOW_DONE MC_CODE_COUNT
-
+ * that ends this run (MC_FLOW_DONE_CODE means "flow complete"). */
 static mc_code apply(mc_message *m, const mc_mediator *med, mc_flow flow)
 {
+    mc_code rc;
     switch (flow) {
     case MC_FLOW_NEXT:
         return MC_OK;
@@ -71,17 +75,31 @@ static mc_code apply(mc_message *m, const mc_mediator *med, mc_flow flow)
         if (m->out && !mc_engine_add_request(m, m->out, med)) {
             m->suspended_at = NULL;
             mc_msg_set_fault(m, "0", "out of memory", NULL);
-            return fault(m);
+            return mc_engine_fault(m);
         }
         if (m->npending == 0) {   /* suspended on nothing: a mediator bug */
             m->suspended_at = NULL;
             mc_msg_set_fault(m, "0", "mediator suspended without a request", NULL);
-            return fault(m);
+            return mc_engine_fault(m);
         }
         return MC_ESUSPENDED;
     case MC_FLOW_FAULT:
-        return fault(m);
+        return mc_engine_fault(m);
+    case MC_FLOW_SPLIT:
+    case MC_FLOW_GATHER:
+        rc = flow == MC_FLOW_SPLIT ? mc_family_split(m, med) : mc_family_gather(m, med);
+        if (rc == MC_FLOW_DONE_CODE)
+            clear_frames(m);
+        else if (rc == MC_EFAULT)
+            return mc_engine_fault(m);
+        return rc;
     case MC_FLOW_STOP:
+        for (uint32_t k = m->nframes; k-- > 0;)
+            if (m->frames[k].flags & MC_FRAME_LOOP) {   /* ends the loop's pass */
+                m->nframes = k;
+                m->loop_broken = true;
+                return MC_OK;
+            }
         clear_frames(m);
         if (m->loopback) {
             m->loopback = false;
@@ -92,12 +110,21 @@ static mc_code apply(mc_message *m, const mc_mediator *med, mc_flow flow)
             }
             m->responded = true;
         }
-        return FLOW_DONE;
+        return MC_FLOW_DONE_CODE;
     }
     return MC_EINVAL;
 }
 
-mc_code mc_engine_run(mc_message *m)
+/* A child's frame that ends the child (see MC_FRAME_SPLIT_TARGET and
+ * MC_FRAME_GATHER): true when the flow ends here. */
+static bool ends_child(mc_message *m, const mc_frame *f)
+{
+    if (f->flags & MC_FRAME_GATHER)
+        return true;
+    return (f->flags & MC_FRAME_SPLIT_TARGET) && m->child && !mc_family_child_resumed(m);
+}
+
+mc_code mc_engine_run_frames(mc_message *m)
 {
     while (m->nframes > 0) {
         mc_frame *f = &m->frames[m->nframes - 1];
@@ -105,6 +132,11 @@ mc_code mc_engine_run(mc_message *m)
         if (f->pc >= seq->n) {
             if (f->flags & MC_FRAME_FUNC_SCOPE)
                 m->props[MC_SCOPE_FUNC] = f->saved_func;
+            if (ends_child(m, f)) {
+                mc_family_child_ended(m, f->flags);
+                clear_frames(m);
+                return MC_OK;
+            }
             m->nframes--;
             continue;
         }
@@ -116,11 +148,11 @@ mc_code mc_engine_run(mc_message *m)
             return MC_EFAULT;
         }
         mc_code rc = apply(m, med, med->type->exec(med, m));
-        if (rc == FLOW_DONE)
+        if (rc == MC_FLOW_DONE_CODE)
             return MC_OK;
         if (rc == MC_ESTATE) {
             mc_msg_set_fault(m, "0", "sequences nested more than 256 deep", NULL);
-            rc = fault(m);
+            rc = mc_engine_fault(m);
         }
         if (rc != MC_OK)
             return rc;
@@ -128,9 +160,15 @@ mc_code mc_engine_run(mc_message *m)
     return MC_OK;
 }
 
+mc_code mc_engine_run(mc_message *m)
+{
+    mc_code rc = mc_engine_run_frames(m);
+    return m->family ? mc_family_after_run(m, rc) : rc;
+}
+
 /* ---- pending I/O -------------------------------------------------------- */
 
-mc_pending *mc_engine_add_request(mc_message *m, mc_outbound *req, const void *waiter)
+mc_pending *mc_engine_add_pending(mc_message *m, mc_outbound *req, const void *waiter)
 {
     if (m->npending == m->cappending) {
         uint32_t cap = m->cappending ? m->cappending * 2 : 4;
@@ -143,11 +181,18 @@ mc_pending *mc_engine_add_request(mc_message *m, mc_outbound *req, const void *w
         m->cappending = cap;
     }
     mc_pending *p = mc_arena_alloc(&m->arena, sizeof *p);
-    if (!p || mc_msg_outbound_add_activity_id(m, req) != MC_OK)
+    if (!p)
         return NULL;
     *p = (mc_pending){.req = req, .waiter = waiter, .id = ++m->next_pending_id};
     m->pending[m->npending++] = p;
     return p;
+}
+
+mc_pending *mc_engine_add_request(mc_message *m, mc_outbound *req, const void *waiter)
+{
+    if (mc_msg_outbound_add_activity_id(m, req) != MC_OK)
+        return NULL;
+    return mc_engine_add_pending(m, req, waiter);
 }
 
 mc_pending *mc_engine_next_request(mc_message *m)
@@ -169,6 +214,7 @@ mc_code mc_engine_answer(mc_message *m, uint32_t id, mc_inbound *in)
         if (p->answer)
             return MC_ESTATE;
         p->answer = in;
+        p->answered = ++m->answers_given;
         return MC_OK;
     }
     return MC_ENOTFOUND;
@@ -195,7 +241,7 @@ mc_pending *const *mc_engine_answers(const mc_message *m, const void *waiter, si
     return j > i ? &m->pending[i] : NULL;
 }
 
-static bool waiter_ready(const mc_message *m, const void *waiter)
+bool mc_engine_waiter_ready(const mc_message *m, const void *waiter)
 {
     size_t n;
     mc_pending *const *p = mc_engine_answers(m, waiter, &n);
@@ -215,7 +261,17 @@ static void drop_waiter(mc_message *m, const void *waiter)
     m->npending = k;
 }
 
-mc_code mc_engine_resume(mc_message *m)
+static mc_code continue_with(mc_message *m, const mc_mediator *med, mc_flow flow)
+{
+    mc_code rc = apply(m, med, flow);
+    if (rc == MC_FLOW_DONE_CODE)
+        return MC_OK;
+    if (rc != MC_OK)
+        return rc;
+    return mc_engine_run_frames(m);
+}
+
+mc_code mc_engine_resume_frames(mc_message *m)
 {
     const mc_mediator *med = m->suspended_at;
     if (!med || !med->type->resume)
@@ -226,7 +282,7 @@ mc_code mc_engine_resume(mc_message *m)
         if (n == 1 && !p[0]->answer)
             p[0]->answer = m->in;
     }
-    if (!waiter_ready(m, med))
+    if (!mc_engine_waiter_ready(m, med))
         return MC_ESUSPENDED;
     size_t n;
     mc_pending *const *p = mc_engine_answers(m, med, &n);
@@ -236,10 +292,22 @@ mc_code mc_engine_resume(mc_message *m)
     mc_flow flow = med->type->resume(med, m);
     drop_waiter(m, med);
     m->in = NULL;
-    mc_code rc = apply(m, med, flow);
-    if (rc == FLOW_DONE)
-        return MC_OK;
-    if (rc != MC_OK)
-        return rc;
-    return mc_engine_run(m);
+    return continue_with(m, med, flow);
+}
+
+mc_code mc_engine_unpark(mc_message *m)
+{
+    const mc_mediator *med = m->suspended_at;
+    if (!med || !med->type->resume)
+        return MC_ESTATE;
+    m->suspended_at = NULL;
+    m->in = NULL;
+    return continue_with(m, med, med->type->resume(med, m));
+}
+
+mc_code mc_engine_resume(mc_message *m)
+{
+    if (m->family)
+        return mc_family_resume(m);
+    return mc_engine_resume_frames(m);
 }

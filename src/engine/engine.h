@@ -58,4 +58,33 @@ mc_pending *const *mc_engine_answers(const mc_message *m, const void *waiter, si
 /* Continue every waiter whose requests are all answered (see above). */
 mc_code mc_engine_resume(mc_message *m);
 
+/* ---- child messages ---------------------------------------------------
+ *
+ * iterate, clone, foreach and scatter-gather run child messages inside the
+ * message the host runs (the top message), on the same machinery: each
+ * child has its own frames and arena; its requests join the top message's
+ * pending list, so the host loop above serves them all and hands every
+ * answer to the top message; mc_engine_resume continues whichever child it
+ * belongs to.  The run returns MC_ESUSPENDED while any child still runs.
+ * The caller's answer is the first one given, by the top message or by any
+ * child (respond, send back, an aggregation's onComplete); a fault of the
+ * top message that nothing handles is an answer too.  When everything has
+ * ended, the top message holds that answer (MC_OK with m->responded, or
+ * MC_EFAULT).  A host may answer earlier, as soon as mc_engine_decided()
+ * says so, and keep driving the message until it ends: children that are
+ * still running (a clone's other targets, late answers after an
+ * aggregation's timeout) then finish in the background.  An aggregation's
+ * completion timeout cuts the requests of the children it waits for, so a
+ * host without timers of its own still completes it on time; a host with
+ * timers may also resume the message at mc_engine_deadline(). */
+
+/* Has the caller's answer been decided while children still run?  Then *rc
+ * is MC_OK (answer with mc_engine_answerer(m)) or MC_EFAULT (m faulted). */
+bool mc_engine_decided(const mc_message *m, mc_code *rc);
+/* The message whose answer is the caller's: m, or the child that answered. */
+mc_message *mc_engine_answerer(mc_message *m);
+/* CLOCK_MONOTONIC milliseconds by which an aggregation's timeout falls due
+ * (0: none). */
+long long mc_engine_deadline(const mc_message *m);
+
 #endif

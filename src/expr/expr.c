@@ -57,6 +57,11 @@ void mc_expr_free(mc_expr *e)
     free(e);
 }
 
+const struct mc_jsonpath *mc_expr_jsonpath(const mc_expr *e)
+{
+    return e && e->kind == MC_EXPR_JSONPATH ? e->path : NULL;
+}
+
 /* ---- lexical helpers --------------------------------------------------- */
 
 static const char *skip_ws(const char *p)

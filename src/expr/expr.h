@@ -46,8 +46,8 @@ typedef struct mc_expr_env {
     const char *(*secret)(void *ud, const char *alias);
     /* ${registry('gov:/path')}: the resource text (len set) or NULL */
     const char *(*registry)(void *ud, const char *key, size_t *len);
-    /* ${registry('gov:/path').property('name')} */
-    const char *(*registry_property)(void *ud, const char *key, const char *name);
+    /* ${registry('gov:/path').property('name')}: the value into out */
+    bool (*registry_property)(void *ud, const char *key, const char *name, mc_buf *out);
     /* At load, for secret('alias') with a literal alias: NULL refuses the
      * expression (the alias is unknown) */
     const char *(*secret_at_load)(void *ud, const char *alias);
@@ -92,6 +92,9 @@ mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o,
                               mc_err *err);
 void mc_expr_free(mc_expr *e);
 mc_expr_kind mc_expr_kind_of(const mc_expr *e);
+/* The compiled JSONPath of a json-eval() expression, else NULL (for
+ * mediators that select JSON values: iterate, foreach, aggregate). */
+const struct mc_jsonpath *mc_expr_jsonpath(const mc_expr *e);
 const char *mc_expr_source(const mc_expr *e);
 
 /* String value (Synapse stringValueOf: a node-set gives the concatenated

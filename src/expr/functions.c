@@ -890,11 +890,13 @@ static bool f_registry(sx_ctx *c, const sx_node *call, sx_val *a, size_t n, sx_v
         return sx_fail(c, "out of memory");
     if (n == 2) {
         char *p = mc_arena_strndup(&c->m->arena, prop, pn);
-        const char *v = p && env->registry_property ? env->registry_property(env->ud, k, p) : NULL;
-        if (!v)
+        mc_buf b = MC_BUF_INIT;
+        if (!p || !env->registry_property || !env->registry_property(env->ud, k, p, &b)) {
+            mc_buf_free(&b);
             return sx_fail(c, "Could not find the property: %.*s in the registry resource: %s",
                            (int)pn, prop, k);
-        return sx_string(c, v, strlen(v), out);
+        }
+        return sx_string_buf(c, &b, out);
     }
     size_t len = 0;
     const char *v = env->registry ? env->registry(env->ud, k, &len) : NULL;

@@ -3,8 +3,11 @@
 #include "expr/regex.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <pcre2.h>
+
+#include "util/buf.h"
 
 struct mc_regex {
     pcre2_code *code;
@@ -87,6 +90,55 @@ bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
 bool mc_regex_matches(const mc_regex *re, const char *s, size_t n)
 {
     return mc_regex_group(re, s, n, 0, NULL, NULL);
+}
+
+bool mc_regex_replace_all(const mc_regex *re, const char *s, size_t n,
+                          const char *replacement, mc_buf *out)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    if (!md) {
+        out->oom = true;
+        return false;
+    }
+    size_t at = 0;
+    bool ok = true;
+    while (at <= n) {
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, at, 0, md, NULL);
+        if (rc <= 0)
+            break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        mc_buf_append(out, s + at, ov[0] - at);
+        for (const char *r = replacement; *r; r++) {
+            if (*r == '\\' && r[1]) {
+                mc_buf_putc(out, *++r);
+            } else if (*r == '$' && r[1] >= '0' && r[1] <= '9') {
+                int g = 0;
+                while (r[1] >= '0' && r[1] <= '9' && g * 10 + (r[1] - '0') <= re->groups)
+                    g = g * 10 + (*++r - '0');
+                if (g > re->groups || (g == 0 && r[0] == '$')) {
+                    ok = false;
+                    break;
+                }
+                if (g < rc && ov[2 * g] != PCRE2_UNSET)
+                    mc_buf_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            } else {
+                mc_buf_putc(out, *r);
+            }
+        }
+        if (!ok)
+            break;
+        if (ov[1] == ov[0]) { /* an empty match: step over one character */
+            if (ov[0] < n)
+                mc_buf_putc(out, s[ov[0]]);
+            at = ov[0] + 1;
+        } else {
+            at = ov[1];
+        }
+    }
+    if (ok && at < n)
+        mc_buf_append(out, s + at, n - at);
+    pcre2_match_data_free(md);
+    return ok;
 }
 
 bool mc_regex_search(const mc_regex *re, const char *s, size_t n)

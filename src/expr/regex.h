@@ -25,6 +25,13 @@ bool mc_regex_matches(const mc_regex *re, const char *s, size_t n);
 bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
                     const char **out, size_t *outlen);
 int mc_regex_groups(const mc_regex *re);
+/* Java's String.replaceAll(regex, replacement): every match in s[0..n)
+ * replaced; in the replacement $N is group N and a backslash takes the
+ * next character literally.  The result is appended to out; false when
+ * the replacement names a group the regex lacks (Java throws then). */
+struct mc_buf;
+bool mc_regex_replace_all(const mc_regex *re, const char *s, size_t n,
+                          const char *replacement, struct mc_buf *out);
 /* A match anywhere in s (JavaScript's RegExp.test, Java's find()). */
 bool mc_regex_search(const mc_regex *re, const char *s, size_t n);
 

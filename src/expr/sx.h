@@ -123,6 +123,7 @@ typedef struct sx_node {
     uint8_t op;              /* sx_binop; scope; param kind */
     uint8_t types;           /* TM_* */
     uint16_t nargs;
+    uint16_t depth;          /* height of the tree below (evaluation recursion) */
     uint32_t pos, end;       /* source span, for diagnostics */
     const struct mc_fn *fn;  /* N_CALL */
     struct sx_node *a, *b, *c;

@@ -31,6 +31,7 @@
 #include "util/suggest.h"
 
 #define MAX_DEPTH 64          /* nesting of (), [], calls */
+#define MAX_HEIGHT 256        /* height of the tree: bounds evaluation recursion */
 #define MAX_SOURCE (64 * 1024)
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -129,51 +130,22 @@ static void lex(ps *p)
             e++;
         t.k = T_ID;
     } else {
-        switch (c) {
-        case '$': t.k = T_DOLLAR; break;
-        case '@': t.k = T_AT; break;
-        case '.':
-            if (c1 == '.') { t.k = T_DOTDOT; e++; }
-            else t.k = T_DOT;
-            break;
-        case '[': t.k = T_LBRACK; break;
-        case ']': t.k = T_RBRACK; break;
-        case '(': t.k = T_LPAREN; break;
-        case ')': t.k = T_RPAREN; break;
-        case ',': t.k = T_COMMA; break;
-        case ':': t.k = T_COLON; break;
-        case '?': t.k = T_QUEST; break;
-        case '+': t.k = T_PLUS; break;
-        case '-': t.k = T_MINUS; break;
-        case '*': t.k = T_STAR; break;
-        case '/': t.k = T_SLASH; break;
-        case '%': t.k = T_PCT; break;
-        case '=':
-            if (c1 == '=') { t.k = T_EQ; e++; }
-            else if (c1 == '~') { t.k = T_MATCH; e++; }
-            else t.k = T_BAD;
-            break;
-        case '!':
-            if (c1 == '=') { t.k = T_NE; e++; }
-            else t.k = T_BANG;
-            break;
-        case '<':
-            if (c1 == '=') { t.k = T_LE; e++; }
-            else t.k = T_LT;
-            break;
-        case '>':
-            if (c1 == '=') { t.k = T_GE; e++; }
-            else t.k = T_GT;
-            break;
-        case '&':
-            if (c1 == '&') { t.k = T_ANDAND; e++; }
-            else t.k = T_BAD;
-            break;
-        case '|':
-            if (c1 == '|') { t.k = T_OROR; e++; }
-            else t.k = T_BAD;
-            break;
-        default: t.k = T_BAD; break;
+        /* operators and punctuation: the two-character ones first */
+        static const struct { char text[3]; tkind k; } ops[] = {
+            {"..", T_DOTDOT}, {"==", T_EQ}, {"=~", T_MATCH}, {"!=", T_NE}, {"<=", T_LE},
+            {">=", T_GE}, {"&&", T_ANDAND}, {"||", T_OROR},
+            {"$", T_DOLLAR}, {"@", T_AT}, {".", T_DOT}, {"[", T_LBRACK}, {"]", T_RBRACK},
+            {"(", T_LPAREN}, {")", T_RPAREN}, {",", T_COMMA}, {":", T_COLON},
+            {"?", T_QUEST}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH},
+            {"%", T_PCT}, {"!", T_BANG}, {"<", T_LT}, {">", T_GT},
+        };
+        t.k = T_BAD;
+        for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
+            if (ops[k].text[0] == (char)c && (!ops[k].text[1] || ops[k].text[1] == c1)) {
+                t.k = ops[k].k;
+                e = i + (ops[k].text[1] ? 2 : 1);
+                break;
+            }
         }
     }
     t.end = e;
@@ -248,6 +220,18 @@ static sx_node *new_node(ps *p, sx_kind k, size_t pos)
     n->pos = (uint32_t)pos;
     n->end = (uint32_t)pos;
     return n;
+}
+
+/* Grow n's height over a child's; false (and an error) past MAX_HEIGHT. */
+static bool above(ps *p, sx_node *n, const sx_node *child)
+{
+    if (child && child->depth + 1 > n->depth)
+        n->depth = (uint16_t)(child->depth + 1);
+    if (n->depth > MAX_HEIGHT) {
+        fail_at(p, n->pos, "expression more than %d operations deep", MAX_HEIGHT);
+        return false;
+    }
+    return true;
 }
 
 static const char *arena_text(ps *p, const char *s, size_t n)
@@ -883,6 +867,11 @@ static sx_node *with_path(ps *p, sx_node *base, unsigned types_after)
         return NULL;
     n->a = base;
     n->path = path;
+    if (!above(p, n, base))
+        return NULL;
+    for (size_t i = 0; i < path->npieces; i++)
+        if (path->pieces[i].expr && !above(p, n, path->pieces[i].expr))
+            return NULL;
     n->types = path->fn == PF_LENGTH || path->fn == PF_SIZE || (path->fn >= PF_MIN && path->fn <= PF_STDDEV)
                    ? TM_NUM
                    : (uint8_t)types_after;
@@ -981,6 +970,8 @@ static sx_node *parse_call(ps *p)
     }
     for (size_t i = 0; i < nargs; i++) {
         n->args[i] = args[i];
+        if (!above(p, n, args[i]))
+            return NULL;
         unsigned got = args[i]->types, want = fn->args[i < 3 ? i : 2];
         if (fn->flags & FN_LAZY)
             continue;
@@ -1207,10 +1198,8 @@ static sx_node *parse_primary(ps *p)
     case T_DOLLAR:
         return parse_access(p);
     case T_LPAREN: {
-        if (!enter(p))
-            return NULL;
         next(p);
-        n = parse_expr(p);
+        n = parse_expr(p); /* parse_expr counts the nesting */
         if (!n)
             return NULL;
         if (p->t.k != T_RPAREN) {
@@ -1220,12 +1209,9 @@ static sx_node *parse_primary(ps *p)
             return NULL;
         }
         next(p);
-        p->depth--;
         return n;
     }
     case T_LBRACK: {
-        if (!enter(p))
-            return NULL;
         next(p);
         sx_node *items[256];
         size_t ni = 0;
@@ -1249,7 +1235,6 @@ static sx_node *parse_primary(ps *p)
             return NULL;
         }
         next(p);
-        p->depth--;
         if (!(n = new_node(p, N_ARRAY, at)))
             return NULL;
         n->nargs = (uint16_t)ni;
@@ -1258,6 +1243,9 @@ static sx_node *parse_primary(ps *p)
             return NULL;
         if (ni)
             memcpy(n->args, items, ni * sizeof *items);
+        for (size_t i = 0; i < ni; i++)
+            if (!above(p, n, items[i]))
+                return NULL;
         n->types = TM_JSON;
         n->end = (uint32_t)p->t.pos;
         return n;
@@ -1298,7 +1286,7 @@ static sx_node *parse_unary(ps *p)
         if (!a)
             return NULL;
         sx_node *n = new_node(p, neg ? N_NEG : N_NOT, at);
-        if (!n)
+        if (!n || !above(p, n, a))
             return NULL;
         n->a = a;
         unsigned need = neg ? TM_NUM : TM_BOOL;
@@ -1325,70 +1313,44 @@ static sx_node *binary(ps *p, sx_node *l, sx_binop op, size_t at, sx_node *r)
     n->a = l;
     n->b = r;
     n->end = r->end;
+    if (!above(p, n, l) || !above(p, n, r))
+        return NULL;
     type_binary(p, n);
     return p->failed ? NULL : n;
 }
 
-static sx_node *parse_term(ps *p)
-{
-    sx_node *l = parse_unary(p);
-    while (l) {
-        sx_binop op;
-        switch (p->t.k) {
-        case T_STAR: op = OP_MUL; break;
-        case T_SLASH: op = OP_DIV; break;
-        case T_PCT: op = OP_MOD; break;
-        default: return l;
-        }
-        size_t at = p->t.pos;
-        next(p);
-        l = binary(p, l, op, at, parse_unary(p));
-    }
-    return NULL;
-}
+/* The left-associative binary levels, loosest first. */
+static const struct level_op {
+    tkind tok;
+    sx_binop op;
+} levels[][7] = {
+    {{T_EQ, OP_EQ}, {T_NE, OP_NE}, {T_LT, OP_LT}, {T_LE, OP_LE}, {T_GT, OP_GT},
+     {T_GE, OP_GE}, {T_EOF, 0}},
+    {{T_PLUS, OP_ADD}, {T_MINUS, OP_SUB}, {T_EOF, 0}},
+    {{T_STAR, OP_MUL}, {T_SLASH, OP_DIV}, {T_PCT, OP_MOD}, {T_EOF, 0}},
+};
+#define NLEVELS (sizeof levels / sizeof *levels)
 
-static sx_node *parse_additive(ps *p)
+static sx_node *parse_level(ps *p, size_t level)
 {
-    sx_node *l = parse_term(p);
+    sx_node *l = level + 1 < NLEVELS ? parse_level(p, level + 1) : parse_unary(p);
     while (l) {
-        sx_binop op;
-        if (p->t.k == T_PLUS)
-            op = OP_ADD;
-        else if (p->t.k == T_MINUS)
-            op = OP_SUB;
-        else
+        const struct level_op *o = levels[level];
+        while (o->tok != T_EOF && o->tok != p->t.k)
+            o++;
+        if (o->tok == T_EOF)
             return l;
         size_t at = p->t.pos;
         next(p);
-        l = binary(p, l, op, at, parse_term(p));
-    }
-    return NULL;
-}
-
-static sx_node *parse_compare(ps *p)
-{
-    sx_node *l = parse_additive(p);
-    while (l) {
-        sx_binop op;
-        switch (p->t.k) {
-        case T_EQ: op = OP_EQ; break;
-        case T_NE: op = OP_NE; break;
-        case T_LT: op = OP_LT; break;
-        case T_LE: op = OP_LE; break;
-        case T_GT: op = OP_GT; break;
-        case T_GE: op = OP_GE; break;
-        default: return l;
-        }
-        size_t at = p->t.pos;
-        next(p);
-        l = binary(p, l, op, at, parse_additive(p));
+        sx_node *r = level + 1 < NLEVELS ? parse_level(p, level + 1) : parse_unary(p);
+        l = binary(p, l, o->op, at, r);
     }
     return NULL;
 }
 
 static sx_node *parse_logical(ps *p)
 {
-    sx_node *l = parse_compare(p);
+    sx_node *l = parse_level(p, 0);
     if (!l)
         return NULL;
     sx_binop op;
@@ -1439,6 +1401,8 @@ static sx_node *parse_expr(ps *p)
         n->a = c;
         n->b = t;
         n->c = f;
+        if (!above(p, n, c) || !above(p, n, t) || !above(p, n, f))
+            return NULL;
         n->types = (uint8_t)(t->types | f->types);
         n->end = f->end;
         c = n;

@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "host/internal.h"
 #include "http/msgio.h"
+#include "msg/soap.h"
 #include "util/codec.h"
 
 struct mc_exchange {
@@ -23,7 +24,12 @@ struct mc_exchange {
     void *ud;
     mc_host_answer ans;
     char artifact[160];
+    bool answered;          /* the answer went to the owner */
+    bool running;           /* the message still runs (children, late answers) */
+    bool released;          /* the owner called mc_exchange_free */
 };
+
+static void release(mc_exchange *x);
 
 /* ---- request -> message ------------------------------------------------------ */
 
@@ -119,6 +125,13 @@ mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
             return rc;
     }
     set_request_props(m, req, rt);
+    /* a SOAP request: the client gets SOAP of its version back, and the
+     * envelope's WS-Addressing headers are the message's To, Action, ... */
+    m->client_soap = (uint8_t)m->payload.soap;
+    mc_msg_read_addressing(m);
+    if (rt->main && !mc_msg_prop(m, MC_SCOPE_DEFAULT, "To"))
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "To", mc_msg_prop(m, MC_SCOPE_AXIS2,
+                                                                 "TransportInURL"));
     /* the correlation id: the one the host already took, else the client's
      * activityid (or a new one); never a client value that failed the check */
     if (m->activity_id)
@@ -173,9 +186,49 @@ static void error_answer(mc_message *m, int status, const char *message, mc_host
     add_activity_id(m, a);
 }
 
+/* 11 or 12 when the request is a SOAP one: application/soap+xml, or
+ * text/xml with a SOAPAction header (text/xml alone may be a REST
+ * client's plain XML, answered as REST). */
+static int soap_request_version(const mc_host_request *req)
+{
+    mc_wire w = mc_wire_of(request_header(req, "Content-Type"));
+    if (w == MC_WIRE_SOAP11 && request_header(req, "SOAPAction"))
+        return 11;
+    return w == MC_WIRE_SOAP12 ? 12 : 0;
+}
+
+/* A SOAP request that cannot become a message: a SOAP fault of the
+ * request's version (VersionMismatch for an envelope of the other
+ * version, else Client/Sender), 500 as MI answers faults (413 over a
+ * limit). */
+static void soap_error_answer(mc_message *m, int version, mc_code rc, const char *why,
+                              mc_host_answer *a)
+{
+    bool mismatch = why && strstr(why, MC_SOAP_VERSION_MISMATCH) != NULL;
+    mc_buf b = MC_BUF_INIT;
+    mc_soap_fault_text(&b, version, rc == MC_ENOMEM || rc == MC_EFAULT ? "Server" :
+                       mismatch ? "VersionMismatch" : "Client", why ? why : "");
+    mc_http_header *hs = mc_arena_alloc(&m->arena, sizeof *hs);
+    a->status = rc == MC_ELIMIT ? 413 : 500;
+    a->body = b.oom ? NULL : mc_arena_strndup(&m->arena, b.data, b.len);
+    a->body_len = a->body ? b.len : 0;
+    a->nheaders = 0;
+    if (hs)
+        hs[a->nheaders++] = (mc_http_header){"Content-Type", version == 12 ?
+            "application/soap+xml; charset=UTF-8" : "text/xml; charset=UTF-8"};
+    a->headers = hs;
+    mc_buf_free(&b);
+    add_activity_id(m, a);
+}
+
 static void payload_answer(mc_message *m, int default_status, const mc_host_request *req,
                            mc_host_answer *a)
 {
+    mc_msg_answer_format(m);
+    /* a SOAP fault goes back with 500, as MI sends every fault */
+    if (default_status == 200 && m->payload.kind == MC_PL_XML && mc_msg_is_soap(m) &&
+        mc_soap_has_fault(m->payload.env))
+        default_status = 500;
     int status = mc_msg_answer_status(m, default_status);
     if (status < 0) {
         /* a 1xx is no final answer and 600+ no status at all */
@@ -208,7 +261,12 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
 void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request *req,
                                mc_host_answer *a)
 {
-    if (rc == MC_OK && m->responded)
+    const char *accepted = mc_msg_prop(m, MC_SCOPE_AXIS2, "FORCE_SC_ACCEPTED");
+    if (rc == MC_OK && accepted && strcasecmp(accepted, "true") == 0) {
+        /* MI answers 202 with no body at once */
+        *a = (mc_host_answer){202, NULL, 0, NULL, 0};
+        add_activity_id(m, a);
+    } else if (rc == MC_OK && m->responded)
         payload_answer(m, 200, req, a);
     else if (rc == MC_OK) {
         *a = (mc_host_answer){202, NULL, 0, NULL, 0};
@@ -216,6 +274,8 @@ void mc_host_message_to_answer(mc_message *m, mc_code rc, const mc_host_request 
     }
     else if (rc == MC_EFAULT && m->fault_response)
         payload_answer(m, 500, req, a);
+    else if (rc == MC_EFAULT && m->client_soap)
+        soap_error_answer(m, m->client_soap, MC_EFAULT, mc_message_error_message(m), a);
     else if (rc == MC_EFAULT) {
         mc_buf b = MC_BUF_INIT;
         mc_json_fault(&b, mc_message_error_code(m), mc_message_error_message(m));
@@ -240,12 +300,25 @@ typedef struct upstream {
     const mc_outbound *out;
 } upstream;
 
-static void finish(mc_exchange *x, mc_code rc)
+/* Give the owner the answer: the message's, or the child's that answered
+ * first while children still run. */
+static void answer_now(mc_exchange *x, mc_code rc)
 {
+    x->answered = true;
     if (rc == MC_EFAULT)
         mc_metrics_observe(&x->h->met, MC_M_FAULT, "artifact", x->artifact, NULL, NULL, 0);
-    mc_host_message_to_answer(x->m, rc, &x->req, &x->ans);
-    x->answer(x->ud, x, &x->ans);   /* may free x */
+    mc_host_message_to_answer(mc_engine_answerer(x->m), rc, &x->req, &x->ans);
+    x->answer(x->ud, x, &x->ans);   /* may release x */
+}
+
+/* The message ended: answer if that is still to do; free when released. */
+static void finish(mc_exchange *x, mc_code rc)
+{
+    x->running = false;
+    if (!x->answered)
+        answer_now(x, rc);          /* may free x */
+    else if (x->released)
+        release(x);
 }
 
 /* The operation label for metrics: never the query (it may carry keys)
@@ -311,7 +384,14 @@ static int send_new(mc_exchange *x)
  * (their callbacks drive it on), or answer. */
 static void drive(mc_exchange *x, mc_code rc)
 {
+    x->running = true;
     while (rc == MC_ESUSPENDED) {
+        mc_code decided;
+        if (!x->answered && mc_engine_decided(x->m, &decided)) {
+            /* a child answered (or the message faulted) while children
+             * still run: answer now, keep driving them to their end */
+            answer_now(x, decided);
+        }
         int failed = send_new(x);
         if (failed < 0) {
             rc = MC_ENOMEM;
@@ -326,6 +406,12 @@ static void drive(mc_exchange *x, mc_code rc)
 
 static mc_code start_flow(mc_message *m, const mc_route *rt)
 {
+    if (rt->main) {
+        /* the main sequence mediates requests and responses alike (<in>,
+         * <out>); faults go to the sequence named "fault" */
+        const mc_seq *fault = mc_config_sequence(m->cfg, "fault");
+        return mc_engine_start(m, rt->main, rt->main, fault);
+    }
     if (rt->proxy) {
         if (!rt->proxy->in)
             return MC_ECONFIG;
@@ -382,6 +468,11 @@ mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client
     mc_route_artifact(&rt, x->artifact, sizeof x->artifact);
     mc_err err = {0};
     mc_code prc = mc_host_request_to_message(x->m, req, &rt, &err);
+    if (prc != MC_OK && soap_request_version(req)) {
+        soap_error_answer(x->m, soap_request_version(req), prc, err.msg, &x->ans);
+        x->answer(x->ud, x, &x->ans);
+        return MC_OK;
+    }
     if (prc != MC_OK) {
         error_answer(x->m, mc_payload_error_status(prc), err.msg, &x->ans, NULL);
         x->answer(x->ud, x, &x->ans);
@@ -396,11 +487,20 @@ const char *mc_exchange_artifact(const mc_exchange *x) { return x->artifact; }
 
 const char *mc_exchange_activity_id(const mc_exchange *x) { return x->m->activity_id; }
 
+static void release(mc_exchange *x)
+{
+    mc_message_free(x->m);
+    mc_deployment_release(x->dep);
+    free(x);
+}
+
 void mc_exchange_free(mc_exchange *x)
 {
     if (!x)
         return;
-    mc_message_free(x->m);
-    mc_deployment_release(x->dep);
-    free(x);
+    if (x->running) {               /* children still run: free when they end */
+        x->released = true;
+        return;
+    }
+    release(x);
 }

@@ -61,6 +61,8 @@ typedef struct mc_route {
     const mc_proxy *proxy;         /* a proxy at /services/NAME, or */
     const mc_api *api;             /* an API and its resource */
     const mc_resource *res;
+    const mc_seq *main;            /* or Synapse's main sequence, which
+                                      takes what nothing else does */
     const char *sub;               /* path below the proxy or API context */
     char allow[64];                /* methods allowed here, for 405 */
 } mc_route;
@@ -99,7 +101,9 @@ typedef struct mc_exchange mc_exchange;
 /* Called exactly once per exchange, on the thread that drives it, with
  * the answer and the artifact label ("-" when nothing was routed).  The
  * callee sends the answer and frees the exchange (mc_exchange_free), now
- * or later. */
+ * or later.  The answer may come while the message still runs (a child
+ * answered, other children still wait for upstreams): the exchange then
+ * lives on until the message ends, and frees itself. */
 typedef void (*mc_exchange_answer_fn)(void *ud, mc_exchange *x, const mc_host_answer *a);
 
 /* Route the request, build its message, run it.  Upstream requests go

@@ -1,7 +1,8 @@
 /* route.c - Synapse routing: /services/NAME to proxies, otherwise the API
  * with the longest context, then its first resource whose uri-template or
  * url-mapping matches and whose methods allow the request (405 with Allow
- * when only the method is wrong). */
+ * when only the method is wrong); what matches none of them goes to the
+ * main sequence when the configuration has one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -103,7 +104,14 @@ mc_route_result mc_host_route(const mc_config *cfg, const char *path, const char
     }
     size_t ctx_len;
     const mc_api *a = api_for(cfg, path, &ctx_len);
-    return a ? route_api(a, path + ctx_len, method, query, m, rt) : MC_ROUTE_NOTFOUND;
+    if (a)
+        return route_api(a, path + ctx_len, method, query, m, rt);
+    /* Synapse: a message for no proxy and no API goes to the main sequence */
+    if ((rt->main = mc_config_sequence(cfg, "main"))) {
+        rt->sub = "";
+        return MC_ROUTE_OK;
+    }
+    return MC_ROUTE_NOTFOUND;
 }
 
 void mc_route_artifact(const mc_route *rt, char *buf, size_t cap)
@@ -112,6 +120,8 @@ void mc_route_artifact(const mc_route *rt, char *buf, size_t cap)
         snprintf(buf, cap, "proxy:%s", rt->proxy->name);
     else if (rt->api)
         snprintf(buf, cap, "api:%s", rt->api->name);
+    else if (rt->main)
+        snprintf(buf, cap, "sequence:main");
     else
         snprintf(buf, cap, "-");
 }

@@ -60,6 +60,7 @@ typedef struct xfer {
     struct curl_slist *headers;
     bool idempotent;
     bool insecure;
+    bool http10, absolute_target;
     long connect_timeout_ms;
     long timeout_ms;
     int max_attempts;
@@ -438,6 +439,10 @@ static CURLcode easy_setup(xfer *x)
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
+    if (x->http10)
+        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_0);
+    if (x->absolute_target)
+        SET(CURLOPT_REQUEST_TARGET, x->url);
 
     if (strcmp(x->method, "HEAD") == 0 && !x->has_body) {
         SET(CURLOPT_NOBODY, 1L);
@@ -1009,6 +1014,8 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     }
     x->idempotent = req->idempotent;
     x->insecure = req->insecure;
+    x->http10 = req->http10;
+    x->absolute_target = req->absolute_target;
     x->connect_timeout_ms = req->connect_timeout_ms > 0
                                 ? req->connect_timeout_ms
                                 : c->o.connect_timeout_ms;

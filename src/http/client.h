@@ -56,6 +56,9 @@ typedef struct mc_http_request {
     bool insecure;             /* TLS verification off: only when a flow says so */
     long delay_ms;             /* start no sooner than this (a caller's own
                                   retry backoff); 0: now */
+    bool http10;               /* HTTP/1.0 (MI's FORCE_HTTP_1.0) */
+    bool absolute_target;      /* the whole URL in the request line (MI's
+                                  POST_TO_URI) */
 } mc_http_request;
 
 typedef struct mc_http_response {

@@ -11,6 +11,7 @@ mc_http_request mc_http_request_of(const mc_outbound *out)
         .body = out->body, .body_len = out->body_len, .idempotent = out->idempotent,
         .timeout_ms = out->timeout_ms, .insecure = out->insecure,
         .max_attempts = out->max_attempts, .delay_ms = out->delay_ms,
+        .http10 = out->http10, .absolute_target = out->absolute_target,
     };
 }
 

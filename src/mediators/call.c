@@ -21,12 +21,14 @@
 #include "mediators/dispatch.h"
 #include "mediators/mediators.h"
 #include "mediators/send.h"
+#include "msg/soap.h"
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
 typedef struct call_m {
     mc_mediator base;
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
+    const mc_endpoint *to;     /* <send/>: the implicit default endpoint */
     bool is_send;
 } call_m;
 
@@ -38,6 +40,7 @@ typedef struct send_req {
     size_t body_len;
     const char *content_type;
     const char *soap_action;
+    bool no_postfix;
     /* a recipient list: each ready recipient in turn, its own dispatch */
     const mc_endpoint *rl;
     const mc_endpoint **rcpt;
@@ -67,6 +70,17 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     } else if (!c->is_send) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
         return NULL;
+    } else {
+        /* <send/> in the in-flow goes to the To address when the flow set
+         * one (header To, rewrite), as Synapse's implicit endpoint does */
+        mc_endpoint *d = mc_alloc(cc, sizeof *d);
+        mc_ep_state *st = mc_alloc(cc, sizeof *st);
+        if (!d || !st)
+            return NULL;
+        mc_endpoint_init(d, st, MC_EP_DEFAULT);
+        d->file = cc->file;
+        mc_node_pos(cc, node, &d->line, &d->col);
+        c->to = d;
     }
     return &c->base;
 }
@@ -202,6 +216,135 @@ static const char *basic_auth(mc_message *m, const mc_endpoint *leaf)
     return r;
 }
 
+/* The SOAP action of the outgoing message: the flow's or the request's
+ * wsa:Action (default-scope Action), else the request's SOAPAction, else
+ * the action parameter of its SOAP 1.2 content type; "" when none. */
+static const char *soap_action(mc_message *m)
+{
+    const char *a = mc_msg_prop(m, MC_SCOPE_DEFAULT, "Action");
+    if (a && *a)
+        return a;
+    a = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "SOAPAction");
+    if (a && *a) {
+        size_t n = strlen(a);
+        if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
+            return mc_arena_strndup(&m->arena, a + 1, n - 2);
+        return a;
+    }
+    const char *ct = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type");
+    const char *p = ct ? strcasestr(ct, "action=") : NULL;
+    if (p) {
+        p += 7;
+        bool q = *p == '"';
+        p += q;
+        size_t n = q ? strcspn(p, "\"") : strcspn(p, "; ");
+        return mc_arena_strndup(&m->arena, p, n);
+    }
+    return "";
+}
+
+/* Set a header of the request, replacing one of that name. */
+static bool set_header(mc_outbound *out, const char *name, const char *value)
+{
+    size_t i = 0;
+    while (i < out->nheaders && strcasecmp(out->headers[i].name, name) != 0)
+        i++;
+    out->headers[i] = (mc_kv){name, value};
+    if (i == out->nheaders)
+        out->nheaders++;
+    return value != NULL;
+}
+
+/* The body, Content-Type and SOAP headers of the request in the format
+ * the endpoint names (format="soap11|soap12|pox|json|get|rest") or, with
+ * none, the message's own (messageType; a SOAP message stays SOAP), as
+ * Synapse's Axis2FlexibleMEPClient and Axis2's formatters make them. */
+static bool format_body(mc_message *m, const mc_endpoint *leaf, mc_outbound *out)
+{
+    mc_wire w = mc_wire_of(mc_msg_content_type(m));
+    switch (leaf->format) {
+    case MC_EPF_SOAP11: w = MC_WIRE_SOAP11; out->method = "POST"; break;
+    case MC_EPF_SOAP12: w = MC_WIRE_SOAP12; out->method = "POST"; break;
+    case MC_EPF_POX: w = MC_WIRE_POX; break;
+    case MC_EPF_JSON: w = MC_WIRE_JSON; break;
+    case MC_EPF_GET: w = MC_WIRE_FORM; out->method = "GET"; break;
+    case MC_EPF_REST:
+        if (w == MC_WIRE_SOAP11)
+            w = MC_WIRE_POX;
+        break;
+    default:
+        if (w == MC_WIRE_SOAP11 && !mc_msg_is_soap(m))
+            w = MC_WIRE_POX;   /* a REST message in text/xml stays plain XML */
+        break;
+    }
+    out->idempotent = strcmp(out->method, "POST") != 0 && strcmp(out->method, "PATCH") != 0;
+    const char *h10 = mc_msg_prop(m, MC_SCOPE_AXIS2, "FORCE_HTTP_1.0");
+    const char *uri = mc_msg_prop(m, MC_SCOPE_AXIS2, "POST_TO_URI");
+    out->http10 = h10 && strcasecmp(h10, "true") == 0;
+    out->absolute_target = uri && strcasecmp(uri, "true") == 0;
+    if (leaf->format == MC_EPF_GET) {
+        /* the payload's fields as the query (XFormURLEncodedFormatter) */
+        size_t n;
+        const char *q = mc_msg_bytes_as(m, MC_WIRE_FORM, &n);
+        if (q && n) {
+            out->url = mc_arena_printf(&m->arena, "%s%c%s", out->url,
+                                       strchr(out->url, '?') ? '&' : '?', q);
+            if (!out->url)
+                return false;
+        }
+        return true;
+    }
+    if (strcmp(out->method, "GET") == 0 || strcmp(out->method, "DELETE") == 0 ||
+        strcmp(out->method, "HEAD") == 0)
+        return true;
+    const char *nobody = mc_msg_prop(m, MC_SCOPE_AXIS2, "NO_ENTITY_BODY");
+    if (nobody && strcasecmp(nobody, "true") == 0)
+        return true;
+    if (w == MC_WIRE_SOAP11 || w == MC_WIRE_SOAP12) {
+        const char *action = soap_action(m);
+        const char *pa = mc_msg_prop(m, MC_SCOPE_DEFAULT, "PRESERVE_WS_ADDRESSING");
+        const char *ph = mc_msg_prop(m, MC_SCOPE_DEFAULT, "preserveProcessedHeaders");
+        mc_envelope_opts o = {
+            .version = w == MC_WIRE_SOAP12 ? 12 : 11,
+            .keep_addressing = (pa && strcasecmp(pa, "true") == 0) ||
+                               (ph && strcasecmp(ph, "true") == 0),
+            .addressing = leaf->addressing,
+            .submission = leaf->addressing_submission,
+            .to = out->url,
+            .action = action,
+            .message_id = m->message_id,
+        };
+        mc_buf b = MC_BUF_INIT;
+        if (mc_msg_envelope_text(m, &o, &b) != MC_OK) {
+            mc_buf_free(&b);
+            return false;
+        }
+        out->body = mc_arena_strndup(&m->arena, mc_buf_cstr(&b), b.len);
+        out->body_len = b.len;
+        mc_buf_free(&b);
+        for (size_t i = 0; i < out->nheaders; i++)
+            if (strcasecmp(out->headers[i].name, "SOAPAction") == 0)
+                out->headers[i--] = out->headers[--out->nheaders];
+        if (o.version == 11) {
+            if (*action && !set_header(out, "SOAPAction",
+                                       mc_arena_printf(&m->arena, "\"%s\"", action)))
+                return false;
+            return set_header(out, "Content-Type", "text/xml; charset=UTF-8") && out->body;
+        }
+        return set_header(out, "Content-Type", *action ?
+                          mc_arena_printf(&m->arena, "application/soap+xml; charset=UTF-8; "
+                                          "action=\"%s\"", action) :
+                          "application/soap+xml; charset=UTF-8") && out->body;
+    }
+    size_t n;
+    const char *body = mc_msg_bytes_as(m, w, &n);
+    out->body = mc_arena_strndup(&m->arena, body ? body : "", n);
+    out->body_len = n;
+    const char *ct = leaf->format == MC_EPF_POX ? "application/xml" :
+                     leaf->format == MC_EPF_JSON ? "application/json" : mc_msg_content_type(m);
+    return set_header(out, "Content-Type", ct) && out->body;
+}
+
 /* Fill req->out for req->d.leaf.  MC_FLOW_SUSPEND, or MC_FLOW_FAULT. */
 static mc_flow build_request(mc_message *m, send_req *req)
 {
@@ -228,18 +371,18 @@ static mc_flow build_request(mc_message *m, send_req *req)
                             "default endpoint: the message has no To address (set it with <header name=\"To\">)");
         if (mc_uri_foreign_scheme(to))
             return mc_fault(m, "303001", "default endpoint: To address '%s' is not HTTP(S)", to);
-        out->url = with_postfix(m, leaf, to);
+        out->url = req->no_postfix ? to : with_postfix(m, leaf, to);
         break;
     }
     default:
-        out->url = with_postfix(m, leaf, leaf->uri);
+        out->url = req->no_postfix ? leaf->uri : with_postfix(m, leaf, leaf->uri);
         break;
     }
     out->timeout_ms = eval_timeout(m, leaf);
     out->insecure = leaf->insecure || (req->d.root && req->d.root->insecure);
     out->label = leaf->name ? leaf->name : req->d.root->name ? req->d.root->name : leaf->uri;
     out->idempotent = strcmp(out->method, "POST") != 0 && strcmp(out->method, "PATCH") != 0;
-    size_t nh = 4;
+    size_t nh = 5;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next)
         nh++;
     out->headers = mc_arena_calloc(&m->arena, nh * sizeof *out->headers);
@@ -268,20 +411,15 @@ static mc_flow build_request(mc_message *m, send_req *req)
     (void)has_auth;
     if (req->soap_action)
         out->headers[out->nheaders++] = (mc_kv){"SOAPAction", req->soap_action};
-    bool has_body = strcmp(out->method, "GET") != 0 && strcmp(out->method, "DELETE") != 0 &&
-                    strcmp(out->method, "HEAD") != 0;
-    if (has_body) {
-        if (req->body) {
+    if (req->body) {
+        if (strcmp(out->method, "GET") != 0 && strcmp(out->method, "DELETE") != 0 &&
+            strcmp(out->method, "HEAD") != 0) {
             out->body = req->body;
             out->body_len = req->body_len;
             out->headers[out->nheaders++] = (mc_kv){"Content-Type", req->content_type};
-        } else {
-            size_t n;
-            const char *body = mc_msg_payload_bytes(m, &n);
-            out->body = mc_arena_strndup(&m->arena, body ? body : "", n);
-            out->body_len = n;
-            out->headers[out->nheaders++] = (mc_kv){"Content-Type", mc_msg_content_type(m)};
         }
+    } else if (!format_body(m, leaf, out)) {
+        return mc_fault(m, "0", "out of memory");
     }
     m->out = out;
     m->in = NULL;
@@ -375,6 +513,7 @@ mc_flow mc_send_start(mc_message *m, const mc_endpoint *ep, const mc_send_body *
         req->body_len = body->len;
         req->content_type = body->content_type;
         req->soap_action = body->soap_action;
+        req->no_postfix = body->no_postfix;
     }
     const mc_endpoint *root = mc_ep_resolve(m, ep);
     if (!root)
@@ -481,6 +620,15 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
     if (!c->ep) {
+        /* <send/> on the request path of a message addressed elsewhere (a
+         * WS-Addressing To, <header name="To">, rewrite) goes there, as
+         * Synapse sends to the implicit To; otherwise it answers the caller */
+        const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        const char *resp = mc_msg_prop(m, MC_SCOPE_DEFAULT, "RESPONSE");
+        if (!m->in_out_sequence && to && (!strncasecmp(to, "http://", 7) ||
+            !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
+            !strstr(to, "www.w3.org/2005/08/addressing/anonymous"))
+            return mc_send_start(m, c->to, NULL);
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;
     }
@@ -503,6 +651,9 @@ void mc_send_take_answer(mc_message *m)
     mc_err err = {0};
     if (mc_msg_set_payload(m, in->body ? in->body : "", in->body_len, ct, &err) != MC_OK)
         mc_msg_set_payload(m, in->body, in->body_len, "application/octet-stream", NULL);
+    /* a SOAP answer keeps its envelope; any other is a REST answer, which
+     * a SOAP client gets back as SOAP of its version */
+    m->answer_rest = m->payload.soap == 0;
     mc_msg_set_status(m, in->status);
 }
 
@@ -522,6 +673,10 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     mc_send_take_answer(m);
     if (c->is_send) {
+        /* the response is addressed back to the client: no To of the
+         * request (empty, so get-property('To') does not fall back to the
+         * request's URL either) */
+        mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "To", "");
         m->loopback = true; /* on to the out sequence, or answer */
         return MC_FLOW_STOP;
     }

@@ -21,6 +21,11 @@ extern const mc_mediator_type mc_med_call;
 extern const mc_mediator_type mc_med_class;
 extern const mc_mediator_type mc_med_makefault;
 extern const mc_mediator_type mc_med_throw_error;
+extern const mc_mediator_type mc_med_enrich;
+extern const mc_mediator_type mc_med_rewrite;
+extern const mc_mediator_type mc_med_callout;
+extern const mc_mediator_type mc_med_builder;
+extern const mc_mediator_type mc_med_fast_xslt;
 extern const mc_mediator_type mc_med_call_template;
 extern const mc_mediator_type mc_med_in;
 extern const mc_mediator_type mc_med_out;
@@ -29,6 +34,11 @@ extern const mc_mediator_type mc_med_script;
 extern const mc_mediator_type mc_med_validate;
 extern const mc_mediator_type mc_med_cache;
 extern const mc_mediator_type mc_med_throttle;
+extern const mc_mediator_type mc_med_iterate;
+extern const mc_mediator_type mc_med_clone;
+extern const mc_mediator_type mc_med_aggregate;
+extern const mc_mediator_type mc_med_foreach;
+extern const mc_mediator_type mc_med_scatter_gather;
 extern const mc_mediator_type mc_med_store;
 
 /* Built-in mediator by element name, or NULL. */
@@ -53,6 +63,12 @@ typedef struct mc_native {
 /* Is text v[0..n) valid for the mc_vtype type (INTEGER, DOUBLE, JSON...)? */
 bool mc_check_typed(const char *v, size_t n, int type, mc_err *err);
 
+/* Inline XML in a configuration undeclares the Synapse default namespace
+ * with xmlns=""; a copy of it standing alone needs no such declaration
+ * (Axiom writes none).  Removes them from n, its siblings and children. */
+void mc_xml_drop_empty_default_ns(xmlNodePtr n);
+/* n serialised (no formatting) into arena a; NULL when out of memory. */
+const char *mc_xml_node_text(mc_arena *a, xmlNodePtr n, size_t *len);
 /* mediac's own whole-number attributes on node (xmlns:mc="MC_EXT_NS", which
  * WSO2 ignores), e.g. mc:instructionBudget: names (NULL-terminated) are
  * the accepted ones and values[i] receives names[i]'s value (left alone

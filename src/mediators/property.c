@@ -70,24 +70,36 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     const char *value = mc_attr(cc, node, "value");
     const char *expr = mc_attr(cc, node, "expression");
     xmlNodePtr inline_xml = mc_first_elem(node);
-    if (value && expr) {
-        mc_diag(cc, node, "expression", MC_DIAG_ERROR,
-                "<property> has both 'value' and 'expression'");
-        return NULL;
-    }
-    if (expr) {
-        p->expr = mc_compile_expr(cc, node, "expression", expr);
-        if (!p->expr)
-            return NULL;
-    } else if (value) {
+    /* as PropertyMediatorFactory: value, else the inline element, else
+     * the expression */
+    if (value && (expr || inline_xml))
+        mc_diag(cc, node, expr ? "expression" : NULL, MC_DIAG_WARNING,
+                "<property name=\"%s\"> has 'value' and %s; the value is used (as Synapse)",
+                p->name, expr ? "'expression'" : "inline XML");
+    else if (expr && inline_xml)
+        mc_diag(cc, node, "expression", MC_DIAG_WARNING,
+                "<property name=\"%s\"> has inline XML and 'expression'; the XML is used (as Synapse)",
+                p->name);
+    if (value) {
         p->value = value;
         p->value_len = strlen(value);
-    } else if (inline_xml && p->type == MC_VT_OM) {
+    } else if (inline_xml) {
+        /* an element child is the value, an XML (OM) one whatever the type */
+        xmlNodePtr copy = xmlCopyNode(inline_xml, 1);
+        if (!copy)
+            return NULL;
+        mc_xml_drop_empty_default_ns(copy);
         xmlBufferPtr xb = xmlBufferCreate();
-        xmlNodeDump(xb, node->doc, inline_xml, 0, 0);
+        xmlNodeDump(xb, node->doc, copy, 0, 0);
         p->value = mc_strdup(cc, (const char *)xmlBufferContent(xb));
         p->value_len = strlen(p->value);
         xmlBufferFree(xb);
+        xmlFreeNode(copy);
+        p->type = MC_VT_OM;
+    } else if (expr) {
+        p->expr = mc_compile_expr(cc, node, "expression", expr);
+        if (!p->expr)
+            return NULL;
     } else if (!p->remove) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR,
                 "<property name=\"%s\"> needs 'value' or 'expression' (or action=\"remove\")",

@@ -14,9 +14,11 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_call, &mc_med_class, &mc_med_call_template, &mc_med_in, &mc_med_out,
     &mc_med_xslt, &mc_med_script, &mc_med_validate,
     /* issue 12: the everyday mediators */
-    &mc_med_makefault, &mc_med_throw_error,
-    /* issue 15: guards */
-    &mc_med_cache, &mc_med_throttle,
+    &mc_med_makefault, &mc_med_throw_error, &mc_med_enrich, &mc_med_rewrite, &mc_med_callout,
+    &mc_med_builder, &mc_med_fast_xslt,
+    /* issue 15: guards, split and join */
+    &mc_med_cache, &mc_med_throttle, &mc_med_iterate, &mc_med_clone, &mc_med_aggregate,
+    &mc_med_foreach, &mc_med_scatter_gather,
     /* issue 12, part C: message stores */
     &mc_med_store,
 };

@@ -8,12 +8,14 @@
 #include "config/endpoint.h"
 #include "config/config.h"
 
-/* A body of the caller's instead of the message payload. */
+/* A body of the caller's instead of the message payload (data NULL: the
+ * payload, with the other fields still applied). */
 typedef struct mc_send_body {
     const char *data;
     size_t len;
     const char *content_type;
     const char *soap_action;   /* SOAPAction header, or NULL */
+    bool no_postfix;           /* never append REST_URL_POSTFIX (callout) */
 } mc_send_body;
 
 typedef enum mc_send_outcome {

@@ -106,6 +106,101 @@ void mc_msg_free(mc_message *m)
     free(m);
 }
 
+static mc_code set_in(mc_message *m, mc_prop **head, mc_scope s, const char *name,
+                      const char *value, size_t len, mc_vtype type);
+
+/* Copy a property list keeping its order (set_in prepends). */
+static mc_code copy_props(mc_message *dst, mc_prop **head, const mc_prop *src, mc_scope s)
+{
+    size_t n = 0;
+    for (const mc_prop *p = src; p; p = p->next)
+        n++;
+    const mc_prop **all = n ? malloc(n * sizeof *all) : NULL;
+    if (n && !all)
+        return MC_ENOMEM;
+    size_t i = 0;
+    for (const mc_prop *p = src; p; p = p->next)
+        all[i++] = p;
+    mc_code rc = MC_OK;
+    while (i-- > 0 && rc == MC_OK)
+        rc = set_in(dst, head, s, all[i]->name, all[i]->value, all[i]->len, all[i]->type);
+    free(all);
+    return rc;
+}
+
+mc_message *mc_msg_clone(mc_message *m, bool with_payload)
+{
+    mc_message *c = mc_msg_new(m->cfg, m->log);
+    if (!c)
+        return NULL;
+    mc_code rc = MC_OK;
+    for (int s = 0; s < MC_SCOPE_COUNT && rc == MC_OK; s++)
+        rc = copy_props(c, &c->props[s], m->props[s], (mc_scope)s);
+    if (rc == MC_OK)
+        rc = copy_props(c, &c->vars, m->vars, MC_SCOPE_DEFAULT);
+    if (rc == MC_OK && with_payload)
+        rc = mc_msg_copy_payload(c, m);
+    if (rc != MC_OK) {
+        mc_msg_free(c);
+        return NULL;
+    }
+    c->engine = m->engine;
+    c->proxy = m->proxy;
+    c->out_seq = m->out_seq;
+    c->in_out_sequence = m->in_out_sequence;
+    memcpy(c->secrets, m->secrets, sizeof c->secrets);
+    c->nsecrets = m->nsecrets;
+    c->connector_state = m->connector_state;
+    c->signer = m->signer;
+    c->activity_id = m->activity_id;
+    return c;
+}
+
+struct mc_msg_slot {
+    struct mc_msg_slot *next;
+    const void *key;
+    void *value;
+};
+
+void *mc_msg_slot(const mc_message *m, const void *key)
+{
+    for (const struct mc_msg_slot *s = m->slots; s; s = s->next)
+        if (s->key == key)
+            return s->value;
+    return NULL;
+}
+
+mc_code mc_msg_set_slot(mc_message *m, const void *key, void *value)
+{
+    for (struct mc_msg_slot *s = m->slots; s; s = s->next)
+        if (s->key == key) {
+            s->value = value;
+            return MC_OK;
+        }
+    struct mc_msg_slot *s = mc_arena_alloc(&m->arena, sizeof *s);
+    if (!s)
+        return MC_ENOMEM;
+    *s = (struct mc_msg_slot){m->slots, key, value};
+    m->slots = s;
+    return MC_OK;
+}
+
+mc_code mc_msg_adopt_answer(mc_message *dst, mc_message *src)
+{
+    mc_code rc = mc_msg_copy_payload(dst, src);
+    mc_msg_clear_scope(dst, MC_SCOPE_AXIS2);
+    mc_msg_clear_scope(dst, MC_SCOPE_TRANSPORT);
+    if (rc == MC_OK)
+        rc = copy_props(dst, &dst->props[MC_SCOPE_AXIS2], src->props[MC_SCOPE_AXIS2],
+                        MC_SCOPE_AXIS2);
+    if (rc == MC_OK)
+        rc = copy_props(dst, &dst->props[MC_SCOPE_TRANSPORT], src->props[MC_SCOPE_TRANSPORT],
+                        MC_SCOPE_TRANSPORT);
+    dst->responded = true;
+    dst->fault_response = src->fault_response;
+    return rc;
+}
+
 static int name_eq(mc_scope s, const char *a, const char *b)
 {
     return s == MC_SCOPE_TRANSPORT ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
@@ -174,6 +269,11 @@ const char *mc_msg_prop(const mc_message *m, mc_scope s, const char *name)
 
 void mc_msg_remove_prop(mc_message *m, mc_scope s, const char *name)
 {
+    /* MI: removing the axis2 TRANSPORT_HEADERS map drops every header */
+    if (s == MC_SCOPE_AXIS2 && name && strcmp(name, "TRANSPORT_HEADERS") == 0) {
+        mc_msg_clear_scope(m, MC_SCOPE_TRANSPORT);
+        return;
+    }
     if ((unsigned)s >= MC_SCOPE_COUNT || !name)
         return;
     for (mc_prop **pp = &m->props[s]; *pp; pp = &(*pp)->next) {

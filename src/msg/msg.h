@@ -96,6 +96,11 @@ typedef struct mc_payload {
                              for other kinds (Synapse's JSON mapping) */
     char *xml_text;       /* serialised XML payload (cache) */
     size_t xml_len;
+    int xml_wire;         /* the mc_wire xml_text is in */
+    int soap;             /* 11 or 12: env is a real SOAP envelope of that
+                             version (a SOAP request or answer); 0: env is
+                             Synapse's SOAP 1.1 wrapper of a POX/JSON/text
+                             payload */
 } mc_payload;
 
 /* ---- interpreter state ------------------------------------------------ */
@@ -113,6 +118,15 @@ enum {
     MC_FRAME_FUNC_SCOPE = 2u,    /* a template body: when it ends, the func
                                     scope (template parameters) goes back
                                     to saved_func */
+    MC_FRAME_SPLIT_TARGET = 4u,  /* a child's target (iterate, clone): if it
+                                    ends before the child waited for I/O,
+                                    the child ends with it */
+    MC_FRAME_GATHER = 8u,        /* a child's target (foreach, scatter-
+                                    gather): when it ends the child is
+                                    gathered */
+    MC_FRAME_LOOP = 16u,         /* one pass of a loop (Synapse's foreach):
+                                    a mediator that ends the flow inside it
+                                    ends the loop instead (m->loop_broken) */
 };
 
 /* ---- outbound I/O while suspended ------------------------------------- */
@@ -136,6 +150,8 @@ typedef struct mc_outbound {
     int max_attempts;         /* 0: the client's default; 1: no retry (the
                                  connector runs the AWS retry modes itself) */
     long delay_ms;            /* send no sooner than this (a retry's backoff) */
+    bool http10;              /* FORCE_HTTP_1.0 */
+    bool absolute_target;     /* POST_TO_URI: the URL in the request line */
 } mc_outbound;
 
 typedef struct mc_inbound {
@@ -157,6 +173,7 @@ typedef struct mc_pending {
                                  are answered */
     uint32_t id;              /* unique within the message */
     bool taken;               /* the host has it */
+    uint32_t answered;        /* when answered: 1, 2, ... in answer order */
 } mc_pending;
 
 #define MC_MAX_SECRETS 16
@@ -184,6 +201,10 @@ typedef struct mc_message {
                                    error from upstream, a 400 for a missing
                                    parameter) instead of a generic 500 */
     const void *out_seq;        /* const mc_seq *: outSequence of the flow */
+    uint8_t client_soap;        /* 11 or 12: the client sent SOAP of that
+                                   version and gets it back; 0: REST */
+    bool answer_rest;           /* the payload is a REST (not SOAP) answer
+                                   of a backend (Synapse's isDoingREST) */
 
     mc_outbound *out;           /* request waiting on I/O (suspended) */
     mc_inbound *in;             /* its answer, set by the host */
@@ -191,7 +212,7 @@ typedef struct mc_message {
     mc_pending **pending;       /* requests waited for (arena; each entry
                                    stays where it is: its address is the
                                    host's handle) */
-    uint32_t npending, cappending, next_pending_id;
+    uint32_t npending, cappending, next_pending_id, answers_given;
 
     const char *secrets[MC_MAX_SECRETS];
     size_t nsecrets;
@@ -205,11 +226,41 @@ typedef struct mc_message {
 
     const mc_logger *log;
     struct mc_msg_hook *on_free;    /* run by mc_msg_free, newest first */
+
+    /* child messages (iterate, clone, foreach, scatter-gather; engine) */
+    struct mc_message *top;     /* a child: the message the host runs */
+    struct mc_family *family;   /* the top message: its children */
+    struct mc_child *child;     /* the engine's record of this message */
+    struct mc_split_req *split_req;     /* MC_FLOW_SPLIT: for the engine */
+    struct mc_gather_req *gather_req;   /* MC_FLOW_GATHER: for the engine */
+    struct mc_message **gathered;       /* a GATHER split's results, for its */
+    uint32_t *gathered_index;           /* mediator's resume: the collected */
+    size_t ngathered;                   /* children and their split indices */
+    bool loop_broken;           /* a flow ended inside an MC_FRAME_LOOP */
+    struct mc_msg_slot *slots;  /* mediators' state for this message */
 } mc_message;
 
 /* Lifecycle. cfg may be NULL in unit tests. */
 mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log);
 void mc_msg_free(mc_message *m);
+/* A new message that is a copy of m as Synapse's MessageHelper clones a
+ * message context: every property scope, the variables, the secrets, the
+ * proxy, the out-sequence state, the correlation id and the connector
+ * settings, with a message id of its own; the payload too when
+ * with_payload.  Frames, pending requests and the answer are not copied.
+ * NULL when out of memory. */
+mc_message *mc_msg_clone(mc_message *m, bool with_payload);
+/* Replace dst's payload with a copy of src's (same kind and bytes; an XML
+ * payload's whole envelope). */
+mc_code mc_msg_copy_payload(mc_message *dst, mc_message *src);
+/* A mediator's state for this message (a loop's place), by key (the
+ * mediator): NULL until set.  The slot itself lives in the arena. */
+void *mc_msg_slot(const mc_message *m, const void *key);
+mc_code mc_msg_set_slot(mc_message *m, const void *key, void *value);
+
+/* dst answers with what src answered: its payload, status and the rest of
+ * the axis2 scope, and its transport headers; dst->responded is set. */
+mc_code mc_msg_adopt_answer(mc_message *dst, mc_message *src);
 /* Run fn(ud) when m is freed (the last registered first): for what a
  * mediator holds on the message's behalf until it ends, such as a
  * throttle's concurrency slot.  MC_ENOMEM when it cannot be registered. */
@@ -299,6 +350,11 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
  * refused with rc: 413 over a limit (MC_ELIMIT), 500 out of memory, else
  * 400. */
 int mc_payload_error_status(mc_code rc);
+/* Like mc_msg_set_payload, but an XML document that is no envelope
+ * replaces only the Body's children of a SOAP message, whose envelope
+ * (Header blocks, version) stays: what payloadFactory and enrich do. */
+mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len,
+                        const char *content_type, mc_err *err);
 /* Set a JSON payload from text known to be valid JSON. */
 mc_code mc_msg_set_json(mc_message *m, const char *text, size_t len);
 mc_code mc_msg_set_text(mc_message *m, const char *text, size_t len);

@@ -12,6 +12,7 @@
 
 #include <libxml/tree.h>
 
+#include "msg/soap.h"
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
@@ -147,6 +148,32 @@ static xmlDocPtr envelope_for(xmlDocPtr doc)
     return env;
 }
 
+/* A SOAP request's envelope: its namespace must be the one its content
+ * type names (text/xml: SOAP 1.1, application/soap+xml: SOAP 1.2) and it
+ * must have a Body; application/soap+xml must carry an envelope.  *soap
+ * gets the version when the content type is a SOAP one. */
+static mc_code check_soap(xmlDocPtr doc, mc_wire w, int *soap, mc_err *err)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    int v = mc_soap_doc_version(doc);
+    int cv = w == MC_WIRE_SOAP11 ? 11 : w == MC_WIRE_SOAP12 ? 12 : 0;
+    bool envelope = root && strcmp((const char *)root->name, "Envelope") == 0;
+    if (cv && envelope && v != cv)
+        return mc_err_set(err, MC_EPARSE, MC_SOAP_VERSION_MISMATCH ": a %s envelope "
+                          "(namespace '%s') sent as %s, which is SOAP %s",
+                          v == 11 ? "SOAP 1.1" : v == 12 ? "SOAP 1.2" : "non-SOAP",
+                          root->ns ? (const char *)root->ns->href : "",
+                          cv == 11 ? "text/xml" : "application/soap+xml",
+                          cv == 11 ? "1.1" : "1.2");
+    if (cv == 12 && !v)
+        return mc_err_set(err, MC_EPARSE, "an application/soap+xml body must be a SOAP 1.2 "
+                          "Envelope, not <%s>", root ? (const char *)root->name : "");
+    if (v && !mc_soap_part(doc, "Body"))
+        return mc_err_set(err, MC_EPARSE, "the SOAP envelope has no Body");
+    *soap = cv ? v : 0;
+    return MC_OK;
+}
+
 static void set_type_props(mc_message *m, const char *ct)
 {
     if (ct && *ct) {
@@ -178,6 +205,9 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
             set_type_props(m, ct);
         return rc;
     }
+    mc_wire w = mc_wire_of(ct);
+    if (w == MC_WIRE_FORM || w == MC_WIRE_MULTIPART)
+        return mc_msg_set_form(m, data, len, ct, err);
     if (kind == MC_PL_XML) {
         mc_xml_error xe;
         xmlDocPtr doc = mc_xml_parse(data, len, "payload", 1, &xe);
@@ -185,12 +215,19 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
             return mc_err_set(err, MC_EPARSE,
                               "invalid XML payload: line %d: %s", xe.line,
                               xe.msg);
+        int soap = 0;
+        mc_code rc = check_soap(doc, w, &soap, err);
+        if (rc != MC_OK) {
+            xmlFreeDoc(doc);
+            return rc;
+        }
         xmlDocPtr env = envelope_for(doc);
         if (!env)
             return mc_err_set(err, MC_ENOMEM, "out of memory");
         mc_payload_clear(&m->payload);
         m->payload.kind = MC_PL_XML;
         m->payload.env = env;
+        m->payload.soap = soap;
         set_type_props(m, ct);
         return MC_OK;
     }
@@ -198,6 +235,49 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
     if (rc == MC_OK)
         set_type_props(m, ct);
     return rc;
+}
+
+mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len, const char *ct,
+                        mc_err *err)
+{
+    mc_payload *p = &m->payload;
+    if (p->kind != MC_PL_XML || !p->soap || mc_content_kind(ct, data, len) != MC_PL_XML)
+        return mc_msg_set_payload(m, data, len, ct, err);
+    mc_xml_error xe;
+    xmlDocPtr doc = mc_xml_parse(data, len, "payload", 1, &xe);
+    if (!doc)
+        return mc_err_set(err, MC_EPARSE, "invalid XML payload: line %d: %s", xe.line, xe.msg);
+    if (mc_soap_doc_version(doc)) {
+        /* a whole envelope replaces the message's */
+        xmlFreeDoc(doc);
+        return mc_msg_set_payload(m, data, len, ct, err);
+    }
+    xmlDocPtr env = p->env;
+    p->env = NULL;
+    int soap = p->soap;
+    xmlNodePtr body = mc_soap_part(env, "Body");
+    while (body && body->children) {
+        xmlNodePtr c = body->children;
+        xmlUnlinkNode(c);
+        xmlFreeNode(c);
+    }
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr copy = root && body ? xmlDocCopyNode(root, env, 1) : NULL;
+    if (copy && !xmlAddChild(body, copy)) {
+        xmlFreeNode(copy);
+        copy = NULL;
+    }
+    if (copy)
+        xmlReconciliateNs(env, copy);
+    xmlFreeDoc(doc);
+    mc_payload_clear(p);
+    p->kind = MC_PL_XML;
+    p->env = env;
+    p->soap = soap;
+    if (!copy && root)
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    set_type_props(m, ct);
+    return MC_OK;
 }
 
 int mc_payload_error_status(mc_code rc)
@@ -243,6 +323,22 @@ mc_code mc_msg_set_xml_node(mc_message *m, xmlNodePtr node)
     return MC_OK;
 }
 
+mc_code mc_msg_copy_payload(mc_message *dst, mc_message *src)
+{
+    const mc_payload *p = &src->payload;
+    if (p->kind == MC_PL_XML || (p->kind == MC_PL_NONE && p->env)) {
+        xmlDocPtr env = p->env ? xmlCopyDoc(p->env, 1) : NULL;
+        if (!env)
+            return p->env ? MC_ENOMEM : MC_OK;
+        return mc_msg_take_envelope(dst, env) == MC_OK ? MC_OK : MC_ENOMEM;
+    }
+    if (p->kind == MC_PL_NONE) {
+        mc_payload_clear(&dst->payload);
+        return MC_OK;
+    }
+    return set_bytes(dst, p->kind, p->bytes ? p->bytes : "", p->len);
+}
+
 mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env)
 {
     xmlNodePtr root = env ? xmlDocGetRootElement(env) : NULL;
@@ -252,11 +348,13 @@ mc_code mc_msg_take_envelope(mc_message *m, xmlDocPtr env)
             xmlFreeDoc(env);
         return MC_EINVAL;
     }
+    bool soap = m->payload.soap || m->client_soap;
     if (m->payload.env == env)
         m->payload.env = NULL;  /* the message's own envelope, edited */
     mc_payload_clear(&m->payload);
     m->payload.kind = MC_PL_XML;
     m->payload.env = env;
+    m->payload.soap = soap ? mc_soap_doc_version(env) : 0;
     return MC_OK;
 }
 
@@ -384,91 +482,182 @@ static bool uses_ancestor_ns(xmlNodePtr root, xmlNodePtr n)
     return false;
 }
 
+/* Cache text for the XML payload in wire w (one form cached at a time). */
+static const char *cache_text(mc_payload *p, int w, mc_buf *b, size_t *len)
+{
+    free(p->xml_text);
+    size_t n = b->len;
+    p->xml_text = b->oom ? NULL : mc_buf_steal(b);
+    p->xml_len = p->xml_text ? n : 0;
+    p->xml_wire = w;
+    mc_buf_free(b);
+    *len = p->xml_len;
+    return p->xml_text;
+}
+
+static bool cached(mc_payload *p, int w, size_t *len)
+{
+    if (!p->xml_text || p->xml_wire != w)
+        return false;
+    *len = p->xml_len;
+    return true;
+}
+
+/* The payload root alone (application/xml). */
 static const char *xml_text(mc_message *m, size_t *len)
 {
     mc_payload *p = &m->payload;
-    if (!p->xml_text) {
-        xmlNodePtr root = mc_msg_payload_root(m);
-        xmlBufferPtr xb = xmlBufferCreate();
-        if (!xb)
-            return NULL;
-        xmlDocPtr alone = NULL;
-        if (root && uses_ancestor_ns(root, root)) {
-            /* a copy as the root of its own document declares them */
-            alone = xmlNewDoc(BAD_CAST "1.0");
-            xmlNodePtr copy = alone ? xmlDocCopyNode(root, alone, 1) : NULL;
-            if (copy) {
-                xmlDocSetRootElement(alone, copy);
-                root = copy;
-            }
+    if (cached(p, MC_WIRE_POX, len))
+        return p->xml_text;
+    xmlNodePtr root = mc_msg_payload_root(m);
+    xmlBufferPtr xb = xmlBufferCreate();
+    if (!xb)
+        return NULL;
+    xmlDocPtr alone = NULL;
+    if (root && uses_ancestor_ns(root, root)) {
+        /* a copy as the root of its own document declares them */
+        alone = xmlNewDoc(BAD_CAST "1.0");
+        xmlNodePtr copy = alone ? xmlDocCopyNode(root, alone, 1) : NULL;
+        if (copy) {
+            xmlDocSetRootElement(alone, copy);
+            root = copy;
         }
-        if (root)
-            xmlNodeDump(xb, root->doc, root, 0, 0);
-        xmlFreeDoc(alone);
-        p->xml_len = (size_t)xmlBufferLength(xb);
-        p->xml_text = malloc(p->xml_len + 1);
-        if (p->xml_text) {
-            memcpy(p->xml_text, xmlBufferContent(xb), p->xml_len);
-            p->xml_text[p->xml_len] = '\0';
-        }
-        xmlBufferFree(xb);
     }
-    *len = p->xml_len;
-    return p->xml_text;
+    if (root)
+        xmlNodeDump(xb, root->doc, root, 0, 0);
+    xmlFreeDoc(alone);
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_append(&b, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+    xmlBufferFree(xb);
+    return cache_text(p, MC_WIRE_POX, &b, len);
 }
 
-/* Text wrapper payloads (<ns:text>) serialise as their text content. */
-static const char *wrapped_text(mc_message *m, size_t *len)
+/* The wrapper element <ns:text>/<ns:binary> at the payload root, or NULL. */
+static xmlNodePtr wrapper(mc_message *m, const char *local)
 {
     xmlNodePtr root = mc_msg_payload_root(m);
     if (!root || !root->ns || strcmp((const char *)root->ns->href, MC_TEXT_NS) != 0 ||
-        strcmp((const char *)root->name, "text") != 0)
+        strcmp((const char *)root->name, local) != 0)
         return NULL;
-    mc_payload *p = &m->payload;
-    if (!p->xml_text) {
-        xmlChar *t = xmlNodeGetContent(root);
-        p->xml_text = strdup(t ? (const char *)t : "");
-        p->xml_len = p->xml_text ? strlen(p->xml_text) : 0;
-        xmlFree(t);
-    }
-    *len = p->xml_len;
-    return p->xml_text;
+    return root;
 }
 
-const char *mc_msg_payload_bytes(mc_message *m, size_t *len)
+/* Text wrapper payloads (<ns:text>) serialise as their text content,
+ * binary ones (<ns:binary>) as the bytes their base64 holds. */
+static const char *wrapped_bytes(mc_message *m, mc_wire w, size_t *len)
 {
     mc_payload *p = &m->payload;
-    mc_pl_kind want = mc_content_kind(mc_msg_content_type(m), NULL, 0);
+    bool text = true;
+    xmlNodePtr root = wrapper(m, "text");
+    if (!root && w == MC_WIRE_BINARY) {
+        root = wrapper(m, "binary");
+        text = false;
+    }
+    if (!root)
+        return NULL;
+    if (cached(p, MC_WIRE_TEXT, len))
+        return p->xml_text;
+    xmlChar *t = xmlNodeGetContent(root);
+    mc_buf b = MC_BUF_INIT;
+    const char *v = t ? (const char *)t : "";
+    if (text || !mc_base64_decode(&b, v, strlen(v)))
+        mc_buf_puts(&b, v);
+    xmlFree(t);
+    return cache_text(p, MC_WIRE_TEXT, &b, len);
+}
+
+/* application/x-www-form-urlencoded: each element child of the payload
+ * root as name=value (Axis2's XFormURLEncodedFormatter). */
+static const char *form_text(mc_message *m, size_t *len)
+{
+    mc_payload *p = &m->payload;
+    if (cached(p, MC_WIRE_FORM, len))
+        return p->xml_text;
+    mc_buf b = MC_BUF_INIT;
+    xmlNodePtr root = mc_msg_payload_root(m);
+    for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        xmlChar *v = xmlNodeGetContent(c);
+        if (b.len)
+            mc_buf_putc(&b, '&');
+        mc_url_encode_form(&b, (const char *)c->name, strlen((const char *)c->name));
+        mc_buf_putc(&b, '=');
+        mc_url_encode_form(&b, v ? (const char *)v : "", v ? strlen((const char *)v) : 0);
+        xmlFree(v);
+    }
+    if (!b.data)
+        mc_buf_puts(&b, "");
+    return cache_text(p, MC_WIRE_FORM, &b, len);
+}
+
+static const char *envelope_text(mc_message *m, int version, size_t *len)
+{
+    mc_payload *p = &m->payload;
+    int w = version == 12 ? MC_WIRE_SOAP12 : MC_WIRE_SOAP11;
+    if (cached(p, w, len))
+        return p->xml_text;
+    mc_envelope_opts o = {.version = version, .keep_addressing = true};
+    mc_buf b = MC_BUF_INIT;
+    if (mc_msg_envelope_text(m, &o, &b) != MC_OK) {
+        mc_buf_free(&b);
+        return NULL;
+    }
+    return cache_text(p, w, &b, len);
+}
+
+static const char *json_of_xml(mc_message *m, size_t *len)
+{
+    mc_payload *p = &m->payload;
+    if (!p->json_text) {
+        mc_buf b = MC_BUF_INIT;
+        xmlNodePtr root = mc_msg_payload_root(m);
+        if (root)
+            mc_xml_to_json(&b, root);
+        else
+            mc_buf_puts(&b, "{}");
+        p->json_text = mc_buf_steal(&b);
+    }
+    *len = p->json_text ? strlen(p->json_text) : 0;
+    return p->json_text ? p->json_text : "";
+}
+
+const char *mc_msg_bytes_as(mc_message *m, mc_wire w, size_t *len)
+{
+    mc_payload *p = &m->payload;
     *len = 0;
-    switch (p->kind) {
-    case MC_PL_NONE:
+    if (p->kind == MC_PL_NONE)
         return "";
+    if (w == MC_WIRE_SOAP11 || w == MC_WIRE_SOAP12)
+        return envelope_text(m, w == MC_WIRE_SOAP12 ? 12 : 11, len);
+    if (w == MC_WIRE_FORM && p->kind != MC_PL_TEXT && p->kind != MC_PL_BINARY)
+        return form_text(m, len);
+    switch (p->kind) {
     case MC_PL_JSON:
-        if (want == MC_PL_XML)
+        if (w == MC_WIRE_POX)
             return xml_text(m, len);
         *len = p->len;
         return p->bytes;
     case MC_PL_XML: {
-        const char *t = wrapped_text(m, len);
+        const char *t = wrapped_bytes(m, w, len);
         if (t)
             return t;
-        if (want == MC_PL_JSON) {
-            if (!p->json_text) {
-                mc_buf b = MC_BUF_INIT;
-                xmlNodePtr root = mc_msg_payload_root(m);
-                if (root)
-                    mc_xml_to_json(&b, root);
-                else
-                    mc_buf_puts(&b, "{}");
-                p->json_text = mc_buf_steal(&b);
-            }
-            *len = p->json_text ? strlen(p->json_text) : 0;
-            return p->json_text ? p->json_text : "";
-        }
+        if (w == MC_WIRE_JSON)
+            return json_of_xml(m, len);
         return xml_text(m, len);
     }
     default:
         *len = p->len;
         return p->bytes;
     }
+}
+
+const char *mc_msg_payload_bytes(mc_message *m, size_t *len)
+{
+    mc_wire w = mc_wire_of(mc_msg_content_type(m));
+    /* text/xml is a SOAP 1.1 envelope for a SOAP message, plain XML for a
+     * REST one (what a REST client that sent text/xml gets back) */
+    if (w == MC_WIRE_SOAP11 && !mc_msg_is_soap(m))
+        w = MC_WIRE_POX;
+    return mc_msg_bytes_as(m, w, len);
 }

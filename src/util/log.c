@@ -91,15 +91,23 @@ static void write_stderr(const mc_buf *b)
 }
 
 /* Every message line goes out here: secret names' values and URL
- * userinfo hidden, then escaped into one line of safe text. */
-static void emit(const mc_logger *lg, int level, const char *activity_id, const char *line,
-                 size_t n)
+ * userinfo hidden, then escaped into one line of safe text.  Secret values
+ * are hidden again after escaping: an escape such as \xff next to a
+ * secret's tail would otherwise spell the secret in the output. */
+static void emit_redacted(const mc_logger *lg, int level, const char *activity_id,
+                          const char *line, size_t n, const char *const *secrets,
+                          size_t nsecrets)
 {
-    mc_buf named = MC_BUF_INIT, safe = MC_BUF_INIT;
+    mc_buf named = MC_BUF_INIT, safe = MC_BUF_INIT, last = MC_BUF_INIT;
     mc_redact_names(&named, line, n);
     mc_log_escape(&safe, named.data ? named.data : "", named.len);
-    const char *text = named.oom || safe.oom ? "(log line dropped: out of memory)"
-                                             : mc_buf_cstr(&safe);
+    const mc_buf *out = &safe;
+    if (nsecrets > 0 && !safe.oom) {
+        mc_redact(&last, safe.data ? safe.data : "", safe.len, secrets, nsecrets);
+        out = &last;
+    }
+    const char *text = named.oom || out->oom ? "(log line dropped: out of memory)"
+                                             : mc_buf_cstr(out);
     if (lg->sink) {
         lg->sink(lg->userdata, level, text);
     } else {
@@ -110,6 +118,13 @@ static void emit(const mc_logger *lg, int level, const char *activity_id, const 
     }
     mc_buf_free(&named);
     mc_buf_free(&safe);
+    mc_buf_free(&last);
+}
+
+static void emit(const mc_logger *lg, int level, const char *activity_id, const char *line,
+                 size_t n)
+{
+    emit_redacted(lg, level, activity_id, line, n, NULL, 0);
 }
 
 void mc_log_fields(const mc_logger *lg, int level, const char *activity_id,
@@ -174,7 +189,7 @@ void mc_log_line_id(const mc_logger *lg, int level, const char *activity_id,
     if (b.oom)
         emit(lg, level, activity_id, "(log line dropped: out of memory)", 33);
     else
-        emit(lg, level, activity_id, mc_buf_cstr(&b), b.len);
+        emit_redacted(lg, level, activity_id, mc_buf_cstr(&b), b.len, secrets, nsecrets);
     mc_buf_free(&b);
 }
 

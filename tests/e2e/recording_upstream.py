@@ -1,7 +1,9 @@
 """recording_upstream.py - a named local upstream for end-to-end tests: a
 threaded stdlib HTTP server on 127.0.0.1 (free port) that answers 200
-{"name": NAME, "path": PATH}, records every request (method, path, headers,
-body) and delays its answer by ?ms=N.  Started and stopped by the test."""
+{"name": NAME, "path": PATH} (<r><name>NAME</name><path>PATH</path></r> as
+application/xml for a path with "xml" in it), records every request
+(method, path, headers, body) and delays its answer by ?ms=N.  Started and
+stopped by the test."""
 import http.server
 import json
 import socketserver
@@ -44,9 +46,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.seen.append((self.command, self.path, dict(self.headers), body))
         if "ms=" in self.path:
             time.sleep(int(self.path.split("ms=")[1].split("&")[0]) / 1000.0)
+        ctype = "application/json"
         out = json.dumps({"name": self.server.name, "path": self.path}).encode()
+        if "xml" in self.path:
+            ctype = "application/xml"
+            out = ("<r><name>%s</name><path>%s</path></r>" % (self.server.name, self.path)).encode()
         self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)

@@ -52,6 +52,7 @@ class _StandIn:
             def _any(self):
                 body = self._body()
                 owner.requests.append({"method": self.command, "path": self.path,
+                                       "version": self.request_version,
                                        "headers": dict(self.headers.items()), "body": body})
                 status, ctype, out = owner.answer(self.command, self.path, self.headers, body)
                 self.send_response(status)

@@ -2,7 +2,10 @@
 `mediac serve`: makefault (SOAP 1.1 from a fault sequence after a failed
 call, POX, a JSON client getting the fault in JSON, the status MI's
 transport gives), MI 4.4 throwError reaching the fault sequence with its
-type and message.  Synapse/MI semantics are the oracle (docs/core.md)."""
+type and message, callout, SOAP headers from <header>, rewrite followed by
+an implicit send, enrich on JSON (flows and answers from MI's
+EnrichIntegrationJsonPathTestCase) and on XML.  Synapse/MI semantics are
+the oracle (docs/core.md)."""
 import os
 import shutil
 import tempfile
@@ -68,8 +71,124 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
       </faultSequence>
     </resource>
   </api>
+  <api name="Enrich" context="/enrich">
+    <resource methods="POST" uri-template="/child">
+      <inSequence>
+        <enrich>
+          <source type="inline" clone="true">{"countryCode" : 94}</source>
+          <target action="child" xpath="json-eval($.phone)"/>
+        </enrich>
+        <enrich>
+          <source type="inline" clone="true">{"active" : true}</source>
+          <target action="child" xpath="json-eval($.doctor)"/>
+        </enrich>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/swap">
+      <inSequence>
+        <enrich>
+          <source clone="true" xpath="json-eval($.email)"/>
+          <target type="property" property="testEmail"/>
+        </enrich>
+        <enrich>
+          <source type="inline" clone="true">{"person" : {"name": "Alice", "email" : null}}</source>
+          <target type="body"/>
+        </enrich>
+        <enrich>
+          <source type="property" clone="true" property="testEmail"/>
+          <target xpath="json-eval($.person.email)"/>
+        </enrich>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/keep-json">
+      <inSequence>
+        <enrich>
+          <source type="body" clone="true"/>
+          <target type="property" property="JSON_BODY"/>
+        </enrich>
+        <call><endpoint><http method="GET" uri-template="http://127.0.0.1:UP/xml"/></endpoint></call>
+        <enrich>
+          <source type="property" clone="true" property="JSON_BODY"/>
+          <target type="body"/>
+        </enrich>
+        <property name="messageType" value="application/json" scope="axis2"/>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/xml">
+      <inSequence>
+        <enrich>
+          <source type="inline"><symbol xmlns="">WSO2</symbol></source>
+          <target action="child" xpath="//order"/>
+        </enrich>
+        <enrich>
+          <source xpath="string(//order/id)"/>
+          <target type="property" property="orderId"/>
+        </enrich>
+        <enrich>
+          <source xpath="$ctx:orderId"/>
+          <target xpath="//order/ref/text()"/>
+        </enrich>
+        <respond/>
+      </inSequence>
+    </resource>
+  </api>
+  <api name="Callout" context="/callout">
+    <resource methods="POST" uri-template="/quote">
+      <inSequence>
+        <callout serviceURL="http://127.0.0.1:UP/quote-xml" action="urn:getQuote">
+          <source xpath="//order"/>
+          <target key="quote"/>
+        </callout>
+        <header xmlns:t="urn:trace" name="t:seen" expression="$ctx:quote"/>
+        <payloadFactory media-type="json">
+          <format>{"quote":"$1","header":"$2"}</format>
+          <args>
+            <arg expression="$ctx:quote"/>
+            <arg xmlns:t="urn:trace" expression="$header/t:seen"/>
+          </args>
+        </payloadFactory>
+        <respond/>
+      </inSequence>
+    </resource>
+  </api>
+  <api name="Rewrite" context="/rewrite">
+    <resource methods="GET" url-mapping="/*">
+      <inSequence>
+        <property name="REST_URL_POSTFIX" scope="axis2" action="remove"/>
+        <property name="region" value="eu"/>
+        <rewrite>
+          <rewriterule>
+            <action fragment="full" value="http://127.0.0.1:UP/"/>
+          </rewriterule>
+          <rewriterule>
+            <condition><equal type="header" source="X-Tier" value="gold"/></condition>
+            <action fragment="path" value="/{region}/gold" resolve="true"/>
+            <action fragment="query" type="append" value="fast=1"/>
+          </rewriterule>
+        </rewrite>
+        <send/>
+      </inSequence>
+      <outSequence><send/></outSequence>
+    </resource>
+  </api>
 </definitions>
 """
+
+PATIENT = """{
+  "name": "John Doe",
+  "address": null,
+  "phone": [8770586755, 35352399, null],
+  "email": "johndoe@gmail.com",
+  "doctor": {
+    "name" : "thomas collins",
+    "doctorid" : "76DA-856"
+  },
+  "hospital": "grand oak community hospital",
+  "appointment_date": "2017-04-02"
+}"""
 
 
 class EverydayMediatorsTest(unittest.TestCase):
@@ -130,6 +249,50 @@ class EverydayMediatorsTest(unittest.TestCase):
         r = self.post("/faults/throw", '{"id":"Z9"}', "application/json")
         self.assertEqual(r.status, 422)
         self.assertEqual(r.json(), {"code": "ORDER:INVALID", "message": "order Z9 is invalid"})
+
+    def test_enrich_json_add_child(self):
+        # EnrichIntegrationJsonPathTestCase.testAddChildJsonpath
+        r = self.post("/enrich/child", PATIENT, "application/json")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json(), {
+            "name": "John Doe", "address": None, "phone": [8770586755, 35352399, None, {"countryCode": 94}],
+            "email": "johndoe@gmail.com",
+            "doctor": {"name": "thomas collins", "doctorid": "76DA-856", "active": True},
+            "hospital": "grand oak community hospital", "appointment_date": "2017-04-02"})
+
+    def test_enrich_json_property_round_trip(self):
+        # EnrichIntegrationJsonPathTestCase.testEnrichToPropertyReplaceBodyandEnrichPropertyBack
+        r = self.post("/enrich/swap", PATIENT, "application/json")
+        self.assertEqual(r.json(), {"person": {"name": "Alice", "email": "johndoe@gmail.com"}})
+
+    def test_enrich_json_kept_across_an_xml_answer(self):
+        # testEnrichJsonToPropertyAndReplaceXmlBody: JSON in a property, an XML answer, JSON back
+        r = self.post("/enrich/keep-json", PATIENT, "application/json")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertTrue(r.header("Content-Type").startswith("application/json"))
+        self.assertEqual(r.json()["doctor"], {"name": "thomas collins", "doctorid": "76DA-856"})
+
+    def test_enrich_xml(self):
+        r = self.post("/enrich/xml", '<order><id>o-7</id><ref>?</ref></order>', "application/xml")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body.decode(), '<order><id>o-7</id><ref>o-7</ref><symbol>WSO2</symbol></order>')
+
+    def test_callout_waits_and_fills_a_property(self):
+        r = self.post("/callout/quote", "<wrap><order>IBM</order></wrap>", "application/xml")
+        self.assertEqual(r.status, 200, r.body)
+        method, path, headers, body = self.up.seen[-1]
+        self.assertEqual((method, path), ("POST", "/quote-xml"))   # no REST_URL_POSTFIX
+        self.assertEqual(headers.get("SOAPAction"), "urn:getQuote")
+        self.assertEqual(body, b"<order>IBM</order>")
+        quote = "<r><name>up</name><path>/quote-xml</path></r>"
+        self.assertEqual(r.json(), {"quote": quote, "header": quote})
+
+    def test_rewrite_then_send_to_the_new_address(self):
+        r = self.srv.request("GET", "/rewrite/anything", None, {"X-Tier": "GOLD"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json(), {"name": "up", "path": "/eu/gold?fast=1"})
+        r = self.srv.request("GET", "/rewrite/anything")
+        self.assertEqual(r.json(), {"name": "up", "path": "/"})
 
 
 if __name__ == "__main__":

@@ -88,7 +88,9 @@ class TestTransformThroughServe(unittest.TestCase):
     def post(self, path, body, ctype, headers=None):
         h = {"Content-Type": ctype}
         h.update(headers or {})
-        return self.srv.request("POST", path, body=body, headers=h)
+        # a 5,000,000-step script takes minutes under valgrind (scripts/valgrind-e2e)
+        timeout = 600 if os.environ.get("MC_VALGRIND") else 30
+        return self.srv.request("POST", path, body=body, headers=h, timeout=timeout)
 
     def test_xslt_on_xml_with_a_parameter(self):
         r = self.post("/t/xslt", '<order><item price="2.5"/><item price="4"/></order>',

@@ -127,18 +127,24 @@ class SynapseExpressionsTest(unittest.TestCase):
         os.makedirs(reg)
         with open(os.path.join(reg, "student.json"), "w") as f:
             f.write('{"student":{"name":"John","age":21}}')
+        # MI keeps a resource's properties in RESOURCE.properties beside it
+        with open(os.path.join(reg, "student.json.properties"), "w") as f:
+            f.write("# owner of the record\nowner = hello world\nlevel=3\n")
         flow = os.path.join(self.tmp.name, "flow.xml")
         with open(flow, "w") as f:
             f.write('<sequence xmlns="http://ws.apache.org/ns/synapse" name="main">'
                     '<payloadFactory media-type="json"><format>{"name": '
                     '"${registry(\'gov:/config/student.json\').student.name}", '
                     '"age": ${registry(\'gov:/config/student.json\').student.age + 1}, '
-                    '"pw": "${length(secret(\'dbpass\'))}"}</format></payloadFactory>'
+                    '"pw": "${length(secret(\'dbpass\'))}", '
+                    '"owner": "${registry(\'gov:/config/student.json\').property(\'owner\')}"}'
+                    '</format></payloadFactory>'
                     '<log level="custom"><message>pw=${secret(\'dbpass\')}</message></log>'
                     '</sequence>')
         r = self.run_flow("{}", "--secrets", secrets, "--registry",
                           os.path.join(self.tmp.name, "registry"), path=flow)
-        self.assertEqual(json.loads(r.stdout), {"name": "John", "age": 22, "pw": "6"})
+        self.assertEqual(json.loads(r.stdout),
+                         {"name": "John", "age": 22, "pw": "6", "owner": "hello world"})
         # the secret is redacted from what the message logs
         self.assertIn("pw=****", r.stderr)
         self.assertNotIn("s3cr3t", r.stderr + r.stdout)

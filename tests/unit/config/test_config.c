@@ -347,6 +347,27 @@ static void test_values_and_secrets(void **state)
     mc_config_free(cfg);
 }
 
+/* A registry resource's properties (RESOURCE.properties): Java properties
+ * text, as ${registry(key).property(name)} reads it. */
+static void test_resource_properties(void **state)
+{
+    (void)state;
+    const char *text = "# comment\n! also a comment\nowner = hello world\n"
+                       "long: a\\\n    b\nesc=tab\\there\nowner=last wins\nempty=\n";
+    mc_buf b = MC_BUF_INIT;
+    assert_true(mc_properties_value(text, strlen(text), "owner", &b));
+    assert_string_equal(mc_buf_cstr(&b), "last wins");
+    assert_true(mc_properties_value(text, strlen(text), "long", &b));
+    assert_string_equal(mc_buf_cstr(&b), "ab");
+    assert_true(mc_properties_value(text, strlen(text), "esc", &b));
+    assert_string_equal(mc_buf_cstr(&b), "tab\there");
+    assert_true(mc_properties_value(text, strlen(text), "empty", &b));
+    assert_int_equal(b.len, 0);
+    assert_false(mc_properties_value(text, strlen(text), "nope", &b));
+    assert_false(mc_properties_value("", 0, "owner", &b));
+    mc_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_uri_templates),
         cmocka_unit_test(test_url_mapping),
         cmocka_unit_test(test_values_and_secrets),
+        cmocka_unit_test(test_resource_properties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,10 +151,13 @@ static const char *registry(void *ud, const char *key, size_t *len)
     return v;
 }
 
-static const char *registry_property(void *ud, const char *key, const char *name)
+static bool registry_property(void *ud, const char *key, const char *name, mc_buf *out)
 {
     (void)ud;
-    return strcmp(key, "conf:/text.txt") == 0 && strcmp(name, "owner") == 0 ? "hello world" : NULL;
+    if (strcmp(key, "conf:/text.txt") != 0 || strcmp(name, "owner") != 0)
+        return false;
+    mc_buf_puts(out, "hello world");
+    return true;
 }
 
 static const mc_expr_env env = {NULL, config_value, secret, registry, registry_property, NULL};

@@ -611,6 +611,38 @@ static void test_recipient_list(void **state)
     th_flow_free(f);
 }
 
+/* <send/> goes to a To address the flow set; it answers the caller otherwise */
+static void test_implicit_send(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(DEFS(
+        SEQ("to", "<header name=\"To\" value=\"http://h/rewritten?x=1\"/><send/>")
+        SEQ("anon", "<header name=\"To\" value=\"http://www.w3.org/2005/08/addressing/anonymous\"/><send/>")
+        SEQ("plain", "<send/>")
+        SEQ("first", "<send><endpoint><address uri=\"http://h/first\"/></endpoint></send>")
+        SEQ("out", "<header name=\"To\" value=\"http://h/x\"/><send/>")));
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "to", "{}"), MC_ESUSPENDED);
+    assert_string_equal(f->m->out->url, "http://h/rewritten?x=1");
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "anon", "{}"), MC_OK);
+    assert_true(f->m->responded);
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "plain", "{}"), MC_OK);
+    assert_true(f->m->responded);
+    /* in the out sequence <send/> always answers */
+    th_flow_reset_msg(f);
+    mc_msg_set_payload(f->m, "{}", 2, "application/json", NULL);
+    assert_int_equal(th_run3(f, "first", "out", NULL), MC_ESUSPENDED);
+    mc_kv hdrs[] = {{"Content-Type", "application/json"}};
+    mc_inbound ok = {200, "{\"r\":1}", 7, hdrs, 1, 0, NULL};
+    f->m->in = &ok;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_true(f->m->responded);
+    assert_string_equal(th_payload(f), "{\"r\":1}");
+    th_flow_free(f);
+}
+
 static void test_key_expression(void **state)
 {
     (void)state;
@@ -649,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_discard_and_soap_fault),
         cmocka_unit_test(test_wsdl),
         cmocka_unit_test(test_recipient_list),
+        cmocka_unit_test(test_implicit_send),
         cmocka_unit_test(test_key_expression),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

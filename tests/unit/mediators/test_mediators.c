@@ -43,6 +43,7 @@ static void test_property(void **state)
             "<property name=\"j1\" expression=\"json-eval($.obj)\" type=\"JSON\"/>"
             "<property name=\"j2\" expression=\"$ctx:lit\" type=\"JSON\"/>"
             "<property name=\"om\" type=\"OM\"><x xmlns=\"\"><y>1</y></x></property>"
+            "<property name=\"om2x\"><z xmlns=\"\"><w>2</w></z></property>"
             "<property name=\"om2\" expression=\"$body/jsonObject/obj\" type=\"OM\"/>"
             "<property name=\"re\" value=\"arn:aws:lambda:us-east-1:123:function:f\" pattern=\"arn:aws:lambda:([^:]+):(\\d+):.*\" group=\"2\"/>"
             "<property name=\"re0\" value=\"abc\" pattern=\"a(b)c\"/>"
@@ -63,7 +64,8 @@ static void test_property(void **state)
         {MC_SCOPE_DEFAULT, "d", "1.5e3"}, {MC_SCOPE_DEFAULT, "b1", "true"},
         {MC_SCOPE_DEFAULT, "b2", "false"}, {MC_SCOPE_DEFAULT, "b3", "true"},
         {MC_SCOPE_DEFAULT, "j1", "{\"a\":1}"}, {MC_SCOPE_DEFAULT, "j2", "\"v1\""},
-        {MC_SCOPE_DEFAULT, "om", "<x xmlns=\"\"><y>1</y></x>"},
+        {MC_SCOPE_DEFAULT, "om", "<x><y>1</y></x>"}, /* no xmlns="", as Axiom writes it */
+        {MC_SCOPE_DEFAULT, "om2x", "<z><w>2</w></z>"}, /* inline XML without type="OM" */
         {MC_SCOPE_DEFAULT, "om2", "<obj><a>1</a></obj>"},
         {MC_SCOPE_DEFAULT, "re", "123"}, {MC_SCOPE_DEFAULT, "re0", "abc"},
         {MC_SCOPE_DEFAULT, "nomatch", ""},
@@ -101,7 +103,7 @@ static void test_property(void **state)
         {SEQ("x", "<property name=\"a\"/>"),
          "t.xml:1:20: error: <property name=\"a\"> needs 'value' or 'expression' (or action=\"remove\")\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" expression=\"$ctx:b\"/>"),
-         "t.xml:1:49: error: <property> has both 'value' and 'expression'\n"},
+         "t.xml:1:49: warning: <property name=\"a\"> has 'value' and 'expression'; the value is used (as Synapse)\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" action=\"del\"/>"),
          "t.xml:1:49: error: unknown action 'del' (set or remove)\n"},
         {SEQ("x", "<property name=\"a\" value=\"1\" pattern=\"(a)\" group=\"2\"/>"),
@@ -322,7 +324,7 @@ static void test_header(void **state)
                  "<header name=\"X-Lit\" scope=\"transport\" value=\"v\"/>"
                  "<header name=\"x-old\" scope=\"transport\" action=\"remove\"/>"
                  "<header name=\"To\" value=\"http://example.invalid/to\"/>"
-                 "<header name=\"wsa:Action\" value=\"urn:act\"/>")
+                 "<header name=\"Action\" value=\"urn:act\"/>")
         SEQ("crlf", "<header name=\"X-Bad\" scope=\"transport\" expression=\"$ctx:evil\"/>")
         "</definitions>");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "X-Old", "gone");
@@ -347,11 +349,38 @@ static void test_header(void **state)
     assert_int_equal(th_run(f, "crlf", NULL), MC_OK);
     assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_TRANSPORT, "X-Bad"), "tab\tis fine");
     th_flow_free(f);
-    char *d = th_diags(SEQ("x", "<header name=\"X-Custom\" value=\"1\"/>"));
-    assert_string_equal(d, "t.xml:1:28: error: SOAP header 'X-Custom': only addressing headers (To, From, Action, "
-                           "ReplyTo, FaultTo, MessageID, RelatesTo) are supported in the default scope; use "
-                           "scope=\"transport\" for HTTP headers\n");
-    free(d);
+    /* SOAP header blocks: set, remove, an OM value, inline elements */
+    f = th_flow_new("<definitions>\n"
+        SEQ("soap", "<header xmlns:m=\"urn:m\" name=\"m:ticket\" value=\"T-1\"/>"
+                    "<header xmlns:m=\"urn:m\" name=\"m:gone\" value=\"x\"/>"
+                    "<header xmlns:m=\"urn:m\" name=\"m:gone\" action=\"remove\"/>"
+                    "<header xmlns:m=\"urn:m\" name=\"m:xml\" type=\"OM\" value=\"&lt;a&gt;1&lt;/a&gt;\"/>"
+                    "<header><s:sec xmlns:s=\"urn:s\" xmlns=\"\"><user>u</user></s:sec></header>"
+                    "<property xmlns:m=\"urn:m\" name=\"t\" expression=\"$header/m:ticket\"/>")
+        "</definitions>");
+    mc_msg_set_payload(f->m, "<r/>", 4, "application/xml", NULL);
+    assert_int_equal(th_run(f, "soap", NULL), MC_OK);
+    assert_string_equal(th_prop(f, "t"), "T-1");
+    xmlBufferPtr xb = xmlBufferCreate();
+    xmlDocPtr env = mc_msg_envelope(f->m);
+    xmlNodeDump(xb, env, xmlDocGetRootElement(env), 0, 0);
+    assert_string_equal((const char *)xmlBufferContent(xb),
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Header>"
+        "<m:ticket xmlns:m=\"urn:m\">T-1</m:ticket><m:xml xmlns:m=\"urn:m\"><a>1</a></m:xml>"
+        "<s:sec xmlns:s=\"urn:s\"><user>u</user></s:sec></soapenv:Header><soapenv:Body><r/></soapenv:Body>"
+        "</soapenv:Envelope>");
+    xmlBufferFree(xb);
+    th_flow_free(f);
+    static const th_diag_case bad[] = {
+        {SEQ("x", "<header name=\"X-Custom\" value=\"1\"/>"),
+         "t.xml:1:28: error: Invalid SOAP header: X-Custom specified at the header mediator. All SOAP "
+         "headers must be namespace qualified (prefix:name); use scope=\"transport\" for an HTTP header\n"},
+        {SEQ("x", "<header name=\"wsa:Action\" value=\"1\"/>"),
+         "t.xml:1:28: error: Invalid namespace prefix 'wsa' in name attribute\n"},
+        {SEQ("x", "<header value=\"1\"/>"),
+         "t.xml:1:20: error: <header> needs a 'name' attribute (or inline SOAP header elements)\n"},
+    };
+    th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
 static void test_respond_drop_loopback(void **state)

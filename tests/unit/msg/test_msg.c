@@ -288,7 +288,10 @@ static void test_payload_xml_and_soap(void **state)
                       "<soapenv:Header><h>1</h></soapenv:Header><soapenv:Body><p>2</p></soapenv:Body></soapenv:Envelope>";
     assert_int_equal(mc_msg_set_payload(m, s11, strlen(s11), "text/xml", &err), MC_OK);
     assert_string_equal(mc_msg_payload_root(m)->name, "p");
-    assert_string_equal(payload(m), "<p>2</p>");
+    /* a SOAP message in text/xml is written as its whole envelope */
+    char whole[512];
+    snprintf(whole, sizeof whole, "<?xml version='1.0' encoding='UTF-8'?>%s", s11);
+    assert_string_equal(payload(m), whole);
     assert_string_equal(mc_msg_content_type(m), "text/xml");
     /* SOAP 1.2 too */
     const char *s12 = "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body><q/></e:Body></e:Envelope>";

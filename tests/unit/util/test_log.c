@@ -234,6 +234,25 @@ static void test_sink_gets_safe_lines(void **state)
     mc_buf_free(&c.text);
 }
 
+/* An escape must not spell a secret: "\xff" written before the secret's
+ * tail reads as the whole secret ("...ffuzz...") once escaped (found by
+ * fuzz_connector_response). */
+static void test_escape_never_spells_a_secret(void **state)
+{
+    (void)state;
+    captured c = {MC_BUF_INIT, -1, 0};
+    mc_logger lg;
+    mc_logger_init(&lg);
+    lg.sink = sink;
+    lg.userdata = &c;
+    const char *secrets[] = {"fuzzKey42"};
+    const char line[] = "type: A\xff\xff" "uzzKey42 and fuzzKey42";
+    mc_log_line_id(&lg, MC_LOG_INFO, NULL, line, sizeof line - 1, secrets, 1);
+    assert_int_equal(c.lines, 1);
+    assert_null(strstr(mc_buf_cstr(&c.text), "fuzzKey42"));
+    mc_buf_free(&c.text);
+}
+
 /* json: a message is always a "msg" string, even one that looks like an
  * object; only mc_log_fields adds fields. */
 static void test_json_lines(void **state)
@@ -302,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_redact_names),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_sink_gets_safe_lines),
+        cmocka_unit_test(test_escape_never_spells_a_secret),
         cmocka_unit_test(test_strip_userinfo),
         cmocka_unit_test(test_json_lines),
     };
