@@ -269,7 +269,10 @@ void mc_ref_store(mc_compiler *cc, xmlNodePtr node, const char *attr, const char
 {
     store_link *l = mc_alloc(cc, sizeof *l);
     *l = (store_link){name, slot, cc->file, 0, 0, what, severity};
-    mc_attr_pos(cc, node, attr, &l->line, &l->col);
+    if (attr)
+        mc_attr_pos(cc, node, attr, &l->line, &l->col);
+    else
+        mc_node_pos(cc, node, &l->line, &l->col);
     mc_config_at_link(cc->cfg, link_store, l);
 }
 
@@ -277,6 +280,8 @@ void mc_ref_store(mc_compiler *cc, xmlNodePtr node, const char *attr, const char
  * the call mediator does it (endpoint semantics, timeouts, suspension). */
 static const mc_seq *forward_sequence(mc_compiler *cc, xmlNodePtr node, const char *endpoint)
 {
+    /* no endpoint named: the message's target.endpoint property names it,
+     * as in Synapse's ForwardingService */
     xmlNodePtr call = xmlNewDocNode(node->doc, node->ns, (const xmlChar *)"call", NULL);
     if (!call)
         return NULL;
@@ -285,7 +290,11 @@ static const mc_seq *forward_sequence(mc_compiler *cc, xmlNodePtr node, const ch
         xmlFreeNode(call);
         return NULL;
     }
-    xmlNewProp(ep, (const xmlChar *)"key", (const xmlChar *)endpoint);
+    if (endpoint)
+        xmlNewProp(ep, (const xmlChar *)"key", (const xmlChar *)endpoint);
+    else
+        xmlNewProp(ep, (const xmlChar *)"key-expression",
+                   (const xmlChar *)"get-property('target.endpoint')");
     call->line = ep->line = node->line;
     mc_mediator *m = mc_compile_mediator(cc, call);
     xmlFreeNode(call);
@@ -362,7 +371,7 @@ static void compile_processor(mc_compiler *cc, xmlNodePtr node)
         return;
     }
     mc_ref_store(cc, node, "messageStore", d->store_name, &d->store, "message processor",
-                 MC_DIAG_ERROR);
+                 MC_DIAG_WARNING);
     d->params = read_params(cc, node, &d->nparams);
     const mc_param *ps = d->params;
     size_t n = d->nparams;
@@ -401,17 +410,13 @@ static void compile_processor(mc_compiler *cc, xmlNodePtr node)
             return;
         }
         mc_ref_store(cc, node, NULL, d->target_store_name, &d->target_store,
-                     "failover forwarding processor", MC_DIAG_ERROR);
+                     "failover forwarding processor", MC_DIAG_WARNING);
     } else {
         d->endpoint_name = mc_attr(cc, node, "targetEndpoint");
         if (!d->endpoint_name || !*d->endpoint_name)
             d->endpoint_name = param_value(ps, n, "target.endpoint");
-        if (!d->endpoint_name || !*d->endpoint_name) {
-            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                    "forwarding processor '%s' needs a 'targetEndpoint' naming the endpoint "
-                    "it forwards to", name);
-            return;
-        }
+        if (d->endpoint_name && !*d->endpoint_name)
+            d->endpoint_name = NULL;
         if (!(d->forward = forward_sequence(cc, node, d->endpoint_name)))
             return;
     }
@@ -451,14 +456,19 @@ static void compile_task(mc_compiler *cc, xmlNodePtr node)
     d->file = cc->file;
     mc_node_pos(cc, node, &d->line, &d->col);
     d->klass = mc_attr(cc, node, "class");
-    if (!d->klass || strcmp(d->klass, INJECTOR) != 0) {
+    if (!d->klass || !*d->klass) {
+        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
+                "task '%s' needs a 'class' (mediac runs " INJECTOR ")", name);
+        return;
+    }
+    if (strcmp(d->klass, INJECTOR) != 0) {
         mc_diag(cc, node, "class", MC_DIAG_ERROR,
                 "task '%s' runs the Java class %s: mediac cannot run Java code; it runs "
-                "the " INJECTOR " task", name, d->klass ? d->klass : "(none)");
+                "the " INJECTOR " task", name, d->klass);
         return;
     }
     d->count = -1;
-    d->inject_to = "sequence";
+    d->inject_to = "main";
     d->format = "soap12";
     xmlNodePtr trigger = NULL;
     for (xmlNodePtr c = mc_first_elem(node); c; c = mc_next_elem(c)) {
@@ -545,26 +555,22 @@ static void compile_task(mc_compiler *cc, xmlNodePtr node)
     bool fmt_ok = false;
     for (size_t i = 0; formats[i]; i++)
         fmt_ok |= strcmp(d->format, formats[i]) == 0;
-    if (!fmt_ok) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                "task '%s': format must be soap11, soap12, pox, get or json, not '%s'", name,
-                d->format);
-        return;
-    }
+    if (!fmt_ok)   /* MI loads it and fails each run: "incorrect format specified" */
+        mc_diag(cc, node, NULL, MC_DIAG_WARNING,
+                "task '%s': format must be soap11, soap12, pox, get or json, not '%s'; each "
+                "run fails", name, d->format);
     if (strcmp(d->inject_to, "sequence") == 0) {
-        if (!d->sequence_name || !*d->sequence_name) {
-            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                    "task '%s' injects into a sequence and needs a 'sequenceName' property",
-                    name);
-            return;
-        }
-        mc_ref_sequence(cc, node, NULL, d->sequence_name, &d->sequence);
+        if (!d->sequence_name || !*d->sequence_name)   /* MI: an error at each run */
+            mc_diag(cc, node, NULL, MC_DIAG_WARNING,
+                    "task '%s' injects into a sequence and needs a 'sequenceName' property; "
+                    "each run fails", name);
+        else
+            mc_ref_sequence(cc, node, NULL, d->sequence_name, &d->sequence);
     } else if (strcmp(d->inject_to, "proxy") == 0) {
-        if (!d->proxy_name || !*d->proxy_name) {
-            mc_diag(cc, node, NULL, MC_DIAG_ERROR,
-                    "task '%s' injects into a proxy and needs a 'proxyName' property", name);
-            return;
-        }
+        if (!d->proxy_name || !*d->proxy_name)
+            mc_diag(cc, node, NULL, MC_DIAG_WARNING,
+                    "task '%s' injects into a proxy and needs a 'proxyName' property; each "
+                    "run fails", name);
     } else if (strcmp(d->inject_to, "main") != 0) {
         mc_diag(cc, node, NULL, MC_DIAG_ERROR,
                 "task '%s': injectTo must be sequence, proxy or main, not '%s'", name,

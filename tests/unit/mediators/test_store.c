@@ -201,6 +201,84 @@ static void test_diagnostics(void **state)
     th_check_diags(cases, sizeof cases / sizeof *cases);
 }
 
+#define FWD "org.apache.synapse.message.processor.impl.forwarder.ScheduledMessageForwardingProcessor"
+#define SAMPLER "org.apache.synapse.message.processor.impl.sampler.SamplingProcessor"
+#define INJECTOR "org.apache.synapse.startup.tasks.MessageInjector"
+#define P(n, v) "<parameter name=\"" n "\">" v "</parameter>"
+
+static void test_processor_task_inbound_diagnostics(void **state)
+{
+    (void)state;
+    static const th_diag_case cases[] = {
+        /* clean: each kind as MI writes it */
+        {"<definitions><messageStore name=\"s\"/><endpoint name=\"e\"><address uri=\"http://127.0.0.1:1/\"/></endpoint>"
+         SEQ("q", "<log/>")
+         "<messageProcessor name=\"f\" class=\"" FWD "\" messageStore=\"s\" targetEndpoint=\"e\">"
+         P("interval", "1000") P("client.retry.interval", "500") P("max.delivery.attempts", "4")
+         P("max.delivery.drop", "Disabled") P("non.retry.status.codes", "400,401")
+         P("message.processor.reply.sequence", "q") P("is.active", "true") P("member.count", "1")
+         "</messageProcessor>"
+         "<messageProcessor name=\"m\" class=\"org.apache.synapse.message.processors.sampler.SamplingProcessor\" messageStore=\"s\">"
+         P("sequence", "q") P("concurrency", "2") "</messageProcessor>"
+         "<task name=\"t\" class=\"" INJECTOR "\" group=\"synapse.simple.quartz\"><trigger interval=\"5\" count=\"2\"/>"
+         "<property xmlns:task=\"http://www.wso2.org/products/wso2commons/tasks\" name=\"message\"><a xmlns=\"\">1</a></property>"
+         "<property xmlns:task=\"http://www.wso2.org/products/wso2commons/tasks\" name=\"sequenceName\" value=\"q\"/></task>"
+         "<inboundEndpoint name=\"i\" protocol=\"http\" sequence=\"q\" onError=\"q\" suspend=\"false\">"
+         "<parameters>" P("inbound.http.port", "8285") "</parameters></inboundEndpoint>"
+         "</definitions>", ""},
+        {"<messageProcessor name=\"p\" class=\"com.acme.Proc\" messageStore=\"s\"/>",
+         "~error: message processor 'p' uses the Java class com.acme.Proc: mediac cannot run Java code"},
+        {"<messageProcessor name=\"p\" class=\"" SAMPLER "\">" P("sequence", "q") "</messageProcessor>",
+         "~error: message processor 'p' needs a 'messageStore' to take messages from"},
+        {"<messageProcessor name=\"p\" class=\"" SAMPLER "\" messageStore=\"nope\">" P("sequence", "q")
+         "</messageProcessor>",
+         "~warning: message processor names message store 'nope', which is not defined"},
+        {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" SAMPLER
+         "\" messageStore=\"s\"/></definitions>",
+         "~error: sampling processor 'p' needs a 'sequence' parameter"},
+        /* no targetEndpoint: the message's target.endpoint property names it */
+        {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" FWD
+         "\" messageStore=\"s\"/></definitions>", ""},
+        {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" FWD
+         "\" messageStore=\"s\" targetEndpoint=\"e\">" P("interval", "soon")
+         P("non.retry.status.codes", "400,abc") "</messageProcessor></definitions>",
+         "~error: parameter 'interval' must be a whole number from 1 to"},
+        {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" FWD
+         "\" messageStore=\"s\" targetEndpoint=\"e\">" P("non.retry.status.codes", "400,abc")
+         "</messageProcessor></definitions>",
+         "~error: non.retry.status.codes must be HTTP status codes separated by commas, not '400,abc'"},
+        {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" FWD
+         "\" messageStore=\"s\" targetEndpoint=\"e\"/></definitions>",
+         "~warning: unknown endpoint 'e'"},
+        {"<task name=\"t\" class=\"com.acme.Job\"><trigger interval=\"1\"/></task>",
+         "~error: task 't' runs the Java class com.acme.Job: mediac cannot run Java code"},
+        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger cron=\"0 * * * * ?\"/></task>",
+         "~error: task 't': cron triggers are not supported by mediac yet"},
+        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger interval=\"0\"/></task>",
+         "~error: trigger interval must be a whole number of seconds from 1, not '0'"},
+        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger interval=\"1\"/></task>",
+         "~error: task 't' needs a 'message' property"},
+        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger interval=\"1\"/>"
+         "<property name=\"message\" value=\"{}\"/><property name=\"injectTo\" value=\"sequence\"/></task>",
+         "~warning: task 't' injects into a sequence and needs a 'sequenceName' property; each run fails"},
+        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger interval=\"1\"/>"
+         "<property name=\"message\" value=\"x\"/><property name=\"format\" value=\"text/xml\"/></task>",
+         "~warning: task 't': format must be soap11, soap12, pox, get or json, not 'text/xml'; each run fails"},
+        {"<task name=\"t\"><trigger interval=\"1\"/></task>",
+         "~error: task 't' needs a 'class' (mediac runs org.apache.synapse.startup.tasks.MessageInjector)"},
+        {"<inboundEndpoint name=\"j\" protocol=\"jms\" sequence=\"q\"/>",
+         "~error: inbound endpoint 'j' uses the 'jms' protocol, which mediac does not run"},
+        {"<inboundEndpoint name=\"k\" class=\"org.wso2.carbon.inbound.kafka.KafkaMessageConsumer\" sequence=\"q\"/>",
+         "~uses the Java class org.wso2.carbon.inbound.kafka.KafkaMessageConsumer: mediac runs the http and https"},
+        {"<inboundEndpoint name=\"h\" protocol=\"http\" sequence=\"q\"/>",
+         "~error: inbound endpoint 'h' needs an 'inbound.http.port' parameter"},
+        {"<inboundEndpoint name=\"h\" protocol=\"https\" sequence=\"q\"><parameters>"
+         P("inbound.http.port", "8443") "</parameters></inboundEndpoint>",
+         "~needs 'mediac.tls.cert' and 'mediac.tls.key' parameters"},
+    };
+    th_check_diags(cases, sizeof cases / sizeof *cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_full_store),
         cmocka_unit_test(test_absent_store),
         cmocka_unit_test(test_diagnostics),
+        cmocka_unit_test(test_processor_task_inbound_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
