@@ -383,11 +383,14 @@ static void compile_processor(mc_compiler *cc, xmlNodePtr node)
     d->active = param_bool(cc, ps, n, "is.active", true);
     const char *drop = param_value(ps, n, "max.delivery.drop");
     d->drop_on_max = drop && strcmp(drop, "Enabled") == 0 && d->max_attempts > 0;
-    if (find_param(ps, n, "cron.expression"))
-        mc_diag_at(cc->cfg, cc->file, find_param(ps, n, "cron.expression")->line,
-                   find_param(ps, n, "cron.expression")->col, MC_DIAG_WARNING,
-                   "message processor '%s': cron.expression is not supported by mediac; it "
-                   "runs every 'interval' ms (%ld)", name, d->interval_ms);
+    const mc_param *cron = find_param(ps, n, "cron.expression");
+    if (cron && *cron->value) {
+        char why[200];
+        d->cron_expr = mc_alloc(cc, sizeof *d->cron_expr);
+        if (!mc_cron_parse(d->cron_expr, cron->value, why, sizeof why))
+            mc_diag_at(cc->cfg, cc->file, cron->line, cron->col, MC_DIAG_ERROR,
+                       "message processor '%s': cron.expression: %s", name, why);
+    }
     read_non_retry(cc, d);
     param_sequence(cc, node, ps, n, "message.processor.reply.sequence", &d->reply_seq);
     param_sequence(cc, node, ps, n, "message.processor.fault.sequence", &d->fault_seq);
@@ -509,13 +512,14 @@ static void compile_task(mc_compiler *cc, xmlNodePtr node)
     const char *cron = mc_attr(cc, trigger, "cron");
     const char *once = mc_attr(cc, trigger, "once");
     if (cron) {
+        char why[200];
         d->cron = cron;
-        mc_diag(cc, trigger, "cron", MC_DIAG_ERROR,
-                "task '%s': cron triggers are not supported by mediac yet; use "
-                "interval=\"seconds\" (and count)", name);
-        return;
-    }
-    if (once && strcmp(once, "true") == 0) {
+        d->cron_expr = mc_alloc(cc, sizeof *d->cron_expr);
+        if (!mc_cron_parse(d->cron_expr, cron, why, sizeof why)) {
+            mc_diag(cc, trigger, "cron", MC_DIAG_ERROR, "task '%s': %s", name, why);
+            return;
+        }
+    } else if (once && strcmp(once, "true") == 0) {
         d->count = 1;
         d->interval_ms = 1000;
     } else if (interval) {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include "config/config.h"
+#include "config/cron.h"
 #include "msg/msg.h"
 
 /* Defaults of the in-memory store's bounds (mediac's own parameters
@@ -93,6 +94,7 @@ typedef struct mc_processor_def {
     size_t nnon_retry;
     bool drop_on_max;                  /* max.delivery.drop=Enabled */
     bool active;                       /* is.active, default true */
+    mc_cron *cron_expr;                /* cron.expression: runs at its times, not by interval */
     const mc_seq *reply_seq, *fault_seq, *deactivate_seq;
     mc_param *params;
     size_t nparams;
@@ -106,6 +108,7 @@ typedef struct mc_task_def {
     long interval_ms;                  /* trigger interval (seconds in the XML) */
     long count;                        /* -1: forever */
     const char *cron;                  /* or NULL */
+    mc_cron *cron_expr;                /* cron, parsed */
     const char *message;               /* MessageInjector "message" (XML/JSON text) */
     const char *format;                /* "soap11", "soap12", "pox", "get", "json" */
     const char *inject_to;             /* "sequence", "proxy", "main" */

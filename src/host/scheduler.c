@@ -188,6 +188,16 @@ static void run_stored(job *j, const mc_stored_msg *s, const mc_seq *seq, int ph
 
 /* ---- processors --------------------------------------------------------- */
 
+/* When a processor runs next: its interval from now, or its cron time. */
+static long long next_run(const mc_processor_def *p)
+{
+    if (!p->cron_expr)
+        return now_ms() + p->interval_ms;
+    time_t now = time(NULL);
+    time_t next = mc_cron_next(p->cron_expr, now);
+    return next ? now_ms() + (long long)(next - now) * 1000 : -1;
+}
+
 static bool status_forwarded(const mc_processor_def *p, int status)
 {
     if (status >= 200 && status < 300)
@@ -219,7 +229,7 @@ static void forward_done(bg_msg *b, mc_code rc)
         mc_log(logger(j), MC_LOG_INFO, "message processor %s forwarded message %s (HTTP %d)",
                p->name, b->stored->id, status);
         j->attempts = 0;
-        j->due = now_ms() + p->interval_ms;
+        j->due = next_run(p);
         if (p->reply_seq) {
             b->phase = PHASE_REPLY;
             mc_stored_msg_free(b->stored);
@@ -245,7 +255,7 @@ static void forward_done(bg_msg *b, mc_code rc)
             if (p->fault_seq)
                 run_stored(j, s, p->fault_seq, PHASE_FAULT);
             mc_stored_msg_free(s);
-            j->due = now_ms() + p->interval_ms;
+            j->due = next_run(p);
         } else {
             mc_msg_store_unshift(p->store->store, s);
             if (p->fault_seq)
@@ -277,7 +287,7 @@ static void finished(bg_msg *b, mc_code rc)
 static void run_sampling(job *j)
 {
     const mc_processor_def *p = j->p;
-    j->due = now_ms() + p->interval_ms;
+    j->due = next_run(p);
     while (j->inflight < p->concurrency) {
         mc_stored_msg *s = mc_msg_store_take(p->store->store);
         if (!s)
@@ -294,13 +304,13 @@ static void run_forwarding(job *j)
         return;                         /* one message at a time, in order */
     mc_stored_msg *s = mc_msg_store_take(p->store->store);
     if (!s) {
-        j->due = now_ms() + p->interval_ms;
+        j->due = next_run(p);
         return;
     }
     bg_msg *b = new_bg(j, PHASE_FORWARD);
     if (!b) {
         mc_msg_store_unshift(p->store->store, s);
-        j->due = now_ms() + p->interval_ms;
+        j->due = next_run(p);
         return;
     }
     b->stored = s;
@@ -309,14 +319,14 @@ static void run_forwarding(job *j)
         forward_done(b, MC_EFAULT);
         return;
     }
-    j->due = now_ms() + p->interval_ms;
+    j->due = next_run(p);
     run_seq(b, p->forward);
 }
 
 static void run_failover(job *j)
 {
     const mc_processor_def *p = j->p;
-    j->due = now_ms() + p->interval_ms;
+    j->due = next_run(p);
     mc_stored_msg *s = mc_msg_store_take(p->store->store);
     if (!s)
         return;
@@ -369,12 +379,23 @@ static mc_code task_message(const mc_task_def *t, mc_message *m, mc_err *err)
     return MC_OK;
 }
 
+/* The next firing of a cron task on the monotonic clock (-1: never). */
+static long long cron_due(const mc_task_def *t)
+{
+    time_t now = time(NULL);
+    time_t next = mc_cron_next(t->cron_expr, now);
+    return next ? now_ms() + (long long)(next - now) * 1000 : -1;
+}
+
 static void run_task(job *j)
 {
     const mc_task_def *t = j->t;
     const mc_config *cfg = config_of(j);
     j->runs++;
-    j->due = (t->count > 0 && j->runs >= t->count) ? -1 : now_ms() + t->interval_ms;
+    if (t->cron_expr)
+        j->due = cron_due(t);
+    else
+        j->due = (t->count > 0 && j->runs >= t->count) ? -1 : now_ms() + t->interval_ms;
     if (j->due < 0)
         mc_log(logger(j), MC_LOG_INFO, "task %s finished its %ld runs", t->name, t->count);
     bg_msg *b = new_bg(j, PHASE_RUN);
@@ -453,10 +474,12 @@ static void start_jobs(mc_scheduler *s, mc_deployment *dep)
         int kind = p->kind == MC_PROC_SAMPLING   ? JOB_SAMPLING
                    : p->kind == MC_PROC_FAILOVER ? JOB_FAILOVER
                                                  : JOB_FORWARD;
-        add_job(s, dep, kind, p, NULL, now + p->interval_ms);
+        add_job(s, dep, kind, p, NULL, p->cron_expr ? next_run(p) : now + p->interval_ms);
     }
-    for (size_t i = 0; i < cfg->tasks.n; i++)
-        add_job(s, dep, JOB_TASK, NULL, cfg->tasks.items[i].item, now);
+    for (size_t i = 0; i < cfg->tasks.n; i++) {
+        const mc_task_def *t = cfg->tasks.items[i].item;
+        add_job(s, dep, JOB_TASK, NULL, t, t->cron_expr ? cron_due(t) : now);
+    }
 }
 
 static void retire_jobs(mc_scheduler *s)

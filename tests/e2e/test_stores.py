@@ -12,6 +12,7 @@ assert counts and order, never durations: they poll with a deadline."""
 import http.server
 import json
 import os
+import signal
 import socket
 import socketserver
 import tempfile
@@ -290,6 +291,54 @@ class StoresServe(unittest.TestCase):
         wait_for(lambda: len(up.bodies()) == 1, "the forward in flight")
         self.assertEqual(s.stop(), 0)
         self.assertIn("stopped", s.log())
+
+    def test_reload_restarts_tasks_with_the_new_configuration(self):
+        up = self.upstream([200])
+        task = ('<task name="ticker" class="org.apache.synapse.startup.tasks.MessageInjector">'
+                '<trigger count="1" interval="1"/>'
+                '<property name="message" value="{&quot;v&quot;:%d}"/>'
+                '<property name="format" value="json"/><property name="injectTo" value="sequence"/>'
+                '<property name="sequenceName" value="tick"/></task>')
+        seq = '<sequence name="tick"><call><endpoint key="up"/></call></sequence>'
+        s = self.serve(self.endpoint("up", up.port) + seq + task % 1)
+        wait_for(lambda: len(up.bodies()) == 1, "the first configuration's run")
+        path = os.path.join(self.tmp.name, "flows.xml")
+        with open(path, "w") as f:
+            f.write('<definitions xmlns="http://ws.apache.org/ns/synapse">%s</definitions>'
+                    % (self.endpoint("up", up.port) + seq + task % 2))
+        s.signal(signal.SIGHUP)
+        wait_for(lambda: len(up.bodies()) == 2, "the reloaded configuration's run")
+        self.assertEqual([json.loads(b) for b in up.bodies()], [{"v": 1}, {"v": 2}])
+        self.assertEqual(s.stop(), 0)
+
+    def test_cron_task_is_scheduled(self):
+        up = self.upstream([200])
+        s = self.serve(self.endpoint("up", up.port)
+                       + '<sequence name="tick"><call><endpoint key="up"/></call></sequence>'
+                       + '<task name="cron" class="org.apache.synapse.startup.tasks.MessageInjector">'
+                         '<trigger cron="* * * * * ?"/>'
+                         '<property name="message" value="{}"/><property name="format" value="json"/>'
+                         '<property name="injectTo" value="sequence"/>'
+                         '<property name="sequenceName" value="tick"/></task>')
+        wait_for(lambda: len(up.bodies()) >= 2, "two cron runs")
+        self.assertEqual(s.stop(), 0)
+
+    def test_management_api_shapes_while_serving(self):
+        up = self.upstream([500])
+        s = self.serve(STORE_API + self.endpoint("up", up.port) + self.processor(self.FWD, {
+            "interval": "50", "client.retry.interval": "50", "max.delivery.attempts": "1"},
+            "up"))
+        r = s.request("GET", "/management/message-processors", admin=True)
+        self.assertEqual(r.json(), {"count": 1, "list": [{
+            "name": "fwd", "type": "Scheduled-message-forwarding-processor", "status": "active"}]})
+        self.post(s, 1)
+        wait_for(lambda: "message processor fwd deactivated" in s.log(), "deactivation")
+        r = s.request("GET", "/management/message-processors?name=fwd", admin=True)
+        self.assertEqual(r.json()["status"], "inactive")
+        r = s.request("GET", "/management/message-stores", admin=True)
+        self.assertEqual(r.json(), {"count": 1, "list": [{
+            "name": "orders", "type": "in-memory-message-store", "size": 1}]})
+        self.assertEqual(s.stop(), 0)
 
     def test_run_warns_that_it_does_not_schedule(self):
         path = os.path.join(self.tmp.name, "flows.xml")

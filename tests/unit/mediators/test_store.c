@@ -250,10 +250,15 @@ static void test_processor_task_inbound_diagnostics(void **state)
         {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" FWD
          "\" messageStore=\"s\" targetEndpoint=\"e\"/></definitions>",
          "~warning: unknown endpoint 'e'"},
+        {"<definitions><messageStore name=\"s\"/><messageProcessor name=\"p\" class=\"" FWD
+         "\" messageStore=\"s\" targetEndpoint=\"e\">" P("cron.expression", "0 0 * * * *")
+         "</messageProcessor><endpoint name=\"e\"><address uri=\"http://127.0.0.1:1/\"/></endpoint></definitions>",
+         "t.xml:1:197: error: message processor 'p': cron.expression: exactly one of day-of-month "
+         "and day-of-week must be '?'\n"},
         {"<task name=\"t\" class=\"com.acme.Job\"><trigger interval=\"1\"/></task>",
          "~error: task 't' runs the Java class com.acme.Job: mediac cannot run Java code"},
-        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger cron=\"0 * * * * ?\"/></task>",
-         "~error: task 't': cron triggers are not supported by mediac yet"},
+        {"<task name=\"t\" class=\"" INJECTOR "\"><trigger cron=\"0 * * * * *\"/></task>",
+         "~error: task 't': exactly one of day-of-month and day-of-week must be '?'"},
         {"<task name=\"t\" class=\"" INJECTOR "\"><trigger interval=\"0\"/></task>",
          "~error: trigger interval must be a whole number of seconds from 1, not '0'"},
         {"<task name=\"t\" class=\"" INJECTOR "\"><trigger interval=\"1\"/></task>",
