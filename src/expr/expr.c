@@ -27,8 +27,21 @@ struct mc_expr {
     /* property */
     int scope;                 /* mc_scope, or MC_XSCOPE_* (xpath_env.h) */
     char *name;
-    /* jsonpath */
+    /* jsonpath; as Synapse's json-eval also: a property root
+     * ($ctx:p.a: the property's JSON), a trailing Jayway function
+     * ($.a.length()) and inline {expr} pieces resolved per message */
     mc_jsonpath *path;
+    char *jprop;               /* the property ($ctx:, $trp:, $axis2:) or NULL */
+    int jscope;
+    bool jwhole;               /* the path is "$": the property's text as it is */
+    uint8_t jfn;               /* sx_pathfn */
+    char *jtext;               /* the path text (with {expr} pieces) */
+    struct jpiece {
+        size_t at, len;        /* the "{...}" in jtext */
+        char quote;            /* the quote around it, or 0 */
+        mc_expr *e;
+    } *jpieces;
+    size_t njpieces;
     /* Synapse expression */
     mc_synexpr *syn;
     /* xpath */
@@ -37,7 +50,14 @@ struct mc_expr {
     int nns;
 };
 
-mc_expr_kind mc_expr_kind_of(const mc_expr *e) { return e->kind; }
+/* json-eval with a property root, a path function or inline pieces: a kind
+ * of its own inside, so the plain path pays nothing for them. */
+#define KIND_JSON_EVAL_MORE ((mc_expr_kind)(MC_EXPR_SYNAPSE + 1))
+
+mc_expr_kind mc_expr_kind_of(const mc_expr *e)
+{
+    return e->kind == KIND_JSON_EVAL_MORE ? MC_EXPR_JSONPATH : e->kind;
+}
 const char *mc_expr_source(const mc_expr *e) { return e->src; }
 
 void mc_expr_free(mc_expr *e)
@@ -48,6 +68,11 @@ void mc_expr_free(mc_expr *e)
     free(e->name);
     if (e->path)
         mc_jsonpath_free(e->path);
+    free(e->jprop);
+    free(e->jtext);
+    for (size_t i = 0; i < e->njpieces; i++)
+        mc_expr_free(e->jpieces[i].e);
+    free(e->jpieces);
     mc_synexpr_free(e->syn);
     if (e->comp)
         xmlXPathFreeCompExpr(e->comp);
@@ -197,6 +222,117 @@ static char *parse_json_eval(const char *src)
         n--;
     }
     return dupn(p, n);
+}
+
+/* Synapse's inline expressions in a json-eval path: "{" then characters
+ * other than white space, '"', ',', '<', '>', '}', ']', then "}"
+ * (InlineExpressionUtil's pattern). Returns the length of the piece at p
+ * or 0. */
+static size_t inline_piece(const char *p)
+{
+    if (*p != '{')
+        return 0;
+    size_t i = 1;
+    while (p[i] && !strchr(" \t\n\r\f\v\",<>}]", p[i]))
+        i++;
+    return p[i] == '}' && i > 1 ? i + 1 : 0;
+}
+
+/* json-eval(PATH): PATH may start at a property ($ctx:name, $trp:name,
+ * $axis2:name: the path runs on the property's JSON text), end in a
+ * Jayway function (.length(), .min(), ...), and hold inline {expr}
+ * pieces (an XPath or json-eval each) whose values are written into the
+ * path per message. Without those it is one path compiled here. */
+static bool compile_json_eval(mc_expr *e, const char *jp, const mc_expr_opts *o,
+                              mc_err *err)
+{
+    static const char *const roots[] = {"$ctx:", "$trp:", "$axis2:"};
+    char *text = NULL;
+    for (size_t i = 0; i < 3 && !e->jprop; i++) {
+        size_t rl = strlen(roots[i]);
+        if (strncmp(jp, roots[i], rl) != 0)
+            continue;
+        const char *n = jp + rl, *end = n;
+        while (isalnum((unsigned char)*end) || *end == '_' || *end == '-')
+            end++;
+        if (end == n)
+            break;
+        e->jscope = mc_xpath_prefix_scope(roots[i] + 1, rl - 2);
+        e->jprop = dupn(n, (size_t)(end - n));
+        size_t rest = strlen(end);
+        if (!e->jprop || !(text = malloc(rest + 2)))
+            return mc_err_set(err, MC_ENOMEM, "out of memory"), false;
+        text[0] = '$';
+        memcpy(text + 1, end, rest + 1);
+    }
+    if (!text && !(text = strdup(jp)))
+        return mc_err_set(err, MC_ENOMEM, "out of memory"), false;
+    e->jtext = text;
+    /* "$." is "$" (SynapseJsonPath drops a trailing dot) */
+    size_t tl = strlen(text);
+    if (tl > 1 && text[tl - 1] == '.' && text[tl - 2] != '.')
+        text[--tl] = '\0';
+    /* Jayway's path functions end the path: $.a.length() */
+    if (tl > 3 && strcmp(text + tl - 2, "()") == 0) {
+        size_t s = tl - 2;
+        while (s && isalpha((unsigned char)text[s - 1]))
+            s--;
+        int fn = s && text[s - 1] == '.' ? sx_pathfn_named(text + s, tl - 2 - s) : PF_NONE;
+        if (fn != PF_NONE) {
+            e->jfn = (uint8_t)fn;
+            text[s - 1] = '\0';
+        }
+    }
+    e->jwhole = e->jprop && strcmp(text, "$") == 0 && e->jfn == PF_NONE;
+    /* inline pieces; at load the path is checked with each replaced by a
+     * stand-in value of its kind */
+    mc_buf probe = MC_BUF_INIT;
+    for (size_t i = 0; text[i];) {
+        size_t n = inline_piece(text + i);
+        if (!n) {
+            mc_buf_putc(&probe, text[i++]);
+            continue;
+        }
+        struct jpiece *grown = realloc(e->jpieces, (e->njpieces + 1) * sizeof *grown);
+        if (!grown) {
+            mc_buf_free(&probe);
+            return mc_err_set(err, MC_ENOMEM, "out of memory"), false;
+        }
+        e->jpieces = grown;
+        struct jpiece *pc = &grown[e->njpieces];
+        memset(pc, 0, sizeof *pc);
+        pc->at = i;
+        pc->len = n;
+        if (i && (text[i - 1] == '\'' || text[i - 1] == '"') && text[i + n] == text[i - 1])
+            pc->quote = text[i - 1];
+        char *inner = dupn(text + i + 1, n - 2);
+        mc_err ierr = {0};
+        pc->e = inner ? mc_expr_compile_opts(inner, o, &ierr) : NULL;
+        free(inner);
+        if (!pc->e) {
+            mc_err_set(err, MC_EPARSE, "inline expression %.*s in JSONPath '%s': %s",
+                       (int)n, text + i, jp, inner ? ierr.msg : "out of memory");
+            mc_buf_free(&probe);
+            return false;
+        }
+        e->njpieces++;
+        mc_buf_puts(&probe, pc->quote ? "x" : "0");
+        i += n;
+    }
+    mc_err jerr = {0};
+    e->path = probe.oom ? NULL : mc_jsonpath_compile(mc_buf_cstr(&probe), &jerr);
+    mc_buf_free(&probe);
+    if (!e->path) {
+        mc_err_set(err, MC_EPARSE, "%s", jerr.msg[0] ? jerr.msg : "out of memory");
+        return false;
+    }
+    if (e->njpieces) {
+        mc_jsonpath_free(e->path);
+        e->path = NULL;
+    }
+    if (e->jprop || e->jfn != PF_NONE || e->njpieces)
+        e->kind = KIND_JSON_EVAL_MORE;
+    return true;
 }
 
 /* ---- XPath load-time checks ------------------------------------------- */
@@ -379,11 +515,9 @@ mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o, mc_err *er
     char *jp = parse_json_eval(src);
     if (jp) {
         e->kind = MC_EXPR_JSONPATH;
-        mc_err jerr = {0};
-        e->path = mc_jsonpath_compile(jp, &jerr);
+        bool ok = compile_json_eval(e, jp, o, err);
         free(jp);
-        if (!e->path) {
-            mc_err_set(err, MC_EPARSE, "%s", jerr.msg);
+        if (!ok) {
             mc_expr_free(e);
             return NULL;
         }
@@ -412,8 +546,114 @@ static mc_code out_buf(mc_message *m, mc_buf *b, const char **out, size_t *len)
     }
     *out = b->len ? mc_arena_strndup(&m->arena, b->data, b->len) : "";
     *len = b->len;
-    mc_buf_free(b);
+    free(b->data); /* b is the caller's local, done with: no reset needed */
     return *out ? MC_OK : MC_ENOMEM;
+}
+
+/* An inline piece's value written into the path: inside quotes with its
+ * quote and backslashes escaped; bare only when it is a name or a number
+ * (so message data never changes the path's shape; Synapse writes any
+ * text as it is). */
+static bool splice_piece(const struct jpiece *pc, const char *v, size_t n, mc_buf *b)
+{
+    if (pc->quote) {
+        for (size_t i = 0; i < n; i++) {
+            if (v[i] == '\\' || v[i] == pc->quote)
+                mc_buf_putc(b, '\\');
+            mc_buf_putc(b, v[i]);
+        }
+        return true;
+    }
+    size_t i = v[0] == '-' ? 1 : 0;
+    bool number = i < n && isdigit((unsigned char)v[i]);
+    for (; i < n && number; i++)
+        number = isdigit((unsigned char)v[i]) || v[i] == '.' || v[i] == 'e' || v[i] == 'E' ||
+                 ((v[i] == '+' || v[i] == '-') && (v[i - 1] == 'e' || v[i - 1] == 'E'));
+    bool name = n > 0;
+    for (i = 0; i < n && name; i++)
+        name = isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '-';
+    if (!number && !name)
+        return false;
+    mc_buf_append(b, v, n);
+    return true;
+}
+
+/* The path for this message: compiled at load, or built from the inline
+ * pieces' values and compiled now (*tmp, to free). */
+static const mc_jsonpath *json_eval_path(const mc_expr *e, mc_message *m, mc_jsonpath **tmp)
+{
+    *tmp = NULL;
+    if (!e->njpieces)
+        return e->path;
+    mc_buf b = MC_BUF_INIT;
+    size_t from = 0;
+    for (size_t i = 0; i < e->njpieces; i++) {
+        const struct jpiece *pc = &e->jpieces[i];
+        mc_buf_append(&b, e->jtext + from, pc->at - from);
+        from = pc->at + pc->len;
+        const char *v;
+        size_t n;
+        mc_err ierr = {0};
+        if (mc_expr_string(pc->e, m, &v, &n, &ierr) != MC_OK || !splice_piece(pc, v, n, &b)) {
+            mc_msg_log(m, MC_LOG_WARN, "Error evaluating JSONPath %s: the value of %.*s %s",
+                       e->src, (int)pc->len, e->jtext + pc->at,
+                       ierr.msg[0] ? ierr.msg : "is neither a name nor a number");
+            mc_buf_free(&b);
+            return NULL;
+        }
+    }
+    mc_buf_puts(&b, e->jtext + from);
+    mc_err jerr = {0};
+    *tmp = b.oom ? NULL : mc_jsonpath_compile(mc_buf_cstr(&b), &jerr);
+    if (!*tmp)
+        mc_msg_log(m, MC_LOG_WARN, "Error evaluating JSONPath %s: %s", e->src,
+                   jerr.msg[0] ? jerr.msg : "out of memory");
+    mc_buf_free(&b);
+    return *tmp;
+}
+
+__attribute__((noinline))
+static mc_code eval_jsonpath_synapse(const mc_expr *e, mc_message *m, mc_buf *b,
+                                     bool *found)
+{
+    *found = false;
+    mc_json root;
+    if (e->jprop) {
+        size_t n;
+        const char *s = mc_xpath_lookup(m, e->jscope, e->jprop, &n);
+        if (!s)
+            return MC_OK;
+        if (e->jwhole) {
+            mc_buf_append(b, s, n);
+            *found = true;
+            return MC_OK;
+        }
+        root = mc_json_parse(&m->arena, s, n, NULL);
+    } else {
+        root = mc_msg_json(m);
+    }
+    if (!root)
+        return MC_OK;
+    mc_jsonpath *tmp;
+    const mc_jsonpath *jp = json_eval_path(e, m, &tmp);
+    if (!jp)
+        return MC_OK;
+    if (e->jfn == PF_NONE) {
+        mc_jsonpath_eval(jp, root, b, found);
+    } else {
+        sx_path sp = {.jp = (mc_jsonpath *)jp, .text = e->jtext, .fn = e->jfn};
+        const char *s;
+        size_t n;
+        char why[200];
+        if (mc_jsonpath_fn_text(m, &sp, root, &s, &n, why, sizeof why)) {
+            mc_buf_append(b, s, n);
+            *found = true;
+        } else {
+            mc_msg_log(m, MC_LOG_WARN, "Error evaluating JSONPath %s: %s", e->src, why);
+        }
+    }
+    mc_jsonpath_free(tmp);
+    return MC_OK;
 }
 
 static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
@@ -482,7 +722,7 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
     size_t dummy;
     if (!len)
         len = &dummy;
-    switch (e->kind) {
+    switch ((int)e->kind) {
     case MC_EXPR_PROPERTY: {
         const char *v = mc_xpath_lookup(m, e->scope, e->name, len);
         *out = v ? v : "";
@@ -501,6 +741,12 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         mc_buf b = MC_BUF_INIT;
         bool found;
         eval_jsonpath(e, m, &b, &found);
+        return out_buf(m, &b, out, len);
+    }
+    case KIND_JSON_EVAL_MORE: {
+        mc_buf b = MC_BUF_INIT;
+        bool found;
+        eval_jsonpath_synapse(e, m, &b, &found);
         return out_buf(m, &b, out, len);
     }
     case MC_EXPR_XPATH: {

@@ -108,6 +108,9 @@ typedef enum {
     PF_KEYS, PF_FIRST, PF_LAST,
 } sx_pathfn;
 
+/* The sx_pathfn named s[0..n) ("length", "min", ...), or PF_NONE. */
+int sx_pathfn_named(const char *s, size_t n);
+
 typedef struct sx_path {
     mc_jsonpath *jp;         /* compiled at load when nothing is dynamic */
     const char *text;        /* the JSONPath text ("$['a'][0]") */
@@ -224,6 +227,11 @@ void sx_typed_text(const char *s, size_t n, sx_val *out);
 bool sx_xpath(sx_ctx *c, const sx_node *call, const char *xp, size_t n,
               const char *var, size_t varn, sx_val *out);
 bool sx_eval(sx_ctx *c, const sx_node *n, sx_val *out);
+/* json-eval's trailing Jayway function (path->fn) over the matches of
+ * path->jp in root, as text in the message arena; false with MI's reason
+ * in why when it has no value. */
+bool mc_jsonpath_fn_text(mc_message *m, const sx_path *path, mc_json root,
+                         const char **out, size_t *len, char *why, size_t whylen);
 
 /* ---- Java date/time (javatime.c) -------------------------------------- */
 

@@ -676,6 +676,22 @@ static bool eval_path(sx_ctx *c, const sx_node *n, sx_val *out)
     return ok;
 }
 
+bool mc_jsonpath_fn_text(mc_message *m, const sx_path *path, mc_json root,
+                         const char **out, size_t *len, char *why, size_t whylen)
+{
+    sx_ctx c = {.m = m};
+    c.err[0] = '\0';
+    mc_json *v = NULL;
+    size_t count = 0;
+    sx_val r;
+    bool ok = select_all(&c, path->jp, root, &v, &count) &&
+              apply_fn(&c, path, v, count, mc_jsonpath_is_definite(path->jp), &r) &&
+              sx_text(&c, &r, out, len);
+    if (!ok)
+        snprintf(why, whylen, "%s", c.err);
+    return ok;
+}
+
 /* ---- operators ------------------------------------------------------------ */
 
 static bool java_text(sx_ctx *c, const sx_val *v, const char **s, size_t *n)

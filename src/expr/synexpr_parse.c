@@ -753,6 +753,14 @@ static const struct { const char *name; sx_pathfn fn; } path_fns[] = {
     {"first", PF_FIRST}, {"last", PF_LAST},
 };
 
+int sx_pathfn_named(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof path_fns / sizeof *path_fns; i++)
+        if (strlen(path_fns[i].name) == n && memcmp(path_fns[i].name, s, n) == 0)
+            return path_fns[i].fn;
+    return PF_NONE;
+}
+
 /* A Jayway function at the current token (an identifier followed by "()"). */
 static sx_pathfn path_fn_here(ps *p)
 {

@@ -1,5 +1,7 @@
 /* log.c - <log>: levels simple, headers, full, custom; categories; child
- * <property> elements.  Every line is redacted: registered secrets, values
+ * <property> elements; MI 4.4's <message> template (first in the line;
+ * with no level it is the whole line, as MI's MESSAGE_TEMPLATE level),
+ * logFullPayload and logMessageID.  Every line is redacted: registered secrets, values
  * of secret-named properties and JSON members, and the Authorization
  * header never reach the log. */
 #include <string.h>
@@ -23,6 +25,7 @@ typedef struct log_m {
     log_prop *props;
     size_t nprops;
     mc_template *message;  /* MI 4.4 <message> template */
+    bool message_id;       /* logMessageID: custom lines start with it */
 } log_m;
 
 static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
@@ -48,6 +51,12 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
         }
         l->level = (log_level)found;
     }
+    /* MI's LogMediatorFactory: logFullPayload="true" wins over level */
+    const char *full = mc_attr(cc, node, "logFullPayload");
+    if (full && strcasecmp(full, "true") == 0)
+        l->level = LV_FULL;
+    const char *mid = mc_attr(cc, node, "logMessageID");
+    l->message_id = mid && strcasecmp(mid, "true") == 0;
     const char *cat = mc_attr(cc, node, "category");
     l->category = MC_LOG_INFO;
     if (cat) {
@@ -113,6 +122,9 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             return NULL;
         }
     }
+    /* no level, a <message>: MI's MESSAGE_TEMPLATE level, printed as custom */
+    if (!level && !(full && strcasecmp(full, "true") == 0) && l->message)
+        l->level = LV_CUSTOM;
     return &l->base;
 }
 
@@ -132,8 +144,26 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         return MC_FLOW_NEXT;
     mc_buf b = MC_BUF_INIT;
     bool first = true;
+    if (l->level == LV_CUSTOM && l->message_id) {
+        mc_buf_printf(&b, "MessageID: %s", m->message_id);
+        first = false;
+    }
+    /* the message comes first at every level (MI's processMessageTemplate) */
+    if (l->message) {
+        const char *v;
+        size_t n;
+        mc_err err = {0};
+        if (mc_template_eval(l->message, m, &v, &n, &err) == MC_OK && n) {
+            if (!first)
+                mc_buf_puts(&b, l->separator);
+            first = false;
+            mc_buf_append(&b, v, n);
+        }
+    }
     if (l->level != LV_CUSTOM) {
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        if (!first)
+            mc_buf_puts(&b, l->separator);
         mc_buf_printf(&b, "To: %s%sMessageID: %s%sDirection: %s", to ? to : "",
                       l->separator, m->message_id, l->separator,
                       m->in_out_sequence ? "response" : "request");
@@ -152,17 +182,6 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         if (p->expr && mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK)
             v = "";
         add_pair(&b, &first, l->separator, p->name, v, mc_is_secret_name(p->name));
-    }
-    if (l->message) {
-        const char *v;
-        size_t n;
-        mc_err err = {0};
-        if (mc_template_eval(l->message, m, &v, &n, &err) == MC_OK) {
-            if (!first)
-                mc_buf_puts(&b, l->separator);
-            first = false;
-            mc_buf_append(&b, v, n);
-        }
     }
     if (l->level == LV_FULL) {
         size_t n;

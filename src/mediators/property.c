@@ -1,7 +1,8 @@
 /* property.c - <property>: set or remove a property in a scope, from a
  * literal value, an expression or inline XML, with Synapse's types and the
  * optional pattern/group regex extraction.  Transport scope is the set of
- * transport headers. */
+ * transport headers.  A name in braces is dynamic, evaluated per message
+ * (Synapse's PropertyMediator: name="{$ctx:k}", "{${vars.k}}"). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 typedef struct property_m {
     mc_mediator base;
     const char *name;
+    mc_template *dyn_name;   /* name="{expr}" */
     int scope;               /* mc_scope */
     int type;                /* mc_vtype */
     bool remove;
@@ -43,6 +45,10 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
         mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<property> needs a 'name' attribute");
         return NULL;
     }
+    size_t nl = strlen(p->name);
+    if (nl > 2 && p->name[0] == '{' && p->name[nl - 1] == '}' && p->name[1] != '{' &&
+        !(p->dyn_name = mc_compile_template(cc, node, "name", p->name)))
+        return NULL;
     const char *scope = mc_attr(cc, node, "scope");
     p->scope = mc_scope_from_name(scope);
     if (p->scope < 0) {
@@ -189,8 +195,16 @@ static const char *typed_text(mc_message *m, int type, const char *v, size_t *n)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const property_m *p = (const property_m *)self;
+    const char *name = p->name;
+    if (p->dyn_name) {
+        size_t nl;
+        mc_err err = {0};
+        if (mc_template_eval(p->dyn_name, m, &name, &nl, &err) != MC_OK)
+            return mc_fault(m, "0", "property '%s': %s", p->name,
+                            err.msg[0] ? err.msg : "the name could not be evaluated");
+    }
     if (p->remove) {
-        mc_msg_remove_prop(m, (mc_scope)p->scope, p->name);
+        mc_msg_remove_prop(m, (mc_scope)p->scope, name);
         return MC_FLOW_NEXT;
     }
     const char *v = p->value;
@@ -221,7 +235,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             return mc_fault(m, "0", "property '%s': %s", p->name, err.msg);
     }
     v = typed_text(m, p->type, v, &n);
-    if (!v || mc_msg_set_prop(m, (mc_scope)p->scope, p->name, v, n,
+    if (!v || mc_msg_set_prop(m, (mc_scope)p->scope, name, v, n,
                               (mc_vtype)p->type) != MC_OK)
         return mc_fault(m, "0", "out of memory");
     return MC_FLOW_NEXT;

@@ -64,7 +64,8 @@ class SynapseExpressionsTest(unittest.TestCase):
         self.assertIn("order widget: total=121.0 {not an expression} tier=P", r.stderr)
         self.assertIn("Error evaluating expression: vars.nope cause : Variable nope is not defined",
                       r.stderr)
-        self.assertIn("missing = ,", r.stderr)
+        # MI's LogMediator: the message first, then the properties
+        self.assertIn("tier=P, missing = \n", r.stderr)
 
     def test_other_branches(self):
         order = {"name": "nut", "price": 2, "qty": 3, "items": []}

@@ -120,6 +120,79 @@ static void test_json_eval_non_json_payload(void **state)
     mc_msg_free(m);
 }
 
+/* Synapse's json-eval also runs on a property ($ctx:p.path), ends in a
+ * Jayway function ($.a.length()), and takes inline {expr} pieces
+ * (SynapseJsonPath, InlineExpressionUtil; wso2/integration-samples
+ * SynapseExpressions/PromotionCheck.xml uses all three). */
+static void test_json_eval_synapse_forms(void **state)
+{
+    mc_message *m = *state;
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "jp", "[{\"k\":\"v\",\"n\":5},{\"k\":\"w\",\"n\":7}]");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "key", "w");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "min", "2");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "idx", "1");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "member", "functionName");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "quote", "v' || @.k == 'w");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "path", "a.b");
+    mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "nojson", "plain");
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "TJ", "{\"t\":{\"u\":1}}");
+    static const eval_case c[] = {
+        {"json-eval($ctx:jp)", "[{\"k\":\"v\",\"n\":5},{\"k\":\"w\",\"n\":7}]"},
+        {"json-eval($ctx:jp.)", "[{\"k\":\"v\",\"n\":5},{\"k\":\"w\",\"n\":7}]"},
+        {"json-eval($ctx:jp[1].n)", "7"},
+        {"json-eval($ctx:jp[*].k)", "[\"v\",\"w\"]"},
+        {"json-eval($ctx:jp.length())", "2"},
+        {"json-eval($trp:TJ.t.u)", "1"},
+        {"json-eval($ctx:missing.a)", ""},
+        {"json-eval($ctx:nojson.a)", ""},
+        {"json-eval($ctx:nojson)", "plain"},
+        {"json-eval($.arr.length())", "4"},
+        {"json-eval($.a.b.length())", "3"},
+        {"json-eval($.a.length())", "1"},
+        {"json-eval($.arr.min())", "10.0"},
+        {"json-eval($.arr.max())", "40.0"},
+        {"json-eval($.arr.sum())", "100.0"},
+        {"json-eval($.arr.avg())", "25.0"},
+        {"json-eval($.a.b[*].n.max())", "3.0"},
+        {"json-eval($.arr.first())", "10"},
+        {"json-eval($.arr.last())", "40"},
+        {"json-eval($.a.b[0].keys())", "[\"k\",\"n\"]"},
+        {"json-eval($.a.b[?(@.k == '{$ctx:key}')].n)", "[2]"},
+        {"json-eval($.a.b[?(@.k == \"{$ctx:key}\")].n)", "[2]"},
+        {"json-eval($.a.b[?(@.n > {$ctx:min})].n)", "[3]"},
+        {"json-eval($.a.b[?(@.k == '{get-property('key')}' && @.n >= {$ctx:min})].k)", "[\"w\"]"},
+        {"json-eval($.arr[{$ctx:idx}])", "20"},
+        {"json-eval($.{$ctx:member})", "fn1"},
+        /* MI's DynamicPropertiesJsonEval.xml: the whole path from a property
+         * (Jayway reads a path without '$' as "$." + path) */
+        {"json-eval({$ctx:member})", "fn1"},
+        {"json-eval($.{json-eval($.functionName)})", ""},
+        {"json-eval($ctx:jp[?(@.k == '{$ctx:key}')].n.length())", "1"},
+        /* data stays data: a quote in a quoted piece is escaped; a bare
+         * piece must be a name or a number */
+        {"json-eval($.a.b[?(@.k == '{$ctx:quote}')].n)", "[]"},
+        {"json-eval($.{$ctx:path})", ""},
+        {"json-eval($.arr[{$ctx:missing}])", ""},
+    };
+    check_cases(m, c, sizeof c / sizeof *c);
+    /* the inline pieces are compiled at load: a broken one is a load error */
+    static const struct { const char *src, *msg; } bad[] = {
+        {"json-eval($.a[?(@.k == '{//a[}')])", "inline expression {//a[} in JSONPath"},
+        {"json-eval($.a[?(@.k == {nosuch()})])", "inline expression {nosuch()} in JSONPath"},
+        {"json-eval($ctx:p[)", "bad JSONPath '$['"},
+        /* ']' ends Synapse's inline pattern: this is no inline piece */
+        {"json-eval($.arr[{json-eval($.a.b[0].n)}])", "bad JSONPath"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mc_err err = {0};
+        mc_expr *e = mc_expr_compile(bad[i].src, NULL, 0, &err);
+        if (e)
+            fail_msg("'%s' compiled", bad[i].src);
+        if (strncmp(err.msg, bad[i].msg, strlen(bad[i].msg)) != 0)
+            fail_msg("'%s': got [%s] want [%s...]", bad[i].src, err.msg, bad[i].msg);
+    }
+}
+
 static void test_properties(void **state)
 {
     static const eval_case c[] = {
@@ -467,6 +540,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_json_eval, setup, teardown),
         cmocka_unit_test(test_json_eval_non_json_payload),
+        cmocka_unit_test_setup_teardown(test_json_eval_synapse_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xpath_over_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_functions, setup, teardown),

@@ -51,7 +51,14 @@ static void test_property(void **state)
             "<property name=\"gone\" value=\"1\"/>"
             "<property name=\"gone\" action=\"remove\"/>"
             "<property name=\"trp\" scope=\"transport\" action=\"remove\"/>"
-            "<property name=\"ax\" scope=\"axis2\" action=\"set\" value=\"a2\"/>")
+            "<property name=\"ax\" scope=\"axis2\" action=\"set\" value=\"a2\"/>"
+            /* dynamic names (PropertyMediatorFactory: name="{...}") */
+            "<variable name=\"k\" value=\"dynv\"/>"
+            "<property name=\"{${vars.k}}\" value=\"1\"/>"
+            "<property name=\"{$ctx:lit}\" value=\"2\" scope=\"axis2\"/>"
+            "<property name=\"{json-eval($.functionName)}\" expression=\"${1 + 2}\"/>"
+            "<property name=\"dropme\" value=\"x\"/><property name=\"drop\" value=\"dropme\"/>"
+            "<property name=\"{get-property('drop')}\" action=\"remove\"/>")
         SEQ("badint", "<property name=\"n\" value=\"abc\"/><property name=\"i\" expression=\"$ctx:n\" type=\"INTEGER\"/>")
         "</definitions>");
     assert_int_equal(th_run(f, "p", payload_json), MC_OK);
@@ -69,6 +76,8 @@ static void test_property(void **state)
         {MC_SCOPE_DEFAULT, "om2", "<obj><a>1</a></obj>"},
         {MC_SCOPE_DEFAULT, "re", "123"}, {MC_SCOPE_DEFAULT, "re0", "abc"},
         {MC_SCOPE_DEFAULT, "nomatch", ""},
+        {MC_SCOPE_DEFAULT, "dynv", "1"}, {MC_SCOPE_AXIS2, "v1", "2"},
+        {MC_SCOPE_DEFAULT, "myFn", "3"},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         const char *v = mc_msg_prop(m, want[i].s, want[i].n);
@@ -80,6 +89,8 @@ static void test_property(void **state)
     assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "j1")->type, MC_VT_JSON);
     assert_int_equal(mc_msg_get_prop(m, MC_SCOPE_DEFAULT, "om")->type, MC_VT_OM);
     assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "gone"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "dropme"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "{${vars.k}}"));
     assert_null(mc_msg_prop(m, MC_SCOPE_TRANSPORT, "trp"));
     assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "ax")); /* scoped, not default */
     /* a typed expression that does not convert is a fault */
@@ -161,12 +172,20 @@ static void test_log(void **state)
                     "<log level=\"custom\" category=\"error\"><property name=\"c\" value=\"error\"/></log>"
                     "<log level=\"custom\" category=\"FATAL\"><property name=\"c\" value=\"fatal\"/></log>")
         SEQ("msg", "<log level=\"custom\"><message>fn=${payload.functionName} {literal}\\t${length(payload.functionName) + 1}</message></log>")
+        /* MI 4.4 (LogMediatorFactory/LogMediator): no level and a message is
+         * the message alone; the message comes first at every level;
+         * logMessageID starts a custom line; logFullPayload is full */
+        SEQ("mi44", "<log category=\"INFO\" logMessageID=\"false\" logFullPayload=\"false\"><message>fn=${payload.functionName}</message></log>"
+                    "<log category=\"INFO\" logMessageID=\"true\"><message>m</message><property name=\"p\" value=\"1\"/></log>"
+                    "<log level=\"simple\"><message>first</message><property name=\"p\" value=\"1\"/></log>"
+                    "<log level=\"custom\"><message>${payload.nope}</message><property name=\"p\" value=\"1\"/></log>")
+        SEQ("mi44full", "<log logFullPayload=\"true\"><message>m</message></log>")
         "</definitions>");
     f->lg.level = MC_LOG_INFO; /* engine debug lines stay out of the capture */
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=abcdef");
     mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "X-Custom", "cv");
     assert_int_equal(th_run(f, "simple", payload_json), MC_OK);
-    char want[256];
+    char want[512];
     snprintf(want, sizeof want, "To: , MessageID: %s, Direction: request\n", f->m->message_id);
     assert_string_equal(th_logs(f), want);
     mc_buf_reset(&f->logs);
@@ -199,6 +218,18 @@ static void test_log(void **state)
     assert_int_equal(th_run(f, "msg", NULL), MC_OK);
     /* MI 4.4: only ${...} is evaluated in a message; \t and \n become tab and newline */
     assert_string_equal(th_logs(f), "fn=myFn {literal}\t5\n");
+    mc_buf_reset(&f->logs);
+    assert_int_equal(th_run(f, "mi44", NULL), MC_OK);
+    snprintf(want, sizeof want,
+             "fn=myFn\nMessageID: %s, m, p = 1\nfirst, To: , MessageID: %s, Direction: request, p = 1\n"
+             "Error evaluating expression: payload.nope cause : No results for path: $['nope']\np = 1\n",
+             f->m->message_id, f->m->message_id);
+    assert_string_equal(th_logs(f), want);
+    mc_buf_reset(&f->logs);
+    assert_int_equal(th_run(f, "mi44full", NULL), MC_OK);
+    snprintf(want, sizeof want, "m, To: , MessageID: %s, Direction: request, ", f->m->message_id);
+    if (strncmp(th_logs(f), want, strlen(want)) != 0 || !strstr(th_logs(f), ", Payload: {\"functionName\""))
+        fail_msg("got [%s]", th_logs(f));
     /* no secret anywhere in everything logged by every sequence */
     static const char *const seqs[] = {"simple", "custom", "headers", "full", "secret", "msg"};
     mc_buf_reset(&f->logs);
