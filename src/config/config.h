@@ -289,6 +289,9 @@ mc_code mc_config_load_registry(mc_config *cfg, const char *dir);
  * for a folder; NULL when there is none.  (Synapse's
  * get-property('registry', 'KEY@NAME'), MI 4.4's registry(KEY).property(NAME).) */
 const char *mc_config_resource_property(const mc_config *cfg, const char *key, const char *name);
+/* get-property('registry', 'KEY') / 'KEY/@NAME': a resource's text or one
+ * of its properties; NULL when absent. */
+const char *mc_config_registry_lookup(const mc_config *cfg, const char *key, size_t *len);
 /* One resource from bytes or from a file, under key (any key form). */
 mc_code mc_config_load_resource(mc_config *cfg, const char *key, const char *data,
                                 size_t len, const char *name);

@@ -588,6 +588,7 @@ static void compile_local_entry(mc_compiler *cc, xmlNodePtr node)
         mc_config_own(cc->cfg, e->xml, free_node);
     } else {
         e->text = mc_text(cc, node);
+        e->len = e->text ? strlen(e->text) : 0;
     }
     if (!name_taken(cc, node, "key", &cc->cfg->entries, "local entry", key))
         mc_table_put(&cc->cfg->entries, key, e);

@@ -192,6 +192,30 @@ const char *mc_config_resource_property(const mc_config *cfg, const char *key, c
     return v;
 }
 
+/* get-property('registry', KEY) in XPath: KEY/@NAME is the resource's
+ * property NAME, else the resource's text (MI reads the registry only,
+ * not local entries). */
+const char *mc_config_registry_lookup(const mc_config *cfg, const char *key, size_t *len)
+{
+    *len = 0;
+    if (!cfg || !key)
+        return NULL;
+    const char *at = strstr(key, "/@");
+    const char *v = NULL;
+    if (at && at[2]) {
+        char *res = strndup(key, (size_t)(at - key));
+        v = res ? mc_config_resource_property(cfg, res, at + 2) : NULL;
+        free(res);
+        *len = v ? strlen(v) : 0;
+        return v;
+    }
+    const mc_local_entry *e = mc_config_entry(cfg, key);
+    if (!e || !e->resource || !e->text)
+        return NULL;
+    *len = e->len;
+    return e->text;
+}
+
 static mc_code walk(mc_config *cfg, const char *dir, const char *key_prefix, int depth)
 {
     if (depth > MAX_REGISTRY_DEPTH)

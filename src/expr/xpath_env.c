@@ -18,6 +18,8 @@
 /* From the config layer: secrets belong to the loaded configuration
  * (secrets file, environment), read-only while messages run. */
 const char *mc_config_secret(const struct mc_config *cfg, const char *alias);
+/* Registry resources and their properties, likewise read-only. */
+const char *mc_config_registry_lookup(const struct mc_config *cfg, const char *key, size_t *len);
 
 void mc_xml_quiet_errors(void) { mc_xml_quiet(); }
 
@@ -224,7 +226,7 @@ const char *mc_xpath_lookup(mc_message *m, int scope, const char *name,
         v = getenv(name);
         n = v ? strlen(v) : 0;
     } else if (scope == MC_XSCOPE_REGISTRY) {
-        v = NULL;
+        v = m->cfg ? mc_config_registry_lookup(m->cfg, name, &n) : NULL;
     } else if (scope == MC_XSCOPE_VARS) {
         const mc_prop *p = mc_msg_get_var(m, name);
         if (p) { v = p->value; n = p->len; }

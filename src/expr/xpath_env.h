@@ -18,7 +18,7 @@
 enum {
     MC_XSCOPE_SYSTEM = 100,   /* get-property('system', n): environment */
     MC_XSCOPE_ENV,            /* get-property('env', n) */
-    MC_XSCOPE_REGISTRY,       /* not available: always empty */
+    MC_XSCOPE_REGISTRY,       /* registry resources: 'KEY', 'KEY/@property' */
     MC_XSCOPE_VARS,           /* variables */
 };
 

@@ -30,6 +30,10 @@ typedef struct call_m {
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
     const mc_endpoint *to;     /* <send/>: the implicit default endpoint */
     bool is_send;
+    /* <send receive="seq">: the sequence the answer goes to instead of the
+     * out sequence (a static name resolved at link, or {expr}) */
+    const mc_seq *receive;
+    mc_template *receive_dynamic;
 } call_m;
 
 /* The request in flight; m->out points at .out. */
@@ -81,6 +85,13 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
         d->file = cc->file;
         mc_node_pos(cc, node, &d->line, &d->col);
         c->to = d;
+    }
+    const char *receive = c->is_send ? mc_attr(cc, node, "receive") : NULL;
+    if (receive && receive[0] == '{') {
+        if (!(c->receive_dynamic = mc_compile_template(cc, node, "receive", receive)))
+            return NULL;
+    } else if (receive && *receive) {
+        mc_ref_sequence(cc, node, "receive", receive, &c->receive);
     }
     return &c->base;
 }
@@ -616,6 +627,19 @@ mc_send_outcome mc_send_answered(mc_message *m)
     return req->rl ? recipient_done(m, req, false) : MC_SENT_FAULT;
 }
 
+/* Does the To address name the service the request came in to?  (An
+ * addressing client that sets wsa:To to the proxy's own URL: sending there
+ * would send the message back to itself for ever; it is answered instead.) */
+static bool names_this_service(mc_message *m, const char *to)
+{
+    const char *path = strchr(to + (to[4] == ':' ? 7 : 8), '/');
+    const char *in = mc_msg_prop(m, MC_SCOPE_AXIS2, "TransportInURL");
+    if (!path || !in)
+        return false;
+    size_t pn = strcspn(path, "?#"), in_n = strcspn(in, "?#");
+    return pn == in_n && strncmp(path, in, pn) == 0;
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
@@ -627,6 +651,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const char *resp = mc_msg_prop(m, MC_SCOPE_DEFAULT, "RESPONSE");
         if (!m->in_out_sequence && to && (!strncasecmp(to, "http://", 7) ||
             !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
+            !names_this_service(m, to) &&
             !strstr(to, "www.w3.org/2005/08/addressing/anonymous"))
             return mc_send_start(m, c->to, NULL);
         m->responded = true; /* <send/>: answer the caller */
@@ -673,6 +698,18 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     mc_send_take_answer(m);
     if (c->is_send) {
+        const mc_seq *receive = c->receive;
+        if (c->receive_dynamic) {
+            const char *name;
+            size_t n;
+            mc_err err = {0};
+            if (mc_template_eval(c->receive_dynamic, m, &name, &n, &err) != MC_OK)
+                return mc_fault(m, "0", "send receive: %s", err.msg);
+            if (!(receive = mc_config_sequence(m->cfg, name)))
+                return mc_fault(m, "0", "Sequence named %s cannot be found", name);
+        }
+        if (receive)
+            m->out_seq = receive; /* MI: the answer goes there, not to the out sequence */
         /* the response is addressed back to the client: no To of the
          * request (empty, so get-property('To') does not fall back to the
          * request's URL either) */

@@ -9,7 +9,8 @@
  * other text.
  * XML formats: string values are XML-escaped; the xml evaluator inserts the
  * selected node as XML.
- * MI 4.4 ${...} expressions in the literal text: payload_inline.c. */
+ * MI 4.4 ${...} expressions in the literal text: payload_inline.c.
+ * <format key="k">: a local entry or registry resource, read at link. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +45,21 @@ typedef struct pf_m {
     pf_arg *args;
     size_t nargs;
     mc_pf_inline **inl;  /* per piece: literal text with MI 4.4 ${...} */
+    const char *format_key; /* <format key>: pieces filled in at link */
 } pf_m;
 
-static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
-                         const char *fmt)
+/* Split fmt into literal pieces and $n placeholders (arena of cfg): at
+ * load for an inline format, at link for a <format key>. */
+static bool parse_format(mc_config *cfg, pf_m *p, const char *fmt, mc_err *err)
 {
     size_t n = strlen(fmt);
-    p->pieces = mc_alloc(cc, (2 * n + 2) * sizeof *p->pieces);
-    char *lit = mc_alloc(cc, n + 1);  /* literal text with escapes removed */
+    p->npieces = 0;
+    p->pieces = mc_arena_calloc(&cfg->arena, (2 * n + 2) * sizeof *p->pieces);
+    char *lit = mc_arena_calloc(&cfg->arena, n + 1);  /* literal text with escapes removed */
+    if (!p->pieces || !lit) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return false;
+    }
     size_t ll = 0, lit_start = 0;
     bool in_str = false; /* JSON formats: inside a string literal */
     for (size_t i = 0; i < n; i++) {
@@ -73,9 +81,9 @@ static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
             while (j < n && isdigit((unsigned char)fmt[j]) && num < 100000)
                 num = num * 10 + (fmt[j++] - '0');
             if (num < 1 || (size_t)num > p->nargs) {
-                mc_diag(cc, fmt_node, NULL, MC_DIAG_ERROR,
-                        "$%d in the payloadFactory format has no argument (%zu <arg> given)",
-                        num, p->nargs);
+                mc_err_set(err, MC_ECONFIG,
+                           "$%d in the payloadFactory format has no argument (%zu <arg> given)",
+                           num, p->nargs);
                 return false;
             }
             if (ll > lit_start)
@@ -92,6 +100,45 @@ static bool parse_format(mc_compiler *cc, xmlNodePtr fmt_node, pf_m *p,
     if (ll > lit_start)
         p->pieces[p->npieces++] = (pf_piece){lit + lit_start, ll - lit_start, -1, false, false};
     return true;
+}
+
+/* <format key="k">: the entry's XML (an XML format) or text, as MI reads
+ * the resource; MI 4.4 ${...} in it is refused (inline formats only). */
+static bool link_format(const mc_local_entry *e, void *target, mc_config *cfg, mc_err *err)
+{
+    pf_m *p = target;
+    mc_buf b = MC_BUF_INIT;
+    if (e->xml) {
+        xmlBufferPtr xb = xmlBufferCreate();
+        if (xb) {
+            xmlNodeDump(xb, e->xml->doc, e->xml, 0, 0);
+            mc_buf_puts(&b, (const char *)xmlBufferContent(xb));
+            xmlBufferFree(xb);
+        }
+    } else if (e->text) {
+        const char *t = e->text;
+        while (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r')
+            t++;
+        mc_buf_puts(&b, t);
+    }
+    bool ok = false;
+    if (b.oom)
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+    else if (!b.len)
+        mc_err_set(err, MC_ECONFIG, "payloadFactory format '%s' is empty", e->key);
+    else if (strstr(mc_buf_cstr(&b), "${"))
+        mc_err_set(err, MC_ECONFIG, "payloadFactory format '%s': ${...} expressions are "
+                   "supported in inline formats only", e->key);
+    else
+        ok = parse_format(cfg, p, mc_buf_cstr(&b), err);
+    if (ok && !(p->inl = mc_arena_calloc(&cfg->arena, (p->npieces + 1) * sizeof *p->inl))) {
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        ok = false;
+    }
+    if (!ok)
+        p->npieces = 0, p->pieces = NULL;
+    mc_buf_free(&b);
+    return ok;
 }
 
 static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
@@ -162,10 +209,18 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     const char *fmt;
     xmlNodePtr inner = mc_first_elem(format);
     const char *key = mc_attr(cc, format, "key");
-    if (key) {
+    if (key && key[0] == '{') {
         mc_diag(cc, format, "key", MC_DIAG_ERROR,
-                "<format key> (registry formats) is not supported; put the format inline");
+                "<format key=\"{...}\"> (a format chosen per message) is not supported; "
+                "use a static key or put the format inline");
         return NULL;
+    }
+    if (key) {
+        /* a local entry or registry resource, read when the configuration
+         * links (every file and the registry loaded) */
+        p->format_key = key;
+        mc_ref_entry_compile(cc, format, "key", key, link_format, p);
+        return &p->base;
     }
     if (p->type == MT_XML && inner) {
         xmlBufferPtr xb = xmlBufferCreate();
@@ -179,8 +234,11 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
                 fmt++;
         }
     }
-    if (!parse_format(cc, format, p, fmt))
+    mc_err perr = {0};
+    if (!parse_format(cc->cfg, p, fmt, &perr)) {
+        mc_diag(cc, format, NULL, MC_DIAG_ERROR, "%s", perr.msg);
         return NULL;
+    }
     /* MI 4.4 inline ${...} expressions in the literal text */
     static const int media[] = {[MT_JSON] = MC_PF_JSON, [MT_XML] = MC_PF_XML,
                                 [MT_TEXT] = MC_PF_TEXT};
@@ -233,6 +291,8 @@ static void put_json_value(mc_buf *b, const pf_piece *pc, const pf_arg *a,
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const pf_m *p = (const pf_m *)self;
+    if (p->format_key && !p->inl)   /* the key named nothing when it linked */
+        return mc_fault(m, "0", "payloadFactory: the format '%s' cannot be found", p->format_key);
     const char **vals = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *vals);
     size_t *lens = mc_arena_alloc(&m->arena, (p->nargs + 1) * sizeof *lens);
     if (!vals || !lens)

@@ -71,6 +71,22 @@ class Flows(unittest.TestCase):
   <resource methods="GET" uri-template="/files*"><inSequence>
     <payloadFactory media-type="json"><format>{"files":true}</format><args/></payloadFactory><respond/></inSequence></resource>
 </api>
+<proxy name="DefaultEP"><target>
+  <inSequence><send/></inSequence><outSequence><property name="X-Out" value="out" scope="transport"/><send/></outSequence>
+</target></proxy>
+<sequence name="Recv"><property name="X-Recv" value="%s" scope="transport"/><send/></sequence>
+<proxy name="Receive"><target>
+  <inSequence><send receive="Recv"><endpoint key="Echo"/></send></inSequence><outSequence><drop/></outSequence>
+</target></proxy>
+<proxy name="ReceiveDynamic"><target>
+  <inSequence><property name="r" value="Recv"/>
+    <send receive="{get-property('r')}"><endpoint key="Echo"/></send></inSequence>
+  <outSequence><drop/></outSequence>
+</target></proxy>
+<proxy name="ReceiveMissing"><target>
+  <inSequence><property name="r" value="NoSuchSeq"/>
+    <send receive="{get-property('r')}"><endpoint key="Echo"/></send></inSequence>
+</target></proxy>
 <api name="V" context="/v" version="1.0.0" version-type="url">
   <resource methods="GET" uri-template="/which"><inSequence>
     <payloadFactory media-type="json"><format>{"v":"1"}</format><args/></payloadFactory><respond/></inSequence></resource>
@@ -83,7 +99,7 @@ class Flows(unittest.TestCase):
   <resource methods="GET" url-mapping="/*"><inSequence>
     <payloadFactory media-type="json"><format>{"c":"v7"}</format><args/></payloadFactory><respond/></inSequence></resource>
 </api>
-</definitions>""" % (SYN, cls.echo.url, cls.echo.url))
+</definitions>""" % (SYN, cls.echo.url, cls.echo.url, "Recv"))
         cls.server = serve_helpers.Server([cls.tmp])
 
     @classmethod
@@ -137,6 +153,40 @@ class Flows(unittest.TestCase):
         self.assertEqual(json.loads(self.req("GET", "/t/order/42?trace=1").body), {"id": "42"})
         self.assertEqual(self.req("GET", "/t/order/42").status, 404)   # ?* needs a query
         self.assertEqual(json.loads(self.req("GET", "/t/files/a/b.txt").body), {"files": True})
+
+    def test_send_without_endpoint_goes_to_the_addressing_to(self):
+        # MI's SendIntegrationTestCase.testSendingDefaultEndpoint: <send/>
+        # sends a request to its WS-Addressing To; the answer runs the out
+        # sequence, whose <send/> answers the client
+        n = len(self.echo.requests)
+        body, headers = standins.stockquote_request("WSO2", to=self.echo.url + "/by-to")
+        r = self.req("POST", "/services/DefaultEP", body, headers)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.echo.requests[n]["path"], "/by-to")
+        self.assertIn(b"<m0:symbol>WSO2</m0:symbol>", r.body)
+        self.assertEqual(r.header("X-Out"), "out")
+
+    def test_send_without_endpoint_and_no_to_answers_the_caller(self):
+        n = len(self.echo.requests)
+        for to in (None, "http://127.0.0.1:%d/services/DefaultEP" % self.server.port, "urn:x"):
+            body, headers = standins.stockquote_request("IBM", to=to)
+            r = self.req("POST", "/services/DefaultEP", body, headers)
+            self.assertEqual(r.status, 200, to)
+            self.assertIn(b"<m0:symbol>IBM</m0:symbol>", r.body)
+            self.assertIsNone(r.header("X-Out"))
+        self.assertEqual(len(self.echo.requests), n)   # nothing sent, no loop
+
+    def test_send_receive_sequence(self):
+        # the answer goes to the receiving sequence, not the out sequence
+        # (which drops); static and {expression} names
+        for proxy in ("Receive", "ReceiveDynamic"):
+            r = self.req("POST", "/services/" + proxy, b'{"k":1}', {"Content-Type": "application/json"})
+            self.assertEqual(r.status, 200, proxy)
+            self.assertEqual(json.loads(r.body), {"k": 1})
+            self.assertEqual(r.header("X-Recv"), "Recv")
+        r = self.req("POST", "/services/ReceiveMissing", b'{"k":1}', {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 500)
+        self.assertIn(b"Sequence named NoSuchSeq cannot be found", r.body)
 
     def test_api_versions(self):
         self.assertEqual(json.loads(self.req("GET", "/v/1.0.0/which").body), {"v": "1"})

@@ -41,6 +41,14 @@ static void expect_diags(const char *xml, const char *want)
     free(d);
 }
 
+static void expect_diag_has(const char *xml, const char *want)
+{
+    char *d = th_diags(xml);
+    if (!strstr(d, want) || !strstr(d, ": error: "))
+        fail_msg("diagnostics:\n%s\nwanted an error with:\n%s", d, want);
+    free(d);
+}
+
 /* ---- registry keys ------------------------------------------------------- */
 
 static void test_registry_keys(void **state)
@@ -415,6 +423,103 @@ static void test_call_template_errors(void **state)
                  "t.xml:1:1: error: <template> 'T' needs a <sequence> body\n");
     expect_diags("<template " SYN " name=\"T\"><parameter name=\"p\" isMandatory=\"yes\"/><sequence/></template>",
                  "t.xml:1:80: error: isMandatory must be true or false, not 'yes'\n");
+}
+
+/* get-property('registry', KEY) and 'KEY/@NAME' in XPath (MI's
+ * PropertyIntegrationRegistryValuesTestCase), ${registry(KEY).property(NAME)}
+ * in Synapse Expressions; local entries are not the registry. */
+static void test_registry_in_expressions(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mc-regx-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "config/custom/t.txt", "the text");
+    write_file(dir, "config/custom/t.txt.properties", "resourceName=Config Reg Test String\n");
+    write_file(dir, "governance/g.txt.properties", "owner=gov owner\n");
+    write_file(dir, "governance/g.txt", "g");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
+    assert_int_equal(th_config_load(cfg,
+        "<definitions " SYN "><localEntry key=\"le\">local</localEntry>"
+        "<sequence name=\"s\">"
+        "<property name=\"a\" expression=\"get-property('registry', 'conf:/custom/t.txt/@resourceName')\"/>"
+        "<property name=\"b\" expression=\"get-property('registry', 'conf:/custom/t.txt')\"/>"
+        "<property name=\"c\" expression=\"get-property('registry', 'gov:/g.txt/@owner')\"/>"
+        "<property name=\"d\" expression=\"concat('[', get-property('registry', 'gov:/g.txt/@nope'), ']')\"/>"
+        "<property name=\"e\" expression=\"concat('[', get-property('registry', 'le'), ']')\"/>"
+        "<property name=\"f\" expression=\"${registry('conf:/custom/t.txt').property('resourceName')}\"/>"
+        "</sequence></definitions>"), MC_OK);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), "");
+    th_flow *f = th_flow_with(cfg);
+    assert_int_equal(th_run(f, "s", "{}"), MC_OK);
+    assert_string_equal(th_prop(f, "a"), "Config Reg Test String");
+    assert_string_equal(th_prop(f, "b"), "the text");
+    assert_string_equal(th_prop(f, "c"), "gov owner");
+    assert_string_equal(th_prop(f, "d"), "[]");
+    assert_string_equal(th_prop(f, "e"), "[]");
+    assert_string_equal(th_prop(f, "f"), "Config Reg Test String");
+    /* an inline text local entry has its length (it was 0) */
+    const mc_local_entry *le = mc_config_entry(f->cfg, "le");
+    assert_string_equal(le->text, "local");
+    assert_int_equal(le->len, 5);
+    th_flow_free(f);
+}
+
+/* payloadFactory <format key>: a registry resource (XML) or a local entry
+ * (JSON text), read at link, so the entry may come after its use
+ * (MI's PayloadFactoryWithDynamicKeyTestCase, ESBJAVA registry formats). */
+static void test_payload_format_key(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mc-regfmt-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "config/payloadFactory/in.xml",
+               "<ns:getSimpleQuote xmlns:ns=\"http://services.samples\">"
+               "<ns:symbol>$1</ns:symbol></ns:getSimpleQuote>");
+    mc_config *cfg = th_config_new();
+    assert_int_equal(mc_config_load_registry(cfg, dir), MC_OK);
+    assert_int_equal(th_config_load(cfg,
+        "<definitions " SYN ">"
+        "<sequence name=\"x\"><payloadFactory media-type=\"xml\">"
+        "<format key=\"conf:/payloadFactory/in.xml\"/><args><arg value=\"IBM &amp; co\"/></args>"
+        "</payloadFactory></sequence>"
+        "<sequence name=\"j\"><payloadFactory media-type=\"json\"><format key=\"fmt\"/>"
+        "<args><arg expression=\"json-eval($.a)\"/></args></payloadFactory></sequence>"
+        "<localEntry key=\"fmt\">  {\"got\":\"$1\"}</localEntry>"
+        "</definitions>"), MC_OK);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), "");
+    th_flow *f = th_flow_with(cfg);
+    assert_int_equal(th_run(f, "x", "{}"), MC_OK);
+    assert_non_null(strstr(th_payload(f), "<ns:getSimpleQuote xmlns:ns=\"http://services.samples\">"
+                                          "<ns:symbol>IBM &amp; co</ns:symbol></ns:getSimpleQuote>"));
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "j", "{\"a\":\"b\"}"), MC_OK);
+    assert_string_equal(th_payload(f), "{\"got\":\"b\"}");
+    th_flow_free(f);
+
+    /* a key that names nothing: a warning, and MI's kind of fault when a
+     * message gets there; a format with a placeholder it has no <arg> for,
+     * or a ${...} expression, is an error at the reference */
+    cfg = th_config_new();
+    assert_int_equal(th_config_load(cfg,
+        "<sequence " SYN " name=\"m\"><payloadFactory media-type=\"json\">"
+        "<format key=\"nope\"/><args/></payloadFactory></sequence>"), MC_OK);
+    assert_string_equal(mc_buf_cstr(&cfg->diags), "t.xml:1:102: warning: unknown local entry 'nope'\n");
+    f = th_flow_with(cfg);
+    assert_int_equal(th_run(f, "m", "{}"), MC_EFAULT);
+    assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "payloadFactory: the format 'nope' cannot be found");
+    th_flow_free(f);
+    expect_diag_has("<definitions " SYN "><localEntry key=\"f\">{\"a\":\"$2\"}</localEntry>"
+                 "<sequence name=\"m\"><payloadFactory media-type=\"json\"><format key=\"f\"/>"
+                 "<args><arg value=\"1\"/></args></payloadFactory></sequence></definitions>",
+                 "$2 in the payloadFactory format has no argument (1 <arg> given)");
+    expect_diag_has("<definitions " SYN "><localEntry key=\"f\">{\"a\":${payload.x}}</localEntry>"
+                 "<sequence name=\"m\"><payloadFactory media-type=\"json\"><format key=\"f\"/>"
+                 "<args/></payloadFactory></sequence></definitions>",
+                 "${...} expressions are supported in inline formats only");
+    expect_diag_has("<sequence " SYN " name=\"m\"><payloadFactory media-type=\"json\">"
+                 "<format key=\"{$ctx:k}\"/><args/></payloadFactory></sequence>",
+                 "a format chosen per message");
 }
 
 /* ---- structure ------------------------------------------------------------------ */
@@ -900,6 +1005,8 @@ int main(void)
         cmocka_unit_test(test_registry_folder),
         cmocka_unit_test(test_registry_misses),
         cmocka_unit_test(test_registry_roots),
+        cmocka_unit_test(test_registry_in_expressions),
+        cmocka_unit_test(test_payload_format_key),
         cmocka_unit_test(test_local_entry_src),
         cmocka_unit_test(test_missing_references_fault_at_run_time),
         cmocka_unit_test(test_call_template),
