@@ -20,6 +20,7 @@
 #include "expr/xpath_env.h"
 #include "json/json.h"
 #include "msg/xmlsafe.h"
+#include "util/suggest.h"
 
 struct mc_expr {
     mc_expr_kind kind;
@@ -224,11 +225,7 @@ static char *parse_json_eval(const char *src)
     return dupn(p, n);
 }
 
-/* Synapse's inline expressions in a json-eval path: "{" then characters
- * other than white space, '"', ',', '<', '>', '}', ']', then "}"
- * (InlineExpressionUtil's pattern). Returns the length of the piece at p
- * or 0. */
-static size_t inline_piece(const char *p)
+size_t mc_inline_expr_len(const char *p)
 {
     if (*p != '{')
         return 0;
@@ -288,7 +285,7 @@ static bool compile_json_eval(mc_expr *e, const char *jp, const mc_expr_opts *o,
      * stand-in value of its kind */
     mc_buf probe = MC_BUF_INIT;
     for (size_t i = 0; text[i];) {
-        size_t n = inline_piece(text + i);
+        size_t n = mc_inline_expr_len(text + i);
         if (!n) {
             mc_buf_putc(&probe, text[i++]);
             continue;
@@ -384,9 +381,16 @@ static bool check_functions(const char *src, const mc_nsbind *ns, size_t nns,
                 memcpy(local, colon ? colon + 1 : s, ln);
                 local[ln] = '\0';
                 if (!mc_xpath_known_function(pre, local, ns, nns)) {
+                    /* a suggestion from the one function table */
+                    const char *cands[160];
+                    const char *near = NULL;
+                    if (!pre[0] || strcmp(pre, "fn") == 0)
+                        near = mc_closest(local, cands,
+                                          mc_fn_names(pre[0] ? FN_XPATH_FN : FN_XPATH, cands, 160));
                     mc_err_set(err, MC_EPARSE,
-                               "unknown XPath function '%.*s' in '%s'", (int)n,
-                               s, src);
+                               "unknown XPath function '%.*s' in '%s'%s%s%s%s", (int)n, s, src,
+                               near ? "; did you mean '" : "", near && pre[0] ? "fn:" : "",
+                               near ? near : "", near ? "'?" : "");
                     return false;
                 }
             }

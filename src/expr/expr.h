@@ -122,6 +122,12 @@ int mc_value_vtype(mc_vkind k);
 mc_code mc_expr_xpath_object(const mc_expr *e, mc_message *m,
                              xmlXPathObjectPtr *out, mc_err *err);
 
+/* Synapse's inline expressions (InlineExpressionUtil, in json-eval paths
+ * and enrich's inline sources): "{" then characters other than white
+ * space, '"', ',', '<', '>', '}' and ']', then "}".  The length of the
+ * one at p, or 0. */
+size_t mc_inline_expr_len(const char *p);
+
 /* ---- templates -------------------------------------------------------- */
 
 typedef struct mc_template mc_template;

@@ -157,10 +157,8 @@ static bool compile_inline_parts(mc_compiler *cc, xmlNodePtr e, mc_enrich_source
     if (!s->parts)
         return false;
     for (const char *p = strchr(t, '{'); p; p = strchr(p + 1, '{')) {
-        size_t k = 1;
-        while (p[k] && !strchr(" \t\r\n\",<>}]", p[k]))
-            k++;
-        if (p[k] != '}' || k == 1)
+        size_t k = mc_inline_expr_len(p);
+        if (!k--)
             continue;
         mc_inline_part *part = &s->parts[s->nparts];
         part->off = (size_t)(p - t);

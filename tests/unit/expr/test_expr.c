@@ -434,7 +434,9 @@ static void test_compile_errors(void **state)
         {"json-eval( )", "bad JSONPath '': empty path at offset 0"},
         {"json-eval()", "bad JSONPath '': empty path at offset 0"},
         {"foo:bar()", "unknown XPath function 'foo:bar' in 'foo:bar()'"},
-        {"get-propertyy('x')", "unknown XPath function 'get-propertyy' in 'get-propertyy('x')'"},
+        {"get-propertyy('x')", "unknown XPath function 'get-propertyy' in 'get-propertyy('x')'; did you mean 'get-property'?"},
+        {"concatt('a', 'b')", "unknown XPath function 'concatt' in 'concatt('a', 'b')'; did you mean 'concat'?"},
+        {"fn:upper-cas('a')", "unknown XPath function 'fn:upper-cas' in 'fn:upper-cas('a')'; did you mean 'fn:upper-case'?"},
         {"fn:name(.)", "unknown XPath function 'fn:name' in 'fn:name(.)'"},
         {"concat('a', nosuch('b'))", "unknown XPath function 'nosuch' in 'concat('a', nosuch('b'))'"},
     };
