@@ -12,6 +12,7 @@
 
 #include "expr/javanum.h"
 #include "expr/sx.h"
+#include "msg/soap.h"
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
@@ -46,7 +47,7 @@ int mc_xpath_scope_from_name(const char *name)
 
 static const char *const specials[] = {
     "MESSAGE_ID", "SYSTEM_TIME", "SYSTEM_DATE", "To", "From", "Action",
-    "ReplyTo", "FaultTo", "OperationName", "MESSAGE_FORMAT",
+    "ReplyTo", "FaultTo", "OperationName", "MESSAGE_FORMAT", "FAULT",
 };
 
 bool mc_xpath_is_special_property(const char *name)
@@ -194,9 +195,8 @@ static const char *special_value(mc_message *m, const char *name,
             return NULL;
         }
     } else if (strcmp(name, "Action") == 0) {
-        const char *v = mc_msg_prop(m, MC_SCOPE_DEFAULT, "Action");
-        if (!v) v = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "SOAPAction");
-        if (!v) v = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Action");
+        const char *v = mc_msg_soap_action(m);
+        if (!*v) v = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Action");
         mc_buf_free(&b);
         if (len) *len = v ? strlen(v) : 0;
         return v;
@@ -207,7 +207,10 @@ static const char *special_value(mc_message *m, const char *name,
         if (len) *len = v ? strlen(v) : 0;
         return v;
     } else if (strcmp(name, "MESSAGE_FORMAT") == 0) {
-        mc_buf_puts(&b, mc_msg_content_type(m));
+        mc_buf_puts(&b, mc_msg_format_name(m));
+    } else if (strcmp(name, "FAULT") == 0 && m->payload.kind == MC_PL_XML &&
+               mc_soap_has_fault(m->payload.env)) {
+        mc_buf_puts(&b, "true");   /* Synapse: the envelope has a Fault */
     } else {
         const char *v = mc_msg_prop(m, MC_SCOPE_DEFAULT, name);
         mc_buf_free(&b);

@@ -109,14 +109,40 @@ static void set_request_props(mc_message *m, const mc_host_request *req, const m
     set_query_params(m, query);
 }
 
+/* 11 or 12 when the request is a SOAP one: application/soap+xml, or
+ * text/xml with a SOAPAction header (text/xml alone may be a REST
+ * client's plain XML, answered as REST). */
+static int soap_request_version(const mc_host_request *req)
+{
+    mc_wire w = mc_wire_of(request_header(req, "Content-Type"));
+    if (w == MC_WIRE_SOAP11 && request_header(req, "SOAPAction"))
+        return 11;
+    return w == MC_WIRE_SOAP12 ? 12 : 0;
+}
+
+/* The default envelope of each SOAP version (Axiom's getDefaultEnvelope):
+ * what an empty SOAP request becomes, as in Axis2's ServerWorker. */
+static const char *const empty_envelope[] = {
+    "<soapenv:Envelope xmlns:soapenv=\"" MC_SOAP11_NS "\"><soapenv:Header/><soapenv:Body/>"
+    "</soapenv:Envelope>",
+    "<soapenv:Envelope xmlns:soapenv=\"" MC_SOAP12_NS "\"><soapenv:Header/><soapenv:Body/>"
+    "</soapenv:Envelope>",
+};
+
 mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
                                    const mc_route *rt, mc_err *err)
 {
     const char *ctype = request_header(req, "Content-Type");
     if (req->body_len || ctype) {
+        const char *body = req->body ? req->body : "";
+        size_t len = req->body_len;
+        int empty_soap = len ? 0 : soap_request_version(req);
+        if (empty_soap) {
+            body = empty_envelope[empty_soap == 12];
+            len = strlen(body);
+        }
         mc_err perr = {0};
-        mc_code rc = mc_msg_set_payload(m, req->body ? req->body : "", req->body_len, ctype,
-                                        &perr);
+        mc_code rc = mc_msg_set_payload(m, body, len, ctype, &perr);
         if (rc == MC_ELIMIT)
             mc_err_set(err, rc, "request body is over a limit: %s", perr.msg);
         else if (rc != MC_OK)
@@ -185,17 +211,6 @@ static void error_answer(mc_message *m, int status, const char *message, mc_host
     a->headers = hs;
     mc_buf_free(&b);
     add_activity_id(m, a);
-}
-
-/* 11 or 12 when the request is a SOAP one: application/soap+xml, or
- * text/xml with a SOAPAction header (text/xml alone may be a REST
- * client's plain XML, answered as REST). */
-static int soap_request_version(const mc_host_request *req)
-{
-    mc_wire w = mc_wire_of(request_header(req, "Content-Type"));
-    if (w == MC_WIRE_SOAP11 && request_header(req, "SOAPAction"))
-        return 11;
-    return w == MC_WIRE_SOAP12 ? 12 : 0;
 }
 
 /* A SOAP request that cannot become a message: a SOAP fault of the

@@ -71,12 +71,10 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     if (ep) {
         if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
-    } else if (!c->is_send) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<call> needs an <endpoint>");
-        return NULL;
     } else {
         /* <send/> in the in-flow goes to the To address when the flow set
-         * one (header To, rewrite), as Synapse's implicit endpoint does */
+         * one (header To, rewrite), as Synapse's implicit endpoint does;
+         * so does <call/> (Synapse's CallMediator with no endpoint) */
         mc_endpoint *d = mc_alloc(cc, sizeof *d);
         mc_ep_state *st = mc_alloc(cc, sizeof *st);
         if (!d || !st)
@@ -227,33 +225,6 @@ static const char *basic_auth(mc_message *m, const mc_endpoint *leaf)
     return r;
 }
 
-/* The SOAP action of the outgoing message: the flow's or the request's
- * wsa:Action (default-scope Action), else the request's SOAPAction, else
- * the action parameter of its SOAP 1.2 content type; "" when none. */
-static const char *soap_action(mc_message *m)
-{
-    const char *a = mc_msg_prop(m, MC_SCOPE_DEFAULT, "Action");
-    if (a && *a)
-        return a;
-    a = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "SOAPAction");
-    if (a && *a) {
-        size_t n = strlen(a);
-        if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
-            return mc_arena_strndup(&m->arena, a + 1, n - 2);
-        return a;
-    }
-    const char *ct = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type");
-    const char *p = ct ? strcasestr(ct, "action=") : NULL;
-    if (p) {
-        p += 7;
-        bool q = *p == '"';
-        p += q;
-        size_t n = q ? strcspn(p, "\"") : strcspn(p, "; ");
-        return mc_arena_strndup(&m->arena, p, n);
-    }
-    return "";
-}
-
 /* Set a header of the request, replacing one of that name. */
 static bool set_header(mc_outbound *out, const char *name, const char *value)
 {
@@ -312,7 +283,7 @@ static bool format_body(mc_message *m, const mc_endpoint *leaf, mc_outbound *out
     if (nobody && strcasecmp(nobody, "true") == 0)
         return true;
     if (w == MC_WIRE_SOAP11 || w == MC_WIRE_SOAP12) {
-        const char *action = soap_action(m);
+        const char *action = mc_msg_soap_action(m);
         const char *pa = mc_msg_prop(m, MC_SCOPE_DEFAULT, "PRESERVE_WS_ADDRESSING");
         const char *ph = mc_msg_prop(m, MC_SCOPE_DEFAULT, "preserveProcessedHeaders");
         mc_envelope_opts o = {
@@ -627,6 +598,14 @@ mc_send_outcome mc_send_answered(mc_message *m)
     return req->rl ? recipient_done(m, req, false) : MC_SENT_FAULT;
 }
 
+/* WS-Addressing's anonymous address (final or 2004/08): "answer the
+ * caller", as Axis2's getDestinationEPR reads it */
+static bool anonymous_address(const char *to)
+{
+    return strcmp(to, "http://www.w3.org/2005/08/addressing/anonymous") == 0 ||
+           strcmp(to, "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous") == 0;
+}
+
 /* Does the To address name the service the request came in to?  (An
  * addressing client that sets wsa:To to the proxy's own URL: sending there
  * would send the message back to itself for ever; it is answered instead.) */
@@ -643,6 +622,15 @@ static bool names_this_service(mc_message *m, const char *to)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
+    if (!c->ep && !c->is_send) {
+        const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
+        if (!to || !*to || strstr(to, "www.w3.org/2005/08/addressing/anonymous") ||
+            ((!strncasecmp(to, "http://", 7) || !strncasecmp(to, "https://", 8)) &&
+             names_this_service(m, to)))
+            return mc_fault(m, "0", "<call> without an endpoint: the message has no To address "
+                            "to send to (set it with <header name=\"To\">)");
+        return mc_send_start(m, c->to, NULL);   /* a non-HTTP To faults there */
+    }
     if (!c->ep) {
         /* <send/> on the request path of a message addressed elsewhere (a
          * WS-Addressing To, <header name="To">, rewrite) goes there, as
@@ -651,8 +639,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const char *resp = mc_msg_prop(m, MC_SCOPE_DEFAULT, "RESPONSE");
         if (!m->in_out_sequence && to && (!strncasecmp(to, "http://", 7) ||
             !strncasecmp(to, "https://", 8)) && !(resp && strcasecmp(resp, "true") == 0) &&
-            !names_this_service(m, to) &&
-            !strstr(to, "www.w3.org/2005/08/addressing/anonymous"))
+            !names_this_service(m, to) && !anonymous_address(to))
             return mc_send_start(m, c->to, NULL);
         m->responded = true; /* <send/>: answer the caller */
         return MC_FLOW_STOP;

@@ -14,10 +14,12 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json/json.h"
 #include "mediators/mediators.h"
 #include "mediators/payload_inline.h"
+#include "msg/soap.h"
 #include "msg/xmlsafe.h"
 
 typedef enum { MT_JSON, MT_XML, MT_TEXT } media_type;
@@ -362,10 +364,24 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         if (mc_msg_set_payload(m, b.data ? b.data : "", b.len, "application/json", &err) != MC_OK)
             flow = mc_fault(m, "0", "payloadFactory produced invalid JSON: %s", err.msg);
         break;
-    case MT_XML:
-        if (mc_msg_set_payload(m, b.data ? b.data : "", b.len, "application/xml", &err) != MC_OK)
+    case MT_XML: {
+        /* the result replaces the Body's content, the envelope and its
+         * header blocks stay (a whole Envelope replaces the message); the
+         * messageType becomes application/xml unless it is already an XML
+         * one (Synapse's PayloadFactoryMediator) */
+        const char *mt = mc_msg_prop(m, MC_SCOPE_AXIS2, "messageType");
+        mc_wire w = mc_wire_of(mt);
+        char *keep = w == MC_WIRE_SOAP11 || w == MC_WIRE_SOAP12 ||
+                     (w == MC_WIRE_POX && strncasecmp(mt, "application/xml", 15) == 0)
+                         ? mc_arena_strdup(&m->arena, mt) : NULL;
+        if (mc_msg_set_body(m, b.data ? b.data : "", b.len, "application/xml", &err) != MC_OK)
             flow = mc_fault(m, "0", "payloadFactory produced invalid XML: %s", err.msg);
+        else if (keep) {
+            mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", keep);
+            mc_msg_set_propz(m, MC_SCOPE_AXIS2, "ContentType", keep);
+        }
         break;
+    }
     case MT_TEXT:
         if (mc_msg_set_text(m, b.data ? b.data : "", b.len) != MC_OK)
             flow = mc_fault(m, "0", "out of memory");

@@ -120,6 +120,51 @@ static xmlDocPtr new_envelope(xmlNodePtr *body_out)
 }
 
 /* Wrap a parsed document in an envelope unless it already is one. */
+/* Drop the xmlns="" declarations that undeclare no default namespace
+ * (none is in scope above them), as Axiom's serialiser writes no
+ * redundant declaration: <messageformat xmlns=""> in a payloadFactory
+ * format goes out as <messageformat>. */
+static bool uses_ns(const xmlNode *n, const xmlNs *ns)
+{
+    for (; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && (n->ns == ns || uses_ns(n->children, ns)))
+            return true;
+    return false;
+}
+
+static void drop_empty_default_ns(xmlNodePtr n, bool default_in_scope)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        bool in_scope = default_in_scope;
+        for (xmlNsPtr *link = &n->nsDef; *link;) {
+            xmlNsPtr d = *link;
+            if (d->prefix) {
+                link = &d->next;
+                continue;
+            }
+            bool empty = !d->href || !*d->href;
+            if (empty && !default_in_scope && n->ns != d && !uses_ns(n->children, d)) {
+                *link = d->next;
+                d->next = NULL;
+                xmlFreeNs(d);
+                continue;
+            }
+            in_scope = !empty;
+            link = &d->next;
+        }
+        drop_empty_default_ns(n->children, in_scope);
+    }
+}
+
+/* Is a non-empty default namespace in scope at n? */
+static bool default_ns_at(xmlDocPtr doc, xmlNodePtr n)
+{
+    xmlNsPtr d = xmlSearchNs(doc, n, NULL);
+    return d && d->href && *d->href;
+}
+
 static xmlDocPtr envelope_for(xmlDocPtr doc)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -143,9 +188,55 @@ static xmlDocPtr envelope_for(xmlDocPtr doc)
             return NULL;
         }
         xmlReconciliateNs(env, moved);
+        /* only this element: drop_empty_default_ns walks its siblings too */
+        xmlNodePtr next = moved->next;
+        moved->next = NULL;
+        drop_empty_default_ns(moved, default_ns_at(env, body));
+        moved->next = next;
     }
     xmlFreeDoc(doc);
     return env;
+}
+
+static bool in_envelope_ns(const xmlNode *n, const xmlNode *env)
+{
+    return n->ns && strcmp((const char *)n->ns->href, (const char *)env->ns->href) == 0;
+}
+
+/* The envelope's shape as Axiom's SOAP builder checks it: at most one
+ * Header, before the Body; exactly one Body; after the Body further
+ * elements only in SOAP 1.1; no text but white space. */
+static mc_code check_envelope_shape(const xmlNode *env, int v, mc_err *err)
+{
+    bool header = false, body = false;
+    for (const xmlNode *n = env->children; n; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            if (!xmlIsBlankNode((xmlNodePtr)n))
+                return mc_err_set(err, MC_EPARSE, "the SOAP envelope has text outside "
+                                  "its Header and Body");
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        const char *name = (const char *)n->name;
+        if (in_envelope_ns(n, env) && strcmp(name, "Header") == 0) {
+            if (header || body)
+                return mc_err_set(err, MC_EPARSE, "the SOAP envelope has %s",
+                                  header ? "more than one Header" : "a Header after its Body");
+            header = true;
+        } else if (in_envelope_ns(n, env) && strcmp(name, "Body") == 0) {
+            if (body)
+                return mc_err_set(err, MC_EPARSE, "the SOAP envelope has more than one Body");
+            body = true;
+        } else if (!body || v == 12) {
+            return mc_err_set(err, MC_EPARSE, "the SOAP %s envelope has <%s> %s", v == 12 ?
+                              "1.2" : "1.1", name, body ? "after its Body" :
+                              "where only Header and Body may be");
+        }
+    }
+    if (!body)
+        return mc_err_set(err, MC_EPARSE, "the SOAP envelope has no Body");
+    return MC_OK;
 }
 
 /* A SOAP request's envelope: its namespace must be the one its content
@@ -168,8 +259,11 @@ static mc_code check_soap(xmlDocPtr doc, mc_wire w, int *soap, mc_err *err)
     if (cv == 12 && !v)
         return mc_err_set(err, MC_EPARSE, "an application/soap+xml body must be a SOAP 1.2 "
                           "Envelope, not <%s>", root ? (const char *)root->name : "");
-    if (v && !mc_soap_part(doc, "Body"))
-        return mc_err_set(err, MC_EPARSE, "the SOAP envelope has no Body");
+    if (v) {
+        mc_code rc = check_envelope_shape(root, v, err);
+        if (rc != MC_OK)
+            return rc;
+    }
     *soap = cv ? v : 0;
     return MC_OK;
 }
@@ -267,8 +361,10 @@ mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len, const char 
         xmlFreeNode(copy);
         copy = NULL;
     }
-    if (copy)
+    if (copy) {
         xmlReconciliateNs(env, copy);
+        drop_empty_default_ns(copy, default_ns_at(env, body));
+    }
     xmlFreeDoc(doc);
     mc_payload_clear(p);
     p->kind = MC_PL_XML;

@@ -94,7 +94,8 @@ xmlNodePtr mc_soap_part(xmlDocPtr doc, const char *local)
 {
     xmlNodePtr env = doc ? xmlDocGetRootElement(doc) : NULL;
     for (xmlNodePtr n = env ? env->children : NULL; n; n = n->next)
-        if (named(n, local) && n->ns == env->ns)
+        if (named(n, local) && n->ns && env->ns &&
+            strcmp((const char *)n->ns->href, (const char *)env->ns->href) == 0)
             return n;
     return NULL;
 }
@@ -475,6 +476,38 @@ mc_code mc_msg_envelope_text(mc_message *m, const mc_envelope_opts *o, mc_buf *b
     if (edit)
         xmlFreeDoc(doc);
     return rc;
+}
+
+const char *mc_msg_soap_action(mc_message *m)
+{
+    const char *a = mc_msg_prop(m, MC_SCOPE_DEFAULT, "Action");
+    if (a && *a)
+        return a;
+    a = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "SOAPAction");
+    if (a && *a) {
+        size_t n = strlen(a);
+        if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
+            return mc_arena_strndup(&m->arena, a + 1, n - 2);
+        return a;
+    }
+    const char *ct = mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type");
+    const char *p = ct ? strcasestr(ct, "action=") : NULL;
+    if (p) {
+        p += 7;
+        bool q = *p == '"';
+        p += q;
+        size_t n = q ? strcspn(p, "\"") : strcspn(p, "; ");
+        return mc_arena_strndup(&m->arena, p, n);
+    }
+    return "";
+}
+
+const char *mc_msg_format_name(const mc_message *m)
+{
+    int v = m->payload.kind == MC_PL_XML && m->payload.soap ? m->payload.soap : m->client_soap;
+    if (!mc_msg_is_soap(m))
+        return "pox";
+    return v == 12 ? "soap12" : "soap11";
 }
 
 bool mc_msg_is_soap(const mc_message *m)

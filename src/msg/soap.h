@@ -90,6 +90,16 @@ mc_code mc_msg_envelope_text(mc_message *m, const mc_envelope_opts *o, mc_buf *b
  * envelope).  The pointer is valid until the payload changes. */
 const char *mc_msg_bytes_as(mc_message *m, mc_wire w, size_t *len);
 
+/* The message's SOAP action: the flow's or the request's wsa:Action
+ * (default-scope Action), else the request's SOAPAction without its
+ * quotes, else the action parameter of its SOAP 1.2 content type; "" when
+ * none (Axis2 keeps all three as the one action, get-property('Action')). */
+const char *mc_msg_soap_action(mc_message *m);
+
+/* Synapse's MESSAGE_FORMAT: "soap11", "soap12", or "pox" for a REST
+ * message (any content type). */
+const char *mc_msg_format_name(const mc_message *m);
+
 /* Does the message travel as SOAP (Synapse's !isDoingREST): a SOAP
  * client's request, or a SOAP answer from a backend? */
 bool mc_msg_is_soap(const mc_message *m);

@@ -8,7 +8,8 @@ services: they answer what the flows under test need.
                      backend, MI's tests' localhost:9000): getQuote,
                      getSimpleQuote, getFullQuote, getMarketActivity (in-out)
                      and placeOrder (in-only, 202), in SOAP 1.1, SOAP 1.2 or
-                     POX as asked; anything else is a SOAP fault.
+                     POX as asked; anything else (an unknown operation, a
+                     getQuote without its <request>) is a SOAP fault.
   EchoStandIn        answers with the request's body and Content-Type, and
                      records every request (method, path, headers, body).
 
@@ -122,6 +123,8 @@ class StockQuoteStandIn(_StandIn):
         if not op and action.startswith("urn:"):
             op = action[4:]
         symbol = _text(text, "symbol") or "IBM"
+        if op in ("getQuote", "getFullQuote") and not re.search(r"<(?:\w+:)?request\b", text):
+            op = None   # Axis2's data binding refuses a getQuote without <request>
         if op == "placeOrder":
             return 202, None, b""
         if op in ("getQuote", "getSimpleQuote"):

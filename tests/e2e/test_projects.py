@@ -74,6 +74,14 @@ class Flows(unittest.TestCase):
 <proxy name="DefaultEP"><target>
   <inSequence><send/></inSequence><outSequence><property name="X-Out" value="out" scope="transport"/><send/></outSequence>
 </target></proxy>
+<api name="CallTo" context="/callto">
+  <resource methods="POST" uri-template="/set"><inSequence>
+    <header name="To" expression="concat('%s', '/called')"/>
+    <call/><property name="X-After" value="call" scope="transport"/><respond/></inSequence></resource>
+  <resource methods="POST" uri-template="/none"><inSequence><call/><respond/></inSequence></resource>
+  <resource methods="POST" uri-template="/jms"><inSequence>
+    <header name="To" value="jms:/Queue"/><call/><respond/></inSequence></resource>
+</api>
 <sequence name="Recv"><property name="X-Recv" value="%s" scope="transport"/><send/></sequence>
 <proxy name="Receive"><target>
   <inSequence><send receive="Recv"><endpoint key="Echo"/></send></inSequence><outSequence><drop/></outSequence>
@@ -99,7 +107,7 @@ class Flows(unittest.TestCase):
   <resource methods="GET" url-mapping="/*"><inSequence>
     <payloadFactory media-type="json"><format>{"c":"v7"}</format><args/></payloadFactory><respond/></inSequence></resource>
 </api>
-</definitions>""" % (SYN, cls.echo.url, cls.echo.url, "Recv"))
+</definitions>""" % (SYN, cls.echo.url, cls.echo.url, cls.echo.url, "Recv"))
         cls.server = serve_helpers.Server([cls.tmp])
 
     @classmethod
@@ -175,6 +183,24 @@ class Flows(unittest.TestCase):
             self.assertIn(b"<m0:symbol>IBM</m0:symbol>", r.body)
             self.assertIsNone(r.header("X-Out"))
         self.assertEqual(len(self.echo.requests), n)   # nothing sent, no loop
+
+    def test_call_without_endpoint_goes_to_the_to_address(self):
+        # Synapse's CallMediator with no endpoint (MI's CachingTestPost):
+        # the To set by <header>; with no To, or a non-HTTP one, a fault
+        n = len(self.echo.requests)
+        r = self.req("POST", "/callto/set", b'{"c":1}', {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(r.body), {"c": 1})
+        self.assertEqual(r.header("X-After"), "call")
+        # the API's REST_URL_POSTFIX is appended, as for any endpoint
+        self.assertEqual(self.echo.requests[n]["path"], "/called/set")
+        r = self.req("POST", "/callto/none", b'{"c":1}', {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 500)
+        self.assertIn(b"<call> without an endpoint: the message has no To address", r.body)
+        r = self.req("POST", "/callto/jms", b'{"c":1}', {"Content-Type": "application/json"})
+        self.assertEqual(r.status, 500)
+        self.assertIn(b"is not HTTP(S)", r.body)
+        self.assertEqual(len(self.echo.requests), n + 1)
 
     def test_send_receive_sequence(self):
         # the answer goes to the receiving sequence, not the out sequence

@@ -321,7 +321,8 @@ static void test_payload_factory(void **state)
         "\"bare\":\"plain text\",\"lit\":\"{\\\"a\\\":1}\",\"flag\":true,\"q\":\"q\\\"uote\"}");
     assert_string_equal(mc_msg_content_type(f->m), "application/json");
     assert_int_equal(th_run(f, "px", payload_json), MC_OK);
-    assert_string_equal(th_payload(f), "<r xmlns=\"\"><a>x&lt;y&amp;z</a><b><obj><a>1</a></obj></b><c>$1</c></r>");
+    /* no redundant xmlns="": none is in scope (Axiom's serialiser) */
+    assert_string_equal(th_payload(f), "<r><a>x&lt;y&amp;z</a><b><obj><a>1</a></obj></b><c>$1</c></r>");
     assert_string_equal(mc_msg_content_type(f->m), "application/xml");
     assert_int_equal(th_run(f, "pt", NULL), MC_OK);
     assert_string_equal(th_payload(f), "Hello Bob, you owe $5 (ten)");
@@ -583,8 +584,10 @@ static void test_call_send(void **state)
     assert_true(f->m->responded);
     assert_null(th_prop(f, "never"));
     th_flow_free(f);
+    /* <call/> sends to the To address (Synapse's CallMediator with no
+     * endpoint); with none it faults */
     char *d = th_diags(SEQ("x", "<call/>"));
-    assert_string_equal(d, "t.xml:1:20: error: <call> needs an <endpoint>\n");
+    assert_string_equal(d, "");
     free(d);
 }
 

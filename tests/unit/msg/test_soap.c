@@ -204,6 +204,60 @@ static void test_bad_soap(void **state)
     mc_msg_free(m);
 }
 
+/* get-property('MESSAGE_FORMAT'), ('Action') and ('FAULT') read the
+ * message's format as Synapse's GetPropertyFunction does. */
+static void test_format_properties(void **state)
+{
+    (void)state;
+    mc_message *m = with("<e:Envelope xmlns:e=\"" S12 "\"><e:Body><a/></e:Body></e:Envelope>",
+                         "application/soap+xml; charset=UTF-8; action=\"urn:twelve\"");
+    mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "Content-Type",
+                     "application/soap+xml; charset=UTF-8; action=\"urn:twelve\"");
+    m->client_soap = 12;
+    assert_string_equal(th_eval(m, "get-property('MESSAGE_FORMAT')"), "soap12");
+    assert_string_equal(th_eval(m, "get-property('Action')"), "urn:twelve");
+    assert_string_equal(th_eval(m, "get-property('FAULT')"), "");
+    mc_msg_free(m);
+    m = with("<e:Envelope xmlns:e=\"" S11 "\"><e:Body><e:Fault><faultcode>e:Server</faultcode>"
+             "<faultstring>x</faultstring></e:Fault></e:Body></e:Envelope>", "text/xml");
+    m->client_soap = 11;
+    assert_string_equal(th_eval(m, "get-property('MESSAGE_FORMAT')"), "soap11");
+    assert_string_equal(th_eval(m, "get-property('FAULT')"), "true");
+    mc_msg_free(m);
+}
+
+/* The envelope's shape, as Axiom's builder checks it. */
+static void test_envelope_shape(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ct, *inner, *why;
+    } bad[] = {
+        {"text/xml", "<e:Body/><e:Body/>", "more than one Body"},
+        {"text/xml", "<e:Header/><e:Header/><e:Body/>", "more than one Header"},
+        {"text/xml", "<e:Body/><e:Header/>", "a Header after its Body"},
+        {"text/xml", "<x/><e:Body/>", "<x> where only Header and Body may be"},
+        {"text/xml", "<Body/>", "<Body> where only Header and Body may be"},
+        {"text/xml", "junk<e:Body/>", "text outside its Header and Body"},
+        {"application/soap+xml", "<e:Body/><x/>", "<x> after its Body"},
+    };
+    char why[512], doc[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(doc, sizeof doc, "<e:Envelope xmlns:e=\"%s\">%s</e:Envelope>",
+                 strcmp(bad[i].ct, "text/xml") == 0 ? S11 : S12, bad[i].inner);
+        assert_int_equal(refused(doc, bad[i].ct, why, sizeof why), MC_EPARSE);
+        if (!strstr(why, bad[i].why))
+            fail_msg("%s: '%s' lacks '%s'", doc, why, bad[i].why);
+    }
+    /* SOAP 1.1 allows elements after the Body; white space, comments and a
+     * Body under another prefix of the same namespace are fine */
+    mc_message *m = with("<e:Envelope xmlns:e=\"" S11 "\">\n <!-- c -->\n<f:Body xmlns:f=\""
+                         S11 "\"><a/></f:Body><x/></e:Envelope>", "text/xml");
+    assert_int_equal(m->payload.soap, 11);
+    assert_string_equal(as(m, MC_WIRE_POX), "<a/>");
+    mc_msg_free(m);
+}
+
 static void test_addressing(void **state)
 {
     (void)state;
@@ -338,6 +392,8 @@ int main(void)
         cmocka_unit_test(test_fault_conversion),
         cmocka_unit_test(test_pox_and_json),
         cmocka_unit_test(test_bad_soap),
+        cmocka_unit_test(test_envelope_shape),
+        cmocka_unit_test(test_format_properties),
         cmocka_unit_test(test_addressing),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_text_and_binary),
