@@ -307,6 +307,13 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "mediac: configuration failed to load\n");
         goto done;
     }
+    const mc_config *loaded = mc_engine_config(e);
+    if (loaded->processors.n || loaded->tasks.n || loaded->inbounds.n)
+        mc_log(mc_engine_logger(e), MC_LOG_WARN,
+               "%zu message processor(s), %zu task(s), %zu inbound endpoint(s) loaded: message "
+               "processors, tasks and inbound endpoints run only under `mediac serve`; "
+               "`mediac run` does not start them", loaded->processors.n, loaded->tasks.n,
+               loaded->inbounds.n);
     if (!sequence && !proxy && !o.api) {
         sequence = default_sequence(mc_engine_config(e));
         if (!sequence) {

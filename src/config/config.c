@@ -52,6 +52,10 @@ void mc_config_free(mc_config *cfg)
     free(cfg->values.items);
     free(cfg->secrets.items);
     free(cfg->states.items);
+    free(cfg->stores.items);
+    free(cfg->processors.items);
+    free(cfg->tasks.items);
+    free(cfg->inbounds.items);
     mc_buf_free(&cfg->diags);
     mc_arena_free(&cfg->arena);
     free(cfg);

@@ -223,6 +223,8 @@ struct mc_config {
     struct mc_link_hook *link_hooks; /* work left for link time */
     mc_table values;           /* ${configs.x}: name -> const char * */
     mc_table secrets;          /* vault aliases: alias -> const char * */
+    mc_table stores, processors, tasks, inbounds; /* MI scheduling artifacts
+                                  (config/stores.h) */
     mc_table states;           /* per-process mediator state (cache stores,
                                   throttle counters): name -> object */
     mc_buf diags;              /* "file:line:col: error: ..." lines */

@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "config/endpoint.h"
 #include "config/internal.h"
+#include "config/stores.h"
 #include "msg/xmlsafe.h"
 
 #define MAX_CONFIG_FILE (64u * 1024 * 1024)
@@ -741,10 +742,10 @@ void mc_compile_artifact(mc_compiler *cc, xmlNodePtr node)
         mc_compile_named_endpoint(cc, node);
     } else if (strcmp(n, "template") == 0) {
         compile_template(cc, node);
+    } else if (strcmp(n, "messageStore") == 0 || strcmp(n, "messageProcessor") == 0 ||
+               strcmp(n, "task") == 0 || strcmp(n, "inboundEndpoint") == 0) {
+        mc_compile_mi_artifact(cc, node); /* config/stores.c */
     } else if (strcmp(n, "registry") == 0 || strcmp(n, "taskManager") == 0 ||
-               strcmp(n, "task") == 0 || strcmp(n, "messageStore") == 0 ||
-               strcmp(n, "messageProcessor") == 0 ||
-               strcmp(n, "inboundEndpoint") == 0 ||
                strcmp(n, "eventSource") == 0 || strcmp(n, "import") == 0 ||
                strcmp(n, "priorityExecutor") == 0 || strcmp(n, "executor") == 0) {
         if (strcmp(n, "registry") == 0)

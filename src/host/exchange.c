@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "engine/engine.h"
+#include "host/inbound.h"
 #include "host/internal.h"
 #include "http/msgio.h"
 #include "msg/soap.h"
@@ -507,6 +508,43 @@ mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client
         return MC_OK;
     }
     mc_code rc = start_flow(x->m, &rt);
+    drive(x, rc == MC_OK ? mc_engine_run(x->m) : rc);
+    return MC_OK;
+}
+
+/* An inbound endpoint's request: no routing, the flow's sequence runs with
+ * its fault handler, on the deployment the endpoint belongs to. */
+mc_code mc_exchange_start_flow(mc_host *h, const mc_inject_flow *f, const mc_host_request *req,
+                               mc_http_client *client, mc_exchange_answer_fn answer, void *ud)
+{
+    mc_exchange *x = calloc(1, sizeof *x);
+    if (!x)
+        return MC_ENOMEM;
+    atomic_fetch_add(&f->dep->refs, 1);
+    x->dep = f->dep;
+    x->m = mc_message_new(x->dep->e);
+    if (!x->m) {
+        mc_deployment_release(x->dep);
+        free(x);
+        return MC_ENOMEM;
+    }
+    mc_msg_set_activity_id(x->m, request_header(req, MC_ACTIVITY_ID_HEADER));
+    x->h = h;
+    x->req = *req;
+    x->client = client;
+    x->answer = answer;
+    x->ud = ud;
+    snprintf(x->artifact, sizeof x->artifact, "%s", f->label);
+    mc_route rt = {.sub = req->path};
+    mc_err err = {0};
+    mc_code prc = mc_host_request_to_message(x->m, req, &rt, &err);
+    if (prc != MC_OK) {
+        error_answer(x->m, mc_payload_error_status(prc), err.msg, &x->ans, NULL);
+        x->answer(x->ud, x, &x->ans);
+        return MC_OK;
+    }
+    const mc_seq *fault = f->fault ? f->fault : mc_engine_config(x->dep->e)->fault_seq;
+    mc_code rc = f->seq ? mc_engine_start(x->m, f->seq, NULL, fault) : MC_ECONFIG;
     drive(x, rc == MC_OK ? mc_engine_run(x->m) : rc);
     return MC_OK;
 }

@@ -47,6 +47,8 @@ struct mc_host {
     mc_admin_route *admin;
     size_t nadmin;
     void *manage_ctx;              /* manage_routes.c's, freed with the host */
+    struct mc_scheduler *sched;    /* processors, tasks, inbound endpoints
+                                      (scheduler.c), while serving */
     void (*manage_free)(void *);
 };
 

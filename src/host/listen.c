@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "host/internal.h"
+#include "host/scheduler.h"
 
 struct mc_listener {
     mc_host *h;
     mc_server *srv;
     mc_server *https;              /* the HTTPS port beside srv, or NULL */
     mc_admin_server *adm;
+    mc_scheduler *sched;
 };
 
 /* The server carries one label to the done callback: "ARTIFACT\x1fID"
@@ -112,6 +114,15 @@ mc_listener *mc_listener_start(mc_host *h, const mc_listener_options *o, mc_err 
         return NULL;
     }
     mc_admin_server_set_token(l->adm, o->admin_token);
+    /* message processors, tasks and inbound endpoints */
+    l->sched = mc_scheduler_start(h, &so, NULL, err);
+    if (!l->sched) {
+        mc_admin_server_stop(l->adm);
+        mc_host_set_inflight(h, NULL, NULL);
+        mc_server_stop(l->srv, 0);
+        free(l);
+        return NULL;
+    }
     return l;
 }
 
@@ -128,6 +139,7 @@ unsigned mc_listener_stop(mc_listener *l, long drain_ms)
 {
     if (!l)
         return 0;
+    mc_scheduler_stop(l->sched, drain_ms);        /* nothing new is injected */
     mc_server_drain(l->https, drain_ms);          /* both drain at once */
     unsigned cut = mc_server_stop(l->srv, drain_ms) + mc_server_stop(l->https, drain_ms);
     mc_host_set_inflight(l->h, NULL, NULL);

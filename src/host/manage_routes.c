@@ -7,6 +7,7 @@
 
 #include "host/internal.h"
 #include "host/management.h"
+#include "host/scheduler.h"
 #include "host/viewer.h"
 
 typedef struct manage_ctx {
@@ -21,6 +22,12 @@ static void split_query(const char *path, char *clean, size_t cap, const char **
     *query = q ? q + 1 : NULL;
 }
 
+static bool processor_active(void *ud, const char *name, bool *active)
+{
+    mc_host *h = ud;
+    return h->sched && mc_scheduler_processor_state(h->sched, name, active);
+}
+
 static int management(void *ud, mc_host *h, const char *method, const char *path, mc_buf *body,
                       const char **ctype)
 {
@@ -29,7 +36,8 @@ static int management(void *ud, mc_host *h, const char *method, const char *path
     const char *query;
     split_query(path, clean, sizeof clean, &query);
     mc_deployment *d = mc_host_acquire(h);
-    mc_mgmt_ctx mc = {mc_engine_config(d->e), mc_engine_connectors(d->e), c->base_url};
+    mc_mgmt_ctx mc = {mc_engine_config(d->e), mc_engine_connectors(d->e), c->base_url,
+                      processor_active, h};
     int status = mc_management_answer(&mc, clean, query, body, ctype);
     mc_deployment_release(d);
     return status;

@@ -1,6 +1,7 @@
 /* management.c - MI's read-only Management API from a loaded
  * configuration (see management.h). */
 #include "host/management.h"
+#include "config/stores.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -388,6 +389,171 @@ static int proxies(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answ
 static int sequences(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_sequence, q, b); }
 static int endpoints(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_endpoint, q, b); }
 
+/* ---- message stores, processors, tasks, inbound endpoints ------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path;
+}
+
+static void params_object(mc_buf *b, const mc_param *ps, size_t n)
+{
+    bool first = true;
+    mc_buf_putc(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        jkey(b, &first, ps[i].name);
+        jstr(b, ps[i].value);
+    }
+    mc_buf_putc(b, '}');
+}
+
+static void store_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_store_def *d = v;
+    jkey(b, first, "name");
+    jstr(b, d->name);
+    jkey(b, first, "type");
+    jstr(b, "in-memory-message-store");
+    jkey(b, first, "size");
+    mc_buf_printf(b, "%zu", d->store ? mc_msg_store_size(d->store) : (size_t)0);
+}
+
+static void store_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_store_def *d = v;
+    jkey(b, first, "container");
+    jstr(b, "[ Deployed From Artifact Container: ]");
+    jkey(b, first, "file");
+    jstr(b, base_name(d->file));
+    jkey(b, first, "properties");
+    params_object(b, d->params, d->nparams);
+    put_configuration(b, first, d->file, d->line, "messageStore");
+}
+
+static const char *processor_type(const mc_processor_def *p)
+{
+    return p->kind == MC_PROC_SAMPLING ? "Sampling-processor"
+           : p->kind == MC_PROC_FAILOVER ? "Failover-scheduled-message-forwarding-processor"
+                                         : "Scheduled-message-forwarding-processor";
+}
+
+static void processor_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_processor_def *p = v;
+    bool active = p->active;
+    if (c->processor_active)
+        c->processor_active(c->state_ud, p->name, &active);
+    jkey(b, first, "name");
+    jstr(b, p->name);
+    jkey(b, first, "type");
+    jstr(b, processor_type(p));
+    jkey(b, first, "status");
+    jstr(b, active ? "active" : "inactive");
+}
+
+static void processor_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_processor_def *p = v;
+    jkey(b, first, "artifactContainer");
+    jstr(b, "[ Deployed From Artifact Container: ]");
+    jkey(b, first, "fileName");
+    jstr(b, base_name(p->file));
+    jkey(b, first, "parameters");
+    params_object(b, p->params, p->nparams);
+    jkey(b, first, "messageStore");
+    jstr(b, p->store_name);
+    put_configuration(b, first, p->file, p->line, "messageProcessor");
+}
+
+static void task_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    jkey(b, first, "name");
+    jstr(b, ((const mc_task_def *)v)->name);
+}
+
+static void task_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_task_def *t = v;
+    jkey(b, first, "taskGroup");
+    jstr(b, "synapse.simple.quartz");
+    jkey(b, first, "implementation");
+    jstr(b, t->klass);
+    jkey(b, first, "triggerCount");
+    mc_buf_printf(b, "\"%ld\"", t->count);
+    jkey(b, first, "triggerInterval");
+    mc_buf_printf(b, "\"%ld\"", t->interval_ms);
+    jkey(b, first, "triggerType");
+    jstr(b, "simple");
+    jkey(b, first, "properties");
+    const char *names[] = {"message", "format", "injectTo", "sequenceName", "proxyName",
+                           "soapAction", "to"};
+    const char *values[] = {t->message, t->format, t->inject_to, t->sequence_name,
+                            t->proxy_name, t->soap_action, t->to};
+    bool pf = true;
+    mc_buf_putc(b, '{');
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (values[i]) {
+            jkey(b, &pf, names[i]);
+            jstr(b, values[i]);
+        }
+    mc_buf_putc(b, '}');
+    put_configuration(b, first, t->file, t->line, "task");
+}
+
+static void inbound_summary(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_inbound_def *d = v;
+    jkey(b, first, "name");
+    jstr(b, d->name);
+    jkey(b, first, "protocol");
+    jstr(b, d->protocol);
+    jkey(b, first, "status");
+    jstr(b, d->suspend ? "inactive" : "active");
+}
+
+static void inbound_detail(const mc_mgmt_ctx *c, const void *v, mc_buf *b, bool *first)
+{
+    const mc_inbound_def *d = v;
+    jkey(b, first, "sequence");
+    jstr(b, d->sequence ? d->sequence->name : NULL);
+    jkey(b, first, "error");
+    jstr(b, d->on_error ? d->on_error->name : NULL);
+    jkey(b, first, "stats");
+    jstr(b, "disabled");
+    jkey(b, first, "tracing");
+    jstr(b, "disabled");
+    put_configuration(b, first, d->file, d->line, "inboundEndpoint");
+    jkey(b, first, "parameters");
+    mc_buf_putc(b, '[');
+    for (size_t i = 0; i < d->nparams; i++) {
+        bool pf = true;
+        mc_buf_puts(b, i ? ",{" : "{");
+        jkey(b, &pf, "name");
+        jstr(b, d->params[i].name);
+        jkey(b, &pf, "value");
+        jstr(b, d->params[i].value);
+        mc_buf_putc(b, '}');
+    }
+    mc_buf_putc(b, ']');
+}
+
+static const artifact_kind kind_store = {"name", "Message store", offsetof(mc_config, stores),
+                                         store_summary, store_detail};
+static const artifact_kind kind_processor = {"name", "Message processor",
+                                             offsetof(mc_config, processors),
+                                             processor_summary, processor_detail};
+static const artifact_kind kind_task = {"taskName", "Task", offsetof(mc_config, tasks),
+                                        task_summary, task_detail};
+static const artifact_kind kind_inbound = {"inboundEndpointName", "Inbound endpoint",
+                                           offsetof(mc_config, inbounds), inbound_summary,
+                                           inbound_detail};
+
+static int stores(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_store, q, b); }
+static int processors(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_processor, q, b); }
+static int tasks(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_task, q, b); }
+static int inbounds(const mc_mgmt_ctx *c, const char *q, mc_buf *b) { return answer_kind(c, &kind_inbound, q, b); }
+
 /* ---- local entries, templates, connectors ---------------------------------------- */
 
 static const char *entry_type(const mc_local_entry *e)
@@ -571,6 +737,10 @@ int mc_management_answer(const mc_mgmt_ctx *c, const char *path, const char *que
         {"/management/local-entries", local_entries},
         {"/management/templates", templates},
         {"/management/connectors", connectors},
+        {"/management/message-stores", stores},
+        {"/management/message-processors", processors},
+        {"/management/tasks", tasks},
+        {"/management/inbound-endpoints", inbounds},
     };
     *content_type = "application/json";
     size_t pl = strcspn(path, "?");

@@ -1,10 +1,12 @@
 /* management.h - the read-only part of WSO2 MI's Management API and MI's
  * probes, answered from a loaded configuration: /management/apis,
  * /management/proxy-services, /management/sequences, /management/endpoints,
- * /management/local-entries, /management/templates, /management/connectors
- * (each with MI's query parameter for one artifact: apiName,
- * proxyServiceName, sequenceName, endpointName, name, type&name,
- * connectorName), /liveness, and the artifact source used by the flow
+ * /management/local-entries, /management/templates, /management/connectors,
+ * /management/message-stores, /management/message-processors,
+ * /management/tasks, /management/inbound-endpoints (each with MI's query
+ * parameter for one artifact: apiName, proxyServiceName, sequenceName,
+ * endpointName, name, type&name, connectorName, name, name, taskName,
+ * inboundEndpointName), /liveness, and the artifact source used by the flow
  * viewer.  MI's JSON shapes: {"count":N,"list":[...]} for lists; an
  * unknown artifact is 404 {"Error":"..."} (MI's createJsonError shape).
  * Pure functions of the configuration: unit-tested without a server. */
@@ -20,6 +22,10 @@ typedef struct mc_mgmt_ctx {
     const mc_config *cfg;
     const mc_connectors *connectors;   /* may be NULL */
     const char *base_url;              /* "http://127.0.0.1:8290" for artifact URLs */
+    /* A message processor's state while serving (may be NULL: the
+     * configuration's is.active); false when it has none. */
+    bool (*processor_active)(void *ud, const char *name, bool *active);
+    void *state_ud;
 } mc_mgmt_ctx;
 
 /* Answer GET path?query (query without '?', may be NULL).  Returns the

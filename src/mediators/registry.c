@@ -19,6 +19,8 @@ static const mc_mediator_type *const builtins[] = {
     /* issue 15: guards, split and join */
     &mc_med_cache, &mc_med_throttle, &mc_med_iterate, &mc_med_clone, &mc_med_aggregate,
     &mc_med_foreach, &mc_med_scatter_gather, &mc_med_datamapper,
+    /* issue 12, part C: message stores */
+    &mc_med_store,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 

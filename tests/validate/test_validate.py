@@ -43,6 +43,7 @@ SCHEMA_EXPRESSIBLE = [
     "48-endpoint-no-address", "50-variable-type", "51-call-bad-child",
     "53-parameter-twice", "76-template-without-sequence",
     "201-failover-no-children", "209-dblookup",
+    "300-store-jms-class",
 ]
 
 LINE = re.compile(r"^(.*):(\d+):(\d+): (error|warning|note): (.*)$")

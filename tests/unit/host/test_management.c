@@ -51,7 +51,7 @@ static int setup(void **state)
     mc_engine_set_log(f->e, MC_LOG_ERROR, NULL, NULL);
     const char *paths[] = {f->dir};
     assert_int_equal(mc_engine_load_paths(f->e, paths, 1), MC_OK);
-    f->c = (mc_mgmt_ctx){mc_engine_config(f->e), mc_engine_connectors(f->e), "http://h:1"};
+    f->c = (mc_mgmt_ctx){mc_engine_config(f->e), mc_engine_connectors(f->e), "http://h:1", NULL, NULL};
     *state = f;
     return 0;
 }
