@@ -175,10 +175,10 @@ void mc_url_encode_segment(mc_buf *out, const char *s, size_t n)
 }
 
 /* Bytes a URL may carry as they are (RFC 3986 unreserved, sub-delims,
- * ':' '@' '/' '?' and '%' of an escape). */
+ * ':' '@' '/' '?' and '%' of an escape; never '#', which would end the path). */
 static bool url_byte(unsigned char c)
 {
-    return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
+    return c > 0x20 && c < 0x7f && !strchr("\"#<>[\\]^`{|}", c);
 }
 
 static void put_url_bytes(mc_buf *out, const char *s, size_t n)

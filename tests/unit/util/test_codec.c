@@ -186,6 +186,11 @@ static void test_url_clean_postfix(void **state)
         {"/p?x=1", "/p?x=1"},
         {"a/../b", "b"},
         {"/sp ace/\x01/\xc3\xa9/<x>", "/sp%20ace/%01/%C3%A9/%3Cx%3E"},
+        /* '#' would start a fragment: "/a/.#x" sent as the dot segment "/a/."
+         * (found by fuzz_message_values); '[' ']' belong to IP literals */
+        {"/a/.#/n", "/a/.%23/n"},
+        {"/a/b?q=#f", "/a/b?q=%23f"},
+        {"/[v]", "/%5Bv%5D"},
     };
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         mc_buf b = MC_BUF_INIT;
