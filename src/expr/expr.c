@@ -790,31 +790,36 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
     return MC_EINVAL;
 }
 
+/* A property that holds XML (type OM, enrich's target) is an OMElement to
+ * Synapse: its string value follows the element rules (stringValueOf). */
+static mc_code om_property_string(const mc_expr *e, mc_message *m, const char **out,
+                                  size_t *len, mc_err *err)
+{
+    const mc_prop *pr = mc_msg_get_prop(m, e->scope, e->name);
+    mc_code rc = mc_expr_string(e, m, out, len, err);
+    if (rc != MC_OK || !pr || pr->type != MC_VT_OM)
+        return rc;
+    mc_xml_error xe;
+    xmlDocPtr d = mc_xml_parse(*out, len ? *len : strlen(*out), "property", 1, &xe);
+    xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+    xmlXPathObjectPtr r = root ? xmlXPathNewNodeSet(root) : NULL;
+    if (r) {
+        mc_buf b = MC_BUF_INIT;
+        mc_xpath_synapse_string(r, "", &b);
+        xmlXPathFreeObject(r);
+        xmlFreeDoc(d);
+        size_t dummy;
+        return out_buf(m, &b, out, len ? len : &dummy);
+    }
+    xmlFreeDoc(d);
+    return rc;
+}
+
 mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out,
                                size_t *len, mc_err *err)
 {
-    if (e->kind == MC_EXPR_PROPERTY) {
-        /* a property that holds XML (type OM, enrich's target) is an
-         * OMElement to Synapse: the element rules apply to it too */
-        const mc_prop *pr = mc_msg_get_prop(m, e->scope, e->name);
-        mc_code rc = mc_expr_string(e, m, out, len, err);
-        if (rc != MC_OK || !pr || pr->type != MC_VT_OM)
-            return rc;
-        mc_xml_error xe;
-        xmlDocPtr d = mc_xml_parse(*out, len ? *len : strlen(*out), "property", 1, &xe);
-        xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
-        xmlXPathObjectPtr r = root ? xmlXPathNewNodeSet(root) : NULL;
-        if (r) {
-            mc_buf b = MC_BUF_INIT;
-            mc_xpath_synapse_string(r, "", &b);
-            xmlXPathFreeObject(r);
-            xmlFreeDoc(d);
-            size_t dummy;
-            return out_buf(m, &b, out, len ? len : &dummy);
-        }
-        xmlFreeDoc(d);
-        return rc;
-    }
+    if (e->kind == MC_EXPR_PROPERTY)
+        return om_property_string(e, m, out, len, err);
     if (e->kind != MC_EXPR_XPATH)
         return mc_expr_string(e, m, out, len, err);
     xmlXPathObjectPtr r = eval_xpath(e, m, err);
@@ -873,28 +878,8 @@ mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
         *len = v.len;
         return rc;
     }
-    if (e->kind == MC_EXPR_PROPERTY) {
-        /* a property that holds XML (type OM, enrich's target) is an
-         * OMElement to Synapse: the element rules apply to it too */
-        const mc_prop *pr = mc_msg_get_prop(m, e->scope, e->name);
-        mc_code rc = mc_expr_string(e, m, out, len, err);
-        if (rc != MC_OK || !pr || pr->type != MC_VT_OM)
-            return rc;
-        mc_xml_error xe;
-        xmlDocPtr d = mc_xml_parse(*out, len ? *len : strlen(*out), "property", 1, &xe);
-        xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
-        xmlXPathObjectPtr r = root ? xmlXPathNewNodeSet(root) : NULL;
-        if (r) {
-            mc_buf b = MC_BUF_INIT;
-            mc_xpath_synapse_string(r, "", &b);
-            xmlXPathFreeObject(r);
-            xmlFreeDoc(d);
-            size_t dummy;
-            return out_buf(m, &b, out, len ? len : &dummy);
-        }
-        xmlFreeDoc(d);
-        return rc;
-    }
+    if (e->kind == MC_EXPR_PROPERTY)
+        return om_property_string(e, m, out, len, err);
     if (e->kind != MC_EXPR_XPATH)
         return mc_expr_string(e, m, out, len, err);
     xmlXPathObjectPtr r = eval_xpath(e, m, err);
