@@ -11,15 +11,14 @@ import threading
 import time
 
 
-class Recorder(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    """Answers 200 {"name": NAME, "path": PATH} and records each request;
-    ?ms=N delays the answer."""
+class LocalServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """A threaded HTTP server on 127.0.0.1 (free port) serving HANDLER from
+    a thread of its own; `seen` and `lock` for what the handler records."""
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, name):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.name = name
+    def __init__(self, handler):
+        super().__init__(("127.0.0.1", 0), handler)
         self.seen = []
         self.lock = threading.Lock()
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -34,6 +33,15 @@ class Recorder(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def stop(self):
         self.shutdown()
         self.server_close()
+
+
+class Recorder(LocalServer):
+    """Answers 200 {"name": NAME, "path": PATH} and records each request;
+    ?ms=N delays the answer."""
+
+    def __init__(self, name):
+        self.name = name
+        super().__init__(_Handler)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

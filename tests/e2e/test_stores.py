@@ -14,47 +14,30 @@ import json
 import os
 import signal
 import socket
-import socketserver
 import tempfile
-import threading
 import time
 import unittest
 import xml.etree.ElementTree as ET
 
 import mc
+from recording_upstream import LocalServer
 from serve_helpers import Server, request
 
 DEADLINE = 30
 
 
-class Scripted(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class Scripted(LocalServer):
     """Answers the statuses of `script` in turn (then the last one forever),
     with the body {"seen": N, "status": S}; records (path, body) of each
     request; ?ms=N delays the answer."""
-    daemon_threads = True
-    allow_reuse_address = True
 
     def __init__(self, script):
-        super().__init__(("127.0.0.1", 0), _ScriptedHandler)
         self.script = list(script)
-        self.seen = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def handle_error(self, request, client_address):
-        pass
-
-    @property
-    def port(self):
-        return self.server_address[1]
+        super().__init__(_ScriptedHandler)
 
     def bodies(self):
         with self.lock:
             return [b for _, b in self.seen]
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
 
 
 class _ScriptedHandler(http.server.BaseHTTPRequestHandler):
