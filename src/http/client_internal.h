@@ -25,4 +25,7 @@ bool mc_http__retryable(mc_http_outcome out, int status, bool idempotent);
  * uniform in [0, min(cap, base * 2^retry)].  *rng is xorshift state. */
 long mc_http__backoff_ms(uint64_t *rng, int retry, long base_ms, long cap_ms);
 
+/* CLOCK_MONOTONIC in milliseconds (the client's timers). */
+uint64_t mc_http__now_ms(void);
+
 #endif
