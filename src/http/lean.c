@@ -280,10 +280,15 @@ static bool copy_headers(mc_lean_conn *k, mc_http_response *r)
     size_t n = k->rh.nfields;
     if (n == 0)
         return true;
-    r->header_names = malloc(n * sizeof *r->header_names);
-    r->header_values = malloc(n * sizeof *r->header_values);
-    if (!r->header_names || !r->header_values)
+    /* a retry's response had arrays already (its strings were freed) */
+    char **nn = realloc(r->header_names, n * sizeof *nn);
+    if (!nn)
         return false;
+    r->header_names = nn;
+    char **vv = realloc(r->header_values, n * sizeof *vv);
+    if (!vv)
+        return false;
+    r->header_values = vv;
     size_t pos = 0;
     mc_h1_str name, value;
     while (r->nheaders < n && mc_h1_resp_next_field(&k->rh, &pos, &name, &value)) {
