@@ -216,20 +216,33 @@ long mc_http__backoff_ms(uint64_t *rng, int retry, long base_ms, long cap_ms)
 
 /* ---------------------------------------------------------- responses */
 
+void mc_http__response_clear_headers(mc_http_response *r)
+{
+    if (r->header_block) {
+        /* arrays and strings in one block (lean.c): all go */
+        free(r->header_block);
+        r->header_block = NULL;
+        r->header_names = NULL;
+        r->header_values = NULL;
+    } else {
+        for (size_t i = 0; i < r->nheaders; i++) {
+            free(r->header_names[i]);
+            free(r->header_values[i]);
+        }
+    }
+    r->nheaders = 0;
+}
+
 void mc_http_response_free(mc_http_response *r)
 {
     if (!r)
         return;
     mc_buf_free(&r->body);
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
+    mc_http__response_clear_headers(r);
     free(r->header_names);
     free(r->header_values);
     r->header_names = NULL;
     r->header_values = NULL;
-    r->nheaders = 0;
 }
 
 const char *mc_http_response_header(const mc_http_response *r,
@@ -245,12 +258,7 @@ const char *mc_http_response_header(const mc_http_response *r,
 
 static void resp_clear_headers(xfer *x)
 {
-    mc_http_response *r = x->resp;
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
-    r->nheaders = 0;
+    mc_http__response_clear_headers(x->resp);
 }
 
 /* Reset the response for a new attempt, keeping `attempts`. */
@@ -1117,8 +1125,10 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
             return rc;
         }
     }
-    x->method = xstrdup(method);
-    x->url = xstrdup(req->url);
+    if (!x->lean) {              /* the lean head holds both already */
+        x->method = xstrdup(method);
+        x->url = xstrdup(req->url);
+    }
     x->resp = calloc(1, sizeof *x->resp);
     if (req->body_len) {
         x->body = malloc(req->body_len);
@@ -1128,7 +1138,7 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     } else {
         x->body = (char *)"";   /* static: xfer_free skips it */
     }
-    if (!x->method || !x->url || !x->resp || !x->body) {
+    if ((!x->lean && (!x->method || !x->url)) || !x->resp || !x->body) {
         if (!x->body)
             x->body_len = 0;
         xfer_free(x);

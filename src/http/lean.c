@@ -70,7 +70,8 @@ struct mc_lean {
     void *ud;
     mc_http_watch_fn watch;
     void *watch_ud;
-    bool proxy_env;                        /* a proxy variable is set: curl only */
+    bool curl_only;                        /* a proxy variable is set, or
+                                              MC_HTTP_CLIENT=curl */
     lhost *hosts;
     mc_lean_conn *busy;
     mc_lean_conn **byfd;
@@ -178,11 +179,7 @@ static void fault(mc_lean_req *q, int code, const char *fmt, ...)
 static void fault(mc_lean_req *q, int code, const char *fmt, ...)
 {
     mc_http_response *r = q->resp;
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
-    r->nheaders = 0;
+    mc_http__response_clear_headers(r);
     mc_buf_free(&r->body);
     r->status = 0;
     r->fault_code = code;
@@ -275,39 +272,43 @@ static void send_request(mc_lean *l, mc_lean_conn *k)
     announce(l, k, MC_HTTP_WATCH_IN);
 }
 
+/* The answer's headers into one allocation: the two pointer arrays,
+ * then each name and value with its NUL. */
 static bool copy_headers(mc_lean_conn *k, mc_http_response *r)
 {
     size_t n = k->rh.nfields;
+    mc_http__response_clear_headers(r);
+    free(r->header_names);                 /* a per-string response's arrays */
+    free(r->header_values);
+    r->header_names = r->header_values = NULL;
     if (n == 0)
         return true;
-    /* a retry's response had arrays already (its strings were freed) */
-    char **nn = realloc(r->header_names, n * sizeof *nn);
-    if (!nn)
-        return false;
-    r->header_names = nn;
-    char **vv = realloc(r->header_values, n * sizeof *vv);
-    if (!vv)
-        return false;
-    r->header_values = vv;
-    size_t pos = 0;
+    size_t bytes = 2 * n * sizeof(char *), pos = 0;
     mc_h1_str name, value;
-    while (r->nheaders < n && mc_h1_resp_next_field(&k->rh, &pos, &name, &value)) {
-        char *nm = malloc(name.n + 1 + value.n + 1);
-        if (!nm)
-            return false;
-        memcpy(nm, name.p, name.n);
-        nm[name.n] = '\0';
-        char *v = malloc(value.n + 1);
-        if (!v) {
-            free(nm);
-            return false;
-        }
-        memcpy(v, value.p, value.n);
-        v[value.n] = '\0';
-        r->header_names[r->nheaders] = nm;
-        r->header_values[r->nheaders] = v;
-        r->nheaders++;
+    while (mc_h1_resp_next_field(&k->rh, &pos, &name, &value))
+        bytes += name.n + value.n + 2;
+    char *block = malloc(bytes);
+    if (!block)
+        return false;
+    char **names = (char **)(void *)block, **values = names + n;
+    char *text = (char *)(values + n);
+    size_t i = 0;
+    pos = 0;
+    while (i < n && mc_h1_resp_next_field(&k->rh, &pos, &name, &value)) {
+        names[i] = text;
+        memcpy(text, name.p, name.n);
+        text += name.n;
+        *text++ = '\0';
+        values[i] = text;
+        memcpy(text, value.p, value.n);
+        text += value.n;
+        *text++ = '\0';
+        i++;
     }
+    r->header_block = block;
+    r->header_names = names;
+    r->header_values = values;
+    r->nheaders = i;
     return true;
 }
 
@@ -728,7 +729,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
                      size_t body_len, bool http10, bool absolute_target, mc_err *err)
 {
     memset(q, 0, sizeof *q);
-    if (!l || l->proxy_env || !ieq_prefix(url, "http://"))
+    if (!l || l->curl_only || !ieq_prefix(url, "http://"))
         return false;
     const char *auth = url + 7;
     size_t alen = strcspn(auth, "/?#");
@@ -772,6 +773,10 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
                 return false;
 
     mc_buf b = MC_BUF_INIT;
+    size_t guess = strlen(method) + strlen(url) + alen + 96;
+    for (size_t i = 0; i < nheaders; i++)
+        guess += strlen(headers[i].name) + (headers[i].value ? strlen(headers[i].value) : 0) + 4;
+    mc_buf_reserve(&b, guess);             /* one allocation for head and key */
     mc_buf_puts(&b, method);
     mc_buf_putc(&b, ' ');
     if (absolute_target) {
@@ -818,20 +823,17 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     if (has_body)
         mc_buf_printf(&b, "Content-Length: %zu\r\n", body_len);
     mc_buf_puts(&b, "\r\n");
-    char key[80];
-    snprintf(key, sizeof key, "%s:%u", host, port);
-    size_t klen = strlen(key) + 1;
-    q->key = malloc(klen);
-    if (b.oom || !q->key) {
+    size_t head_len = b.len;
+    mc_buf_append(&b, "", 1);              /* the key after the head */
+    mc_buf_printf(&b, "%s:%u", host, port);
+    if (b.oom) {
         mc_buf_free(&b);
-        free(q->key);
-        q->key = NULL;
         mc_err_set(err, MC_ENOMEM, "out of memory");
         return false;
     }
-    memcpy(q->key, key, klen);
-    q->head_len = b.len;
+    q->head_len = head_len;
     q->head = mc_buf_steal(&b);
+    q->key = q->head + head_len + 1;
     q->addr4 = a.s_addr;
     q->port = (uint16_t)port;
     q->head_method = strcmp(method, "HEAD") == 0;
@@ -840,8 +842,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
 
 void mc_lean_req_free(mc_lean_req *q)
 {
-    free(q->head);
-    free(q->key);
+    free(q->head);                         /* the key is in the same block */
     q->head = q->key = NULL;
 }
 
@@ -861,8 +862,13 @@ mc_lean *mc_lean_new(size_t max_idle, size_t max_response_bytes, mc_lean_done_fn
     for (size_t i = 0; i < sizeof proxy_vars / sizeof *proxy_vars; i++) {
         const char *v = getenv(proxy_vars[i]);
         if (v && *v)
-            l->proxy_env = true;
+            l->curl_only = true;
     }
+    /* MC_HTTP_CLIENT=curl: everything through libcurl (a fallback, and the
+     * "before" of bench/count's comparisons in one binary) */
+    const char *which = getenv("MC_HTTP_CLIENT");
+    if (which && strcmp(which, "curl") == 0)
+        l->curl_only = true;
     return l;
 }
 

@@ -9,7 +9,8 @@
  * What goes to libcurl instead (mc_lean_prepare answers false): https
  * URLs, host names other than localhost (no blocking resolver on the
  * loop), IPv6 literals and user info, and every request while a proxy
- * variable (http_proxy, HTTP_PROXY, all_proxy, ALL_PROXY) is set. */
+ * variable (http_proxy, HTTP_PROXY, all_proxy, ALL_PROXY) is set, or
+ * MC_HTTP_CLIENT=curl (both read when the client is created). */
 #ifndef MC_HTTP_LEAN_H
 #define MC_HTTP_LEAN_H
 

@@ -325,6 +325,47 @@ static void test_stale_pooled_connection(void **state)
     mc_http_client_free(c);
 }
 
+/* A proxy variable sends plain-HTTP requests through libcurl, which
+ * honours it (the lean client has no proxy support): the fault server as
+ * the proxy sees the absolute-form target of a port where nothing
+ * listens; NO_PROXY for the host goes direct again (refused).  And
+ * MC_HTTP_CLIENT=curl puts every request on libcurl. */
+static void test_proxy_variables_use_curl(void **state)
+{
+    char proxy[64], u[128], want[160];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", srv_port);
+    int port = dead_port();
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/echo", port);
+    snprintf(want, sizeof want, "\"path\": \"http://127.0.0.1:%d/echo\"", port);
+    setenv("http_proxy", proxy, 1);
+    mc_http_client *c = client(5000, 1, 0);
+    mc_http_response r;
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, want));
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+
+    setenv("NO_PROXY", "127.0.0.1", 1);
+    c = client(5000, 1, 0);
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_UNREACHABLE);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    unsetenv("NO_PROXY");
+    unsetenv("http_proxy");
+
+    /* the curl path frames the same answers */
+    setenv("MC_HTTP_CLIENT", "curl", 1);
+    c = client(5000, 1, 0);
+    do_req(c, "GET", url("/chunks"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 12);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    unsetenv("MC_HTTP_CLIENT");
+}
+
 static void test_keepalive_reuse(void **state)
 {
     mc_http_client *probe = client(5000, 1, 0);
@@ -1045,6 +1086,7 @@ int main(void)
         cmocka_unit_test(test_keepalive_reuse),
         cmocka_unit_test(test_answer_framings),
         cmocka_unit_test(test_stale_pooled_connection),
+        cmocka_unit_test(test_proxy_variables_use_curl),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_connect_timeout),
