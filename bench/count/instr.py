@@ -1,22 +1,24 @@
 #!/usr/bin/env python3
-"""instr.py - instructions per request (callgrind), which a busy machine
-does not disturb: the gateway request through `mediac serve --workers 1`
-(the WSO2 invoke request, sequential on one kept-alive connection) and
-the sequential libmediac invoke client (bench/bench_host), each measured
-at two request counts so that start-up and shutdown cancel out:
-(Ir(N2) - Ir(N1)) / (N2 - N1).  With --compare-curl the same binary runs
-again with MC_HTTP_CLIENT=curl (the upstream client on libcurl).
+"""instr.py - what one call of the sequential libmediac invoke client
+(bench/bench_host, built with -Dbench=true) costs: instructions per call
+(callgrind), which a busy machine does not disturb, measured at two call
+counts so that start-up and shutdown cancel out: (Ir(N2) - Ir(N1)) /
+(N2 - N1).  With --compare-curl the same binary runs again with
+MC_HTTP_CLIENT=curl (the upstream client on libcurl).  (The gateway's
+instructions per request: bench/gateway/callgrind.py, which honours
+MC_HTTP_CLIENT from the environment too.)
+--floor instead times the sequential client against the round-trip floor
+(`wrk -t1 -c1` straight to the stand-in), as bench/run's client scenario
+does, alternating runs (and libcurl's with --compare-curl).
 
-    python3 bench/count/instr.py --build build [--n1 100 --n2 300] [--compare-curl]
+    python3 bench/count/instr.py --build build [--n1 100 --n2 300] [--compare-curl] [--floor]
 """
 import argparse
-import http.client
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -36,29 +38,6 @@ def total_ir(out):
     raise RuntimeError("no totals in " + out)
 
 
-def serve_ir(env, n, extra_env):
-    out = os.path.join(bench.work, "cg.serve.%d.%d" % (n, time.monotonic_ns()))
-    port, admin = bench.free_port(), bench.free_port()
-    e = env.lambda_env()
-    e.update(extra_env)
-    p = bench.start(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
-                     env.mediac, "serve", "--port", str(port), "--admin-port", str(admin),
-                     "--workers", "1", "--log-level", "error", bench.WSO2_PROXY],
-                    env=e, name="cg-serve")
-    bench.wait_port(port, timeout=60)
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    for _ in range(n):
-        c.request("POST", "/services/amazonlambda", BODY,
-                  {"Content-Type": "application/json", "Action": "urn:invoke"})
-        r = c.getresponse()
-        r.read()
-        if r.status != 200:
-            raise RuntimeError("gateway answered %d" % r.status)
-    c.close()
-    bench.stop(p, wait=60)
-    return total_ir(out)
-
-
 def host_ir(env, n, extra_env):
     out = os.path.join(bench.work, "cg.host.%d" % n)
     e = env.lambda_env()
@@ -69,12 +48,29 @@ def host_ir(env, n, extra_env):
     return total_ir(out)
 
 
+def floor(env, variants, runs):
+    url = "http://127.0.0.1:%d/2015-03-31/functions/bench-fn/invocations" % env.standin_port
+    for r in range(runs):
+        fl = bench.wrk(url, 1, 3, threads=1)["rps"]
+        line = "run %d floor %7.0f req/s" % (r + 1, fl)
+        for name, extra in variants:
+            e = dict(os.environ, **env.lambda_env())
+            e.update(extra)
+            out = subprocess.run([env.host, "1", "3000"], env=e, check=True, text=True,
+                                 capture_output=True).stdout.strip().splitlines()[-1]
+            cps = float(re.search(r"calls_per_s=([\d.]+)", out).group(1))
+            line += "  %s %7.0f calls/s (%.2f x floor)" % (name, cps, cps / fl)
+        print(line, flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--n1", type=int, default=100)
     ap.add_argument("--n2", type=int, default=300)
     ap.add_argument("--compare-curl", action="store_true")
+    ap.add_argument("--floor", action="store_true")
+    ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     bench.work = tempfile.mkdtemp(prefix="mc-instr-")
     try:
@@ -84,11 +80,13 @@ def main():
         env.start_standin()
         variants = [("curl", {"MC_HTTP_CLIENT": "curl"})] if a.compare_curl else []
         variants.append(("lean" if a.compare_curl else "default", {}))
+        if a.floor:
+            floor(env, variants, a.runs)
+            return
         for name, extra in variants:
-            for what, fn in (("gateway (serve)", serve_ir), ("client (bench_host)", host_ir)):
-                i1, i2 = fn(env, a.n1, extra), fn(env, a.n2, extra)
-                print("%-8s %-20s %8.0f instructions/request" % (
-                    name, what, (i2 - i1) / (a.n2 - a.n1)), flush=True)
+            i1, i2 = host_ir(env, a.n1, extra), host_ir(env, a.n2, extra)
+            print("%-8s %8.0f instructions per sequential call" % (
+                name, (i2 - i1) / (a.n2 - a.n1)), flush=True)
     finally:
         bench.cleanup()
 
