@@ -34,6 +34,8 @@ typedef struct mc_lean_req {
     uint16_t port;               /* host order */
     bool head_method;
     bool close_after;            /* the request said Connection: close */
+    bool tls;                    /* https */
+    bool insecure;               /* https without verification (set by the caller) */
     /* set by the caller before each attempt */
     const char *body;
     size_t body_len;
