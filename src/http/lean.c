@@ -1,5 +1,5 @@
 /* lean.c - the lean HTTP/1.1 upstream client (see lean.h): a pool of
- * kept-alive plain-HTTP connections per host:port, one request buffer
+ * kept-alive connections (plain or TLS) per host:port, one request buffer
  * (the head built once at submit, the body sent with it in one sendmsg)
  * and one response buffer per connection, responses framed by h1resp.c
  * and h1.c's chunked decoder.  No DNS: only literals and localhost come
