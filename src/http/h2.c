@@ -427,13 +427,6 @@ void mc_h2_free(conn *c)
     free(h);
 }
 
-bool mc_h2_feed(conn *c, const uint8_t *data, size_t len)
-{
-    mc_h2 *h = c->h2;
-    ssize_t n = nghttp2_session_mem_recv(h->s, data, len);
-    return n >= 0 && c->h2 == h;
-}
-
 /* Gather frames from nghttp2 and write them.  False when the connection
  * is closed or the socket is full. */
 static bool send_frames(conn *c)
@@ -480,6 +473,13 @@ static bool send_frames(conn *c)
         mc_srv_conn_close(c);
         return false;
     }
+}
+
+bool mc_h2_feed(conn *c, const uint8_t *data, size_t len)
+{
+    mc_h2 *h = c->h2;
+    ssize_t n = nghttp2_session_mem_recv(h->s, data, len);
+    return n >= 0 && c->h2 == h && send_frames(c) && c->h2 == h;
 }
 
 /* After a pass: the timer list the connection belongs on, or its end

@@ -171,7 +171,8 @@ void mc_srv_req_detach(mc_server_req *r);
 bool mc_h2_begin(conn *c);
 /* Read, feed the session, write: everything readiness allows. */
 void mc_h2_run(conn *c);
-/* Feed bytes as if read (the fuzz target); false on a connection error. */
+/* Feed bytes as if read and write the frames due (dropped when c->fd < 0:
+ * the fuzz target); false on a connection error. */
 bool mc_h2_feed(conn *c, const uint8_t *data, size_t len);
 /* Queue the answer of a stream. */
 void mc_h2_answer(mc_server_req *r, int status, const mc_http_header *h, size_t nh,

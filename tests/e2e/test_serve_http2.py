@@ -311,7 +311,8 @@ class Http2Test(unittest.TestCase):
 
     def test_connection_specific_fields_are_refused(self):
         for name, value in (("connection", "keep-alive"), ("transfer-encoding", "chunked"),
-                            ("upgrade", "h2c"), ("te", "gzip")):
+                            ("upgrade", "h2c"), ("te", "gzip"), ("keep-alive", "5"),
+                            ("proxy-connection", "close")):
             h = RawH2(self.srv.port)
             try:
                 h.send(frame(HEADERS, END_HEADERS | END_STREAM, 1,
@@ -322,6 +323,17 @@ class Http2Test(unittest.TestCase):
                     self.assertEqual(rst_code(got[-1]), PROTOCOL_ERROR)
             finally:
                 h.close()
+
+    def test_request_without_authority_or_host_is_refused(self):
+        """As HTTP/1.1 without Host (400): a stream error."""
+        h = RawH2(self.srv.port)
+        try:
+            h.send(frame(HEADERS, END_HEADERS | END_STREAM, 1,
+                         hpack([(":method", "GET"), (":scheme", "http"), (":path", "/pets/1")])))
+            got = h.frames(lambda f: f[0] in (RST_STREAM, HEADERS) and f[2] == 1)
+            self.assertEqual((got[-1][0], rst_code(got[-1])), (RST_STREAM, PROTOCOL_ERROR))
+        finally:
+            h.close()
 
     def test_stream_not_received_in_time_is_408(self):
         """Per stream: the one whose body stops gets 408, the connection and a
