@@ -442,7 +442,7 @@ static ssize_t conn_recv(conn *c, void *buf, size_t n)
     return c->tls ? mc_tls_recv(c->tls, buf, n, &other) : recv(c->fd, buf, n, 0);
 }
 
-ssize_t mc_srv_conn_send(conn *c, const void *buf, size_t n)
+static ssize_t conn_send(conn *c, const void *buf, size_t n)
 {
     bool other;
     return c->tls ? mc_tls_send(c->tls, buf, n, &other) : send(c->fd, buf, n, MSG_NOSIGNAL);
@@ -559,7 +559,7 @@ static void start_request(conn *c, const mc_h1_head *h, size_t used)
     }
     if (h->expect_continue && h->minor == 1) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        ssize_t k = mc_srv_conn_send(c, cont, sizeof cont - 1);
+        ssize_t k = conn_send(c, cont, sizeof cont - 1);
         (void)k;                   /* a client that misses it sends anyway */
     }
     c->state = S_BODY;
@@ -647,13 +647,12 @@ static void parse_input(conn *c)
     }
 }
 
-/* Write what is left of the answer.  True when all of it is written. */
-static bool flush(conn *c)
+bool mc_srv_write(conn *c, const char *buf, size_t len, size_t *off)
 {
-    while (c->outoff < c->outlen) {
-        ssize_t n = mc_srv_conn_send(c, c->out + c->outoff, c->outlen - c->outoff);
+    while (*off < len) {
+        ssize_t n = conn_send(c, buf + *off, len - *off);
         if (n > 0) {
-            c->outoff += (size_t)n;
+            *off += (size_t)n;
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -667,6 +666,14 @@ static bool flush(conn *c)
         mc_srv_conn_close(c);
         return false;
     }
+    return true;
+}
+
+/* Write what is left of the answer.  True when all of it is written. */
+static bool flush(conn *c)
+{
+    if (!mc_srv_write(c, c->out, c->outlen, &c->outoff))
+        return false;
     free(c->out);
     c->out = NULL;
     c->outlen = c->outoff = 0;

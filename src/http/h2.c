@@ -13,7 +13,6 @@
  * the rate of stream resets; a client that resets streams whose flows are
  * still running more than MAX_RESETS times a second gets GOAWAY
  * ENHANCE_YOUR_CALM. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,21 +456,8 @@ static bool send_frames(conn *c)
             h->outoff = h->out.len;
             continue;
         }
-        ssize_t n = mc_srv_conn_send(c, h->out.data + h->outoff, h->out.len - h->outoff);
-        if (n > 0) {
-            h->outoff += (size_t)n;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            c->writable = false;
-            if (c->list != L_SEND)
-                mc_srv_list_put(c, L_SEND, now_ms());
+        if (!mc_srv_write(c, h->out.data, h->out.len, &h->outoff))
             return false;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        mc_srv_conn_close(c);
-        return false;
     }
 }
 

@@ -156,7 +156,9 @@ void mc_srv_dispatch_req(mc_server_req *r);
 bool mc_srv_skip_answer_header(const char *name, const char *value);
 const char *mc_srv_http_date(worker *w);
 bool mc_srv_read_some(conn *c, size_t limit);
-ssize_t mc_srv_conn_send(conn *c, const void *buf, size_t n);
+/* Write buf from *off on; true when all of it is written, false when the
+ * socket is full (the connection waits on L_SEND) or the connection closed. */
+bool mc_srv_write(conn *c, const char *buf, size_t len, size_t *off);
 void mc_srv_list_put(conn *c, int list, double from);
 void mc_srv_run_later(conn *c);
 /* The connection that answered for r left: nobody will answer an
