@@ -157,7 +157,9 @@ mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
      * envelope's WS-Addressing headers are the message's To, Action, ... */
     m->client_soap = (uint8_t)m->payload.soap;
     mc_msg_read_addressing(m);
-    if (rt->main && !mc_msg_prop(m, MC_SCOPE_DEFAULT, "To"))
+    /* the transport's To is the request URI (MI's ServerWorker), unless the
+     * envelope's WS-Addressing To named another address */
+    if (!mc_msg_prop(m, MC_SCOPE_DEFAULT, "To"))
         mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "To", mc_msg_prop(m, MC_SCOPE_AXIS2,
                                                                  "TransportInURL"));
     /* the correlation id: the one the host already took, else the client's

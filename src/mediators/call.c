@@ -372,7 +372,7 @@ static mc_flow build_request(mc_message *m, send_req *req)
         if (tp && !mc_url_text_ok(tp->value, tp->len))
             return mc_fault(m, "0", "default endpoint: a To address (URL) cannot hold a space "
                             "or a control character (CR, LF, NUL, ...)");
-        if (!to || !*to)
+        if (!to || !*to || *to == '/')      /* none, or the request URI the transport set */
             return mc_fault(m, "303001",
                             "default endpoint: the message has no To address (set it with <header name=\"To\">)");
         if (mc_uri_foreign_scheme(to))
@@ -656,7 +656,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const call_m *c = (const call_m *)self;
     if (!c->ep && !c->is_send) {
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
-        if (!to || !*to || anonymous_address(to) ||
+        if (!to || !*to || *to == '/' || anonymous_address(to) ||
             ((!strncasecmp(to, "http://", 7) || !strncasecmp(to, "https://", 8)) &&
              names_this_service(m, to)))
             return mc_fault(m, "303001", "<call> without an endpoint: the message has no To "
