@@ -42,6 +42,7 @@ extern const mc_mediator_type mc_med_foreach;
 extern const mc_mediator_type mc_med_scatter_gather;
 extern const mc_mediator_type mc_med_store;
 extern const mc_mediator_type mc_med_conditional_router;
+extern const mc_mediator_type mc_med_router;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);

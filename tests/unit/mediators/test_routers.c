@@ -4,7 +4,9 @@
  * the flow, conditions over the To URL, a query parameter, a header
  * (xmlns="" as MI's test artifacts write them), a property, and/or/not,
  * a condition tested after the earlier targets ran, targets by key and
- * inline, and the load errors. */
+ * inline, and the load errors; <router> (WSO2 ESB 4.x's RouterMediator, the
+ * shape of MI's mediatorconfig/router artifacts): an XPath expression's
+ * boolean value, or its string value against `match`, and breakRouter. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +120,62 @@ static void test_missing_target_sequence(void **state)
     th_flow_free(f);
 }
 
+static const char *quote_trail(th_flow *f, const char *seq, const char *symbol)
+{
+    static char out[64];
+    char xml[256];
+    th_flow_reset_msg(f);
+    snprintf(xml, sizeof xml, "<m0:getQuote xmlns:m0=\"http://services.samples\"><m0:request>"
+             "<m0:symbol>%s</m0:symbol></m0:request></m0:getQuote>", symbol);
+    th_set_xml(f, xml);
+    mc_code rc = th_run(f, seq, NULL);
+    if (rc != MC_OK)
+        fail_msg("%s: rc %d %s", seq, rc, th_prop(f, "ERROR_MESSAGE") ? th_prop(f, "ERROR_MESSAGE") : "");
+    const char *t = th_prop(f, "trail");
+    snprintf(out, sizeof out, "%s%s", t ? t : "", f->m->dropped ? " dropped" : "");
+    return out;
+}
+
+#define XROUTE(attrs, target) "<route xmlns:m0=\"http://services.samples\" " attrs ">" target "</route>"
+
+static void test_router(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(DEFS(
+        SEQ("a", MARK("a")) SEQ("b", MARK("b"))
+        SEQ("symbols", "<router continueAfter=\"true\">"
+            XROUTE("expression=\"//m0:getQuote/m0:request/m0:symbol\" match=\"WSO2\"", "<target sequence=\"a\"/>")
+            XROUTE("expression=\"//m0:getQuote/m0:request/m0:symbol\" match=\"I.M\"", "<target sequence=\"b\"/>")
+            "</router>" MARK("+"))
+        /* without match: the expression's boolean value; breakRouter="false" goes on */
+        SEQ("exists", "<router>"
+            XROUTE("expression=\"//m0:getQuote/m0:request\" breakRouter=\"false\"", "<target sequence=\"a\"/>")
+            XROUTE("expression=\"//m0:getQuote123/m0:request/m0:symbol\"", "<target sequence=\"b\"/>")
+            XROUTE("expression=\"count(//m0:symbol) = 1\"", "<target sequence=\"b\"/>")
+            XROUTE("expression=\"true()\"", "<target sequence=\"a\"/>")
+            "</router>" MARK("+"))
+        /* router_continueAfter_true_test.xml: the target drops the message */
+        SEQ("drop", "<router continueAfter=\"true\">"
+            XROUTE("expression=\"//m0:getQuote/m0:request\"", "<target><sequence><drop/></sequence></target>")
+            "</router>" MARK("+"))));
+    assert_string_equal(quote_trail(f, "symbols", "WSO2"), "a+");
+    assert_string_equal(quote_trail(f, "symbols", "IBM"), "b+");
+    assert_string_equal(quote_trail(f, "symbols", "MSFT"), "+");
+    assert_string_equal(quote_trail(f, "exists", "IBM"), "ab");   /* continueAfter defaults to false */
+    assert_string_equal(quote_trail(f, "drop", "IBM"), " dropped");
+    th_flow_free(f);
+    static const th_diag_case cases[] = {
+        {SEQ("s", "<router><route match=\"x\"><target sequence=\"a\"/></route></router>"),
+         "~error: <route> needs an 'expression' (XPath)"},
+        {SEQ("s", "<router><route expression=\"//a\" match=\"(\"><target sequence=\"a\"/></route></router>"),
+         "~error"},
+        {SEQ("s", "<router><route expression=\"//a\" breakRouter=\"sometimes\"><target sequence=\"a\"/>"
+                  "</route></router>"),
+         "~error: breakRouter attribute value of the route element must be either 'true' or 'false'"},
+    };
+    th_check_diags(cases, sizeof cases / sizeof *cases);
+}
+
 static void test_diagnostics(void **state)
 {
     (void)state;
@@ -154,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_url_is_the_to_address),
         cmocka_unit_test(test_missing_target_sequence),
+        cmocka_unit_test(test_router),
         cmocka_unit_test(test_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
