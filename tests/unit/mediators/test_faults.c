@@ -196,6 +196,13 @@ static void test_java_and_jdbc_refused(void **state)
         "run Java or JDBC code; to do this in mediac, write a native mediator in C, register it "
         "with mc_engine_register_mediator() (include/mediac.h) and call it with <class name=\"...\"/>\n");
     free(d);
+    /* WSO2's rule mediator lives in its own namespace: still refused as Java */
+    d = th_diags(DEFS(SEQ("s", "<rule xmlns=\"http://wso2.org/carbon/rules\"><source>soapBody</source>"
+                                "</rule>")));
+    assert_string_equal(d, "t.xml:2:20: error: <rule> runs a Java rule engine (Drools): mediac cannot "
+        "run Java or JDBC code; to do this in mediac, write a native mediator in C, register it "
+        "with mc_engine_register_mediator() (include/mediac.h) and call it with <class name=\"...\"/>\n");
+    free(d);
     d = th_diags(DEFS(SEQ("s", "<class name=\"org.acme.Discount\"/>")));
     assert_string_equal(d, "t.xml:2:27: error: no native mediator is registered as 'org.acme.Discount': "
         "mediac cannot run Java classes; write the mediator in C and register it under this name with "
