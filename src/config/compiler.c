@@ -472,6 +472,18 @@ mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
     return e;
 }
 
+mc_expr *mc_compile_expr_quiet(mc_compiler *cc, xmlNodePtr node, const char *src)
+{
+    mc_expr_env env;
+    mc_expr_opts o;
+    expr_opts(cc, node, &env, &o);
+    mc_err err = {0};
+    mc_expr *e = mc_expr_compile_opts(src, &o, &err);
+    if (e)
+        mc_config_own(cc->cfg, e, free_expr);
+    return e;
+}
+
 static mc_template *compile_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
                                      const char *text, bool inline_only)
 {
