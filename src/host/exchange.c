@@ -258,6 +258,21 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
                      "from 200 to 599", a, NULL);
         return;
     }
+    /* the answer's Content-Type comes from these: message data in them
+     * never shapes the answer's headers (refused loudly, as a header is) */
+    static const char *const type_props[] = {"messageType", "ContentType"};
+    for (size_t i = 0; i < 2; i++) {
+        const mc_prop *p = mc_msg_get_prop(m, MC_SCOPE_AXIS2, type_props[i]);
+        if (p && !mc_header_value_ok(p->value, p->len)) {
+            mc_msg_log(m, MC_LOG_ERROR, "property '%s' holds a control character; answering 500",
+                       type_props[i]);
+            char msg[160];
+            snprintf(msg, sizeof msg, "property '%s': a content type cannot hold a control "
+                     "character (CR, LF, NUL, ...)", type_props[i]);
+            error_answer(m, 500, msg, a, NULL);
+            return;
+        }
+    }
     size_t n = 0;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {
         n++;

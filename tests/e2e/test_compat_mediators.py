@@ -104,6 +104,34 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
       </inSequence>
     </target>
   </proxy>
+  <api name="Props" context="/props">
+    <resource methods="POST" uri-template="/ctype">
+      <inSequence>
+        <property name="ContentType" expression="json-eval($.t)" scope="axis2"/>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/mtype">
+      <inSequence>
+        <property name="messageType" expression="json-eval($.t)" scope="axis2"/>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/call-method">
+      <inSequence>
+        <property name="HTTP_METHOD" expression="json-eval($.m)" scope="axis2"/>
+        <call><endpoint><address uri="http://127.0.0.1:UP/called"/></endpoint></call>
+        <respond/>
+      </inSequence>
+    </resource>
+    <resource methods="POST" uri-template="/send-method">
+      <inSequence>
+        <property name="HTTP_METHOD" value="PUT" scope="axis2"/>
+        <send><endpoint><address uri="http://127.0.0.1:UP/sent"/></endpoint></send>
+      </inSequence>
+      <outSequence><send/></outSequence>
+    </resource>
+  </api>
 </definitions>
 """
 
@@ -177,6 +205,40 @@ class CompatMediatorsTest(unittest.TestCase):
         r = self.post("/services/ToProxy?x=1", "{}")
         self.assertEqual(r.json(), {"to": "/services/ToProxy?x=1"})
         self.assertIn("To: /services/ToProxy?x=1", self.srv.log())
+
+    def test_content_type_property_with_cr_lf_refused(self):
+        # issue 11's rule: message data never shapes the answer's headers;
+        # refused loudly (500 + log line) as a header value with CR/LF is
+        for path, prop in (("/props/ctype", "ContentType"), ("/props/mtype", "messageType")):
+            r = self.post(path, '{"t":"text/plain\\r\\nX-Evil: 1"}')
+            self.assertEqual(r.status, 500, r.body)
+            self.assertIsNone(r.header("X-Evil"))
+            self.assertTrue(r.header("Content-Type").startswith("application/json"))
+            self.assertIn("property '%s': a content type cannot hold a control character" % prop,
+                          r.json()["Fault"]["faultstring"] if "Fault" in r.json() else r.body.decode())
+            self.assertIn("property '%s' holds a control character; answering 500" % prop,
+                          self.srv.log())
+        r = self.post("/props/mtype", '{"t":"text/plain"}')
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.header("Content-Type").startswith("text/plain"))
+
+    def test_http_method_property_sets_the_method(self):
+        # MI: the axis2 HTTP_METHOD property is the method of the outgoing
+        # request of <call> and <send> (issue 18); an address endpoint gets
+        # the API's REST_URL_POSTFIX appended, as in MI
+        for method in ("PUT", "DELETE", "PATCH", "GET"):
+            with self.up.lock:
+                self.up.seen.clear()
+            r = self.post("/props/call-method", '{"m":"%s"}' % method)
+            self.assertEqual(r.status, 200, r.body)
+            with self.up.lock:
+                self.assertEqual([(s[0], s[1]) for s in self.up.seen], [(method, "/called/call-method")])
+        with self.up.lock:
+            self.up.seen.clear()
+        r = self.post("/props/send-method", "{}")
+        self.assertEqual(r.status, 200, r.body)
+        with self.up.lock:
+            self.assertEqual([(s[0], s[1]) for s in self.up.seen], [("PUT", "/sent/send-method")])
 
 
 if __name__ == "__main__":
