@@ -30,6 +30,11 @@ static const char *config =
      * its prefix declared only on <with-param> */
     "<template name=\"aggr\"><parameter name=\"aggr_expr\"/><sequence><aggregate>"
     "<onComplete expression=\"$func:aggr_expr\"><respond/></onComplete></aggregate></sequence></template>\n"
+    "<template name=\"iter\"><parameter name=\"it_expr\"/><sequence><iterate expression=\"$func:it_expr\">"
+    "<target><sequence><call>" EP "</call><call-template target=\"aggr\"><with-param xmlns:q=\"urn:q\" "
+    "name=\"aggr_expr\" value=\"{{//q:r}}\"/></call-template></sequence></target></iterate></sequence></template>\n"
+    SEQ("passed_iter", "<call-template target=\"iter\"><with-param name=\"it_expr\" value=\"{{//item}}\"/>"
+                       "</call-template>")
     SEQ("passed", "<iterate expression=\"//item\"><target><sequence><call>" EP "</call>"
                   "<call-template target=\"aggr\"><with-param xmlns:q=\"urn:q\" name=\"aggr_expr\" "
                   "value=\"{{//q:r}}\"/></call-template></sequence></target></iterate>")
@@ -209,6 +214,24 @@ static void test_passed_expression(void **state)
     th_flow_free(f);
 }
 
+static void test_passed_iterate_expression(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(config);
+    host h = {0};
+    mc_code rc = run(f, "passed_iter", "<order><item><q:r xmlns:q=\"urn:q\">a</q:r></item><item>"
+                                        "<q:r xmlns:q=\"urn:q\">b</q:r></item></order>", "application/xml", &h);
+    assert_int_equal(rc, MC_OK);
+    assert_true(f->m->responded);
+    assert_int_equal(h.most_at_once, 2);           /* one child per //item */
+    xmlBufferPtr b = xmlBufferCreate();
+    xmlNodeDump(b, mc_msg_envelope(f->m), mc_msg_body(f->m), 0, 0);
+    if (!strstr((const char *)xmlBufferContent(b), ">b</q:r><q:r xmlns:q=\"urn:q\">a</q:r></soapenv:Body>"))
+        fail_msg("got %s", (const char *)xmlBufferContent(b));
+    xmlBufferFree(b);
+    th_flow_free(f);
+}
+
 static void test_iterate_json(void **state)
 {
     (void)state;
@@ -377,6 +400,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_iterate_xml),
         cmocka_unit_test(test_passed_expression),
+        cmocka_unit_test(test_passed_iterate_expression),
         cmocka_unit_test(test_iterate_json),
         cmocka_unit_test(test_clone_answers_early),
         cmocka_unit_test(test_aggregate_timeout),

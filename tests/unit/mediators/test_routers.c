@@ -209,6 +209,10 @@ static void test_diagnostics(void **state)
                   "</target></clone>"),
          "t.xml:1:35: warning: <log> in <target> is ignored, as MI ignores it (a target runs its "
          "<sequence> or sends to its <endpoint>)\n"},
+        /* MI's CloneMediatorFactory reads only <target> children (MI's
+         * CloneProxy artifacts have a <log> beside them) */
+        {SEQ("s", "<clone><log/><target sequence=\"a\"/></clone>"),
+         "~warning: <log> in <clone> is ignored, as MI ignores it (only <target>s run)"},
     };
     th_check_diags(cases, sizeof cases / sizeof *cases);
 }
