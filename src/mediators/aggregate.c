@@ -524,12 +524,8 @@ static mc_message *complete(const void *med, mc_message **msgs, size_t n, mc_mes
     if (a->passed) {
         /* the expression the template's caller passed, in the children's
          * func scope (as Synapse evaluates a $func: expression parameter) */
-        const char *text = "";
-        size_t len;
-        mc_err err = {0};
-        mc_expr_string(a->expr, msgs[0], &text, &len, &err);
-        const mc_expr *e = mc_template_passed_expr(msgs[0]->cfg, text);
-        if (!e || (mc_expr_kind_of(e) != MC_EXPR_XPATH && mc_expr_kind_of(e) != MC_EXPR_JSONPATH)) {
+        const mc_expr *e = mc_template_passed_expr(a->expr, msgs[0]);
+        if (!e) {
             if (trigger)
                 mc_msg_set_fault(trigger, "0", "aggregate: the onComplete expression parameter "
                                  "does not hold an XPath or json-eval expression passed as {{...}}",

@@ -66,12 +66,18 @@ static void note_passed_expression(mc_compiler *cc, xmlNodePtr c, const char *li
         mc_config_state(cc->cfg, name, same, e, keep);
 }
 
-const mc_expr *mc_template_passed_expr(const mc_config *cfg, const char *text)
+const mc_expr *mc_template_passed_expr(const mc_expr *param, mc_message *m)
 {
+    const char *text = "";
+    size_t len;
+    mc_err err = {0};
     char name[1024];
-    if (!cfg || !text || (size_t)snprintf(name, sizeof name, "call-template.expr:%s", text) >= sizeof name)
+    if (!m->cfg || mc_expr_string(param, m, &text, &len, &err) != MC_OK ||
+        (size_t)snprintf(name, sizeof name, "call-template.expr:%s", text) >= sizeof name)
         return NULL;
-    return mc_config_find_state(cfg, name);
+    const mc_expr *e = mc_config_find_state(m->cfg, name);
+    mc_expr_kind k = e ? mc_expr_kind_of(e) : MC_EXPR_PROPERTY;
+    return k == MC_EXPR_XPATH || k == MC_EXPR_JSONPATH ? e : NULL;
 }
 
 /* At link: the template is known; check the parameters against it. */

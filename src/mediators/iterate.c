@@ -292,12 +292,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const iterate_m *it = (const iterate_m *)self;
     iterate_m passed;
     if (it->passed) {
-        const char *text = "";
-        size_t len;
-        mc_err err = {0};
-        mc_expr_string(it->expr, m, &text, &len, &err);
-        const mc_expr *e = mc_template_passed_expr(m->cfg, text);
-        if (!e || (mc_expr_kind_of(e) != MC_EXPR_XPATH && mc_expr_kind_of(e) != MC_EXPR_JSONPATH))
+        const mc_expr *e = mc_template_passed_expr(it->expr, m);
+        if (!e)
             return mc_fault(m, "0", "iterate: the expression parameter does not hold an XPath or "
                             "json-eval expression passed as {{...}}");
         passed = *it;

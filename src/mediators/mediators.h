@@ -80,9 +80,10 @@ const char *mc_xml_node_text(mc_arena *a, xmlNodePtr n, size_t *len);
 bool mc_ext_numbers(mc_compiler *cc, xmlNodePtr node, const char *const *names,
                     unsigned long long *values);
 
-/* The expression a call-template passed as "{{expr}}" to a parameter
- * whose value is now text ("{expr}"), or NULL (call_template.c). */
-const mc_expr *mc_template_passed_expr(const mc_config *cfg, const char *text);
+/* The XPath or json-eval expression a call-template passed as "{{expr}}"
+ * to the parameter param reads ($func:NAME; its value is the text
+ * "{expr}"), or NULL (call_template.c). */
+const mc_expr *mc_template_passed_expr(const mc_expr *param, mc_message *m);
 
 /* Shared by mediators: raise a fault with code and formatted message. */
 mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)
