@@ -87,7 +87,7 @@ typedef struct xfer {
 } xfer;
 
 struct mc_http_client {
-    mc_lean *lean;     /* plain HTTP to literals and localhost (lean.h) */
+    mc_lean *lean;     /* http(s) to literals and cached names (lean.h) */
     mc_http_waitfd *pfd;       /* poll mode: the lean sockets and the caller's */
     struct curl_waitfd *cwfd;
     size_t pfd_cap;

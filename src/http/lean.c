@@ -2,8 +2,9 @@
  * kept-alive connections (plain or TLS) per host:port, one request buffer
  * (the head built once at submit, the body sent with it in one sendmsg)
  * and one response buffer per connection, responses framed by h1resp.c
- * and h1.c's chunked decoder.  No DNS: only literals and localhost come
- * here.  Nothing here logs (request heads carry credentials). */
+ * and h1.c's chunked decoder.  No DNS on the loop: names come here once
+ * resolve.c's thread has cached their address (until then libcurl
+ * carries them).  Nothing here logs (request heads carry credentials). */
 #include "http/lean.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@
 
 #include "http/h1.h"
 #include "http/h1resp.h"
+#include "http/resolve.h"
 #include "util/buf.h"
 
 #define MAX_RESPONSE_HEAD (100 * 1024)      /* curl's CURL_MAX_HTTP_HEADER */
@@ -927,6 +929,21 @@ static bool header_named(const char *name, const char *want)
     return strcasecmp(name, want) == 0;
 }
 
+/* A DNS name lean may carry: letters, digits, '-', '.', '_', not all
+ * digits and dots (curl reads "127.1" as 127.0.0.1; so it goes there). */
+static bool plain_host_name(const char *host)
+{
+    bool named = false;
+    for (const char *p = host; *p; p++) {
+        char c = *p;
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+        if (!alpha && c != '.' && !(c >= '0' && c <= '9'))
+            return false;
+        named |= alpha;
+    }
+    return named;
+}
+
 bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char *url,
                      const mc_http_header *headers, size_t nheaders, bool has_body,
                      size_t body_len, bool http10, bool absolute_target, mc_err *err)
@@ -960,10 +977,12 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
             return false;
     }
     struct in_addr a;
-    if (strcasecmp(host, "localhost") == 0)
-        a.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &a) != 1)
-        return false;                          /* a name: libcurl resolves it */
+    if (inet_pton(AF_INET, host, &a) != 1) {
+        /* a name (localhost too): its cached address, or libcurl while
+         * the resolver thread looks it up (resolve.h) */
+        if (!plain_host_name(host) || !mc_resolve_lookup(host, mc_http__now_ms(), &a.s_addr))
+            return false;
+    }
     /* the target exactly as built: no byte curl would refuse or change */
     const char *path = auth + alen;
     size_t plen = strcspn(path, "#");
@@ -1063,6 +1082,7 @@ mc_lean *mc_lean_new(size_t max_idle, size_t max_response_bytes, mc_lean_done_fn
     l->max_response = max_response_bytes;
     l->done = done;
     l->ud = ud;
+    mc_resolve_acquire();
     static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy",
                                              "ALL_PROXY"};
     for (size_t i = 0; i < sizeof proxy_vars / sizeof *proxy_vars; i++) {
@@ -1118,4 +1138,5 @@ void mc_lean_free(mc_lean *l)
         SSL_CTX_free(l->tls);
     free(l->byfd);
     free(l);
+    mc_resolve_release();
 }

@@ -1,5 +1,6 @@
 /* lean.h - mediac's own HTTP/1.1 upstream client (internal to src/http):
- * http and https requests to IP literals and localhost on a keep-alive pool
+ * http and https requests to IPv4 literals and to names whose address
+ * resolve.h has cached (localhost too) on a keep-alive pool
  * of non-blocking sockets, driven by the same loop as client.c's libcurl
  * path (watch mode or poll).  client.c owns requests, retries and
  * callbacks; this file owns one attempt at a time per request: connect or
@@ -8,8 +9,9 @@
  *
  * https through OpenSSL: verification unless insecure, SNI, sessions
  * resumed per host.  What goes to libcurl instead (mc_lean_prepare
- * answers false): host names other than localhost (no blocking resolver
- * on the loop), IPv6 literals and user info, every request while a proxy
+ * answers false): a name not yet resolved (or whose resolution failed,
+ * for 10 s) while resolve.c's thread looks it up, names of other than
+ * letters, digits, '-', '.', '_', IPv6 literals and user info, every request while a proxy
  * variable (http_proxy, HTTP_PROXY, all_proxy, ALL_PROXY) is set, https
  * while https_proxy or HTTPS_PROXY is, or MC_HTTP_CLIENT=curl (all read
  * when the client is created). */

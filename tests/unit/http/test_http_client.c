@@ -30,6 +30,7 @@
 
 #include "http/client.h"
 #include "http/client_internal.h"
+#include "http/resolve.h"
 
 #include "fault_server_harness.h"
 
@@ -84,6 +85,14 @@ static long json_int(const char *body, const char *name)
     snprintf(pat, sizeof pat, "\"%s\": ", name);
     const char *p = body ? strstr(body, pat) : NULL;
     return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* url() with a host name instead of 127.0.0.1 */
+static const char *name_url(const char *host, const char *path)
+{
+    static char b[256];
+    snprintf(b, sizeof b, "http://%s:%d%s", host, srv_port, path);
+    return b;
 }
 
 static mc_http_client *client(long timeout_ms, int attempts, size_t limit)
@@ -246,6 +255,43 @@ static void test_methods_round_trip(void **state)
     assert_int_equal(r.status, 200);
     assert_int_equal(json_int(r.body.data, "body_len"), (long)big);
     mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+/* A host name goes through libcurl while resolve.c's thread looks it
+ * up, then through the lean client: a cache hit, and the lean client's own
+ * kept-alive connection (another peer port than libcurl's, then the same
+ * one).  The name is what the Host header says. */
+static void test_names_go_lean_once_resolved(void **state)
+{
+    mc_http_client *c = client(5000, 1, 0);
+    mc_resolve_stats s0 = mc_resolve_get_stats();
+    mc_http_response r;
+    do_req(c, "GET", name_url("localhost", "/echo"), true, &r);
+    assert_int_equal(r.status, 200);
+    long curl_port = json_int(r.body.data, "peer_port");
+    mc_http_response_free(&r);
+    mc_resolve_stats s1 = mc_resolve_get_stats();
+    assert_int_equal(s1.misses - s0.misses, 1);
+    assert_int_equal(s1.hits - s0.hits, 0);
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
+    long lean_port = -1;
+    for (int i = 0; i < 2; i++) {
+        do_req(c, "GET", name_url("LOCALHOST", "/echo"), true, &r);
+        assert_int_equal(r.status, 200);
+        long port = json_int(r.body.data, "peer_port");
+        if (i == 0)
+            lean_port = port;
+        assert_int_equal(port, lean_port);
+        assert_true(port != curl_port);
+        char host[64];
+        snprintf(host, sizeof host, "\"LOCALHOST:%d\"", srv_port);
+        assert_non_null(strstr(r.body.data, host));
+        mc_http_response_free(&r);
+    }
+    mc_resolve_stats s2 = mc_resolve_get_stats();
+    assert_int_equal(s2.hits - s1.hits, 2);
+    assert_int_equal(s2.misses - s1.misses, 0);
     mc_http_client_free(c);
 }
 
@@ -1035,6 +1081,12 @@ static void test_tls_trusted_keepalive_resumed(void **state)
     setenv("SSL_CERT_FILE", cert, 1);
     mc_http_client *c = client(5000, 1, 0);
     char u[128];
+    /* localhost's address cached first (the lean client's resolve.c), as
+     * libcurl does not read SSL_CERT_FILE */
+    mc_http_response w;
+    do_req(c, "GET", name_url("localhost", "/ok"), true, &w);
+    mc_http_response_free(&w);
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
     snprintf(u, sizeof u, "https://localhost:%d/echo", tls.port);
     mc_http_request rq = {.method = "GET", .url = u, .idempotent = true};
     mc_http_response r;
@@ -1200,6 +1252,7 @@ int main(void)
         cmocka_unit_test(test_free_with_inflight),
         cmocka_unit_test(test_event_loop_driving),
         cmocka_unit_test(test_callbacks_reenter),
+        cmocka_unit_test(test_names_go_lean_once_resolved),
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_tls_trusted_keepalive_resumed),
         cmocka_unit_test(test_bad_requests),

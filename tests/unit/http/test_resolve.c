@@ -1,0 +1,169 @@
+/* test_resolve.c - the lean client's host-name cache (src/http/resolve.c)
+ * with the real getaddrinfo: localhost (in every /etc/hosts), numeric
+ * names (answered without the network) and a name the resolver library
+ * refuses without asking any server ("bad name").  The resolver thread is
+ * awaited on its condition, never by sleeping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "http/client_internal.h"
+#include "http/resolve.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    mc_resolve_acquire();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mc_resolve_release();                  /* the cache starts empty again */
+    return 0;
+}
+
+/* A miss answers false at once and schedules one resolution; once it has
+ * settled the name answers its address, case-insensitively. */
+static void test_miss_then_hit(void **state)
+{
+    (void)state;
+    mc_resolve_stats s0 = mc_resolve_get_stats();
+    uint32_t a = 0;
+    assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
+    assert_true(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+    assert_int_equal(a, htonl(INADDR_LOOPBACK));
+    a = 0;
+    assert_true(mc_resolve_lookup("LocalHost", mc_http__now_ms(), &a));
+    assert_int_equal(a, htonl(INADDR_LOOPBACK));
+    mc_resolve_stats s = mc_resolve_get_stats();
+    assert_int_equal(s.misses - s0.misses, 1);
+    assert_int_equal(s.hits - s0.hits, 2);
+    assert_int_equal(s.resolved - s0.resolved, 1);
+    assert_int_equal(s.names, 1);
+}
+
+/* Past its TTL an entry is still answered (stale-while-revalidate) and
+ * one refresh runs; after it the same moment is fresh again. */
+static void test_stale_served_and_refreshed(void **state)
+{
+    (void)state;
+    uint32_t a = 0;
+    assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
+    uint64_t t = mc_http__now_ms();        /* the entry expires by t + TTL */
+    while (mc_http__now_ms() <= t)         /* so the refresh's expiry is later */
+        ;
+    mc_resolve_stats s0 = mc_resolve_get_stats();
+    uint64_t later = t + MC_RESOLVE_TTL_MS;
+    assert_true(mc_resolve_lookup("localhost", later, &a));
+    assert_int_equal(a, htonl(INADDR_LOOPBACK));
+    mc_resolve_stats s1 = mc_resolve_get_stats();
+    assert_int_equal(s1.stale - s0.stale, 1);
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
+    mc_resolve_stats s2 = mc_resolve_get_stats();
+    assert_int_equal(s2.resolved - s0.resolved, 1);
+    assert_true(mc_resolve_lookup("localhost", later, &a));
+    mc_resolve_stats s3 = mc_resolve_get_stats();
+    assert_int_equal(s3.hits - s2.hits, 1);    /* fresh again */
+    assert_int_equal(s3.stale - s2.stale, 0);
+}
+
+/* A failed resolution is remembered for the negative TTL (no new
+ * resolution, still false), then asked again. */
+static void test_negative_caching(void **state)
+{
+    (void)state;
+    const char *bad = "bad name";
+    uint32_t a = 0;
+    mc_resolve_stats s0 = mc_resolve_get_stats();
+    assert_false(mc_resolve_lookup(bad, mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled(bad, 10000));
+    uint64_t t = mc_http__now_ms();
+    for (int i = 0; i < 3; i++)
+        assert_false(mc_resolve_lookup(bad, t, &a));
+    assert_true(mc_resolve_wait_settled(bad, 10000));
+    mc_resolve_stats s1 = mc_resolve_get_stats();
+    assert_int_equal(s1.failed - s0.failed, 1);
+    assert_int_equal(s1.negative - s0.negative, 3);
+    assert_int_equal(s1.resolved - s0.resolved, 0);
+    /* after the negative TTL: one more try */
+    assert_false(mc_resolve_lookup(bad, t + MC_RESOLVE_NEGATIVE_TTL_MS + 1, &a));
+    assert_true(mc_resolve_wait_settled(bad, 10000));
+    mc_resolve_stats s2 = mc_resolve_get_stats();
+    assert_int_equal(s2.failed - s1.failed, 1);
+}
+
+/* More names than the cache holds: it keeps MC_RESOLVE_MAX_NAMES, the
+ * oldest pushed out.  Names too long are never cached. */
+static void test_bounded_size(void **state)
+{
+    (void)state;
+    char name[32];
+    uint32_t a = 0;
+    int total = MC_RESOLVE_MAX_NAMES + 44;
+    for (int i = 0; i < total; i++) {
+        snprintf(name, sizeof name, "127.0.%d.%d", i / 200, i % 200 + 1);
+        assert_false(mc_resolve_lookup(name, mc_http__now_ms(), &a));
+        assert_true(mc_resolve_wait_settled(name, 10000));
+    }
+    mc_resolve_stats s = mc_resolve_get_stats();
+    assert_int_equal(s.names, MC_RESOLVE_MAX_NAMES);
+    assert_true(s.evicted >= 44);
+    assert_true(mc_resolve_lookup(name, mc_http__now_ms(), &a));   /* the newest */
+    assert_int_equal(a, inet_addr(name));
+    assert_false(mc_resolve_lookup("127.0.0.1", mc_http__now_ms(), &a));  /* the oldest: gone */
+
+    char longname[MC_RESOLVE_MAX_NAME + 8];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    mc_resolve_stats s0 = mc_resolve_get_stats();
+    assert_false(mc_resolve_lookup(longname, mc_http__now_ms(), &a));
+    mc_resolve_stats s1 = mc_resolve_get_stats();
+    assert_int_equal(s1.misses, s0.misses);    /* not even counted */
+}
+
+/* The last release while resolutions are queued and running: the thread
+ * stops and is joined, the queue bounded (the rest dropped), every name
+ * forgotten; a new user starts afresh. */
+static void test_teardown_in_flight(void **state)
+{
+    (void)state;
+    char name[32];
+    uint32_t a = 0;
+    mc_resolve_stats s0 = mc_resolve_get_stats();
+    for (int i = 0; i < 2 * MC_RESOLVE_MAX_QUEUE; i++) {
+        snprintf(name, sizeof name, "10.1.%d.%d", i / 200, i % 200 + 1);
+        assert_false(mc_resolve_lookup(name, mc_http__now_ms(), &a));
+    }
+    assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+    mc_resolve_stats s1 = mc_resolve_get_stats();
+    assert_int_equal(s1.misses - s0.misses, 2 * MC_RESOLVE_MAX_QUEUE + 1);
+    mc_resolve_release();
+    mc_resolve_stats s2 = mc_resolve_get_stats();
+    assert_int_equal(s2.names, 0);
+    mc_resolve_acquire();                  /* teardown's release balances it */
+    assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
+    assert_true(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_miss_then_hit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_served_and_refreshed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_negative_caching, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bounded_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_teardown_in_flight, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
