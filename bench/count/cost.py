@@ -10,6 +10,11 @@ WSO2 invoke request), N = 16, 64, 256 by default.
 
     python3 bench/count/cost.py --mediac build-bench/src/cli/mediac \
         [--connections 16,64,256] [--seconds 5] [--runs 1] [--json OUT]
+        [--host-name localhost]
+
+--host-name addresses the stand-in by that name in mediac's Lambda
+endpoint (default 127.0.0.1): a name reaches the lean upstream client
+through its resolver cache (src/http/resolve.c) after the first request.
 
 Prints one table row per server and connection count, and the ratios
 mediac / nginx.  bench/run's scenario "cost" calls measure_all(); while
@@ -141,7 +146,7 @@ def strace_breakdown(pid, url, conns, d, requests=20000):
     return {k: v / max(n, 1) for k, v in sorted(by.items(), key=lambda kv: -kv[1])}
 
 
-def start_server(env, who, so, counts, workers):
+def start_server(env, who, so, counts, workers, host_name=None):
     """mediac serve (the WSO2 proxy) or a separate nginx reverse proxy, both
     to the stand-in, with the allocation counter preloaded; (process, url)."""
     pre = {"LD_PRELOAD": so, "MC_ALLOC_COUNT_FILE": counts}
@@ -149,6 +154,8 @@ def start_server(env, who, so, counts, workers):
         port, admin = bench.free_port(), bench.free_port()
         e = env.lambda_env()
         e.update(pre)
+        if host_name:
+            e["AWS_ENDPOINT_URL_LAMBDA"] = "http://%s:%d" % (host_name, env.standin_port)
         if who == "mediac-curl":           # the upstream client on libcurl (before the lean one)
             e["MC_HTTP_CLIENT"] = "curl"
         p = bench.start([env.mediac, "serve", "--port", str(port), "--admin-port",
@@ -170,7 +177,7 @@ def start_server(env, who, so, counts, workers):
 
 
 def measure_all(env, conns, seconds, runs=1, workers=2, only=("mediac", "nginx"),
-                breakdown=False, out=print):
+                breakdown=False, out=print, host_name=None):
     """Every server at every connection count; the results dict (rows, and
     the syscalls by name when breakdown).  env is a bench.Env with its
     stand-in running; bench.work is the scratch directory."""
@@ -181,7 +188,7 @@ def measure_all(env, conns, seconds, runs=1, workers=2, only=("mediac", "nginx")
     for run in range(runs):
         for who in only:
             counts = os.path.join(bench.work, "allocs.%s.%d" % (who, run))
-            p, url = start_server(env, who, so, counts, workers)
+            p, url = start_server(env, who, so, counts, workers, host_name)
             try:
                 for c in conns:
                     r = measure(p.pid, url, c, seconds, counts, use_perf, bench.work)
@@ -226,6 +233,7 @@ def main():
                     help="servers, of mediac, mediac-curl (MC_HTTP_CLIENT=curl), nginx")
     ap.add_argument("--breakdown", action="store_true", help="strace syscalls by name")
     ap.add_argument("--json")
+    ap.add_argument("--host-name", help="mediac's Lambda endpoint by this name (e.g. localhost)")
     a = ap.parse_args()
     if not shutil.which("wrk") or not shutil.which("nginx"):
         sys.exit("needs wrk and nginx (apt-get install wrk nginx-light libnginx-mod-http-echo)")
@@ -239,7 +247,8 @@ def main():
         env.start_standin()
         conns = [int(x) for x in a.connections.split(",")]
         results = measure_all(env, conns, a.seconds, a.runs, a.workers, a.only.split(","),
-                              a.breakdown, out=lambda t: print(t, flush=True))
+                              a.breakdown, out=lambda t: print(t, flush=True),
+                              host_name=a.host_name)
         for c, (cpu, rps) in ratios(results, conns).items():
             print("ratio c=%-3d CPU/request %.2f x nginx, req/s %.2f x nginx" % (c, cpu, rps))
         if a.json:
