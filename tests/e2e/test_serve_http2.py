@@ -75,9 +75,9 @@ HUFFMAN_DIGITS = [(0x0, 5), (0x1, 5), (0x2, 5), (0x19, 6), (0x1a, 6), (0x1b, 6),
 
 
 def has_status(block, code):
-    """Whether a response header block carries :status code, as nghttp2
-    encodes one not in the static table: literal with indexing, name 8,
-    the value raw or Huffman-coded."""
+    """Whether a response header block carries :status code, as HPACK
+    encodes one not in the static table: a literal (with, without or never
+    indexing) of name 8, the value raw or Huffman-coded."""
     bits, n = 0, 0
     for d in str(code):
         c, k = HUFFMAN_DIGITS[int(d)]
@@ -85,8 +85,8 @@ def has_status(block, code):
     pad = (8 - n % 8) % 8
     huff = ((bits << pad) | ((1 << pad) - 1)).to_bytes((n + pad) // 8, "big")
     raw = str(code).encode()
-    return b"\x48" + bytes([len(raw)]) + raw in block or \
-        b"\x48" + bytes([0x80 | len(huff)]) + huff in block
+    return any(first + value in block for first in (b"\x48", b"\x08", b"\x18")
+               for value in (bytes([len(raw)]) + raw, bytes([0x80 | len(huff)]) + huff))
 
 
 def request_fields(method, path, extra=()):
