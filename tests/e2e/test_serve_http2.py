@@ -444,6 +444,33 @@ class Http2ServerLifeTest(unittest.TestCase):
         finally:
             srv.close()
 
+    def test_inbound_endpoint_speaks_http2_too(self):
+        """MI's http inbound endpoint: its own port, the same server, h2c."""
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        path = os.path.join(self.dir, "inbound.xml")
+        with open(path, "w") as f:
+            f.write('<definitions xmlns="http://ws.apache.org/ns/synapse">'
+                    '<inboundEndpoint name="in" protocol="http" sequence="inSeq" '
+                    'suspend="false"><parameters><parameter name="inbound.http.port">%d'
+                    '</parameter></parameters></inboundEndpoint>'
+                    '<sequence name="inSeq"><payloadFactory media-type="json">'
+                    '<format>{"inbound":true}</format><args/></payloadFactory><respond/>'
+                    '</sequence></definitions>' % port)
+        srv = Server([path], "--workers", "1")
+        try:
+            deadline = time.time() + 10
+            while "inbound endpoint in listening" not in srv.log() and time.time() < deadline:
+                time.sleep(0.05)
+            status, _, body, version = curl("--http2-prior-knowledge",
+                                            "http://127.0.0.1:%d/any" % port)
+            self.assertEqual((status, body, version), (200, b'{"inbound":true}', "2"))
+        finally:
+            self.assertEqual(srv.stop(), 0)
+            srv.close()
+
     def test_no_http2_serves_http11_only(self):
         cert, key = make_cert(self.dir)
         srv = Server([self.flows], "--workers", "1", "--no-http2")
