@@ -6,11 +6,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include "http/client_internal.h"
@@ -156,6 +158,47 @@ static void test_teardown_in_flight(void **state)
     assert_true(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
 }
 
+/* Lookups from several threads (a serve worker each) while resolutions
+ * and refreshes run: every answer is a name's own address. */
+enum { LOOKERS = 4, ROUNDS = 3000 };
+
+static void *looker(void *arg)
+{
+    long seed = (long)(intptr_t)arg, wrong = 0;
+    char name[32];
+    for (int i = 0; i < ROUNDS; i++) {
+        int n = (int)((seed * 7 + i) % 8);
+        snprintf(name, sizeof name, "127.0.9.%d", n + 1);
+        uint32_t a = 0;
+        uint64_t now = mc_http__now_ms() + (i % 50 == 0 ? MC_RESOLVE_TTL_MS : 0);
+        if (mc_resolve_lookup(i % 3 ? name : "localhost", now, &a) &&
+            a != (i % 3 ? inet_addr(name) : htonl(INADDR_LOOPBACK)))
+            wrong++;
+    }
+    return (void *)(intptr_t)wrong;
+}
+
+static void test_threads_share_the_cache(void **state)
+{
+    (void)state;
+    uint32_t a;
+    assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled("localhost", 10000));
+    pthread_t t[LOOKERS];
+    for (long i = 0; i < LOOKERS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, looker, (void *)(intptr_t)i), 0);
+    long wrong = 0;
+    for (int i = 0; i < LOOKERS; i++) {
+        void *w;
+        pthread_join(t[i], &w);
+        wrong += (long)(intptr_t)w;
+    }
+    assert_int_equal(wrong, 0);
+    mc_resolve_stats s = mc_resolve_get_stats();
+    assert_true(s.hits + s.stale > 0);
+    assert_true(s.names <= 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +207,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_negative_caching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bounded_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_teardown_in_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_share_the_cache, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
