@@ -1,4 +1,10 @@
-/* buf.h - growable byte buffer (heap backed) for building text.
+/* buf.h - growable byte buffer for building text, heap or arena backed.
+ *
+ * A buffer made with MC_BUF_ARENA(a) grows inside arena a (in place while
+ * it is the arena's newest block), so per-message text costs no malloc and
+ * no copy: its data lives until the arena ends, mc_buf_free only gives the
+ * unused tail back, and mc_buf_steal returns a malloc'd copy as for a heap
+ * buffer.  Code must not free() or realloc() the data of such a buffer.
  *
  * A buffer that failed to grow remembers it (oom flag) and ignores further
  * appends, so callers may append freely and check once at the end. The data
@@ -14,9 +20,11 @@ typedef struct mc_buf {
     size_t len;
     size_t cap;
     bool oom;
+    struct mc_arena *arena;   /* NULL: heap */
 } mc_buf;
 
-#define MC_BUF_INIT {NULL, 0, 0, false}
+#define MC_BUF_INIT {NULL, 0, 0, false, NULL}
+#define MC_BUF_ARENA(a) {NULL, 0, 0, false, (a)}
 
 bool mc_buf_reserve(mc_buf *b, size_t extra);
 void mc_buf_append(mc_buf *b, const void *data, size_t n);
@@ -39,5 +47,9 @@ const char *mc_buf_cstr(mc_buf *b);   /* never NULL (returns "" when empty) */
 char *mc_buf_steal(mc_buf *b);        /* caller frees; buffer reset */
 void mc_buf_reset(mc_buf *b);         /* len = 0, keep memory */
 void mc_buf_free(mc_buf *b);
+/* An arena buffer's text, kept in the arena (its unused tail given back);
+ * the buffer is emptied.  NULL when out of memory.  For a heap buffer it
+ * is mc_buf_steal. */
+char *mc_buf_keep(mc_buf *b);
 
 #endif
