@@ -83,12 +83,21 @@ static void set_request_props(mc_message *m, const mc_host_request *req, const m
     const char *query = req->query;
     for (size_t i = 0; i < req->nheaders; i++)
         mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, req->headers[i].name, req->headers[i].value);
-    mc_buf url = MC_BUF_INIT, post = MC_BUF_INIT;
-    mc_buf_printf(&url, "%s%s%s", req->path, query ? "?" : "", query ? query : "");
+    /* scratch text in the message's arena: no malloc, no printf */
+    mc_buf url = MC_BUF_ARENA(&m->arena), post = MC_BUF_ARENA(&m->arena);
+    mc_buf_puts(&url, req->path);
+    if (query) {
+        mc_buf_putc(&url, '?');
+        mc_buf_puts(&url, query);
+    }
     /* the path below the proxy or API, with its dot segments resolved inside
      * it: appended to an endpoint address, it can never climb above it */
-    mc_buf raw = MC_BUF_INIT;
-    mc_buf_printf(&raw, "%s%s%s", rt->sub ? rt->sub : "", query ? "?" : "", query ? query : "");
+    mc_buf raw = MC_BUF_ARENA(&m->arena);
+    mc_buf_puts(&raw, rt->sub ? rt->sub : "");
+    if (query) {
+        mc_buf_putc(&raw, '?');
+        mc_buf_puts(&raw, query);
+    }
     mc_url_clean_postfix(&post, mc_buf_cstr(&raw), raw.len);
     mc_buf_free(&raw);
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_METHOD", req->method);

@@ -143,6 +143,16 @@ void mc_buf_put_utf8(mc_buf *b, unsigned long cp)
     mc_buf_append(b, u, mc_utf8_encode((uint32_t)cp, u));
 }
 
+void mc_buf_put_uint(mc_buf *b, unsigned long long n)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do
+        tmp[--i] = (char)('0' + n % 10);
+    while ((n /= 10) && i);
+    mc_buf_append(b, tmp + i, sizeof tmp - i);
+}
+
 const char *mc_buf_cstr(mc_buf *b)
 {
     if (!b->data) {

@@ -40,6 +40,8 @@ void mc_buf_json_string(mc_buf *b, const char *s, size_t n);
 void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr);
 /* Append code point cp as UTF-8 (1 to 4 bytes). */
 void mc_buf_put_utf8(mc_buf *b, unsigned long cp);
+/* Append n in decimal (the hot path's "%zu" without printf). */
+void mc_buf_put_uint(mc_buf *b, unsigned long long n);
 /* Append a whole file; false when it cannot be opened or read (errno
  * set) or is longer than max bytes (errno EFBIG). */
 bool mc_buf_read_file(mc_buf *b, const char *path, size_t max);
