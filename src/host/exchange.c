@@ -14,6 +14,7 @@
 #include "http/msgio.h"
 #include "msg/soap.h"
 #include "util/codec.h"
+#include "util/number.h"
 #include "util/mem.h"
 
 struct mc_exchange {
@@ -204,8 +205,8 @@ static void add_activity_id(mc_message *m, mc_host_answer *a)
 static void error_answer(mc_message *m, int status, const char *message, mc_host_answer *a,
                          const mc_http_header *extra)
 {
-    char code[16];
-    snprintf(code, sizeof code, "%d", status);
+    char code[21];
+    mc_format_int(status, code);
     mc_buf b = MC_BUF_INIT;
     mc_json_fault(&b, code, message);
     mc_http_header *hs = mc_arena_alloc(&m->arena, 2 * sizeof *hs);
@@ -366,7 +367,7 @@ static void op_label(const mc_outbound *out, char *buf, size_t cap)
     const char *l = out->label ? out->label : out->url;
     mc_buf b = MC_BUF_INIT;
     mc_url_strip_userinfo(&b, l, strcspn(l, "?#"));
-    snprintf(buf, cap, "%.*s", (int)(b.len < cap ? b.len : cap - 1), mc_buf_cstr(&b));
+    mc_fixed_put(buf, cap, 0, mc_buf_cstr(&b), b.len);
     mc_buf_free(&b);
 }
 
@@ -377,9 +378,9 @@ static void on_upstream(void *ud, mc_http_response *resp)
     upstream *u = ud;
     mc_exchange *x = u->x;
     mc_message *m = x->m;
-    char op[160], st[16];
+    char op[160], st[21];
     op_label(u->out, op, sizeof op);
-    snprintf(st, sizeof st, "%d", resp->fault_code ? resp->fault_code : resp->status);
+    mc_format_int(resp->fault_code ? resp->fault_code : resp->status, st);
     mc_metrics_observe(&x->h->met, MC_M_UP, "operation", op, "status", st, 0);
     mc_metrics_observe(&x->h->met, MC_M_UPLAT, "operation", op, NULL, NULL,
                        mc_host_now() - u->start);

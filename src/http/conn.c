@@ -180,7 +180,7 @@ const char *mc_server_req_body(const mc_server_req *r, size_t *len)
 
 void mc_server_req_set_tag(mc_server_req *r, const char *tag)
 {
-    snprintf(r->tag, sizeof r->tag, "%s", tag ? tag : "");
+    mc_fixed_put(r->tag, sizeof r->tag, 0, tag ? tag : "", tag ? strlen(tag) : 0);
 }
 
 /* ---- answers ------------------------------------------------------------ */

@@ -153,6 +153,15 @@ void mc_buf_put_uint(mc_buf *b, unsigned long long n)
     mc_buf_append(b, tmp + i, sizeof tmp - i);
 }
 
+size_t mc_fixed_put(char *dst, size_t cap, size_t at, const char *s, size_t n)
+{
+    if (n > cap - 1 - at)
+        n = cap - 1 - at;
+    memcpy(dst + at, s, n);
+    dst[at + n] = '\0';
+    return at + n;
+}
+
 const char *mc_buf_cstr(mc_buf *b)
 {
     if (!b->data) {

@@ -45,6 +45,10 @@ void mc_buf_put_uint(mc_buf *b, unsigned long long n);
 /* Append a whole file; false when it cannot be opened or read (errno
  * set) or is longer than max bytes (errno EFBIG). */
 bool mc_buf_read_file(mc_buf *b, const char *path, size_t max);
+/* Copy s[0..n) into the fixed buffer dst[cap] at offset at, cut to fit
+ * and NUL-terminated as snprintf would; the new length (for the next
+ * piece).  cap must be > 0 and at < cap. */
+size_t mc_fixed_put(char *dst, size_t cap, size_t at, const char *s, size_t n);
 const char *mc_buf_cstr(mc_buf *b);   /* never NULL (returns "" when empty) */
 char *mc_buf_steal(mc_buf *b);        /* caller frees; buffer reset */
 void mc_buf_reset(mc_buf *b);         /* len = 0, keep memory */
