@@ -145,10 +145,12 @@ def start_server(env, who, so, counts, workers):
     """mediac serve (the WSO2 proxy) or a separate nginx reverse proxy, both
     to the stand-in, with the allocation counter preloaded; (process, url)."""
     pre = {"LD_PRELOAD": so, "MC_ALLOC_COUNT_FILE": counts}
-    if who == "mediac":
+    if who.startswith("mediac"):
         port, admin = bench.free_port(), bench.free_port()
         e = env.lambda_env()
         e.update(pre)
+        if who == "mediac-curl":           # the upstream client on libcurl (before the lean one)
+            e["MC_HTTP_CLIENT"] = "curl"
         p = bench.start([env.mediac, "serve", "--port", str(port), "--admin-port",
                          str(admin), "--workers", str(workers), "--log-level",
                          "error", bench.WSO2_PROXY], env=e, name="serve-cost")
@@ -220,7 +222,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--only", default="mediac,nginx")
+    ap.add_argument("--only", default="mediac,nginx",
+                    help="servers, of mediac, mediac-curl (MC_HTTP_CLIENT=curl), nginx")
     ap.add_argument("--breakdown", action="store_true", help="strace syscalls by name")
     ap.add_argument("--json")
     a = ap.parse_args()

@@ -13,11 +13,13 @@
  * /dev/null). */
 #include "http/client.h"
 #include "http/client_internal.h"
+#include "http/lean.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <poll.h>
@@ -71,6 +73,9 @@ typedef struct xfer {
     mc_http_done_fn done;
     void *userdata;
 
+    bool lean;                  /* carried by lean.c, not libcurl */
+    mc_lean_req lq;
+
     /* the attempt in progress */
     mc_http_response *resp;
     size_t hdr_cap;
@@ -82,6 +87,10 @@ typedef struct xfer {
 } xfer;
 
 struct mc_http_client {
+    mc_lean *lean;     /* plain HTTP to literals and localhost (lean.h) */
+    mc_http_waitfd *pfd;       /* poll mode: the lean sockets and the caller's */
+    struct curl_waitfd *cwfd;
+    size_t pfd_cap;
     CURLM *multi;
     CURLSH *share;
     FILE *devnull;
@@ -115,7 +124,7 @@ static void curl_init_once(void)
     curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static uint64_t now_ms(void)
+uint64_t mc_http__now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -207,20 +216,33 @@ long mc_http__backoff_ms(uint64_t *rng, int retry, long base_ms, long cap_ms)
 
 /* ---------------------------------------------------------- responses */
 
+void mc_http__response_clear_headers(mc_http_response *r)
+{
+    if (r->header_block) {
+        /* arrays and strings in one block (lean.c): all go */
+        free(r->header_block);
+        r->header_block = NULL;
+        r->header_names = NULL;
+        r->header_values = NULL;
+    } else {
+        for (size_t i = 0; i < r->nheaders; i++) {
+            free(r->header_names[i]);
+            free(r->header_values[i]);
+        }
+    }
+    r->nheaders = 0;
+}
+
 void mc_http_response_free(mc_http_response *r)
 {
     if (!r)
         return;
     mc_buf_free(&r->body);
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
+    mc_http__response_clear_headers(r);
     free(r->header_names);
     free(r->header_values);
     r->header_names = NULL;
     r->header_values = NULL;
-    r->nheaders = 0;
 }
 
 const char *mc_http_response_header(const mc_http_response *r,
@@ -236,12 +258,7 @@ const char *mc_http_response_header(const mc_http_response *r,
 
 static void resp_clear_headers(xfer *x)
 {
-    mc_http_response *r = x->resp;
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
-    r->nheaders = 0;
+    mc_http__response_clear_headers(x->resp);
 }
 
 /* Reset the response for a new attempt, keeping `attempts`. */
@@ -540,6 +557,8 @@ static void xfer_free(xfer *x)
         return;
     free(x->method);
     free(x->url);
+    if (x->lean)
+        mc_lean_req_free(&x->lq);
     curl_url_cleanup(x->uh);
     free(x->target);
     if (x->body_len)
@@ -588,6 +607,16 @@ static void start_attempt(mc_http_client *c, xfer *x)
 {
     resp_reset(x);
     x->resp->attempts++;
+    if (x->lean) {
+        x->state = XS_ACTIVE;
+        x->lq.body = x->has_body ? x->body : NULL;
+        x->lq.body_len = x->has_body ? x->body_len : 0;
+        x->lq.connect_timeout_ms = x->connect_timeout_ms;
+        x->lq.timeout_ms = x->timeout_ms;
+        x->lq.resp = x->resp;
+        mc_lean_start(c->lean, &x->lq, mc_http__now_ms());   /* may end at once */
+        return;
+    }
     x->easy = easy_get(c);
     if (!x->easy) {
         resp_fault(x, MC_FAULT_HTTP_OTHER, "cannot create transfer");
@@ -617,7 +646,7 @@ static void start_due_retries(mc_http_client *c)
 {
     if (!c->retry_q)
         return;
-    uint64_t now = now_ms();
+    uint64_t now = mc_http__now_ms();
     while (c->retry_q && c->retry_q->due_ms <= now) {
         xfer *x = c->retry_q;
         c->retry_q = x->qnext;
@@ -721,13 +750,9 @@ static long retry_after_ms(const mc_http_response *r)
     return s * 1000;
 }
 
-static void complete(mc_http_client *c, xfer *x, CURLcode res)
+/* An attempt ended (either path): retry it, or finish the request. */
+static void attempt_done(mc_http_client *c, xfer *x, mc_http_outcome out)
 {
-    mc_http_outcome out = classify(x, res);
-    curl_multi_remove_handle(c->multi, x->easy);
-    easy_put(c, x->easy);
-    x->easy = NULL;
-
     mc_http_response *r = x->resp;
     if (r->attempts < x->max_attempts && !c->closing &&
         mc_http__retryable(out, r->status, x->idempotent)) {
@@ -741,11 +766,27 @@ static void complete(mc_http_client *c, xfer *x, CURLcode res)
             if (ra > wait)
                 wait = ra;
         }
-        x->due_ms = now_ms() + (uint64_t)wait;
+        x->due_ms = mc_http__now_ms() + (uint64_t)wait;
         retry_q_insert(c, x);
         return;
     }
     finish(c, x);
+}
+
+static void complete(mc_http_client *c, xfer *x, CURLcode res)
+{
+    mc_http_outcome out = classify(x, res);
+    curl_multi_remove_handle(c->multi, x->easy);
+    easy_put(c, x->easy);
+    x->easy = NULL;
+    attempt_done(c, x, out);
+}
+
+/* lean.c ended an attempt of x (lq is embedded in x). */
+static void on_lean_done(void *ud, mc_lean_req *q, mc_http_outcome out)
+{
+    xfer *x = (xfer *)(void *)((char *)q - offsetof(xfer, lq));
+    attempt_done(ud, x, out);
 }
 
 static void harvest(mc_http_client *c)
@@ -816,6 +857,10 @@ mc_http_client *mc_http_client_new(const mc_http_options *opts)
         curl_share_setopt(c->share, CURLSHOPT_SHARE,
                           CURL_LOCK_DATA_SSL_SESSION))
         goto fail;
+    c->lean = mc_lean_new((size_t)c->o.max_connections, c->o.max_response_bytes,
+                          on_lean_done, c);
+    if (!c->lean)
+        goto fail;
     if (curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
                           c->o.max_connections) ||
         curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -824,6 +869,7 @@ mc_http_client *mc_http_client_new(const mc_http_options *opts)
     c->devnull = fopen("/dev/null", "w");  /* optional: curl stays quiet */
     return c;
 fail:
+    mc_lean_free(c->lean);
     if (c->multi)
         curl_multi_cleanup(c->multi);
     if (c->share)
@@ -843,6 +889,8 @@ static void abort_xfer(mc_http_client *c, xfer *x, const char *why)
             *pp = x->qnext;
         x->qnext = NULL;
     }
+    if (x->lean)
+        mc_lean_cancel(c->lean, &x->lq);
     if (x->easy) {
         curl_multi_remove_handle(c->multi, x->easy);
         curl_easy_cleanup(x->easy);
@@ -865,6 +913,9 @@ static void client_destroy(mc_http_client *c)
     for (size_t i = 0; i < c->nfree; i++)
         curl_easy_cleanup(c->free_easy[i]);
     free(c->free_easy);
+    mc_lean_free(c->lean);
+    free(c->pfd);
+    free(c->cwfd);
     curl_multi_cleanup(c->multi);
     curl_share_cleanup(c->share);
     if (c->devnull)
@@ -954,6 +1005,19 @@ static bool header_is(const char *name, const char *want)
     return strcasecmp(name, want) == 0;
 }
 
+/* Header names are tokens, values have no control bytes (tab allowed). */
+static mc_code check_headers(const mc_http_request *req, mc_err *err)
+{
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const mc_http_header *h = &req->headers[i];
+        if (!h->name || !valid_token(h->name))
+            return mc_err_set(err, MC_EINVAL, "invalid header name");
+        if (h->value && has_ctl(h->value, true))
+            return mc_err_set(err, MC_EINVAL, "control character in header %s", h->name);
+    }
+    return MC_OK;
+}
+
 /* The header lines as curl's list, built in one allocation: the list
  * nodes, then the lines ("Name: value", or "Name;" for an empty value). */
 static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
@@ -963,16 +1027,7 @@ static mc_code build_headers(xfer *x, const mc_http_request *req, mc_err *err)
     size_t n = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         const mc_http_header *h = &req->headers[i];
-        if (!h->name || !valid_token(h->name)) {
-            mc_buf_free(&lines);
-            return mc_err_set(err, MC_EINVAL, "invalid header name");
-        }
         const char *v = h->value ? h->value : "";
-        if (has_ctl(v, true)) {
-            mc_buf_free(&lines);
-            return mc_err_set(err, MC_EINVAL,
-                              "control character in header %s", h->name);
-        }
         /* curl computes the framing of the body itself */
         if (x->has_body && (header_is(h->name, "Content-Length") ||
                             header_is(h->name, "Transfer-Encoding")))
@@ -1048,16 +1103,33 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     if (!x)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     x->c = c;
-    mc_code rc = url_target(req->url, &x->uh, &x->target, err);
+    mc_code rc = check_headers(req, err);
     if (rc != MC_OK) {
         xfer_free(x);
         return rc;
     }
-    x->method = xstrdup(method);
-    x->url = xstrdup(req->url);
-    x->resp = calloc(1, sizeof *x->resp);
     x->has_body = req->body != NULL || strcmp(method, "POST") == 0 ||
                   strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+    mc_err lean_err = {0};
+    x->lean = mc_lean_prepare(c->lean, &x->lq, method, req->url, req->headers, req->nheaders,
+                              x->has_body, req->body_len, req->http10, req->absolute_target,
+                              &lean_err);
+    if (!x->lean && lean_err.code != MC_OK) {
+        xfer_free(x);
+        return mc_err_set(err, lean_err.code, "%s", lean_err.msg);
+    }
+    if (!x->lean) {
+        rc = url_target(req->url, &x->uh, &x->target, err);
+        if (rc != MC_OK) {
+            xfer_free(x);
+            return rc;
+        }
+    }
+    if (!x->lean) {              /* the lean head holds both already */
+        x->method = xstrdup(method);
+        x->url = xstrdup(req->url);
+    }
+    x->resp = calloc(1, sizeof *x->resp);
     if (req->body_len) {
         x->body = malloc(req->body_len);
         if (x->body)
@@ -1066,13 +1138,13 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     } else {
         x->body = (char *)"";   /* static: xfer_free skips it */
     }
-    if (!x->method || !x->url || !x->resp || !x->body) {
+    if ((!x->lean && (!x->method || !x->url)) || !x->resp || !x->body) {
         if (!x->body)
             x->body_len = 0;
         xfer_free(x);
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     }
-    rc = build_headers(x, req, err);
+    rc = x->lean ? MC_OK : build_headers(x, req, err);
     if (rc != MC_OK) {
         xfer_free(x);
         return rc;
@@ -1100,7 +1172,7 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     c->live = x;
     c->inflight++;
     if (req->delay_ms > 0) {     /* waits like a retry, then starts */
-        x->due_ms = now_ms() + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
+        x->due_ms = mc_http__now_ms() + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
         retry_q_insert(c, x);
         return MC_OK;
     }
@@ -1119,6 +1191,7 @@ void mc_http_set_watch(mc_http_client *c, mc_http_watch_fn fn, void *ud)
 {
     c->watch = fn;
     c->watch_ud = ud;
+    mc_lean_set_watch(c->lean, fn, ud);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, fn ? on_socket : NULL);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, fn ? (void *)c : NULL);
 }
@@ -1128,8 +1201,14 @@ static void run_watched(mc_http_client *c, curl_socket_t s, int select)
 {
     int running = 0;
     start_due_retries(c);
-    if (s != CURL_SOCKET_TIMEOUT)
-        curl_multi_socket_action(c->multi, s, select, &running);
+    if (s != CURL_SOCKET_TIMEOUT) {
+        int ev = ((select & CURL_CSELECT_IN) ? MC_HTTP_WATCH_IN : 0) |
+                 ((select & CURL_CSELECT_OUT) ? MC_HTTP_WATCH_OUT : 0) |
+                 ((select & CURL_CSELECT_ERR) ? MC_HTTP_WATCH_ERR : 0);
+        if (!mc_lean_socket_ready(c->lean, (int)s, ev))
+            curl_multi_socket_action(c->multi, s, select, &running);
+    }
+    mc_lean_timers(c->lean, mc_http__now_ms());
     long t = -1;
     if (curl_multi_timeout(c->multi, &t) == CURLM_OK && t == 0)
         curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -1150,6 +1229,8 @@ void mc_http_socket_ready(mc_http_client *c, int fd, int events)
         client_destroy(c);
 }
 
+static int poll_with_lean(mc_http_client *c, mc_http_waitfd *extra, unsigned n, int timeout_ms);
+
 int mc_http_run(mc_http_client *c, int timeout_ms)
 {
     if (!c)
@@ -1167,24 +1248,28 @@ int mc_http_run(mc_http_client *c, int timeout_ms)
         return left;
     }
     c->run_depth++;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = mc_http__now_ms() + (uint64_t)timeout_ms;
     for (;;) {
         start_due_retries(c);
+        mc_lean_timers(c->lean, mc_http__now_ms());
         int running = 0;
         curl_multi_perform(c->multi, &running);
         harvest(c);
         fire_done(c);
         if (c->free_deferred || c->inflight == 0)
             break;
-        uint64_t now = now_ms();
+        uint64_t now = mc_http__now_ms();
         if (now >= deadline)
             break;
         long wait = (long)(deadline - now);
         long r = until_next_retry(c, now);
         if (r >= 0 && r < wait)
             wait = r;
+        r = mc_lean_timeout_ms(c->lean, now);
+        if (r >= 0 && r < wait)
+            wait = r;
         if (wait > 0)
-            curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
+            poll_with_lean(c, NULL, 0, (int)wait);
     }
     int left = c->inflight;
     if (--c->run_depth == 0 && c->free_deferred) {
@@ -1208,6 +1293,47 @@ static short from_curl_events(short ev)
                    ((ev & CURL_WAIT_POLLOUT) ? POLLOUT : 0));
 }
 
+/* One poll() over curl's sockets, the lean client's and the caller's
+ * extra ones (curl_multi_poll, which never waits past curl's next
+ * timeout); the lean sockets that are ready are served at once.  Returns
+ * the number of ready descriptors among curl's and the caller's, or -1. */
+static int poll_with_lean(mc_http_client *c, mc_http_waitfd *extra, unsigned n, int timeout_ms)
+{
+    size_t nl = mc_lean_nsockets(c->lean), total = n + nl;
+    if (total > c->pfd_cap) {
+        size_t cap = total < 16 ? 16 : total * 2;
+        mc_http_waitfd *p = realloc(c->pfd, cap * sizeof *p);
+        if (p)
+            c->pfd = p;
+        struct curl_waitfd *w = realloc(c->cwfd, cap * sizeof *w);
+        if (w)
+            c->cwfd = w;
+        if (!p || !w)
+            return -1;
+        c->pfd_cap = cap;
+    }
+    nl = mc_lean_pollfds(c->lean, c->pfd, nl);
+    for (size_t i = 0; i < nl; i++)
+        c->cwfd[i] = (struct curl_waitfd){c->pfd[i].fd, to_curl_events(c->pfd[i].events), 0};
+    for (unsigned i = 0; i < n; i++)
+        c->cwfd[nl + i] = (struct curl_waitfd){extra[i].fd, to_curl_events(extra[i].events), 0};
+    int ready = 0;
+    CURLMcode rc = curl_multi_poll(c->multi, nl + n ? c->cwfd : NULL, (unsigned)(nl + n),
+                                   timeout_ms, &ready);
+    for (unsigned i = 0; i < n; i++)
+        extra[i].revents = from_curl_events(c->cwfd[nl + i].revents);
+    for (size_t i = 0; i < nl; i++) {
+        short re = c->cwfd[i].revents;
+        if (!re)
+            continue;
+        ready--;
+        int ev = ((re & CURL_WAIT_POLLIN) ? MC_HTTP_WATCH_IN : 0) |
+                 ((re & CURL_WAIT_POLLOUT) ? MC_HTTP_WATCH_OUT : 0);
+        mc_lean_socket_ready(c->lean, c->pfd[i].fd, ev ? ev : MC_HTTP_WATCH_ERR);
+    }
+    return rc == CURLM_OK ? (ready < 0 ? 0 : ready) : -1;
+}
+
 int mc_http_wait(mc_http_client *c, mc_http_waitfd *extra, unsigned n,
                  int timeout_ms)
 {
@@ -1218,19 +1344,11 @@ int mc_http_wait(mc_http_client *c, mc_http_waitfd *extra, unsigned n,
         timeout_ms = (int)t;
     if (timeout_ms < 0)
         timeout_ms = 0;
-    struct curl_waitfd w[MC_HTTP_MAX_WAITFDS];
-    for (unsigned i = 0; i < n; i++) {
-        w[i].fd = extra[i].fd;
-        w[i].events = to_curl_events(extra[i].events);
-        w[i].revents = 0;
-    }
-    int ready = 0;
-    /* curl_multi_poll waits on curl's own sockets and ours with poll(),
-     * and never longer than curl's next timeout */
-    CURLMcode rc = curl_multi_poll(c->multi, n ? w : NULL, n, timeout_ms, &ready);
-    for (unsigned i = 0; i < n; i++)
-        extra[i].revents = from_curl_events(w[i].revents);
-    return rc == CURLM_OK ? ready : -1;
+    int ready = poll_with_lean(c, extra, n, timeout_ms);
+    /* a lean socket served counts as ready: the caller runs the client */
+    if (ready == 0 && c->done_head)
+        ready = 1;
+    return ready;
 }
 
 long mc_http_timeout_ms(mc_http_client *c)
@@ -1242,7 +1360,11 @@ long mc_http_timeout_ms(mc_http_client *c)
         return 0;
     if (curl_multi_timeout(c->multi, &t) != CURLM_OK)
         t = -1;
-    long r = until_next_retry(c, now_ms());
+    uint64_t now = mc_http__now_ms();
+    long r = until_next_retry(c, now);
+    if (r >= 0 && (t < 0 || r < t))
+        t = r;
+    r = mc_lean_timeout_ms(c->lean, now);
     if (r >= 0 && (t < 0 || r < t))
         t = r;
     return t;

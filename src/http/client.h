@@ -67,6 +67,9 @@ typedef struct mc_http_response {
     char **header_names;       /* response headers, in order received */
     char **header_values;
     size_t nheaders;
+    char *header_block;        /* when set, the arrays and strings above
+                                  live in this one allocation (the lean
+                                  client's); mc_http_response_free knows */
     int fault_code;            /* 0, or one of MC_FAULT_HTTP_* */
     char error[256];           /* human text for fault_code */
     int attempts;              /* how many tries were made */

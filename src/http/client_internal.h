@@ -25,4 +25,12 @@ bool mc_http__retryable(mc_http_outcome out, int status, bool idempotent);
  * uniform in [0, min(cap, base * 2^retry)].  *rng is xorshift state. */
 long mc_http__backoff_ms(uint64_t *rng, int retry, long base_ms, long cap_ms);
 
+/* Free a response's headers (strings one by one, or lean.c's single
+ * block); nheaders becomes 0, per-string arrays stay for reuse. */
+struct mc_http_response;
+void mc_http__response_clear_headers(struct mc_http_response *r);
+
+/* CLOCK_MONOTONIC in milliseconds (the client's timers). */
+uint64_t mc_http__now_ms(void);
+
 #endif

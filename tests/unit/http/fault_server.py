@@ -19,6 +19,14 @@ Modes by path (query parameters in brackets; `key` namespaces counters):
   /500-always   [key]     always 500
   /huge    [bytes, chunked]  a body of bytes (default 1 MiB) of 'x'
   /count   [key]      JSON {"key": k, "count": requests key got so far}
+  /ka-then-close [key]  200 that promises keep-alive, then the server
+                      closes the connection (the client's pooled one is stale)
+  /http10  [n]        HTTP/1.0 200 with no length: the body (n bytes of
+                      'y', default 3000, written in pieces) ends at close
+  /chunks             200 chunked in uneven pieces, extension and trailer
+  /continue           "100 Continue" and "102 Processing" heads, then 200
+  /big-head [bytes]   200 whose head carries bytes (default 200000) of
+                      header lines
   /stats   [reset]    JSON {"connections", "requests", "max_concurrency",
                       "in_flight"}; reset=1 zeroes max_concurrency
 Every path also counts toward its key (when given).
@@ -183,6 +191,39 @@ class Handler(BaseHTTPRequestHandler):
                     self.send(200, b"x" * n, ctype="text/plain")
                 except OSError:
                     self.close_connection = True
+        elif path == "/ka-then-close":
+            self.send_json(200, {"ok": True, "try": count})
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif path == "/http10":
+            n = int(q.get("n", "3000"))
+            out = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+            self.wfile.write(out)
+            for i in range(0, n, 1000):
+                self.wfile.write(b"y" * min(1000, n - i))
+                self.wfile.flush()
+                time.sleep(0.005)
+            self.close_connection = True
+        elif path == "/chunks":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                             b"Content-Type: text/plain\r\n\r\n")
+            for part in (b"5;ext=1\r\nhello\r\n", b"1\r\n ", b"\r\n6\r\nwo",
+                         b"rld!\r\n0\r\nX-Trailer: t\r\n\r\n"):
+                self.wfile.write(part)
+                self.wfile.flush()
+                time.sleep(0.01)
+        elif path == "/continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n"
+                             b"HTTP/1.1 102 Processing\r\nX-Early: 1\r\n\r\n")
+            self.send_json(200, {"ok": True})
+        elif path == "/big-head":
+            n = int(q.get("bytes", "200000"))
+            self.send_response(200)
+            for i in range(0, n, 100):
+                self.send_header("X-Pad-%d" % i, "p" * 90)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif path == "/count":
             with LOCK:
                 n = STATE["keys"].get(key, 0) - 1  # not this request

@@ -249,6 +249,123 @@ static void test_methods_round_trip(void **state)
     mc_http_client_free(c);
 }
 
+/* The lean client (src/http/lean.c) frames every kind of answer: chunked
+ * in uneven pieces with an extension and a trailer, HTTP/1.0 ending at
+ * close, 1xx heads skipped, HEAD without a body on a kept-alive
+ * connection; a head over the limit is a fault. */
+static void test_answer_framings(void **state)
+{
+    mc_http_client *c = client(5000, 1, 0);
+    mc_http_response r;
+    do_req(c, "GET", url("/chunks"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 12);
+    assert_memory_equal(r.body.data, "hello world!", 12);
+    assert_string_equal(mc_http_response_header(&r, "Content-Type"), "text/plain");
+    mc_http_response_free(&r);
+
+    for (int i = 0; i < 2; i++) {              /* a fresh connection each time */
+        do_req(c, "GET", url("/http10?n=%d", 2500 + i), true, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body.len, 2500 + i);
+        assert_int_equal(r.body.data[0], 'y');
+        assert_int_equal(r.body.data[r.body.len - 1], 'y');
+        mc_http_response_free(&r);
+    }
+
+    do_req(c, "GET", url("/continue"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "{\"ok\": true}");
+    assert_null(mc_http_response_header(&r, "X-Early"));
+    mc_http_response_free(&r);
+
+    do_req(c, "HEAD", url("/ok"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    assert_string_equal(mc_http_response_header(&r, "Content-Length"), "12");
+    mc_http_response_free(&r);
+    do_req(c, "GET", url("/ok"), true, &r);    /* the connection still frames */
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "{\"ok\": true}");
+    mc_http_response_free(&r);
+
+    do_req(c, "GET", url("/big-head"), true, &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    assert_string_equal(r.error, "response head too large");
+    assert_int_equal(r.nheaders, 0);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+/* A pooled connection the server closed meanwhile: the request goes again
+ * once on a fresh connection, and that is no retry of the policy (one
+ * attempt allowed, one counted, the server saw the request once). */
+static void test_stale_pooled_connection(void **state)
+{
+    mc_http_client *c = client(5000, 1, 0);
+    const char *k = new_key("stale");
+    for (int i = 0; i < 3; i++) {
+        mc_http_response r;
+        if (i < 2) {
+            do_req(c, "GET", url("/ka-then-close?key=%s", k), true, &r);
+        } else {                               /* not idempotent: still safe */
+            mc_http_request rq = {.method = "POST", .url = url("/ka-then-close?key=%s", k),
+                                  .body = "{}", .body_len = 2};
+            assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+        }
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.attempts, 1);
+        assert_int_equal(json_int(r.body.data, "try"), i + 1);
+        mc_http_response_free(&r);
+    }
+    mc_http_client_free(c);
+    c = client(5000, 1, 0);
+    assert_int_equal(key_count(c, k), 3);
+    mc_http_client_free(c);
+}
+
+/* A proxy variable sends plain-HTTP requests through libcurl, which
+ * honours it (the lean client has no proxy support): the fault server as
+ * the proxy sees the absolute-form target of a port where nothing
+ * listens; NO_PROXY for the host goes direct again (refused).  And
+ * MC_HTTP_CLIENT=curl puts every request on libcurl. */
+static void test_proxy_variables_use_curl(void **state)
+{
+    char proxy[64], u[128], want[160];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", srv_port);
+    int port = dead_port();
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/echo", port);
+    snprintf(want, sizeof want, "\"path\": \"http://127.0.0.1:%d/echo\"", port);
+    setenv("http_proxy", proxy, 1);
+    mc_http_client *c = client(5000, 1, 0);
+    mc_http_response r;
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, want));
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+
+    setenv("NO_PROXY", "127.0.0.1", 1);
+    c = client(5000, 1, 0);
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_UNREACHABLE);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    unsetenv("NO_PROXY");
+    unsetenv("http_proxy");
+
+    /* the curl path frames the same answers */
+    setenv("MC_HTTP_CLIENT", "curl", 1);
+    c = client(5000, 1, 0);
+    do_req(c, "GET", url("/chunks"), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 12);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    unsetenv("MC_HTTP_CLIENT");
+}
+
 static void test_keepalive_reuse(void **state)
 {
     mc_http_client *probe = client(5000, 1, 0);
@@ -967,6 +1084,9 @@ int main(void)
         cmocka_unit_test(test_get_ok_headers),
         cmocka_unit_test(test_methods_round_trip),
         cmocka_unit_test(test_keepalive_reuse),
+        cmocka_unit_test(test_answer_framings),
+        cmocka_unit_test(test_stale_pooled_connection),
+        cmocka_unit_test(test_proxy_variables_use_curl),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_connect_timeout),

@@ -1,0 +1,905 @@
+/* lean.c - the lean HTTP/1.1 upstream client (see lean.h): a pool of
+ * kept-alive plain-HTTP connections per host:port, one request buffer
+ * (the head built once at submit, the body sent with it in one sendmsg)
+ * and one response buffer per connection, responses framed by h1resp.c
+ * and h1.c's chunked decoder.  No DNS: only literals and localhost come
+ * here.  Nothing here logs (request heads carry credentials). */
+#include "http/lean.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "http/h1.h"
+#include "http/h1resp.h"
+#include "util/buf.h"
+
+#define MAX_RESPONSE_HEAD (100 * 1024)      /* curl's CURL_MAX_HTTP_HEADER */
+#define MAX_RESPONSE_HEADERS 1000
+#define MAX_TRAILER (16 * 1024)
+#define READ_CHUNK (16 * 1024)
+#define IDLE_MAX_MS 55000                  /* older pooled connections are not reused */
+
+typedef enum cstate {
+    CS_CONNECTING,
+    CS_SENDING,
+    CS_HEAD,                               /* awaiting (the rest of) the head */
+    CS_BODY,
+    CS_IDLE
+} cstate;
+
+struct mc_lean_conn {
+    int fd;
+    cstate state;
+    struct lhost *host;
+    mc_lean_conn *next;                    /* the host's idle list */
+    mc_lean_conn *aprev, *anext;           /* the client's busy list */
+    mc_lean_req *q;
+    uint64_t idle_since;
+    unsigned served;                       /* requests answered on it */
+    size_t sent;
+    bool got_bytes;                        /* of this attempt's answer */
+    bool keep;                             /* reusable after this answer */
+    int want;                              /* MC_HTTP_WATCH_* announced */
+    mc_buf in;                             /* unparsed response bytes */
+    mc_h1_resp rh;
+    mc_h1_chunked ch;
+    uint64_t left;                         /* MC_H1_BODY_LENGTH: bytes to come */
+};
+
+typedef struct lhost {
+    struct lhost *next;
+    char *key;
+    mc_lean_conn *idle;
+} lhost;
+
+struct mc_lean {
+    size_t max_idle, nidle;
+    size_t max_response;
+    mc_lean_done_fn done;
+    void *ud;
+    mc_http_watch_fn watch;
+    void *watch_ud;
+    bool curl_only;                        /* a proxy variable is set, or
+                                              MC_HTTP_CLIENT=curl */
+    lhost *hosts;
+    mc_lean_conn *busy;
+    mc_lean_conn **byfd;
+    int nbyfd;
+    size_t nconns;
+};
+
+/* ----------------------------------------------------------- sockets */
+
+static void announce(mc_lean *l, mc_lean_conn *k, int want)
+{
+    if (k->want == want)
+        return;
+    k->want = want;
+    if (l->watch)
+        l->watch(l->watch_ud, k->fd, want);
+}
+
+static bool byfd_set(mc_lean *l, int fd, mc_lean_conn *k)
+{
+    if (fd >= l->nbyfd) {
+        int n = l->nbyfd ? l->nbyfd : 64;
+        while (n <= fd)
+            n *= 2;
+        mc_lean_conn **p = realloc(l->byfd, (size_t)n * sizeof *p);
+        if (!p)
+            return false;
+        memset(p + l->nbyfd, 0, (size_t)(n - l->nbyfd) * sizeof *p);
+        l->byfd = p;
+        l->nbyfd = n;
+    }
+    l->byfd[fd] = k;
+    return true;
+}
+
+static void busy_link(mc_lean *l, mc_lean_conn *k)
+{
+    k->aprev = NULL;
+    k->anext = l->busy;
+    if (l->busy)
+        l->busy->aprev = k;
+    l->busy = k;
+}
+
+static void busy_unlink(mc_lean *l, mc_lean_conn *k)
+{
+    if (k->aprev)
+        k->aprev->anext = k->anext;
+    else if (l->busy == k)
+        l->busy = k->anext;
+    if (k->anext)
+        k->anext->aprev = k->aprev;
+    k->aprev = k->anext = NULL;
+}
+
+static void idle_unlink(mc_lean *l, mc_lean_conn *k)
+{
+    for (mc_lean_conn **pp = &k->host->idle; *pp; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            k->next = NULL;
+            l->nidle--;
+            return;
+        }
+}
+
+/* Close k (it is on no list any more). */
+static void conn_close(mc_lean *l, mc_lean_conn *k)
+{
+    if (l->watch)
+        l->watch(l->watch_ud, k->fd, MC_HTTP_WATCH_CLOSED);
+    if (k->fd < l->nbyfd)
+        l->byfd[k->fd] = NULL;
+    close(k->fd);
+    mc_buf_free(&k->in);
+    l->nconns--;
+    free(k);
+}
+
+static lhost *host_get(mc_lean *l, const char *key)
+{
+    for (lhost *h = l->hosts; h; h = h->next)
+        if (strcmp(h->key, key) == 0)
+            return h;
+    lhost *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    size_t n = strlen(key) + 1;
+    h->key = malloc(n);
+    if (!h->key) {
+        free(h);
+        return NULL;
+    }
+    memcpy(h->key, key, n);
+    h->next = l->hosts;
+    l->hosts = h;
+    return h;
+}
+
+/* ------------------------------------------------------------ outcome */
+
+static void fault(mc_lean_req *q, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fault(mc_lean_req *q, int code, const char *fmt, ...)
+{
+    mc_http_response *r = q->resp;
+    mc_http__response_clear_headers(r);
+    mc_buf_free(&r->body);
+    r->status = 0;
+    r->fault_code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+}
+
+/* The attempt on k ended: k goes back to the pool or closes; then done. */
+static void attempt_end(mc_lean *l, mc_lean_conn *k, mc_http_outcome out, bool reusable)
+{
+    mc_lean_req *q = k->q;
+    busy_unlink(l, k);
+    k->q = NULL;
+    if (q)
+        q->conn = NULL;
+    if (reusable && k->keep && l->nidle < l->max_idle) {
+        k->state = CS_IDLE;
+        k->served++;
+        k->in.len = 0;
+        k->idle_since = mc_http__now_ms();
+        k->next = k->host->idle;
+        k->host->idle = k;
+        l->nidle++;
+        announce(l, k, MC_HTTP_WATCH_IN);      /* notice the server closing it */
+    } else {
+        conn_close(l, k);
+    }
+    if (q)
+        l->done(l->ud, q, out);
+}
+
+static void start_on(mc_lean *l, mc_lean_req *q, mc_lean_conn *k);
+static void start_fresh(mc_lean *l, mc_lean_req *q);
+
+/* The connection failed before any byte of the answer: a pooled one that
+ * the server had closed is replaced once by a fresh one, as curl does. */
+static bool stale_retry(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    if (!q || k->served == 0 || k->got_bytes || q->stale_retried)
+        return false;
+    q->stale_retried = true;
+    busy_unlink(l, k);
+    k->q = NULL;
+    q->conn = NULL;
+    conn_close(l, k);
+    start_fresh(l, q);
+    return true;
+}
+
+/* --------------------------------------------------------------- I/O */
+
+static void send_request(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    size_t total = q->head_len + q->body_len;
+    while (k->sent < total) {
+        struct iovec iov[2];
+        int n = 0;
+        if (k->sent < q->head_len) {
+            iov[n++] = (struct iovec){q->head + k->sent, q->head_len - k->sent};
+            if (q->body_len)
+                iov[n++] = (struct iovec){(void *)q->body, q->body_len};
+        } else {
+            size_t off = k->sent - q->head_len;
+            iov[n++] = (struct iovec){(char *)q->body + off, q->body_len - off};
+        }
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(k->fd, &m, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            k->state = CS_SENDING;
+            announce(l, k, MC_HTTP_WATCH_OUT);
+            return;
+        }
+        if (w < 0) {
+            int e = errno;
+            if (stale_retry(l, k))
+                return;
+            fault(q, MC_FAULT_HTTP_OTHER, "Send failure: %s", strerror(e));
+            attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+            return;
+        }
+        k->sent += (size_t)w;
+    }
+    k->state = CS_HEAD;
+    announce(l, k, MC_HTTP_WATCH_IN);
+}
+
+/* The answer's headers into one allocation: the two pointer arrays,
+ * then each name and value with its NUL. */
+static bool copy_headers(mc_lean_conn *k, mc_http_response *r)
+{
+    size_t n = k->rh.nfields;
+    mc_http__response_clear_headers(r);
+    free(r->header_names);                 /* a per-string response's arrays */
+    free(r->header_values);
+    r->header_names = r->header_values = NULL;
+    if (n == 0)
+        return true;
+    size_t bytes = 2 * n * sizeof(char *), pos = 0;
+    mc_h1_str name, value;
+    while (mc_h1_resp_next_field(&k->rh, &pos, &name, &value))
+        bytes += name.n + value.n + 2;
+    char *block = malloc(bytes);
+    if (!block)
+        return false;
+    char **names = (char **)(void *)block, **values = names + n;
+    char *text = (char *)(values + n);
+    size_t i = 0;
+    pos = 0;
+    while (i < n && mc_h1_resp_next_field(&k->rh, &pos, &name, &value)) {
+        names[i] = text;
+        memcpy(text, name.p, name.n);
+        text += name.n;
+        *text++ = '\0';
+        values[i] = text;
+        memcpy(text, value.p, value.n);
+        text += value.n;
+        *text++ = '\0';
+        i++;
+    }
+    r->header_block = block;
+    r->header_names = names;
+    r->header_values = values;
+    r->nheaders = i;
+    return true;
+}
+
+static bool body_append(mc_lean *l, mc_lean_conn *k, const char *p, size_t n)
+{
+    mc_buf *b = &k->q->resp->body;
+    if (n > l->max_response || b->len > l->max_response - n) {
+        fault(k->q, MC_FAULT_HTTP_OTHER, "response body exceeds %zu bytes", l->max_response);
+        attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+        return false;
+    }
+    mc_buf_append(b, p, n);
+    if (b->oom) {
+        fault(k->q, MC_FAULT_HTTP_OTHER, "out of memory");
+        attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+        return false;
+    }
+    return true;
+}
+
+/* Drop the first n bytes of k->in. */
+static void in_consume(mc_lean_conn *k, size_t n)
+{
+    if (n >= k->in.len) {
+        k->in.len = 0;
+        return;
+    }
+    memmove(k->in.data, k->in.data + n, k->in.len - n);
+    k->in.len -= n;
+}
+
+/* Frame what k->in holds; eof: the server closed the connection.  False
+ * when the attempt ended (k may be freed). */
+static bool process(mc_lean *l, mc_lean_conn *k, bool eof)
+{
+    mc_lean_req *q = k->q;
+    while (k->state == CS_HEAD) {
+        const char *why = NULL;
+        mc_h1_result rc = k->in.len ? mc_h1_parse_response(k->in.data, k->in.len,
+                                                           MAX_RESPONSE_HEAD, q->head_method,
+                                                           &k->rh, &why)
+                                    : MC_H1_MORE;
+        if (rc == MC_H1_ERROR) {
+            fault(q, MC_FAULT_HTTP_OTHER, "%s", why);
+            attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+            return false;
+        }
+        if (rc == MC_H1_MORE) {
+            if (!eof)
+                return true;
+            if (stale_retry(l, k))
+                return false;
+            fault(q, MC_FAULT_HTTP_OTHER, "%s",
+                  k->in.len ? "connection closed in the response head" : "Empty reply from server");
+            attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+            return false;
+        }
+        size_t head_len = k->rh.head_len;
+        if (k->rh.status < 200) {              /* 1xx: skipped */
+            in_consume(k, head_len);
+            continue;
+        }
+        mc_http_response *r = q->resp;
+        if (k->rh.nfields > MAX_RESPONSE_HEADERS) {
+            fault(q, MC_FAULT_HTTP_OTHER, "more than %d response headers", MAX_RESPONSE_HEADERS);
+            attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+            return false;
+        }
+        r->status = k->rh.status;
+        if (!copy_headers(k, r)) {
+            fault(q, MC_FAULT_HTTP_OTHER, "out of memory");
+            attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+            return false;
+        }
+        k->keep = k->rh.keep_alive && !q->close_after;
+        in_consume(k, head_len);
+        k->state = CS_BODY;
+        if (k->rh.body == MC_H1_BODY_LENGTH) {
+            if (k->rh.content_length > l->max_response) {
+                fault(q, MC_FAULT_HTTP_OTHER, "response body exceeds %zu bytes", l->max_response);
+                attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+                return false;
+            }
+            k->left = k->rh.content_length;
+            if (!mc_buf_reserve(&r->body, (size_t)k->left + 1)) {
+                fault(q, MC_FAULT_HTTP_OTHER, "out of memory");
+                attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+                return false;
+            }
+        } else if (k->rh.body == MC_H1_BODY_CHUNKED) {
+            memset(&k->ch, 0, sizeof k->ch);
+        }
+    }
+    if (k->state != CS_BODY)
+        return true;
+    switch (k->rh.body) {
+    case MC_H1_BODY_NONE:
+        attempt_end(l, k, MC_HTTP_OUT_RESPONSE, k->in.len == 0 && !eof);
+        return false;
+    case MC_H1_BODY_LENGTH: {
+        size_t n = k->in.len < k->left ? k->in.len : (size_t)k->left;
+        if (n && !body_append(l, k, k->in.data, n))
+            return false;
+        k->left -= n;
+        in_consume(k, n);
+        if (k->left == 0) {
+            attempt_end(l, k, MC_HTTP_OUT_RESPONSE, k->in.len == 0 && !eof);
+            return false;
+        }
+        if (eof) {
+            fault(q, MC_FAULT_HTTP_OTHER, "transfer closed with %llu bytes remaining to read",
+                  (unsigned long long)k->left);
+            attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+            return false;
+        }
+        return true;
+    }
+    case MC_H1_BODY_CHUNKED: {
+        size_t used = 0, data = 0;
+        const char *why = NULL;
+        mc_h1_result rc = k->in.len ? mc_h1_chunked_decode(&k->ch, k->in.data, k->in.len,
+                                                           MAX_TRAILER, &used, &data, &why)
+                                    : MC_H1_MORE;
+        if (rc == MC_H1_ERROR) {
+            fault(q, MC_FAULT_HTTP_OTHER, "bad chunked response: %s", why ? why : "framing");
+            attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+            return false;
+        }
+        if (data && !body_append(l, k, k->in.data, data))
+            return false;
+        in_consume(k, used);
+        if (rc == MC_H1_DONE) {
+            attempt_end(l, k, MC_HTTP_OUT_RESPONSE, k->in.len == 0 && !eof);
+            return false;
+        }
+        if (eof) {
+            fault(q, MC_FAULT_HTTP_OTHER,
+                  "transfer closed with outstanding read data remaining");
+            attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+            return false;
+        }
+        return true;
+    }
+    case MC_H1_BODY_CLOSE:
+        if (k->in.len && !body_append(l, k, k->in.data, k->in.len))
+            return false;
+        k->in.len = 0;
+        if (eof) {
+            attempt_end(l, k, MC_HTTP_OUT_RESPONSE, false);
+            return false;
+        }
+        return true;
+    }
+    return true;
+}
+
+static void on_readable(mc_lean *l, mc_lean_conn *k)
+{
+    if (k->state == CS_IDLE) {
+        /* the server closed it (or sent what nobody asked for) */
+        char b[64];
+        ssize_t r = recv(k->fd, b, sizeof b, MSG_DONTWAIT);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        idle_unlink(l, k);
+        conn_close(l, k);
+        return;
+    }
+    for (;;) {
+        if (!mc_buf_reserve(&k->in, READ_CHUNK)) {
+            fault(k->q, MC_FAULT_HTTP_OTHER, "out of memory");
+            attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+            return;
+        }
+        size_t room = k->in.cap - k->in.len - 1;
+        ssize_t r = recv(k->fd, k->in.data + k->in.len, room, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r < 0) {
+            int e = errno;
+            if (stale_retry(l, k))
+                return;
+            fault(k->q, MC_FAULT_HTTP_OTHER, "Recv failure: %s", strerror(e));
+            attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+            return;
+        }
+        if (r > 0)
+            k->got_bytes = true;
+        k->in.len += (size_t)r;
+        k->in.data[k->in.len] = '\0';
+        if (!process(l, k, r == 0) || r == 0 || (size_t)r < room)
+            return;                            /* ended, or the socket is drained */
+    }
+}
+
+static void on_connected(mc_lean *l, mc_lean_conn *k)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+    if (err == 0) {
+        k->state = CS_SENDING;
+        send_request(l, k);
+        return;
+    }
+    mc_lean_req *q = k->q;
+    const char *what = err == ECONNREFUSED ? "connection refused"
+                       : err == EHOSTUNREACH || err == ENETUNREACH ? "host unreachable"
+                                                                   : "cannot connect";
+    fault(q, MC_FAULT_HTTP_UNREACHABLE, "%s: %s", what, q->key);
+    attempt_end(l, k, MC_HTTP_OUT_NOT_SENT, false);
+}
+
+bool mc_lean_socket_ready(mc_lean *l, int fd, int events)
+{
+    if (!l || fd < 0 || fd >= l->nbyfd || !l->byfd[fd])
+        return false;
+    mc_lean_conn *k = l->byfd[fd];
+    switch (k->state) {
+    case CS_CONNECTING:
+        if (events & (MC_HTTP_WATCH_OUT | MC_HTTP_WATCH_ERR))
+            on_connected(l, k);
+        break;
+    case CS_SENDING:
+        if (events & (MC_HTTP_WATCH_OUT | MC_HTTP_WATCH_ERR))
+            send_request(l, k);
+        else if (events & MC_HTTP_WATCH_IN)
+            on_readable(l, k);                 /* an early answer, or the close */
+        break;
+    default:
+        if (events & (MC_HTTP_WATCH_IN | MC_HTTP_WATCH_ERR))
+            on_readable(l, k);
+        break;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------ attempts */
+
+static void start_fresh(mc_lean *l, mc_lean_req *q)
+{
+    lhost *h = host_get(l, q->key);
+    mc_lean_conn *k = h ? calloc(1, sizeof *k) : NULL;
+    if (!k) {
+        fault(q, MC_FAULT_HTTP_OTHER, "out of memory");
+        l->done(l->ud, q, MC_HTTP_OUT_OTHER);
+        return;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || !byfd_set(l, fd, k)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        free(k);
+        fault(q, MC_FAULT_HTTP_OTHER, "cannot create socket: %s", strerror(e));
+        l->done(l->ud, q, MC_HTTP_OUT_NOT_SENT);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    k->fd = fd;
+    k->host = h;
+    k->state = CS_CONNECTING;
+    l->nconns++;
+    if (l->watch)
+        l->watch(l->watch_ud, fd, MC_HTTP_WATCH_OPENED);
+    k->q = q;
+    q->conn = k;
+    busy_link(l, k);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(q->port),
+                             .sin_addr.s_addr = q->addr4};
+    int rc;
+    do
+        rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    while (rc != 0 && errno == EINTR);
+    if (rc == 0) {
+        k->state = CS_SENDING;
+        send_request(l, k);
+        return;
+    }
+    if (errno == EINPROGRESS) {
+        announce(l, k, MC_HTTP_WATCH_OUT);
+        return;
+    }
+    int e = errno;
+    const char *what = e == ECONNREFUSED ? "connection refused"
+                       : e == EHOSTUNREACH || e == ENETUNREACH ? "host unreachable"
+                                                               : "cannot connect";
+    fault(q, MC_FAULT_HTTP_UNREACHABLE, "%s: %s", what, q->key);
+    attempt_end(l, k, MC_HTTP_OUT_NOT_SENT, false);
+}
+
+static void start_on(mc_lean *l, mc_lean_req *q, mc_lean_conn *k)
+{
+    k->q = q;
+    q->conn = k;
+    k->sent = 0;
+    k->got_bytes = false;
+    k->in.len = 0;
+    k->state = CS_SENDING;
+    busy_link(l, k);
+    send_request(l, k);
+}
+
+void mc_lean_start(mc_lean *l, mc_lean_req *q, uint64_t now)
+{
+    q->stale_retried = false;
+    q->conn = NULL;
+    q->deadline_ms = now + (uint64_t)(q->timeout_ms > 0 ? q->timeout_ms : 0);
+    /* the connect phase ends no later than its own timeout */
+    long ct = q->connect_timeout_ms < q->timeout_ms ? q->connect_timeout_ms : q->timeout_ms;
+    q->connect_deadline_ms = now + (uint64_t)(ct > 0 ? ct : 0);
+    lhost *h = host_get(l, q->key);
+    while (h && h->idle) {
+        mc_lean_conn *k = h->idle;
+        h->idle = k->next;
+        k->next = NULL;
+        l->nidle--;
+        if (now > k->idle_since + IDLE_MAX_MS) {
+            conn_close(l, k);
+            continue;
+        }
+        start_on(l, q, k);
+        return;
+    }
+    start_fresh(l, q);
+}
+
+void mc_lean_cancel(mc_lean *l, mc_lean_req *q)
+{
+    mc_lean_conn *k = q->conn;
+    if (!k)
+        return;
+    busy_unlink(l, k);
+    k->q = NULL;
+    q->conn = NULL;
+    conn_close(l, k);
+}
+
+long mc_lean_timers(mc_lean *l, uint64_t now)
+{
+    long next = -1;
+    mc_lean_conn *k = l->busy;
+    while (k) {
+        mc_lean_conn *after = k->anext;
+        mc_lean_req *q = k->q;
+        uint64_t due = k->state == CS_CONNECTING ? q->connect_deadline_ms : q->deadline_ms;
+        if (due <= now) {
+            if (k->state == CS_CONNECTING) {
+                long ms = q->connect_timeout_ms < q->timeout_ms ? q->connect_timeout_ms
+                                                                : q->timeout_ms;
+                fault(q, MC_FAULT_HTTP_TIMEOUT, "connect timeout after %ld ms: %s", ms, q->key);
+                attempt_end(l, k, MC_HTTP_OUT_NOT_SENT, false);
+            } else {
+                fault(q, MC_FAULT_HTTP_TIMEOUT, "timeout after %ld ms: %s", q->timeout_ms,
+                      q->key);
+                attempt_end(l, k, MC_HTTP_OUT_TIMEOUT, false);
+            }
+            k = l->busy;                       /* the list changed under us */
+            continue;
+        }
+        long t = (long)(due - now);
+        if (next < 0 || t < next)
+            next = t;
+        k = after;
+    }
+    return next;
+}
+
+long mc_lean_timeout_ms(const mc_lean *l, uint64_t now)
+{
+    long next = -1;
+    for (const mc_lean_conn *k = l->busy; k; k = k->anext) {
+        uint64_t due = k->state == CS_CONNECTING ? k->q->connect_deadline_ms : k->q->deadline_ms;
+        long t = due <= now ? 0 : (long)(due - now);
+        if (next < 0 || t < next)
+            next = t;
+    }
+    return next;
+}
+
+size_t mc_lean_nsockets(const mc_lean *l)
+{
+    return l ? l->nconns : 0;
+}
+
+size_t mc_lean_pollfds(const mc_lean *l, mc_http_waitfd *out, size_t max)
+{
+    size_t n = 0;
+    for (const mc_lean_conn *k = l->busy; k && n < max; k = k->anext)
+        if (k->want)
+            out[n++] = (mc_http_waitfd){k->fd, (short)(((k->want & MC_HTTP_WATCH_IN) ? POLLIN : 0) |
+                                                       ((k->want & MC_HTTP_WATCH_OUT) ? POLLOUT : 0)), 0};
+    for (const lhost *h = l->hosts; h; h = h->next)
+        for (const mc_lean_conn *k = h->idle; k && n < max; k = k->next)
+            out[n++] = (mc_http_waitfd){k->fd, POLLIN, 0};
+    return n;
+}
+
+/* ------------------------------------------------------------ requests */
+
+static bool ieq_prefix(const char *s, const char *lit)
+{
+    return strncasecmp(s, lit, strlen(lit)) == 0;
+}
+
+static bool header_named(const char *name, const char *want)
+{
+    return strcasecmp(name, want) == 0;
+}
+
+bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char *url,
+                     const mc_http_header *headers, size_t nheaders, bool has_body,
+                     size_t body_len, bool http10, bool absolute_target, mc_err *err)
+{
+    memset(q, 0, sizeof *q);
+    if (!l || l->curl_only || !ieq_prefix(url, "http://"))
+        return false;
+    const char *auth = url + 7;
+    size_t alen = strcspn(auth, "/?#");
+    const char *colon = memchr(auth, ':', alen);
+    size_t hlen = colon ? (size_t)(colon - auth) : alen;
+    if (hlen == 0 || hlen > 63 || memchr(auth, '@', alen))
+        return false;
+    char host[64];
+    memcpy(host, auth, hlen);
+    host[hlen] = '\0';
+    unsigned port = 80;
+    if (colon) {
+        const char *p = colon + 1, *e = auth + alen;
+        if (p == e || e - p > 5)
+            return false;
+        port = 0;
+        for (; p < e; p++) {
+            if (*p < '0' || *p > '9')
+                return false;
+            port = port * 10 + (unsigned)(*p - '0');
+        }
+        if (port == 0 || port > 65535)
+            return false;
+    }
+    struct in_addr a;
+    if (strcasecmp(host, "localhost") == 0)
+        a.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &a) != 1)
+        return false;                          /* a name: libcurl resolves it */
+    /* the target exactly as built: no byte curl would refuse or change */
+    const char *path = auth + alen;
+    size_t plen = strcspn(path, "#");
+    for (size_t i = 0; i < plen; i++) {
+        unsigned char ch = (unsigned char)path[i];
+        if (ch <= 0x20 || ch >= 0x7f)
+            return false;
+    }
+    if (absolute_target)
+        for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+            if (*p <= 0x20 || *p >= 0x7f)
+                return false;
+
+    mc_buf b = MC_BUF_INIT;
+    size_t guess = strlen(method) + strlen(url) + alen + 96;
+    for (size_t i = 0; i < nheaders; i++)
+        guess += strlen(headers[i].name) + (headers[i].value ? strlen(headers[i].value) : 0) + 4;
+    mc_buf_reserve(&b, guess);             /* one allocation for head and key */
+    mc_buf_puts(&b, method);
+    mc_buf_putc(&b, ' ');
+    if (absolute_target) {
+        mc_buf_puts(&b, url);
+    } else {
+        if (plen == 0 || path[0] == '?')
+            mc_buf_putc(&b, '/');
+        mc_buf_append(&b, path, plen);
+    }
+    mc_buf_puts(&b, http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+    bool have_host = false, have_accept = false;
+    for (size_t i = 0; i < nheaders; i++) {
+        if (header_named(headers[i].name, "Host"))
+            have_host = true;
+        if (header_named(headers[i].name, "Accept"))
+            have_accept = true;
+    }
+    if (!have_host) {
+        mc_buf_puts(&b, "Host: ");
+        mc_buf_append(&b, auth, port == 80 ? hlen : alen);
+        mc_buf_puts(&b, "\r\n");
+    }
+    for (size_t i = 0; i < nheaders; i++) {
+        const mc_http_header *h = &headers[i];
+        /* the body's framing is ours */
+        if (has_body && (header_named(h->name, "Content-Length") ||
+                         header_named(h->name, "Transfer-Encoding")))
+            continue;
+        const char *v = h->value ? h->value : "";
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (header_named(h->name, "Connection") && strcasestr(v, "close"))
+            q->close_after = true;
+        mc_buf_puts(&b, h->name);
+        mc_buf_putc(&b, ':');
+        if (*v) {
+            mc_buf_putc(&b, ' ');
+            mc_buf_puts(&b, v);
+        }
+        mc_buf_puts(&b, "\r\n");
+    }
+    if (!have_accept)
+        mc_buf_puts(&b, "Accept: */*\r\n");   /* as curl sends it */
+    if (has_body)
+        mc_buf_printf(&b, "Content-Length: %zu\r\n", body_len);
+    mc_buf_puts(&b, "\r\n");
+    size_t head_len = b.len;
+    mc_buf_append(&b, "", 1);              /* the key after the head */
+    mc_buf_printf(&b, "%s:%u", host, port);
+    if (b.oom) {
+        mc_buf_free(&b);
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return false;
+    }
+    q->head_len = head_len;
+    q->head = mc_buf_steal(&b);
+    q->key = q->head + head_len + 1;
+    q->addr4 = a.s_addr;
+    q->port = (uint16_t)port;
+    q->head_method = strcmp(method, "HEAD") == 0;
+    return true;
+}
+
+void mc_lean_req_free(mc_lean_req *q)
+{
+    free(q->head);                         /* the key is in the same block */
+    q->head = q->key = NULL;
+}
+
+/* -------------------------------------------------------------- client */
+
+mc_lean *mc_lean_new(size_t max_idle, size_t max_response_bytes, mc_lean_done_fn done, void *ud)
+{
+    mc_lean *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->max_idle = max_idle;
+    l->max_response = max_response_bytes;
+    l->done = done;
+    l->ud = ud;
+    static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy",
+                                             "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof proxy_vars / sizeof *proxy_vars; i++) {
+        const char *v = getenv(proxy_vars[i]);
+        if (v && *v)
+            l->curl_only = true;
+    }
+    /* MC_HTTP_CLIENT=curl: everything through libcurl (a fallback, and the
+     * "before" of bench/count's comparisons in one binary) */
+    const char *which = getenv("MC_HTTP_CLIENT");
+    if (which && strcmp(which, "curl") == 0)
+        l->curl_only = true;
+    return l;
+}
+
+void mc_lean_set_watch(mc_lean *l, mc_http_watch_fn fn, void *ud)
+{
+    l->watch = fn;
+    l->watch_ud = ud;
+}
+
+void mc_lean_free(mc_lean *l)
+{
+    if (!l)
+        return;
+    while (l->busy) {
+        mc_lean_conn *k = l->busy;
+        busy_unlink(l, k);
+        if (k->q)
+            k->q->conn = NULL;
+        conn_close(l, k);
+    }
+    while (l->hosts) {
+        lhost *h = l->hosts;
+        l->hosts = h->next;
+        while (h->idle) {
+            mc_lean_conn *k = h->idle;
+            h->idle = k->next;
+            conn_close(l, k);
+        }
+        free(h->key);
+        free(h);
+    }
+    free(l->byfd);
+    free(l);
+}
