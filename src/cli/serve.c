@@ -99,6 +99,8 @@ static const mc_opt serve_rows[] = {
      .def = "none (8253 with --defaults mi)", .range_why = PORT_WHY,
      .help = "with --tls-cert: HTTPS on this port and plain HTTP on --port, as MI's "
              "8253 beside 8290; without it --port itself serves HTTPS"},
+    {"no-http2", "server.no_http2", MC_OPT_FLAG, SO(l.server.no_http2),
+     .help = "HTTP/1.1 only on the traffic ports (no h2 by ALPN, no h2c prior knowledge)"},
     {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
      .def = "10", .help = "how long SIGTERM waits for requests in flight"},
     {"admin-token-file", "management.token_file", MC_OPT_STR, SO(token_file), .arg = "FILE",

@@ -85,6 +85,7 @@ mc_admin_server *mc_admin_server_start(const char *bind_addr, int port,
         .request_timeout_ms = MC_ADMIN_IDLE_S * 1000, .max_concurrent = 64,
         .max_connections = MC_ADMIN_MAX_CONNECTIONS, .client = &client,
         .handler = on_admin, .userdata = a,
+        .no_http2 = true,          /* the admin port stays HTTP/1.1 (docs/serve.md) */
     };
     a->srv = mc_server_start(&o, err);
     if (!a->srv) {

@@ -48,7 +48,7 @@ void mc_srv_list_remove(conn *c)
 }
 
 /* Put c on a list with a deadline from now (or from `from` for L_RECV). */
-static void list_put(conn *c, int list, double from)
+void mc_srv_list_put(conn *c, int list, double from)
 {
     mc_srv_list_remove(c);
     tlist *l = &c->w->lists[list];
@@ -60,7 +60,7 @@ static void list_put(conn *c, int list, double from)
     l->tail = c;
 }
 
-static void run_later(conn *c)
+void mc_srv_run_later(conn *c)
 {
     if (c->queued || c->dead)
         return;
@@ -77,12 +77,14 @@ static void req_free(mc_server_req *r)
 {
     size_t body = r->body.cap;
     free(r->block);
+    mc_buf_free(&r->h2_fields);
+    free(r->h2_answer);
     mc_buf_free(&r->body);
     free(r);
     mc_mem_after_request(body);   /* after a big body: RSS goes back down */
 }
 
-static void req_unref(mc_server_req *r)
+void mc_srv_req_unref(mc_server_req *r)
 {
     if (--r->refs == 0)
         req_free(r);
@@ -99,7 +101,7 @@ void mc_srv_pending_remove(mc_server_req *r)
     r->pending = false;
 }
 
-static void pending_add(mc_server_req *r)
+void mc_srv_pending_add(mc_server_req *r)
 {
     worker *w = r->w;
     r->pending = true;
@@ -109,13 +111,32 @@ static void pending_add(mc_server_req *r)
     w->pend_tail = r;
 }
 
-static void release_slot(mc_server_req *r)
+void mc_srv_release_slot(mc_server_req *r)
 {
     if (r->counted) {
         r->counted = false;
         atomic_fetch_sub(&r->w->s->inflight, 1);
         r->w->active--;
     }
+}
+
+bool mc_srv_admit(mc_server_req *r)
+{
+    mc_server *s = r->w->s;
+    r->w->active++;
+    r->counted = true;
+    return atomic_fetch_add(&s->inflight, 1) + 1 <= s->o.max_concurrent;
+}
+
+void mc_srv_req_detach(mc_server_req *r)
+{
+    r->c = NULL;
+    if (!r->dispatched) {             /* never reached a handler: nobody will answer */
+        r->answered = true;
+        mc_srv_release_slot(r);
+        mc_srv_pending_remove(r);
+    }
+    mc_srv_req_unref(r);
 }
 
 /* Copy the parsed head into the block after the request: strings
@@ -201,7 +222,13 @@ static bool safe_value(const char *v)
     return true;
 }
 
-static const char *http_date(worker *w)
+bool mc_srv_skip_answer_header(const char *name, const char *value)
+{
+    return !name || !value || skip_header(name) || !mc_h1_token(name, strlen(name)) ||
+           !safe_value(value);
+}
+
+const char *mc_srv_http_date(worker *w)
 {
     time_t t = time(NULL);
     if (t != w->date_at) {
@@ -229,7 +256,7 @@ static bool build_answer(conn *c, mc_server_req *r, int status, const mc_http_he
     mc_buf_putc(&b, ' ');
     mc_buf_puts(&b, mc_h1_reason(status));
     mc_buf_puts(&b, "\r\nDate: ");
-    mc_buf_puts(&b, http_date(c->w));
+    mc_buf_puts(&b, mc_srv_http_date(c->w));
     mc_buf_puts(&b, "\r\n");
     if (status != 204 && status != 304) {
         mc_buf_puts(&b, "Content-Length: ");
@@ -239,8 +266,7 @@ static bool build_answer(conn *c, mc_server_req *r, int status, const mc_http_he
     if (c->close_after)
         mc_buf_puts(&b, "Connection: close\r\n");
     for (size_t i = 0; i < nh; i++) {
-        if (!h[i].name || !h[i].value || skip_header(h[i].name) ||
-            !mc_h1_token(h[i].name, strlen(h[i].name)) || !safe_value(h[i].value))
+        if (mc_srv_skip_answer_header(h[i].name, h[i].value))
             continue;
         mc_buf_puts(&b, h[i].name);
         mc_buf_puts(&b, ": ");
@@ -273,7 +299,10 @@ static void answer(mc_server_req *r, int status, const mc_http_header *h, size_t
     mc_srv_pending_remove(r);
     conn *c = r->c;
     mc_server *s = r->w->s;
-    if (c) {
+    if (c && c->h2) {
+        mc_h2_answer(r, status, h, nh, body, len);
+        mc_srv_run_later(c);
+    } else if (c) {
         if (atomic_load(&s->stopping) || !r->dispatched)
             c->close_after = true;   /* refused before its body was read */
         if (!build_answer(c, r, status, h, nh, body, len)) {
@@ -283,9 +312,9 @@ static void answer(mc_server_req *r, int status, const mc_http_header *h, size_t
         }
         mc_srv_list_remove(c);
         c->state = S_WRITE;
-        run_later(c);
+        mc_srv_run_later(c);
     }
-    release_slot(r);
+    mc_srv_release_slot(r);
     if (s->o.done)
         s->o.done(s->o.userdata, r, status, now_ms() - r->start);
 }
@@ -312,7 +341,7 @@ void mc_server_respond(mc_server_req *r, int status, const mc_http_header *heade
 {
     answer(r, status, headers, nheaders, body, len);
     if (!r->in_handler)
-        req_unref(r);
+        mc_srv_req_unref(r);
 }
 
 void mc_server_respond_error(mc_server_req *r, int status, const char *message,
@@ -320,7 +349,7 @@ void mc_server_respond_error(mc_server_req *r, int status, const char *message,
 {
     mc_srv_error_answer(r, status, message, extra);
     if (!r->in_handler)
-        req_unref(r);
+        mc_srv_req_unref(r);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -334,14 +363,9 @@ void mc_srv_conn_close(conn *c)
     mc_server_req *r = c->req;
     if (r) {
         c->req = NULL;
-        r->c = NULL;
-        if (!r->dispatched) {         /* never reached a handler: nobody will answer */
-            r->answered = true;
-            release_slot(r);
-            mc_srv_pending_remove(r);
-        }
-        req_unref(r);
+        mc_srv_req_detach(r);
     }
+    mc_h2_free(c);
     epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
     mc_tls_conn_free(c->tls);
     c->tls = NULL;
@@ -462,7 +486,7 @@ static void in_consume(conn *c, size_t n)
 /* Read what is there (edge-triggered: until EAGAIN, a short read or the
  * buffer limit).
  * Returns false when the connection is gone. */
-static bool read_some(conn *c, size_t limit)
+bool mc_srv_read_some(conn *c, size_t limit)
 {
     while (c->readable && c->inlen < limit) {
         if (!in_reserve(c, READ_CHUNK))
@@ -491,21 +515,26 @@ static bool read_some(conn *c, size_t limit)
     return true;
 }
 
-static void dispatch(conn *c)
+void mc_srv_dispatch_req(mc_server_req *r)
 {
-    mc_server_req *r = c->req;
-    mc_server *s = c->w->s;
-    c->state = S_HANDLER;
-    mc_srv_list_remove(c);
+    mc_server *s = r->w->s;
     r->dispatched = true;
     r->refs++;                    /* the handler's */
     r->in_handler = true;
     r->deadline = r->start + (double)s->o.request_timeout_ms;
-    pending_add(r);
+    if (!r->pending)
+        mc_srv_pending_add(r);
     s->o.handler(s->o.userdata, r);
     r->in_handler = false;
     if (r->answered)
-        req_unref(r);             /* answered before returning */
+        mc_srv_req_unref(r);      /* answered before returning */
+}
+
+static void dispatch(conn *c)
+{
+    c->state = S_HANDLER;
+    mc_srv_list_remove(c);
+    mc_srv_dispatch_req(c->req);
 }
 
 /* The head of a new request: admission, then its body. */
@@ -524,11 +553,9 @@ static void start_request(conn *c, const mc_h1_head *h, size_t used)
     c->req = r;
     c->close_after = !h->keep_alive || atomic_load(&s->stopping);
     c->linger = false;
-    w->active++;
-    r->counted = true;
-    unsigned n = atomic_fetch_add(&s->inflight, 1) + 1;
+    c->served = true;
     bool has_body = h->chunked || (h->has_length && h->content_length > 0);
-    if (n > s->o.max_concurrent) {
+    if (!mc_srv_admit(r)) {
         mc_srv_refuse(c, 503, "too many requests in progress; retry later", has_body);
         return;
     }
@@ -601,6 +628,20 @@ static void parse_input(conn *c)
         }
         if (!c->inlen)
             return;
+        if (!c->served && !o->no_http2 &&
+            !memcmp(c->in, MC_H2_PREFACE, c->inlen < MC_H2_PREFACE_LEN ? c->inlen
+                                                                       : MC_H2_PREFACE_LEN)) {
+            /* HTTP/2: by ALPN or prior knowledge, the client starts with
+             * the preface (RFC 9113 3.4) */
+            if (c->inlen < MC_H2_PREFACE_LEN) {
+                if (c->list != L_RECV)
+                    mc_srv_list_put(c, L_RECV, now_ms());
+                return;
+            }
+            if (!mc_h2_begin(c))
+                mc_srv_conn_close(c);
+            return;
+        }
         mc_h1_head h;
         size_t used = 0;
         int status = 0;
@@ -609,7 +650,7 @@ static void parse_input(conn *c)
                                             &msg);
         if (res == MC_H1_MORE) {
             if (c->list != L_RECV)
-                list_put(c, L_RECV, now_ms());
+                mc_srv_list_put(c, L_RECV, now_ms());
             return;
         }
         if (res == MC_H1_ERROR) {
@@ -620,19 +661,18 @@ static void parse_input(conn *c)
     }
 }
 
-/* Write what is left of the answer.  True when all of it is written. */
-static bool flush(conn *c)
+bool mc_srv_write(conn *c, const char *buf, size_t len, size_t *off)
 {
-    while (c->outoff < c->outlen) {
-        ssize_t n = conn_send(c, c->out + c->outoff, c->outlen - c->outoff);
+    while (*off < len) {
+        ssize_t n = conn_send(c, buf + *off, len - *off);
         if (n > 0) {
-            c->outoff += (size_t)n;
+            *off += (size_t)n;
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->writable = false;
             if (c->list != L_SEND)
-                list_put(c, L_SEND, now_ms());
+                mc_srv_list_put(c, L_SEND, now_ms());
             return false;
         }
         if (n < 0 && errno == EINTR)
@@ -640,6 +680,14 @@ static bool flush(conn *c)
         mc_srv_conn_close(c);
         return false;
     }
+    return true;
+}
+
+/* Write what is left of the answer.  True when all of it is written. */
+static bool flush(conn *c)
+{
+    if (!mc_srv_write(c, c->out, c->outlen, &c->outoff))
+        return false;
     if (c->outcap > OUT_KEEP_MAX) {   /* a big answer's memory goes back */
         free(c->out);
         c->out = NULL;
@@ -658,7 +706,7 @@ static void start_linger(conn *c)
     c->linger_start = now_ms();
     c->lingered = 0;
     c->inlen = 0;
-    list_put(c, L_LINGER, now_ms());
+    mc_srv_list_put(c, L_LINGER, now_ms());
 }
 
 /* The answer is out: close, linger, or wait for the next request. */
@@ -668,7 +716,7 @@ static void answered(conn *c)
     c->req = NULL;
     if (r) {
         r->c = NULL;
-        req_unref(r);
+        mc_srv_req_unref(r);
     }
     mc_srv_list_remove(c);
     if (c->close_after) {
@@ -685,9 +733,9 @@ static void answered(conn *c)
         c->incap = 0;
     }
     if (c->inlen)
-        list_put(c, L_RECV, now_ms());
+        mc_srv_list_put(c, L_RECV, now_ms());
     else
-        list_put(c, L_IDLE, now_ms());
+        mc_srv_list_put(c, L_IDLE, now_ms());
 }
 
 static void linger_read(conn *c)
@@ -709,7 +757,7 @@ static void linger_read(conn *c)
         if (errno != EINTR)
             c->readable = false;
     }
-    list_put(c, L_LINGER, now_ms());
+    mc_srv_list_put(c, L_LINGER, now_ms());
 }
 
 /* Do everything the connection's state and readiness allow. */
@@ -717,6 +765,10 @@ void mc_srv_conn_run(conn *c)
 {
     const mc_server_options *o = &c->w->s->o;
     for (int guard = 0; !c->dead && guard < 64; guard++) {
+        if (c->h2) {
+            mc_h2_run(c);
+            return;
+        }
         switch (c->state) {
         case S_HEAD:
         case S_BODY: {
@@ -725,12 +777,12 @@ void mc_srv_conn_run(conn *c)
             /* read no more than one head or one body's worth ahead */
             size_t limit = c->state == S_HEAD ? o->max_header + READ_CHUNK
                                               : (size_t)c->inlen + READ_CHUNK;
-            if (!read_some(c, limit)) {
+            if (!mc_srv_read_some(c, limit)) {
                 mc_srv_conn_close(c);
                 return;
             }
             if (c->state == S_HEAD && c->list == L_IDLE && c->inlen)
-                list_put(c, L_RECV, now_ms());
+                mc_srv_list_put(c, L_RECV, now_ms());
             parse_input(c);
             if (c->dead)
                 return;
@@ -761,7 +813,7 @@ void mc_srv_conn_run(conn *c)
         }
     }
     if (!c->dead)
-        run_later(c);                  /* more to do: next pass */
+        mc_srv_run_later(c);                  /* more to do: next pass */
 }
 
 static void conn_new(worker *w, int fd)
@@ -794,7 +846,7 @@ static void conn_new(worker *w, int fd)
         w->all->all_prev = c;
     w->all = c;
     w->conns++;
-    list_put(c, L_IDLE, now_ms());
+    mc_srv_list_put(c, L_IDLE, now_ms());
 }
 
 /* At the connection limit: close the connection idle the longest (a

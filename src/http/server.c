@@ -59,8 +59,12 @@ static int poll_timeout(worker *w, double now)
 static void expire(worker *w, double now)
 {
     conn *c;
-    while ((c = w->lists[L_IDLE].head) && c->deadline <= now)
-        mc_srv_conn_close(c);
+    while ((c = w->lists[L_IDLE].head) && c->deadline <= now) {
+        if (c->h2)
+            mc_h2_goaway(c);       /* leaves the list: closed, or writing it */
+        else
+            mc_srv_conn_close(c);
+    }
     while ((c = w->lists[L_SEND].head) && c->deadline <= now)
         mc_srv_conn_close(c);
     while ((c = w->lists[L_LINGER].head) && c->deadline <= now)
@@ -71,8 +75,13 @@ static void expire(worker *w, double now)
         mc_srv_list_remove(c);
         mc_srv_refuse(c, 408, "request not received within the request timeout", true);
     }
-    while (w->pend_head && w->pend_head->deadline <= now)
-        mc_srv_error_answer(w->pend_head, 504, "request timed out", NULL);
+    while (w->pend_head && w->pend_head->deadline <= now) {
+        if (w->pend_head->dispatched)
+            mc_srv_error_answer(w->pend_head, 504, "request timed out", NULL);
+        else                       /* an HTTP/2 stream still arriving */
+            mc_srv_error_answer(w->pend_head, 408,
+                                "request not received within the request timeout", NULL);
+    }
 }
 
 static void run_queue(worker *w)
@@ -103,6 +112,12 @@ static bool drain_step(worker *w, double now)
     mc_server *s = w->s;
     stop_listening(w);
     conn *c;
+    for (c = w->all; c;) {         /* HTTP/2: GOAWAY, streams in progress finish */
+        conn *n = c->all_next;
+        if (c->h2)
+            mc_h2_goaway(c);
+        c = n;
+    }
     while ((c = w->lists[L_IDLE].head))
         mc_srv_conn_close(c);
     for (c = w->lists[L_RECV].head; c;) {
@@ -383,7 +398,7 @@ mc_server *mc_server_start(const mc_server_options *opts, mc_err *err)
             free_server(s);
             return NULL;
         }
-        if (!(s->tls = mc_tls_server_new(s->o.tls_cert, s->o.tls_key, err))) {
+        if (!(s->tls = mc_tls_server_new(s->o.tls_cert, s->o.tls_key, !s->o.no_http2, err))) {
             free_server(s);
             return NULL;
         }

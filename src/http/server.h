@@ -1,4 +1,4 @@
-/* server.h - mediac's HTTP/1.1 server, with no knowledge of flows.
+/* server.h - mediac's HTTP/1.1 and HTTP/2 server, with no knowledge of flows.
  *
  * N worker threads each run one event loop: its own SO_REUSEPORT listening
  * socket (all on the same port, which no other process may share), its
@@ -15,6 +15,10 @@
  * a done callback of the worker's HTTP client; until then the connection is
  * suspended and holds no thread.  A request the handler leaves unanswered
  * for request_timeout_ms is answered 504.
+ *
+ * HTTP/2 (h2.c, libnghttp2): "h2" by ALPN on a TLS port, h2c by prior
+ * knowledge (the connection preface) on a plain one; each stream is a
+ * request like an HTTP/1.1 one, under the same limits.
  *
  * Server-generated answers are JSON: {"ERROR_CODE":"413","ERROR_MESSAGE":..}. */
 #ifndef MC_HTTP_SERVER_H
@@ -53,7 +57,9 @@ typedef struct mc_server_options {
                                     limit the connection idle the longest
                                     is closed for a new one */
     const char *tls_cert;        /* PEM certificate chain and key: the port */
-    const char *tls_key;         /* serves HTTPS (HTTP/1.1); NULL: plain */
+    const char *tls_key;         /* serves HTTPS; NULL: plain */
+    bool no_http2;               /* HTTP/1.1 only: no h2 in ALPN, no h2c
+                                    prior knowledge (the preface gets 505) */
     const mc_http_options *client; /* each worker's HTTP client (NULL: defaults) */
     mc_server_handler handler;
     mc_server_done_fn done;      /* may be NULL */

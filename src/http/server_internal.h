@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "http/h1.h"
@@ -62,6 +63,8 @@ struct conn {
     double linger_start;
     size_t lingered;
     conn *all_prev, *all_next;     /* every connection of the worker */
+    bool served;                   /* a request was framed as HTTP/1.1 */
+    struct mc_h2 *h2;              /* an HTTP/2 connection (h2.c), else NULL */
 };
 
 struct mc_server_req {
@@ -80,6 +83,16 @@ struct mc_server_req {
     size_t nheaders;
     mc_buf body;
     char tag[320];                 /* artifact and activity id */
+    /* HTTP/2 (h2.c): the stream, its place on the connection's list, the
+     * header fields while they arrive and the answer while it is sent */
+    int32_t stream_id;
+    mc_server_req *h2_prev, *h2_next;
+    mc_buf h2_fields;              /* name\0value\0 pairs as received */
+    size_t h2_nfields, h2_list_size;
+    bool h2_too_big, h2_bad;
+    char *h2_answer;               /* the answer's header names and body */
+    const char *h2_body;
+    size_t h2_body_len, h2_body_off;
 };
 
 struct worker {
@@ -132,4 +145,45 @@ void mc_srv_free_dead(worker *w);
 void mc_srv_refuse(conn *c, int status, const char *message, bool linger);
 void mc_srv_conn_run(conn *c);
 void mc_srv_accept_all(worker *w);
+
+/* conn.c, for h2.c: the request life cycle shared by both protocols */
+void mc_srv_req_unref(mc_server_req *r);
+void mc_srv_release_slot(mc_server_req *r);
+/* Count r in the admission (false: over --max-concurrent). */
+bool mc_srv_admit(mc_server_req *r);
+void mc_srv_pending_add(mc_server_req *r);
+/* Hand a complete request to the handler. */
+void mc_srv_dispatch_req(mc_server_req *r);
+/* Header names and values an answer must not carry through. */
+bool mc_srv_skip_answer_header(const char *name, const char *value);
+const char *mc_srv_http_date(worker *w);
+bool mc_srv_read_some(conn *c, size_t limit);
+/* Write buf from *off on; true when all of it is written, false when the
+ * socket is full (the connection waits on L_SEND) or the connection closed. */
+bool mc_srv_write(conn *c, const char *buf, size_t len, size_t *off);
+void mc_srv_list_put(conn *c, int list, double from);
+void mc_srv_run_later(conn *c);
+/* The connection that answered for r left: nobody will answer an
+ * undispatched request. */
+void mc_srv_req_detach(mc_server_req *r);
+
+/* h2.c: HTTP/2 on a connection (nghttp2) */
+#define MC_H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define MC_H2_PREFACE_LEN 24
+/* Turn c into an HTTP/2 connection (its input starts with the preface).
+ * False when out of memory. */
+bool mc_h2_begin(conn *c);
+/* Read, feed the session, write: everything readiness allows. */
+void mc_h2_run(conn *c);
+/* Feed bytes as if read and write the frames due (dropped when c->fd < 0:
+ * the fuzz target); false on a connection error. */
+bool mc_h2_feed(conn *c, const uint8_t *data, size_t len);
+/* Queue the answer of a stream. */
+void mc_h2_answer(mc_server_req *r, int status, const mc_http_header *h, size_t nh,
+                  const char *body, size_t len);
+/* GOAWAY (graceful: streams in progress finish), once; closes the
+ * connection when nothing is left. */
+void mc_h2_goaway(conn *c);
+/* Free the session; requests of its streams are detached. */
+void mc_h2_free(conn *c);
 #endif

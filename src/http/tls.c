@@ -16,13 +16,19 @@ struct mc_tls_conn {
     SSL *ssl;
 };
 
+/* In the server's order of preference (SSL_select_next_proto keeps it) */
+static const unsigned char alpn_h2[] = "\x02h2\x08http/1.1";
 static const unsigned char alpn_http11[] = "\x08http/1.1";
 
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned inlen, void *arg)
 {
+    (void)ssl;
+    bool h2 = arg != NULL;
+    const unsigned char *ours = h2 ? alpn_h2 : alpn_http11;
+    unsigned ourlen = h2 ? sizeof alpn_h2 - 1 : sizeof alpn_http11 - 1;
     unsigned char *sel;
-    if (SSL_select_next_proto(&sel, outlen, alpn_http11, sizeof alpn_http11 - 1, in, inlen) !=
+    if (SSL_select_next_proto(&sel, outlen, ours, ourlen, in, inlen) !=
         OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
     *out = sel;
@@ -39,7 +45,8 @@ static void ssl_error(mc_err *err, const char *what, const char *file)
     mc_err_set(err, MC_ECONFIG, "%s %s: %s", what, file, *buf ? buf : "failed");
 }
 
-mc_tls_server *mc_tls_server_new(const char *cert_file, const char *key_file, mc_err *err)
+mc_tls_server *mc_tls_server_new(const char *cert_file, const char *key_file, bool http2,
+                                 mc_err *err)
 {
     mc_tls_server *t = calloc(1, sizeof *t);
     if (!t || !(t->ctx = SSL_CTX_new(TLS_server_method()))) {
@@ -51,7 +58,7 @@ mc_tls_server *mc_tls_server_new(const char *cert_file, const char *key_file, mc
     SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_alpn_select_cb(t->ctx, select_alpn, NULL);
+    SSL_CTX_set_alpn_select_cb(t->ctx, select_alpn, http2 ? (void *)alpn_h2 : NULL);
     if (SSL_CTX_use_certificate_chain_file(t->ctx, cert_file) != 1) {
         ssl_error(err, "cannot load the TLS certificate", cert_file);
     } else if (SSL_CTX_use_PrivateKey_file(t->ctx, key_file, SSL_FILETYPE_PEM) != 1) {

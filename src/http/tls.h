@@ -1,6 +1,7 @@
 /* tls.h - TLS for the server's listener (OpenSSL): a server context from
  * a certificate chain and a key, and non-blocking reads and writes on a
- * connection's TLS session.  HTTP/1.1 only (ALPN offers "http/1.1"). */
+ * connection's TLS session.  ALPN chooses "h2" when the client offers it
+ * and HTTP/2 is on, else "http/1.1". */
 #ifndef MC_HTTP_TLS_H
 #define MC_HTTP_TLS_H
 
@@ -13,9 +14,11 @@
 typedef struct mc_tls_server mc_tls_server;
 typedef struct mc_tls_conn mc_tls_conn;
 
-/* Load the PEM certificate chain and private key (TLS 1.2 and newer).
- * NULL with err set when they do not load or do not match. */
-mc_tls_server *mc_tls_server_new(const char *cert_file, const char *key_file, mc_err *err);
+/* Load the PEM certificate chain and private key (TLS 1.2 and newer);
+ * http2: ALPN may choose "h2".  NULL with err set when they do not load
+ * or do not match. */
+mc_tls_server *mc_tls_server_new(const char *cert_file, const char *key_file, bool http2,
+                                 mc_err *err);
 void mc_tls_server_free(mc_tls_server *t);
 
 /* A server-side session on a connected non-blocking socket (the handshake
