@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "config/internal.h"
+#include "mediators/mediators.h"
 
 #define MAX_NESTING 64
 
@@ -471,6 +472,18 @@ mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
     return e;
 }
 
+mc_expr *mc_compile_expr_quiet(mc_compiler *cc, xmlNodePtr node, const char *src)
+{
+    mc_expr_env env;
+    mc_expr_opts o;
+    expr_opts(cc, node, &env, &o);
+    mc_err err = {0};
+    mc_expr *e = mc_expr_compile_opts(src, &o, &err);
+    if (e)
+        mc_config_own(cc->cfg, e, free_expr);
+    return e;
+}
+
 static mc_template *compile_template(mc_compiler *cc, xmlNodePtr node, const char *attr,
                                      const char *text, bool inline_only)
 {
@@ -530,6 +543,10 @@ mc_mediator *mc_compile_mediator(mc_compiler *cc, xmlNodePtr node)
     const char *name = (const char *)node->name;
     const mc_mediator_type *t =
         cc->cfg->reg.lookup ? cc->cfg->reg.lookup(cc->cfg->reg.ud, name) : NULL;
+    /* a Java mediator in its own namespace (WSO2's rule mediator is
+     * <rule xmlns="http://wso2.org/carbon/rules">) is refused for what it is */
+    if (t && !mc_is_synapse(node) && mc_refused_mediator(name) == t)
+        return t->compile(cc, node);
     if (!t || !mc_is_synapse(node)) {
         const char *near = cc->cfg->reg.suggest ? cc->cfg->reg.suggest(cc->cfg->reg.ud, name) : NULL;
         if (near)

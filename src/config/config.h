@@ -406,6 +406,9 @@ void mc_check_attrs(mc_compiler *cc, xmlNodePtr node, const char *const *allowed
 /* Compile helpers: report and return NULL on error. */
 mc_expr *mc_compile_expr(mc_compiler *cc, xmlNodePtr node, const char *attr,
                          const char *src);
+/* Same as mc_compile_expr, but NULL without a diagnostic when src is not
+ * an expression (for text that may or may not be one). */
+mc_expr *mc_compile_expr_quiet(mc_compiler *cc, xmlNodePtr node, const char *src);
 mc_template *mc_compile_template(mc_compiler *cc, xmlNodePtr node,
                                  const char *attr, const char *text);
 /* Only ${...} parts are expressions (MI 4.4 log messages, inline text). */

@@ -838,6 +838,12 @@ mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out
     return out_buf(m, &b, out, len ? len : &dummy);
 }
 
+bool mc_expr_property_absent(const mc_expr *e, mc_message *m)
+{
+    size_t len;
+    return e && e->kind == MC_EXPR_PROPERTY && !mc_xpath_lookup(m, e->scope, e->name, &len);
+}
+
 mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err)
 {
     if (e->kind == MC_EXPR_SYNAPSE) {

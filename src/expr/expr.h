@@ -108,6 +108,10 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
  * payloadFactory, whose argument types follow from it. */
 mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out,
                                size_t *len, mc_err *err);
+/* Is e a bare property read ($ctx:x, get-property('x'), ...) of a property
+ * m does not have?  Synapse's stringValueOf gives null then (a log prints
+ * "null"), where any other expression gives a string. */
+bool mc_expr_property_absent(const mc_expr *e, mc_message *m);
 /* Boolean value (XPath boolean(); json-eval: found and not empty/false). */
 mc_code mc_expr_bool(const mc_expr *e, mc_message *m, bool *out, mc_err *err);
 /* XML value: serialised first node of a node-set (for type OM and the xml

@@ -167,7 +167,9 @@ mc_code mc_host_request_to_message(mc_message *m, const mc_host_request *req,
      * envelope's WS-Addressing headers are the message's To, Action, ... */
     m->client_soap = (uint8_t)m->payload.soap;
     mc_msg_read_addressing(m);
-    if (rt->main && !mc_msg_prop(m, MC_SCOPE_DEFAULT, "To"))
+    /* the transport's To is the request URI (MI's ServerWorker), unless the
+     * envelope's WS-Addressing To named another address */
+    if (!mc_msg_prop(m, MC_SCOPE_DEFAULT, "To"))
         mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "To", mc_msg_prop(m, MC_SCOPE_AXIS2,
                                                                  "TransportInURL"));
     /* the correlation id: the one the host already took, else the client's
@@ -265,6 +267,21 @@ static void payload_answer(mc_message *m, int default_status, const mc_host_requ
         error_answer(m, 500, "the flow set HTTP_SC to a value that is not an HTTP status "
                      "from 200 to 599", a, NULL);
         return;
+    }
+    /* the answer's Content-Type comes from these: message data in them
+     * never shapes the answer's headers (refused loudly, as a header is) */
+    static const char *const type_props[] = {"messageType", "ContentType"};
+    for (size_t i = 0; i < 2; i++) {
+        const mc_prop *p = mc_msg_get_prop(m, MC_SCOPE_AXIS2, type_props[i]);
+        if (p && !mc_header_value_ok(p->value, p->len)) {
+            mc_msg_log(m, MC_LOG_ERROR, "property '%s' holds a control character; answering 500",
+                       type_props[i]);
+            char msg[160];
+            snprintf(msg, sizeof msg, "property '%s': a content type cannot hold a control "
+                     "character (CR, LF, NUL, ...)", type_props[i]);
+            error_answer(m, 500, msg, a, NULL);
+            return;
+        }
     }
     size_t n = 0;
     for (const mc_prop *p = m->props[MC_SCOPE_TRANSPORT]; p; p = p->next) {

@@ -34,6 +34,7 @@ typedef struct aggregate_m {
     count_v min, max;
     mc_expr *expr;                /* onComplete expression, or NULL: first Body child */
     bool json;                    /* expr is json-eval() */
+    bool passed;                  /* expr is $func:NAME naming a passed expression */
     bool child_type;              /* aggregateElementType="child" */
     const char *enclosing;        /* enclosingElementProperty */
     const mc_seq *on_complete;
@@ -99,9 +100,14 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             if (ex && !(a->expr = mc_compile_expr(cc, c, "expression", ex)))
                 return NULL;
             a->json = a->expr && mc_expr_kind_of(a->expr) == MC_EXPR_JSONPATH;
-            if (a->expr && !a->json && mc_expr_kind_of(a->expr) != MC_EXPR_XPATH) {
+            /* a template's parameter holding an expression its caller passed
+             * as "{{expr}}" (MI's aggr_func templates) */
+            a->passed = a->expr && mc_expr_kind_of(a->expr) == MC_EXPR_PROPERTY &&
+                        strncmp(mc_strdup_trimmed(cc, ex), "$func:", 6) == 0;
+            if (a->expr && !a->json && !a->passed && mc_expr_kind_of(a->expr) != MC_EXPR_XPATH) {
                 mc_diag(cc, c, "expression", MC_DIAG_ERROR,
-                        "<onComplete expression> must be an XPath or json-eval(...)");
+                        "<onComplete expression> must be an XPath, json-eval(...) or a $func: "
+                        "parameter a call-template passes as {{expr}}");
                 return NULL;
             }
             const char *type = mc_attr(cc, c, "aggregateElementType");
@@ -514,6 +520,23 @@ static mc_message *complete(const void *med, mc_message **msgs, size_t n, mc_mes
                             const mc_seq **then)
 {
     const aggregate_m *a = med;
+    aggregate_m passed;
+    if (a->passed) {
+        /* the expression the template's caller passed, in the children's
+         * func scope (as Synapse evaluates a $func: expression parameter) */
+        const mc_expr *e = mc_template_passed_expr(a->expr, msgs[0]);
+        if (!e) {
+            if (trigger)
+                mc_msg_set_fault(trigger, "0", "aggregate: the onComplete expression parameter "
+                                 "does not hold an XPath or json-eval expression passed as {{...}}",
+                                 NULL);
+            return NULL;
+        }
+        passed = *a;
+        passed.expr = (mc_expr *)e;
+        passed.json = mc_expr_kind_of(e) == MC_EXPR_JSONPATH;
+        a = &passed;
+    }
     if (!a->has_on_complete) {
         if (trigger)
             mc_msg_set_fault(trigger, "0", "Unable to find the sequence for the mediation of the "

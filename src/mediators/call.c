@@ -52,6 +52,17 @@ typedef struct send_req {
     const mc_inbound *first_ok;   /* the answer the flow continues with */
 } send_req;
 
+/* The element names of endpoint kinds (what goes inside <endpoint>). */
+static bool endpoint_kind_name(const char *n)
+{
+    static const char *const kinds[] = {"address", "http", "wsdl", "default", "loadbalance",
+        "failover", "recipientlist", "dynamicLoadbalance", NULL};
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(n, kinds[i]) == 0)
+            return true;
+    return false;
+}
+
 static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
                                 const mc_mediator_type *t)
 {
@@ -62,11 +73,30 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     if (!c)
         return NULL;
     c->is_send = t == &mc_med_send;
-    xmlNodePtr ep = mc_first_elem(node);
-    if (ep && strcmp((const char *)ep->name, "endpoint") != 0) {
-        mc_diag(cc, ep, NULL, MC_DIAG_ERROR, "unexpected <%s> in <%s> (only <endpoint>)",
-                (const char *)ep->name, t->name);
-        return NULL;
+    /* Synapse's Send/CallMediatorFactory read the first <endpoint> and
+     * ignore other children (MI's rest/*-synapse.xml put a <header> there);
+     * <call>'s MI 4 <source>/<target> would change what is sent, so they
+     * are refused rather than ignored */
+    xmlNodePtr ep = NULL;
+    for (xmlNodePtr k = mc_first_elem(node); k; k = mc_next_elem(k)) {
+        const char *kn = (const char *)k->name;
+        if (strcmp(kn, "endpoint") == 0) {
+            if (!ep)
+                ep = k;
+        } else if (!c->is_send && (strcmp(kn, "source") == 0 || strcmp(kn, "target") == 0)) {
+            mc_diag(cc, k, NULL, MC_DIAG_ERROR, "<call> with <%s> (MI 4's call source/target) "
+                    "is not supported by mediac yet", kn);
+            return NULL;
+        } else if (endpoint_kind_name(kn)) {
+            /* an endpoint written without its <endpoint>: MI would ignore it
+             * and send to the To address, surely not what was meant */
+            mc_diag(cc, k, NULL, MC_DIAG_ERROR, "unexpected <%s> in <%s> (only <endpoint>; "
+                    "write <endpoint><%s .../></endpoint>)", kn, t->name, kn);
+            return NULL;
+        } else if (strcmp(kn, "description") != 0) {
+            mc_diag(cc, k, NULL, MC_DIAG_WARNING, "<%s> in <%s> is ignored, as MI ignores it "
+                    "(only <endpoint>)", kn, t->name);
+        }
     }
     if (ep) {
         if (!(c->ep = mc_compile_endpoint(cc, ep)))
@@ -372,7 +402,7 @@ static mc_flow build_request(mc_message *m, send_req *req)
         if (tp && !mc_url_text_ok(tp->value, tp->len))
             return mc_fault(m, "0", "default endpoint: a To address (URL) cannot hold a space "
                             "or a control character (CR, LF, NUL, ...)");
-        if (!to || !*to)
+        if (!to || !*to || *to == '/')      /* none, or the request URI the transport set */
             return mc_fault(m, "303001",
                             "default endpoint: the message has no To address (set it with <header name=\"To\">)");
         if (mc_uri_foreign_scheme(to))
@@ -656,7 +686,7 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const call_m *c = (const call_m *)self;
     if (!c->ep && !c->is_send) {
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
-        if (!to || !*to || anonymous_address(to) ||
+        if (!to || !*to || *to == '/' || anonymous_address(to) ||
             ((!strncasecmp(to, "http://", 7) || !strncasecmp(to, "https://", 8)) &&
              names_this_service(m, to)))
             return mc_fault(m, "303001", "<call> without an endpoint: the message has no To "

@@ -43,6 +43,43 @@ static bool is_escaped(const char *v, size_t n)
     return n > 3 && v[0] == '{' && v[1] == '{' && v[n - 1] == '}' && v[n - 2] == '}';
 }
 
+static void *same(void *ud) { return ud; }
+static void keep(void *p) { (void)p; }     /* the expression is the config's */
+
+/* Synapse passes "{{expr}}" as the expression itself (TemplateContext: a
+ * Value with an expression-type key), which mediators that take an
+ * expression from $func:NAME evaluate in their own context (MI's
+ * aggregate_func templates: <onComplete expression="$func:aggr_expr">).
+ * mediac's parameter holds the text "{expr}"; the expression, compiled here
+ * with the namespaces in scope on <with-param>, is kept in the configuration
+ * under that text for them (mc_template_passed_expr).  Text that is no
+ * expression stays text only. */
+static void note_passed_expression(mc_compiler *cc, xmlNodePtr c, const char *literal)
+{
+    size_t n = strlen(literal);
+    if (n < 3)
+        return;
+    char *src = mc_arena_strndup(&cc->cfg->arena, literal + 1, n - 2);
+    mc_expr *e = src ? mc_compile_expr_quiet(cc, c, src) : NULL;
+    char *name = e ? mc_arena_printf(&cc->cfg->arena, "call-template.expr:%s", literal) : NULL;
+    if (name)
+        mc_config_state(cc->cfg, name, same, e, keep);
+}
+
+const mc_expr *mc_template_passed_expr(const mc_expr *param, mc_message *m)
+{
+    const char *text = "";
+    size_t len;
+    mc_err err = {0};
+    char name[1024];
+    if (!m->cfg || mc_expr_string(param, m, &text, &len, &err) != MC_OK ||
+        (size_t)snprintf(name, sizeof name, "call-template.expr:%s", text) >= sizeof name)
+        return NULL;
+    const mc_expr *e = mc_config_find_state(m->cfg, name);
+    mc_expr_kind k = e ? mc_expr_kind_of(e) : MC_EXPR_PROPERTY;
+    return k == MC_EXPR_XPATH || k == MC_EXPR_JSONPATH ? e : NULL;
+}
+
 /* At link: the template is known; check the parameters against it. */
 static void check_params(mc_config *cfg, const void *item, void *ud, const char *file,
                          int line, int col)
@@ -132,6 +169,7 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             size_t ll = strlen(lit);
             memmove(lit, lit + 1, ll - 2);
             lit[ll - 2] = '\0';
+            note_passed_expression(cc, c, w->literal);
         } else {
             w->literal = value;
         }

@@ -35,12 +35,12 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     c->sequential = sq && strcmp(sq, "true") == 0;
     size_t n = 0;
     for (xmlNodePtr t = mc_first_elem(node); t; t = mc_next_elem(t)) {
-        if (strcmp((const char *)t->name, "target") != 0) {
-            mc_diag(cc, t, NULL, MC_DIAG_ERROR, "unexpected <%s> in <clone> (only <target>)",
-                    (const char *)t->name);
-            return NULL;
-        }
-        n++;
+        if (strcmp((const char *)t->name, "target") == 0)
+            n++;
+        else if (strcmp((const char *)t->name, "description") != 0)
+            /* MI's CloneMediatorFactory reads only the <target> children */
+            mc_diag(cc, t, NULL, MC_DIAG_WARNING, "<%s> in <clone> is ignored, as MI ignores it "
+                    "(only <target>s run)", (const char *)t->name);
     }
     const char *it = mc_attr(cc, node, "iterations");
     if (it && n > 1) {
@@ -65,7 +65,8 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     if (!c->targets)
         return NULL;
     for (xmlNodePtr t = mc_first_elem(node); t; t = mc_next_elem(t))
-        if (!mc_split_target(cc, t, &c->targets[c->ntargets++]))
+        if (strcmp((const char *)t->name, "target") == 0 &&
+            !mc_split_target(cc, t, &c->targets[c->ntargets++]))
             return NULL;
     return &c->base;
 }

@@ -19,6 +19,7 @@ typedef struct iterate_m {
     const char *id;
     bool continue_parent, preserve, sequential;
     mc_expr *expr;
+    bool passed;                 /* expr is $func:NAME naming a passed {{expr}} */
     mc_expr *attach;             /* attachPath, or NULL (default "." / "$") */
     const mc_seq *target;
     size_t limit;
@@ -52,9 +53,13 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
     if (!(it->expr = mc_compile_expr(cc, node, "expression", ex)))
         return NULL;
     mc_expr_kind k = mc_expr_kind_of(it->expr);
-    if (k != MC_EXPR_XPATH && k != MC_EXPR_JSONPATH) {
+    /* a template parameter its caller passed as {{expr}} (MI's iter_func
+     * templates), resolved per message (mc_template_passed_expr) */
+    it->passed = k == MC_EXPR_PROPERTY && strncmp(mc_strdup_trimmed(cc, ex), "$func:", 6) == 0;
+    if (k != MC_EXPR_XPATH && k != MC_EXPR_JSONPATH && !it->passed) {
         mc_diag(cc, node, "expression", MC_DIAG_ERROR,
-                "<iterate> expression must be an XPath or json-eval(...)");
+                "<iterate> expression must be an XPath, json-eval(...) or a $func: parameter a "
+                "call-template passes as {{expr}}");
         return NULL;
     }
     const char *ap = mc_attr(cc, node, "attachPath");
@@ -285,6 +290,16 @@ static mc_flow split_json(const iterate_m *it, mc_message *m, mc_split_req **req
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const iterate_m *it = (const iterate_m *)self;
+    iterate_m passed;
+    if (it->passed) {
+        const mc_expr *e = mc_template_passed_expr(it->expr, m);
+        if (!e)
+            return mc_fault(m, "0", "iterate: the expression parameter does not hold an XPath or "
+                            "json-eval expression passed as {{...}}");
+        passed = *it;
+        passed.expr = (mc_expr *)e;
+        it = &passed;
+    }
     mc_split_req *req = NULL;
     mc_flow flow = mc_expr_kind_of(it->expr) == MC_EXPR_JSONPATH ? split_json(it, m, &req)
                                                                  : split_xml(it, m, &req);

@@ -179,7 +179,9 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const char *v = p->value;
         size_t n;
         mc_err err = {0};
-        if (p->expr && mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK)
+        if (p->expr && mc_expr_property_absent(p->expr, m))
+            v = "null";                   /* MI: StringBuilder.append(null) */
+        else if (p->expr && mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK)
             v = "";
         add_pair(&b, &first, l->separator, p->name, v, mc_is_secret_name(p->name));
     }

@@ -27,6 +27,8 @@ typedef struct makefault_m {
     bool response;
     text_src code, reason, detail;
     const char *code_local;    /* local name of a literal code */
+    const char *code_prefix;   /* its prefix as written, and the namespace */
+    const char *code_ns;       /* the prefix names (NULL: a code from an expression) */
     const char *node, *role;
     xmlNodePtr detail_xml;     /* inline detail children (config copy) */
 } makefault_m;
@@ -69,6 +71,8 @@ static bool check_code(mc_compiler *cc, xmlNodePtr e, makefault_m *f)
         return false;
     }
     f->code_local = mc_strdup(cc, colon + 1);
+    f->code_prefix = mc_strdup(cc, prefix);
+    f->code_ns = mc_strdup(cc, (const char *)ns->href);
     if (f->version == V_POX)
         return true;
     bool v11 = f->version == V_SOAP11;
@@ -77,8 +81,8 @@ static bool check_code(mc_compiler *cc, xmlNodePtr e, makefault_m *f)
         /* Apache Synapse takes it (its samples do this), WSO2 MI refuses */
         mc_diag(cc, e, "value", MC_DIAG_WARNING,
                 "the fault code of a %s fault should be in the namespace %s (WSO2 MI "
-                "refuses this code; mediac, like Apache Synapse, writes it as soapenv:%s)",
-                v11 ? "soap11" : "soap12", want, f->code_local);
+                "refuses this code; mediac, like Apache Synapse, writes it as %s:%s with its "
+                "namespace)", v11 ? "soap11" : "soap12", want, f->code_prefix, f->code_local);
         return true;
     }
     static const char *const c11[] = {"VersionMismatch", "MustUnderstand", "Client", "Server"};
@@ -300,15 +304,24 @@ static mc_flow make_soap(const makefault_m *f, mc_message *m)
         xmlAddChildList(header, xmlDocCopyNodeList(doc, old_header->children));
     xmlNodePtr body = xmlNewChild(env, ns, BAD_CAST "Body", NULL);
     xmlNodePtr fault = xmlNewChild(body, ns, BAD_CAST "Fault", NULL);
-    char *code_text = mc_arena_printf(&m->arena, "soapenv:%s", code_local ? code_local : "");
+    /* Axiom's setText(QName): a literal code keeps the prefix it was written
+     * with, declared on the element unless the envelope's declaration is that
+     * very prefix and namespace; a code from an expression is in the
+     * envelope's namespace (FaultMediator.setFaultCode) */
+    bool own_prefix = f->code_ns && !f->code.expr &&
+                      (strcmp(f->code_prefix, "soapenv") != 0 ||
+                       strcmp(f->code_ns, (const char *)ns->href) != 0);
+    char *code_text = mc_arena_printf(&m->arena, "%s:%s", own_prefix ? f->code_prefix : "soapenv",
+                                      code_local ? code_local : "");
+    xmlNodePtr code_el;
     if (v11) {
-        plain_child(fault, "faultcode", code_text);
+        code_el = plain_child(fault, "faultcode", code_text);
         plain_child(fault, "faultstring", reason);
         if (f->role)
             plain_child(fault, "faultactor", f->role);
     } else {
         xmlNodePtr code = xmlNewChild(fault, ns, BAD_CAST "Code", NULL);
-        xmlNewTextChild(code, ns, BAD_CAST "Value", BAD_CAST code_text);
+        code_el = xmlNewTextChild(code, ns, BAD_CAST "Value", BAD_CAST code_text);
         xmlNodePtr rs = xmlNewChild(fault, ns, BAD_CAST "Reason", NULL);
         xmlNodePtr text = xmlNewTextChild(rs, ns, BAD_CAST "Text", BAD_CAST reason);
         xmlNsPtr xml = xmlSearchNs(doc, text, BAD_CAST "xml");
@@ -318,6 +331,8 @@ static mc_flow make_soap(const makefault_m *f, mc_message *m)
         if (f->role)
             xmlNewTextChild(fault, ns, BAD_CAST "Role", BAD_CAST f->role);
     }
+    if (own_prefix && code_el)
+        xmlNewNs(code_el, BAD_CAST f->code_ns, BAD_CAST f->code_prefix);
     if (f->detail.value || f->detail.expr || f->detail_xml) {
         xmlNodePtr detail = v11 ? plain_child(fault, "detail", NULL)
                                 : xmlNewChild(fault, ns, BAD_CAST "Detail", NULL);

@@ -41,6 +41,8 @@ extern const mc_mediator_type mc_med_aggregate;
 extern const mc_mediator_type mc_med_foreach;
 extern const mc_mediator_type mc_med_scatter_gather;
 extern const mc_mediator_type mc_med_store;
+extern const mc_mediator_type mc_med_conditional_router;
+extern const mc_mediator_type mc_med_router;
 
 /* Built-in mediator by element name, or NULL. */
 const mc_mediator_type *mc_builtin_mediator(const char *name);
@@ -77,6 +79,11 @@ const char *mc_xml_node_text(mc_arena *a, xmlNodePtr n, size_t *len);
  * number >= 1, is reported; false then. */
 bool mc_ext_numbers(mc_compiler *cc, xmlNodePtr node, const char *const *names,
                     unsigned long long *values);
+
+/* The XPath or json-eval expression a call-template passed as "{{expr}}"
+ * to the parameter param reads ($func:NAME; its value is the text
+ * "{expr}"), or NULL (call_template.c). */
+const mc_expr *mc_template_passed_expr(const mc_expr *param, mc_message *m);
 
 /* Shared by mediators: raise a fault with code and formatted message. */
 mc_flow mc_fault(mc_message *m, const char *code, const char *fmt, ...)

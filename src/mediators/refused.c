@@ -23,7 +23,7 @@ static const struct refusal {
     ROW("spring", "runs a Spring bean (Java)"),
     ROW("ejb", "calls an Enterprise Java Bean"),
     ROW("pojoCommand", "runs a Java command object"),
-    ROW("rule", "runs a Java rule engine"),
+    ROW("rule", "runs a Java rule engine (Drools)"),
     ROW("smooks", "runs the Smooks Java engine"),
     ROW("entitlementService", "calls WSO2 Identity Server's Java entitlement client"),
     ROW("oauthService", "calls WSO2 Identity Server's Java OAuth client"),

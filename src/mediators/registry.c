@@ -21,6 +21,8 @@ static const mc_mediator_type *const builtins[] = {
     &mc_med_foreach, &mc_med_scatter_gather, &mc_med_datamapper,
     /* issue 12, part C: message stores */
     &mc_med_store,
+    /* issue 12 leftovers: routers and the JSON transform */
+    &mc_med_conditional_router, &mc_med_router,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 

@@ -28,11 +28,11 @@ bool mc_split_target(mc_compiler *cc, xmlNodePtr target, const mc_seq **slot)
             seq_el = c;
         else if (strcmp(n, "endpoint") == 0 && !ep_el)
             ep_el = c;
-        else {
-            mc_diag(cc, c, NULL, MC_DIAG_ERROR, "unexpected <%s> in <target> (sequence or endpoint)",
-                    n);
-            return false;
-        }
+        else if (strcmp(n, "description") != 0)
+            /* MI's TargetFactory reads only <sequence> and <endpoint> and
+             * ignores anything else beside them */
+            mc_diag(cc, c, NULL, MC_DIAG_WARNING, "<%s> in <target> is ignored, as MI ignores "
+                    "it (a target runs its <sequence> or sends to its <endpoint>)", n);
     }
     if (!seq_key && !seq_el && !ep_key && !ep_el) {
         mc_diag(cc, target, NULL, MC_DIAG_ERROR,

@@ -10,7 +10,9 @@
  *     requests per UnitTime ms, then none until ProhibitTimePeriod ms have
  *     passed (or the window ends); IsAllow / Allow / Deny without limits.
  * Accepted messages run <onAccept> (inline or the sequence the attribute
- * names) and go on; rejected ones run <onReject>, or end there.  The
+ * names) and go on; rejected ones run <onReject>, or end there.  Without a
+ * policy every request is accepted, and a response passes untouched (as
+ * Synapse's ThrottleMediator: `<throttle id="A"/>` in an out path).  The
  * counters live with the configuration (a reload starts afresh) and are
  * not shared between mediac processes behind a load balancer. */
 #include <ctype.h>
@@ -342,12 +344,19 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
             return NULL;
         }
     }
-    if (!pol) {
-        mc_diag(cc, node, NULL, MC_DIAG_ERROR, "<throttle> needs a <policy> (inline or key)");
+    /* no <policy>, or an empty one: Synapse's ThrottleMediator has neither a
+     * concurrency nor an access-rate controller then, and accepts every
+     * request (the usual form in an outSequence, where a throttle only ends
+     * the request's concurrency slot) */
+    const char *key = pol ? mc_attr(cc, pol, "key") : NULL;
+    if (key && !*key) {
+        mc_diag(cc, pol, "key", MC_DIAG_ERROR, "<policy key> should have a value (Synapse: "
+                "\"key attribute should have a value\")");
         return NULL;
     }
-    const char *key = mc_attr(cc, pol, "key");
-    if (key) {
+    if (!pol || (!key && !mc_first_elem(pol))) {
+        /* nothing to compile */
+    } else if (key) {
         t->policy_key = key;
         mc_ref_entry_compile(cc, pol, "key", key, link_policy, t);
     } else {
@@ -502,6 +511,9 @@ static bool rate_check(const throttle_m *t, mc_message *m)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const throttle_m *t = (const throttle_m *)self;
+    if (m->in_out_sequence)
+        return MC_FLOW_NEXT;              /* Synapse throttles requests only: a
+                                             response goes on untouched */
     if (t->policy_key && !t->policy_linked)
         return mc_fault(m, "0", "Cannot find throttling policy using key : %s", t->policy_key);
     bool slot = false, ok = true;

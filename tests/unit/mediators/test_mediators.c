@@ -160,6 +160,13 @@ static void test_log(void **state)
         SEQ("simple", "<log/>")
         SEQ("custom", "<log level=\"custom\" separator=\" | \"><property name=\"fn\" expression=\"json-eval($.functionName)\"/>"
                       "<property name=\"lit\" value=\"L\"/></log>")
+        /* an absent property read alone is null in MI (SynapseXPath.stringValueOf
+         * returns null, LogMediator appends it); inside a larger expression or
+         * a path that selects nothing it is "" */
+        SEQ("absent", "<log level=\"custom\"><property name=\"a\" expression=\"get-property('nope')\"/>"
+                      "<property name=\"b\" expression=\"$ctx:nope\"/><property name=\"c\" expression=\"$trp:nope\"/>"
+                      "<property name=\"d\" expression=\"concat('x', get-property('nope'))\"/>"
+                      "<property name=\"e\" expression=\"//nope\"/><property name=\"f\" expression=\"$ctx:here\"/></log>")
         SEQ("headers", "<log level=\"headers\"/>")
         SEQ("full", "<log level=\"full\"><property name=\"k\" expression=\"json-eval($.secretAccessKey)\"/></log>")
         SEQ("secret", "<property name=\"secretAccessKey\" value=\"PROP-SECRET\"/>"
@@ -191,6 +198,10 @@ static void test_log(void **state)
     mc_buf_reset(&f->logs);
     assert_int_equal(th_run(f, "custom", NULL), MC_OK);
     assert_string_equal(th_logs(f), "fn = myFn | lit = L\n");
+    mc_buf_reset(&f->logs);
+    mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "here", "");
+    assert_int_equal(th_run(f, "absent", NULL), MC_OK);
+    assert_string_equal(th_logs(f), "a = null, b = null, c = null, d = x, e = , f = \n");
     mc_buf_reset(&f->logs);
     assert_int_equal(th_run(f, "headers", NULL), MC_OK);
     assert_non_null(strstr(th_logs(f), "X-Custom = cv"));

@@ -166,12 +166,41 @@ static void test_missing_references(void **state)
     th_flow_free(f);
 }
 
+/* No <policy> (or an empty one): Synapse's ThrottleMediator has no
+ * controller and accepts every request, running onAccept; on the response
+ * path (MI's `<throttle id="A"/>` in an outSequence) it does nothing. */
+static void test_without_policy(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions>"
+        SEQ("bare", "<throttle id=\"a\"/><property name=\"after\" value=\"1\"/>")
+        SEQ("marks", "<throttle id=\"b\">" MARKS "</throttle>")
+        SEQ("empty", "<throttle id=\"c\"><policy/>" MARKS "</throttle>")
+        "</definitions>");
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(verdict(f, "bare", "192.0.2.1", NULL), "on");
+        assert_string_equal(verdict(f, "marks", "192.0.2.1", NULL), "accept");
+        assert_string_equal(verdict(f, "empty", NULL, NULL), "accept");
+    }
+    mc_message *m = mc_msg_new(f->cfg, &f->lg);
+    assert_non_null(m);
+    assert_int_equal(mc_engine_start(m, mc_config_sequence(f->cfg, "marks"), NULL, NULL), MC_OK);
+    m->in_out_sequence = true;            /* a response: neither branch runs */
+    assert_int_equal(mc_engine_run(m), MC_OK);
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "verdict"));
+    assert_null(mc_msg_prop(m, MC_SCOPE_DEFAULT, "SYNAPSE_IS_CONCURRENT_ACCESS_ALLOWED"));
+    assert_false(m->dropped);
+    mc_msg_free(m);
+    th_flow_free(f);
+}
+
 static void test_diagnostics(void **state)
 {
     (void)state;
     static const th_diag_case cases[] = {
         {SEQ("s", "<throttle><policy/></throttle>"), "~error: <throttle> needs an 'id'"},
-        {SEQ("s", "<throttle id=\"a\"/>"), "~error: <throttle> needs a <policy> (inline or key)"},
+        {SEQ("s", "<throttle id=\"a\"><policy key=\"\"/></throttle>"),
+         "~error: <policy key> should have a value"},
         {"<sequence name=\"s\" " NS "><throttle id=\"a\"><policy><wsp:Policy><wsp:All>"
          "<throttle:ID throttle:type=\"ROLE\">x</throttle:ID></wsp:All></wsp:Policy></policy>"
          "</throttle></sequence>",
@@ -209,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_rate_by_caller),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_missing_references),
+        cmocka_unit_test(test_without_policy),
         cmocka_unit_test(test_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
