@@ -1114,6 +1114,7 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     x->lean = mc_lean_prepare(c->lean, &x->lq, method, req->url, req->headers, req->nheaders,
                               x->has_body, req->body_len, req->http10, req->absolute_target,
                               &lean_err);
+    x->lq.insecure = req->insecure;    /* a pool of its own (lean.h) */
     if (!x->lean && lean_err.code != MC_OK) {
         xfer_free(x);
         return mc_err_set(err, lean_err.code, "%s", lean_err.msg);

@@ -1,5 +1,5 @@
 /* lean.c - the lean HTTP/1.1 upstream client (see lean.h): a pool of
- * kept-alive plain-HTTP connections per host:port, one request buffer
+ * kept-alive connections (plain or TLS) per host:port, one request buffer
  * (the head built once at submit, the body sent with it in one sendmsg)
  * and one response buffer per connection, responses framed by h1resp.c
  * and h1.c's chunked decoder.  No DNS: only literals and localhost come
@@ -20,6 +20,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "http/h1.h"
 #include "http/h1resp.h"
 #include "util/buf.h"
@@ -32,6 +36,7 @@
 
 typedef enum cstate {
     CS_CONNECTING,
+    CS_HANDSHAKE,                          /* TLS */
     CS_SENDING,
     CS_HEAD,                               /* awaiting (the rest of) the head */
     CS_BODY,
@@ -51,6 +56,8 @@ struct mc_lean_conn {
     bool got_bytes;                        /* of this attempt's answer */
     bool keep;                             /* reusable after this answer */
     int want;                              /* MC_HTTP_WATCH_* announced */
+    SSL *ssl;                              /* https */
+    mc_buf out;                            /* https: head and body, for SSL_write */
     mc_buf in;                             /* unparsed response bytes */
     mc_h1_resp rh;
     mc_h1_chunked ch;
@@ -60,6 +67,8 @@ struct mc_lean_conn {
 typedef struct lhost {
     struct lhost *next;
     char *key;
+    bool tls, insecure;                    /* never shared across these */
+    SSL_SESSION *session;                  /* https: the last one, to resume */
     mc_lean_conn *idle;
 } lhost;
 
@@ -72,6 +81,8 @@ struct mc_lean {
     void *watch_ud;
     bool curl_only;                        /* a proxy variable is set, or
                                               MC_HTTP_CLIENT=curl */
+    bool https_proxy;                      /* https_proxy / HTTPS_PROXY set */
+    SSL_CTX *tls;                          /* made at the first https request */
     lhost *hosts;
     mc_lean_conn *busy;
     mc_lean_conn **byfd;
@@ -145,16 +156,25 @@ static void conn_close(mc_lean *l, mc_lean_conn *k)
         l->watch(l->watch_ud, k->fd, MC_HTTP_WATCH_CLOSED);
     if (k->fd < l->nbyfd)
         l->byfd[k->fd] = NULL;
+    if (k->ssl) {
+        /* no close_notify (the socket just closes), but a quiet shutdown:
+         * SSL_free would otherwise mark the host's session unresumable */
+        SSL_set_quiet_shutdown(k->ssl, 1);
+        SSL_shutdown(k->ssl);
+        SSL_free(k->ssl);
+    }
     close(k->fd);
+    mc_buf_free(&k->out);
     mc_buf_free(&k->in);
     l->nconns--;
     free(k);
 }
 
-static lhost *host_get(mc_lean *l, const char *key)
+static lhost *host_get(mc_lean *l, const mc_lean_req *q)
 {
+    const char *key = q->key;
     for (lhost *h = l->hosts; h; h = h->next)
-        if (strcmp(h->key, key) == 0)
+        if (strcmp(h->key, key) == 0 && h->tls == q->tls && h->insecure == q->insecure)
             return h;
     lhost *h = calloc(1, sizeof *h);
     if (!h)
@@ -166,6 +186,8 @@ static lhost *host_get(mc_lean *l, const char *key)
         return NULL;
     }
     memcpy(h->key, key, n);
+    h->tls = q->tls;
+    h->insecure = q->tls && q->insecure;
     h->next = l->hosts;
     l->hosts = h;
     return h;
@@ -234,9 +256,57 @@ static bool stale_retry(mc_lean *l, mc_lean_conn *k)
 
 /* --------------------------------------------------------------- I/O */
 
+static void send_failed(mc_lean *l, mc_lean_conn *k, const char *why)
+{
+    if (stale_retry(l, k))
+        return;
+    fault(k->q, MC_FAULT_HTTP_OTHER, "Send failure: %s", why);
+    attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+}
+
+/* https: head and body in one buffer, written as one record where it fits. */
+static void send_tls(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    if (k->sent == 0 && k->out.len == 0) {
+        mc_buf_append(&k->out, q->head, q->head_len);
+        if (q->body_len)
+            mc_buf_append(&k->out, q->body, q->body_len);
+        if (k->out.oom) {
+            fault(q, MC_FAULT_HTTP_OTHER, "out of memory");
+            attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+            return;
+        }
+    }
+    while (k->sent < k->out.len) {
+        size_t w = 0;
+        ERR_clear_error();
+        if (SSL_write_ex(k->ssl, k->out.data + k->sent, k->out.len - k->sent, &w) == 1) {
+            k->sent += w;
+            continue;
+        }
+        int e = SSL_get_error(k->ssl, 0);
+        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+            k->state = CS_SENDING;
+            announce(l, k, e == SSL_ERROR_WANT_WRITE ? MC_HTTP_WATCH_OUT : MC_HTTP_WATCH_IN);
+            return;
+        }
+        ERR_clear_error();
+        send_failed(l, k, e == SSL_ERROR_SYSCALL && errno ? strerror(errno) : "TLS write failed");
+        return;
+    }
+    k->out.len = 0;
+    k->state = CS_HEAD;
+    announce(l, k, MC_HTTP_WATCH_IN);
+}
+
 static void send_request(mc_lean *l, mc_lean_conn *k)
 {
     mc_lean_req *q = k->q;
+    if (k->ssl) {
+        send_tls(l, k);
+        return;
+    }
     size_t total = q->head_len + q->body_len;
     while (k->sent < total) {
         struct iovec iov[2];
@@ -259,11 +329,7 @@ static void send_request(mc_lean *l, mc_lean_conn *k)
             return;
         }
         if (w < 0) {
-            int e = errno;
-            if (stale_retry(l, k))
-                return;
-            fault(q, MC_FAULT_HTTP_OTHER, "Send failure: %s", strerror(e));
-            attempt_end(l, k, MC_HTTP_OUT_RESET, false);
+            send_failed(l, k, strerror(errno));
             return;
         }
         k->sent += (size_t)w;
@@ -465,12 +531,36 @@ static bool process(mc_lean *l, mc_lean_conn *k, bool eof)
     return true;
 }
 
+/* Like recv(): > 0 bytes, 0 at the end, -1 with errno (EAGAIN: nothing
+ * for now).  Through TLS when the connection has it. */
+static ssize_t conn_read(mc_lean_conn *k, char *buf, size_t n)
+{
+    if (!k->ssl)
+        return recv(k->fd, buf, n, 0);
+    size_t got = 0;
+    ERR_clear_error();
+    if (SSL_read_ex(k->ssl, buf, n, &got) == 1)
+        return (ssize_t)got;
+    int e = SSL_get_error(k->ssl, 0);
+    ERR_clear_error();
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (e == SSL_ERROR_ZERO_RETURN)
+        return 0;
+    if (e != SSL_ERROR_SYSCALL || errno == 0)
+        errno = EPROTO;
+    return -1;
+}
+
 static void on_readable(mc_lean *l, mc_lean_conn *k)
 {
     if (k->state == CS_IDLE) {
-        /* the server closed it (or sent what nobody asked for) */
+        /* the server closed it (or sent what nobody asked for; through
+         * TLS, a session ticket is read here and nothing more) */
         char b[64];
-        ssize_t r = recv(k->fd, b, sizeof b, MSG_DONTWAIT);
+        ssize_t r = conn_read(k, b, sizeof b);
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             return;
         idle_unlink(l, k);
@@ -484,7 +574,7 @@ static void on_readable(mc_lean *l, mc_lean_conn *k)
             return;
         }
         size_t room = k->in.cap - k->in.len - 1;
-        ssize_t r = recv(k->fd, k->in.data + k->in.len, room, 0);
+        ssize_t r = conn_read(k, k->in.data + k->in.len, room);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -501,9 +591,121 @@ static void on_readable(mc_lean *l, mc_lean_conn *k)
             k->got_bytes = true;
         k->in.len += (size_t)r;
         k->in.data[k->in.len] = '\0';
-        if (!process(l, k, r == 0) || r == 0 || (size_t)r < room)
-            return;                            /* ended, or the socket is drained */
+        if (!process(l, k, r == 0) || r == 0)
+            return;                            /* ended */
+        if ((size_t)r < room && !(k->ssl && SSL_pending(k->ssl) > 0))
+            return;                            /* the socket is drained */
     }
+}
+
+static void tls_handshake(mc_lean *l, mc_lean_conn *k)
+{
+    ERR_clear_error();
+    int rc = SSL_connect(k->ssl);
+    if (rc == 1) {
+        k->state = CS_SENDING;
+        send_request(l, k);
+        return;
+    }
+    int e = SSL_get_error(k->ssl, rc);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        announce(l, k, e == SSL_ERROR_WANT_READ ? MC_HTTP_WATCH_IN : MC_HTTP_WATCH_OUT);
+        return;
+    }
+    mc_lean_req *q = k->q;
+    long verify = SSL_get_verify_result(k->ssl);
+    unsigned long err = ERR_peek_last_error();
+    if (verify != X509_V_OK)
+        fault(q, MC_FAULT_HTTP_OTHER, "SSL certificate problem: %s",
+              X509_verify_cert_error_string(verify));
+    else if (err)
+        fault(q, MC_FAULT_HTTP_OTHER, "TLS handshake failed: %s: %s",
+              ERR_reason_error_string(err) ? ERR_reason_error_string(err) : "error", q->key);
+    else
+        fault(q, MC_FAULT_HTTP_OTHER, "TLS handshake failed: connection closed: %s", q->key);
+    ERR_clear_error();
+    attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+}
+
+/* A new session from the server (after the handshake in TLS 1.3): kept on
+ * the host for the next connection to resume. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    mc_lean_conn *k = SSL_get_app_data(ssl);
+    if (!k || !k->host)
+        return 0;
+    if (k->host->session)
+        SSL_SESSION_free(k->host->session);
+    k->host->session = sess;
+    return 1;                              /* we keep the reference */
+}
+
+static SSL_CTX *tls_ctx(mc_lean *l)
+{
+    if (l->tls)
+        return l->tls;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_default_verify_paths(ctx);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+    static const unsigned char alpn[] = "\x08http/1.1";
+    SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1);
+    l->tls = ctx;
+    return ctx;
+}
+
+/* The TCP connection is up: start TLS on it (verification on unless the
+ * request is insecure, the host name or address checked, SNI for names,
+ * the host's last session offered for resumption). */
+static void tls_start(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    SSL_CTX *ctx = tls_ctx(l);
+    k->ssl = ctx ? SSL_new(ctx) : NULL;
+    if (!k->ssl || SSL_set_fd(k->ssl, k->fd) != 1) {
+        fault(q, MC_FAULT_HTTP_OTHER, "cannot start TLS: %s", q->key);
+        attempt_end(l, k, MC_HTTP_OUT_OTHER, false);
+        return;
+    }
+    SSL_set_app_data(k->ssl, k);
+    char host[64];
+    size_t hl = strcspn(q->key, ":");
+    memcpy(host, q->key, hl < sizeof host ? hl : sizeof host - 1);
+    host[hl < sizeof host ? hl : sizeof host - 1] = '\0';
+    struct in_addr a;
+    bool literal = inet_pton(AF_INET, host, &a) == 1;
+    if (!literal)
+        SSL_set_tlsext_host_name(k->ssl, host);
+    if (q->insecure) {
+        SSL_set_verify(k->ssl, SSL_VERIFY_NONE, NULL);
+    } else {
+        SSL_set_verify(k->ssl, SSL_VERIFY_PEER, NULL);
+        X509_VERIFY_PARAM *vp = SSL_get0_param(k->ssl);
+        if (literal)
+            X509_VERIFY_PARAM_set1_ip_asc(vp, host);
+        else
+            X509_VERIFY_PARAM_set1_host(vp, host, 0);
+    }
+    if (k->host->session)
+        SSL_set_session(k->ssl, k->host->session);
+    k->state = CS_HANDSHAKE;
+    tls_handshake(l, k);
+}
+
+/* The socket is connected: TLS first for https, then the request. */
+static void connected(mc_lean *l, mc_lean_conn *k)
+{
+    if (k->q->tls) {
+        tls_start(l, k);
+        return;
+    }
+    k->state = CS_SENDING;
+    send_request(l, k);
 }
 
 static void on_connected(mc_lean *l, mc_lean_conn *k)
@@ -513,8 +715,7 @@ static void on_connected(mc_lean *l, mc_lean_conn *k)
     if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
         err = errno;
     if (err == 0) {
-        k->state = CS_SENDING;
-        send_request(l, k);
+        connected(l, k);
         return;
     }
     mc_lean_req *q = k->q;
@@ -535,8 +736,11 @@ bool mc_lean_socket_ready(mc_lean *l, int fd, int events)
         if (events & (MC_HTTP_WATCH_OUT | MC_HTTP_WATCH_ERR))
             on_connected(l, k);
         break;
+    case CS_HANDSHAKE:
+        tls_handshake(l, k);
+        break;
     case CS_SENDING:
-        if (events & (MC_HTTP_WATCH_OUT | MC_HTTP_WATCH_ERR))
+        if (k->ssl || (events & (MC_HTTP_WATCH_OUT | MC_HTTP_WATCH_ERR)))
             send_request(l, k);
         else if (events & MC_HTTP_WATCH_IN)
             on_readable(l, k);                 /* an early answer, or the close */
@@ -553,7 +757,7 @@ bool mc_lean_socket_ready(mc_lean *l, int fd, int events)
 
 static void start_fresh(mc_lean *l, mc_lean_req *q)
 {
-    lhost *h = host_get(l, q->key);
+    lhost *h = host_get(l, q);
     mc_lean_conn *k = h ? calloc(1, sizeof *k) : NULL;
     if (!k) {
         fault(q, MC_FAULT_HTTP_OTHER, "out of memory");
@@ -589,8 +793,7 @@ static void start_fresh(mc_lean *l, mc_lean_req *q)
         rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
     while (rc != 0 && errno == EINTR);
     if (rc == 0) {
-        k->state = CS_SENDING;
-        send_request(l, k);
+        connected(l, k);
         return;
     }
     if (errno == EINPROGRESS) {
@@ -625,7 +828,7 @@ void mc_lean_start(mc_lean *l, mc_lean_req *q, uint64_t now)
     /* the connect phase ends no later than its own timeout */
     long ct = q->connect_timeout_ms < q->timeout_ms ? q->connect_timeout_ms : q->timeout_ms;
     q->connect_deadline_ms = now + (uint64_t)(ct > 0 ? ct : 0);
-    lhost *h = host_get(l, q->key);
+    lhost *h = host_get(l, q);
     while (h && h->idle) {
         mc_lean_conn *k = h->idle;
         h->idle = k->next;
@@ -659,9 +862,9 @@ long mc_lean_timers(mc_lean *l, uint64_t now)
     while (k) {
         mc_lean_conn *after = k->anext;
         mc_lean_req *q = k->q;
-        uint64_t due = k->state == CS_CONNECTING ? q->connect_deadline_ms : q->deadline_ms;
+        uint64_t due = k->state <= CS_HANDSHAKE ? q->connect_deadline_ms : q->deadline_ms;
         if (due <= now) {
-            if (k->state == CS_CONNECTING) {
+            if (k->state <= CS_HANDSHAKE) {
                 long ms = q->connect_timeout_ms < q->timeout_ms ? q->connect_timeout_ms
                                                                 : q->timeout_ms;
                 fault(q, MC_FAULT_HTTP_TIMEOUT, "connect timeout after %ld ms: %s", ms, q->key);
@@ -686,7 +889,7 @@ long mc_lean_timeout_ms(const mc_lean *l, uint64_t now)
 {
     long next = -1;
     for (const mc_lean_conn *k = l->busy; k; k = k->anext) {
-        uint64_t due = k->state == CS_CONNECTING ? k->q->connect_deadline_ms : k->q->deadline_ms;
+        uint64_t due = k->state <= CS_HANDSHAKE ? k->q->connect_deadline_ms : k->q->deadline_ms;
         long t = due <= now ? 0 : (long)(due - now);
         if (next < 0 || t < next)
             next = t;
@@ -729,9 +932,11 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
                      size_t body_len, bool http10, bool absolute_target, mc_err *err)
 {
     memset(q, 0, sizeof *q);
-    if (!l || l->curl_only || !ieq_prefix(url, "http://"))
+    bool tls = ieq_prefix(url, "https://");
+    if (!l || l->curl_only || (!tls && !ieq_prefix(url, "http://")) || (tls && l->https_proxy))
         return false;
-    const char *auth = url + 7;
+    const char *auth = url + (tls ? 8 : 7);
+    unsigned default_port = tls ? 443 : 80;
     size_t alen = strcspn(auth, "/?#");
     const char *colon = memchr(auth, ':', alen);
     size_t hlen = colon ? (size_t)(colon - auth) : alen;
@@ -740,7 +945,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     char host[64];
     memcpy(host, auth, hlen);
     host[hlen] = '\0';
-    unsigned port = 80;
+    unsigned port = default_port;
     if (colon) {
         const char *p = colon + 1, *e = auth + alen;
         if (p == e || e - p > 5)
@@ -796,7 +1001,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     }
     if (!have_host) {
         mc_buf_puts(&b, "Host: ");
-        mc_buf_append(&b, auth, port == 80 ? hlen : alen);
+        mc_buf_append(&b, auth, port == default_port ? hlen : alen);
         mc_buf_puts(&b, "\r\n");
     }
     for (size_t i = 0; i < nheaders; i++) {
@@ -837,6 +1042,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     q->addr4 = a.s_addr;
     q->port = (uint16_t)port;
     q->head_method = strcmp(method, "HEAD") == 0;
+    q->tls = tls;
     return true;
 }
 
@@ -866,6 +1072,12 @@ mc_lean *mc_lean_new(size_t max_idle, size_t max_response_bytes, mc_lean_done_fn
     }
     /* MC_HTTP_CLIENT=curl: everything through libcurl (a fallback, and the
      * "before" of bench/count's comparisons in one binary) */
+    static const char *const https_vars[] = {"https_proxy", "HTTPS_PROXY"};
+    for (size_t i = 0; i < sizeof https_vars / sizeof *https_vars; i++) {
+        const char *v = getenv(https_vars[i]);
+        if (v && *v)
+            l->https_proxy = true;
+    }
     const char *which = getenv("MC_HTTP_CLIENT");
     if (which && strcmp(which, "curl") == 0)
         l->curl_only = true;
@@ -897,9 +1109,13 @@ void mc_lean_free(mc_lean *l)
             h->idle = k->next;
             conn_close(l, k);
         }
+        if (h->session)
+            SSL_SESSION_free(h->session);
         free(h->key);
         free(h);
     }
+    if (l->tls)
+        SSL_CTX_free(l->tls);
     free(l->byfd);
     free(l);
 }

@@ -1,16 +1,18 @@
 /* lean.h - mediac's own HTTP/1.1 upstream client (internal to src/http):
- * plain-HTTP requests to IP literals and localhost on a keep-alive pool
+ * http and https requests to IP literals and localhost on a keep-alive pool
  * of non-blocking sockets, driven by the same loop as client.c's libcurl
  * path (watch mode or poll).  client.c owns requests, retries and
  * callbacks; this file owns one attempt at a time per request: connect or
  * reuse, send head and body in one sendmsg, read and frame the answer
  * (h1resp.h, h1.h's chunked decoder), and say how it ended.
  *
- * What goes to libcurl instead (mc_lean_prepare answers false): https
- * URLs, host names other than localhost (no blocking resolver on the
- * loop), IPv6 literals and user info, and every request while a proxy
- * variable (http_proxy, HTTP_PROXY, all_proxy, ALL_PROXY) is set, or
- * MC_HTTP_CLIENT=curl (both read when the client is created). */
+ * https through OpenSSL: verification unless insecure, SNI, sessions
+ * resumed per host.  What goes to libcurl instead (mc_lean_prepare
+ * answers false): host names other than localhost (no blocking resolver
+ * on the loop), IPv6 literals and user info, every request while a proxy
+ * variable (http_proxy, HTTP_PROXY, all_proxy, ALL_PROXY) is set, https
+ * while https_proxy or HTTPS_PROXY is, or MC_HTTP_CLIENT=curl (all read
+ * when the client is created). */
 #ifndef MC_HTTP_LEAN_H
 #define MC_HTTP_LEAN_H
 
@@ -34,6 +36,8 @@ typedef struct mc_lean_req {
     uint16_t port;               /* host order */
     bool head_method;
     bool close_after;            /* the request said Connection: close */
+    bool tls;                    /* https */
+    bool insecure;               /* https without verification (set by the caller) */
     /* set by the caller before each attempt */
     const char *body;
     size_t body_len;

@@ -1007,6 +1007,107 @@ static void test_tls_verification(void **state)
     fault_server_stop(&tls);
 }
 
+/* https through the lean client: a certificate trusted through
+ * SSL_CERT_FILE (OpenSSL's default verify paths) for the name localhost
+ * is verified with SNI; the connection is kept alive across requests; a
+ * new connection to the host resumes the TLS session; the same
+ * certificate for 127.0.0.1 (not among its names) is refused. */
+static void test_tls_trusted_keepalive_resumed(void **state)
+{
+    char dir[] = "/tmp/mc-http-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[1024], cert[256], key[256];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+             "-subj /CN=localhost -addext subjectAltName=DNS:localhost "
+             "-addext basicConstraints=critical,CA:TRUE "
+             "-keyout %s -out %s >/dev/null 2>&1", key, cert);
+    if (system(cmd) != 0) {
+        rmdir(dir);
+        print_message("openssl not usable: TLS test skipped\n");
+        skip();
+    }
+    fault_server tls;
+    const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    assert_int_equal(fault_server_start(&tls, args), 0);
+    setenv("SSL_CERT_FILE", cert, 1);
+    mc_http_client *c = client(5000, 1, 0);
+    char u[128];
+    snprintf(u, sizeof u, "https://localhost:%d/echo", tls.port);
+    mc_http_request rq = {.method = "GET", .url = u, .idempotent = true};
+    mc_http_response r;
+    long port0 = -1;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+        assert_int_equal(r.status, 200);
+        long port = json_int(r.body.data, "peer_port");
+        if (i == 0)
+            port0 = port;
+        assert_int_equal(port, port0);         /* one kept-alive connection */
+        mc_http_response_free(&r);
+    }
+    /* the server closes it; the next request gets a new connection */
+    snprintf(u, sizeof u, "https://localhost:%d/ka-then-close", tls.port);
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 200);
+    mc_http_response_free(&r);
+    snprintf(u, sizeof u, "https://localhost:%d/echo", tls.port);
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 200);
+    assert_true(json_int(r.body.data, "peer_port") != port0);
+    mc_http_response_free(&r);
+
+    /* session resumption, seen by openssl s_server -www (its page says
+     * "New," or "Reused,"; it answers HTTP/1.0 and closes, so each
+     * request is a new connection with a close-delimited body) */
+    int sport = dead_port();
+    char accept[32];
+    snprintf(accept, sizeof accept, "127.0.0.1:%d", sport);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", cert, "-key",
+               key, "-www", "-quiet", (char *)NULL);
+        _exit(127);
+    }
+    snprintf(u, sizeof u, "https://localhost:%d/", sport);
+    for (int i = 0; i < 100; i++) {            /* until it listens (5 s at most) */
+        assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+        bool up = r.status == 200;
+        mc_http_response_free(&r);
+        if (up)
+            break;
+        usleep(50000);
+    }
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body.data, "Reused,"));
+        mc_http_response_free(&r);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+
+    snprintf(u, sizeof u, "https://127.0.0.1:%d/echo", tls.port);
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_OTHER);
+    assert_non_null(strstr(r.error, "SSL certificate problem"));
+    print_message("wrong name: %s\n", r.error);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+    unsetenv("SSL_CERT_FILE");
+    fault_server_stop(&tls);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+}
+
 static void test_bad_requests(void **state)
 {
     mc_http_client *c = client(5000, 1, 0);
@@ -1100,6 +1201,7 @@ int main(void)
         cmocka_unit_test(test_event_loop_driving),
         cmocka_unit_test(test_callbacks_reenter),
         cmocka_unit_test(test_tls_verification),
+        cmocka_unit_test(test_tls_trusted_keepalive_resumed),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_watch_mode),
     };
