@@ -74,7 +74,7 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
         return NULL;
     c->is_send = t == &mc_med_send;
     /* Synapse's Send/CallMediatorFactory read the first <endpoint> and
-     * ignore other children (MI's rest/*-synapse.xml put a <header> there);
+     * ignore other children (the rest/...-synapse.xml files of MI's tests put a <header> there);
      * <call>'s MI 4 <source>/<target> would change what is sent, so they
      * are refused rather than ignored */
     xmlNodePtr ep = NULL;
