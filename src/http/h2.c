@@ -386,6 +386,11 @@ bool mc_h2_begin(conn *c)
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
     /* nghttp2's own bound on RST_STREAM floods (its default, made explicit) */
     nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
+    /* Answers' fields are sent as literals, without HPACK's dynamic table:
+     * every answer carries a new activityid, so indexing made each one
+     * insert and evict table entries, 40 % more CPU for a bare answer
+     * (docs/bench.md, "HTTP/2"); the literals cost a few dozen bytes. */
+    nghttp2_option_set_max_deflate_dynamic_table_size(opt, 0);
     h->c = c;
     int rv = nghttp2_session_server_new2(&h->s, cb, h, opt);
     nghttp2_session_callbacks_del(cb);

@@ -75,9 +75,9 @@ HUFFMAN_DIGITS = [(0x0, 5), (0x1, 5), (0x2, 5), (0x19, 6), (0x1a, 6), (0x1b, 6),
 
 
 def has_status(block, code):
-    """Whether a response header block carries :status code, as nghttp2
-    encodes one not in the static table: literal with indexing, name 8,
-    the value raw or Huffman-coded."""
+    """Whether a response header block carries :status code, as HPACK
+    encodes one not in the static table: a literal (with, without or never
+    indexing) of name 8, the value raw or Huffman-coded."""
     bits, n = 0, 0
     for d in str(code):
         c, k = HUFFMAN_DIGITS[int(d)]
@@ -85,8 +85,8 @@ def has_status(block, code):
     pad = (8 - n % 8) % 8
     huff = ((bits << pad) | ((1 << pad) - 1)).to_bytes((n + pad) // 8, "big")
     raw = str(code).encode()
-    return b"\x48" + bytes([len(raw)]) + raw in block or \
-        b"\x48" + bytes([0x80 | len(huff)]) + huff in block
+    return any(first + value in block for first in (b"\x48", b"\x08", b"\x18")
+               for value in (bytes([len(raw)]) + raw, bytes([0x80 | len(huff)]) + huff))
 
 
 def request_fields(method, path, extra=()):
@@ -442,6 +442,33 @@ class Http2ServerLifeTest(unittest.TestCase):
             self.assertIn(":status: 200", out)
             self.assertEqual(srv.stop(), 0, srv.log())
         finally:
+            srv.close()
+
+    def test_inbound_endpoint_speaks_http2_too(self):
+        """MI's http inbound endpoint: its own port, the same server, h2c."""
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        path = os.path.join(self.dir, "inbound.xml")
+        with open(path, "w") as f:
+            f.write('<definitions xmlns="http://ws.apache.org/ns/synapse">'
+                    '<inboundEndpoint name="in" protocol="http" sequence="inSeq" '
+                    'suspend="false"><parameters><parameter name="inbound.http.port">%d'
+                    '</parameter></parameters></inboundEndpoint>'
+                    '<sequence name="inSeq"><payloadFactory media-type="json">'
+                    '<format>{"inbound":true}</format><args/></payloadFactory><respond/>'
+                    '</sequence></definitions>' % port)
+        srv = Server([path], "--workers", "1")
+        try:
+            deadline = time.time() + 10
+            while "inbound endpoint in listening" not in srv.log() and time.time() < deadline:
+                time.sleep(0.05)
+            status, _, body, version = curl("--http2-prior-knowledge",
+                                            "http://127.0.0.1:%d/any" % port)
+            self.assertEqual((status, body, version), (200, b'{"inbound":true}', "2"))
+        finally:
+            self.assertEqual(srv.stop(), 0)
             srv.close()
 
     def test_no_http2_serves_http11_only(self):
