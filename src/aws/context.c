@@ -155,8 +155,8 @@ mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
     memset(out, 0, sizeof *out);
     bool explicit_keys = x && ((x->access_key_id && *x->access_key_id) ||
                                (x->secret_access_key && *x->secret_access_key));
-    if (explicit_keys)
-        return mc_aws_credentials_resolve(x, out, err);
+    if (explicit_keys)   /* borrowed from x: no copy per request */
+        return mc_aws_credentials_view(x, out, err);
     const char *profile = x && x->profile ? x->profile : "";
     pthread_mutex_lock(&c->lock);
     entry *e = find_entry(c, profile);
@@ -243,13 +243,31 @@ mc_code mc_aws_context_region(mc_aws_context *c, const mc_aws_settings *x, char 
     return rc;
 }
 
+/* "url|service|region" into key[cap], cut at cap - 1 bytes as snprintf
+ * would (the per-request path: no printf). */
+static void endpoint_key(char *key, size_t cap, const char *url, const char *service,
+                         const char *region)
+{
+    const char *part[3] = {url ? url : "", service ? service : "", region ? region : ""};
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (i && n + 1 < cap)
+            key[n++] = '|';
+        size_t len = strlen(part[i]);
+        if (len > cap - 1 - n)
+            len = cap - 1 - n;
+        memcpy(key + n, part[i], len);
+        n += len;
+    }
+    key[n] = '\0';
+}
+
 mc_code mc_aws_context_endpoint(mc_aws_context *c, const char *explicit_url,
                                 const char *service, const char *region,
                                 mc_aws_endpoint *out, mc_err *err)
 {
     char key[600];
-    snprintf(key, sizeof key, "%s|%s|%s", explicit_url ? explicit_url : "",
-             service ? service : "", region ? region : "");
+    endpoint_key(key, sizeof key, explicit_url, service, region);
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < c->nendpoints; i++)
         if (strcmp(c->endpoints[i].key, key) == 0) {

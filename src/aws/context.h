@@ -39,8 +39,9 @@ void mc_aws_context_free(mc_aws_context *c);
  * HTTP access. */
 void mc_aws_context_settings(const mc_aws_context *c, mc_aws_settings *x);
 
-/* Credentials for x: its explicit keys, else the cached chain for its
- * profile.  out is a copy the caller clears. */
+/* Credentials for x: its explicit keys (borrowed: valid while x's strings
+ * are), else a copy of the cached chain for its profile.  The caller
+ * clears out either way. */
 mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
                                    mc_aws_credentials *out, mc_err *err);
 

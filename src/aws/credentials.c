@@ -229,14 +229,20 @@ void mc_aws_credentials_clear(mc_aws_credentials *c)
 {
     if (!c)
         return;
+    if (c->borrowed) {
+        memset(c, 0, sizeof *c);
+        return;
+    }
     wipe_free(c->access_key_id);
     wipe_free(c->secret_access_key);
     wipe_free(c->session_token);
     memset(c, 0, sizeof *c);
 }
 
+/* Keys given as a pair (the connection, the environment, a profile):
+ * copied, or borrowed (not copied) when borrow. */
 static mc_code from_pair(const char *what, const char *ak_name, const char *sk_name,
-                         const char *ak, const char *sk, const char *token,
+                         const char *ak, const char *sk, const char *token, bool borrow,
                          mc_aws_credentials *out, mc_err *err)
 {
     if (!given(ak))
@@ -245,8 +251,17 @@ static mc_code from_pair(const char *what, const char *ak_name, const char *sk_n
     if (!given(sk))
         return mc_err_set(err, MC_ECONFIG, "AWS credentials in %s: %s is set but %s is not",
                           what, ak_name, sk_name);
-    snprintf(out->source, sizeof out->source, "%s", what);
-    return set_creds(out, ak, sk, token, err);
+    size_t n = strlen(what);
+    n = n < sizeof out->source ? n : sizeof out->source - 1;
+    memcpy(out->source, what, n);
+    out->source[n] = '\0';
+    if (!borrow)
+        return set_creds(out, ak, sk, token, err);
+    out->access_key_id = (char *)ak;
+    out->secret_access_key = (char *)sk;
+    out->session_token = given(token) ? (char *)token : NULL;
+    out->borrowed = true;
+    return MC_OK;
 }
 
 /* Keys of a profile section: MC_ENOTFOUND when it holds none. */
@@ -260,7 +275,7 @@ static mc_code from_profile_keys(const profile *pv, const char *name, mc_buf *tr
         const char *token = pget(pv, "aws_session_token");
         if (!token)
             token = pget(pv, "aws_security_token");
-        return from_pair(what, "aws_access_key_id", "aws_secret_access_key", ak, sk, token,
+        return from_pair(what, "aws_access_key_id", "aws_secret_access_key", ak, sk, token, false,
                          out, err);
     }
     mc_buf_printf(tried, "; %s (%s)", pv->path,
@@ -292,7 +307,7 @@ static mc_code from_environment(chain *ch, mc_aws_credentials *out, mc_err *err)
     if (!token)
         token = env(ch->x, "AWS_SECURITY_TOKEN");
     return from_pair("environment", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ak, sk,
-                     token, out, err);
+                     token, false, out, err);
 }
 
 static const char *region_for_sts(const chain *ch, const profile *cfg, char *buf, size_t n)
@@ -440,13 +455,29 @@ static mc_code resolve_profile(chain *ch, const char *name, bool allow_env,
     return rc;
 }
 
+static mc_code resolve(const mc_aws_settings *x, bool borrow, mc_aws_credentials *out,
+                       mc_err *err);
+
 mc_code mc_aws_credentials_resolve(const mc_aws_settings *x, mc_aws_credentials *out,
                                    mc_err *err)
+{
+    return resolve(x, false, out, err);
+}
+
+mc_code mc_aws_credentials_view(const mc_aws_settings *x, mc_aws_credentials *out,
+                                mc_err *err)
+{
+    return resolve(x, true, out, err);
+}
+
+static mc_code resolve(const mc_aws_settings *x, bool borrow, mc_aws_credentials *out,
+                       mc_err *err)
 {
     memset(out, 0, sizeof *out);
     if (x && (given(x->access_key_id) || given(x->secret_access_key)))
         return from_pair("the connection", "accessKeyId", "secretAccessKey",
-                         x->access_key_id, x->secret_access_key, x->session_token, out, err);
+                         x->access_key_id, x->secret_access_key, x->session_token, borrow,
+                         out, err);
     chain ch = {.x = x, .tried = MC_BUF_INIT};
     mc_buf_puts(&ch.tried, "; the connection (no accessKeyId)");
     const char *name = mc_aws_profile_name(x);

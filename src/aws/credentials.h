@@ -85,6 +85,8 @@ typedef struct mc_aws_credentials {
     char *secret_access_key;
     char *session_token;       /* NULL for long-term keys */
     int64_t expires;           /* epoch seconds; 0: does not expire */
+    bool borrowed;             /* the keys are the caller's strings (not
+                                  copied, not wiped by clear) */
     char source[192];          /* e.g. "environment", "profile dev in
                                   /home/u/.aws/credentials" */
 } mc_aws_credentials;
@@ -94,6 +96,11 @@ typedef struct mc_aws_credentials {
 mc_code mc_aws_credentials_resolve(const mc_aws_settings *x,
                                    mc_aws_credentials *out, mc_err *err);
 void mc_aws_credentials_clear(mc_aws_credentials *c);
+/* As mc_aws_credentials_resolve, except that keys given in x itself are
+ * borrowed rather than copied (out->borrowed): out is then valid while x's
+ * strings are.  The per-request path of explicit keys: no allocation. */
+mc_code mc_aws_credentials_view(const mc_aws_settings *x, mc_aws_credentials *out,
+                                mc_err *err);
 /* A heap copy of src (wiped by mc_aws_credentials_clear). */
 mc_code mc_aws_credentials_copy(mc_aws_credentials *dst, const mc_aws_credentials *src);
 

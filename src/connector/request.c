@@ -176,7 +176,7 @@ static void build_body(request *rq, const mc_op_call *call)
 
 /* ---- path, query, headers ----------------------------------------------- */
 
-static bool build_path(request *rq, const mc_op_call *call)
+static bool build_path(request *rq, const mc_op_call *call, mc_message *m)
 {
     const mc_coperation *op = call->op;
     for (const char *p = op->path; *p;) {
@@ -194,7 +194,7 @@ static bool build_path(request *rq, const mc_op_call *call)
                 break;
         if (i == op->nparams || !call->values[i])
             return false;
-        mc_buf seg = MC_BUF_INIT;
+        mc_buf seg = MC_BUF_ARENA(&m->arena);
         scalar_text(&seg, op->params[i].type, call->values[i], call->lens[i]);
         /* one segment, whatever the value: "/" "%" NUL encoded, "." and
          * ".." as %2E (the signer then covers exactly what is sent) */
@@ -251,15 +251,14 @@ static const mc_cparam *build_query_headers(request *rq, const mc_op_call *call,
             continue;
         if (p->in == MC_CP_HEADER && !mc_header_value_ok(call->values[i], call->lens[i]))
             return p;
-        mc_buf v = MC_BUF_INIT;
+        mc_buf v = MC_BUF_ARENA(&m->arena);
         scalar_text(&v, p->type, call->values[i], call->lens[i]);
         if (p->in == MC_CP_QUERY && p->type == MC_CPT_LIST) {
             query_list(rq, p, call->values[i], call->lens[i]);
         } else if (p->in == MC_CP_QUERY) {
             query_pair(rq, p->as, v.data ? v.data : "", v.len);
         } else if (rq->nheaders < MAX_HEADERS - 8) {
-            rq->headers[rq->nheaders++] =
-                (mc_kv){p->as, mc_arena_strndup(&m->arena, mc_buf_cstr(&v), v.len)};
+            rq->headers[rq->nheaders++] = (mc_kv){p->as, mc_buf_keep(&v)};
         }
         mc_buf_free(&v);
     }
@@ -383,11 +382,17 @@ static mc_outbound *make_outbound(const mc_coperation *op, request *rq, const ta
     out->headers = h;
     out->nheaders = n;
     out->method = op->method;
-    out->url = mc_arena_printf(&m->arena, "%s%s%s%s", t->ep.url, mc_buf_cstr(&rq->path),
-                               rq->query.len ? "?" : "", mc_buf_cstr(&rq->query));
-    if (rq->has_body) {
-        out->body = mc_arena_strndup(&m->arena, mc_buf_cstr(&rq->body), rq->body.len);
+    mc_buf url = MC_BUF_ARENA(&m->arena);
+    mc_buf_puts(&url, t->ep.url);
+    mc_buf_append(&url, rq->path.data, rq->path.len);
+    if (rq->query.len) {
+        mc_buf_putc(&url, '?');
+        mc_buf_append(&url, rq->query.data, rq->query.len);
+    }
+    out->url = mc_buf_keep(&url);
+    if (rq->has_body) {   /* the body built in the arena, kept there */
         out->body_len = rq->body.len;
+        out->body = mc_buf_keep(&rq->body);
     }
     out->idempotent = is_method(op->method, "GET") || is_method(op->method, "PUT") ||
                       is_method(op->method, "DELETE") || is_method(op->method, "HEAD");
@@ -402,7 +407,7 @@ static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
     const mc_connector *c = op->connector;
     if (rq->content_type)
         rq->headers[rq->nheaders++] = (mc_kv){"Content-Type", rq->content_type};
-    mc_buf wire_path = MC_BUF_INIT;
+    mc_buf wire_path = MC_BUF_ARENA(&m->arena);
     mc_buf_puts(&wire_path, t->ep.base_path);
     mc_buf_append(&wire_path, rq->path.data, rq->path.len);
     mc_sigv4_header sh[MAX_HEADERS];
@@ -450,9 +455,12 @@ mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state 
 {
     const mc_coperation *op = call->op;
     mc_build_result r = {false, MC_FLOW_FAULT};
-    request rq = {MC_BUF_INIT, MC_BUF_INIT, MC_BUF_INIT, {{0}}, 0, false, NULL};
+    /* path, query and body grow in the message's arena (each in place while
+     * it is the newest block); the body is kept there for the outbound */
+    request rq = {MC_BUF_ARENA(&m->arena), MC_BUF_ARENA(&m->arena), MC_BUF_ARENA(&m->arena),
+                  {{0}}, 0, false, NULL};
     const mc_cparam *bad = NULL;
-    if (!build_path(&rq, call)) {
+    if (!build_path(&rq, call, m)) {
         r.flow = mc_op_param_fault(m, "MissingParameter", "%s: a path parameter is empty",
                                    op->element);
     } else if ((bad = build_query_headers(&rq, call, m))) {

@@ -542,15 +542,21 @@ mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o, mc_err *er
 
 /* ---- evaluation -------------------------------------------------------- */
 
+/* b is an arena buffer of m (MC_BUF_ARENA(&m->arena)): its text stays there. */
 static mc_code out_buf(mc_message *m, mc_buf *b, const char **out, size_t *len)
 {
+    (void)m;
     if (b->oom) {
         mc_buf_free(b);
         return MC_ENOMEM;
     }
-    *out = b->len ? mc_arena_strndup(&m->arena, b->data, b->len) : "";
     *len = b->len;
-    free(b->data); /* b is the caller's local, done with: no reset needed */
+    if (!b->len) {
+        mc_buf_free(b);
+        *out = "";
+        return MC_OK;
+    }
+    *out = mc_buf_keep(b);
     return *out ? MC_OK : MC_ENOMEM;
 }
 
@@ -766,13 +772,13 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         return rc;
     }
     case MC_EXPR_JSONPATH: {
-        mc_buf b = MC_BUF_INIT;
+        mc_buf b = MC_BUF_ARENA(&m->arena);
         bool found;
         eval_jsonpath(e, m, &b, &found);
         return out_buf(m, &b, out, len);
     }
     case KIND_JSON_EVAL_MORE: {
-        mc_buf b = MC_BUF_INIT;
+        mc_buf b = MC_BUF_ARENA(&m->arena);
         bool found;
         eval_jsonpath_synapse(e, m, &b, &found);
         return out_buf(m, &b, out, len);
@@ -781,7 +787,7 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         xmlXPathObjectPtr r = eval_xpath(e, m, err);
         if (!r)
             return MC_EPARSE;
-        mc_buf b = MC_BUF_INIT;
+        mc_buf b = MC_BUF_ARENA(&m->arena);
         mc_xpath_string_value(r, &b);
         xmlXPathFreeObject(r);
         return out_buf(m, &b, out, len);
@@ -804,7 +810,7 @@ static mc_code om_property_string(const mc_expr *e, mc_message *m, const char **
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
     xmlXPathObjectPtr r = root ? xmlXPathNewNodeSet(root) : NULL;
     if (r) {
-        mc_buf b = MC_BUF_INIT;
+        mc_buf b = MC_BUF_ARENA(&m->arena);
         mc_xpath_synapse_string(r, "", &b);
         xmlXPathFreeObject(r);
         xmlFreeDoc(d);
@@ -825,7 +831,7 @@ mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out
     xmlXPathObjectPtr r = eval_xpath(e, m, err);
     if (!r)
         return MC_EPARSE;
-    mc_buf b = MC_BUF_INIT;
+    mc_buf b = MC_BUF_ARENA(&m->arena);
     mc_xpath_synapse_string(r, e->src, &b);
     xmlXPathFreeObject(r);
     size_t dummy;
@@ -891,7 +897,7 @@ mc_code mc_expr_xml(const mc_expr *e, mc_message *m, const char **out,
     xmlXPathObjectPtr r = eval_xpath(e, m, err);
     if (!r)
         return MC_EPARSE;
-    mc_buf b = MC_BUF_INIT;
+    mc_buf b = MC_BUF_ARENA(&m->arena);
     if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0) {
         xmlNodePtr n = r->nodesetval->nodeTab[0];
         if (n->type == XML_ELEMENT_NODE) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host/internal.h"
+#include "util/number.h"
 
 double mc_host_now(void)
 {
@@ -55,8 +56,8 @@ void mc_host_answered(mc_host *h, const char *method, const char *path, int stat
                       double ms, const char *artifact, const char *activity_id)
 {
     const char *a = artifact && *artifact ? artifact : "-";
-    char st[16];
-    snprintf(st, sizeof st, "%d", status);
+    char st[21];
+    mc_format_int(status, st);
     mc_metrics_observe(&h->met, MC_M_REQ, "artifact", a, "status", st, 0);
     mc_metrics_observe(&h->met, MC_M_LAT, "artifact", a, NULL, NULL, ms / 1000.0);
     if (mc_log_enabled(&h->log, MC_LOG_INFO))

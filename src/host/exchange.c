@@ -14,6 +14,7 @@
 #include "http/msgio.h"
 #include "msg/soap.h"
 #include "util/codec.h"
+#include "util/number.h"
 #include "util/mem.h"
 
 struct mc_exchange {
@@ -83,12 +84,21 @@ static void set_request_props(mc_message *m, const mc_host_request *req, const m
     const char *query = req->query;
     for (size_t i = 0; i < req->nheaders; i++)
         mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, req->headers[i].name, req->headers[i].value);
-    mc_buf url = MC_BUF_INIT, post = MC_BUF_INIT;
-    mc_buf_printf(&url, "%s%s%s", req->path, query ? "?" : "", query ? query : "");
+    /* scratch text in the message's arena: no malloc, no printf */
+    mc_buf url = MC_BUF_ARENA(&m->arena), post = MC_BUF_ARENA(&m->arena);
+    mc_buf_puts(&url, req->path);
+    if (query) {
+        mc_buf_putc(&url, '?');
+        mc_buf_puts(&url, query);
+    }
     /* the path below the proxy or API, with its dot segments resolved inside
      * it: appended to an endpoint address, it can never climb above it */
-    mc_buf raw = MC_BUF_INIT;
-    mc_buf_printf(&raw, "%s%s%s", rt->sub ? rt->sub : "", query ? "?" : "", query ? query : "");
+    mc_buf raw = MC_BUF_ARENA(&m->arena);
+    mc_buf_puts(&raw, rt->sub ? rt->sub : "");
+    if (query) {
+        mc_buf_putc(&raw, '?');
+        mc_buf_puts(&raw, query);
+    }
     mc_url_clean_postfix(&post, mc_buf_cstr(&raw), raw.len);
     mc_buf_free(&raw);
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_METHOD", req->method);
@@ -197,8 +207,8 @@ static void add_activity_id(mc_message *m, mc_host_answer *a)
 static void error_answer(mc_message *m, int status, const char *message, mc_host_answer *a,
                          const mc_http_header *extra)
 {
-    char code[16];
-    snprintf(code, sizeof code, "%d", status);
+    char code[21];
+    mc_format_int(status, code);
     mc_buf b = MC_BUF_INIT;
     mc_json_fault(&b, code, message);
     mc_http_header *hs = mc_arena_alloc(&m->arena, 2 * sizeof *hs);
@@ -374,7 +384,7 @@ static void op_label(const mc_outbound *out, char *buf, size_t cap)
     const char *l = out->label ? out->label : out->url;
     mc_buf b = MC_BUF_INIT;
     mc_url_strip_userinfo(&b, l, strcspn(l, "?#"));
-    snprintf(buf, cap, "%.*s", (int)(b.len < cap ? b.len : cap - 1), mc_buf_cstr(&b));
+    mc_fixed_put(buf, cap, 0, mc_buf_cstr(&b), b.len);
     mc_buf_free(&b);
 }
 
@@ -385,9 +395,9 @@ static void on_upstream(void *ud, mc_http_response *resp)
     upstream *u = ud;
     mc_exchange *x = u->x;
     mc_message *m = x->m;
-    char op[160], st[16];
+    char op[160], st[21];
     op_label(u->out, op, sizeof op);
-    snprintf(st, sizeof st, "%d", resp->fault_code ? resp->fault_code : resp->status);
+    mc_format_int(resp->fault_code ? resp->fault_code : resp->status, st);
     mc_metrics_observe(&x->h->met, MC_M_UP, "operation", op, "status", st, 0);
     mc_metrics_observe(&x->h->met, MC_M_UPLAT, "operation", op, NULL, NULL,
                        mc_host_now() - u->start);

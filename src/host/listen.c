@@ -27,7 +27,12 @@ static void on_answer(void *ud, mc_exchange *x, const mc_host_answer *a)
     mc_server_req *r = ud;
     const char *id = mc_exchange_activity_id(x);
     char tag[320];
-    snprintf(tag, sizeof tag, "%s%s%s", mc_exchange_artifact(x), id ? "\x1f" : "", id ? id : "");
+    const char *art = mc_exchange_artifact(x);
+    size_t n = mc_fixed_put(tag, sizeof tag, 0, art, strlen(art));
+    if (id) {
+        n = mc_fixed_put(tag, sizeof tag, n, "\x1f", 1);
+        mc_fixed_put(tag, sizeof tag, n, id, strlen(id));
+    }
     mc_server_req_set_tag(r, tag);
     mc_server_respond(r, a->status, a->headers, a->nheaders, a->body, a->body_len);
     mc_exchange_free(x);
@@ -51,7 +56,7 @@ static void on_answered(void *ud, mc_server_req *r, int status, double ms)
     const char *tag = mc_server_req_tag(r);
     const char *sep = strchr(tag, '\x1f');
     char artifact[200];
-    snprintf(artifact, sizeof artifact, "%.*s", sep ? (int)(sep - tag) : (int)strlen(tag), tag);
+    mc_fixed_put(artifact, sizeof artifact, 0, tag, sep ? (size_t)(sep - tag) : strlen(tag));
     mc_host_answered(ud, mc_server_req_method(r), mc_server_req_path(r), status, ms, artifact,
                      sep ? sep + 1 : NULL);
 }

@@ -39,19 +39,25 @@ void mc_metrics_free(mc_metrics *mt)
     pthread_mutex_destroy(&mt->lock);
 }
 
-/* Append text to the label buffer; false when it does not fit. */
+/* Append text to the label buffer (a label value quoted: backslash, quote
+ * and newline escaped), copying the runs between escapes whole; false when
+ * it does not fit. */
 static bool put(char *buf, size_t cap, size_t *n, const char *s, bool quote)
 {
-    for (; *s; s++) {
-        const char *esc = quote && *s == '\n' ? "\\n" : NULL;
-        char two[3] = {'\\', *s, 0};
-        if (quote && (*s == '\\' || *s == '"'))
-            esc = two;
-        size_t k = esc ? strlen(esc) : 1;
-        if (*n + k >= cap)
+    for (;;) {
+        size_t run = quote ? strcspn(s, "\\\"\n") : strlen(s);
+        if (run >= cap - *n)
             return false;
-        memcpy(buf + *n, esc ? esc : s, k);
-        *n += k;
+        memcpy(buf + *n, s, run);
+        *n += run;
+        s += run;
+        if (!*s)
+            break;
+        if (cap - *n <= 2)
+            return false;
+        buf[(*n)++] = '\\';
+        buf[(*n)++] = *s == '\n' ? 'n' : *s;
+        s++;
     }
     buf[*n] = '\0';
     return true;

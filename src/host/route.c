@@ -116,12 +116,8 @@ mc_route_result mc_host_route(const mc_config *cfg, const char *path, const char
 
 void mc_route_artifact(const mc_route *rt, char *buf, size_t cap)
 {
-    if (rt->proxy)
-        snprintf(buf, cap, "proxy:%s", rt->proxy->name);
-    else if (rt->api)
-        snprintf(buf, cap, "api:%s", rt->api->name);
-    else if (rt->main)
-        snprintf(buf, cap, "sequence:main");
-    else
-        snprintf(buf, cap, "-");
+    const char *kind = rt->proxy ? "proxy:" : rt->api ? "api:" : rt->main ? "sequence:main" : "-";
+    const char *name = rt->proxy ? rt->proxy->name : rt->api ? rt->api->name : "";
+    size_t n = mc_fixed_put(buf, cap, 0, kind, strlen(kind));
+    mc_fixed_put(buf, cap, n, name, strlen(name));
 }

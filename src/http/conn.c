@@ -20,6 +20,8 @@
 #include "json/json.h"
 #include "util/mem.h"
 
+#define OUT_KEEP_MAX ((size_t)16 << 10)   /* answer buffer kept per connection */
+
 /* ---- timer lists and the run queue -------------------------------------- */
 
 static double list_timeout(const worker *w, int list)
@@ -137,20 +139,19 @@ void mc_srv_req_detach(mc_server_req *r)
     mc_srv_req_unref(r);
 }
 
-/* Copy the parsed head into one block: strings NUL-terminated, headers an
- * array of pointers into it. */
+/* Copy the parsed head into the block after the request: strings
+ * NUL-terminated, headers an array of pointers into it. */
 static mc_server_req *req_from_head(worker *w, const mc_h1_head *h)
 {
     size_t need = h->method.n + h->path.n + h->query.n + 3 + h->nheaders * sizeof(mc_http_header);
     for (size_t i = 0; i < h->nheaders; i++)
         need += h->names[i].n + h->values[i].n + 2;
-    mc_server_req *r = calloc(1, sizeof *r);
-    char *b = r ? malloc(need) : NULL;
-    if (!b) {
-        free(r);
+    /* the request and its head in one allocation (r->block stays NULL) */
+    mc_server_req *r = malloc(sizeof *r + need);
+    if (!r)
         return NULL;
-    }
-    r->block = b;
+    memset(r, 0, sizeof *r);
+    char *b = (char *)(r + 1);
     r->headers = (mc_http_header *)b;
     char *p = b + h->nheaders * sizeof(mc_http_header);
 #define PUT(dst, s) do { memcpy(p, (s).p, (s).n); p[(s).n] = '\0'; (dst) = p; p += (s).n + 1; } while (0)
@@ -200,7 +201,7 @@ const char *mc_server_req_body(const mc_server_req *r, size_t *len)
 
 void mc_server_req_set_tag(mc_server_req *r, const char *tag)
 {
-    snprintf(r->tag, sizeof r->tag, "%s", tag ? tag : "");
+    mc_fixed_put(r->tag, sizeof r->tag, 0, tag ? tag : "", tag ? strlen(tag) : 0);
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -243,12 +244,25 @@ const char *mc_srv_http_date(worker *w)
 static bool build_answer(conn *c, mc_server_req *r, int status, const mc_http_header *h,
                          size_t nh, const char *body, size_t len)
 {
-    mc_buf b = MC_BUF_INIT;
+    /* into the connection's buffer of the last answer: no malloc, no printf */
+    mc_buf b = {c->out, 0, c->outcap, false, NULL};
+    c->out = NULL;
+    c->outcap = 0;
     bool no_body = r->head_method || status == 204 || status == 304;
-    mc_buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, mc_h1_reason(status),
-                  mc_srv_http_date(c->w));
-    if (status != 204 && status != 304)
-        mc_buf_printf(&b, "Content-Length: %zu\r\n", len);
+    mc_buf_puts(&b, "HTTP/1.1 ");
+    if (status < 0)
+        mc_buf_putc(&b, '-');
+    mc_buf_put_uint(&b, status < 0 ? -(unsigned long long)status : (unsigned long long)status);
+    mc_buf_putc(&b, ' ');
+    mc_buf_puts(&b, mc_h1_reason(status));
+    mc_buf_puts(&b, "\r\nDate: ");
+    mc_buf_puts(&b, mc_srv_http_date(c->w));
+    mc_buf_puts(&b, "\r\n");
+    if (status != 204 && status != 304) {
+        mc_buf_puts(&b, "Content-Length: ");
+        mc_buf_put_uint(&b, len);
+        mc_buf_puts(&b, "\r\n");
+    }
     if (c->close_after)
         mc_buf_puts(&b, "Connection: close\r\n");
     for (size_t i = 0; i < nh; i++) {
@@ -266,10 +280,10 @@ static bool build_answer(conn *c, mc_server_req *r, int status, const mc_http_he
         mc_buf_free(&b);
         return false;
     }
-    free(c->out);
     c->outlen = b.len;
     c->outoff = 0;
-    c->out = mc_buf_steal(&b);
+    c->out = b.data;
+    c->outcap = b.cap;
     return true;
 }
 
@@ -674,8 +688,11 @@ static bool flush(conn *c)
 {
     if (!mc_srv_write(c, c->out, c->outlen, &c->outoff))
         return false;
-    free(c->out);
-    c->out = NULL;
+    if (c->outcap > OUT_KEEP_MAX) {   /* a big answer's memory goes back */
+        free(c->out);
+        c->out = NULL;
+        c->outcap = 0;
+    }
     c->outlen = c->outoff = 0;
     return true;
 }

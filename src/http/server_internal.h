@@ -54,8 +54,9 @@ struct conn {
     conn *run_next;
     char *in;                      /* bytes read, not yet used */
     size_t inlen, incap;
-    char *out;                     /* the answer being written */
-    size_t outlen, outoff;
+    char *out;                     /* the answer being written; kept for the
+                                      next answer of the connection */
+    size_t outlen, outoff, outcap;
     mc_server_req *req;            /* the request being read or answered */
     uint64_t body_left;            /* Content-Length bytes still to read */
     mc_h1_chunked ck;
@@ -75,7 +76,8 @@ struct mc_server_req {
     double start, deadline;
     mc_server_req *prev, *next;    /* worker's list of requests in flows */
     bool pending;
-    char *block;                   /* method, path, query and headers, one block */
+    char *block;                   /* method and path of a refused head (a
+                                      parsed head lives right after r) */
     const char *method, *path, *query;
     mc_http_header *headers;
     size_t nheaders;

@@ -12,6 +12,7 @@
 
 #include "msg/payload.h"
 #include "util/codec.h"
+#include "util/number.h"
 
 static const char *const scope_names[MC_SCOPE_COUNT] = {
     "default", "transport", "axis2", "operation", "func", "url",
@@ -57,11 +58,19 @@ static void make_message_id(mc_message *m)
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t a = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec;
     uint64_t b = (uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ull ^ a << 13;
-    snprintf(m->message_id, sizeof m->message_id,
-             "urn:uuid:%08x-%04x-4%03x-a%03x-%012llx",
-             (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
-             (unsigned)(b >> 52) & 0xfff, (unsigned)(b >> 40) & 0xfff,
-             (unsigned long long)(b & 0xffffffffffffull));
+    /* urn:uuid:AAAAAAAA-AAAA-4BBB-aBBB-BBBBBBBBBBBB (no printf per message) */
+    unsigned char u[16];
+    for (int i = 0; i < 6; i++)
+        u[i] = (unsigned char)(a >> (56 - 8 * i));
+    unsigned hi = (unsigned)(b >> 52) & 0xfff, mid = (unsigned)(b >> 40) & 0xfff;
+    u[6] = (unsigned char)(0x40 | hi >> 8);
+    u[7] = (unsigned char)hi;
+    u[8] = (unsigned char)(0xa0 | mid >> 8);
+    u[9] = (unsigned char)mid;
+    for (int i = 0; i < 6; i++)
+        u[10 + i] = (unsigned char)(b >> (40 - 8 * i));
+    memcpy(m->message_id, "urn:uuid:", 9);
+    mc_uuid_format(u, m->message_id + 9);
 }
 
 mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log)
@@ -330,8 +339,8 @@ int mc_msg_answer_status(const mc_message *m, int default_status)
 
 void mc_msg_set_status(mc_message *m, int status)
 {
-    char b[16];
-    snprintf(b, sizeof b, "%d", status);
+    char b[21];
+    mc_format_int(status, b);
     mc_msg_set_propz(m, MC_SCOPE_AXIS2, "HTTP_SC", b);
 }
 

@@ -86,8 +86,10 @@ typedef enum mc_pl_kind {
 
 typedef struct mc_payload {
     mc_pl_kind kind;
-    char *bytes;          /* JSON/TEXT/BINARY: authoritative bytes (malloc) */
+    char *bytes;          /* JSON/TEXT/BINARY: authoritative bytes (malloc,
+                             or the message's arena when in_arena) */
     size_t len;
+    bool in_arena;        /* bytes live in the message's arena */
     mc_json json;         /* parsed JSON (cache), in json_arena */
     mc_arena json_arena;  /* the tree's memory, freed with the payload */
     bool json_tried;      /* parse attempted (for XML->JSON too) */
@@ -186,6 +188,7 @@ typedef struct mc_message {
     mc_prop *props[MC_SCOPE_COUNT];
     mc_prop *vars;              /* variables (MI 4.4 <variable>) */
 
+    size_t arena_payload;       /* payload bytes put in the arena so far */
     mc_frame *frames;           /* frame stack (heap) */
     uint32_t nframes, capframes;
     const void *proxy;          /* const mc_proxy * when run via a proxy */

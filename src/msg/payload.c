@@ -19,9 +19,16 @@
 /* First chunk of a payload's JSON tree arena (it doubles from there). */
 #define JSON_ARENA_CHUNK 2048
 
+/* Payload bytes go into the message's arena (no malloc, gone with the
+ * message) while the message has put fewer than this many there; a message
+ * that replaces its payload often or with big ones uses the heap, where a
+ * replaced payload's memory goes back at once. */
+#define ARENA_PAYLOAD_BUDGET ((size_t)64 << 10)
+
 void mc_payload_clear(mc_payload *p)
 {
-    free(p->bytes);
+    if (!p->in_arena)
+        free(p->bytes);
     mc_arena_free(&p->json_arena);
     free(p->json_text);
     if (p->env)
@@ -68,9 +75,12 @@ mc_pl_kind mc_content_kind(const char *ct, const char *data, size_t len)
 static mc_code set_bytes(mc_message *m, mc_pl_kind kind, const char *data,
                          size_t len)
 {
-    char *copy = malloc(len + 1);
+    bool in_arena = len < ARENA_PAYLOAD_BUDGET - m->arena_payload;
+    char *copy = in_arena ? mc_arena_alloc_unaligned(&m->arena, len + 1) : malloc(len + 1);
     if (!copy)
         return MC_ENOMEM;
+    if (in_arena)
+        m->arena_payload += len + 1;
     if (len)
         memcpy(copy, data, len);
     copy[len] = '\0';
@@ -78,6 +88,7 @@ static mc_code set_bytes(mc_message *m, mc_pl_kind kind, const char *data,
     m->payload.kind = kind;
     m->payload.bytes = copy;
     m->payload.len = len;
+    m->payload.in_arena = in_arena;
     return MC_OK;
 }
 

@@ -116,6 +116,23 @@ void *mc_arena_alloc_unaligned(mc_arena *a, size_t n)
     return arena_take(a, n, 1);
 }
 
+void *mc_arena_resize(mc_arena *a, void *p, size_t old, size_t n)
+{
+    mc_arena_chunk *c = a->head;
+    if (p && c) {
+        unsigned char *at = p;
+        if (at >= c->data && at + old == c->data + c->used &&
+            n <= c->size - (size_t)(at - c->data)) {
+            c->used = (size_t)(at - c->data) + n;
+            return p;
+        }
+    }
+    void *q = arena_take(a, n, 1);
+    if (q && p && old)
+        memcpy(q, p, old < n ? old : n);
+    return q;
+}
+
 void *mc_arena_calloc(mc_arena *a, size_t n)
 {
     void *p = mc_arena_alloc(a, n);

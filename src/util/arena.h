@@ -28,6 +28,12 @@ char *mc_arena_strdup(mc_arena *a, const char *s);
 char *mc_arena_strndup(mc_arena *a, const char *s, size_t n);
 char *mc_arena_printf(mc_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Resizes block p of old bytes (unaligned, from this arena) to n bytes and
+ * returns it: in place when p is the newest block of the current chunk and
+ * the chunk has room (growing or shrinking), else a new block holding the
+ * first min(old, n) bytes (p's bytes then stay unused until the arena ends).
+ * p NULL takes a new block.  NULL when out of memory (p stays valid). */
+void *mc_arena_resize(mc_arena *a, void *p, size_t old, size_t n);
 void  mc_arena_reset(mc_arena *a);                     /* keep first chunk */
 void  mc_arena_free(mc_arena *a);
 

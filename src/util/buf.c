@@ -1,5 +1,6 @@
 /* buf.c - growable byte buffer and text escaping helpers. */
 #include "util/buf.h"
+#include "util/arena.h"
 #include "util/utf8.h"
 
 #include <stdarg.h>
@@ -23,7 +24,8 @@ bool mc_buf_reserve(mc_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;   /* most grow past 64: fewer reallocs */
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = realloc(b->data, cap);
+    char *p = b->arena ? mc_arena_resize(b->arena, b->data, b->cap, cap)
+                       : realloc(b->data, cap);
     if (!p) {
         b->oom = true;
         return false;
@@ -141,6 +143,25 @@ void mc_buf_put_utf8(mc_buf *b, unsigned long cp)
     mc_buf_append(b, u, mc_utf8_encode((uint32_t)cp, u));
 }
 
+void mc_buf_put_uint(mc_buf *b, unsigned long long n)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do
+        tmp[--i] = (char)('0' + n % 10);
+    while ((n /= 10) && i);
+    mc_buf_append(b, tmp + i, sizeof tmp - i);
+}
+
+size_t mc_fixed_put(char *dst, size_t cap, size_t at, const char *s, size_t n)
+{
+    if (n > cap - 1 - at)
+        n = cap - 1 - at;
+    memcpy(dst + at, s, n);
+    dst[at + n] = '\0';
+    return at + n;
+}
+
 const char *mc_buf_cstr(mc_buf *b)
 {
     if (!b->data) {
@@ -151,8 +172,41 @@ const char *mc_buf_cstr(mc_buf *b)
     return b->data;
 }
 
+/* Empties b; an arena buffer's unused tail goes back to the arena when
+ * its block is still the newest. */
+static void release(mc_buf *b, size_t keep)
+{
+    if (b->arena) {
+        if (b->data)
+            mc_arena_resize(b->arena, b->data, b->cap, keep);
+    } else if (!keep) {
+        free(b->data);
+    }
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+char *mc_buf_keep(mc_buf *b)
+{
+    if (!b->arena)
+        return mc_buf_steal(b);
+    mc_buf_cstr(b);
+    char *p = b->oom ? NULL : b->data;
+    release(b, p ? b->len + 1 : 0);
+    return p;
+}
+
 char *mc_buf_steal(mc_buf *b)
 {
+    if (b->arena) {   /* the caller frees: a heap copy */
+        mc_buf_cstr(b);
+        char *p = b->oom ? NULL : malloc(b->len + 1);
+        if (p)
+            memcpy(p, b->data, b->len + 1);
+        release(b, 0);
+        return p;
+    }
     mc_buf_cstr(b);
     char *p = b->oom ? NULL : b->data;
     if (b->oom)
@@ -173,10 +227,7 @@ void mc_buf_reset(mc_buf *b)
 
 void mc_buf_free(mc_buf *b)
 {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-    b->oom = false;
+    release(b, 0);
 }
 
 bool mc_buf_read_file(mc_buf *b, const char *path, size_t max)

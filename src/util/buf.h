@@ -1,4 +1,10 @@
-/* buf.h - growable byte buffer (heap backed) for building text.
+/* buf.h - growable byte buffer for building text, heap or arena backed.
+ *
+ * A buffer made with MC_BUF_ARENA(a) grows inside arena a (in place while
+ * it is the arena's newest block), so per-message text costs no malloc and
+ * no copy: its data lives until the arena ends, mc_buf_free only gives the
+ * unused tail back, and mc_buf_steal returns a malloc'd copy as for a heap
+ * buffer.  Code must not free() or realloc() the data of such a buffer.
  *
  * A buffer that failed to grow remembers it (oom flag) and ignores further
  * appends, so callers may append freely and check once at the end. The data
@@ -14,9 +20,11 @@ typedef struct mc_buf {
     size_t len;
     size_t cap;
     bool oom;
+    struct mc_arena *arena;   /* NULL: heap */
 } mc_buf;
 
-#define MC_BUF_INIT {NULL, 0, 0, false}
+#define MC_BUF_INIT {NULL, 0, 0, false, NULL}
+#define MC_BUF_ARENA(a) {NULL, 0, 0, false, (a)}
 
 bool mc_buf_reserve(mc_buf *b, size_t extra);
 void mc_buf_append(mc_buf *b, const void *data, size_t n);
@@ -32,12 +40,22 @@ void mc_buf_json_string(mc_buf *b, const char *s, size_t n);
 void mc_buf_xml_escape(mc_buf *b, const char *s, size_t n, bool attr);
 /* Append code point cp as UTF-8 (1 to 4 bytes). */
 void mc_buf_put_utf8(mc_buf *b, unsigned long cp);
+/* Append n in decimal (the hot path's "%zu" without printf). */
+void mc_buf_put_uint(mc_buf *b, unsigned long long n);
 /* Append a whole file; false when it cannot be opened or read (errno
  * set) or is longer than max bytes (errno EFBIG). */
 bool mc_buf_read_file(mc_buf *b, const char *path, size_t max);
+/* Copy s[0..n) into the fixed buffer dst[cap] at offset at, cut to fit
+ * and NUL-terminated as snprintf would; the new length (for the next
+ * piece).  cap must be > 0 and at < cap. */
+size_t mc_fixed_put(char *dst, size_t cap, size_t at, const char *s, size_t n);
 const char *mc_buf_cstr(mc_buf *b);   /* never NULL (returns "" when empty) */
 char *mc_buf_steal(mc_buf *b);        /* caller frees; buffer reset */
 void mc_buf_reset(mc_buf *b);         /* len = 0, keep memory */
 void mc_buf_free(mc_buf *b);
+/* An arena buffer's text, kept in the arena (its unused tail given back);
+ * the buffer is emptied.  NULL when out of memory.  For a heap buffer it
+ * is mc_buf_steal. */
+char *mc_buf_keep(mc_buf *b);
 
 #endif

@@ -218,8 +218,10 @@ void mc_url_clean_postfix(mc_buf *out, const char *s, size_t n)
     bool lead = plen && s[0] == '/';
     if (lead)
         mc_buf_putc(out, '/');
-    /* marks[k]: where kept segment k (with its '/' before it) starts */
-    size_t *marks = NULL, nm = 0, cap = 0;
+    /* marks[k]: where kept segment k (with its '/' before it) starts; on
+     * the stack up to 16 segments */
+    size_t stack_marks[16];
+    size_t *marks = stack_marks, nm = 0, cap = 16;
     bool trailing = false;
     for (size_t i = lead ? 1 : 0; plen && i <= plen;) {
         const char *seg = s + i;
@@ -231,12 +233,15 @@ void mc_url_clean_postfix(mc_buf *out, const char *s, size_t n)
             out->len = marks[--nm];
         } else if (dots == 0) {
             if (nm == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                size_t *m2 = realloc(marks, ncap * sizeof *m2);
+                size_t ncap = cap * 2;
+                size_t *m2 = marks == stack_marks ? malloc(ncap * sizeof *m2)
+                                                  : realloc(marks, ncap * sizeof *m2);
                 if (!m2) {
                     out->oom = true;
                     break;
                 }
+                if (marks == stack_marks)
+                    memcpy(m2, stack_marks, sizeof stack_marks);
                 marks = m2;
                 cap = ncap;
             }
@@ -247,7 +252,8 @@ void mc_url_clean_postfix(mc_buf *out, const char *s, size_t n)
         }
         i += sl + 1;
     }
-    free(marks);
+    if (marks != stack_marks)
+        free(marks);
     if (trailing && nm)
         mc_buf_putc(out, '/');
     if (q)

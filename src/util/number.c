@@ -39,3 +39,20 @@ bool mc_parse_double(const char *v, size_t n, double *out)
     *out = strtod(tmp, &end);
     return *end == '\0' && errno == 0 && isfinite(*out);
 }
+
+size_t mc_format_int(long long v, char out[21])
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while ((u /= 10) && i);
+    size_t n = 0;
+    if (v < 0)
+        out[n++] = '-';
+    memcpy(out + n, tmp + i, sizeof tmp - i);
+    n += sizeof tmp - i;
+    out[n] = '\0';
+    return n;
+}

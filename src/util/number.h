@@ -11,5 +11,8 @@ bool mc_parse_int64(const char *v, size_t n, long long *out);
 /* A finite decimal number (sign, digits, fraction, exponent); no hex,
  * inf or nan. */
 bool mc_parse_double(const char *v, size_t n, double *out);
+/* v in decimal into out (NUL-terminated); its length.  For the hot path,
+ * where snprintf's "%d" costs a thousand instructions. */
+size_t mc_format_int(long long v, char out[21]);
 
 #endif

@@ -120,6 +120,39 @@ static void test_explicit_wins(void **state)
     assert_null(c.secret_access_key);
 }
 
+/* The per-request view borrows the connection's keys (no copy) and its
+ * clear leaves the caller's strings alone; without explicit keys it is the
+ * chain, copied, as resolve. */
+static void test_explicit_view_borrows(void **state)
+{
+    (void)state;
+    write_standard_files();
+    setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET_ENV, 1);
+    char ak[] = "AKIDCONN", sk[] = "connSecret";
+    mc_aws_settings x = {.access_key_id = ak, .secret_access_key = sk};
+    mc_aws_credentials c;
+    mc_err err;
+    assert_int_equal(mc_aws_credentials_view(&x, &c, &err), MC_OK);
+    assert_ptr_equal(c.access_key_id, ak);
+    assert_ptr_equal(c.secret_access_key, sk);
+    assert_null(c.session_token);
+    assert_true(c.borrowed);
+    assert_string_equal(c.source, "the connection");
+    mc_aws_credentials_clear(&c);
+    assert_null(c.secret_access_key);
+    assert_string_equal(sk, "connSecret");          /* not wiped */
+    mc_aws_settings none = {0};
+    assert_int_equal(mc_aws_credentials_view(&none, &c, &err), MC_OK);
+    assert_false(c.borrowed);
+    assert_string_equal(c.access_key_id, "AKIDENV");
+    mc_aws_credentials_clear(&c);
+    x.access_key_id = NULL;                            /* half a pair: the same error */
+    assert_int_equal(mc_aws_credentials_view(&x, &c, &err), MC_ECONFIG);
+    assert_string_equal(err.msg, "AWS credentials in the connection: "
+                                 "secretAccessKey is set but accessKeyId is not");
+}
+
 static void test_explicit_partial_is_error(void **state)
 {
     (void)state;
@@ -323,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_explicit_wins),
         T(test_explicit_partial_is_error),
+        T(test_explicit_view_borrows),
         T(test_environment),
         T(test_environment_partial),
         T(test_shared_file_default_and_profile),

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "host/host.h"
+#include "host/internal.h"
 
 static const char *flows =
     "<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
@@ -284,6 +285,38 @@ static void test_admin_table(void **state)
     mc_buf_free(&b);
 }
 
+/* Label values are escaped (backslash, quote, newline) into one series per
+ * label set; a label set over the 512-byte buffer is not counted. */
+static void test_metric_labels(void **state)
+{
+    (void)state;
+    mc_metrics mt;
+    mc_metrics_init(&mt);
+    const char *art = "proxy:a\"b\\c\nd";
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", art, "status", "200", 0);
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", art, "status", "503", 0);
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", art, "status", "200", 0);
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", "proxy:a", "status", "200", 0);
+    double req, err;
+    mc_metrics_artifact_counts(&mt, art, &req, &err);
+    assert_true(req == 3 && err == 1);
+    mc_metrics_artifact_counts(&mt, "proxy:a", &req, &err);
+    assert_true(req == 1 && err == 0);
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", big, "status", "200", 0);
+    big[505] = '\0';   /* artifact="x...",status="200" no longer fits either */
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", big, "status", "200", 0);
+    mc_metrics_artifact_counts(&mt, big, &req, &err);
+    assert_true(req == 0);
+    big[400] = '\0';
+    mc_metrics_observe(&mt, MC_M_REQ, "artifact", big, "status", "200", 0);
+    mc_metrics_artifact_counts(&mt, big, &req, &err);
+    assert_true(req == 1);
+    mc_metrics_free(&mt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +329,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_directly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_keeps_old_on_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_table, setup, teardown),
+        cmocka_unit_test(test_metric_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

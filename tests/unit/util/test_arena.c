@@ -5,11 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "util/arena.h"
+#include "util/buf.h"
 
 static void test_alignment(void **state)
 {
@@ -146,6 +148,55 @@ static void test_reset(void **state)
     mc_arena_free(&a);
 }
 
+/* mc_arena_resize grows and shrinks the newest block in place, and copies
+ * a block that is no longer the newest; an arena-backed mc_buf builds text
+ * in the arena without a copy while nothing else is taken from it. */
+static void test_resize_and_arena_buf(void **state)
+{
+    (void)state;
+    mc_arena a;
+    mc_arena_init(&a, 4096);
+    char *p = mc_arena_resize(&a, NULL, 0, 10);
+    assert_non_null(p);
+    memcpy(p, "0123456789", 10);
+    assert_ptr_equal(mc_arena_resize(&a, p, 10, 100), p);      /* grows in place */
+    assert_ptr_equal(mc_arena_resize(&a, p, 100, 5), p);       /* shrinks in place */
+    char *q = mc_arena_alloc_unaligned(&a, 3);                 /* right after p */
+    assert_ptr_equal(q, p + 5);
+    char *r = mc_arena_resize(&a, p, 5, 50);                   /* no longer newest */
+    assert_ptr_not_equal(r, p);
+    assert_memory_equal(r, "01234", 5);
+    char *big = mc_arena_resize(&a, r, 50, 10000);             /* past the chunk */
+    assert_non_null(big);
+    assert_memory_equal(big, "01234", 5);
+
+    mc_arena_reset(&a);
+    size_t total = a.total;
+    mc_buf b = MC_BUF_ARENA(&a);
+    for (int i = 0; i < 100; i++)
+        mc_buf_puts(&b, "abcdefghij");
+    const char *first = b.data;
+    char *kept = mc_buf_keep(&b);
+    assert_ptr_equal(kept, first);                  /* never copied */
+    assert_int_equal(strlen(kept), 1000);
+    assert_null(b.data);
+    char *next = mc_arena_alloc_unaligned(&a, 1);   /* the tail was given back */
+    assert_ptr_equal(next, kept + 1001);
+    assert_int_equal(a.total, total);               /* no new chunk */
+
+    mc_buf h = MC_BUF_ARENA(&a);                     /* steal: a heap copy */
+    mc_buf_puts(&h, "x");
+    char *own = mc_buf_steal(&h);
+    assert_string_equal(own, "x");
+    free(own);
+    mc_buf e = MC_BUF_ARENA(&a);                     /* free: space back */
+    mc_buf_puts(&e, "yyyy");
+    char *at = e.data;
+    mc_buf_free(&e);
+    assert_ptr_equal(mc_arena_alloc_unaligned(&a, 1), at);
+    mc_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_big_blocks),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_resize_and_arena_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/number.h"
 
 static void test_append_grow(void **state)
 {
@@ -136,6 +138,37 @@ static void test_errors(void **state)
     assert_string_equal(mc_strerror((mc_code)-1), "unknown error");
 }
 
+/* The hot path's formatting without printf: the same text as "%d" and
+ * "%.*s" into a fixed buffer, cut the way snprintf cuts. */
+static void test_formatting_without_printf(void **state)
+{
+    (void)state;
+    char out[21];
+    const long long v[] = {0, 7, -7, 200, 101503, 2147483647LL, -2147483648LL,
+                           9223372036854775807LL, -9223372036854775807LL - 1};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", v[i]);
+        assert_int_equal(mc_format_int(v[i], out), strlen(want));
+        assert_string_equal(out, want);
+    }
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_put_uint(&b, 0);
+    mc_buf_putc(&b, ' ');
+    mc_buf_put_uint(&b, 18446744073709551615ULL);
+    assert_string_equal(mc_buf_cstr(&b), "0 18446744073709551615");
+    mc_buf_free(&b);
+    char f[8];
+    size_t n = mc_fixed_put(f, sizeof f, 0, "abc", 3);
+    n = mc_fixed_put(f, sizeof f, n, "\x1f", 1);
+    assert_int_equal(n, 4);
+    n = mc_fixed_put(f, sizeof f, n, "defgh", 5);   /* cut: 7 bytes and the NUL */
+    assert_int_equal(n, 7);
+    assert_string_equal(f, "abc\x1f" "def");
+    assert_int_equal(mc_fixed_put(f, sizeof f, n, "x", 1), 7);
+    assert_string_equal(f, "abc\x1f" "def");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_xml_escape),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_formatting_without_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
