@@ -94,6 +94,8 @@ struct mc_http_client {
     CURLM *multi;
     CURLSH *share;
     FILE *devnull;
+    char *ca_file;     /* SSL_CERT_FILE / SSL_CERT_DIR when set: libcurl does */
+    char *ca_dir;      /* not read them, OpenSSL (the lean client) does */
     mc_http_options o;
 
     CURL **free_easy;
@@ -498,6 +500,10 @@ static CURLcode easy_setup(xfer *x)
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, x->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, x->insecure ? 0L : 2L);
+    if (c->ca_file)
+        SET(CURLOPT_CAINFO, c->ca_file);
+    if (c->ca_dir)
+        SET(CURLOPT_CAPATH, c->ca_dir);
     if (x->http10)
         SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_0);
     if (x->absolute_target)
@@ -867,8 +873,18 @@ mc_http_client *mc_http_client_new(const mc_http_options *opts)
                           c->o.max_connections))
         goto fail;
     c->devnull = fopen("/dev/null", "w");  /* optional: curl stays quiet */
+    /* one CA store for both transports: the lean client's OpenSSL reads
+     * these variables itself, libcurl only when told (read once, here) */
+    const char *ca_file = getenv("SSL_CERT_FILE"), *ca_dir = getenv("SSL_CERT_DIR");
+    if ((ca_file && *ca_file && !(c->ca_file = strdup(ca_file))) ||
+        (ca_dir && *ca_dir && !(c->ca_dir = strdup(ca_dir)))) {
+        if (c->devnull)
+            fclose(c->devnull);
+        goto fail;
+    }
     return c;
 fail:
+    free(c->ca_file);
     mc_lean_free(c->lean);
     if (c->multi)
         curl_multi_cleanup(c->multi);
@@ -920,6 +936,8 @@ static void client_destroy(mc_http_client *c)
     curl_share_cleanup(c->share);
     if (c->devnull)
         fclose(c->devnull);
+    free(c->ca_file);
+    free(c->ca_dir);
     free(c);
 }
 
