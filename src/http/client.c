@@ -281,16 +281,20 @@ static void resp_reset(xfer *x)
 static void resp_fault(xfer *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void resp_fault(xfer *x, int code, const char *fmt, ...)
+void mc_http__response_vfault(mc_http_response *r, int code, const char *fmt, va_list ap)
 {
-    mc_http_response *r = x->resp;
-    resp_clear_headers(x);
+    mc_http__response_clear_headers(r);
     mc_buf_free(&r->body);
     r->status = 0;
     r->fault_code = code;
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+}
+
+static void resp_fault(xfer *x, int code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    mc_http__response_vfault(x->resp, code, fmt, ap);
     va_end(ap);
 }
 

@@ -4,6 +4,7 @@
 #ifndef MC_HTTP_CLIENT_INTERNAL_H
 #define MC_HTTP_CLIENT_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ long mc_http__backoff_ms(uint64_t *rng, int retry, long base_ms, long cap_ms);
  * block); nheaders becomes 0, per-string arrays stay for reuse. */
 struct mc_http_response;
 void mc_http__response_clear_headers(struct mc_http_response *r);
+/* The response becomes a fault: no status, headers or body; `code` and the
+ * formatted text in r->error (libcurl's and the lean transport's faults). */
+void mc_http__response_vfault(struct mc_http_response *r, int code, const char *fmt,
+                              va_list ap);
 
 /* CLOCK_MONOTONIC in milliseconds (the client's timers). */
 uint64_t mc_http__now_ms(void);

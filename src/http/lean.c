@@ -202,14 +202,9 @@ static void fault(mc_lean_req *q, int code, const char *fmt, ...)
 
 static void fault(mc_lean_req *q, int code, const char *fmt, ...)
 {
-    mc_http_response *r = q->resp;
-    mc_http__response_clear_headers(r);
-    mc_buf_free(&r->body);
-    r->status = 0;
-    r->fault_code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    mc_http__response_vfault(q->resp, code, fmt, ap);
     va_end(ap);
 }
 
