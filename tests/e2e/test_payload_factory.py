@@ -78,13 +78,13 @@ class MIPayloadFactoryXMLJSONTest(unittest.TestCase):
                          "<apikey>{string starts with curly braces}</apikey></root>")
 
     def test_string_with_square_brackets(self):
-        payload = ("{ \"data\": {\n\t\t\t\"address1\":\"[yyyy]\",\n\t\t\t\"address2\":\"xxxx\"\n"
+        payload = ("{ \"data\": {\n\t\t\t\"address1\":\"[Flat 4B] 12 Harbour Road\",\n\t\t\t\"address2\":\"Leith\"\n"
                    "}\t\n}\n")
         self.assertEqual(self.post("services/pfXMLStringWithSquareBracketsProxy", payload),
                          "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
                          "xmlns:hub=\"http://schemas.datacontract.org/2004/07/HubWebAPI\" "
                          "xmlns:tem=\"http://tempuri.org/\"><soapenv:Header/><soapenv:Body>"
-                         "<tem:UpdatePlayerAddress><tem:address1>[yyyy]</tem:address1>"
+                         "<tem:UpdatePlayerAddress><tem:address1>[Flat 4B] 12 Harbour Road</tem:address1>"
                          "</tem:UpdatePlayerAddress></soapenv:Body></soapenv:Envelope>")
 
     def test_complex_json_to_xml(self):

@@ -1002,7 +1002,7 @@ static void test_callbacks_reenter(void **state)
 /* HTTPS against a self-signed certificate: refused unless insecure. */
 static void test_tls_verification(void **state)
 {
-    char dir[] = "/tmp/mc-http-tls-XXXXXX";
+    char dir[] = "/tmp/mc-http-tls-XXXXXX";   /* mkdtemp() fills in the Xs */
     assert_non_null(mkdtemp(dir));
     char cmd[1024], cert[256], key[256];
     snprintf(cert, sizeof cert, "%s/cert.pem", dir);
@@ -1060,7 +1060,7 @@ static void test_tls_verification(void **state)
  * certificate for 127.0.0.1 (not among its names) is refused. */
 static void test_tls_trusted_keepalive_resumed(void **state)
 {
-    char dir[] = "/tmp/mc-http-tls-XXXXXX";
+    char dir[] = "/tmp/mc-http-tls-XXXXXX";   /* mkdtemp() fills in the Xs */
     assert_non_null(mkdtemp(dir));
     char cmd[1024], cert[256], key[256];
     snprintf(cert, sizeof cert, "%s/cert.pem", dir);
