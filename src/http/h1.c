@@ -3,6 +3,7 @@
  * as strictly as nginx while leaving the event loop to us; fuzzed by
  * tests/fuzz/fuzz_h1.c and unit-tested by tests/unit/http/test_h1.c. */
 #include "http/h1.h"
+#include "http/h1_text.h"
 
 #include <string.h>
 #include <strings.h>
@@ -23,12 +24,6 @@ bool mc_h1_token(const char *s, size_t n)
         if (!tchar((unsigned char)s[i]))
             return false;
     return true;
-}
-
-static bool eq_nocase(mc_h1_str s, const char *lit)
-{
-    size_t n = strlen(lit);
-    return s.n == n && strncasecmp(s.p, lit, n) == 0;
 }
 
 /* A field value byte: HTAB, visible ASCII, SP, obs-text. */
@@ -55,15 +50,9 @@ static mc_h1_result fail(err_out e, int status, const char *message)
 static bool next_line(const char *buf, size_t len, size_t pos, size_t *end, size_t *next,
                       bool *bare_cr)
 {
-    const char *nl = memchr(buf + pos, '\n', len - pos);
-    if (!nl)
+    if (!mc_h1__line(buf, len, pos, end, next))
         return false;
-    size_t e = (size_t)(nl - buf);
-    *next = e + 1;
-    if (e > pos && buf[e - 1] == '\r')
-        e--;
-    *end = e;
-    *bare_cr = memchr(buf + pos, '\r', e - pos) != NULL;
+    *bare_cr = memchr(buf + pos, '\r', *end - pos) != NULL;
     return true;
 }
 
@@ -157,26 +146,6 @@ static mc_h1_result parse_header_line(const char *p, size_t n, mc_h1_head *h, er
     return MC_H1_DONE;
 }
 
-/* True when the comma-separated list s has the token tok. */
-static bool list_has(mc_h1_str s, const char *tok)
-{
-    size_t i = 0;
-    while (i < s.n) {
-        while (i < s.n && (s.p[i] == ' ' || s.p[i] == '\t' || s.p[i] == ','))
-            i++;
-        size_t j = i;
-        while (j < s.n && s.p[j] != ',')
-            j++;
-        size_t k = j;
-        while (k > i && (s.p[k - 1] == ' ' || s.p[k - 1] == '\t'))
-            k--;
-        if (eq_nocase((mc_h1_str){s.p + i, k - i}, tok))
-            return true;
-        i = j;
-    }
-    return false;
-}
-
 static bool host_value_ok(mc_h1_str v)
 {
     for (size_t i = 0; i < v.n; i++) {
@@ -196,22 +165,22 @@ static mc_h1_result check_fields(mc_h1_head *h, err_out e)
     bool close = false, keep = false;
     for (size_t i = 0; i < h->nheaders; i++) {
         mc_h1_str n = h->names[i], v = h->values[i];
-        if (eq_nocase(n, "Host")) {
+        if (mc_h1__eq_nocase(n, "Host")) {
             if (++hosts > 1)
                 return fail(e, 400, "two Host headers");
             if (!host_value_ok(v))
                 return fail(e, 400, "invalid Host header");
-        } else if (eq_nocase(n, "Content-Length")) {
+        } else if (mc_h1__eq_nocase(n, "Content-Length")) {
             lengths++;
             cl = v;
-        } else if (eq_nocase(n, "Transfer-Encoding")) {
+        } else if (mc_h1__eq_nocase(n, "Transfer-Encoding")) {
             codings++;
             te = v;
-        } else if (eq_nocase(n, "Connection")) {
-            close |= list_has(v, "close");
-            keep |= list_has(v, "keep-alive");
-        } else if (eq_nocase(n, "Expect")) {
-            h->expect_continue = eq_nocase(v, "100-continue");
+        } else if (mc_h1__eq_nocase(n, "Connection")) {
+            close |= mc_h1__list_has(v, "close", false);
+            keep |= mc_h1__list_has(v, "keep-alive", false);
+        } else if (mc_h1__eq_nocase(n, "Expect")) {
+            h->expect_continue = mc_h1__eq_nocase(v, "100-continue");
         }
     }
     if (h->minor == 1 && hosts == 0)
@@ -225,7 +194,7 @@ static mc_h1_result check_fields(mc_h1_head *h, err_out e)
     if (codings) {
         if (h->minor == 0)
             return fail(e, 400, "Transfer-Encoding in an HTTP/1.0 request");
-        if (!eq_nocase(te, "chunked"))
+        if (!mc_h1__eq_nocase(te, "chunked"))
             return fail(e, te.n ? 501 : 400, te.n ? "transfer coding not implemented (only chunked)"
                                                   : "empty Transfer-Encoding");
         h->chunked = true;

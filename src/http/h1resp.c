@@ -4,84 +4,36 @@
  * packaged library parses a response head without owning the socket.
  * Fuzzed by tests/fuzz/fuzz_h1resp.c, unit-tested in tests/unit/http. */
 #include "http/h1resp.h"
+#include "http/h1_text.h"
 
 #include <string.h>
 #include <strings.h>
 
 #define MAX_CONTENT_LENGTH ((uint64_t)1 << 62)
 
-static bool is_ws(char c) { return c == ' ' || c == '\t'; }
-
-/* The line at buf[pos..len): its end without CR in *end, the byte after
- * its LF in *next.  False when there is no LF yet. */
-static bool line_at(const char *buf, size_t len, size_t pos, size_t *end, size_t *next)
-{
-    const char *nl = memchr(buf + pos, '\n', len - pos);
-    if (!nl)
-        return false;
-    size_t e = (size_t)(nl - buf);
-    *next = e + 1;
-    if (e > pos && buf[e - 1] == '\r')
-        e--;
-    *end = e;
-    return true;
-}
-
-static bool eq_nocase(mc_h1_str s, const char *lit)
-{
-    size_t n = strlen(lit);
-    return s.n == n && strncasecmp(s.p, lit, n) == 0;
-}
-
-/* Does the comma list s hold tok (case-insensitive)?  With last: is tok
- * its last element? */
-static bool list_has(mc_h1_str s, const char *tok, bool last)
-{
-    size_t i = 0;
-    bool found = false;
-    while (i < s.n) {
-        while (i < s.n && (is_ws(s.p[i]) || s.p[i] == ','))
-            i++;
-        size_t b = i;
-        while (i < s.n && s.p[i] != ',')
-            i++;
-        size_t e = i;
-        while (e > b && is_ws(s.p[e - 1]))
-            e--;
-        if (e == b)
-            continue;
-        bool eq = eq_nocase((mc_h1_str){s.p + b, e - b}, tok);
-        if (last)
-            found = eq;
-        else if (eq)
-            return true;
-    }
-    return found;
-}
-
 bool mc_h1_resp_next_field(const mc_h1_resp *r, size_t *pos, mc_h1_str *name, mc_h1_str *value)
 {
     const char *f = r->fields;
     while (*pos < r->fields_len) {
         size_t end, next;
-        if (!line_at(f, r->fields_len, *pos, &end, &next)) {
+        if (!mc_h1__line(f, r->fields_len, *pos, &end, &next)) {
             end = r->fields_len;
             next = r->fields_len;
         }
         size_t b = *pos;
         *pos = next;
-        if (end == b || is_ws(f[b]))
+        if (end == b || mc_h1__is_ws(f[b]))
             continue;
         const char *colon = memchr(f + b, ':', end - b);
         if (!colon || colon == f + b)
             continue;                      /* not a field: skipped, as curl does */
         size_t ne = (size_t)(colon - f);
-        while (ne > b && is_ws(f[ne - 1]))
+        while (ne > b && mc_h1__is_ws(f[ne - 1]))
             ne--;
         size_t vb = (size_t)(colon - f) + 1, ve = end;
-        while (vb < ve && is_ws(f[vb]))
+        while (vb < ve && mc_h1__is_ws(f[vb]))
             vb++;
-        while (ve > vb && is_ws(f[ve - 1]))
+        while (ve > vb && mc_h1__is_ws(f[ve - 1]))
             ve--;
         *name = (mc_h1_str){f + b, ne - b};
         *value = (mc_h1_str){f + vb, ve - vb};
@@ -134,7 +86,7 @@ mc_h1_result mc_h1_parse_response(char *buf, size_t len, size_t max_head, bool h
     size_t end, next;
     if (len >= 5 && memcmp(buf, "HTTP/", 5) != 0)
         return fail(message, "not an HTTP response");
-    if (!line_at(buf, len, 0, &end, &next))
+    if (!mc_h1__line(buf, len, 0, &end, &next))
         return len > max_head ? fail(message, "response head too large") : MC_H1_MORE;
     if (next > max_head)
         return fail(message, "response head too large");
@@ -143,7 +95,7 @@ mc_h1_result mc_h1_parse_response(char *buf, size_t len, size_t max_head, bool h
     size_t fields = next, pos = next;
     for (;;) {
         size_t lend, lnext;
-        if (!line_at(buf, len, pos, &lend, &lnext))
+        if (!mc_h1__line(buf, len, pos, &lend, &lnext))
             return len > max_head ? fail(message, "response head too large") : MC_H1_MORE;
         if (lnext > max_head)
             return fail(message, "response head too large");
@@ -153,7 +105,7 @@ mc_h1_result mc_h1_parse_response(char *buf, size_t len, size_t max_head, bool h
             r->head_len = lnext;
             break;
         }
-        if (is_ws(buf[pos]) && pos > fields) {
+        if (mc_h1__is_ws(buf[pos]) && pos > fields) {
             /* obsolete folding: join with the previous line */
             for (size_t i = pos; i > fields && (buf[i - 1] == '\n' || buf[i - 1] == '\r'); i--)
                 buf[i - 1] = ' ';
@@ -168,7 +120,7 @@ mc_h1_result mc_h1_parse_response(char *buf, size_t len, size_t max_head, bool h
     mc_h1_str name, value;
     while (mc_h1_resp_next_field(r, &it, &name, &value)) {
         r->nfields++;
-        if (eq_nocase(name, "Content-Length")) {
+        if (mc_h1__eq_nocase(name, "Content-Length")) {
             uint64_t v;
             if (!parse_length(value, &v))
                 return fail(message, "bad Content-Length in response");
@@ -176,12 +128,12 @@ mc_h1_result mc_h1_parse_response(char *buf, size_t len, size_t max_head, bool h
                 return fail(message, "two different Content-Length in response");
             has_len = true;
             clen = v;
-        } else if (eq_nocase(name, "Transfer-Encoding")) {
+        } else if (mc_h1__eq_nocase(name, "Transfer-Encoding")) {
             has_te = true;
-            chunked = list_has(value, "chunked", true);
-        } else if (eq_nocase(name, "Connection")) {
-            conn_close = conn_close || list_has(value, "close", false);
-            conn_keep = conn_keep || list_has(value, "keep-alive", false);
+            chunked = mc_h1__list_has(value, "chunked", true);
+        } else if (mc_h1__eq_nocase(name, "Connection")) {
+            conn_close = conn_close || mc_h1__list_has(value, "close", false);
+            conn_keep = conn_keep || mc_h1__list_has(value, "keep-alive", false);
         }
     }
     r->keep_alive = r->minor >= 1 ? !conn_close : conn_keep && !conn_close;
