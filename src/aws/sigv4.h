@@ -2,10 +2,12 @@
  *
  * A signer is a small object owned by one worker (not thread-safe, no
  * global state).  It keeps the derived signing keys of the last few
- * (secret, date, region, service) tuples and the buffers it builds the
- * canonical request in, so after warm-up a signature costs one body hash
- * (none when the caller passes it), one canonical-request hash and one HMAC,
- * and no heap allocation.
+ * (secret, date, region, service) tuples, each as the SHA-256 states after
+ * the key's HMAC pad blocks (wiped when replaced or freed), the last date
+ * text, and the buffers it builds the canonical request in, so after
+ * warm-up a signature costs one body hash (none when the caller passes
+ * it), one canonical-request hash and an HMAC of the string to sign
+ * without its two pad blocks, and no heap allocation.
  *
  * Paths.  req->path is the exact path that goes on the wire: already
  * percent-encoded per RFC 3986 (build it with mc_aws_uri_encode()).  With
