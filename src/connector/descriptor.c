@@ -471,6 +471,16 @@ static bool parse_params(loader *ld, xmlNodePtr parent, param_kind kind,
     return true;
 }
 
+const char *mc_conn_setting_name(mc_conn_setting s)
+{
+    static const char *const names[MC_CS_COUNT] = {
+        [MC_CS_ACCESS_KEY_ID] = "accessKeyId",   [MC_CS_SECRET_ACCESS_KEY] = "secretAccessKey",
+        [MC_CS_SESSION_TOKEN] = "sessionToken", [MC_CS_REGION] = "region",
+        [MC_CS_PROFILE] = "profile",            [MC_CS_ENDPOINT] = "endpoint",
+    };
+    return (unsigned)s < MC_CS_COUNT ? names[s] : NULL;
+}
+
 const mc_cparam *mc_cparam_find(const mc_cparam *ps, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1191,6 +1201,8 @@ static bool parse_connector_root(loader *ld, xmlNodePtr root, mc_connector *c)
     }
     if (!c->init)
         return fail(ld, root, "<connector> needs an <init> element");
+    for (int i = 0; i < MC_CS_COUNT; i++)
+        c->settings[i] = mc_cparam_find(c->init, c->ninit, mc_conn_setting_name(i));
     return true;
 }
 

@@ -171,9 +171,9 @@ const mc_conn_state *mc_conn_state_get(const mc_message *m, const mc_connector *
     return NULL;
 }
 
-const char *mc_conn_given(const mc_conn_state *s, const char *name)
+const char *mc_conn_setting_given(const mc_conn_state *s, mc_conn_setting which)
 {
-    const mc_cparam *p = s ? mc_cparam_find(s->c->init, s->c->ninit, name) : NULL;
+    const mc_cparam *p = s ? s->c->settings[which] : NULL;
     return p ? s->values[p - s->c->init] : NULL;
 }
 

@@ -175,6 +175,8 @@ static mc_mediator *op_compile(mc_compiler *cc, xmlNodePtr node)
         return NULL;
     o->op = op;
     o->aws = ((mc_connectors *)cc->cfg->connector_ctx)->aws;
+    o->response_variable = mc_cparam_find(op->common, op->ncommon, "responseVariable");
+    o->overwrite_body = mc_cparam_find(op->common, op->ncommon, "overwriteBody");
     o->values = mc_alloc(cc, (op->nparams ? op->nparams : 1) * sizeof *o->values);
     o->common = mc_alloc(cc, (op->ncommon ? op->ncommon : 1) * sizeof *o->common);
     if (!o->values || !o->common)
@@ -226,13 +228,11 @@ static void trim(const char **v, size_t *n)
         (*n)--;
 }
 
-const char *mc_op_common(const mc_op_m *p, mc_message *m, const char *name)
+const char *mc_op_common(const mc_op_m *p, mc_message *m, const mc_cparam *cp)
 {
-    const mc_coperation *op = p->op;
-    const mc_cparam *cp = mc_cparam_find(op->common, op->ncommon, name);
     if (!cp)
         return NULL;
-    const mc_template *t = p->common[cp - op->common];
+    const mc_template *t = p->common[cp - p->op->common];
     const char *v = "";
     size_t n = 0;
     if (t && mc_template_eval(t, m, &v, &n, NULL) == MC_OK)

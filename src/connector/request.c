@@ -320,12 +320,12 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
     /* what the flow gave first, then the AWS chain (cached by the
      * connector set's context), then the defaults */
     mc_aws_settings s = {
-        .access_key_id = mc_conn_given(st, "accessKeyId"),
-        .secret_access_key = mc_conn_given(st, "secretAccessKey"),
-        .session_token = mc_conn_given(st, "sessionToken"),
-        .region = mc_conn_given(st, "region"),
-        .profile = mc_conn_given(st, "profile"),
-        .endpoint = mc_conn_given(st, "endpoint"),
+        .access_key_id = mc_conn_setting_given(st, MC_CS_ACCESS_KEY_ID),
+        .secret_access_key = mc_conn_setting_given(st, MC_CS_SECRET_ACCESS_KEY),
+        .session_token = mc_conn_setting_given(st, MC_CS_SESSION_TOKEN),
+        .region = mc_conn_setting_given(st, MC_CS_REGION),
+        .profile = mc_conn_setting_given(st, MC_CS_PROFILE),
+        .endpoint = mc_conn_setting_given(st, MC_CS_ENDPOINT),
     };
     mc_err err = {0};
     mc_code rc;

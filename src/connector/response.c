@@ -453,8 +453,8 @@ mc_flow mc_op_map_response(const mc_op_m *o, mc_message *m)
     if (in->status < 300 && paginating(o, pd) && next_page(o, m, pd, &flow))
         return flow;
     decode_stream(o, m);
-    const char *var = mc_op_common(o, m, "responseVariable");
-    bool overwrite = !var || is_true(mc_op_common(o, m, "overwriteBody"));
+    const char *var = mc_op_common(o, m, o->response_variable);
+    bool overwrite = !var || is_true(mc_op_common(o, m, o->overwrite_body));
     map_results(o->op, m, in);
     if (var)
         set_variable(m, var, in);

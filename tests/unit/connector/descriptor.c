@@ -291,6 +291,50 @@ static void test_search_path(void **state)
     rm_tmpdir();
 }
 
+/* The AWS settings' init parameters are found once at load, by name or
+ * alias, as mc_cparam_find finds them; a connector without one has NULL. */
+static void test_settings_resolved(void **state)
+{
+    (void)state;
+    mc_connectors *cs = load_default();
+    const mc_connector *c = lambda(cs);
+    for (int i = 0; i < MC_CS_COUNT; i++) {
+        const char *name = mc_conn_setting_name(i);
+        assert_non_null(name);
+        assert_non_null(c->settings[i]);
+        assert_ptr_equal(c->settings[i], mc_cparam_find(c->init, c->ninit, name));
+        assert_string_equal(c->settings[i]->name, name);
+    }
+    assert_null(mc_conn_setting_name(MC_CS_COUNT));
+    mc_connectors_free(cs);
+
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    write_file("demo/connector.xml",
+               "<?xml version=\"1.0\"?>\n"
+               "<connector xmlns=\"http://mediac.dev/ns/connector\" name=\"demo\"\n"
+               "  service=\"demo\">\n"
+               "  <init><param name=\"awsRegion\" alias=\"region\" description=\"r\"/>\n"
+               "  <param name=\"accessKeyId\" description=\"a\"/></init>\n"
+               "</connector>\n");
+    write_file("demo/operations/op.xml", OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">"
+               "<description>d</description></operation>");
+    mc_err err = {0};
+    cs = mc_connectors_load_from(tmpdir, &err);
+    if (!cs)
+        fail_msg("%s", err.msg);
+    c = mc_connector_find(cs, "demo", 4);
+    assert_non_null(c);
+    assert_string_equal(c->settings[MC_CS_REGION]->name, "awsRegion");
+    assert_string_equal(c->settings[MC_CS_ACCESS_KEY_ID]->name, "accessKeyId");
+    assert_null(c->settings[MC_CS_SECRET_ACCESS_KEY]);
+    assert_null(c->settings[MC_CS_SESSION_TOKEN]);
+    assert_null(c->settings[MC_CS_PROFILE]);
+    assert_null(c->settings[MC_CS_ENDPOINT]);
+    mc_connectors_free(cs);
+    rm_tmpdir();
+}
+
 static void test_lookup_and_suggest(void **state)
 {
     (void)state;
@@ -370,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_wso2_parameter_names),
         cmocka_unit_test(test_bad_descriptors),
         cmocka_unit_test(test_search_path),
+        cmocka_unit_test(test_settings_resolved),
         cmocka_unit_test(test_lookup_and_suggest),
         cmocka_unit_test(test_describe),
     };
