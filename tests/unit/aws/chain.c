@@ -449,6 +449,49 @@ static void test_region_and_endpoint_kept(void **state)
     unsetenv("AWS_ENDPOINT_URL_LAMBDA");
 }
 
+/* Explicit endpoints are kept by their whole URL: two long URLs that
+ * differ only past the cache key's length are two endpoints (a cut key
+ * once gave the second the first one's base path). */
+static void test_long_endpoints_not_confused(void **state)
+{
+    (void)state;
+    mc_aws_context *c = context();
+    /* http:// + four 60-letter labels + "/" + 400 letters: 651 bytes */
+    char a[700], b[700];
+    size_t n = 0;
+    n += (size_t)sprintf(a, "http://");
+    for (int l = 0; l < 4; l++) {
+        memset(a + n, 'h', 60);
+        n += 60;
+        a[n++] = l < 3 ? '.' : '/';
+    }
+    memset(a + n, 'p', 400);
+    n += 400;
+    a[n] = '\0';
+    memcpy(b, a, sizeof b);
+    a[n - 1] = 'a';
+    b[n - 1] = 'b';
+    mc_aws_endpoint ep;
+    mc_err err = {0};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_aws_context_endpoint(c, a, "lambda", "us-east-1", &ep, &err),
+                         MC_OK);
+        assert_string_equal(ep.url, a);
+        assert_int_equal(mc_aws_context_endpoint(c, b, "lambda", "us-east-1", &ep, &err),
+                         MC_OK);
+        assert_string_equal(ep.url, b);
+    }
+    /* short ones are cached and answered the same */
+    const char *s = "http://127.0.0.1:4566/short";
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_aws_context_endpoint(c, s, "lambda", "us-east-1", &ep, &err),
+                         MC_OK);
+        assert_string_equal(ep.url, s);
+        assert_string_equal(ep.source, "the connection");
+    }
+    mc_aws_context_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +503,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_imds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credential_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_and_endpoint_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_endpoints_not_confused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
