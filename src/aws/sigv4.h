@@ -77,9 +77,9 @@ typedef struct mc_sigv4_params {
     unsigned flags;                /* MC_SIGV4_* */
 } mc_sigv4_params;
 
-/* The headers to add to the request.  Pointers stay valid until the next
- * call on the same signer (or its free); the token header's value is
- * p->session_token itself. */
+/* The headers to add to the request.  Names are static strings; values
+ * stay valid until the next call on the same signer (or its free); the
+ * token header's value is p->session_token itself. */
 typedef struct mc_sigv4_result {
     mc_sigv4_header headers[4];    /* Authorization, X-Amz-Date, then
                                       X-Amz-Security-Token and

@@ -615,12 +615,22 @@ static bool parse_overrides(loader *ld, xmlNodePtr node, const mc_connector *c,
     return true;
 }
 
-/* Each {name} of the path is a path param, and each path param is used. */
-static bool check_path(loader *ld, xmlNodePtr node, const mc_coperation *op)
+/* Each {name} of the path is a path param, and each path param is used;
+ * the path is split into op->path_parts. */
+static bool check_path(loader *ld, xmlNodePtr node, mc_coperation *op)
 {
     const char *p = op->path;
     if (p[0] != '/')
         return fail(ld, node, "path \"%s\" must start with '/'", p);
+    size_t nparts = 1;
+    for (const char *o = strchr(p, '{'); o; o = strchr(o + 1, '{'))
+        nparts++;
+    mc_cpath_part *parts = mc_arena_calloc(ld->a, nparts * sizeof *parts);
+    if (!parts)
+        return fail(ld, node, "out of memory");
+    op->path_parts = parts;
+    op->npath_parts = nparts;
+    const char *text = p;
     for (const char *o = strchr(p, '{'); o; o = strchr(o + 1, '{')) {
         const char *close = strchr(o, '}');
 
@@ -635,7 +645,10 @@ static bool check_path(loader *ld, xmlNodePtr node, const mc_coperation *op)
         const mc_cparam *pp = mc_cparam_find(op->params, op->nparams, name);
         if (!pp || pp->in != MC_CP_PATH || strcmp(pp->name, name) != 0)
             return fail(ld, node, "path placeholder {%s} is not a path parameter", name);
+        *parts++ = (mc_cpath_part){text, (size_t)(o - text), pp};
+        text = close + 1;
     }
+    *parts = (mc_cpath_part){text, strlen(text), NULL};
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *pp = &op->params[i];
         char ph[140];

@@ -145,6 +145,14 @@ typedef struct mc_crequire {
     const char *params;          /* "s3Bucket, s3Key, ..." for messages */
 } mc_crequire;
 
+/* The path split at load: text, then the path parameter (if any) whose
+ * encoded value follows it. */
+typedef struct mc_cpath_part {
+    const char *text;
+    size_t len;
+    const mc_cparam *param;      /* NULL for the last part */
+} mc_cpath_part;
+
 typedef struct mc_coperation {
     const mc_connector *connector;
     const char *name;            /* "invoke" */
@@ -156,6 +164,8 @@ typedef struct mc_coperation {
     const char *method;          /* "POST" */
     const char *path;            /* "/{apiVersionInvoke}/functions/..." */
     const char *static_query;    /* from a path "...?find=X": "find=X", or NULL */
+    const mc_cpath_part *path_parts;
+    size_t npath_parts;
     const char *description;
     const char *file;
     const int *success;          /* documented success statuses */

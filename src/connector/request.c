@@ -179,28 +179,24 @@ static void build_body(request *rq, const mc_op_call *call)
 static bool build_path(request *rq, const mc_op_call *call, mc_message *m)
 {
     const mc_coperation *op = call->op;
-    for (const char *p = op->path; *p;) {
-        const char *open = strchr(p, '{');
-        if (!open) {
-            mc_buf_puts(&rq->path, p);
-            break;
-        }
-        mc_buf_append(&rq->path, p, (size_t)(open - p));
-        const char *close = strchr(open, '}');
-        size_t i;
-        for (i = 0; i < op->nparams; i++)
-            if (strlen(op->params[i].name) == (size_t)(close - open - 1) &&
-                strncmp(op->params[i].name, open + 1, (size_t)(close - open - 1)) == 0)
-                break;
-        if (i == op->nparams || !call->values[i])
+    for (size_t k = 0; k < op->npath_parts; k++) {
+        const mc_cpath_part *part = &op->path_parts[k];
+        mc_buf_append(&rq->path, part->text, part->len);
+        if (!part->param)
+            continue;
+        size_t i = (size_t)(part->param - op->params);
+        if (!call->values[i])
             return false;
-        mc_buf seg = MC_BUF_ARENA(&m->arena);
-        scalar_text(&seg, op->params[i].type, call->values[i], call->lens[i]);
         /* one segment, whatever the value: "/" "%" NUL encoded, "." and
          * ".." as %2E (the signer then covers exactly what is sent) */
+        if (part->param->type == MC_CPT_STRING) {
+            mc_url_encode_segment(&rq->path, call->values[i], call->lens[i]);
+            continue;
+        }
+        mc_buf seg = MC_BUF_ARENA(&m->arena);
+        scalar_text(&seg, part->param->type, call->values[i], call->lens[i]);
         mc_url_encode_segment(&rq->path, seg.data ? seg.data : "", seg.len);
         mc_buf_free(&seg);
-        p = close + 1;
     }
     return true;
 }
@@ -273,9 +269,12 @@ typedef struct target {
     mc_aws_endpoint ep;
 } target;
 
-/* The descriptor's endpoint template with {init params} filled in. */
-static bool template_endpoint(const mc_connector *c, const mc_conn_state *st,
-                              const char *region, mc_aws_endpoint *ep)
+/* The descriptor's endpoint template with {init params} filled in; the
+ * parsed URL is kept by the connector set's AWS context (aws), so a
+ * request only fills in the template. */
+static bool template_endpoint(mc_aws_context *aws, const mc_connector *c,
+                              const mc_conn_state *st, const char *region,
+                              mc_aws_endpoint *ep)
 {
     mc_buf url = MC_BUF_INIT;
     bool ok = true;
@@ -294,7 +293,9 @@ static bool template_endpoint(const mc_connector *c, const mc_conn_state *st,
         p = close + 1;
     }
     mc_aws_endpoint parsed;
-    ok = ok && !url.oom && mc_aws_endpoint_parse(mc_buf_cstr(&url), &parsed, NULL) == MC_OK;
+    ok = ok && !url.oom &&
+         (aws ? mc_aws_context_endpoint(aws, url.data, c->service, region, &parsed, NULL)
+              : mc_aws_endpoint_parse(mc_buf_cstr(&url), &parsed, NULL)) == MC_OK;
     if (ok) {
         *ep = parsed;
         snprintf(ep->source, sizeof ep->source, "the %s descriptor", c->name);
@@ -357,7 +358,7 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
         return *flow = target_fault(m, "InvalidConnection", op->element, &err), false;
     }
     if (strcmp(t->ep.source, "default") == 0 && c->endpoint)
-        template_endpoint(c, st, t->region, &t->ep);
+        template_endpoint(call->aws, c, st, t->region, &t->ep);
     return true;
 }
 
@@ -376,9 +377,8 @@ static mc_outbound *make_outbound(const mc_coperation *op, request *rq, const ta
     h[n++] = (mc_kv){"Host", mc_arena_strdup(&m->arena, t->ep.host_header)};
     for (size_t i = 0; i < rq->nheaders; i++)
         h[n++] = rq->headers[i];
-    for (size_t i = 0; i < sig->nheaders; i++)
-        h[n++] = (mc_kv){mc_arena_strdup(&m->arena, sig->headers[i].name),
-                         mc_arena_strdup(&m->arena, sig->headers[i].value)};
+    for (size_t i = 0; i < sig->nheaders; i++)   /* names: static strings */
+        h[n++] = (mc_kv){sig->headers[i].name, mc_arena_strdup(&m->arena, sig->headers[i].value)};
     out->headers = h;
     out->nheaders = n;
     out->method = op->method;

@@ -44,6 +44,23 @@ static void test_amazonlambda_operations(void **state)
         wso2 += strcmp(c->ops[i].origin, "wso2") == 0;
     }
     assert_int_equal(wso2, 15);
+    /* each path, split at load, gives back the path with its placeholders */
+    for (size_t i = 0; i < c->nops; i++) {
+        const mc_coperation *op = &c->ops[i];
+        mc_buf b = MC_BUF_INIT;
+        assert_true(op->npath_parts >= 1);
+        for (size_t k = 0; k < op->npath_parts; k++) {
+            const mc_cpath_part *part = &op->path_parts[k];
+            mc_buf_append(&b, part->text, part->len);
+            assert_true((part->param == NULL) == (k + 1 == op->npath_parts));
+            if (part->param) {
+                assert_int_equal(part->param->in, MC_CP_PATH);
+                mc_buf_printf(&b, "{%s}", part->param->name);
+            }
+        }
+        assert_string_equal(mc_buf_cstr(&b), op->path);
+        mc_buf_free(&b);
+    }
     for (size_t i = 0; i < 15; i++) {
         const mc_coperation *op = mc_connector_op(c, ops[i]);
         if (!op)
