@@ -14,6 +14,9 @@ typedef struct mc_conn {
     mc_mediator base;
     const mc_connector *c;
     mc_template **values;        /* NULL where not given */
+    /* a literal value as every message sees it (trimmed, checked), made
+     * at compile; NULL where the value is evaluated per message or empty */
+    const char **fixed;
 } mc_conn;
 
 /* A connection evaluated for one message (arena).  values[i]: the text of

@@ -319,11 +319,12 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
         mc_msg_set_fault(m, "0", "out of memory", NULL);
         return *flow = MC_FLOW_FAULT, false;
     }
+    mc_err err;    /* written only on failure: cleared once, not zeroed per parameter */
+    mc_err_clear(&err);
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *p = &op->params[i];
         const char *v = "";
         size_t n = 0;
-        mc_err err = {0};
         if (o->values[i] && mc_template_eval(o->values[i], m, &v, &n, &err) != MC_OK)
             return *flow = mc_op_param_fault(m, "InvalidParameter",
                                              "%s: parameter '%s': %s", op->element, p->name,
@@ -351,7 +352,6 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
     if (!decode_payload(o, m, call, flow) || !check_requires(op, m, call, flow))
         return false;
     if (op->raw && call->values[op->raw - op->params] && op->raw->shape) {
-        mc_err err = {0};
         size_t i = (size_t)(op->raw - op->params);
         if (!mc_cparam_check(op->raw, call->values[i], call->lens[i], &err))
             return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",
@@ -379,7 +379,8 @@ static mc_flow conn_fault(mc_message *m, const char *fmt, ...)
 static const mc_conn_state *pick_connection(const mc_op_m *o, mc_message *m, mc_flow *flow)
 {
     const mc_connector *c = o->op->connector;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     const mc_conn_state *st;
     if (o->config_key) {
         const mc_conn *conn = o->entry ? o->entry->connection : NULL;

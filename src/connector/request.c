@@ -328,7 +328,8 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
         .profile = mc_conn_setting_given(st, MC_CS_PROFILE),
         .endpoint = mc_conn_setting_given(st, MC_CS_ENDPOINT),
     };
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_code rc;
     if (call->aws) {
         mc_aws_context_settings(call->aws, &s);
@@ -430,7 +431,8 @@ static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
     mc_sigv4_signer *own = m->signer ? NULL : mc_sigv4_signer_new();
     mc_sigv4_signer *signer = m->signer ? m->signer : own;
     mc_sigv4_result sig;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_code rc = signer ? mc_sigv4_sign(signer, &req, &p, &sig, &err)
                         : mc_err_set(&err, MC_ENOMEM, "out of memory");
     mc_outbound *out = rc == MC_OK ? make_outbound(op, rq, t, &sig, m) : NULL;
