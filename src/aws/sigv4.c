@@ -76,7 +76,6 @@ struct mc_sigv4_signer {
 };
 
 static const char hexdig[] = "0123456789ABCDEF";
-static const char hexlow[] = "0123456789abcdef";
 
 /* RFC 3986 unreserved characters. */
 static const uint8_t unreserved[256] = {
@@ -94,6 +93,34 @@ static const uint8_t unreserved[256] = {
     ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
     ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
 };
+
+/* ---- buffer writes ------------------------------------------------------ */
+
+/* mc_buf_append / mc_buf_putc with the common case (room left) inline: a
+ * signature makes some fifty small writes into buffers that are already
+ * big enough after warm-up. */
+static inline void put(mc_buf *b, const char *s, size_t n)
+{
+    if (!b->oom && b->cap > b->len && n < b->cap - b->len) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else {
+        mc_buf_append(b, s, n);
+    }
+}
+
+static inline void put_str(mc_buf *b, const char *s) { put(b, s, strlen(s)); }
+
+static inline void put_char(mc_buf *b, char c)
+{
+    if (!b->oom && b->cap > b->len + 1) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else {
+        mc_buf_putc(b, c);
+    }
+}
 
 /* ---- encoding helpers ------------------------------------------------ */
 
@@ -145,12 +172,29 @@ static void query_component(mc_buf *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
+/* "00" "01" ... "ff": two hex digits per byte in one 16-bit copy. */
+static const char hexpairs[513] =
+    "000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f"
+    "303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f"
+    "505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f"
+    "707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f"
+    "909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void hex_lower(char *dst, const unsigned char *src, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        dst[2 * i] = hexlow[src[i] >> 4];
-        dst[2 * i + 1] = hexlow[src[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + 2 * i, hexpairs + 2 * src[i], 2);
     dst[2 * n] = '\0';
 }
 
@@ -339,8 +383,8 @@ static const mac_key *signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
     }
     s->derivations++;
     mc_buf kb = MC_BUF_INIT;
-    mc_buf_puts(&kb, "AWS4");
-    mc_buf_append(&kb, p->secret_access_key, sl);
+    put_str(&kb, "AWS4");
+    put(&kb, p->secret_access_key, sl);
     unsigned char a[32], b[32];
     bool ok = !kb.oom &&
               hmac_sha256(s, kb.data, kb.len, date, 8, a) &&
@@ -402,7 +446,7 @@ static void put_segment(mc_buf *b, const char *seg, size_t n, bool encode)
     if (encode)
         mc_aws_uri_encode(b, seg, n, false);
     else
-        mc_buf_append(b, seg, n);
+        put(b, seg, n);
 }
 
 /* RFC 3986 5.2.4 plus "//" collapsing, as botocore's remove_dot_segments,
@@ -425,15 +469,15 @@ static void normalized_path(mc_buf *b, const char *path, size_t n,
             if (k > start)
                 b->len = k - 1;     /* drop "/segment" */
         } else if (sl > 0 && !(sl == 1 && seg[0] == '.')) {
-            mc_buf_putc(b, '/');
+            put_char(b, '/');
             put_segment(b, seg, sl, encode);
         }
         i = j + 1;
     }
     if (b->len == start)
-        mc_buf_putc(b, '/');
+        put_char(b, '/');
     else if (path[n - 1] == '/')
-        mc_buf_putc(b, '/');
+        put_char(b, '/');
     if (!b->oom)
         b->data[b->len] = '\0';
 }
@@ -442,7 +486,7 @@ static void canonical_uri(mc_buf *b, const char *path, unsigned flags)
 {
     size_t n = path ? strlen(path) : 0;
     if (n == 0) {
-        mc_buf_putc(b, '/');
+        put_char(b, '/');
         return;
     }
     bool encode = (flags & MC_SIGV4_ENCODE_PATH) != 0;
@@ -451,7 +495,7 @@ static void canonical_uri(mc_buf *b, const char *path, unsigned flags)
     else if (encode)
         mc_aws_uri_encode(b, path, n, true);
     else
-        mc_buf_append(b, path, n);
+        put(b, path, n);
 }
 
 /* ---- canonical query --------------------------------------------------- */
@@ -528,10 +572,10 @@ static bool canonical_query(mc_sigv4_signer *s, const char *q)
     for (size_t i = 0; i < np; i++) {
         const span_pair *sp = &s->pairs[i];
         if (i)
-            mc_buf_putc(b, '&');
-        mc_buf_append(b, qs->data + sp->name_off, sp->name_len);
-        mc_buf_putc(b, '=');
-        mc_buf_append(b, qs->data + sp->value_off, sp->value_len);
+            put_char(b, '&');
+        put(b, qs->data + sp->name_off, sp->name_len);
+        put_char(b, '=');
+        put(b, qs->data + sp->value_off, sp->value_len);
     }
     return !b->oom;
 }
@@ -635,16 +679,16 @@ static void emit_headers(mc_sigv4_signer *s, size_t n, size_t *signed_off,
                                        h + s->pairs[i - 1].name_off,
                                        s->pairs[i - 1].name_len) == 0;
         if (same) {
-            mc_buf_putc(b, ',');
+            put_char(b, ',');
         } else {
             if (i)
-                mc_buf_putc(b, '\n');
-            mc_buf_append(b, h + sp->name_off, sp->name_len);
-            mc_buf_putc(b, ':');
+                put_char(b, '\n');
+            put(b, h + sp->name_off, sp->name_len);
+            put_char(b, ':');
         }
-        mc_buf_append(b, h + sp->value_off, sp->value_len);
+        put(b, h + sp->value_off, sp->value_len);
     }
-    mc_buf_append(b, "\n\n", 2);
+    put(b, "\n\n", 2);
     *signed_off = b->len;
     for (size_t i = 0; i < n; i++) {
         const span_pair *sp = &s->pairs[i];
@@ -653,8 +697,8 @@ static void emit_headers(mc_sigv4_signer *s, size_t n, size_t *signed_off,
                                s->pairs[i - 1].name_len) == 0)
             continue;
         if (b->len > *signed_off)
-            mc_buf_putc(b, ';');
-        mc_buf_append(b, h + sp->name_off, sp->name_len);
+            put_char(b, ';');
+        put(b, h + sp->name_off, sp->name_len);
     }
     *signed_len = b->len - *signed_off;
 }
@@ -707,12 +751,12 @@ static mc_code check_input(const mc_sigv4_request *req,
 static void put_scope(mc_buf *b, const char *amz_date,
                       const mc_sigv4_params *p)
 {
-    mc_buf_append(b, amz_date, 8);
-    mc_buf_putc(b, '/');
-    mc_buf_puts(b, p->region);
-    mc_buf_putc(b, '/');
-    mc_buf_puts(b, p->service);
-    mc_buf_puts(b, "/aws4_request");
+    put(b, amz_date, 8);
+    put_char(b, '/');
+    put_str(b, p->region);
+    put_char(b, '/');
+    put_str(b, p->service);
+    put_str(b, "/aws4_request");
 }
 
 static void put_method(mc_buf *b, const char *m)
@@ -772,16 +816,16 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
     mc_buf_reset(b);
     put_method(b, req->method);
     canonical_uri(b, req->path, p->flags);
-    mc_buf_putc(b, '\n');
+    put_char(b, '\n');
     if (!canonical_query(s, req->query))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
-    mc_buf_putc(b, '\n');
+    put_char(b, '\n');
     size_t nh, signed_off, signed_len;
     if (!collect_headers(s, req, p, out->amz_date, out->content_sha256, &nh))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
     emit_headers(s, nh, &signed_off, &signed_len);
-    mc_buf_putc(b, '\n');
-    mc_buf_puts(b, out->content_sha256);
+    put_char(b, '\n');
+    put_str(b, out->content_sha256);
     if (b->oom || !sha256_2(s, b->data, b->len, NULL, 0, hash, false))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
 
@@ -789,12 +833,12 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
     hex_lower(hexhash, hash, 32);
     mc_buf *t = &s->sts;
     mc_buf_reset(t);
-    mc_buf_puts(t, ALGORITHM "\n");
-    mc_buf_append(t, out->amz_date, 16);
-    mc_buf_putc(t, '\n');
+    put_str(t, ALGORITHM "\n");
+    put(t, out->amz_date, 16);
+    put_char(t, '\n');
     put_scope(t, out->amz_date, p);
-    mc_buf_putc(t, '\n');
-    mc_buf_append(t, hexhash, 64);
+    put_char(t, '\n');
+    put(t, hexhash, 64);
 
     mac_key tmp;
     unsigned char sig[32];
@@ -808,14 +852,14 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
 
     mc_buf *a = &s->auth;
     mc_buf_reset(a);
-    mc_buf_puts(a, ALGORITHM " Credential=");
-    mc_buf_puts(a, p->access_key_id);
-    mc_buf_putc(a, '/');
+    put_str(a, ALGORITHM " Credential=");
+    put_str(a, p->access_key_id);
+    put_char(a, '/');
     put_scope(a, out->amz_date, p);
-    mc_buf_puts(a, ", SignedHeaders=");
-    mc_buf_append(a, b->data + signed_off, signed_len);
-    mc_buf_puts(a, ", Signature=");
-    mc_buf_append(a, out->signature, 64);
+    put_str(a, ", SignedHeaders=");
+    put(a, b->data + signed_off, signed_len);
+    put_str(a, ", Signature=");
+    put(a, out->signature, 64);
     if (a->oom)
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
     fill_result(s, p, out);
