@@ -472,7 +472,12 @@ mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state 
                                    op->element, bad->name);
     } else {
         build_body(&rq, call);
-        target t = {0};
+        /* not zeroed whole (the endpoint alone is 2.2 KB): the resolvers
+         * fill what they return, the credentials are cleared first */
+        target t;
+        memset(&t.creds, 0, sizeof t.creds);
+        t.region[0] = '\0';
+        t.ep.source[0] = '\0';
         if (rq.path.oom || rq.query.oom || rq.body.oom) {
             mc_err err;
             mc_err_set(&err, MC_ENOMEM, "out of memory");
