@@ -12,15 +12,6 @@ static mc_mediator *init_compile(mc_compiler *cc, xmlNodePtr node);
 const mc_mediator_type mc_med_connector_init = {"connector.init", init_compile,
                                                 init_exec, NULL, false};
 
-static void trim(const char **v, size_t *n)
-{
-    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
-        (*v)++, (*n)--;
-    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
-                  (*v)[*n - 1] == '\r'))
-        (*n)--;
-}
-
 /* A literal value as mc_conn_eval would make it for every message, or
  * NULL (empty, or not valid: then each message reports it). */
 static const char *fixed_value(mc_compiler *cc, const mc_cparam *p, const mc_template *t)
@@ -30,7 +21,7 @@ static const char *fixed_value(mc_compiler *cc, const mc_cparam *p, const mc_tem
     mc_err err = {0};
     if (mc_template_eval(t, NULL, &v, &n, &err) != MC_OK)
         return NULL;
-    trim(&v, &n);
+    mc_conn_trim(&v, &n);
     if (!n || !mc_cp_check(p->type, v, n, &err))
         return NULL;
     return mc_arena_strndup(&cc->cfg->arena, v, n);
@@ -164,7 +155,7 @@ mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_messa
                            p->secret ? "cannot be evaluated" : e.msg);
                 return NULL;
             }
-            trim(&v, &n);
+            mc_conn_trim(&v, &n);
         }
         /* A value that came from the message is checked against its type
          * here (a literal was checked at load): MC_EPARSE marks it as the

@@ -42,6 +42,17 @@ const char *mc_conn_setting_given(const mc_conn_state *s, mc_conn_setting which)
  * default; NULL when both are empty. */
 const char *mc_conn_value(const mc_conn_state *s, const char *name);
 
+/* Drop spaces, tabs, CR and LF around v[0..n) (how parameter values are
+ * trimmed). */
+static inline void mc_conn_trim(const char **v, size_t *n)
+{
+    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
+        (*v)++, (*n)--;
+    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
+                  (*v)[*n - 1] == '\r'))
+        (*n)--;
+}
+
 /* The compiled operation mediator. */
 typedef struct mc_op_m {
     mc_mediator base;

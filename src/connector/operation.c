@@ -219,15 +219,6 @@ static bool blank(const char *v, size_t n)
     return true;
 }
 
-static void trim(const char **v, size_t *n)
-{
-    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
-        (*v)++, (*n)--;
-    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
-                  (*v)[*n - 1] == '\r'))
-        (*n)--;
-}
-
 const char *mc_op_common(const mc_op_m *p, mc_message *m, const mc_cparam *cp)
 {
     if (!cp)
@@ -236,7 +227,7 @@ const char *mc_op_common(const mc_op_m *p, mc_message *m, const mc_cparam *cp)
     const char *v = "";
     size_t n = 0;
     if (t && mc_template_eval(t, m, &v, &n, NULL) == MC_OK)
-        trim(&v, &n);
+        mc_conn_trim(&v, &n);
     if (n == 0)
         return cp->def && *cp->def ? cp->def : NULL;
     return mc_arena_strndup(&m->arena, v, n);
@@ -263,7 +254,7 @@ static bool decode_payload(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
         return true;
     const char *v = call->values[i];
     size_t n = call->lens[i];
-    trim(&v, &n);
+    mc_conn_trim(&v, &n);
     mc_buf d = MC_BUF_INIT;
     bool ok = mc_base64_decode(&d, v, n) && !d.oom;
     char *bytes = ok ? mc_arena_alloc(&m->arena, d.len + 1) : NULL;
@@ -341,7 +332,7 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
             continue;
         }
         if (p->type != MC_CPT_STRING && p->type != MC_CPT_RAW && p->type != MC_CPT_BASE64)
-            trim(&v, &n);
+            mc_conn_trim(&v, &n);
         bool encoded = p == op->raw && (o->decode_payload || op->encoding);
         if (!(encoded ? mc_cp_check(p->type, v, n, &err) : mc_cparam_check(p, v, n, &err)))
             return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",
