@@ -143,14 +143,22 @@ static void refresh(mc_aws_context *c, entry *e, const mc_aws_settings *x)
     pthread_cond_broadcast(&c->done);
 }
 
-static mc_code copy_out(const entry *e, mc_aws_credentials *out, mc_err *err)
+static mc_code copy_out(const entry *e, mc_aws_credentials *out, char *room, size_t cap,
+                        mc_err *err)
 {
-    mc_code rc = mc_aws_credentials_copy(out, &e->creds);
+    mc_code rc = mc_aws_credentials_copy_into(out, &e->creds, room, cap);
     return rc == MC_OK ? MC_OK : mc_err_set(err, rc, "out of memory");
 }
 
 mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
                                    mc_aws_credentials *out, mc_err *err)
+{
+    return mc_aws_context_credentials_in(c, x, out, NULL, 0, err);
+}
+
+mc_code mc_aws_context_credentials_in(mc_aws_context *c, const mc_aws_settings *x,
+                                      mc_aws_credentials *out, char *room, size_t cap,
+                                      mc_err *err)
 {
     memset(out, 0, sizeof *out);
     bool explicit_keys = x && ((x->access_key_id && *x->access_key_id) ||
@@ -199,7 +207,7 @@ mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
         break;
     }
     if (rc == MC_OK)
-        rc = copy_out(e, out, err);
+        rc = copy_out(e, out, room, cap, err);
     pthread_mutex_unlock(&c->lock);
     return rc;
 }

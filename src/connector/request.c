@@ -265,6 +265,8 @@ static const mc_cparam *build_query_headers(request *rq, const mc_op_call *call,
 
 typedef struct target {
     mc_aws_credentials creds;
+    char key_room[2048];         /* cached keys copied for this call (wiped
+                                    by mc_aws_credentials_clear) */
     char region[64];
     mc_aws_endpoint ep;
 } target;
@@ -333,7 +335,8 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
     mc_code rc;
     if (call->aws) {
         mc_aws_context_settings(call->aws, &s);
-        rc = mc_aws_context_credentials(call->aws, &s, &t->creds, &err);
+        rc = mc_aws_context_credentials_in(call->aws, &s, &t->creds, t->key_room,
+                                           sizeof t->key_room, &err);
     } else {
         rc = mc_aws_credentials_resolve(&s, &t->creds, &err);
     }

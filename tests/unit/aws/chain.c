@@ -492,6 +492,47 @@ static void test_long_endpoints_not_confused(void **state)
     mc_aws_context_free(c);
 }
 
+/* Cached keys copied into the caller's room: no heap, the same keys, the
+ * room wiped by clear; keys that do not fit go to the heap as before. */
+static void test_credentials_into_room(void **state)
+{
+    (void)state;
+    setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds", 1);
+    setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer tok", 1);
+    mc_aws_context *c = context();
+    container_answer("AKIDROOM", 3600);
+    mc_aws_settings x = {0};
+    mc_err err = {0};
+    char room[256];
+    memset(room, 'x', sizeof room);
+    mc_aws_credentials cr;
+    assert_int_equal(mc_aws_context_credentials_in(c, &x, &cr, room, sizeof room, &err),
+                     MC_OK);
+    assert_string_equal(cr.access_key_id, "AKIDROOM");
+    assert_string_equal(cr.secret_access_key, "secret-AKIDROOM");
+    assert_string_equal(cr.session_token, "token-AKIDROOM");
+    assert_true(cr.access_key_id >= room && cr.session_token < room + sizeof room);
+    size_t used = cr.room_used;
+    assert_int_equal(used, sizeof "AKIDROOM" + sizeof "secret-AKIDROOM" +
+                           sizeof "token-AKIDROOM");
+    mc_aws_credentials_clear(&cr);
+    for (size_t i = 0; i < used; i++)
+        assert_int_equal(room[i], 0);
+    assert_int_equal(room[used], 'x');
+    assert_null(cr.access_key_id);
+
+    /* too small a room: a heap copy (freed and wiped by clear; ASan checks) */
+    assert_int_equal(mc_aws_context_credentials_in(c, &x, &cr, room, 8, &err), MC_OK);
+    assert_string_equal(cr.session_token, "token-AKIDROOM");
+    assert_true(cr.access_key_id < room || cr.access_key_id >= room + sizeof room);
+    assert_null(cr.room);
+    mc_aws_credentials_clear(&cr);
+    assert_int_equal(mc_aws_context_chain_runs(c), 1);
+    mc_aws_context_free(c);
+    unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +545,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_credential_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_and_endpoint_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_endpoints_not_confused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credentials_into_room, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
