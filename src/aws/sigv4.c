@@ -94,34 +94,6 @@ static const uint8_t unreserved[256] = {
     ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
 };
 
-/* ---- buffer writes ------------------------------------------------------ */
-
-/* mc_buf_append / mc_buf_putc with the common case (room left) inline: a
- * signature makes some fifty small writes into buffers that are already
- * big enough after warm-up. */
-static inline void put(mc_buf *b, const char *s, size_t n)
-{
-    if (!b->oom && b->cap > b->len && n < b->cap - b->len) {
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = '\0';
-    } else {
-        mc_buf_append(b, s, n);
-    }
-}
-
-static inline void put_str(mc_buf *b, const char *s) { put(b, s, strlen(s)); }
-
-static inline void put_char(mc_buf *b, char c)
-{
-    if (!b->oom && b->cap > b->len + 1) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-    } else {
-        mc_buf_putc(b, c);
-    }
-}
-
 /* ---- encoding helpers ------------------------------------------------ */
 
 void mc_aws_uri_encode(mc_buf *out, const char *s, size_t n, bool keep_slash)
@@ -383,8 +355,8 @@ static const mac_key *signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
     }
     s->derivations++;
     mc_buf kb = MC_BUF_INIT;
-    put_str(&kb, "AWS4");
-    put(&kb, p->secret_access_key, sl);
+    mc_buf_puts(&kb, "AWS4");
+    mc_buf_append(&kb, p->secret_access_key, sl);
     unsigned char a[32], b[32];
     bool ok = !kb.oom &&
               hmac_sha256(s, kb.data, kb.len, date, 8, a) &&
@@ -446,7 +418,7 @@ static void put_segment(mc_buf *b, const char *seg, size_t n, bool encode)
     if (encode)
         mc_aws_uri_encode(b, seg, n, false);
     else
-        put(b, seg, n);
+        mc_buf_append(b, seg, n);
 }
 
 /* RFC 3986 5.2.4 plus "//" collapsing, as botocore's remove_dot_segments,
@@ -469,15 +441,15 @@ static void normalized_path(mc_buf *b, const char *path, size_t n,
             if (k > start)
                 b->len = k - 1;     /* drop "/segment" */
         } else if (sl > 0 && !(sl == 1 && seg[0] == '.')) {
-            put_char(b, '/');
+            mc_buf_putc(b, '/');
             put_segment(b, seg, sl, encode);
         }
         i = j + 1;
     }
     if (b->len == start)
-        put_char(b, '/');
+        mc_buf_putc(b, '/');
     else if (path[n - 1] == '/')
-        put_char(b, '/');
+        mc_buf_putc(b, '/');
     if (!b->oom)
         b->data[b->len] = '\0';
 }
@@ -486,7 +458,7 @@ static void canonical_uri(mc_buf *b, const char *path, unsigned flags)
 {
     size_t n = path ? strlen(path) : 0;
     if (n == 0) {
-        put_char(b, '/');
+        mc_buf_putc(b, '/');
         return;
     }
     bool encode = (flags & MC_SIGV4_ENCODE_PATH) != 0;
@@ -495,7 +467,7 @@ static void canonical_uri(mc_buf *b, const char *path, unsigned flags)
     else if (encode)
         mc_aws_uri_encode(b, path, n, true);
     else
-        put(b, path, n);
+        mc_buf_append(b, path, n);
 }
 
 /* ---- canonical query --------------------------------------------------- */
@@ -572,10 +544,10 @@ static bool canonical_query(mc_sigv4_signer *s, const char *q)
     for (size_t i = 0; i < np; i++) {
         const span_pair *sp = &s->pairs[i];
         if (i)
-            put_char(b, '&');
-        put(b, qs->data + sp->name_off, sp->name_len);
-        put_char(b, '=');
-        put(b, qs->data + sp->value_off, sp->value_len);
+            mc_buf_putc(b, '&');
+        mc_buf_append(b, qs->data + sp->name_off, sp->name_len);
+        mc_buf_putc(b, '=');
+        mc_buf_append(b, qs->data + sp->value_off, sp->value_len);
     }
     return !b->oom;
 }
@@ -679,16 +651,16 @@ static void emit_headers(mc_sigv4_signer *s, size_t n, size_t *signed_off,
                                        h + s->pairs[i - 1].name_off,
                                        s->pairs[i - 1].name_len) == 0;
         if (same) {
-            put_char(b, ',');
+            mc_buf_putc(b, ',');
         } else {
             if (i)
-                put_char(b, '\n');
-            put(b, h + sp->name_off, sp->name_len);
-            put_char(b, ':');
+                mc_buf_putc(b, '\n');
+            mc_buf_append(b, h + sp->name_off, sp->name_len);
+            mc_buf_putc(b, ':');
         }
-        put(b, h + sp->value_off, sp->value_len);
+        mc_buf_append(b, h + sp->value_off, sp->value_len);
     }
-    put(b, "\n\n", 2);
+    mc_buf_append(b, "\n\n", 2);
     *signed_off = b->len;
     for (size_t i = 0; i < n; i++) {
         const span_pair *sp = &s->pairs[i];
@@ -697,8 +669,8 @@ static void emit_headers(mc_sigv4_signer *s, size_t n, size_t *signed_off,
                                s->pairs[i - 1].name_len) == 0)
             continue;
         if (b->len > *signed_off)
-            put_char(b, ';');
-        put(b, h + sp->name_off, sp->name_len);
+            mc_buf_putc(b, ';');
+        mc_buf_append(b, h + sp->name_off, sp->name_len);
     }
     *signed_len = b->len - *signed_off;
 }
@@ -751,12 +723,12 @@ static mc_code check_input(const mc_sigv4_request *req,
 static void put_scope(mc_buf *b, const char *amz_date,
                       const mc_sigv4_params *p)
 {
-    put(b, amz_date, 8);
-    put_char(b, '/');
-    put_str(b, p->region);
-    put_char(b, '/');
-    put_str(b, p->service);
-    put_str(b, "/aws4_request");
+    mc_buf_append(b, amz_date, 8);
+    mc_buf_putc(b, '/');
+    mc_buf_puts(b, p->region);
+    mc_buf_putc(b, '/');
+    mc_buf_puts(b, p->service);
+    mc_buf_puts(b, "/aws4_request");
 }
 
 static void put_method(mc_buf *b, const char *m)
@@ -816,16 +788,16 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
     mc_buf_reset(b);
     put_method(b, req->method);
     canonical_uri(b, req->path, p->flags);
-    put_char(b, '\n');
+    mc_buf_putc(b, '\n');
     if (!canonical_query(s, req->query))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
-    put_char(b, '\n');
+    mc_buf_putc(b, '\n');
     size_t nh, signed_off, signed_len;
     if (!collect_headers(s, req, p, out->amz_date, out->content_sha256, &nh))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
     emit_headers(s, nh, &signed_off, &signed_len);
-    put_char(b, '\n');
-    put_str(b, out->content_sha256);
+    mc_buf_putc(b, '\n');
+    mc_buf_puts(b, out->content_sha256);
     if (b->oom || !sha256_2(s, b->data, b->len, NULL, 0, hash, false))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
 
@@ -833,12 +805,12 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
     hex_lower(hexhash, hash, 32);
     mc_buf *t = &s->sts;
     mc_buf_reset(t);
-    put_str(t, ALGORITHM "\n");
-    put(t, out->amz_date, 16);
-    put_char(t, '\n');
+    mc_buf_puts(t, ALGORITHM "\n");
+    mc_buf_append(t, out->amz_date, 16);
+    mc_buf_putc(t, '\n');
     put_scope(t, out->amz_date, p);
-    put_char(t, '\n');
-    put(t, hexhash, 64);
+    mc_buf_putc(t, '\n');
+    mc_buf_append(t, hexhash, 64);
 
     mac_key tmp;
     unsigned char sig[32];
@@ -852,14 +824,14 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
 
     mc_buf *a = &s->auth;
     mc_buf_reset(a);
-    put_str(a, ALGORITHM " Credential=");
-    put_str(a, p->access_key_id);
-    put_char(a, '/');
+    mc_buf_puts(a, ALGORITHM " Credential=");
+    mc_buf_puts(a, p->access_key_id);
+    mc_buf_putc(a, '/');
     put_scope(a, out->amz_date, p);
-    put_str(a, ", SignedHeaders=");
-    put(a, b->data + signed_off, signed_len);
-    put_str(a, ", Signature=");
-    put(a, out->signature, 64);
+    mc_buf_puts(a, ", SignedHeaders=");
+    mc_buf_append(a, b->data + signed_off, signed_len);
+    mc_buf_puts(a, ", Signature=");
+    mc_buf_append(a, out->signature, 64);
     if (a->oom)
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
     fill_result(s, p, out);
