@@ -597,8 +597,15 @@ static bool add_header(mc_sigv4_signer *s, size_t *np, const char *name,
     if (!mc_buf_reserve(h, vl))
         return false;
     sp->value_off = (uint32_t)h->len;
+    /* the usual value has no byte <= ' ' (every folded byte is one): copy
+     * that leading run as it is, then fold the rest */
+    size_t i = 0;
+    while (i < vl && (unsigned char)value[i] > ' ') {
+        h->data[h->len++] = value[i];
+        i++;
+    }
     bool pending_space = false;
-    for (size_t i = 0; i < vl; i++) {
+    for (; i < vl; i++) {
         unsigned char c = (unsigned char)value[i];
         if (is_space(c)) {
             pending_space = h->len > sp->value_off;
