@@ -13,6 +13,8 @@
  * /dev/null). */
 #include "http/client.h"
 #include "http/client_internal.h"
+#include "http/clock.h"
+#include "http/h1.h"
 #include "http/lean.h"
 
 #include <curl/curl.h>
@@ -131,6 +133,14 @@ uint64_t mc_http__now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The client's time: a client a host's loop drives (watch mode) runs inside
+ * that loop's passes and takes the pass time (clock.h); one that waits by
+ * itself (mc_http_run, mc_http_do) reads the clock. */
+static uint64_t client_now(const mc_http_client *c)
+{
+    return c->watch ? (uint64_t)mc_clock_now_ms() : mc_http__now_ms();
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -624,7 +634,7 @@ static void start_attempt(mc_http_client *c, xfer *x)
         x->lq.connect_timeout_ms = x->connect_timeout_ms;
         x->lq.timeout_ms = x->timeout_ms;
         x->lq.resp = x->resp;
-        mc_lean_start(c->lean, &x->lq, mc_http__now_ms());   /* may end at once */
+        mc_lean_start(c->lean, &x->lq, client_now(c));   /* may end at once */
         return;
     }
     x->easy = easy_get(c);
@@ -656,7 +666,7 @@ static void start_due_retries(mc_http_client *c)
 {
     if (!c->retry_q)
         return;
-    uint64_t now = mc_http__now_ms();
+    uint64_t now = client_now(c);
     while (c->retry_q && c->retry_q->due_ms <= now) {
         xfer *x = c->retry_q;
         c->retry_q = x->qnext;
@@ -776,7 +786,7 @@ static void attempt_done(mc_http_client *c, xfer *x, mc_http_outcome out)
             if (ra > wait)
                 wait = ra;
         }
-        x->due_ms = mc_http__now_ms() + (uint64_t)wait;
+        x->due_ms = client_now(c) + (uint64_t)wait;
         retry_q_insert(c, x);
         return;
     }
@@ -970,14 +980,7 @@ static bool has_ctl(const char *s, bool allow_tab)
 
 static bool valid_token(const char *s)
 {
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch <= 0x20 || ch >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", ch))
-            return false;
-    }
-    return true;
+    return mc_h1_token(s, strlen(s));
 }
 
 /* Parse url once (kept in *parsed for curl; the path as it is, no dot
@@ -1195,7 +1198,7 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     c->live = x;
     c->inflight++;
     if (req->delay_ms > 0) {     /* waits like a retry, then starts */
-        x->due_ms = mc_http__now_ms() + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
+        x->due_ms = client_now(c) + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
         retry_q_insert(c, x);
         return MC_OK;
     }
@@ -1231,7 +1234,7 @@ static void run_watched(mc_http_client *c, curl_socket_t s, int select)
         if (!mc_lean_socket_ready(c->lean, (int)s, ev))
             curl_multi_socket_action(c->multi, s, select, &running);
     }
-    mc_lean_timers(c->lean, mc_http__now_ms());
+    mc_lean_timers(c->lean, client_now(c));
     long t = -1;
     if (curl_multi_timeout(c->multi, &t) == CURLM_OK && t == 0)
         curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -1383,7 +1386,7 @@ long mc_http_timeout_ms(mc_http_client *c)
         return 0;
     if (curl_multi_timeout(c->multi, &t) != CURLM_OK)
         t = -1;
-    uint64_t now = mc_http__now_ms();
+    uint64_t now = client_now(c);
     long r = until_next_retry(c, now);
     if (r >= 0 && (t < 0 || r < t))
         t = r;

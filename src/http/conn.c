@@ -316,7 +316,7 @@ static void answer(mc_server_req *r, int status, const mc_http_header *h, size_t
     }
     mc_srv_release_slot(r);
     if (s->o.done)
-        s->o.done(s->o.userdata, r, status, now_ms() - r->start);
+        s->o.done(s->o.userdata, r, status, mc_clock_read_ms() - r->start);  /* the end, read now */
 }
 
 void mc_srv_error_answer(mc_server_req *r, int status, const char *message,
@@ -744,7 +744,7 @@ static void linger_read(conn *c)
         ssize_t n = conn_recv(c, c->w->scratch, sizeof c->w->scratch);
         if (n > 0) {
             c->lingered += (size_t)n;
-            if (c->lingered > LINGER_BYTES || now_ms() - c->linger_start > LINGER_MS) {
+            if (c->lingered > LINGER_BYTES || mc_clock_read_ms() - c->linger_start > LINGER_MS) {
                 mc_srv_conn_close(c);
                 return;
             }

@@ -5,15 +5,16 @@
 #include "http/h1.h"
 #include "http/h1_text.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
-/* RFC 9110 tchar */
+/* RFC 9110 tchar (ALPHA, DIGIT and !#$%&'*+-.^_`|~) as a bit set over the
+ * ASCII codes: one shift and mask a byte instead of a search. */
 static bool tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    static const uint64_t set[2] = {0x03ff6cfa00000000u, 0x57ffffffc7fffffeu};
+    return c < 128 && ((set[c >> 6] >> (c & 63)) & 1);
 }
 
 bool mc_h1_token(const char *s, size_t n)

@@ -239,6 +239,16 @@ static void test_tokens_and_reasons(void **state)
     assert_true(mc_h1_token("X-Custom_1", 10));
     assert_false(mc_h1_token("a b", 3));
     assert_false(mc_h1_token("", 0));
+    /* every byte against RFC 9110's words: visible ASCII but the 17
+     * delimiters "(),/:;<=>?@[\]{} and DQUOTE */
+    for (int c = 0; c < 256; c++) {
+        char ch = (char)c;
+        bool want = c > 0x20 && c < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", c);
+        if (mc_h1_token(&ch, 1) != want)
+            fail_msg("byte 0x%02x: token %d, RFC 9110 says %d", c, !want, want);
+        char name[4] = {'a', ch, 'b', 0};
+        assert_int_equal(mc_h1_token(name, 3), want);
+    }
     assert_string_equal(mc_h1_reason(413), "Content Too Large");
     assert_string_equal(mc_h1_reason(299), "");
 }
