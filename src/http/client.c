@@ -15,6 +15,7 @@
 #include "http/client_internal.h"
 #include "http/clock.h"
 #include "http/h1.h"
+#include "util/codec.h"
 #include "http/lean.h"
 
 #include <curl/curl.h>
@@ -1037,7 +1038,7 @@ static mc_code check_headers(const mc_http_request *req, mc_err *err)
         const mc_http_header *h = &req->headers[i];
         if (!h->name || !valid_token(h->name))
             return mc_err_set(err, MC_EINVAL, "invalid header name");
-        if (h->value && has_ctl(h->value, true))
+        if (h->value && !mc_header_value_ok(h->value, strlen(h->value)))
             return mc_err_set(err, MC_EINVAL, "control character in header %s", h->name);
     }
     return MC_OK;
