@@ -206,26 +206,31 @@ void mc_server_req_set_tag(mc_server_req *r, const char *tag)
 
 /* ---- answers ------------------------------------------------------------ */
 
-static bool skip_header(const char *name)
+/* The answer's own headers (framing, connection, date), known by length
+ * first: at most one strcasecmp a name. */
+static bool skip_header(const char *name, size_t n)
 {
-    return !strcasecmp(name, "Content-Length") || !strcasecmp(name, "Transfer-Encoding") ||
-           !strcasecmp(name, "Connection") || !strcasecmp(name, "Keep-Alive") ||
-           !strcasecmp(name, "Date");
+    switch (n) {
+    case 4: return !strcasecmp(name, "Date");
+    case 10: return !strcasecmp(name, "Connection") || !strcasecmp(name, "Keep-Alive");
+    case 14: return !strcasecmp(name, "Content-Length");
+    case 17: return !strcasecmp(name, "Transfer-Encoding");
+    default: return false;
+    }
 }
 
 /* A header value that cannot split the answer: no CR, LF or NUL. */
 static bool safe_value(const char *v)
 {
-    for (; *v; v++)
-        if (*v == '\r' || *v == '\n')
-            return false;
-    return true;
+    return v[strcspn(v, "\r\n")] == '\0';
 }
 
 bool mc_srv_skip_answer_header(const char *name, const char *value)
 {
-    return !name || !value || skip_header(name) || !mc_h1_token(name, strlen(name)) ||
-           !safe_value(value);
+    if (!name || !value)
+        return true;
+    size_t n = strlen(name);
+    return skip_header(name, n) || !mc_h1_token(name, n) || !safe_value(value);
 }
 
 const char *mc_srv_http_date(worker *w)
