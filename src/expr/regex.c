@@ -15,7 +15,44 @@
 struct mc_regex {
     pcre2_code *code;
     int groups;
+    char *literal;       /* the pattern has no metacharacter: the text it
+                            matches (escapes of punctuation undone), or NULL */
+    size_t literal_len;
 };
+
+/* A pattern without metacharacters matches exactly one string: its own
+ * characters, a backslash before ASCII punctuation taken literally (Java,
+ * ECMAScript and PCRE2 agree there).  Anything else (classes, groups,
+ * quantifiers, anchors, alternation, letter escapes, \Q..\E) is left to
+ * PCRE2.  Returns the literal (malloc'd) or NULL. */
+static char *literal_of(const char *pattern, size_t *len)
+{
+    size_t n = strlen(pattern), k = 0;
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)pattern[i];
+        if (c == '\\') {
+            unsigned char e = (unsigned char)pattern[i + 1];
+            if (!e || e >= 0x80 || (e >= '0' && e <= '9') || ((e | 0x20) >= 'a' && (e | 0x20) <= 'z') ||
+                e <= ' ') {
+                free(out);
+                return NULL;
+            }
+            out[k++] = (char)e;
+            i++;
+        } else if (strchr("^$.[]|()?*+{}", c)) {
+            free(out);
+            return NULL;
+        } else {
+            out[k++] = (char)c;
+        }
+    }
+    out[k] = '\0';
+    *len = k;
+    return out;
+}
 
 static mc_regex *compile(const char *pattern, uint32_t options, mc_err *err)
 {
@@ -44,6 +81,7 @@ static mc_regex *compile(const char *pattern, uint32_t options, mc_err *err)
     pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &n);
     re->code = code;
     re->groups = (int)n;
+    re->literal = literal_of(pattern, &re->literal_len);
     return re;
 }
 
@@ -61,6 +99,7 @@ void mc_regex_free(mc_regex *re)
 {
     if (re) {
         pcre2_code_free(re->code);
+        free(re->literal);
         free(re);
     }
 }
@@ -93,6 +132,15 @@ static pcre2_match_data *thread_match_data(const mc_regex *re)
 bool mc_regex_group(const mc_regex *re, const char *s, size_t n, int g,
                     const char **out, size_t *outlen)
 {
+    if (re->literal) {   /* the one string it matches; valid UTF-8 as the pattern is */
+        if (g != 0 || n != re->literal_len || (n && memcmp(s, re->literal, n) != 0))
+            return false;
+        if (out)
+            *out = s;
+        if (outlen)
+            *outlen = n;
+        return true;
+    }
     pcre2_match_data *md = thread_match_data(re);
     if (!md)
         return false;

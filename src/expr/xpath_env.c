@@ -45,17 +45,22 @@ int mc_xpath_scope_from_name(const char *name)
     return -1;
 }
 
-static const char *const specials[] = {
-    "MESSAGE_ID", "SYSTEM_TIME", "SYSTEM_DATE", "To", "From", "Action",
-    "ReplyTo", "FaultTo", "OperationName", "MESSAGE_FORMAT", "FAULT",
-};
-
+/* The names get-property and $ctx: answer from the message itself rather
+ * than from the default scope: decided by the first byte, then one compare
+ * (most property names start with none of these letters). */
 bool mc_xpath_is_special_property(const char *name)
 {
-    for (size_t i = 0; i < sizeof specials / sizeof *specials; i++)
-        if (strcmp(name, specials[i]) == 0)
-            return true;
-    return false;
+    switch (name[0]) {
+    case 'A': return strcmp(name, "Action") == 0;
+    case 'F': return strcmp(name, "From") == 0 || strcmp(name, "FaultTo") == 0 ||
+                     strcmp(name, "FAULT") == 0;
+    case 'M': return strcmp(name, "MESSAGE_ID") == 0 || strcmp(name, "MESSAGE_FORMAT") == 0;
+    case 'O': return strcmp(name, "OperationName") == 0;
+    case 'R': return strcmp(name, "ReplyTo") == 0;
+    case 'S': return strcmp(name, "SYSTEM_TIME") == 0 || strcmp(name, "SYSTEM_DATE") == 0;
+    case 'T': return strcmp(name, "To") == 0;
+    default: return false;
+    }
 }
 
 bool mc_xpath_known_function(const char *prefix, const char *local,

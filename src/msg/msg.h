@@ -62,6 +62,9 @@ typedef struct mc_prop {
     const char *value;   /* NUL-terminated; for JSON/OM the text form */
     size_t len;
     mc_vtype type;
+    uint32_t name_tag;   /* name's first, middle and last bytes (ASCII case-
+                            folded in the transport scope) and its length: */
+    size_t name_len;     /* lookups compare these before the bytes */
 } mc_prop;
 
 /* Interpreter frames: push a sequence (const mc_seq *) to run next. */

@@ -315,6 +315,26 @@ static bool matches(const char *pattern, const char *s)
     return rc >= 0;
 }
 
+/* Every special name is special; names near them (case, prefix, suffix,
+ * same first letter) and ordinary names are not. */
+static void test_special_property_names(void **state)
+{
+    (void)state;
+    static const char *const special[] = {"MESSAGE_ID", "SYSTEM_TIME", "SYSTEM_DATE", "To",
+        "From", "Action", "ReplyTo", "FaultTo", "OperationName", "MESSAGE_FORMAT", "FAULT"};
+    static const char *const plain[] = {"", "T", "TO", "to", "Tox", "To ", "From2", "Fro",
+        "FAULTS", "Fault", "FaultTo.", "MESSAGE_I", "MESSAGE_IDX", "MESSAGE_FORMATS", "message_id",
+        "SYSTEM_TIM", "SYSTEM_DATES", "SYSTEM", "action", "ACTION", "Actions", "Act", "A",
+        "ReplyT", "replyTo", "OperationNam", "operationName", "Z", "secretAccessKey", "region",
+        "uri.var.x", "\xc3\xa9"};
+    for (size_t i = 0; i < sizeof special / sizeof *special; i++)
+        if (!mc_xpath_is_special_property(special[i]))
+            fail_msg("%s should be special", special[i]);
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (mc_xpath_is_special_property(plain[i]))
+            fail_msg("'%s' should not be special", plain[i]);
+}
+
 static void test_special_properties(void **state)
 {
     mc_message *m = *state;
@@ -512,6 +532,32 @@ static void test_regex(void **state)
         {"(?i)abc", "ABC", true},
         {".*", "", true},
         {"x?", "", true},
+        /* literals (no PCRE2 at match time): the whole string, bytes exact */
+        {"urn:createFunction", "urn:createFunction", true},
+        {"urn:createFunction", "urn:createFunctionX", false},
+        {"urn:createFunction", "urn:createFunctio", false},
+        {"urn:createFunction", "URN:createFunction", false},
+        {"urn:createFunction", "xurn:createFunction", false},
+        {"urn:createFunction", "urn:createFunction\n", false},
+        {"", "", true},
+        {"", "a", false},
+        {"caf\xc3\xa9", "caf\xc3\xa9", true},
+        {"caf\xc3\xa9", "caf\xc3\x89", false},
+        {"a-b/c,d=e", "a-b/c,d=e", true},
+        /* escaped punctuation is the character itself */
+        {"a\\.b", "a.b", true},
+        {"a\\.b", "axb", false},
+        {"\\(x\\)\\*", "(x)*", true},
+        {"\\\\", "\\", true},
+        /* escapes and metacharacters that are not literals stay patterns */
+        {"a.b", "axb", true},
+        {"a\\db", "a1b", true},
+        {"a\\Qx*\\E", "ax*", true},
+        {"^ab$", "ab", true},
+        {"ab|cd", "cd", true},
+        {"a{2}", "aa", true},
+        {"a[b]", "ab", true},
+        {"\\x41", "A", true},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         mc_err err = {0};
@@ -521,7 +567,17 @@ static void test_regex(void **state)
             fail_msg("regex %s on '%s' want %d", c[i].re, c[i].s, c[i].whole);
         mc_regex_free(re);
     }
+    /* a literal's group 0 is the whole subject; it has no other group */
     mc_err err = {0};
+    mc_regex *lit = mc_regex_compile("urn:x", &err);
+    const char *lg = NULL;
+    size_t lgl = 0;
+    assert_true(mc_regex_group(lit, "urn:x", 5, 0, &lg, &lgl));
+    assert_int_equal(lgl, 5);
+    assert_false(mc_regex_group(lit, "urn:x", 5, 1, &lg, &lgl));
+    assert_false(mc_regex_matches(lit, "urn:\xff", 5));
+    assert_int_equal(mc_regex_groups(lit), 0);
+    mc_regex_free(lit);
     mc_regex *re = mc_regex_compile("arn:aws:lambda:([a-z0-9-]+):(\\d+):(x)?.*", &err);
     assert_int_equal(mc_regex_groups(re), 3);
     const char *g;
@@ -550,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xpath_over_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_functions, setup, teardown),
+        cmocka_unit_test(test_special_property_names),
         cmocka_unit_test_setup_teardown(test_special_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bool_and_xml, setup, teardown),
         cmocka_unit_test(test_namespaces),

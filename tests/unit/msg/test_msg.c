@@ -3,10 +3,12 @@
  * variables, status, faults, the frame stack bound, payload kinds (JSON,
  * XML, SOAP envelope, text, binary, none) with their XML/JSON views and
  * output conversions, parse errors, and mc_msg_collect_secrets. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -93,6 +95,141 @@ static void test_scopes(void **state)
     assert_null(mc_msg_prop(m, MC_SCOPE_OPERATION, "p"));
     assert_string_equal(mc_msg_prop(m, MC_SCOPE_URL, "p"), "v5");
     mc_msg_free(m);
+}
+
+/* The store's hashed lookups against a plain model (strcmp, or strcasecmp
+ * in the transport scope): names that differ only in case, prefixes of
+ * each other, bytes above 0x7f (not folded, as strcasecmp in the C locale),
+ * the empty name, and a long run of set/overwrite/remove keeps the same
+ * answers, the same single entry per name and the same newest-first order;
+ * clones and adopted answers look up alike. */
+static void test_prop_names_like_model(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a", "A", "ab", "aB", "Ab", "abc", "", "Content-Type",
+        "content-type", "CONTENT-TYPE", "Content-Typf", "x-\xc3\xa9", "X-\xc3\x89", "x-\xc3\x89",
+        "[", "{", "@", "`", "MESSAGE_ID", "message_id", "uri.var.id", "uri.var.Id",
+        "TRANSPORT_HEADERS", "Action", "action", "ACTION"};
+    enum { N = sizeof names / sizeof *names };
+    static const mc_scope scopes[] = {MC_SCOPE_DEFAULT, MC_SCOPE_TRANSPORT, MC_SCOPE_AXIS2};
+    for (size_t si = 0; si < 3; si++) {
+        mc_scope sc = scopes[si];
+        mc_message *m = th_msg_new();
+        const char *model_name[N * 2];
+        char model_val[N * 2][16];
+        size_t nmodel = 0;  /* newest last */
+        unsigned r = 12345;
+        for (int step = 0; step < 2000; step++) {
+            r = r * 1103515245u + 12345u;
+            const char *nm = names[(r >> 8) % N];
+            bool rm = (r >> 20) % 4 == 0;
+            size_t hit = nmodel;
+            for (size_t i = 0; i < nmodel; i++)
+                if (sc == MC_SCOPE_TRANSPORT ? strcasecmp(model_name[i], nm) == 0
+                                             : strcmp(model_name[i], nm) == 0)
+                    hit = i;
+            if (rm && !(sc == MC_SCOPE_AXIS2 && strcmp(nm, "TRANSPORT_HEADERS") == 0)) {
+                mc_msg_remove_prop(m, sc, nm);
+                if (hit < nmodel) {
+                    memmove(&model_name[hit], &model_name[hit + 1],
+                            (nmodel - hit - 1) * sizeof *model_name);
+                    memmove(model_val[hit], model_val[hit + 1], (nmodel - hit - 1) * 16);
+                    nmodel--;
+                }
+            } else if (!rm) {
+                char v[16];
+                snprintf(v, sizeof v, "v%d", step);
+                assert_int_equal(mc_msg_set_propz(m, sc, nm, v), MC_OK);
+                if (hit == nmodel) {    /* new names go first (newest) */
+                    model_name[nmodel] = nm;
+                    nmodel++;
+                }
+                snprintf(model_val[hit], 16, "%s", v);
+            }
+            /* every name answers as the model does */
+            for (size_t k = 0; k < N; k++) {
+                const char *want = NULL;
+                for (size_t i = 0; i < nmodel; i++)
+                    if (sc == MC_SCOPE_TRANSPORT ? strcasecmp(model_name[i], names[k]) == 0
+                                                 : strcmp(model_name[i], names[k]) == 0)
+                        want = model_val[i];
+                const char *got = mc_msg_prop(m, sc, names[k]);
+                if (want)
+                    assert_string_equal(got, want);
+                else
+                    assert_null(got);
+            }
+            /* one entry per name, newest first, spelled as first set */
+            size_t i = nmodel;
+            for (const mc_prop *p = m->props[sc]; p; p = p->next) {
+                assert_true(i > 0);
+                i--;
+                assert_string_equal(p->name, model_name[i]);
+                assert_string_equal(p->value, model_val[i]);
+            }
+            assert_int_equal(i, 0);
+        }
+        mc_message *c = mc_msg_clone(m, false);
+        assert_non_null(c);
+        mc_message *d = th_msg_new();
+        if (sc != MC_SCOPE_DEFAULT)
+            assert_int_equal(mc_msg_adopt_answer(d, m), MC_OK);
+        for (size_t k = 0; k < N; k++) {
+            const char *want = mc_msg_prop(m, sc, names[k]);
+            const char *got = mc_msg_prop(c, sc, names[k]);
+            if (want)
+                assert_string_equal(got, want);
+            else
+                assert_null(got);
+            if (sc == MC_SCOPE_DEFAULT)
+                continue;
+            got = mc_msg_prop(d, sc, names[k]);
+            if (want)
+                assert_string_equal(got, want);
+            else
+                assert_null(got);
+        }
+        mc_msg_free(d);
+        mc_msg_free(c);
+        mc_msg_free(m);
+    }
+    /* variables: case-sensitive, like the default scope */
+    mc_message *m = th_msg_new();
+    assert_int_equal(mc_msg_set_var(m, "v", "1", 1, MC_VT_STRING), MC_OK);
+    assert_int_equal(mc_msg_set_var(m, "V", "2", 1, MC_VT_STRING), MC_OK);
+    assert_string_equal(mc_msg_get_var(m, "v")->value, "1");
+    assert_string_equal(mc_msg_get_var(m, "V")->value, "2");
+    assert_null(mc_msg_get_var(m, "vv"));
+    assert_int_equal(mc_msg_set_var(m, NULL, "1", 1, MC_VT_STRING), MC_EINVAL);
+    mc_msg_free(m);
+}
+
+/* Every hop-by-hop header in any case is one; names of the same length,
+ * prefixes, suffixes and ordinary headers are not. */
+static void test_hop_headers(void **state)
+{
+    (void)state;
+    static const char *const hop[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE",
+        "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Content-Type",
+        "Expect", "Accept-Encoding"};
+    static const char *const plain[] = {"", "T", "TEX", "Hosts", "Hos", "Accept", "Content",
+        "Content-Typ", "Content-Types", "Content-Lengtx", "Content-Encoding", "Connectio",
+        "Keep-Alivf", "Trailers", "Upgradf", "Expecx", "Accept-Encodinh", "X-Connection",
+        "Authorization", "User-Agent", "x-amz-date", "Proxy-Connectiom", "Transfer-Encodin"};
+    for (size_t i = 0; i < sizeof hop / sizeof *hop; i++) {
+        char lower[32], upper[32];
+        size_t n = strlen(hop[i]);
+        for (size_t k = 0; k <= n; k++) {
+            lower[k] = (char)tolower((unsigned char)hop[i][k]);
+            upper[k] = (char)toupper((unsigned char)hop[i][k]);
+        }
+        assert_true(mc_msg_hop_header(hop[i]));
+        assert_true(mc_msg_hop_header(lower));
+        assert_true(mc_msg_hop_header(upper));
+    }
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (mc_msg_hop_header(plain[i]))
+            fail_msg("'%s' is not hop-by-hop", plain[i]);
 }
 
 static void test_scope_and_type_names(void **state)
@@ -532,6 +669,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scopes),
+        cmocka_unit_test(test_prop_names_like_model),
+        cmocka_unit_test(test_hop_headers),
         cmocka_unit_test(test_scope_and_type_names),
         cmocka_unit_test(test_vars_status_fault),
         cmocka_unit_test(test_payload_json),
