@@ -18,6 +18,7 @@
 
 #include "http/server_internal.h"
 #include "json/json.h"
+#include "util/hash.h"
 #include "util/mem.h"
 
 #define OUT_KEEP_MAX ((size_t)16 << 10)   /* answer buffer kept per connection */
@@ -207,9 +208,13 @@ void mc_server_req_set_tag(mc_server_req *r, const char *tag)
 /* ---- answers ------------------------------------------------------------ */
 
 /* The answer's own headers (framing, connection, date), known by length
- * first: at most one strcasecmp a name. */
+ * and first letter: at most one strcasecmp a name (two for Keep-Alive). */
 static bool skip_header(const char *name, size_t n)
 {
+    static const char first[18] = {[4] = 'd', [10] = 'c', [14] = 'c', [17] = 't'};
+    unsigned char c = mc_ascii_lower((unsigned char)name[0]);
+    if (n >= sizeof first || (c != first[n] && !(n == 10 && c == 'k')))
+        return false;
     switch (n) {
     case 4: return !strcasecmp(name, "Date");
     case 10: return !strcasecmp(name, "Connection") || !strcasecmp(name, "Keep-Alive");

@@ -5,6 +5,7 @@
 #include "http/h1.h"
 #include "http/h1_text.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -230,7 +231,7 @@ mc_h1_result mc_h1_parse_head(const char *buf, size_t len, size_t max_head, mc_h
                               size_t *used, int *status, const char **message)
 {
     err_out e = {status, message};
-    memset(h, 0, sizeof *h);
+    memset(h, 0, offsetof(mc_h1_head, names));
     size_t pos = 0;
     while (pos < len && (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < len &&
                                               buf[pos + 1] == '\n')))

@@ -30,6 +30,7 @@
 #include "http/h1resp.h"
 #include "http/resolve.h"
 #include "util/buf.h"
+#include "util/hash.h"
 
 #define MAX_RESPONSE_HEAD (100 * 1024)      /* curl's CURL_MAX_HTTP_HEADER */
 #define MAX_RESPONSE_HEADERS 1000
@@ -920,13 +921,16 @@ static bool ieq_prefix(const char *s, const char *lit)
     return strncasecmp(s, lit, strlen(lit)) == 0;
 }
 
-/* The request header names lean looks at, known by length first: one
- * strlen and at most one strcasecmp a header. */
+/* The request header names lean looks at, known by length and first
+ * letter: one strlen and at most one strcasecmp a header. */
 typedef enum { H_OTHER, H_HOST, H_ACCEPT, H_CONNECTION, H_CONTENT_LENGTH,
                H_TRANSFER_ENCODING } header_kind;
 
 static header_kind kind_of(const char *name, size_t n)
 {
+    static const char first[18] = {[4] = 'h', [6] = 'a', [10] = 'c', [14] = 'c', [17] = 't'};
+    if (n >= sizeof first || mc_ascii_lower((unsigned char)name[0]) != first[n])
+        return H_OTHER;
     switch (n) {
     case 4: return strcasecmp(name, "Host") == 0 ? H_HOST : H_OTHER;
     case 6: return strcasecmp(name, "Accept") == 0 ? H_ACCEPT : H_OTHER;

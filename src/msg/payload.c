@@ -132,30 +132,37 @@ static size_t json_tree_bound(size_t len)
     return 16 * len + 8 * len + len + 32;
 }
 
-/* A JSON payload, checked and parsed in one pass: the bytes and their tree
- * (borrowing from the bytes) go into the message's arena while its budget
- * lasts, else the tree into the payload's own arena.  On failure the
- * message is as it was and err says why (the check's words). */
+/* A JSON payload, checked.  One that fits the message's arena budget with
+ * the most its tree can take is parsed in the same pass, bytes and tree
+ * (borrowing from the bytes) in the arena, so the first expression that
+ * reads it finds the tree; a bigger one is only checked, and parsed when
+ * something first reads it (a proxy that passes big bodies through builds
+ * no tree).  On failure the message is as it was and err says why. */
 static mc_code set_json_payload(mc_message *m, const char *data, size_t len,
                                 mc_err *err)
 {
+    size_t room = ARENA_PAYLOAD_BUDGET - m->arena_payload;
+    bool small = len < ARENA_PAYLOAD_BUDGET / 26 && len + 1 + json_tree_bound(len) < room;
+    mc_err jerr = {0};
+    if (!small) {
+        mc_code rc = mc_json_check(data, len, MC_JSON_MAX_NODES, &jerr);
+        if (rc == MC_ENOMEM)
+            return mc_err_set(err, rc, "out of memory");
+        if (rc != MC_OK)
+            return mc_err_set(err, rc, "invalid JSON payload: %s", jerr.msg);
+        if (set_bytes(m, MC_PL_JSON, data, len) != MC_OK)
+            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        return MC_OK;
+    }
     bool in_arena;
-    char *copy = copy_bytes(m, data, len, &in_arena);
+    char *copy = copy_bytes(m, data, len, &in_arena);   /* in the arena: it fits */
     if (!copy)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
-    bool tree_in_msg = in_arena && len < ARENA_PAYLOAD_BUDGET / 25 &&
-                       json_tree_bound(len) < ARENA_PAYLOAD_BUDGET - m->arena_payload;
-    mc_arena own = {0};
-    if (!tree_in_msg)
-        mc_arena_init(&own, JSON_ARENA_CHUNK);
     size_t used = 0;
     mc_json_opts o = {.max_nodes = MC_JSON_MAX_NODES, .borrow = true, .arena_bytes = &used};
-    mc_err jerr = {0};
-    mc_json tree = mc_json_parse_opts(tree_in_msg ? &m->arena : &own, copy, len, &o, &jerr);
-    if (tree_in_msg)
-        m->arena_payload += used;
+    mc_json tree = mc_json_parse_opts(&m->arena, copy, len, &o, &jerr);
+    m->arena_payload += used;
     if (!tree) {
-        mc_arena_free(&own);
         if (!in_arena)
             free(copy);
         if (jerr.code == MC_ENOMEM)
@@ -165,7 +172,6 @@ static mc_code set_json_payload(mc_message *m, const char *data, size_t len,
     install_bytes(m, MC_PL_JSON, copy, len, in_arena);
     m->payload.json = tree;
     m->payload.json_tried = true;
-    m->payload.json_arena = own;
     return MC_OK;
 }
 

@@ -440,6 +440,21 @@ static void test_payload_json_parsed_once(void **state)
     const char *v = mc_json_str(mc_json_get(tree, "k", 1), &n);
     assert_true(v > m->payload.bytes && v < m->payload.bytes + m->payload.len);
     assert_int_equal(mc_json_count(mc_json_get(tree, "n", 1)), 3);
+    /* a body too big for the message's arena budget with its tree is only
+     * checked: no tree until something reads it */
+    mc_buf wide = MC_BUF_INIT;
+    mc_buf_putc(&wide, '[');
+    for (int i = 0; i < 2000; i++)
+        mc_buf_puts(&wide, i ? ",\"abcd\"" : "\"abcd\"");
+    mc_buf_putc(&wide, ']');
+    assert_int_equal(mc_msg_set_payload(m, wide.data, wide.len, "application/json", &err), MC_OK);
+    assert_false(m->payload.json_tried);
+    assert_int_equal(mc_json_count(mc_msg_json(m)), 2000);
+    wide.data[wide.len - 1] = ',';
+    assert_int_equal(mc_msg_set_payload(m, wide.data, wide.len, "application/json", &err),
+                     MC_EPARSE);
+    assert_int_equal(mc_json_count(mc_msg_json(m)), 2000);
+    mc_buf_free(&wide);
     /* no content type: JSON, text, XML, blank, as the text says */
     static const struct { const char *data; mc_pl_kind kind; } sniff[] = {
         {"{\"a\":1}", MC_PL_JSON}, {" [1, 2] ", MC_PL_JSON}, {"42", MC_PL_JSON},
