@@ -37,9 +37,7 @@ bool mc_buf_reserve(mc_buf *b, size_t extra)
 
 void mc_buf__append_grow(mc_buf *b, const void *data, size_t n)
 {
-    /* the common case, room left (it implies a buffer that has not failed):
-     * no call; else grow */
-    if (!(n < b->cap - b->len && !b->oom) && !mc_buf_reserve(b, n))
+    if (!mc_buf_reserve(b, n))
         return;
     if (n)
         memcpy(b->data + b->len, data, n);
