@@ -582,9 +582,7 @@ static void xfer_free(xfer *x)
         mc_lean_req_free(&x->lq);
     curl_url_cleanup(x->uh);
     free(x->target);
-    if (x->body_len)
-        free(x->body);
-    free(x->headers);               /* one block (build_headers) */
+    free(x->headers);               /* (the body is in x's own block) */               /* one block (build_headers) */
     if (x->resp) {
         mc_http_response_free(x->resp);
         free(x->resp);
@@ -1125,9 +1123,13 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     if (has_ctl(req->url, false))
         return mc_err_set(err, MC_EINVAL, "control character in URL");
 
-    xfer *x = calloc(1, sizeof *x);
+    /* the transfer and its copy of the body in one block */
+    if (req->body_len > SIZE_MAX - sizeof(xfer))
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    xfer *x = malloc(sizeof *x + req->body_len);
     if (!x)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
+    memset(x, 0, sizeof *x);
     x->c = c;
     mc_code rc = check_headers(req, err);
     if (rc != MC_OK) {
@@ -1158,16 +1160,13 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     }
     x->resp = calloc(1, sizeof *x->resp);
     if (req->body_len) {
-        x->body = malloc(req->body_len);
-        if (x->body)
-            memcpy(x->body, req->body, req->body_len);
+        x->body = (char *)(x + 1);
+        memcpy(x->body, req->body, req->body_len);
         x->body_len = req->body_len;
     } else {
-        x->body = (char *)"";   /* static: xfer_free skips it */
+        x->body = (char *)"";
     }
-    if ((!x->lean && (!x->method || !x->url)) || !x->resp || !x->body) {
-        if (!x->body)
-            x->body_len = 0;
+    if ((!x->lean && (!x->method || !x->url)) || !x->resp) {
         xfer_free(x);
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     }
