@@ -1078,13 +1078,17 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
               co["secs"], "available" if co["syscalls_by"] == "perf" else
               "perf could not count here: not measured"))
         w("")
-        w("| server | connections | req/s | CPU µs/request | allocations/request | "
-          "frees/request | syscalls/request | errors | load |")
-        w("|---|---|---|---|---|---|---|---|---|")
+        w("| server | connections | req/s | CPU µs/request | user share | allocations/request | "
+          "frees/request | syscalls/request | context switches/request (voluntary / "
+          "preempted) | errors | load |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in co["rows"]:
-            w("| %s | %d | %s | %.1f | %.1f | %.1f | %s | %d | %.1f |" % (
-                r["who"], r["conns"], fmt(r["rps"]), r["cpu_us"], r["allocs"], r["frees"],
-                "%.2f" % r["syscalls"] if "syscalls" in r else "—", r["errors"], r["load"]))
+            w("| %s | %d | %s | %.1f | %s | %.1f | %.1f | %s | %.3f / %.3f | %d | %.1f |" % (
+                r["who"], r["conns"], fmt(r["rps"]), r["cpu_us"],
+                "%.0f %%" % (100 * r["user_share"]) if "user_share" in r else "—",
+                r["allocs"], r["frees"],
+                "%.2f" % r["syscalls"] if "syscalls" in r else "—",
+                r.get("vol_cs", 0), r.get("invol_cs", 0), r["errors"], r["load"]))
         w("")
     if c:
         w("## 2. Client: Lambda invoke calls")
