@@ -1,7 +1,7 @@
 """serve_helpers.py - helpers for the `mediac serve` end-to-end tests: start
 the server on free loopback ports and stop it by PID, a small HTTP client,
-and a slow local upstream (a threaded stdlib server answering after a
-delay)."""
+a slow local upstream (a threaded stdlib server answering after a
+delay), and a TLS upstream answering one JSON document."""
 import http.client
 import http.server
 import json
@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socketserver
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -203,3 +204,45 @@ class SlowUpstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def stop(self):
         self.shutdown()
         self.server_close()
+
+
+class TlsJsonUpstream:
+    """A threaded HTTPS server on 127.0.0.1 answering every POST with 200 and
+    `answer` as JSON; its certificate (self-signed, CN and IP SAN 127.0.0.1)
+    is made in `folder` with the openssl command (`cert` is its path)."""
+
+    def __init__(self, folder, answer):
+        key, self.cert = os.path.join(folder, "tls-key.pem"), os.path.join(folder, "tls-cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", self.cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        body = json.dumps(answer).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def port(self):
+        return self.httpd.server_address[1]
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -15,6 +15,7 @@ import unittest
 
 import mc
 from serve_helpers import Server, SlowUpstream
+from harness.moto_server import free_port
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <endpoint name="up"><http uri-template="http://127.0.0.1:%(port)d/item/{uri.var.id}?ms={uri.var.ms}" method="POST"/></endpoint>
@@ -71,13 +72,6 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 </definitions>
 """
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class TestSplitThroughServe(unittest.TestCase):

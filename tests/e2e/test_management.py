@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,6 +21,7 @@ import urllib.request
 
 import mc
 import serve_helpers as sh
+from harness.moto_server import free_port
 
 EVIL = "<script>document.title='pwned'</script>"
 EVIL_XML = EVIL.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
@@ -62,13 +62,6 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 </definitions>
 """ % {"evil": EVIL_XML}
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class ManagementBase(unittest.TestCase):

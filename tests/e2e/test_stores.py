@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import signal
-import socket
 import tempfile
 import time
 import unittest
@@ -22,6 +21,7 @@ import xml.etree.ElementTree as ET
 import mc
 from recording_upstream import LocalServer
 from serve_helpers import Server, request
+from harness.moto_server import free_port
 
 DEADLINE = 30
 
@@ -73,13 +73,6 @@ def wait_for(cond, what):
         time.sleep(0.02)
     raise AssertionError("timed out waiting for " + what)
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 STORE_API = """

@@ -1,17 +1,14 @@
 """TLS verification for <call>: always on (a self-signed upstream is
 refused with fault 101500), off only for a named endpoint that says
 mc:tlsVerify="false"; the flag is refused on inline endpoints."""
-import http.server
 import json
 import os
 import shutil
-import ssl
-import subprocess
 import tempfile
-import threading
 import unittest
 
 import mc
+from serve_helpers import TlsJsonUpstream
 
 FLOW = """<definitions xmlns="http://ws.apache.org/ns/synapse"
              xmlns:mc="http://mediac.dev/ns/config">
@@ -23,42 +20,19 @@ FLOW = """<definitions xmlns="http://ws.apache.org/ns/synapse"
 """
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        body = b'{"secure":"yes"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
 class TlsEndpointTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp()
-        key, cert = os.path.join(cls.dir, "k.pem"), os.path.join(cls.dir, "c.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
-                       check=True, capture_output=True)
-        cls.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        cls.httpd.socket = ctx.wrap_socket(cls.httpd.socket, server_side=True)
-        threading.Thread(target=cls.httpd.serve_forever, daemon=True).start()
+        cls.upstream = TlsJsonUpstream(cls.dir, {"secure": "yes"})
         cls.flow = os.path.join(cls.dir, "flow.xml")
         with open(cls.flow, "w") as f:
-            f.write(FLOW.format(url="https://127.0.0.1:%d/" % cls.httpd.server_address[1]))
+            f.write(FLOW.format(url="https://127.0.0.1:%d/" % cls.upstream.port))
 
     @classmethod
     def tearDownClass(cls):
-        cls.httpd.shutdown()
-        cls.httpd.server_close()
+        cls.upstream.stop()
         shutil.rmtree(cls.dir)
 
     def setUp(self):

@@ -8,20 +8,17 @@ request it carries (the proof that the call went through it) and adds a
 Via header to the plain-HTTP requests it forwards (the proof the upstream
 saw it from the proxy).  Rules: docs/http.md, "Which transport carries a
 request"."""
-import http.server
-import json
 import os
 import shutil
 import socket
-import ssl
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
 import lambda_env as le
-import mc
+from harness.moto_server import free_port
+from serve_helpers import TlsJsonUpstream
 
 INVOKE = {"accessKeyId": le.ACCESS_KEY, "secretAccessKey": le.SECRET_KEY,
           "region": le.REGION, "blocking": "false", "functionName": "echo",
@@ -37,14 +34,6 @@ CALL_FLOW = """<definitions xmlns="http://ws.apache.org/ns/synapse">
   </api>
 </definitions>
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Tinyproxy:
@@ -95,22 +84,6 @@ class Tinyproxy:
                 self.proc.wait()
 
 
-class _TlsHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        body = json.dumps({"tls": "yes"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @unittest.skipUnless(shutil.which("tinyproxy"), "needs tinyproxy (scripts/install-deps)")
 class UpstreamProxyTest(unittest.TestCase):
     @classmethod
@@ -121,18 +94,8 @@ class UpstreamProxyTest(unittest.TestCase):
         cls.tiny = Tinyproxy(cls.dir)
         # a TLS upstream with a self-signed certificate, trusted through
         # SSL_CERT_FILE (the CA store both transports read)
-        key, cert = os.path.join(cls.dir, "k.pem"), os.path.join(cls.dir, "c.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True)
-        cls.cert = cert
-        cls.tls = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TlsHandler)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        cls.tls.socket = ctx.wrap_socket(cls.tls.socket, server_side=True)
-        threading.Thread(target=cls.tls.serve_forever, daemon=True).start()
-        cls.tls_port = cls.tls.server_address[1]
+        cls.tls = TlsJsonUpstream(cls.dir, {"tls": "yes"})
+        cls.cert, cls.tls_port = cls.tls.cert, cls.tls.port
         cls.flows = os.path.join(cls.dir, "flows")
         os.mkdir(cls.flows)
         with open(os.path.join(cls.flows, "tls.xml"), "w") as f:
@@ -140,8 +103,7 @@ class UpstreamProxyTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.tls.shutdown()
-        cls.tls.server_close()
+        cls.tls.stop()
         cls.tiny.stop()
         cls.world.close()
         shutil.rmtree(cls.dir, ignore_errors=True)
