@@ -1,5 +1,6 @@
 """mc.py - helpers for end-to-end tests: where the mediac binary, the
-source tree and the shared test data are, and a runner for `mediac`."""
+source tree and the shared test data are, a runner for `mediac`, and a way
+to stop a helper process the test started (by its PID, never by name)."""
 import os
 import subprocess
 import unittest
@@ -25,3 +26,16 @@ def run(args, stdin=None, env=None, timeout=60):
 def require_binary(test):
     if not os.path.exists(BIN):
         raise unittest.SkipTest("mediac binary not built: %s" % BIN)
+
+
+def stop_process(proc, timeout=10):
+    """SIGTERM a Popen the test started, SIGKILL it if it has not exited
+    after timeout seconds; its exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode

@@ -233,13 +233,7 @@ class WebDriver:
                 self.call("DELETE", "/session/" + self.session)
         except OSError:
             pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        mc.stop_process(self.proc)
         shutil.rmtree(self.profile, ignore_errors=True)
 
 

@@ -17,6 +17,7 @@ import time
 import unittest
 
 import lambda_env as le
+import mc
 from harness.moto_server import free_port
 from serve_helpers import TlsJsonUpstream
 
@@ -75,13 +76,7 @@ class Tinyproxy:
             return ""
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        mc.stop_process(self.proc)
 
 
 @unittest.skipUnless(shutil.which("tinyproxy"), "needs tinyproxy (scripts/install-deps)")
