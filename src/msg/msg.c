@@ -263,24 +263,36 @@ static mc_prop *find(mc_prop *head, mc_scope s, prop_key k)
 static mc_code set_in(mc_message *m, mc_prop **head, mc_scope s, prop_key k,
                       const char *value, size_t len, mc_vtype type)
 {
+    if (!value)
+        len = 0;
     mc_prop *p = find(*head, s, k);
-    char *v = mc_arena_strndup(&m->arena, value ? value : "", value ? len : 0);
-    if (!v)
-        return MC_ENOMEM;
-    if (!p) {
-        p = mc_arena_alloc(&m->arena, sizeof *p);
+    char *v;
+    if (p) {
+        v = mc_arena_strndup(&m->arena, value ? value : "", len);
+        if (!v)
+            return MC_ENOMEM;
+    } else {
+        /* a new name: the entry, its name and its value in one allocation */
+        if (k.len > SIZE_MAX / 2 - sizeof *p || len > SIZE_MAX / 2)
+            return MC_ENOMEM;
+        p = mc_arena_alloc(&m->arena, sizeof *p + k.len + 1 + len + 1);
         if (!p)
             return MC_ENOMEM;
-        p->name = mc_arena_strndup(&m->arena, k.name, k.len);
-        if (!p->name)
-            return MC_ENOMEM;
+        char *name = (char *)(p + 1);
+        memcpy(name, k.name, k.len);
+        name[k.len] = '\0';
+        p->name = name;
         p->name_tag = k.tag;
         p->name_len = k.len;
         p->next = *head;
         *head = p;
+        v = name + k.len + 1;
+        if (len)
+            memcpy(v, value, len);
+        v[len] = '\0';
     }
     p->value = v;
-    p->len = value ? len : 0;
+    p->len = len;
     p->type = type;
     return MC_OK;
 }
