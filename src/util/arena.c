@@ -16,14 +16,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-struct mc_arena_chunk {
-    mc_arena_chunk *next;
-    size_t size;   /* usable bytes in data[] */
-    size_t used;
-    bool mapped;   /* from mmap (else malloc) */
-    _Alignas(16) unsigned char data[];
-};
-
 #define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 #define ARENA_MAX_CHUNK ((size_t)1 << 20)
 #define ARENA_MAP_MIN ((size_t)256 << 10)
@@ -72,8 +64,9 @@ static void free_chunk(mc_arena_chunk *c)
         free(c);
 }
 
-/* n bytes at the given alignment (1 or 16). */
-static void *arena_take(mc_arena *a, size_t n, size_t align)
+/* n bytes at the given alignment (1 or 16): the whole rule, which the
+ * inline fast paths in arena.h shortcut when the current chunk has room. */
+void *mc_arena__take(mc_arena *a, size_t n, size_t align)
 {
     if (n == 0)
         n = 1;
@@ -106,16 +99,6 @@ static void *arena_take(mc_arena *a, size_t n, size_t align)
     return c->data + at;
 }
 
-void *mc_arena_alloc(mc_arena *a, size_t n)
-{
-    return arena_take(a, n, 16);
-}
-
-void *mc_arena_alloc_unaligned(mc_arena *a, size_t n)
-{
-    return arena_take(a, n, 1);
-}
-
 void *mc_arena_resize(mc_arena *a, void *p, size_t old, size_t n)
 {
     mc_arena_chunk *c = a->head;
@@ -127,7 +110,7 @@ void *mc_arena_resize(mc_arena *a, void *p, size_t old, size_t n)
             return p;
         }
     }
-    void *q = arena_take(a, n, 1);
+    void *q = mc_arena__take(a, n, 1);
     if (q && p && old)
         memcpy(q, p, old < n ? old : n);
     return q;

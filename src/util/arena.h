@@ -8,9 +8,19 @@
 #ifndef MC_ARENA_H
 #define MC_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct mc_arena_chunk mc_arena_chunk;
+
+/* A chunk: only arena.c and the inline fast paths below look inside. */
+struct mc_arena_chunk {
+    mc_arena_chunk *next;
+    size_t size;   /* usable bytes in data[] */
+    size_t used;   /* never more than size */
+    bool mapped;   /* from mmap (else malloc) */
+    _Alignas(16) unsigned char data[];
+};
 
 typedef struct mc_arena {
     mc_arena_chunk *head;   /* current chunk (newest first) */
@@ -20,9 +30,36 @@ typedef struct mc_arena {
 } mc_arena;
 
 void  mc_arena_init(mc_arena *a, size_t chunk_size);
-void *mc_arena_alloc(mc_arena *a, size_t n);          /* 16-byte aligned */
+/* The slow path of the two allocators below (align 1 or 16): a new chunk,
+ * n == 0, or a size too large. */
+void *mc_arena__take(mc_arena *a, size_t n, size_t align);
+
+/* 16-byte aligned.  Inline: a bump of the current chunk is the common
+ * case on every message's path (tens of calls per request). */
+static inline void *mc_arena_alloc(mc_arena *a, size_t n)
+{
+    mc_arena_chunk *c = a->head;
+    if (c) {
+        size_t at = (c->used + 15u) & ~(size_t)15u;
+        if (at <= c->size && n - 1 < c->size - at) {   /* 1 <= n <= room */
+            c->used = at + n;
+            return c->data + at;
+        }
+    }
+    return mc_arena__take(a, n, 16);
+}
+
 /* No alignment: for character data, which packs tighter. */
-void *mc_arena_alloc_unaligned(mc_arena *a, size_t n);
+static inline void *mc_arena_alloc_unaligned(mc_arena *a, size_t n)
+{
+    mc_arena_chunk *c = a->head;
+    if (c && n - 1 < c->size - c->used) {   /* 1 <= n <= room */
+        void *p = c->data + c->used;
+        c->used += n;
+        return p;
+    }
+    return mc_arena__take(a, n, 1);
+}
 void *mc_arena_calloc(mc_arena *a, size_t n);
 char *mc_arena_strdup(mc_arena *a, const char *s);
 char *mc_arena_strndup(mc_arena *a, const char *s, size_t n);

@@ -35,7 +35,7 @@ bool mc_buf_reserve(mc_buf *b, size_t extra)
     return true;
 }
 
-void mc_buf_append(mc_buf *b, const void *data, size_t n)
+void mc_buf__append_grow(mc_buf *b, const void *data, size_t n)
 {
     if (!mc_buf_reserve(b, n))
         return;
@@ -43,18 +43,6 @@ void mc_buf_append(mc_buf *b, const void *data, size_t n)
         memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
-}
-
-void mc_buf_puts(mc_buf *b, const char *s) { mc_buf_append(b, s, strlen(s)); }
-
-void mc_buf_putc(mc_buf *b, char c)
-{
-    if (b->len + 2 <= b->cap && !b->oom) {   /* the common case: room left */
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return;
-    }
-    mc_buf_append(b, &c, 1);
 }
 
 void mc_buf_printf(mc_buf *b, const char *fmt, ...)
