@@ -96,6 +96,7 @@ struct mc_http_client {
     FILE *devnull;
     char *ca_file;     /* SSL_CERT_FILE / SSL_CERT_DIR when set: libcurl does */
     char *ca_dir;      /* not read them, OpenSSL (the lean client) does */
+    char *http_proxy;  /* HTTP_PROXY when http_proxy is unset (see new) */
     mc_http_options o;
 
     CURL **free_easy;
@@ -508,6 +509,8 @@ static CURLcode easy_setup(xfer *x)
         SET(CURLOPT_CAINFO, c->ca_file);
     if (c->ca_dir)
         SET(CURLOPT_CAPATH, c->ca_dir);
+    if (c->http_proxy && strncasecmp(x->url, "http://", 7) == 0)
+        SET(CURLOPT_PROXY, c->http_proxy);   /* no_proxy still applies */
     if (x->http10)
         SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_0);
     if (x->absolute_target)
@@ -880,8 +883,13 @@ mc_http_client *mc_http_client_new(const mc_http_options *opts)
     /* one CA store for both transports: the lean client's OpenSSL reads
      * these variables itself, libcurl only when told (read once, here) */
     const char *ca_file = getenv("SSL_CERT_FILE"), *ca_dir = getenv("SSL_CERT_DIR");
+    /* libcurl reads only the lower-case http_proxy (its guard against
+     * "httpoxy" in CGI programs); boto3 and the AWS SDKs honour HTTP_PROXY
+     * too, and a server's environment is its operator's, so mediac does */
+    const char *lower = getenv("http_proxy"), *upper = getenv("HTTP_PROXY");
     if ((ca_file && *ca_file && !(c->ca_file = strdup(ca_file))) ||
-        (ca_dir && *ca_dir && !(c->ca_dir = strdup(ca_dir)))) {
+        (ca_dir && *ca_dir && !(c->ca_dir = strdup(ca_dir))) ||
+        (!(lower && *lower) && upper && *upper && !(c->http_proxy = strdup(upper)))) {
         if (c->devnull)
             fclose(c->devnull);
         goto fail;
@@ -889,6 +897,8 @@ mc_http_client *mc_http_client_new(const mc_http_options *opts)
     return c;
 fail:
     free(c->ca_file);
+    free(c->ca_dir);
+    free(c->http_proxy);
     mc_lean_free(c->lean);
     if (c->multi)
         curl_multi_cleanup(c->multi);
@@ -942,6 +952,7 @@ static void client_destroy(mc_http_client *c)
         fclose(c->devnull);
     free(c->ca_file);
     free(c->ca_dir);
+    free(c->http_proxy);
     free(c);
 }
 
