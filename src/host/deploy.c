@@ -10,13 +10,12 @@
 #include <unistd.h>
 
 #include "host/internal.h"
+#include "http/clock.h"
 #include "util/number.h"
 
 double mc_host_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return mc_clock_now_ms() / 1000.0;
 }
 
 /* ---- logging ------------------------------------------------------------- */

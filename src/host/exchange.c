@@ -14,6 +14,7 @@
 #include "http/msgio.h"
 #include "msg/soap.h"
 #include "util/codec.h"
+#include "util/hash.h"
 #include "util/number.h"
 #include "util/mem.h"
 
@@ -73,8 +74,11 @@ static void copy_uri_vars(mc_message *m)
 
 static const char *request_header(const mc_host_request *req, const char *name)
 {
+    /* the first letters first: most names differ there (no call) */
+    unsigned char first = mc_ascii_lower((unsigned char)name[0]);
     for (size_t i = 0; i < req->nheaders; i++)
-        if (!strcasecmp(req->headers[i].name, name))
+        if (mc_ascii_lower((unsigned char)req->headers[i].name[0]) == first &&
+            !strcasecmp(req->headers[i].name, name))
             return req->headers[i].value;
     return NULL;
 }

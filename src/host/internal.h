@@ -52,6 +52,8 @@ struct mc_host {
     void (*manage_free)(void *);
 };
 
+/* Monotonic seconds: the worker's pass time inside a serving loop, else
+ * the clock read now (http/clock.h). */
 double mc_host_now(void);
 
 void mc_metrics_init(mc_metrics *mt);

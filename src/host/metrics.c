@@ -4,8 +4,11 @@
  *
  * Per request there is no lock, no allocation and no printf: a label set
  * is written into a stack buffer, found in an append-only list read
- * without a lock, and counted with atomics.  Only the first observation of
- * a new label set takes the mutex to add it. */
+ * without a lock (by kind and length before the bytes), and counted with
+ * atomics: a counter with one, a histogram with three (its count, its
+ * sum and the one bucket the value falls in; the cumulative "le" counts
+ * are summed when the metrics are rendered).  Only the first observation
+ * of a new label set takes the mutex to add it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +21,10 @@ struct mc_series {
     struct mc_series *next;        /* immutable once published */
     int kind;
     char *labels;                  /* rendered: artifact="x",status="200" */
+    size_t len;                    /* of labels */
     atomic_ulong count;
-    atomic_ullong sum_us;          /* the sum, in microseconds */
-    atomic_ulong buckets[NBUCKETS];
+    atomic_ullong sum_us;          /* the sum, in microseconds (histograms) */
+    atomic_ulong buckets[NBUCKETS]; /* values in (le[i-1], le[i]] (histograms) */
 };
 
 void mc_metrics_init(mc_metrics *mt)
@@ -63,22 +67,27 @@ static bool put(char *buf, size_t cap, size_t *n, const char *s, bool quote)
     return true;
 }
 
-static mc_series *series_find(mc_series *s, int kind, const char *labels)
+static bool is_histogram(int kind)
+{
+    return kind == MC_M_LAT || kind == MC_M_UPLAT;
+}
+
+static mc_series *series_find(mc_series *s, int kind, const char *labels, size_t len)
 {
     for (; s; s = s->next)
-        if (s->kind == kind && strcmp(s->labels, labels) == 0)
+        if (s->kind == kind && s->len == len && memcmp(s->labels, labels, len) == 0)
             return s;
     return NULL;
 }
 
-static mc_series *series_get(mc_metrics *mt, int kind, const char *labels)
+static mc_series *series_get(mc_metrics *mt, int kind, const char *labels, size_t len)
 {
     mc_series *s = series_find(atomic_load_explicit(&mt->head, memory_order_acquire), kind,
-                               labels);
+                               labels, len);
     if (s)
         return s;
     pthread_mutex_lock(&mt->lock);
-    s = series_find(atomic_load(&mt->head), kind, labels);
+    s = series_find(atomic_load(&mt->head), kind, labels, len);
     if (!s) {
         s = calloc(1, sizeof *s);
         if (s && !(s->labels = strdup(labels))) {
@@ -87,6 +96,7 @@ static mc_series *series_get(mc_metrics *mt, int kind, const char *labels)
         }
         if (s) {
             s->kind = kind;
+            s->len = len;
             s->next = atomic_load(&mt->head);
             atomic_store_explicit(&mt->head, s, memory_order_release);
         }
@@ -109,15 +119,19 @@ void mc_metrics_observe(mc_metrics *mt, int kind, const char *k1, const char *v1
                !put(labels, sizeof labels, &n, v2, true) ||
                !put(labels, sizeof labels, &n, "\"", false)))
         return;
-    mc_series *s = series_get(mt, kind, labels);
+    mc_series *s = series_get(mt, kind, labels, n);
     if (!s)
         return;
     atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    if (!is_histogram(kind))
+        return;
     atomic_fetch_add_explicit(&s->sum_us, (unsigned long long)(value * 1e6 + 0.5),
                               memory_order_relaxed);
     for (size_t i = 0; i < NBUCKETS; i++)
-        if (value <= bucket_le[i])
+        if (value <= bucket_le[i]) {
             atomic_fetch_add_explicit(&s->buckets[i], 1, memory_order_relaxed);
+            break;
+        }
 }
 
 void mc_metrics_reload(mc_metrics *mt, bool ok)
@@ -143,9 +157,12 @@ static void render_kind(mc_metrics *mt, mc_buf *b, int kind, const char *name,
             mc_buf_printf(b, "%s{%s} %lu\n", name, s->labels, count);
             continue;
         }
-        for (size_t i = 0; i < NBUCKETS; i++)
+        unsigned long below = 0;    /* cumulative, as Prometheus counts */
+        for (size_t i = 0; i < NBUCKETS; i++) {
+            below += atomic_load(&s->buckets[i]);
             mc_buf_printf(b, "%s_bucket{%s,le=\"%g\"} %lu\n", name, s->labels, bucket_le[i],
-                          atomic_load(&s->buckets[i]));
+                          below);
+        }
         mc_buf_printf(b, "%s_bucket{%s,le=\"+Inf\"} %lu\n", name, s->labels, count);
         mc_buf_printf(b, "%s_sum{%s} %.6f\n%s_count{%s} %lu\n", name, s->labels,
                       (double)atomic_load(&s->sum_us) / 1e6, name, s->labels, count);

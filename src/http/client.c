@@ -13,6 +13,9 @@
  * /dev/null). */
 #include "http/client.h"
 #include "http/client_internal.h"
+#include "http/clock.h"
+#include "http/h1.h"
+#include "util/codec.h"
 #include "http/lean.h"
 
 #include <curl/curl.h>
@@ -132,6 +135,14 @@ uint64_t mc_http__now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The client's time: a client a host's loop drives (watch mode) runs inside
+ * that loop's passes and takes the pass time (clock.h); one that waits by
+ * itself (mc_http_run, mc_http_do) reads the clock. */
+static uint64_t client_now(const mc_http_client *c)
+{
+    return c->watch ? (uint64_t)mc_clock_now_ms() : mc_http__now_ms();
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -574,9 +585,7 @@ static void xfer_free(xfer *x)
         mc_lean_req_free(&x->lq);
     curl_url_cleanup(x->uh);
     free(x->target);
-    if (x->body_len)
-        free(x->body);
-    free(x->headers);               /* one block (build_headers) */
+    free(x->headers);               /* (the body is in x's own block) */               /* one block (build_headers) */
     if (x->resp) {
         mc_http_response_free(x->resp);
         free(x->resp);
@@ -627,7 +636,7 @@ static void start_attempt(mc_http_client *c, xfer *x)
         x->lq.connect_timeout_ms = x->connect_timeout_ms;
         x->lq.timeout_ms = x->timeout_ms;
         x->lq.resp = x->resp;
-        mc_lean_start(c->lean, &x->lq, mc_http__now_ms());   /* may end at once */
+        mc_lean_start(c->lean, &x->lq, client_now(c));   /* may end at once */
         return;
     }
     x->easy = easy_get(c);
@@ -659,7 +668,7 @@ static void start_due_retries(mc_http_client *c)
 {
     if (!c->retry_q)
         return;
-    uint64_t now = mc_http__now_ms();
+    uint64_t now = client_now(c);
     while (c->retry_q && c->retry_q->due_ms <= now) {
         xfer *x = c->retry_q;
         c->retry_q = x->qnext;
@@ -779,7 +788,7 @@ static void attempt_done(mc_http_client *c, xfer *x, mc_http_outcome out)
             if (ra > wait)
                 wait = ra;
         }
-        x->due_ms = mc_http__now_ms() + (uint64_t)wait;
+        x->due_ms = client_now(c) + (uint64_t)wait;
         retry_q_insert(c, x);
         return;
     }
@@ -981,14 +990,7 @@ static bool has_ctl(const char *s, bool allow_tab)
 
 static bool valid_token(const char *s)
 {
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch <= 0x20 || ch >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", ch))
-            return false;
-    }
-    return true;
+    return mc_h1_token(s, strlen(s));
 }
 
 /* Parse url once (kept in *parsed for curl; the path as it is, no dot
@@ -1045,7 +1047,7 @@ static mc_code check_headers(const mc_http_request *req, mc_err *err)
         const mc_http_header *h = &req->headers[i];
         if (!h->name || !valid_token(h->name))
             return mc_err_set(err, MC_EINVAL, "invalid header name");
-        if (h->value && has_ctl(h->value, true))
+        if (h->value && !mc_header_value_ok(h->value, strlen(h->value)))
             return mc_err_set(err, MC_EINVAL, "control character in header %s", h->name);
     }
     return MC_OK;
@@ -1132,9 +1134,13 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     if (has_ctl(req->url, false))
         return mc_err_set(err, MC_EINVAL, "control character in URL");
 
-    xfer *x = calloc(1, sizeof *x);
+    /* the transfer and its copy of the body in one block */
+    if (req->body_len > SIZE_MAX - sizeof(xfer))
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    xfer *x = malloc(sizeof *x + req->body_len);
     if (!x)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
+    memset(x, 0, sizeof *x);
     x->c = c;
     mc_code rc = check_headers(req, err);
     if (rc != MC_OK) {
@@ -1165,16 +1171,13 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     }
     x->resp = calloc(1, sizeof *x->resp);
     if (req->body_len) {
-        x->body = malloc(req->body_len);
-        if (x->body)
-            memcpy(x->body, req->body, req->body_len);
+        x->body = (char *)(x + 1);
+        memcpy(x->body, req->body, req->body_len);
         x->body_len = req->body_len;
     } else {
-        x->body = (char *)"";   /* static: xfer_free skips it */
+        x->body = (char *)"";
     }
-    if ((!x->lean && (!x->method || !x->url)) || !x->resp || !x->body) {
-        if (!x->body)
-            x->body_len = 0;
+    if ((!x->lean && (!x->method || !x->url)) || !x->resp) {
         xfer_free(x);
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     }
@@ -1206,7 +1209,7 @@ mc_code mc_http_submit(mc_http_client *c, const mc_http_request *req,
     c->live = x;
     c->inflight++;
     if (req->delay_ms > 0) {     /* waits like a retry, then starts */
-        x->due_ms = mc_http__now_ms() + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
+        x->due_ms = client_now(c) + (uint64_t)(req->delay_ms > 600000 ? 600000 : req->delay_ms);
         retry_q_insert(c, x);
         return MC_OK;
     }
@@ -1242,7 +1245,7 @@ static void run_watched(mc_http_client *c, curl_socket_t s, int select)
         if (!mc_lean_socket_ready(c->lean, (int)s, ev))
             curl_multi_socket_action(c->multi, s, select, &running);
     }
-    mc_lean_timers(c->lean, mc_http__now_ms());
+    mc_lean_timers(c->lean, client_now(c));
     long t = -1;
     if (curl_multi_timeout(c->multi, &t) == CURLM_OK && t == 0)
         curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -1394,7 +1397,7 @@ long mc_http_timeout_ms(mc_http_client *c)
         return 0;
     if (curl_multi_timeout(c->multi, &t) != CURLM_OK)
         t = -1;
-    uint64_t now = mc_http__now_ms();
+    uint64_t now = client_now(c);
     long r = until_next_retry(c, now);
     if (r >= 0 && (t < 0 || r < t))
         t = r;

@@ -18,6 +18,7 @@
 
 #include "http/server_internal.h"
 #include "json/json.h"
+#include "util/hash.h"
 #include "util/mem.h"
 
 #define OUT_KEEP_MAX ((size_t)16 << 10)   /* answer buffer kept per connection */
@@ -206,26 +207,35 @@ void mc_server_req_set_tag(mc_server_req *r, const char *tag)
 
 /* ---- answers ------------------------------------------------------------ */
 
-static bool skip_header(const char *name)
+/* The answer's own headers (framing, connection, date), known by length
+ * and first letter: at most one strcasecmp a name (two for Keep-Alive). */
+static bool skip_header(const char *name, size_t n)
 {
-    return !strcasecmp(name, "Content-Length") || !strcasecmp(name, "Transfer-Encoding") ||
-           !strcasecmp(name, "Connection") || !strcasecmp(name, "Keep-Alive") ||
-           !strcasecmp(name, "Date");
+    static const char first[18] = {[4] = 'd', [10] = 'c', [14] = 'c', [17] = 't'};
+    unsigned char c = mc_ascii_lower((unsigned char)name[0]);
+    if (n >= sizeof first || (c != first[n] && !(n == 10 && c == 'k')))
+        return false;
+    switch (n) {
+    case 4: return !strcasecmp(name, "Date");
+    case 10: return !strcasecmp(name, "Connection") || !strcasecmp(name, "Keep-Alive");
+    case 14: return !strcasecmp(name, "Content-Length");
+    case 17: return !strcasecmp(name, "Transfer-Encoding");
+    default: return false;
+    }
 }
 
 /* A header value that cannot split the answer: no CR, LF or NUL. */
 static bool safe_value(const char *v)
 {
-    for (; *v; v++)
-        if (*v == '\r' || *v == '\n')
-            return false;
-    return true;
+    return v[strcspn(v, "\r\n")] == '\0';
 }
 
 bool mc_srv_skip_answer_header(const char *name, const char *value)
 {
-    return !name || !value || skip_header(name) || !mc_h1_token(name, strlen(name)) ||
-           !safe_value(value);
+    if (!name || !value)
+        return true;
+    size_t n = strlen(name);
+    return skip_header(name, n) || !mc_h1_token(name, n) || !safe_value(value);
 }
 
 const char *mc_srv_http_date(worker *w)
@@ -316,7 +326,7 @@ static void answer(mc_server_req *r, int status, const mc_http_header *h, size_t
     }
     mc_srv_release_slot(r);
     if (s->o.done)
-        s->o.done(s->o.userdata, r, status, now_ms() - r->start);
+        s->o.done(s->o.userdata, r, status, mc_clock_read_ms() - r->start);  /* the end, read now */
 }
 
 void mc_srv_error_answer(mc_server_req *r, int status, const char *message,
@@ -744,7 +754,7 @@ static void linger_read(conn *c)
         ssize_t n = conn_recv(c, c->w->scratch, sizeof c->w->scratch);
         if (n > 0) {
             c->lingered += (size_t)n;
-            if (c->lingered > LINGER_BYTES || now_ms() - c->linger_start > LINGER_MS) {
+            if (c->lingered > LINGER_BYTES || mc_clock_read_ms() - c->linger_start > LINGER_MS) {
                 mc_srv_conn_close(c);
                 return;
             }

@@ -40,14 +40,16 @@ typedef struct mc_h1_head {
     mc_h1_str path;              /* origin-form path of the target, without the query */
     mc_h1_str query;             /* after '?', p NULL when there is none */
     int minor;                   /* HTTP/1.<minor>: 0 or 1 */
-    mc_h1_str names[MC_H1_MAX_HEADERS];
-    mc_h1_str values[MC_H1_MAX_HEADERS];   /* without surrounding whitespace */
     size_t nheaders;
     bool chunked;                /* Transfer-Encoding: chunked */
     bool has_length;
     uint64_t content_length;
     bool keep_alive;             /* by version and Connection */
     bool expect_continue;        /* Expect: 100-continue */
+    /* last: the parser clears what is above and fills these up to nheaders
+     * (4 KiB it does not clear for every request) */
+    mc_h1_str names[MC_H1_MAX_HEADERS];
+    mc_h1_str values[MC_H1_MAX_HEADERS];   /* without surrounding whitespace */
 } mc_h1_head;
 
 typedef enum mc_h1_result {

@@ -25,10 +25,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "http/clock.h"
 #include "http/h1.h"
 #include "http/h1resp.h"
 #include "http/resolve.h"
 #include "util/buf.h"
+#include "util/hash.h"
 
 #define MAX_RESPONSE_HEAD (100 * 1024)      /* curl's CURL_MAX_HTTP_HEADER */
 #define MAX_RESPONSE_HEADERS 1000
@@ -220,7 +222,7 @@ static void attempt_end(mc_lean *l, mc_lean_conn *k, mc_http_outcome out, bool r
         k->state = CS_IDLE;
         k->served++;
         k->in.len = 0;
-        k->idle_since = mc_http__now_ms();
+        k->idle_since = (uint64_t)mc_clock_now_ms();   /* the pass time in a loop */
         k->next = k->host->idle;
         k->host->idle = k;
         l->nidle++;
@@ -919,9 +921,25 @@ static bool ieq_prefix(const char *s, const char *lit)
     return strncasecmp(s, lit, strlen(lit)) == 0;
 }
 
-static bool header_named(const char *name, const char *want)
+/* The request header names lean looks at, known by length and first
+ * letter: one strlen and at most one strcasecmp a header. */
+typedef enum { H_OTHER, H_HOST, H_ACCEPT, H_CONNECTION, H_CONTENT_LENGTH,
+               H_TRANSFER_ENCODING } header_kind;
+
+static header_kind kind_of(const char *name, size_t n)
 {
-    return strcasecmp(name, want) == 0;
+    static const char first[18] = {[4] = 'h', [6] = 'a', [10] = 'c', [14] = 'c', [17] = 't'};
+    if (n >= sizeof first || mc_ascii_lower((unsigned char)name[0]) != first[n])
+        return H_OTHER;
+    switch (n) {
+    case 4: return strcasecmp(name, "Host") == 0 ? H_HOST : H_OTHER;
+    case 6: return strcasecmp(name, "Accept") == 0 ? H_ACCEPT : H_OTHER;
+    case 10: return strcasecmp(name, "Connection") == 0 ? H_CONNECTION : H_OTHER;
+    case 14: return strcasecmp(name, "Content-Length") == 0 ? H_CONTENT_LENGTH : H_OTHER;
+    case 17:
+        return strcasecmp(name, "Transfer-Encoding") == 0 ? H_TRANSFER_ENCODING : H_OTHER;
+    default: return H_OTHER;
+    }
 }
 
 /* A DNS name lean may carry: letters, digits, '-', '.', '_', not all
@@ -975,7 +993,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     if (inet_pton(AF_INET, host, &a) != 1) {
         /* a name (localhost too): its cached address, or libcurl while
          * the resolver thread looks it up (resolve.h) */
-        if (!plain_host_name(host) || !mc_resolve_lookup(host, mc_http__now_ms(), &a.s_addr))
+        if (!plain_host_name(host) || !mc_resolve_lookup(host, (uint64_t)mc_clock_now_ms(), &a.s_addr))
             return false;
     }
     /* the target exactly as built: no byte curl would refuse or change */
@@ -1008,43 +1026,48 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     mc_buf_puts(&b, http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
     bool have_host = false, have_accept = false;
     for (size_t i = 0; i < nheaders; i++) {
-        if (header_named(headers[i].name, "Host"))
-            have_host = true;
-        if (header_named(headers[i].name, "Accept"))
-            have_accept = true;
+        header_kind k = kind_of(headers[i].name, strlen(headers[i].name));
+        have_host |= k == H_HOST;
+        have_accept |= k == H_ACCEPT;
     }
     if (!have_host) {
-        mc_buf_puts(&b, "Host: ");
+        mc_buf_append(&b, "Host: ", 6);
         mc_buf_append(&b, auth, port == default_port ? hlen : alen);
-        mc_buf_puts(&b, "\r\n");
+        mc_buf_append(&b, "\r\n", 2);
     }
     for (size_t i = 0; i < nheaders; i++) {
         const mc_http_header *h = &headers[i];
+        size_t nlen = strlen(h->name);
+        header_kind k = kind_of(h->name, nlen);
         /* the body's framing is ours */
-        if (has_body && (header_named(h->name, "Content-Length") ||
-                         header_named(h->name, "Transfer-Encoding")))
+        if (has_body && (k == H_CONTENT_LENGTH || k == H_TRANSFER_ENCODING))
             continue;
         const char *v = h->value ? h->value : "";
         while (*v == ' ' || *v == '\t')
             v++;
-        if (header_named(h->name, "Connection") && strcasestr(v, "close"))
+        if (k == H_CONNECTION && strcasestr(v, "close"))
             q->close_after = true;
-        mc_buf_puts(&b, h->name);
+        mc_buf_append(&b, h->name, nlen);
         mc_buf_putc(&b, ':');
         if (*v) {
             mc_buf_putc(&b, ' ');
             mc_buf_puts(&b, v);
         }
-        mc_buf_puts(&b, "\r\n");
+        mc_buf_append(&b, "\r\n", 2);
     }
     if (!have_accept)
         mc_buf_puts(&b, "Accept: */*\r\n");   /* as curl sends it */
-    if (has_body)
-        mc_buf_printf(&b, "Content-Length: %zu\r\n", body_len);
-    mc_buf_puts(&b, "\r\n");
+    if (has_body) {
+        mc_buf_puts(&b, "Content-Length: ");
+        mc_buf_put_uint(&b, body_len);
+        mc_buf_append(&b, "\r\n", 2);
+    }
+    mc_buf_append(&b, "\r\n", 2);
     size_t head_len = b.len;
     mc_buf_append(&b, "", 1);              /* the key after the head */
-    mc_buf_printf(&b, "%s:%u", host, port);
+    mc_buf_append(&b, host, hlen);
+    mc_buf_putc(&b, ':');
+    mc_buf_put_uint(&b, port);
     if (b.oom) {
         mc_buf_free(&b);
         mc_err_set(err, MC_ENOMEM, "out of memory");

@@ -3,6 +3,8 @@
  * used by every host that sends a message's requests. */
 #include "http/msgio.h"
 
+#include <string.h>
+
 mc_http_request mc_http_request_of(const mc_outbound *out)
 {
     return (mc_http_request){
@@ -29,11 +31,18 @@ mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
     in->headers = nh ? mc_arena_alloc(&m->arena, nh * sizeof *in->headers) : NULL;
     if (!in->body || (nh && !in->headers) || (r->fault_code && !in->error))
         return NULL;
+    /* the names and values in one arena block */
+    size_t text = 0;
+    for (size_t i = 0; i < nh; i++)
+        text += strlen(r->header_names[i]) + strlen(r->header_values[i]) + 2;
+    char *p = nh ? mc_arena_alloc_unaligned(&m->arena, text) : NULL;
+    if (nh && !p)
+        return NULL;
     for (size_t i = 0; i < nh; i++) {
-        in->headers[i].name = mc_arena_strdup(&m->arena, r->header_names[i]);
-        in->headers[i].value = mc_arena_strdup(&m->arena, r->header_values[i]);
-        if (!in->headers[i].name || !in->headers[i].value)
-            return NULL;
+        in->headers[i].name = p;
+        p = stpcpy(p, r->header_names[i]) + 1;
+        in->headers[i].value = p;
+        p = stpcpy(p, r->header_values[i]) + 1;
     }
     in->nheaders = nh;
     return in;

@@ -175,8 +175,10 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     struct epoll_event ev[MAX_EVENTS];
+    /* one clock read a pass, after the wait (clock.h); the next pass's
+     * timeout is reckoned from it */
+    double now = mc_clock_tick();
     for (;;) {
-        double now = now_ms();
         if (atomic_load(&w->s->stopping) && drain_step(w, now))
             break;
         int timeout = poll_timeout(w, now);
@@ -185,12 +187,14 @@ static void *worker_main(void *arg)
         /* the one wait of the pass: connections, listener, wake-ups and
          * the upstream client's sockets */
         int n = epoll_wait(w->ep, ev, MAX_EVENTS, timeout);
+        now = mc_clock_tick();
         handle_events(w, ev, n < 0 ? 0 : n);
         mc_http_run(w->client, 0);
-        expire(w, now_ms());
+        expire(w, now);
         run_queue(w);
         mc_srv_free_dead(w);
     }
+    mc_clock_stop();
     return NULL;
 }
 

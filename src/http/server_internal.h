@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "http/clock.h"
 #include "http/h1.h"
 #include "http/server.h"
 #include "http/tls.h"
@@ -128,11 +129,10 @@ struct mc_server {
     mc_tls_server *tls;
 };
 
+/* The worker's pass time (clock.h): timers, deadlines, request starts. */
 static inline double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    return mc_clock_now_ms();
 }
 
 /* conn.c, for the loop */

@@ -58,6 +58,9 @@ typedef struct mc_json_opts {
     size_t max_nodes;  /* 0: no limit; more nodes fail with MC_ELIMIT */
     bool borrow;       /* strings and numbers without escapes point into
                           text, which must then outlive the tree */
+    size_t *arena_bytes; /* when set, gets (at most) the bytes the parse took
+                            from the arena, also when it fails: for a
+                            caller that keeps a memory budget */
 } mc_json_opts;
 mc_json mc_json_parse_opts(mc_arena *a, const char *text, size_t len,
                            const mc_json_opts *o, mc_err *err);

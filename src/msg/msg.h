@@ -93,7 +93,8 @@ typedef struct mc_payload {
                              or the message's arena when in_arena) */
     size_t len;
     bool in_arena;        /* bytes live in the message's arena */
-    mc_json json;         /* parsed JSON (cache), in json_arena */
+    mc_json json;         /* parsed JSON (cache), in json_arena or the
+                             message's arena (payload.c) */
     mc_arena json_arena;  /* the tree's memory, freed with the payload */
     bool json_tried;      /* parse attempted (for XML->JSON too) */
     char *json_text;      /* XML payload converted to JSON text (cache) */

@@ -37,58 +37,141 @@ void mc_payload_clear(mc_payload *p)
     memset(p, 0, sizeof *p);
 }
 
-mc_pl_kind mc_content_kind(const char *ct, const char *data, size_t len)
+/* The kind of a payload by its first byte: XML, text (blank), none
+ * (empty), or JSON when it may be JSON (the caller checks that). */
+static mc_pl_kind sniff_kind(const char *data, size_t len)
 {
-    if (ct && *ct) {
-        /* compare the media type only, ignoring parameters */
-        size_t n = strcspn(ct, ";");
-        while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-            n--;
-        const char *slash = memchr(ct, '/', n);
-        if (slash) {
-            const char *sub = slash + 1;
-            size_t sn = n - (size_t)(sub - ct);
-            if ((sn >= 4 && strncasecmp(sub + sn - 4, "json", 4) == 0))
-                return MC_PL_JSON;
-            if (sn >= 3 && strncasecmp(sub + sn - 3, "xml", 3) == 0)
-                return MC_PL_XML;
-            if (strncasecmp(ct, "text/", 5) == 0)
-                return MC_PL_TEXT;
-            if (strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)
-                return MC_PL_TEXT;
-        }
-        return MC_PL_BINARY;
-    }
     size_t i = 0;
     while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' ||
                        data[i] == '\t'))
         i++;
     if (i == len)
         return len ? MC_PL_TEXT : MC_PL_NONE;
-    if (data[i] == '<')
-        return MC_PL_XML;
-    if (mc_json_valid(data, len))
-        return MC_PL_JSON;
-    return MC_PL_TEXT;
+    return data[i] == '<' ? MC_PL_XML : MC_PL_JSON;
 }
 
-static mc_code set_bytes(mc_message *m, mc_pl_kind kind, const char *data,
-                         size_t len)
+/* The kind a content type names; MC_PL_NONE when there is none. */
+static mc_pl_kind declared_kind(const char *ct)
 {
-    bool in_arena = len < ARENA_PAYLOAD_BUDGET - m->arena_payload;
-    char *copy = in_arena ? mc_arena_alloc_unaligned(&m->arena, len + 1) : malloc(len + 1);
+    if (!ct || !*ct)
+        return MC_PL_NONE;
+    /* compare the media type only, ignoring parameters */
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    const char *slash = memchr(ct, '/', n);
+    if (slash) {
+        const char *sub = slash + 1;
+        size_t sn = n - (size_t)(sub - ct);
+        if ((sn >= 4 && strncasecmp(sub + sn - 4, "json", 4) == 0))
+            return MC_PL_JSON;
+        if (sn >= 3 && strncasecmp(sub + sn - 3, "xml", 3) == 0)
+            return MC_PL_XML;
+        if (strncasecmp(ct, "text/", 5) == 0)
+            return MC_PL_TEXT;
+        if (strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)
+            return MC_PL_TEXT;
+    }
+    return MC_PL_BINARY;
+}
+
+mc_pl_kind mc_content_kind(const char *ct, const char *data, size_t len)
+{
+    mc_pl_kind k = declared_kind(ct);
+    if (k != MC_PL_NONE)
+        return k;
+    k = sniff_kind(data, len);
+    if (k == MC_PL_JSON && !mc_json_valid(data, len))
+        return MC_PL_TEXT;
+    return k;
+}
+
+/* A copy of data (NUL-terminated) in the message's arena while its budget
+ * lasts (*in_arena), else on the heap. */
+static char *copy_bytes(mc_message *m, const char *data, size_t len, bool *in_arena)
+{
+    *in_arena = len < ARENA_PAYLOAD_BUDGET - m->arena_payload;
+    char *copy = *in_arena ? mc_arena_alloc_unaligned(&m->arena, len + 1) : malloc(len + 1);
     if (!copy)
-        return MC_ENOMEM;
-    if (in_arena)
+        return NULL;
+    if (*in_arena)
         m->arena_payload += len + 1;
     if (len)
         memcpy(copy, data, len);
     copy[len] = '\0';
+    return copy;
+}
+
+static void install_bytes(mc_message *m, mc_pl_kind kind, char *copy, size_t len,
+                          bool in_arena)
+{
     mc_payload_clear(&m->payload);
     m->payload.kind = kind;
     m->payload.bytes = copy;
     m->payload.len = len;
     m->payload.in_arena = in_arena;
+}
+
+static mc_code set_bytes(mc_message *m, mc_pl_kind kind, const char *data,
+                         size_t len)
+{
+    bool in_arena;
+    char *copy = copy_bytes(m, data, len, &in_arena);
+    if (!copy)
+        return MC_ENOMEM;
+    install_bytes(m, kind, copy, len, in_arena);
+    return MC_OK;
+}
+
+/* Most arena bytes the tree of a JSON text of len bytes can take: a value
+ * is at least one byte of text (a container two), each node is 16 bytes in
+ * its parent's array, each container's array up to 15 of padding, copied
+ * strings at most the text, and the root. */
+static size_t json_tree_bound(size_t len)
+{
+    return 16 * len + 8 * len + len + 32;
+}
+
+/* A JSON payload, checked.  One that fits the message's arena budget with
+ * the most its tree can take is parsed in the same pass, bytes and tree
+ * (borrowing from the bytes) in the arena, so the first expression that
+ * reads it finds the tree; a bigger one is only checked, and parsed when
+ * something first reads it (a proxy that passes big bodies through builds
+ * no tree).  On failure the message is as it was and err says why. */
+static mc_code set_json_payload(mc_message *m, const char *data, size_t len,
+                                mc_err *err)
+{
+    size_t room = ARENA_PAYLOAD_BUDGET - m->arena_payload;
+    bool small = len < ARENA_PAYLOAD_BUDGET / 26 && len + 1 + json_tree_bound(len) < room;
+    mc_err jerr = {0};
+    if (!small) {
+        mc_code rc = mc_json_check(data, len, MC_JSON_MAX_NODES, &jerr);
+        if (rc == MC_ENOMEM)
+            return mc_err_set(err, rc, "out of memory");
+        if (rc != MC_OK)
+            return mc_err_set(err, rc, "invalid JSON payload: %s", jerr.msg);
+        if (set_bytes(m, MC_PL_JSON, data, len) != MC_OK)
+            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        return MC_OK;
+    }
+    bool in_arena;
+    char *copy = copy_bytes(m, data, len, &in_arena);   /* in the arena: it fits */
+    if (!copy)
+        return mc_err_set(err, MC_ENOMEM, "out of memory");
+    size_t used = 0;
+    mc_json_opts o = {.max_nodes = MC_JSON_MAX_NODES, .borrow = true, .arena_bytes = &used};
+    mc_json tree = mc_json_parse_opts(&m->arena, copy, len, &o, &jerr);
+    m->arena_payload += used;
+    if (!tree) {
+        if (!in_arena)
+            free(copy);
+        if (jerr.code == MC_ENOMEM)
+            return mc_err_set(err, MC_ENOMEM, "out of memory");
+        return mc_err_set(err, jerr.code, "invalid JSON payload: %s", jerr.msg);
+    }
+    install_bytes(m, MC_PL_JSON, copy, len, in_arena);
+    m->payload.json = tree;
+    m->payload.json_tried = true;
     return MC_OK;
 }
 
@@ -299,25 +382,27 @@ static void set_type_props(mc_message *m, const char *ct)
 mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
                            const char *ct, mc_err *err)
 {
-    mc_pl_kind kind = mc_content_kind(ct, data, len);
+    mc_pl_kind kind = declared_kind(ct);
+    bool sniffed = kind == MC_PL_NONE;
+    if (sniffed)
+        kind = sniff_kind(data, len);
     if (len == 0) {
         mc_payload_clear(&m->payload);
         set_type_props(m, ct);
         return MC_OK;
     }
     if (kind == MC_PL_JSON) {
-        /* checked now (syntax, strict UTF-8, the node limit); the tree is
-         * built when an expression first needs it */
+        /* checked (syntax, strict UTF-8, the node limit) and parsed at once;
+         * without a content type, text that is not JSON is text */
         mc_err jerr = {0};
-        mc_code rc = mc_json_check(data, len, MC_JSON_MAX_NODES, &jerr);
-        if (rc == MC_ENOMEM)
-            return mc_err_set(err, rc, "out of memory");
-        if (rc != MC_OK)
-            return mc_err_set(err, rc, "invalid JSON payload: %s", jerr.msg);
-        rc = set_bytes(m, MC_PL_JSON, data, len);
-        if (rc == MC_OK)
+        mc_code rc = set_json_payload(m, data, len, &jerr);
+        if (rc == MC_OK) {
             set_type_props(m, ct);
-        return rc;
+            return MC_OK;
+        }
+        if (!sniffed || rc == MC_ENOMEM || (rc == MC_ELIMIT && mc_json_valid(data, len)))
+            return mc_err_set(err, rc, "%s", jerr.msg);
+        kind = MC_PL_TEXT;
     }
     mc_wire w = mc_wire_of(ct);
     if (w == MC_WIRE_FORM || w == MC_WIRE_MULTIPART)

@@ -285,6 +285,48 @@ static void test_admin_table(void **state)
     mc_buf_free(&b);
 }
 
+/* A histogram renders cumulative buckets (a value on a bound counts in
+ * it), its sum and count; a counter renders its count; label sets that
+ * differ only in length or kind are different series. */
+static void test_metric_histogram_and_counters(void **state)
+{
+    fixture *fx = *state;
+    mc_metrics *mt = &fx->h->met;
+    const double v[] = {0.003, 0.02, 0.05, 0.7, 20};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        mc_metrics_observe(mt, MC_M_LAT, "artifact", "t:hist", NULL, NULL, v[i]);
+    mc_metrics_observe(mt, MC_M_REQ, "artifact", "t:hist", "status", "200", 0);
+    mc_metrics_observe(mt, MC_M_REQ, "artifact", "t:hist", "status", "200", 0);
+    mc_metrics_observe(mt, MC_M_REQ, "artifact", "t:his", "status", "200", 0);
+    mc_metrics_observe(mt, MC_M_FAULT, "artifact", "t:hist", NULL, NULL, 0);
+    mc_buf b = MC_BUF_INIT;
+    mc_host_render_metrics(fx->h, &b);
+    const char *t = mc_buf_cstr(&b);
+    static const char *const want[] = {
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.005\"} 1\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.01\"} 1\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.025\"} 2\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.05\"} 3\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.1\"} 3\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.25\"} 3\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"0.5\"} 3\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"1\"} 4\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"2.5\"} 4\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"5\"} 4\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"10\"} 4\n"
+        "mediac_request_duration_seconds_bucket{artifact=\"t:hist\",le=\"+Inf\"} 5\n"
+        "mediac_request_duration_seconds_sum{artifact=\"t:hist\"} 20.773000\n"
+        "mediac_request_duration_seconds_count{artifact=\"t:hist\"} 5\n",
+        "mediac_requests_total{artifact=\"t:hist\",status=\"200\"} 2\n",
+        "mediac_requests_total{artifact=\"t:his\",status=\"200\"} 1\n",
+        "mediac_faults_total{artifact=\"t:hist\"} 1\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(t, want[i]))
+            fail_msg("missing:\n%s\nin:\n%s", want[i], t);
+    mc_buf_free(&b);
+}
+
 /* Label values are escaped (backslash, quote, newline) into one series per
  * label set; a label set over the 512-byte buffer is not counted. */
 static void test_metric_labels(void **state)
@@ -321,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_respond_and_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metric_histogram_and_counters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_route_and_template_variables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found_and_method_not_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_answer_fault_and_bad_body, setup, teardown),

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "http/h1.h"
+#include "http/msgio.h"
+#include "http/server_internal.h"
 
 static mc_h1_head head;
 
@@ -234,11 +236,81 @@ static void test_chunked(void **state)
     assert_int_equal(dechunk(big, 4096, out, &n, &rest), -1);
 }
 
+/* What a flow may not put in an answer: the framing, connection and date
+ * headers in any case, names that are not tokens, values that would split
+ * the head; everything else goes out. */
+static void test_answer_headers_skipped(void **state)
+{
+    (void)state;
+    static const char *const own[] = {"Date", "date", "CONNECTION", "Keep-Alive", "keep-alive",
+                                      "Content-Length", "content-LENGTH", "Transfer-Encoding",
+                                      "transfer-encoding"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        assert_true(mc_srv_skip_answer_header(own[i], "x"));
+    static const char *const kept[] = {"Dates", "Dat", "X-Date", "Connectiom", "Keep-Alivx",
+                                       "Content-Type", "Content-Lengths", "Transfer-Encodinf",
+                                       "X-Amz-Function-Error", "Server"};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        assert_false(mc_srv_skip_answer_header(kept[i], "x"));
+    assert_true(mc_srv_skip_answer_header("Bad Name", "x"));
+    assert_true(mc_srv_skip_answer_header("X:y", "x"));
+    assert_true(mc_srv_skip_answer_header("", "x"));
+    assert_true(mc_srv_skip_answer_header(NULL, "x"));
+    assert_true(mc_srv_skip_answer_header("X-A", NULL));
+    assert_true(mc_srv_skip_answer_header("X-A", "a\rb"));
+    assert_true(mc_srv_skip_answer_header("X-A", "a\nb"));
+    assert_true(mc_srv_skip_answer_header("X-A", "a\r\nX-Evil: 1"));
+    assert_false(mc_srv_skip_answer_header("X-A", "a\tb \xc3\xa9"));
+    assert_false(mc_srv_skip_answer_header("X-A", ""));
+}
+
+/* The client's response as the message sees it: status, body (with its
+ * NULs) and every header in order, copied into the message's arena. */
+static void test_inbound_of_response(void **state)
+{
+    (void)state;
+    mc_message *m = mc_msg_new(NULL, NULL);
+    assert_non_null(m);
+    char *names[] = {"Content-Type", "X-Amz-Executed-Version", "X-Empty", "x-dup", "x-dup"};
+    char *values[] = {"application/json", "$LATEST", "", "1", "2"};
+    mc_http_response r = {.status = 200, .header_names = names, .header_values = values,
+                          .nheaders = 5};
+    mc_buf_append(&r.body, "{\"a\":\"\0\"}", 9);
+    mc_inbound *in = mc_http_inbound(m, &r);
+    assert_non_null(in);
+    assert_int_equal(in->status, 200);
+    assert_int_equal(in->body_len, 9);
+    assert_memory_equal(in->body, "{\"a\":\"\0\"}", 9);
+    assert_int_equal(in->nheaders, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(in->headers[i].name, names[i]);
+        assert_string_equal(in->headers[i].value, values[i]);
+        assert_ptr_not_equal(in->headers[i].name, names[i]);
+    }
+    mc_buf_free(&r.body);
+    mc_http_response none = {.status = 204};
+    in = mc_http_inbound(m, &none);
+    assert_non_null(in);
+    assert_int_equal(in->nheaders, 0);
+    assert_int_equal(in->body_len, 0);
+    mc_msg_free(m);
+}
+
 static void test_tokens_and_reasons(void **state)
 {
     assert_true(mc_h1_token("X-Custom_1", 10));
     assert_false(mc_h1_token("a b", 3));
     assert_false(mc_h1_token("", 0));
+    /* every byte against RFC 9110's words: visible ASCII but the 17
+     * delimiters "(),/:;<=>?@[\]{} and DQUOTE */
+    for (int c = 0; c < 256; c++) {
+        char ch = (char)c;
+        bool want = c > 0x20 && c < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", c);
+        if (mc_h1_token(&ch, 1) != want)
+            fail_msg("byte 0x%02x: token %d, RFC 9110 says %d", c, !want, want);
+        char name[4] = {'a', ch, 'b', 0};
+        assert_int_equal(mc_h1_token(name, 3), want);
+    }
     assert_string_equal(mc_h1_reason(413), "Content Too Large");
     assert_string_equal(mc_h1_reason(299), "");
 }
@@ -247,6 +319,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_well_formed),
+        cmocka_unit_test(test_inbound_of_response),
+        cmocka_unit_test(test_answer_headers_skipped),
         cmocka_unit_test(test_absolute_form_routed_by_path),
         cmocka_unit_test(test_many_query_parameters),
         cmocka_unit_test(test_refused),

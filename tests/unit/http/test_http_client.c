@@ -30,6 +30,7 @@
 
 #include "http/client.h"
 #include "http/client_internal.h"
+#include "http/clock.h"
 #include "http/resolve.h"
 
 #include "fault_server_harness.h"
@@ -254,6 +255,74 @@ static void test_methods_round_trip(void **state)
     free(bb);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_int(r.body.data, "body_len"), (long)big);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+/* The loop clock (clock.h): a pass's time stays put until the next tick;
+ * a thread with no loop reads the clock; and a client that waits by itself
+ * (mc_http_do) reads the clock even in a thread that ticks (a credential
+ * fetch from inside a worker), so its timeouts and retry delays still run
+ * out instead of waiting on a time that never moves. */
+static void test_loop_clock(void **state)
+{
+    (void)state;
+    struct timespec two_ms = {0, 2000000};
+    mc_clock_stop();
+    double a = mc_clock_now_ms();
+    nanosleep(&two_ms, NULL);
+    assert_true(mc_clock_now_ms() > a);
+    double t = mc_clock_tick();
+    nanosleep(&two_ms, NULL);
+    assert_true(mc_clock_now_ms() == t);
+    assert_true(mc_clock_read_ms() > t);
+    mc_http_client *c = client(300, 3, 0);
+    mc_http_response r;
+    do_req(c, "GET", url("/stall?ms=3000"), true, &r);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_TIMEOUT);
+    mc_http_response_free(&r);
+    const char *k = new_key("ticked");
+    do_req(c, "GET", url("/503-then-200?key=%s&n=2", k), true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.attempts, 3);
+    mc_http_response_free(&r);
+    assert_true(mc_clock_now_ms() == t);  /* the blocking calls left it alone */
+    mc_http_client_free(c);
+    mc_clock_stop();
+    assert_true(mc_clock_now_ms() > t);
+}
+
+/* The lean client's head: the caller's Host and Accept replace the
+ * defaults, the body's framing is always its own, whatever the case of
+ * the names; without them, Host is host:port and Accept is curl's. */
+static void test_lean_head_names(void **state)
+{
+    (void)state;
+    mc_http_client *c = client(5000, 1, 0);
+    mc_http_header given[] = {{"hOST", "h.example"}, {"accept", "text/x"},
+                              {"CONTENT-length", "999"}, {"Transfer-encoding", "chunked"},
+                              {"X-Len-14-Chars", "v"}, {"Connection", "keep-alive"}};
+    mc_http_request rq = {.method = "POST", .url = url("/echo"), .headers = given,
+                          .nheaders = sizeof given / sizeof *given, .body = "abc", .body_len = 3};
+    mc_http_response r;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    const char *b = r.body.data;
+    assert_non_null(strstr(b, "[\"hOST\", \"h.example\"]"));
+    assert_non_null(strstr(b, "[\"accept\", \"text/x\"]"));
+    assert_null(strstr(b, "*/*"));
+    assert_non_null(strstr(b, "[\"Content-Length\", \"3\"]"));
+    assert_null(strstr(b, "999"));
+    assert_null(strstr(b, "chunked"));
+    assert_non_null(strstr(b, "[\"X-Len-14-Chars\", \"v\"]"));
+    assert_int_equal(json_int(b, "body_len"), 3);
+    mc_http_response_free(&r);
+    mc_http_request plain = {.method = "POST", .url = url("/echo"), .body = "{}", .body_len = 2};
+    assert_int_equal(mc_http_do(c, &plain, &r, NULL), MC_OK);
+    char host[64];
+    snprintf(host, sizeof host, "[\"Host\", \"127.0.0.1:%d\"]", srv_port);
+    assert_non_null(strstr(r.body.data, host));
+    assert_non_null(strstr(r.body.data, "[\"Accept\", \"*/*\"]"));
+    assert_non_null(strstr(r.body.data, "[\"Content-Length\", \"2\"]"));
     mc_http_response_free(&r);
     mc_http_client_free(c);
 }
@@ -1253,6 +1322,8 @@ int main(void)
         cmocka_unit_test(test_free_with_inflight),
         cmocka_unit_test(test_event_loop_driving),
         cmocka_unit_test(test_callbacks_reenter),
+        cmocka_unit_test(test_lean_head_names),
+        cmocka_unit_test(test_loop_clock),
         cmocka_unit_test(test_names_go_lean_once_resolved),
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_tls_trusted_keepalive_resumed),

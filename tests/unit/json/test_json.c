@@ -537,6 +537,91 @@ static void test_node_limit(void **state)
     assert_int_equal(mc_json_check(doc, strlen(doc), 0, &err), MC_OK);
 }
 
+/* The strict text scan steps eight bytes at a time through plain text:
+ * a bad byte, a lone surrogate escape and an escaped quote are found at
+ * every offset, before, inside and after an eight-byte step. */
+static void test_strict_scan_at_every_offset(void **state)
+{
+    (void)state;
+    for (size_t at = 2; at < 30; at++) {
+        char doc[64], want[64];
+        mc_err err = {0};
+        /* ["aaaa...<bad>...aaaa"] */
+        memset(doc, 'a', sizeof doc);
+        doc[0] = '[';
+        doc[1] = '"';
+        memcpy(doc + at, "\xc0\xaf", 2);
+        memcpy(doc + 40, "\"]", 3);
+        assert_int_equal(mc_json_check(doc, 42, 0, &err), MC_EPARSE);
+        snprintf(want, sizeof want, "invalid JSON at offset %zu: invalid UTF-8", at);
+        assert_string_equal(err.msg, want);
+        memcpy(doc + at, "\\udc00", 6);
+        assert_int_equal(mc_json_check(doc, 42, 0, &err), MC_EPARSE);
+        snprintf(want, sizeof want, "invalid JSON at offset %zu: unpaired surrogate escape", at);
+        assert_string_equal(err.msg, want);
+        /* valid: a two-byte letter, an escaped quote followed by what
+         * would be a bad escape outside a string */
+        memset(doc + 2, 'a', 38);
+        memcpy(doc + at, "\xc3\xa9", 2);
+        assert_int_equal(mc_json_check(doc, 42, 0, NULL), MC_OK);
+        if (at + 14 > 40)
+            continue;
+        memset(doc + 2, 'a', 38);
+        memcpy(doc + at, "\\\"\\ud83d\\ude00", 14);
+        assert_int_equal(mc_json_check(doc, 42, 0, &err), MC_OK);
+        mc_arena a;
+        mc_arena_init(&a, 256);
+        mc_json v = mc_json_parse(&a, doc, 42, NULL);
+        size_t n;
+        const char *t = mc_json_str(mc_json_at(v, 0), &n);
+        assert_int_equal(n, 38 - 14 + 1 + 4);
+        assert_memory_equal(t + at - 2, "\"\xf0\x9f\x98\x80", 5);
+        mc_arena_free(&a);
+    }
+}
+
+/* What a parse takes from the arena is reported (for a caller's budget),
+ * also when it fails, and a document with more pending children than the
+ * context holds inline (64) parses the same. */
+static void test_arena_bytes_and_wide_documents(void **state)
+{
+    (void)state;
+    mc_buf doc = MC_BUF_INIT;
+    mc_buf_puts(&doc, "{\"wide\":[");
+    for (int i = 0; i < 300; i++)
+        mc_buf_printf(&doc, "%s{\"i\":%d,\"s\":\"x\\ny\"}", i ? "," : "", i);
+    mc_buf_puts(&doc, "],\"tail\":true}");
+    mc_arena a;
+    mc_arena_init(&a, 256);
+    size_t used = 0;
+    mc_json_opts o = {.borrow = true, .arena_bytes = &used};
+    mc_json v = mc_json_parse_opts(&a, doc.data, doc.len, &o, NULL);
+    assert_non_null(v);
+    mc_json wide = mc_json_get(v, "wide", 4);
+    assert_int_equal(mc_json_count(wide), 300);
+    for (size_t i = 0; i < 300; i++) {
+        long long got = -1;
+        assert_true(mc_json_int(mc_json_get(mc_json_at(wide, i), "i", 1), &got));
+        assert_int_equal(got, (long long)i);
+        size_t n;
+        const char *s = mc_json_str(mc_json_get(mc_json_at(wide, i), "s", 1), &n);
+        assert_int_equal(n, 3);
+        assert_memory_equal(s, "x\ny", 3);
+    }
+    assert_int_equal(mc_json_type_of(mc_json_get(v, "tail", 4)), MC_JSON_TRUE);
+    /* each object's 4 nodes at 16 bytes and its copied escaped string (3
+     * bytes), within the bound payload.c budgets with (25 per byte of text) */
+    assert_true(used >= 300 * (4 * 16 + 3));
+    assert_true(used <= 25 * doc.len + 32);
+    /* a failed parse still says what it took */
+    used = 0;
+    mc_buf_puts(&doc, "x");
+    assert_null(mc_json_parse_opts(&a, doc.data, doc.len, &o, NULL));
+    assert_true(used >= 300 * (4 * 16 + 3));
+    mc_arena_free(&a);
+    mc_buf_free(&doc);
+}
+
 /* Borrowing: text without escapes points into the input, the rest is
  * copied; both read the same. */
 static void test_borrow(void **state)
@@ -619,6 +704,8 @@ int main(void)
         cmocka_unit_test(test_embedded_nul),
         cmocka_unit_test(test_strict_text),
         cmocka_unit_test(test_node_limit),
+        cmocka_unit_test(test_arena_bytes_and_wide_documents),
+        cmocka_unit_test(test_strict_scan_at_every_offset),
         cmocka_unit_test(test_borrow),
         cmocka_unit_test(test_parser_memory_outgrows_block),
     };

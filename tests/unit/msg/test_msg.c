@@ -460,6 +460,85 @@ static void test_payload_errors(void **state)
     mc_msg_free(m);
 }
 
+/* A JSON payload is checked and parsed in one pass: the tree is there as
+ * soon as the payload is set, borrowing from the payload's bytes; without a
+ * content type the first byte and the check decide the kind, as before. */
+static void test_payload_json_parsed_once(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_err err = {0};
+    const char *j = "{\"k\":\"v\",\"n\":[1,2,3]}";
+    assert_int_equal(mc_msg_set_payload(m, j, strlen(j), "application/json", &err), MC_OK);
+    assert_true(m->payload.json_tried);
+    mc_json tree = m->payload.json;
+    assert_non_null(tree);
+    assert_ptr_equal(mc_msg_json(m), tree);
+    size_t n;
+    const char *v = mc_json_str(mc_json_get(tree, "k", 1), &n);
+    assert_true(v > m->payload.bytes && v < m->payload.bytes + m->payload.len);
+    assert_int_equal(mc_json_count(mc_json_get(tree, "n", 1)), 3);
+    /* a body too big for the message's arena budget with its tree is only
+     * checked: no tree until something reads it */
+    mc_buf wide = MC_BUF_INIT;
+    mc_buf_putc(&wide, '[');
+    for (int i = 0; i < 2000; i++)
+        mc_buf_puts(&wide, i ? ",\"abcd\"" : "\"abcd\"");
+    mc_buf_putc(&wide, ']');
+    assert_int_equal(mc_msg_set_payload(m, wide.data, wide.len, "application/json", &err), MC_OK);
+    assert_false(m->payload.json_tried);
+    assert_int_equal(mc_json_count(mc_msg_json(m)), 2000);
+    wide.data[wide.len - 1] = ',';
+    assert_int_equal(mc_msg_set_payload(m, wide.data, wide.len, "application/json", &err),
+                     MC_EPARSE);
+    assert_int_equal(mc_json_count(mc_msg_json(m)), 2000);
+    mc_buf_free(&wide);
+    /* no content type: JSON, text, XML, blank, as the text says */
+    static const struct { const char *data; mc_pl_kind kind; } sniff[] = {
+        {"{\"a\":1}", MC_PL_JSON}, {" [1, 2] ", MC_PL_JSON}, {"42", MC_PL_JSON},
+        {"{\"a\":", MC_PL_TEXT}, {"hello", MC_PL_TEXT}, {"[\"\\udc00\"]", MC_PL_TEXT},
+        {"<a>1</a>", MC_PL_XML}, {" \n", MC_PL_TEXT},
+    };
+    for (size_t i = 0; i < sizeof sniff / sizeof *sniff; i++) {
+        mc_err_clear(&err);
+        assert_int_equal(mc_msg_set_payload(m, sniff[i].data, strlen(sniff[i].data), NULL, &err),
+                         MC_OK);
+        assert_int_equal(m->payload.kind, sniff[i].kind);
+        assert_int_equal(mc_content_kind(NULL, sniff[i].data, strlen(sniff[i].data)),
+                         sniff[i].kind);
+        assert_int_equal(mc_msg_json(m) != NULL, sniff[i].kind != MC_PL_TEXT);
+    }
+    /* no content type, more values than the limit: still a 413 when it is
+     * JSON, text when it is not JSON at all */
+    mc_buf big = MC_BUF_INIT;
+    mc_buf_putc(&big, '[');
+    for (int i = 0; i <= MC_JSON_MAX_NODES; i++)
+        mc_buf_puts(&big, i ? ",0" : "0");
+    mc_buf_putc(&big, ']');
+    assert_int_equal(mc_msg_set_payload(m, "[7]", 3, NULL, &err), MC_OK);
+    mc_err_clear(&err);
+    assert_int_equal(mc_msg_set_payload(m, big.data, big.len, NULL, &err), MC_ELIMIT);
+    assert_non_null(strstr(err.msg, "invalid JSON payload: JSON has more than 1000000 values"));
+    assert_string_equal(payload(m), "[7]");
+    mc_buf_putc(&big, 'x');
+    assert_int_equal(mc_msg_set_payload(m, big.data, big.len, NULL, &err), MC_OK);
+    assert_int_equal(m->payload.kind, MC_PL_TEXT);
+    mc_buf_free(&big);
+    /* replaced many times: the tree moves out of the message's arena when
+     * its budget is spent, and every tree reads right */
+    for (int i = 0; i < 400; i++) {
+        char doc[64];
+        int len = snprintf(doc, sizeof doc, "{\"i\":%d,\"pad\":\"%040d\"}", i, i);
+        assert_int_equal(mc_msg_set_payload(m, doc, (size_t)len, "application/json", &err), MC_OK);
+        long long got = -1;
+        assert_true(mc_json_int(mc_json_get(mc_msg_json(m), "i", 1), &got));
+        assert_int_equal(got, i);
+    }
+    assert_true(m->arena_payload <= ((size_t)64 << 10));
+    assert_non_null(m->payload.json_arena.head);
+    mc_msg_free(m);
+}
+
 /* The pre-scan counts what libxml2 would build, whatever the markup. */
 static void test_xml_scan_limits(void **state)
 {
@@ -650,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_vars_status_fault),
         cmocka_unit_test(test_payload_json),
         cmocka_unit_test(test_payload_errors),
+        cmocka_unit_test(test_payload_json_parsed_once),
         cmocka_unit_test(test_xml_scan_limits),
         cmocka_unit_test(test_payload_xml_and_soap),
         cmocka_unit_test(test_payload_text_binary),

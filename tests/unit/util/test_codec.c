@@ -217,6 +217,18 @@ static void test_header_value_ok(void **state)
     assert_false(mc_header_value_ok("a\x01", 2));
     assert_false(mc_header_value_ok("a\x7f", 2));
     assert_false(mc_header_value_ok("Tail\r\nX-Evil: 1", 17));
+    /* every byte at every place of a 19-byte value (two 8-byte steps and
+     * a tail), among plain bytes and among bytes with the high bit set */
+    for (int fill = 0; fill < 2; fill++)
+        for (int c = 0; c < 256; c++)
+            for (size_t at = 0; at < 19; at++) {
+                char v[19];
+                memset(v, fill ? '\xe9' : 'a', sizeof v);
+                v[at] = (char)c;
+                bool want = !((c < 0x20 && c != '\t') || c == 0x7f);
+                if (mc_header_value_ok(v, sizeof v) != want)
+                    fail_msg("byte 0x%02x at %zu: %d", c, at, !want);
+            }
 }
 
 static void test_token_and_url_text(void **state)
