@@ -67,6 +67,17 @@ static bool put(char *buf, size_t cap, size_t *n, const char *s, bool quote)
     return true;
 }
 
+/* Append the n bytes of a literal (no escapes); false when they do not fit. */
+static bool put_lit(char *buf, size_t cap, size_t *at, const char *lit, size_t n)
+{
+    if (n >= cap - *at)
+        return false;
+    memcpy(buf + *at, lit, n);
+    *at += n;
+    buf[*at] = '\0';
+    return true;
+}
+
 static bool is_histogram(int kind)
 {
     return kind == MC_M_LAT || kind == MC_M_UPLAT;
@@ -110,14 +121,14 @@ void mc_metrics_observe(mc_metrics *mt, int kind, const char *k1, const char *v1
 {
     char labels[512];
     size_t n = 0;
-    if (!put(labels, sizeof labels, &n, k1, false) || !put(labels, sizeof labels, &n, "=\"", false) ||
-        !put(labels, sizeof labels, &n, v1, true) || !put(labels, sizeof labels, &n, "\"", false))
+    if (!put(labels, sizeof labels, &n, k1, false) || !put_lit(labels, sizeof labels, &n, "=\"", 2) ||
+        !put(labels, sizeof labels, &n, v1, true) || !put_lit(labels, sizeof labels, &n, "\"", 1))
         return;
-    if (k2 && (!put(labels, sizeof labels, &n, ",", false) ||
+    if (k2 && (!put_lit(labels, sizeof labels, &n, ",", 1) ||
                !put(labels, sizeof labels, &n, k2, false) ||
-               !put(labels, sizeof labels, &n, "=\"", false) ||
+               !put_lit(labels, sizeof labels, &n, "=\"", 2) ||
                !put(labels, sizeof labels, &n, v2, true) ||
-               !put(labels, sizeof labels, &n, "\"", false)))
+               !put_lit(labels, sizeof labels, &n, "\"", 1)))
         return;
     mc_series *s = series_get(mt, kind, labels, n);
     if (!s)

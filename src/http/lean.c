@@ -348,10 +348,11 @@ static bool copy_headers(mc_lean_conn *k, mc_http_response *r)
     r->header_names = r->header_values = NULL;
     if (n == 0)
         return true;
-    size_t bytes = 2 * n * sizeof(char *), pos = 0;
+    /* a field's name and value are shorter than its line by the colon at
+     * least: the fields' bytes and two NULs a field bound the text (no
+     * pass to measure it) */
+    size_t bytes = 2 * n * sizeof(char *) + k->rh.fields_len + 2 * n, pos = 0;
     mc_h1_str name, value;
-    while (mc_h1_resp_next_field(&k->rh, &pos, &name, &value))
-        bytes += name.n + value.n + 2;
     char *block = malloc(bytes);
     if (!block)
         return false;
