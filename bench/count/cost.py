@@ -3,9 +3,10 @@
 nginx reverse proxy, measured in one run against the same nginx Lambda
 stand-in: CPU per request (all threads and child processes, from
 /proc/PID/task/*/schedstat), requests/s, heap allocations and frees per
-request (alloc_counter.so preloaded into both servers) and system calls per
+request (alloc_counter.so preloaded into both servers), system calls per
 request (`perf stat -e raw_syscalls:sys_enter`, or `strace -c -f` when perf
-may not count).  The load is `wrk -t1 -cN` with bench/gateway/post.lua (the
+may not count), the share of the CPU spent in user space, and voluntary /
+involuntary context switches per request (/proc/PID/task/*/stat, status).  The load is `wrk -t1 -cN` with bench/gateway/post.lua (the
 WSO2 invoke request), N = 16, 64, 256 by default.
 
     python3 bench/count/cost.py --mediac build-bench/src/cli/mediac \
@@ -61,6 +62,28 @@ def cpu_ns(pids):
             except OSError:
                 pass
     return total
+
+
+def sched_counts(pids):
+    """(user ticks, system ticks, voluntary, involuntary context switches)
+    summed over every thread: where a server's CPU goes (its own code or the
+    kernel) and how often it sleeps or is preempted."""
+    ut = st = vol = invol = 0
+    for pid in pids:
+        for t in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ut, st = ut + int(fields[11]), st + int(fields[12])
+                with open("/proc/%d/task/%s/status" % (pid, t)) as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches"):
+                            vol += int(line.split()[1])
+                        elif line.startswith("nonvoluntary_ctxt_switches"):
+                            invol += int(line.split()[1])
+            except OSError:
+                pass
+    return ut, st, vol, invol
 
 
 def perf_works():
@@ -120,17 +143,23 @@ def measure(pid, url, conns, seconds, counts, use_perf, d):
     pids = bench.proc_tree(pid)     # after it: nginx's workers may start after its port
     sc = SyscallCounter(pids, use_perf, d) if use_perf else None
     a0 = read_allocs(counts)
-    c0 = cpu_ns(pids)
+    c0, s0 = cpu_ns(pids), sched_counts(pids)
     t0 = time.time()
     n, errors = wrk(url, conns, seconds)
     wall = time.time() - t0
-    c1 = cpu_ns(pids)
+    c1, s1 = cpu_ns(pids), sched_counts(pids)
     a1 = read_allocs(counts)
     sys_total = sc.stop()[0] if sc else None
     res = {"requests": n, "errors": errors, "rps": n / seconds,
            "cpu_us": (c1 - c0) / 1000.0 / max(n, 1),
            "allocs": (a1[0] - a0[0]) / max(n, 1), "frees": (a1[1] - a0[1]) / max(n, 1),
            "wall": wall}
+    # user/system split and context switches per request (ticks are 10 ms:
+    # over a run of seconds the split is good to a few per cent)
+    d = [b - a for a, b in zip(s0, s1)]
+    if d[0] + d[1] > 0:
+        res["user_share"] = d[0] / (d[0] + d[1])
+    res["vol_cs"], res["invol_cs"] = d[2] / max(n, 1), d[3] / max(n, 1)
     if sys_total is not None:
         res["syscalls"] = sys_total / max(n, 1)
     return res
@@ -194,11 +223,12 @@ def measure_all(env, conns, seconds, runs=1, workers=2, only=("mediac", "nginx")
                     r = measure(p.pid, url, c, seconds, counts, use_perf, bench.work)
                     r.update(who=who, conns=c, run=run, load=os.getloadavg()[0])
                     results["rows"].append(r)
-                    out("%-6s c=%-3d %8.0f req/s %6.1f us/req %6.1f allocs %6.1f frees "
-                        "%s syscalls/req errors %d (load %.1f)" % (
-                            who, c, r["rps"], r["cpu_us"], r["allocs"], r["frees"],
+                    out("%-6s c=%-3d %8.0f req/s %6.1f us/req (user %2.0f %%) %6.1f allocs "
+                        "%6.1f frees %s syscalls/req %.3f/%.3f cs/req errors %d (load %.1f)" % (
+                            who, c, r["rps"], r["cpu_us"], 100 * r.get("user_share", 0),
+                            r["allocs"], r["frees"],
                             "%.2f" % r["syscalls"] if "syscalls" in r else "-",
-                            r["errors"], r["load"]))
+                            r["vol_cs"], r["invol_cs"], r["errors"], r["load"]))
                 if breakdown:
                     by = strace_breakdown(p.pid, url, conns[0], bench.work)
                     results.setdefault("breakdown", {})[who] = by

@@ -143,14 +143,22 @@ static void refresh(mc_aws_context *c, entry *e, const mc_aws_settings *x)
     pthread_cond_broadcast(&c->done);
 }
 
-static mc_code copy_out(const entry *e, mc_aws_credentials *out, mc_err *err)
+static mc_code copy_out(const entry *e, mc_aws_credentials *out, char *room, size_t cap,
+                        mc_err *err)
 {
-    mc_code rc = mc_aws_credentials_copy(out, &e->creds);
+    mc_code rc = mc_aws_credentials_copy_into(out, &e->creds, room, cap);
     return rc == MC_OK ? MC_OK : mc_err_set(err, rc, "out of memory");
 }
 
 mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
                                    mc_aws_credentials *out, mc_err *err)
+{
+    return mc_aws_context_credentials_in(c, x, out, NULL, 0, err);
+}
+
+mc_code mc_aws_context_credentials_in(mc_aws_context *c, const mc_aws_settings *x,
+                                      mc_aws_credentials *out, char *room, size_t cap,
+                                      mc_err *err)
 {
     memset(out, 0, sizeof *out);
     bool explicit_keys = x && ((x->access_key_id && *x->access_key_id) ||
@@ -199,7 +207,7 @@ mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
         break;
     }
     if (rc == MC_OK)
-        rc = copy_out(e, out, err);
+        rc = copy_out(e, out, room, cap, err);
     pthread_mutex_unlock(&c->lock);
     return rc;
 }
@@ -243,23 +251,25 @@ mc_code mc_aws_context_region(mc_aws_context *c, const mc_aws_settings *x, char 
     return rc;
 }
 
-/* "url|service|region" into key[cap], cut at cap - 1 bytes as snprintf
- * would (the per-request path: no printf). */
-static void endpoint_key(char *key, size_t cap, const char *url, const char *service,
+/* "url|service|region" into key[cap] (the per-request path: no printf);
+ * false when it does not fit (such an endpoint is not cached: a cut key
+ * could name another endpoint). */
+static bool endpoint_key(char *key, size_t cap, const char *url, const char *service,
                          const char *region)
 {
     const char *part[3] = {url ? url : "", service ? service : "", region ? region : ""};
     size_t n = 0;
     for (int i = 0; i < 3; i++) {
-        if (i && n + 1 < cap)
-            key[n++] = '|';
         size_t len = strlen(part[i]);
-        if (len > cap - 1 - n)
-            len = cap - 1 - n;
+        if (n + (i > 0) + len >= cap)
+            return false;
+        if (i)
+            key[n++] = '|';
         memcpy(key + n, part[i], len);
         n += len;
     }
     key[n] = '\0';
+    return true;
 }
 
 mc_code mc_aws_context_endpoint(mc_aws_context *c, const char *explicit_url,
@@ -267,7 +277,8 @@ mc_code mc_aws_context_endpoint(mc_aws_context *c, const char *explicit_url,
                                 mc_aws_endpoint *out, mc_err *err)
 {
     char key[600];
-    endpoint_key(key, sizeof key, explicit_url, service, region);
+    if (!endpoint_key(key, sizeof key, explicit_url, service, region))
+        return mc_aws_endpoint_resolve(c->env, explicit_url, service, region, out, err);
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < c->nendpoints; i++)
         if (strcmp(c->endpoints[i].key, key) == 0) {

@@ -44,6 +44,11 @@ void mc_aws_context_settings(const mc_aws_context *c, mc_aws_settings *x);
  * clears out either way. */
 mc_code mc_aws_context_credentials(mc_aws_context *c, const mc_aws_settings *x,
                                    mc_aws_credentials *out, mc_err *err);
+/* The same, copying cached keys into room[cap] when they fit there (the
+ * per-request path: no heap copy; mc_aws_credentials_clear wipes room). */
+mc_code mc_aws_context_credentials_in(mc_aws_context *c, const mc_aws_settings *x,
+                                      mc_aws_credentials *out, char *room, size_t cap,
+                                      mc_err *err);
 
 /* The region for x (its own, else the environment's or the profile's),
  * and the endpoint of a service, each resolved once and kept: requests do

@@ -225,10 +225,44 @@ mc_code mc_aws_credentials_copy(mc_aws_credentials *dst, const mc_aws_credential
     return rc;
 }
 
+mc_code mc_aws_credentials_copy_into(mc_aws_credentials *dst, const mc_aws_credentials *src,
+                                     char *room, size_t cap)
+{
+    const char *part[3] = {src->access_key_id, src->secret_access_key,
+                           given(src->session_token) ? src->session_token : NULL};
+    size_t len[3], need = 0;
+    for (int i = 0; i < 3; i++) {
+        len[i] = part[i] ? strlen(part[i]) : 0;
+        need += part[i] ? len[i] + 1 : 0;
+    }
+    if (!room || !part[0] || !part[1] || need > cap)
+        return mc_aws_credentials_copy(dst, src);
+    memset(dst, 0, sizeof *dst);
+    char **field[3] = {&dst->access_key_id, &dst->secret_access_key, &dst->session_token};
+    size_t at = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!part[i])
+            continue;
+        memcpy(room + at, part[i], len[i] + 1);
+        *field[i] = room + at;
+        at += len[i] + 1;
+    }
+    dst->room = room;
+    dst->room_used = at;
+    dst->expires = src->expires;
+    memcpy(dst->source, src->source, sizeof dst->source);
+    return MC_OK;
+}
+
 void mc_aws_credentials_clear(mc_aws_credentials *c)
 {
     if (!c)
         return;
+    if (c->room) {
+        OPENSSL_cleanse(c->room, c->room_used);
+        memset(c, 0, sizeof *c);
+        return;
+    }
     if (c->borrowed) {
         memset(c, 0, sizeof *c);
         return;

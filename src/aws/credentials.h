@@ -87,6 +87,10 @@ typedef struct mc_aws_credentials {
     int64_t expires;           /* epoch seconds; 0: does not expire */
     bool borrowed;             /* the keys are the caller's strings (not
                                   copied, not wiped by clear) */
+    char *room;                /* or: copied into this caller storage
+                                  (mc_aws_credentials_copy_into); clear
+                                  wipes its first room_used bytes */
+    size_t room_used;
     char source[192];          /* e.g. "environment", "profile dev in
                                   /home/u/.aws/credentials" */
 } mc_aws_credentials;
@@ -103,6 +107,11 @@ mc_code mc_aws_credentials_view(const mc_aws_settings *x, mc_aws_credentials *ou
                                 mc_err *err);
 /* A heap copy of src (wiped by mc_aws_credentials_clear). */
 mc_code mc_aws_credentials_copy(mc_aws_credentials *dst, const mc_aws_credentials *src);
+/* The same into room[cap] when the keys fit there (no heap: a request's
+ * copy of cached keys), else on the heap; mc_aws_credentials_clear wipes
+ * either.  room must outlive dst. */
+mc_code mc_aws_credentials_copy_into(mc_aws_credentials *dst, const mc_aws_credentials *src,
+                                     char *room, size_t cap);
 
 /* Region into out[outsz]; source (may be NULL) gets where it came from. */
 mc_code mc_aws_region_resolve(const mc_aws_settings *x, char *out,

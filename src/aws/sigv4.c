@@ -27,6 +27,18 @@
 #define SLOT_SECRET_MAX 128
 #define SLOT_NAME_MAX 64
 
+/* A signing key ready for HMAC: with the SHA-256 API, the hash states
+ * after the key's inner and outer pad blocks, so an HMAC costs the
+ * message's blocks and one more (RFC 2104's precomputation); as secret as
+ * the key itself. */
+typedef struct mac_key {
+#ifdef USE_SHA256_API
+    SHA256_CTX inner, outer;
+#else
+    unsigned char key[32];
+#endif
+} mac_key;
+
 /* One cached signing key: HMAC chain of (secret, date, region, service). */
 typedef struct key_slot {
     bool used;
@@ -34,7 +46,7 @@ typedef struct key_slot {
     char date[9];              /* YYYYMMDD */
     char region[SLOT_NAME_MAX + 1];
     char service[SLOT_NAME_MAX + 1];
-    unsigned char key[32];
+    mac_key key;
 } key_slot;
 
 /* A header or query pair as offsets into a scratch buffer. */
@@ -59,10 +71,11 @@ struct mc_sigv4_signer {
     span_pair *pairs;   /* headers, then reused for query pairs */
     size_t pairs_cap;
     bool valid;         /* creq/sts hold the last successful signing */
+    time_t date_when;   /* the signing time date_text was formatted for */
+    char date_text[17]; /* "" until the first signature */
 };
 
 static const char hexdig[] = "0123456789ABCDEF";
-static const char hexlow[] = "0123456789abcdef";
 
 /* RFC 3986 unreserved characters. */
 static const uint8_t unreserved[256] = {
@@ -131,19 +144,38 @@ static void query_component(mc_buf *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
+/* "00" "01" ... "ff": two hex digits per byte in one 16-bit copy. */
+static const char hexpairs[513] =
+    "000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f"
+    "303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f"
+    "505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f"
+    "707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f"
+    "909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void hex_lower(char *dst, const unsigned char *src, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        dst[2 * i] = hexlow[src[i] >> 4];
-        dst[2 * i + 1] = hexlow[src[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + 2 * i, hexpairs + 2 * src[i], 2);
     dst[2 * n] = '\0';
 }
 
 /* ---- hashing ----------------------------------------------------------- */
 
+/* SHA-256 of a then b.  secret: the state held key material (HMAC pads),
+ * so it is wiped; hashes of public text (body, canonical request) are not. */
 static bool sha256_2(mc_sigv4_signer *s, const void *a, size_t an,
-                     const void *b, size_t bn, unsigned char out[32])
+                     const void *b, size_t bn, unsigned char out[32], bool secret)
 {
 #ifdef USE_SHA256_API
     (void)s;
@@ -151,9 +183,11 @@ static bool sha256_2(mc_sigv4_signer *s, const void *a, size_t an,
     bool ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, a, an) == 1 &&
               (bn == 0 || SHA256_Update(&c, b, bn) == 1) &&
               SHA256_Final(out, &c) == 1;
-    OPENSSL_cleanse(&c, sizeof c);
+    if (secret)
+        OPENSSL_cleanse(&c, sizeof c);
     return ok;
 #else
+    (void)secret;
     unsigned int len = 0;
     return EVP_DigestInit_ex(s->md, s->sha256, NULL) == 1 &&
            EVP_DigestUpdate(s->md, a, an) == 1 &&
@@ -167,20 +201,60 @@ static bool hmac_sha256(mc_sigv4_signer *s, const void *key, size_t klen,
 {
     unsigned char k[64] = {0}, pad[64], inner[32];
     if (klen > sizeof k) {
-        if (!sha256_2(s, key, klen, NULL, 0, k))
+        if (!sha256_2(s, key, klen, NULL, 0, k, true))
             return false;
     } else {
         memcpy(k, key, klen);
     }
     for (size_t i = 0; i < sizeof pad; i++)
         pad[i] = k[i] ^ 0x36;
-    bool ok = sha256_2(s, pad, sizeof pad, msg, mlen, inner);
+    bool ok = sha256_2(s, pad, sizeof pad, msg, mlen, inner, true);
     for (size_t i = 0; ok && i < sizeof pad; i++)
         pad[i] = k[i] ^ 0x5c;
-    ok = ok && sha256_2(s, pad, sizeof pad, inner, sizeof inner, out);
+    ok = ok && sha256_2(s, pad, sizeof pad, inner, sizeof inner, out, true);
     OPENSSL_cleanse(k, sizeof k);
     OPENSSL_cleanse(pad, sizeof pad);
     return ok;
+}
+
+/* Prepare the 32-byte signing key for mac_sign. */
+static bool mac_key_set(mac_key *mk, const unsigned char key[32])
+{
+#ifdef USE_SHA256_API
+    unsigned char pad[64];
+    memset(pad, 0x36, sizeof pad);
+    for (size_t i = 0; i < 32; i++)
+        pad[i] ^= key[i];
+    bool ok = SHA256_Init(&mk->inner) == 1 && SHA256_Update(&mk->inner, pad, 64) == 1;
+    memset(pad, 0x5c, sizeof pad);
+    for (size_t i = 0; i < 32; i++)
+        pad[i] ^= key[i];
+    ok = ok && SHA256_Init(&mk->outer) == 1 && SHA256_Update(&mk->outer, pad, 64) == 1;
+    OPENSSL_cleanse(pad, sizeof pad);
+    return ok;
+#else
+    memcpy(mk->key, key, 32);
+    return true;
+#endif
+}
+
+/* HMAC-SHA256(key, msg) from a prepared key.  The copies of its states
+ * are wiped: until SHA256_Final they are as secret as the key. */
+static bool mac_sign(mc_sigv4_signer *s, const mac_key *mk, const void *msg,
+                     size_t mlen, unsigned char out[32])
+{
+#ifdef USE_SHA256_API
+    (void)s;
+    unsigned char inner[32];
+    SHA256_CTX c = mk->inner;
+    bool ok = SHA256_Update(&c, msg, mlen) == 1 && SHA256_Final(inner, &c) == 1;
+    c = mk->outer;
+    ok = ok && SHA256_Update(&c, inner, 32) == 1 && SHA256_Final(out, &c) == 1;
+    OPENSSL_cleanse(&c, sizeof c);
+    return ok;
+#else
+    return hmac_sha256(s, mk->key, 32, msg, mlen, out);
+#endif
 }
 
 /* ---- signer ------------------------------------------------------------ */
@@ -260,10 +334,10 @@ static bool grow_pairs(mc_sigv4_signer *s, size_t need)
     return true;
 }
 
-/* Signing key for (secret, date, region, service), from the cache or
- * derived and cached. */
-static bool signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
-                        const char *date, unsigned char key[32])
+/* Signing key for (secret, date, region, service), prepared for mac_sign:
+ * the cached slot's, or derived into *tmp (and cached when it fits). */
+static const mac_key *signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
+                                  const char *date, mac_key *tmp)
 {
     size_t sl = strlen(p->secret_access_key);
     bool cacheable = sl <= SLOT_SECRET_MAX &&
@@ -271,14 +345,12 @@ static bool signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
                      strlen(p->service) <= SLOT_NAME_MAX;
     if (cacheable) {
         for (unsigned i = 0; i < KEY_SLOTS; i++) {
-            key_slot *k = &s->slots[i];
+            const key_slot *k = &s->slots[i];
             if (k->used && memcmp(k->date, date, 8) == 0 &&
                 strcmp(k->region, p->region) == 0 &&
                 strcmp(k->service, p->service) == 0 &&
-                strcmp(k->secret, p->secret_access_key) == 0) {
-                memcpy(key, k->key, 32);
-                return true;
-            }
+                strcmp(k->secret, p->secret_access_key) == 0)
+                return &k->key;
         }
     }
     s->derivations++;
@@ -290,24 +362,30 @@ static bool signing_key(mc_sigv4_signer *s, const mc_sigv4_params *p,
               hmac_sha256(s, kb.data, kb.len, date, 8, a) &&
               hmac_sha256(s, a, 32, p->region, strlen(p->region), b) &&
               hmac_sha256(s, b, 32, p->service, strlen(p->service), a) &&
-              hmac_sha256(s, a, 32, "aws4_request", 12, key);
+              hmac_sha256(s, a, 32, "aws4_request", 12, b) &&
+              mac_key_set(tmp, b);
     if (kb.data)
         OPENSSL_cleanse(kb.data, kb.cap);
     mc_buf_free(&kb);
     OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(b, sizeof b);
-    if (ok && cacheable) {
-        key_slot *k = &s->slots[s->next_slot++ % KEY_SLOTS];
-        OPENSSL_cleanse(k, sizeof *k);
-        k->used = true;
-        memcpy(k->secret, p->secret_access_key, sl + 1);
-        memcpy(k->date, date, 8);
-        k->date[8] = '\0';
-        strcpy(k->region, p->region);
-        strcpy(k->service, p->service);
-        memcpy(k->key, key, 32);
+    if (!ok) {
+        OPENSSL_cleanse(tmp, sizeof *tmp);
+        return NULL;
     }
-    return ok;
+    if (!cacheable)
+        return tmp;
+    key_slot *k = &s->slots[s->next_slot++ % KEY_SLOTS];
+    OPENSSL_cleanse(k, sizeof *k);
+    k->used = true;
+    memcpy(k->secret, p->secret_access_key, sl + 1);
+    memcpy(k->date, date, 8);
+    k->date[8] = '\0';
+    strcpy(k->region, p->region);
+    strcpy(k->service, p->service);
+    k->key = *tmp;
+    OPENSSL_cleanse(tmp, sizeof *tmp);
+    return &k->key;
 }
 
 static void format_amz_date(time_t when, char out[17])
@@ -519,8 +597,15 @@ static bool add_header(mc_sigv4_signer *s, size_t *np, const char *name,
     if (!mc_buf_reserve(h, vl))
         return false;
     sp->value_off = (uint32_t)h->len;
+    /* the usual value has no byte <= ' ' (every folded byte is one): copy
+     * that leading run as it is, then fold the rest */
+    size_t i = 0;
+    while (i < vl && (unsigned char)value[i] > ' ') {
+        h->data[h->len++] = value[i];
+        i++;
+    }
     bool pending_space = false;
-    for (size_t i = 0; i < vl; i++) {
+    for (; i < vl; i++) {
         unsigned char c = (unsigned char)value[i];
         if (is_space(c)) {
             pending_space = h->len > sp->value_off;
@@ -690,14 +775,18 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
         return rc;
     s->valid = false;
     memset(out, 0, sizeof *out);
-    format_amz_date(p->when, out->amz_date);
+    if (!s->date_text[0] || s->date_when != p->when) {
+        format_amz_date(p->when, s->date_text);
+        s->date_when = p->when;
+    }
+    memcpy(out->amz_date, s->date_text, sizeof out->amz_date);
 
     unsigned char hash[32];
     if (req->body_sha256) {
         strcpy(out->content_sha256, req->body_sha256);
     } else {
         if (!sha256_2(s, req->body ? req->body : "", req->body_len, NULL, 0,
-                      hash))
+                      hash, false))
             return mc_err_set(err, MC_ENOMEM, "sigv4: SHA-256 failed");
         hex_lower(out->content_sha256, hash, 32);
     }
@@ -716,7 +805,7 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
     emit_headers(s, nh, &signed_off, &signed_len);
     mc_buf_putc(b, '\n');
     mc_buf_puts(b, out->content_sha256);
-    if (b->oom || !sha256_2(s, b->data, b->len, NULL, 0, hash))
+    if (b->oom || !sha256_2(s, b->data, b->len, NULL, 0, hash, false))
         return mc_err_set(err, MC_ENOMEM, "sigv4: out of memory");
 
     char hexhash[65];
@@ -730,10 +819,12 @@ mc_code mc_sigv4_sign(mc_sigv4_signer *s, const mc_sigv4_request *req,
     mc_buf_putc(t, '\n');
     mc_buf_append(t, hexhash, 64);
 
-    unsigned char key[32], sig[32];
-    bool ok = !t->oom && signing_key(s, p, out->amz_date, key) &&
-              hmac_sha256(s, key, 32, t->data, t->len, sig);
-    OPENSSL_cleanse(key, sizeof key);
+    mac_key tmp;
+    unsigned char sig[32];
+    const mac_key *key = t->oom ? NULL : signing_key(s, p, out->amz_date, &tmp);
+    bool ok = key && mac_sign(s, key, t->data, t->len, sig);
+    if (key == &tmp)
+        OPENSSL_cleanse(&tmp, sizeof tmp);
     if (!ok)
         return mc_err_set(err, MC_ENOMEM, "sigv4: HMAC-SHA256 failed");
     hex_lower(out->signature, sig, 32);

@@ -2,10 +2,12 @@
  *
  * A signer is a small object owned by one worker (not thread-safe, no
  * global state).  It keeps the derived signing keys of the last few
- * (secret, date, region, service) tuples and the buffers it builds the
- * canonical request in, so after warm-up a signature costs one body hash
- * (none when the caller passes it), one canonical-request hash and one HMAC,
- * and no heap allocation.
+ * (secret, date, region, service) tuples, each as the SHA-256 states after
+ * the key's HMAC pad blocks (wiped when replaced or freed), the last date
+ * text, and the buffers it builds the canonical request in, so after
+ * warm-up a signature costs one body hash (none when the caller passes
+ * it), one canonical-request hash and an HMAC of the string to sign
+ * without its two pad blocks, and no heap allocation.
  *
  * Paths.  req->path is the exact path that goes on the wire: already
  * percent-encoded per RFC 3986 (build it with mc_aws_uri_encode()).  With
@@ -75,9 +77,9 @@ typedef struct mc_sigv4_params {
     unsigned flags;                /* MC_SIGV4_* */
 } mc_sigv4_params;
 
-/* The headers to add to the request.  Pointers stay valid until the next
- * call on the same signer (or its free); the token header's value is
- * p->session_token itself. */
+/* The headers to add to the request.  Names are static strings; values
+ * stay valid until the next call on the same signer (or its free); the
+ * token header's value is p->session_token itself. */
 typedef struct mc_sigv4_result {
     mc_sigv4_header headers[4];    /* Authorization, X-Amz-Date, then
                                       X-Amz-Security-Token and

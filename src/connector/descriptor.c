@@ -471,6 +471,16 @@ static bool parse_params(loader *ld, xmlNodePtr parent, param_kind kind,
     return true;
 }
 
+const char *mc_conn_setting_name(mc_conn_setting s)
+{
+    static const char *const names[MC_CS_COUNT] = {
+        [MC_CS_ACCESS_KEY_ID] = "accessKeyId",   [MC_CS_SECRET_ACCESS_KEY] = "secretAccessKey",
+        [MC_CS_SESSION_TOKEN] = "sessionToken", [MC_CS_REGION] = "region",
+        [MC_CS_PROFILE] = "profile",            [MC_CS_ENDPOINT] = "endpoint",
+    };
+    return (unsigned)s < MC_CS_COUNT ? names[s] : NULL;
+}
+
 const mc_cparam *mc_cparam_find(const mc_cparam *ps, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -605,12 +615,22 @@ static bool parse_overrides(loader *ld, xmlNodePtr node, const mc_connector *c,
     return true;
 }
 
-/* Each {name} of the path is a path param, and each path param is used. */
-static bool check_path(loader *ld, xmlNodePtr node, const mc_coperation *op)
+/* Each {name} of the path is a path param, and each path param is used;
+ * the path is split into op->path_parts. */
+static bool check_path(loader *ld, xmlNodePtr node, mc_coperation *op)
 {
     const char *p = op->path;
     if (p[0] != '/')
         return fail(ld, node, "path \"%s\" must start with '/'", p);
+    size_t nparts = 1;
+    for (const char *o = strchr(p, '{'); o; o = strchr(o + 1, '{'))
+        nparts++;
+    mc_cpath_part *parts = mc_arena_calloc(ld->a, nparts * sizeof *parts);
+    if (!parts)
+        return fail(ld, node, "out of memory");
+    op->path_parts = parts;
+    op->npath_parts = nparts;
+    const char *text = p;
     for (const char *o = strchr(p, '{'); o; o = strchr(o + 1, '{')) {
         const char *close = strchr(o, '}');
 
@@ -625,7 +645,10 @@ static bool check_path(loader *ld, xmlNodePtr node, const mc_coperation *op)
         const mc_cparam *pp = mc_cparam_find(op->params, op->nparams, name);
         if (!pp || pp->in != MC_CP_PATH || strcmp(pp->name, name) != 0)
             return fail(ld, node, "path placeholder {%s} is not a path parameter", name);
+        *parts++ = (mc_cpath_part){text, (size_t)(o - text), pp};
+        text = close + 1;
     }
+    *parts = (mc_cpath_part){text, strlen(text), NULL};
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *pp = &op->params[i];
         char ph[140];
@@ -1191,6 +1214,8 @@ static bool parse_connector_root(loader *ld, xmlNodePtr root, mc_connector *c)
     }
     if (!c->init)
         return fail(ld, root, "<connector> needs an <init> element");
+    for (int i = 0; i < MC_CS_COUNT; i++)
+        c->settings[i] = mc_cparam_find(c->init, c->ninit, mc_conn_setting_name(i));
     return true;
 }
 

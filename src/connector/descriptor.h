@@ -113,6 +113,22 @@ typedef struct mc_cresult {
 
 typedef struct mc_connector mc_connector;
 
+/* The connection settings the AWS layer reads, by their init parameter
+ * names: "accessKeyId", "secretAccessKey", "sessionToken", "region",
+ * "profile", "endpoint". */
+typedef enum mc_conn_setting {
+    MC_CS_ACCESS_KEY_ID = 0,
+    MC_CS_SECRET_ACCESS_KEY,
+    MC_CS_SESSION_TOKEN,
+    MC_CS_REGION,
+    MC_CS_PROFILE,
+    MC_CS_ENDPOINT,
+    MC_CS_COUNT
+} mc_conn_setting;
+
+/* The init parameter name of a setting. */
+const char *mc_conn_setting_name(mc_conn_setting s);
+
 /* <paginate>: the operation's pages are linked by a marker. */
 typedef struct mc_cpaginate {
     const mc_cparam *input;      /* the query parameter taking the marker */
@@ -129,6 +145,14 @@ typedef struct mc_crequire {
     const char *params;          /* "s3Bucket, s3Key, ..." for messages */
 } mc_crequire;
 
+/* The path split at load: text, then the path parameter (if any) whose
+ * encoded value follows it. */
+typedef struct mc_cpath_part {
+    const char *text;
+    size_t len;
+    const mc_cparam *param;      /* NULL for the last part */
+} mc_cpath_part;
+
 typedef struct mc_coperation {
     const mc_connector *connector;
     const char *name;            /* "invoke" */
@@ -140,6 +164,8 @@ typedef struct mc_coperation {
     const char *method;          /* "POST" */
     const char *path;            /* "/{apiVersionInvoke}/functions/..." */
     const char *static_query;    /* from a path "...?find=X": "find=X", or NULL */
+    const mc_cpath_part *path_parts;
+    size_t npath_parts;
     const char *description;
     const char *file;
     const int *success;          /* documented success statuses */
@@ -172,6 +198,9 @@ struct mc_connector {
     const char *file;            /* path of connector.xml */
     const mc_cparam *init;
     size_t ninit;
+    /* init parameter of each mc_conn_setting (found by name or alias at
+     * load), NULL when the connector has none */
+    const mc_cparam *settings[MC_CS_COUNT];
     const mc_cparam *common;
     size_t ncommon;
     const mc_coperation *ops;    /* sorted by name */

@@ -12,9 +12,24 @@ static mc_mediator *init_compile(mc_compiler *cc, xmlNodePtr node);
 const mc_mediator_type mc_med_connector_init = {"connector.init", init_compile,
                                                 init_exec, NULL, false};
 
+/* A literal value as mc_conn_eval would make it for every message, or
+ * NULL (empty, or not valid: then each message reports it). */
+static const char *fixed_value(mc_compiler *cc, const mc_cparam *p, const mc_template *t)
+{
+    const char *v = "";
+    size_t n = 0;
+    mc_err err = {0};
+    if (mc_template_eval(t, NULL, &v, &n, &err) != MC_OK)
+        return NULL;
+    mc_conn_trim(&v, &n);
+    if (!n || !mc_cp_check(p->type, v, n, &err))
+        return NULL;
+    return mc_arena_strndup(&cc->cfg->arena, v, n);
+}
+
 /* Compile one <param>value</param> child of an init. */
 static bool compile_value(mc_compiler *cc, xmlNodePtr child, const mc_connector *c,
-                          mc_template **values)
+                          mc_template **values, const char **fixed)
 {
     const char *name = (const char *)child->name;
     const mc_cparam *p = mc_cparam_find(c->init, c->ninit, name);
@@ -41,6 +56,7 @@ static bool compile_value(mc_compiler *cc, xmlNodePtr child, const mc_connector 
                 p->name, p->secret ? "invalid value" : err.msg);
         return false;
     }
+    fixed[i] = mc_template_is_literal(values[i]) ? fixed_value(cc, p, values[i]) : NULL;
     return true;
 }
 
@@ -69,11 +85,12 @@ mc_conn *mc_conn_compile(mc_compiler *cc, xmlNodePtr node, const mc_connector *c
         return NULL;
     conn->c = c;
     conn->values = mc_alloc(cc, (c->ninit ? c->ninit : 1) * sizeof *conn->values);
-    if (!conn->values)
+    conn->fixed = mc_alloc(cc, (c->ninit ? c->ninit : 1) * sizeof *conn->fixed);
+    if (!conn->values || !conn->fixed)
         return NULL;
     bool ok = true;
     for (xmlNodePtr ch = mc_first_elem(node); ch; ch = mc_next_elem(ch))
-        ok = compile_value(cc, ch, c, conn->values) && ok;
+        ok = compile_value(cc, ch, c, conn->values, conn->fixed) && ok;
     if (v2)
         ok = check_required(cc, node, conn) && ok;
     return ok ? conn : NULL;
@@ -106,15 +123,6 @@ void *mc_connectors_compile_connection(void *connectors, mc_compiler *cc, xmlNod
 
 /* ---- per-message settings ----------------------------------------------- */
 
-static void trim(const char **v, size_t *n)
-{
-    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
-        (*v)++, (*n)--;
-    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
-                  (*v)[*n - 1] == '\r'))
-        (*n)--;
-}
-
 mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_message *m,
                             mc_err *err)
 {
@@ -126,19 +134,28 @@ mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c, mc_messa
     }
     st->c = c;
     st->values = values;
+    /* written only on failure (then we return): cleared once, not zeroed
+     * (528 bytes) for every parameter */
+    mc_err e, e2;
+    mc_err_clear(&e);
+    mc_err_clear(&e2);
     for (size_t i = 0; i < c->ninit; i++) {
         const mc_cparam *p = &c->init[i];
+        if (conn && conn->fixed[i]) {    /* a literal: made at compile */
+            values[i] = conn->fixed[i];
+            if (p->secret)
+                mc_msg_add_secret(m, values[i]);
+            continue;
+        }
         const char *v = "";
         size_t n = 0;
-        mc_err e2 = {0};
         if (conn && conn->values[i]) {
-            mc_err e = {0};
             if (mc_template_eval(conn->values[i], m, &v, &n, &e) != MC_OK) {
                 mc_err_set(err, MC_EINVAL, "%s.init: parameter '%s': %s", c->name, p->name,
                            p->secret ? "cannot be evaluated" : e.msg);
                 return NULL;
             }
-            trim(&v, &n);
+            mc_conn_trim(&v, &n);
         }
         /* A value that came from the message is checked against its type
          * here (a literal was checked at load): MC_EPARSE marks it as the
@@ -171,9 +188,9 @@ const mc_conn_state *mc_conn_state_get(const mc_message *m, const mc_connector *
     return NULL;
 }
 
-const char *mc_conn_given(const mc_conn_state *s, const char *name)
+const char *mc_conn_setting_given(const mc_conn_state *s, mc_conn_setting which)
 {
-    const mc_cparam *p = s ? mc_cparam_find(s->c->init, s->c->ninit, name) : NULL;
+    const mc_cparam *p = s ? s->c->settings[which] : NULL;
     return p ? s->values[p - s->c->init] : NULL;
 }
 
@@ -189,7 +206,8 @@ const char *mc_conn_value(const mc_conn_state *s, const char *name)
 static mc_flow init_exec(const mc_mediator *self, mc_message *m)
 {
     const mc_conn *conn = (const mc_conn *)self;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_conn_state *st = mc_conn_eval(conn, conn->c, m, &err);
     if (!st) {
         if (err.code == MC_EPARSE)

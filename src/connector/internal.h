@@ -14,6 +14,9 @@ typedef struct mc_conn {
     mc_mediator base;
     const mc_connector *c;
     mc_template **values;        /* NULL where not given */
+    /* a literal value as every message sees it (trimmed, checked), made
+     * at compile; NULL where the value is evaluated per message or empty */
+    const char **fixed;
 } mc_conn;
 
 /* A connection evaluated for one message (arena).  values[i]: the text of
@@ -32,10 +35,23 @@ mc_conn_state *mc_conn_eval(const mc_conn *conn, const mc_connector *c,
                             mc_message *m, mc_err *err);
 /* The settings a preceding <name.init> stored in m, or NULL. */
 const mc_conn_state *mc_conn_state_get(const mc_message *m, const mc_connector *c);
-/* A setting by init parameter name as given, or NULL when empty. */
-const char *mc_conn_given(const mc_conn_state *s, const char *name);
-/* The same, falling back to the parameter's default. */
+/* A setting the AWS layer reads (its init parameter resolved at load), as
+ * given, or NULL when empty or the connector has no such parameter. */
+const char *mc_conn_setting_given(const mc_conn_state *s, mc_conn_setting which);
+/* A setting by init parameter name: as given, else the parameter's
+ * default; NULL when both are empty. */
 const char *mc_conn_value(const mc_conn_state *s, const char *name);
+
+/* Drop spaces, tabs, CR and LF around v[0..n) (how parameter values are
+ * trimmed). */
+static inline void mc_conn_trim(const char **v, size_t *n)
+{
+    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
+        (*v)++, (*n)--;
+    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
+                  (*v)[*n - 1] == '\r'))
+        (*n)--;
+}
 
 /* The compiled operation mediator. */
 typedef struct mc_op_m {
@@ -44,6 +60,9 @@ typedef struct mc_op_m {
     mc_template **values;        /* per op->params, NULL where not given */
     mc_template **common;        /* per op->common, NULL where not given */
     const char *config_key;
+    /* the common parameters the answer mapping reads, resolved at compile
+     * (NULL when the operation has none) */
+    const mc_cparam *response_variable, *overwrite_body;
     const mc_local_entry *entry; /* resolved at link */
     struct mc_aws_context *aws;  /* the connector set's */
     /* the raw payload was written {base64Decode(X)}: X is evaluated and
@@ -104,8 +123,9 @@ mc_flow mc_op_map_response(const mc_op_m *p, mc_message *m);
  * payload {"error": message}, fault_response; nothing is sent. */
 mc_flow mc_op_param_fault(mc_message *m, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Value of a common parameter (responseVariable, overwriteBody) for this
- * message: the flow's, else the operation's default; NULL when empty. */
-const char *mc_op_common(const mc_op_m *p, mc_message *m, const char *name);
+/* Value of common parameter cp of p's operation (responseVariable,
+ * overwriteBody) for this message: the flow's, else the operation's
+ * default; NULL when empty or cp is NULL. */
+const char *mc_op_common(const mc_op_m *p, mc_message *m, const mc_cparam *cp);
 
 #endif

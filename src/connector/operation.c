@@ -175,6 +175,8 @@ static mc_mediator *op_compile(mc_compiler *cc, xmlNodePtr node)
         return NULL;
     o->op = op;
     o->aws = ((mc_connectors *)cc->cfg->connector_ctx)->aws;
+    o->response_variable = mc_cparam_find(op->common, op->ncommon, "responseVariable");
+    o->overwrite_body = mc_cparam_find(op->common, op->ncommon, "overwriteBody");
     o->values = mc_alloc(cc, (op->nparams ? op->nparams : 1) * sizeof *o->values);
     o->common = mc_alloc(cc, (op->ncommon ? op->ncommon : 1) * sizeof *o->common);
     if (!o->values || !o->common)
@@ -217,26 +219,15 @@ static bool blank(const char *v, size_t n)
     return true;
 }
 
-static void trim(const char **v, size_t *n)
+const char *mc_op_common(const mc_op_m *p, mc_message *m, const mc_cparam *cp)
 {
-    while (*n && (**v == ' ' || **v == '\t' || **v == '\n' || **v == '\r'))
-        (*v)++, (*n)--;
-    while (*n && ((*v)[*n - 1] == ' ' || (*v)[*n - 1] == '\t' || (*v)[*n - 1] == '\n' ||
-                  (*v)[*n - 1] == '\r'))
-        (*n)--;
-}
-
-const char *mc_op_common(const mc_op_m *p, mc_message *m, const char *name)
-{
-    const mc_coperation *op = p->op;
-    const mc_cparam *cp = mc_cparam_find(op->common, op->ncommon, name);
     if (!cp)
         return NULL;
-    const mc_template *t = p->common[cp - op->common];
+    const mc_template *t = p->common[cp - p->op->common];
     const char *v = "";
     size_t n = 0;
     if (t && mc_template_eval(t, m, &v, &n, NULL) == MC_OK)
-        trim(&v, &n);
+        mc_conn_trim(&v, &n);
     if (n == 0)
         return cp->def && *cp->def ? cp->def : NULL;
     return mc_arena_strndup(&m->arena, v, n);
@@ -263,7 +254,7 @@ static bool decode_payload(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
         return true;
     const char *v = call->values[i];
     size_t n = call->lens[i];
-    trim(&v, &n);
+    mc_conn_trim(&v, &n);
     mc_buf d = MC_BUF_INIT;
     bool ok = mc_base64_decode(&d, v, n) && !d.oom;
     char *bytes = ok ? mc_arena_alloc(&m->arena, d.len + 1) : NULL;
@@ -319,11 +310,12 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
         mc_msg_set_fault(m, "0", "out of memory", NULL);
         return *flow = MC_FLOW_FAULT, false;
     }
+    mc_err err;    /* written only on failure: cleared once, not zeroed per parameter */
+    mc_err_clear(&err);
     for (size_t i = 0; i < op->nparams; i++) {
         const mc_cparam *p = &op->params[i];
         const char *v = "";
         size_t n = 0;
-        mc_err err = {0};
         if (o->values[i] && mc_template_eval(o->values[i], m, &v, &n, &err) != MC_OK)
             return *flow = mc_op_param_fault(m, "InvalidParameter",
                                              "%s: parameter '%s': %s", op->element, p->name,
@@ -340,7 +332,7 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
             continue;
         }
         if (p->type != MC_CPT_STRING && p->type != MC_CPT_RAW && p->type != MC_CPT_BASE64)
-            trim(&v, &n);
+            mc_conn_trim(&v, &n);
         bool encoded = p == op->raw && (o->decode_payload || op->encoding);
         if (!(encoded ? mc_cp_check(p->type, v, n, &err) : mc_cparam_check(p, v, n, &err)))
             return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",
@@ -351,7 +343,6 @@ static bool resolve_params(const mc_op_m *o, mc_message *m, mc_op_call *call, mc
     if (!decode_payload(o, m, call, flow) || !check_requires(op, m, call, flow))
         return false;
     if (op->raw && call->values[op->raw - op->params] && op->raw->shape) {
-        mc_err err = {0};
         size_t i = (size_t)(op->raw - op->params);
         if (!mc_cparam_check(op->raw, call->values[i], call->lens[i], &err))
             return *flow = mc_op_param_fault(m, "InvalidParameter", "%s: parameter '%s': %s",
@@ -379,7 +370,8 @@ static mc_flow conn_fault(mc_message *m, const char *fmt, ...)
 static const mc_conn_state *pick_connection(const mc_op_m *o, mc_message *m, mc_flow *flow)
 {
     const mc_connector *c = o->op->connector;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     const mc_conn_state *st;
     if (o->config_key) {
         const mc_conn *conn = o->entry ? o->entry->connection : NULL;

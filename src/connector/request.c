@@ -179,28 +179,24 @@ static void build_body(request *rq, const mc_op_call *call)
 static bool build_path(request *rq, const mc_op_call *call, mc_message *m)
 {
     const mc_coperation *op = call->op;
-    for (const char *p = op->path; *p;) {
-        const char *open = strchr(p, '{');
-        if (!open) {
-            mc_buf_puts(&rq->path, p);
-            break;
-        }
-        mc_buf_append(&rq->path, p, (size_t)(open - p));
-        const char *close = strchr(open, '}');
-        size_t i;
-        for (i = 0; i < op->nparams; i++)
-            if (strlen(op->params[i].name) == (size_t)(close - open - 1) &&
-                strncmp(op->params[i].name, open + 1, (size_t)(close - open - 1)) == 0)
-                break;
-        if (i == op->nparams || !call->values[i])
+    for (size_t k = 0; k < op->npath_parts; k++) {
+        const mc_cpath_part *part = &op->path_parts[k];
+        mc_buf_append(&rq->path, part->text, part->len);
+        if (!part->param)
+            continue;
+        size_t i = (size_t)(part->param - op->params);
+        if (!call->values[i])
             return false;
-        mc_buf seg = MC_BUF_ARENA(&m->arena);
-        scalar_text(&seg, op->params[i].type, call->values[i], call->lens[i]);
         /* one segment, whatever the value: "/" "%" NUL encoded, "." and
          * ".." as %2E (the signer then covers exactly what is sent) */
+        if (part->param->type == MC_CPT_STRING) {
+            mc_url_encode_segment(&rq->path, call->values[i], call->lens[i]);
+            continue;
+        }
+        mc_buf seg = MC_BUF_ARENA(&m->arena);
+        scalar_text(&seg, part->param->type, call->values[i], call->lens[i]);
         mc_url_encode_segment(&rq->path, seg.data ? seg.data : "", seg.len);
         mc_buf_free(&seg);
-        p = close + 1;
     }
     return true;
 }
@@ -269,13 +265,18 @@ static const mc_cparam *build_query_headers(request *rq, const mc_op_call *call,
 
 typedef struct target {
     mc_aws_credentials creds;
+    char key_room[2048];         /* cached keys copied for this call (wiped
+                                    by mc_aws_credentials_clear) */
     char region[64];
     mc_aws_endpoint ep;
 } target;
 
-/* The descriptor's endpoint template with {init params} filled in. */
-static bool template_endpoint(const mc_connector *c, const mc_conn_state *st,
-                              const char *region, mc_aws_endpoint *ep)
+/* The descriptor's endpoint template with {init params} filled in; the
+ * parsed URL is kept by the connector set's AWS context (aws), so a
+ * request only fills in the template. */
+static bool template_endpoint(mc_aws_context *aws, const mc_connector *c,
+                              const mc_conn_state *st, const char *region,
+                              mc_aws_endpoint *ep)
 {
     mc_buf url = MC_BUF_INIT;
     bool ok = true;
@@ -294,7 +295,9 @@ static bool template_endpoint(const mc_connector *c, const mc_conn_state *st,
         p = close + 1;
     }
     mc_aws_endpoint parsed;
-    ok = ok && !url.oom && mc_aws_endpoint_parse(mc_buf_cstr(&url), &parsed, NULL) == MC_OK;
+    ok = ok && !url.oom &&
+         (aws ? mc_aws_context_endpoint(aws, url.data, c->service, region, &parsed, NULL)
+              : mc_aws_endpoint_parse(mc_buf_cstr(&url), &parsed, NULL)) == MC_OK;
     if (ok) {
         *ep = parsed;
         snprintf(ep->source, sizeof ep->source, "the %s descriptor", c->name);
@@ -320,18 +323,20 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
     /* what the flow gave first, then the AWS chain (cached by the
      * connector set's context), then the defaults */
     mc_aws_settings s = {
-        .access_key_id = mc_conn_given(st, "accessKeyId"),
-        .secret_access_key = mc_conn_given(st, "secretAccessKey"),
-        .session_token = mc_conn_given(st, "sessionToken"),
-        .region = mc_conn_given(st, "region"),
-        .profile = mc_conn_given(st, "profile"),
-        .endpoint = mc_conn_given(st, "endpoint"),
+        .access_key_id = mc_conn_setting_given(st, MC_CS_ACCESS_KEY_ID),
+        .secret_access_key = mc_conn_setting_given(st, MC_CS_SECRET_ACCESS_KEY),
+        .session_token = mc_conn_setting_given(st, MC_CS_SESSION_TOKEN),
+        .region = mc_conn_setting_given(st, MC_CS_REGION),
+        .profile = mc_conn_setting_given(st, MC_CS_PROFILE),
+        .endpoint = mc_conn_setting_given(st, MC_CS_ENDPOINT),
     };
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_code rc;
     if (call->aws) {
         mc_aws_context_settings(call->aws, &s);
-        rc = mc_aws_context_credentials(call->aws, &s, &t->creds, &err);
+        rc = mc_aws_context_credentials_in(call->aws, &s, &t->creds, t->key_room,
+                                           sizeof t->key_room, &err);
     } else {
         rc = mc_aws_credentials_resolve(&s, &t->creds, &err);
     }
@@ -357,7 +362,7 @@ static bool resolve_target(const mc_op_call *call, const mc_conn_state *st, mc_m
         return *flow = target_fault(m, "InvalidConnection", op->element, &err), false;
     }
     if (strcmp(t->ep.source, "default") == 0 && c->endpoint)
-        template_endpoint(c, st, t->region, &t->ep);
+        template_endpoint(call->aws, c, st, t->region, &t->ep);
     return true;
 }
 
@@ -376,9 +381,8 @@ static mc_outbound *make_outbound(const mc_coperation *op, request *rq, const ta
     h[n++] = (mc_kv){"Host", mc_arena_strdup(&m->arena, t->ep.host_header)};
     for (size_t i = 0; i < rq->nheaders; i++)
         h[n++] = rq->headers[i];
-    for (size_t i = 0; i < sig->nheaders; i++)
-        h[n++] = (mc_kv){mc_arena_strdup(&m->arena, sig->headers[i].name),
-                         mc_arena_strdup(&m->arena, sig->headers[i].value)};
+    for (size_t i = 0; i < sig->nheaders; i++)   /* names: static strings */
+        h[n++] = (mc_kv){sig->headers[i].name, mc_arena_strdup(&m->arena, sig->headers[i].value)};
     out->headers = h;
     out->nheaders = n;
     out->method = op->method;
@@ -430,7 +434,8 @@ static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
     mc_sigv4_signer *own = m->signer ? NULL : mc_sigv4_signer_new();
     mc_sigv4_signer *signer = m->signer ? m->signer : own;
     mc_sigv4_result sig;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_code rc = signer ? mc_sigv4_sign(signer, &req, &p, &sig, &err)
                         : mc_err_set(&err, MC_ENOMEM, "out of memory");
     mc_outbound *out = rc == MC_OK ? make_outbound(op, rq, t, &sig, m) : NULL;
@@ -470,7 +475,12 @@ mc_build_result mc_op_build_request(const mc_op_call *call, const mc_conn_state 
                                    op->element, bad->name);
     } else {
         build_body(&rq, call);
-        target t = {0};
+        /* not zeroed whole (the endpoint alone is 2.2 KB): the resolvers
+         * fill what they return, the credentials are cleared first */
+        target t;
+        memset(&t.creds, 0, sizeof t.creds);
+        t.region[0] = '\0';
+        t.ep.source[0] = '\0';
         if (rq.path.oom || rq.query.oom || rq.body.oom) {
             mc_err err;
             mc_err_set(&err, MC_ENOMEM, "out of memory");

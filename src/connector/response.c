@@ -15,11 +15,17 @@
 #include "util/codec.h"
 #include "util/utf8.h"
 
+/* The answer's header name (any case), or NULL.  The first bytes folded
+ * with 0x20 tell most other names apart without a strcasecmp (letters
+ * fold to their lower case; a false match only costs the strcasecmp). */
 static const char *header(const mc_inbound *in, const char *name)
 {
-    for (size_t i = 0; i < in->nheaders; i++)
-        if (in->headers[i].name && strcasecmp(in->headers[i].name, name) == 0)
+    unsigned char first = (unsigned char)name[0] | 0x20;
+    for (size_t i = 0; i < in->nheaders; i++) {
+        const char *hn = in->headers[i].name;
+        if (hn && ((unsigned char)hn[0] | 0x20) == first && strcasecmp(hn, name) == 0)
             return in->headers[i].value ? in->headers[i].value : "";
+    }
     return NULL;
 }
 
@@ -382,8 +388,10 @@ static bool on_event(void *ud, const mc_event *ev)
 static void decode_stream(const mc_op_m *o, mc_message *m)
 {
     mc_inbound *in = m->in;
+    if (!o->op->eventstream || in->status >= 300)
+        return;
     const char *ct = header(in, "Content-Type");
-    if (!o->op->eventstream || in->status >= 300 || !ct ||
+    if (!ct ||
         strncasecmp(ct, "application/vnd.amazon.eventstream", 34) != 0)
         return;
     for (size_t i = 0; i < o->op->nresults; i++)
@@ -453,8 +461,8 @@ mc_flow mc_op_map_response(const mc_op_m *o, mc_message *m)
     if (in->status < 300 && paginating(o, pd) && next_page(o, m, pd, &flow))
         return flow;
     decode_stream(o, m);
-    const char *var = mc_op_common(o, m, "responseVariable");
-    bool overwrite = !var || is_true(mc_op_common(o, m, "overwriteBody"));
+    const char *var = mc_op_common(o, m, o->response_variable);
+    bool overwrite = !var || is_true(mc_op_common(o, m, o->overwrite_body));
     map_results(o->op, m, in);
     if (var)
         set_variable(m, var, in);

@@ -64,19 +64,28 @@ static bool report(checker *ck, const char *fmt, ...)
     return false;
 }
 
-static size_t push(checker *ck, const char *fmt, const char *s, size_t n, size_t index)
+/* Extend the path with a member name (fmt: "%s" for the separator, then
+ * "%.*s" for the name) or an index ("[%zu]"); the old length is returned
+ * for pop. */
+static size_t push_len(checker *ck, int k)
 {
     size_t old = ck->plen;
-    int k;
-    if (s)
-        k = snprintf(ck->path + ck->plen, sizeof ck->path - ck->plen, fmt,
-                     ck->plen ? "." : "", (int)(n > 40 ? 40 : n), s);
-    else
-        k = snprintf(ck->path + ck->plen, sizeof ck->path - ck->plen, fmt, index);
     if (k > 0)
         ck->plen = ck->plen + (size_t)k < sizeof ck->path ? ck->plen + (size_t)k
                                                            : sizeof ck->path - 1;
     return old;
+}
+
+static size_t push_name(checker *ck, const char *fmt, const char *s, size_t n)
+{
+    return push_len(ck, snprintf(ck->path + ck->plen, sizeof ck->path - ck->plen, fmt,
+                                 ck->plen ? "." : "", (int)(n > 40 ? 40 : n), s ? s : ""));
+}
+
+static size_t push_index(checker *ck, size_t index)
+{
+    return push_len(ck, snprintf(ck->path + ck->plen, sizeof ck->path - ck->plen, "[%zu]",
+                                 index));
 }
 
 static void pop(checker *ck, size_t old)
@@ -212,7 +221,7 @@ static bool check_structure(checker *ck, const mc_cshape *s, mc_json v, unsigned
             mc_buf_free(&b);
             return r;
         }
-        size_t old = push(ck, "%s%.*s", key, kl, 0);
+        size_t old = push_name(ck, "%s%.*s", key, kl);
         bool ok = check_json(ck, m->shape, mc_json_at(v, i), depth + 1);
         pop(ck, old);
         if (!ok)
@@ -238,10 +247,10 @@ static bool check_map(checker *ck, const mc_cshape *s, mc_json v, unsigned depth
     for (size_t i = 0; i < n; i++) {
         size_t kl;
         const char *key = mc_json_key(v, i, &kl);
-        size_t old = push(ck, "%skey '%.*s'", key, kl, 0);
+        size_t old = push_name(ck, "%skey '%.*s'", key, kl);
         bool ok = !s->key || check_string(ck, s->key, key, kl);
         pop(ck, old);
-        old = push(ck, "%s'%.*s'", key, kl, 0);
+        old = push_name(ck, "%s'%.*s'", key, kl);
         ok = ok && (!s->value || check_json(ck, s->value, mc_json_at(v, i), depth + 1));
         pop(ck, old);
         if (!ok)
@@ -258,7 +267,7 @@ static bool check_list(checker *ck, const mc_cshape *s, mc_json v, unsigned dept
     if (!check_length(ck, s, n, "number of items"))
         return false;
     for (size_t i = 0; i < n && s->member; i++) {
-        size_t old = push(ck, "[%zu]", NULL, 0, i);
+        size_t old = push_index(ck, i);
         bool ok = check_json(ck, s->member, mc_json_at(v, i), depth + 1);
         pop(ck, old);
         if (!ok)
@@ -332,7 +341,7 @@ static bool check_comma_list(checker *ck, const mc_cshape *s, const char *v, siz
     size_t count = 0, pos = 0, len;
     const char *item;
     while (mc_cp_comma_item(v, n, &pos, &item, &len)) {
-        size_t old = push(ck, "[%zu]", NULL, 0, count);
+        size_t old = push_index(ck, count);
         bool ok = !s->member || check_string(ck, s->member, item, len);
         pop(ck, old);
         if (!ok)
@@ -349,7 +358,10 @@ bool mc_cparam_check(const mc_cparam *p, const char *v, size_t n, mc_err *err)
     const mc_cshape *s = p->shape;
     if (!s)
         return true;
-    checker ck = {.err = err};
+    checker ck;    /* not zeroed whole: the path is a C string */
+    ck.plen = 0;
+    ck.path[0] = '\0';
+    ck.err = err;
     switch (p->type) {
     case MC_CPT_JSON:
     case MC_CPT_OBJECT:

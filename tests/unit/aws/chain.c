@@ -449,6 +449,90 @@ static void test_region_and_endpoint_kept(void **state)
     unsetenv("AWS_ENDPOINT_URL_LAMBDA");
 }
 
+/* Explicit endpoints are kept by their whole URL: two long URLs that
+ * differ only past the cache key's length are two endpoints (a cut key
+ * once gave the second the first one's base path). */
+static void test_long_endpoints_not_confused(void **state)
+{
+    (void)state;
+    mc_aws_context *c = context();
+    /* http:// + four 60-letter labels + "/" + 400 letters: 651 bytes */
+    char a[700], b[700];
+    size_t n = 0;
+    n += (size_t)sprintf(a, "http://");
+    for (int l = 0; l < 4; l++) {
+        memset(a + n, 'h', 60);
+        n += 60;
+        a[n++] = l < 3 ? '.' : '/';
+    }
+    memset(a + n, 'p', 400);
+    n += 400;
+    a[n] = '\0';
+    memcpy(b, a, sizeof b);
+    a[n - 1] = 'a';
+    b[n - 1] = 'b';
+    mc_aws_endpoint ep;
+    mc_err err = {0};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_aws_context_endpoint(c, a, "lambda", "us-east-1", &ep, &err),
+                         MC_OK);
+        assert_string_equal(ep.url, a);
+        assert_int_equal(mc_aws_context_endpoint(c, b, "lambda", "us-east-1", &ep, &err),
+                         MC_OK);
+        assert_string_equal(ep.url, b);
+    }
+    /* short ones are cached and answered the same */
+    const char *s = "http://127.0.0.1:4566/short";
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_aws_context_endpoint(c, s, "lambda", "us-east-1", &ep, &err),
+                         MC_OK);
+        assert_string_equal(ep.url, s);
+        assert_string_equal(ep.source, "the connection");
+    }
+    mc_aws_context_free(c);
+}
+
+/* Cached keys copied into the caller's room: no heap, the same keys, the
+ * room wiped by clear; keys that do not fit go to the heap as before. */
+static void test_credentials_into_room(void **state)
+{
+    (void)state;
+    setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds", 1);
+    setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer tok", 1);
+    mc_aws_context *c = context();
+    container_answer("AKIDROOM", 3600);
+    mc_aws_settings x = {0};
+    mc_err err = {0};
+    char room[256];
+    memset(room, 'x', sizeof room);
+    mc_aws_credentials cr;
+    assert_int_equal(mc_aws_context_credentials_in(c, &x, &cr, room, sizeof room, &err),
+                     MC_OK);
+    assert_string_equal(cr.access_key_id, "AKIDROOM");
+    assert_string_equal(cr.secret_access_key, "secret-AKIDROOM");
+    assert_string_equal(cr.session_token, "token-AKIDROOM");
+    assert_true(cr.access_key_id >= room && cr.session_token < room + sizeof room);
+    size_t used = cr.room_used;
+    assert_int_equal(used, sizeof "AKIDROOM" + sizeof "secret-AKIDROOM" +
+                           sizeof "token-AKIDROOM");
+    mc_aws_credentials_clear(&cr);
+    for (size_t i = 0; i < used; i++)
+        assert_int_equal(room[i], 0);
+    assert_int_equal(room[used], 'x');
+    assert_null(cr.access_key_id);
+
+    /* too small a room: a heap copy (freed and wiped by clear; ASan checks) */
+    assert_int_equal(mc_aws_context_credentials_in(c, &x, &cr, room, 8, &err), MC_OK);
+    assert_string_equal(cr.session_token, "token-AKIDROOM");
+    assert_true(cr.access_key_id < room || cr.access_key_id >= room + sizeof room);
+    assert_null(cr.room);
+    mc_aws_credentials_clear(&cr);
+    assert_int_equal(mc_aws_context_chain_runs(c), 1);
+    mc_aws_context_free(c);
+    unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +544,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_imds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credential_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_and_endpoint_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_endpoints_not_confused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credentials_into_room, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

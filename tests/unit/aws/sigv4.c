@@ -282,6 +282,46 @@ static void test_key_cache(void **state)
     mc_sigv4_signer_free(s);
 }
 
+/* One signer reused over times, keys and long secrets (not cached) gives
+ * what a fresh signer gives: the cached date text and prepared HMAC
+ * states never leak from one signature into the next. */
+static void test_reused_signer_matches_fresh(void **state)
+{
+    (void)state;
+    char long_secret[201];
+    memset(long_secret, 'k', 200);
+    long_secret[200] = '\0';
+    const char *secrets[] = {SECRET, long_secret, "another-secret", SECRET};
+    const time_t whens[] = {T_20240229, T_20240229, T_20240229 + 1, T_20240229 + 2,
+                            T_20240229 - 86400, T_20240229 + 2};
+    mc_sigv4_signer *s = mc_sigv4_signer_new();
+    mc_sigv4_request r = {.method = "POST", .host = "h", .path = "/p", .body = "{}",
+                          .body_len = 2};
+    unsigned long long_derived = 0;
+    for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+        unsigned long before = mc_sigv4_key_derivations(s);
+        for (size_t j = 0; j < sizeof whens / sizeof *whens; j++) {
+            mc_sigv4_params p = params(MC_SIGV4_ENCODE_PATH);
+            p.secret_access_key = secrets[i];
+            p.when = whens[j];
+            mc_sigv4_result a, b;
+            mc_err err;
+            assert_int_equal(mc_sigv4_sign(s, &r, &p, &a, &err), MC_OK);
+            mc_sigv4_signer *fresh = mc_sigv4_signer_new();
+            assert_int_equal(mc_sigv4_sign(fresh, &r, &p, &b, &err), MC_OK);
+            assert_string_equal(a.amz_date, b.amz_date);
+            assert_string_equal(a.signature, b.signature);
+            assert_string_equal(a.authorization, b.authorization);
+            mc_sigv4_signer_free(fresh);
+        }
+        if (secrets[i] == long_secret)
+            long_derived = mc_sigv4_key_derivations(s) - before;
+    }
+    /* the long secret is never cached: derived on each of its signatures */
+    assert_int_equal(long_derived, sizeof whens / sizeof *whens);
+    mc_sigv4_signer_free(s);
+}
+
 static void test_input_errors(void **state)
 {
     (void)state;
@@ -317,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_payload_options),
         cmocka_unit_test(test_unsigned_token),
         cmocka_unit_test(test_key_cache),
+        cmocka_unit_test(test_reused_signer_matches_fresh),
         cmocka_unit_test(test_input_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

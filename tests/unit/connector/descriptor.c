@@ -44,6 +44,23 @@ static void test_amazonlambda_operations(void **state)
         wso2 += strcmp(c->ops[i].origin, "wso2") == 0;
     }
     assert_int_equal(wso2, 15);
+    /* each path, split at load, gives back the path with its placeholders */
+    for (size_t i = 0; i < c->nops; i++) {
+        const mc_coperation *op = &c->ops[i];
+        mc_buf b = MC_BUF_INIT;
+        assert_true(op->npath_parts >= 1);
+        for (size_t k = 0; k < op->npath_parts; k++) {
+            const mc_cpath_part *part = &op->path_parts[k];
+            mc_buf_append(&b, part->text, part->len);
+            assert_true((part->param == NULL) == (k + 1 == op->npath_parts));
+            if (part->param) {
+                assert_int_equal(part->param->in, MC_CP_PATH);
+                mc_buf_printf(&b, "{%s}", part->param->name);
+            }
+        }
+        assert_string_equal(mc_buf_cstr(&b), op->path);
+        mc_buf_free(&b);
+    }
     for (size_t i = 0; i < 15; i++) {
         const mc_coperation *op = mc_connector_op(c, ops[i]);
         if (!op)
@@ -291,6 +308,50 @@ static void test_search_path(void **state)
     rm_tmpdir();
 }
 
+/* The AWS settings' init parameters are found once at load, by name or
+ * alias, as mc_cparam_find finds them; a connector without one has NULL. */
+static void test_settings_resolved(void **state)
+{
+    (void)state;
+    mc_connectors *cs = load_default();
+    const mc_connector *c = lambda(cs);
+    for (int i = 0; i < MC_CS_COUNT; i++) {
+        const char *name = mc_conn_setting_name(i);
+        assert_non_null(name);
+        assert_non_null(c->settings[i]);
+        assert_ptr_equal(c->settings[i], mc_cparam_find(c->init, c->ninit, name));
+        assert_string_equal(c->settings[i]->name, name);
+    }
+    assert_null(mc_conn_setting_name(MC_CS_COUNT));
+    mc_connectors_free(cs);
+
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    write_file("demo/connector.xml",
+               "<?xml version=\"1.0\"?>\n"
+               "<connector xmlns=\"http://mediac.dev/ns/connector\" name=\"demo\"\n"
+               "  service=\"demo\">\n"
+               "  <init><param name=\"awsRegion\" alias=\"region\" description=\"r\"/>\n"
+               "  <param name=\"accessKeyId\" description=\"a\"/></init>\n"
+               "</connector>\n");
+    write_file("demo/operations/op.xml", OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\">"
+               "<description>d</description></operation>");
+    mc_err err = {0};
+    cs = mc_connectors_load_from(tmpdir, &err);
+    if (!cs)
+        fail_msg("%s", err.msg);
+    c = mc_connector_find(cs, "demo", 4);
+    assert_non_null(c);
+    assert_string_equal(c->settings[MC_CS_REGION]->name, "awsRegion");
+    assert_string_equal(c->settings[MC_CS_ACCESS_KEY_ID]->name, "accessKeyId");
+    assert_null(c->settings[MC_CS_SECRET_ACCESS_KEY]);
+    assert_null(c->settings[MC_CS_SESSION_TOKEN]);
+    assert_null(c->settings[MC_CS_PROFILE]);
+    assert_null(c->settings[MC_CS_ENDPOINT]);
+    mc_connectors_free(cs);
+    rm_tmpdir();
+}
+
 static void test_lookup_and_suggest(void **state)
 {
     (void)state;
@@ -370,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_wso2_parameter_names),
         cmocka_unit_test(test_bad_descriptors),
         cmocka_unit_test(test_search_path),
+        cmocka_unit_test(test_settings_resolved),
         cmocka_unit_test(test_lookup_and_suggest),
         cmocka_unit_test(test_describe),
     };

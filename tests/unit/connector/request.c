@@ -482,6 +482,30 @@ static void test_inline_init_from_properties(void **state)
     h_free(h);
 }
 
+/* Literal init values are made once at compile (trimmed as a message's
+ * are); each message still sees them, secrets registered for redaction,
+ * and a message-given value beside them is evaluated per message. */
+static void test_literal_init_values(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_flow(h,
+        "<amazonlambda.init><accessKeyId>\n  " AKID " \t</accessKeyId>"
+        "<secretAccessKey> " SECRET "\n</secretAccessKey>"
+        "<region>{json-eval($.region)}</region><blocking> false </blocking>"
+        "<endpoint>" ENDPOINT "</endpoint></amazonlambda.init>"
+        "<amazonlambda.getAccountSettings/>");
+    assert_int_equal(h_run(h, "{\"region\":\"eu-west-3\"}"), MC_ESUSPENDED);
+    h_check_signed(h, "/eu-west-3/lambda/aws4_request");
+    const char *auth = h_out_header(h, "Authorization");
+    assert_non_null(strstr(auth, "Credential=" AKID "/"));
+    bool secret = false;
+    for (size_t i = 0; i < h->m->nsecrets; i++)
+        secret |= strcmp(h->m->secrets[i], SECRET) == 0;
+    assert_true(secret);
+    h_free(h);
+}
+
 /* No init, no environment, no profile: a fault naming the operation. */
 static void test_no_credentials(void **state)
 {
@@ -542,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_load_diagnostics),
         cmocka_unit_test(test_configkey_connection),
         cmocka_unit_test(test_inline_init_from_properties),
+        cmocka_unit_test(test_literal_init_values),
         cmocka_unit_test(test_no_credentials),
         cmocka_unit_test(test_environment_connection),
     };

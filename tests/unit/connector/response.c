@@ -36,6 +36,29 @@ static void test_payload_status_headers_results(void **state)
     h_free(h);
 }
 
+/* <result> headers are found whatever the answer's case; a name that
+ * differs in its first byte only ("{" for "X") is another. */
+static void test_result_headers_any_case(void **state)
+{
+    (void)state;
+    static const mc_kv mixed[] = {
+        {"content-TYPE", "application/json"},
+        {"x-amz-FUNCTION-error", "Handled"},
+        {"{-Amz-Log-Result", "bm90IG1l"},        /* "not me" */
+        {"X-AMZ-EXECUTED-VERSION", "7"},
+    };
+    harness *h = h_new();
+    h_flow(h, INVOKE);
+    assert_int_equal(h_run(h, NULL), MC_ESUSPENDED);
+    assert_int_equal(h_answer(h, 200, "{\"a\":1}", mixed, sizeof mixed / sizeof *mixed),
+                     MC_OK);
+    assert_string_equal(h_payload(h), "{\"a\":1}");
+    assert_string_equal(h_prop(h, "amazonlambda.functionError"), "Handled");
+    assert_string_equal(h_prop(h, "amazonlambda.executedVersion"), "7");
+    assert_null(h_prop(h, "amazonlambda.logResult"));
+    h_free(h);
+}
+
 static void test_text_and_empty_bodies(void **state)
 {
     (void)state;
@@ -214,6 +237,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_payload_status_headers_results),
+        cmocka_unit_test(test_result_headers_any_case),
         cmocka_unit_test(test_text_and_empty_bodies),
         cmocka_unit_test(test_response_variable),
         cmocka_unit_test(test_lambda_error_without_handler),
