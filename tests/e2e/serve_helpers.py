@@ -151,6 +151,10 @@ class _SlowHandler(http.server.BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.in_flight += 1
             self.server.max_in_flight = max(self.server.max_in_flight, self.server.in_flight)
+            self.server.arrived.notify_all()
+            if self.server.hold_until:   # wait for the others (at most 20 s)
+                self.server.arrived.wait_for(
+                    lambda: self.server.in_flight >= self.server.hold_until, timeout=20)
         time.sleep(int(q.get("ms", [self.server.delay_ms])[0]) / 1000.0)
         with self.server.lock:
             self.server.in_flight -= 1
@@ -179,9 +183,13 @@ class SlowUpstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
         super().__init__(("127.0.0.1", 0), _SlowHandler)
         self.delay_ms = delay_ms
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
         self.count = 0
         self.in_flight = 0       # requests being answered right now
         self.max_in_flight = 0   # the most at once: how concurrent the caller was
+        # > 0: every request is held until this many are in flight (or 20 s
+        # pass), so a test of concurrency does not depend on timing
+        self.hold_until = 0
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 

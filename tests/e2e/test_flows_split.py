@@ -114,10 +114,16 @@ class TestSplitThroughServe(unittest.TestCase):
         return self.up.count
 
     def test_iterate_aggregate_concurrently(self):
+        # the upstream holds each call until all five are in flight: calls
+        # made one after another would stall 20 s and count 1 at most
         self.up.max_in_flight = 0
-        r = self.post("/s/iterate", self.items(["a", "b", "c", "d", "e"]))
+        self.up.hold_until = 5
+        try:
+            r = self.post("/s/iterate", self.items(["a", "b", "c", "d", "e"], ms=0))
+        finally:
+            self.up.hold_until = 0
         self.assertEqual(r.status, 200, r.body)
-        self.assertEqual(sorted(r.json()), ["/item/%s?ms=300" % n for n in "abcde"])
+        self.assertEqual(sorted(r.json()), ["/item/%s?ms=0" % n for n in "abcde"])
         self.assertEqual(self.up.max_in_flight, 5)        # the five calls overlapped
 
     def test_aggregation_timeout(self):
