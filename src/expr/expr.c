@@ -35,6 +35,7 @@ struct mc_expr {
     char *jprop;               /* the property ($ctx:, $trp:, $axis2:) or NULL */
     int jscope;
     bool jwhole;               /* the path is "$": the property's text as it is */
+    bool jroot;                /* the whole expression is json-eval($) */
     uint8_t jfn;               /* sx_pathfn */
     char *jtext;               /* the path text (with {expr} pieces) */
     struct jpiece {
@@ -54,6 +55,8 @@ struct mc_expr {
 /* json-eval with a property root, a path function or inline pieces: a kind
  * of its own inside, so the plain path pays nothing for them. */
 #define KIND_JSON_EVAL_MORE ((mc_expr_kind)(MC_EXPR_SYNAPSE + 1))
+
+static bool jsonpath_is_root(const char *src);
 
 mc_expr_kind mc_expr_kind_of(const mc_expr *e)
 {
@@ -303,7 +306,8 @@ static bool compile_json_eval(mc_expr *e, const char *jp, const mc_expr_opts *o,
         if (i && (text[i - 1] == '\'' || text[i - 1] == '"') && text[i + n] == text[i - 1])
             pc->quote = text[i - 1];
         char *inner = dupn(text + i + 1, n - 2);
-        mc_err ierr = {0};
+        mc_err ierr;
+        mc_err_clear(&ierr);
         pc->e = inner ? mc_expr_compile_opts(inner, o, &ierr) : NULL;
         free(inner);
         if (!pc->e) {
@@ -316,7 +320,8 @@ static bool compile_json_eval(mc_expr *e, const char *jp, const mc_expr_opts *o,
         mc_buf_puts(&probe, pc->quote ? "x" : "0");
         i += n;
     }
-    mc_err jerr = {0};
+    mc_err jerr;
+    mc_err_clear(&jerr);
     e->path = probe.oom ? NULL : mc_jsonpath_compile(mc_buf_cstr(&probe), &jerr);
     mc_buf_free(&probe);
     if (!e->path) {
@@ -492,7 +497,8 @@ mc_expr *mc_expr_compile(const char *src, const mc_nsbind *ns, size_t nns,
 
 mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o, mc_err *err)
 {
-    mc_err dummy = {0};
+    mc_err dummy;
+    mc_err_clear(&dummy);
     if (!err)
         err = &dummy;
     const mc_nsbind *ns = o ? o->ns : NULL;
@@ -525,6 +531,7 @@ mc_expr *mc_expr_compile_opts(const char *src, const mc_expr_opts *o, mc_err *er
             mc_expr_free(e);
             return NULL;
         }
+        e->jroot = jsonpath_is_root(e->src);   /* once, not per message */
         return e;
     }
     if (parse_var_fast(src, &e->scope, &e->name) ||
@@ -618,7 +625,8 @@ static const mc_jsonpath *json_eval_path(const mc_expr *e, mc_message *m, mc_jso
         from = pc->at + pc->len;
         const char *v;
         size_t n;
-        mc_err ierr = {0};
+        mc_err ierr;
+        mc_err_clear(&ierr);
         if (mc_expr_string(pc->e, m, &v, &n, &ierr) != MC_OK || !splice_piece(pc, v, n, &b)) {
             mc_msg_log(m, MC_LOG_WARN, "Error evaluating JSONPath %s: the value of %.*s %s",
                        e->src, (int)pc->len, e->jtext + pc->at,
@@ -628,7 +636,8 @@ static const mc_jsonpath *json_eval_path(const mc_expr *e, mc_message *m, mc_jso
         }
     }
     mc_buf_puts(&b, e->jtext + from);
-    mc_err jerr = {0};
+    mc_err jerr;
+    mc_err_clear(&jerr);
     *tmp = b.oom ? NULL : mc_jsonpath_compile(mc_buf_cstr(&b), &jerr);
     if (!*tmp)
         mc_msg_log(m, MC_LOG_WARN, "Error evaluating JSONPath %s: %s", e->src,
@@ -685,7 +694,7 @@ static mc_code eval_jsonpath(const mc_expr *e, mc_message *m, mc_buf *b,
                              bool *found)
 {
     *found = false;
-    if (m->payload.kind == MC_PL_JSON && m->payload.bytes && jsonpath_is_root(e->src)) {
+    if (e->jroot && m->payload.kind == MC_PL_JSON && m->payload.bytes) {
         /* json-eval($) of a JSON payload: its text as it came, as Synapse
          * gives the payload stream (not reformatted) */
         if (!mc_json_valid(m->payload.bytes, m->payload.len))
@@ -998,7 +1007,8 @@ bool sx_xpath(sx_ctx *c, const sx_node *call, const char *xp, size_t n, const ch
     mc_expr *tmp = NULL;
     if (!e) {
         char *s = strndup(xp, n);
-        mc_err xerr = {0};
+        mc_err xerr;
+        mc_err_clear(&xerr);
         e = tmp = s ? mc_expr_compile(s, c->x->ns, c->x->nns, &xerr) : NULL;
         free(s);
         if (!e)
@@ -1008,7 +1018,8 @@ bool sx_xpath(sx_ctx *c, const sx_node *call, const char *xp, size_t n, const ch
     if (e->kind != MC_EXPR_XPATH && !var) {
         const char *s;
         size_t len;
-        mc_err xerr = {0};
+        mc_err xerr;
+        mc_err_clear(&xerr);
         ok = mc_expr_string(e, m, &s, &len, &xerr) == MC_OK;
         ok = ok ? sx_string(c, s, len, out) : sx_fail(c, "%s", xerr.msg);
         mc_expr_free(tmp);
@@ -1033,7 +1044,8 @@ bool sx_xpath(sx_ctx *c, const sx_node *call, const char *xp, size_t n, const ch
             return sx_fail(c, "Variable XML is not well-formed: %s", xe.msg);
         }
     }
-    mc_err xerr = {0};
+    mc_err xerr;
+    mc_err_clear(&xerr);
     xmlXPathObjectPtr r = NULL;
     xmlXPathContextPtr ctx = mc_xpath_context(m);
     if (ctx && vdoc) {

@@ -630,7 +630,8 @@ static bool eval_path(sx_ctx *c, const sx_node *n, sx_val *out)
                 mc_buf_append(&b, path->pieces[i].text, path->pieces[i].len);
             }
         }
-        mc_err jerr = {0};
+        mc_err jerr;
+        mc_err_clear(&jerr);
         tmp = jp = b.oom ? NULL : mc_jsonpath_compile(mc_buf_cstr(&b), &jerr);
         mc_buf_free(&b);
         if (!jp)

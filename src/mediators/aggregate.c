@@ -152,7 +152,8 @@ static xmlXPathObjectPtr select_nodes(const aggregate_m *a, mc_message *m, size_
 {
     *n = 0;
     xmlXPathObjectPtr r = NULL;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (!a->expr) {                       /* the first child of the Body */
         return NULL;
     }
@@ -549,7 +550,8 @@ static mc_message *complete(const void *med, mc_message **msgs, size_t n, mc_mes
     bool ok = true;
     if (a->json) {
         mc_buf out = MC_BUF_INIT;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         ok = aggregate_json(a, msgs, n, agg, &out, trigger) &&
              mc_msg_set_payload(agg, mc_buf_cstr(&out), out.len, "application/json", &err) == MC_OK;
         mc_buf_free(&out);
@@ -615,7 +617,8 @@ static int count_of(const count_v *v, mc_message *m)
         return (int)v->literal;
     const char *s;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_template_eval(v->expr, m, &s, &n, &err) != MC_OK)
         return -1;
     return (int)strtod(s, NULL);
@@ -628,7 +631,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const char *key = NULL;
     if (a->correlate) {
         bool hit = false;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_bool(a->correlate, m, &hit, &err) != MC_OK)
             return mc_fault(m, "0", "Failed to evaluate correlate expression: %s",
                             mc_expr_source(a->correlate));

@@ -526,7 +526,8 @@ static bool request_refuses(mc_message *m, long long stored_ms, long long now)
 static mc_flow serve_hit(const cache_m *c, mc_message *m, const char *body, size_t len,
                          const char *ct, int status, const mc_kv *hs, size_t nh, long long age_s)
 {
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_msg_set_payload(m, body, len, ct, &err) != MC_OK)
         return mc_fault(m, "0", "Error creating response OM from cache : %s", err.msg);
     if (status)

@@ -215,7 +215,8 @@ static bool apply_props(mc_message *m, const mc_endpoint *ep)
         const mc_ep_prop *p = &ep->props[i];
         const char *v = p->value;
         size_t n = v ? strlen(v) : 0;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (p->expr && mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK) {
             mc_fault(m, "0", "endpoint property '%s': %s", p->name, err.msg);
             return false;
@@ -236,7 +237,8 @@ static long eval_timeout(mc_message *m, const mc_endpoint *leaf)
         return leaf->timeout_ms;
     const char *v;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_expr_string(leaf->timeout_expr, m, &v, &n, &err) != MC_OK || !n)
         return leaf->timeout_ms;
     char *end;
@@ -249,7 +251,8 @@ static const char *basic_auth(mc_message *m, const mc_endpoint *leaf)
 {
     const char *u, *p;
     size_t un, pn;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_template_eval(leaf->basic_user, m, &u, &un, &err) != MC_OK ||
         mc_template_eval(leaf->basic_pass, m, &p, &pn, &err) != MC_OK)
         return NULL;
@@ -475,7 +478,8 @@ static bool dynamic_recipients(mc_message *m, send_req *req)
 {
     const char *v;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_template_eval(req->rl->recipients, m, &v, &n, &err) != MC_OK) {
         mc_fault(m, "303000", "recipient list: %s", err.msg);
         return false;
@@ -722,7 +726,8 @@ void mc_send_take_answer(mc_message *m)
             mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, in->headers[i].name,
                              in->headers[i].value);
     }
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_msg_set_payload(m, in->body ? in->body : "", in->body_len, ct, &err) != MC_OK)
         mc_msg_set_payload(m, in->body, in->body_len, "application/octet-stream", NULL);
     /* a SOAP answer keeps its envelope; any other is a REST answer, which
@@ -751,7 +756,8 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
         if (c->receive_dynamic) {
             const char *name;
             size_t n;
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             if (mc_template_eval(c->receive_dynamic, m, &name, &n, &err) != MC_OK)
                 return mc_fault(m, "0", "send receive: %s", err.msg);
             if (!(receive = mc_config_sequence(m->cfg, name)))

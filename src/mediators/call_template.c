@@ -70,7 +70,8 @@ const mc_expr *mc_template_passed_expr(const mc_expr *param, mc_message *m)
 {
     const char *text = "";
     size_t len;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     char name[1024];
     if (!m->cfg || mc_expr_string(param, m, &text, &len, &err) != MC_OK ||
         (size_t)snprintf(name, sizeof name, "call-template.expr:%s", text) >= sizeof name)
@@ -208,7 +209,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const mc_template_param *p = &t->params[k];
         const with_param *w = given(ct, p->name);
         if (w && w->value) {
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             if (mc_template_eval(w->value, m, &vals[k], &lens[k], &err) != MC_OK)
                 return mc_fault(m, "0", "call-template %s: parameter %s: %s", t->name,
                                 p->name, err.msg);

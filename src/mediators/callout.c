@@ -250,7 +250,8 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     xmlDocPtr env = mc_msg_envelope(m);
     xmlXPathObjectPtr o = NULL;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     xmlNodePtr tgt = NULL;
     if (mc_expr_xpath_object(c->tgt_xpath, m, &o, &err) == MC_OK && o->type == XPATH_NODESET &&
         o->nodesetval && o->nodesetval->nodeNr && o->nodesetval->nodeTab[0]->type == XML_ELEMENT_NODE)

@@ -76,7 +76,8 @@ static bool copies(const clone_m *c, mc_message *m, size_t *n)
 {
     const char *text = c->iterations;
     size_t len;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (c->dyn_iterations && mc_template_eval(c->dyn_iterations, m, &text, &len, &err) != MC_OK)
         return false;
     if (!text) {

@@ -227,7 +227,8 @@ static const char *source_text(mc_message *m, const mc_cond *ev, const mc_uri_fr
     case S_SOAP: {
         const char *v;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         return mc_expr_string(ev->xpath, m, &v, &n, &err) == MC_OK ? v : NULL;
     }
     default:

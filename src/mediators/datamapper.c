@@ -1133,7 +1133,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     mc_js_run *run = error ? NULL : mc_js_begin(m, d->budget, d->memory);
     if (!error && !run)
         error = "cannot create a JavaScript heap";
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     xmlDocPtr doc = NULL;
     mc_code rc = MC_OK;
     if (run) {

@@ -52,7 +52,8 @@ const mc_endpoint *mc_ep_resolve(mc_message *m, const mc_endpoint *ep)
         } else if (ep->kind == MC_EP_DYNAMIC) {
             const char *key;
             size_t n;
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             if (mc_expr_string(ep->key_expr, m, &key, &n, &err) != MC_OK) {
                 mc_fault(m, "305100", "endpoint key-expression: %s", err.msg);
                 return NULL;

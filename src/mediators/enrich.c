@@ -459,7 +459,8 @@ static const char *expand_inline(const mc_enrich_source *s, mc_message *m, size_
         at = p->off + p->len;
         const char *v;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK)
             v = "", n = 0;
         bool quoted = p->off > 0 && t[p->off - 1] == '"' && t[at] == '"';
@@ -824,7 +825,8 @@ static mc_flow xml_source(mc_message *m, const mc_enrich_source *s, nodes *ns)
     case MC_EN_CUSTOM:
         if (mc_expr_kind_of(s->path) == MC_EXPR_XPATH) {
             xmlXPathObjectPtr o = NULL;
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             if (mc_expr_xpath_object(s->path, m, &o, &err) != MC_OK)
                 return mc_fault(m, "0", "Failed to get the source for Enriching: %s", err.msg);
             if (o->type == XPATH_NODESET) {
@@ -844,7 +846,8 @@ static mc_flow xml_source(mc_message *m, const mc_enrich_source *s, nodes *ns)
         } else {
             const char *v;
             size_t n;
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             if (mc_expr_string(s->path, m, &v, &n, &err) != MC_OK)
                 return mc_fault(m, "0", "Failed to get the source for Enriching: %s", err.msg);
             /* get-property() of an XML property gives its nodes in Synapse */
@@ -1018,7 +1021,8 @@ static mc_flow xml_target(mc_message *m, const mc_enrich_target *t, nodes *ns, b
         if (mc_expr_kind_of(t->path) != MC_EXPR_XPATH)
             return mc_fault(m, "0", "Invalid Target object to be enrich.");
         xmlXPathObjectPtr o = NULL;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_xpath_object(t->path, m, &o, &err) != MC_OK)
             return mc_fault(m, "0", "enrich target: %s", err.msg);
         xmlNodePtr target = o->type == XPATH_NODESET && o->nodesetval && o->nodesetval->nodeNr

@@ -68,7 +68,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const filter_m *f = (const filter_m *)self;
     bool yes;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (f->xpath) {
         if (mc_expr_bool(f->xpath, m, &yes, &err) != MC_OK)
             return mc_fault(m, "0", "filter: %s", err.msg);

@@ -266,7 +266,8 @@ static loop *loop_start(const foreach_m *f, mc_message *m, mc_flow *flow)
         return l;
     }
     xmlXPathObjectPtr r = NULL;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_expr_xpath_object(f->expr, m, &r, &err) != MC_OK) {
         *flow = mc_fault(m, "0", "Error evaluating foreach XPath %s: %s", mc_expr_source(f->expr),
                          err.msg);
@@ -315,7 +316,8 @@ static mc_flow loop_finish(const foreach_m *f, mc_message *m, loop *l)
             mc_buf_append(&out, arr.data, arr.len);   /* the whole body was iterated */
         else
             mc_split_json_replace(&out, l->root_json, l->target, arr.data, arr.len);
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_msg_set_payload(m, mc_buf_cstr(&out), out.len, "application/json", &err) != MC_OK)
             flow = mc_fault(m, "0", "Error updating the json stream after foreach transformation: %s",
                             err.msg);
@@ -375,7 +377,8 @@ static mc_flow exec_v1(const foreach_m *f, mc_message *m)
     if (l->i == l->n || !f->seq)
         return loop_finish(f, m, l);
     size_t i = l->i++;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_code rc = l->json ? mc_msg_set_payload(m, l->items[i], l->item_len[i], "application/json", &err)
                          : mc_msg_set_xml_node(m, l->nodes[i]);
     if (rc != MC_OK)
@@ -402,7 +405,8 @@ static mc_flow exec_v2(const foreach_m *f, mc_message *m)
             return mc_fault(m, "0", "Expression %s did not resolve to a valid array",
                             mc_expr_source(f->expr));
     } else {
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_xpath_object(f->expr, m, &r, &err) != MC_OK)
             return mc_fault(m, "0", "Error executing Foreach mediator: %s", err.msg);
         xml = true;
@@ -432,7 +436,8 @@ static mc_flow exec_v2(const foreach_m *f, mc_message *m)
         } else if (rc == MC_OK) {
             mc_buf b = MC_BUF_INIT;
             mc_json_write(&b, items[i]);
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             rc = mc_msg_set_payload(child, mc_buf_cstr(&b), b.len, "application/json", &err);
             mc_buf_free(&b);
         }
@@ -495,7 +500,8 @@ static mc_flow resume_v2(const foreach_m *f, mc_message *m)
         if (mc_jsonpath_is_definite(p))
             mc_jsonpath_select(p, root, &target, 1);
     } else {
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_xpath_object(f->expr, m, &r, &err) == MC_OK && r && r->type == XPATH_NODESET &&
             r->nodesetval)
             n = (size_t)r->nodesetval->nodeNr;
@@ -542,7 +548,8 @@ static mc_flow resume_v2(const foreach_m *f, mc_message *m)
             mc_buf_append(&out, arr.data, arr.len);
         else
             mc_split_json_replace(&out, root, target, arr.data, arr.len);
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_msg_set_payload(m, mc_buf_cstr(&out), out.len, "application/json", &err) != MC_OK)
             flow = mc_fault(m, "0", "Error updating the payload after foreach: %s", err.msg);
         mc_buf_free(&arr);

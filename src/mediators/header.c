@@ -205,7 +205,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     }
     const char *v = h->value ? h->value : "";
     size_t n = strlen(v);
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (h->expr && mc_expr_string(h->expr, m, &v, &n, &err) != MC_OK)
         return mc_fault(m, "0", "header '%s': %s", h->name, err.msg);
     if (h->kind == H_SOAP || h->kind == H_EMBEDDED)

@@ -149,7 +149,8 @@ static mc_flow attach_xml(const iterate_m *it, mc_message *child, mc_message *m,
     xmlNodePtr at = NULL;
     if (it->preserve) {
         xmlXPathObjectPtr r = NULL;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (it->attach && mc_expr_xpath_object(it->attach, child, &r, &err) == MC_OK && r &&
             r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0 &&
             r->nodesetval->nodeTab[0]->type == XML_ELEMENT_NODE)
@@ -174,7 +175,8 @@ static mc_flow attach_xml(const iterate_m *it, mc_message *child, mc_message *m,
 static mc_flow split_xml(const iterate_m *it, mc_message *m, mc_split_req **reqp)
 {
     xmlXPathObjectPtr r = NULL;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_expr_xpath_object(it->expr, m, &r, &err) != MC_OK)
         return mc_fault(m, "0", "Error evaluating split XPath expression : %s: %s",
                         mc_expr_source(it->expr), err.msg);
@@ -270,7 +272,8 @@ static mc_flow split_json(const iterate_m *it, mc_message *m, mc_split_req **req
             mc_json_write(&text, items[i]);      /* the default attach path "$" */
         }
         mc_message *child = mc_msg_clone(m, false);
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (!child || text.oom ||
             mc_msg_set_payload(child, mc_buf_cstr(&text), text.len, "application/json", &err) != MC_OK) {
             mc_msg_free(child);

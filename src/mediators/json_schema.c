@@ -244,7 +244,8 @@ static bool add_pattern(compiler *c, mc_buf *ptr, const char *text, size_t n)
     char *z = mc_arena_strndup(&s->arena, text, n);
     if (!z || !grow((void **)&s->pats, &s->cappats, s->npats, sizeof *s->pats))
         return oom(c);
-    mc_err e = {0};
+    mc_err e;
+    mc_err_clear(&e);
     mc_regex *re = mc_regex_compile_ecma(z, &e);
     if (!re) {
         char why[600];

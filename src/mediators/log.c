@@ -152,7 +152,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     if (l->message) {
         const char *v;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_template_eval(l->message, m, &v, &n, &err) == MC_OK && n) {
             if (!first)
                 mc_buf_puts(&b, l->separator);
@@ -178,7 +179,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         const log_prop *p = &l->props[i];
         const char *v = p->value;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (p->expr && mc_expr_property_absent(p->expr, m))
             v = "null";                   /* MI: StringBuilder.append(null) */
         else if (p->expr && mc_expr_string(p->expr, m, &v, &n, &err) != MC_OK)

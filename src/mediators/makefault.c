@@ -173,7 +173,8 @@ static mc_mediator *compile(mc_compiler *cc, xmlNodePtr node)
 static bool eval_text(const text_src *t, mc_message *m, const char **out)
 {
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     *out = t->value ? t->value : "";
     if (t->expr && mc_expr_string(t->expr, m, out, &n, &err) != MC_OK) {
         mc_fault(m, "0", "makefault: %s", err.msg);
@@ -238,7 +239,8 @@ static bool add_detail(const makefault_m *f, mc_message *m, xmlNodePtr detail)
     }
     if (f->detail.expr && mc_expr_kind_of(f->detail.expr) == MC_EXPR_XPATH) {
         xmlXPathObjectPtr obj = NULL;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_xpath_object(f->detail.expr, m, &obj, &err) != MC_OK) {
             mc_fault(m, "0", "makefault: %s", err.msg);
             return false;

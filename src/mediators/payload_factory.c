@@ -481,7 +481,8 @@ static bool xml_value_to_json(mc_buf *b, const char *v, size_t n)
  * (MI's convertJsonArgumentToXml).  False when it is not JSON. */
 static bool json_value_to_xml(mc_buf *b, mc_message *m, const char *v, size_t n)
 {
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     mc_json j = mc_json_parse(&m->arena, v, n, &err);
     if (!j)
         return false;
@@ -573,7 +574,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         return mc_fault(m, "0", "out of memory");
     for (size_t i = 0; i < p->nargs; i++) {
         const pf_arg *a = &p->args[i];
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (a->value) {
             vals[i] = a->value;
             lens[i] = strlen(a->value);
@@ -596,7 +598,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
             size_t n = pc->len;
             mc_buf inl = MC_BUF_INIT;
             if (p->inl[i]) {
-                mc_err err = {0};
+                mc_err err;
+                mc_err_clear(&err);
                 mc_code rc = mc_pf_inline_render(p->inl[i], m, &inl, &err);
                 if (rc != MC_OK) {
                     mc_buf_free(&inl);
@@ -655,7 +658,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     while (olen && (unsigned char)out[olen - 1] <= ' ')
         olen--;
     mc_flow flow = MC_FLOW_NEXT;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     switch (p->type) {
     case MT_JSON:
         if (mc_msg_set_payload(m, out, olen, "application/json", &err) != MC_OK)

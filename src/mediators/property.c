@@ -198,7 +198,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const char *name = p->name;
     if (p->dyn_name) {
         size_t nl;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_template_eval(p->dyn_name, m, &name, &nl, &err) != MC_OK)
             return mc_fault(m, "0", "property '%s': %s", p->name,
                             err.msg[0] ? err.msg : "the name could not be evaluated");
@@ -210,7 +211,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const char *v = p->value;
     size_t n = p->value_len;
     if (p->expr) {
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         mc_code rc = p->type == MC_VT_OM ? mc_expr_xml(p->expr, m, &v, &n, &err)
                                          : mc_expr_string(p->expr, m, &v, &n, &err);
         if (rc != MC_OK)
@@ -230,7 +232,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     }
     if (p->expr && p->type != MC_VT_STRING && p->type != MC_VT_OM &&
         p->type != MC_VT_BOOLEAN && p->type != MC_VT_JSON) {
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (!mc_check_typed(v, n, p->type, &err))
             return mc_fault(m, "0", "property '%s': %s", p->name, err.msg);
     }

@@ -120,7 +120,8 @@ static mc_flow run_action(mc_message *m, const action *a, mc_uri_frags *fr)
     const char *result = a->value;
     if (a->xpath) {
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_string(a->xpath, m, &result, &n, &err) != MC_OK)
             return mc_fault(m, "0", "rewrite: %s", err.msg);
     }

@@ -214,7 +214,8 @@ static mc_flow step_exec(const mc_mediator *self, mc_message *m)
         mc_uri_frags_set(m, &fr, to ? to : mc_msg_prop(m, MC_SCOPE_AXIS2, "TransportInURL"));
         holds = mc_cond_holds(m, r->cond, &fr);
     } else {
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         const char *v;
         size_t n;
         mc_code rc = r->match ? mc_expr_string(r->expr, m, &v, &n, &err)

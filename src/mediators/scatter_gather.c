@@ -158,7 +158,8 @@ static bool collect_if(const void *med, mc_message *child)
         return true;
     const char *v;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     return mc_expr_string(g->condition, child, &v, &n, &err) == MC_OK && n == 4 &&
            strncasecmp(v, "true", 4) == 0;
 }
@@ -197,7 +198,8 @@ static void json_value(const sg_m *g, mc_message *c, mc_buf *out)
 {
     const char *v;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_expr_string(g->expr, c, &v, &n, &err) != MC_OK) {
         mc_buf_puts(out, "null");
         return;
@@ -225,7 +227,8 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
         for (size_t i = 0; i < m->ngathered; i++) {
             const char *v;
             size_t n;
-            mc_err err = {0};
+            mc_err err;
+            mc_err_clear(&err);
             if (mc_expr_xml(g->expr, m->gathered[i], &v, &n, &err) == MC_OK)
                 mc_buf_append(&out, v, n);
         }
@@ -233,7 +236,8 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
     }
     mc_flow flow = MC_FLOW_NEXT;
     const char *ct = g->json ? "application/json" : "application/xml";
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (out.oom) {
         flow = mc_fault(m, "0", "out of memory");
     } else if (g->to_body) {

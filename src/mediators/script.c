@@ -471,7 +471,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     if (!r)
         return script_fault(s, m, "cannot create a JavaScript heap");
     duk_context *ctx = mc_js_ctx(r);
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     bool ok = duk_safe_call(ctx, install_mc, NULL, 0, 1) == 0;
     duk_pop(ctx);
     for (size_t i = 0; ok && i < s->nincludes; i++) {

@@ -39,7 +39,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     if (s->dynamic) {
         const char *name;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_template_eval(s->dynamic, m, &name, &n, &err) != MC_OK)
             return mc_fault(m, "0", "sequence key: %s", err.msg);
         target = mc_config_sequence(m->cfg, name);

@@ -32,7 +32,8 @@ static mc_flow commit(const store_m *s, mc_message *m)
     if (s->dynamic) {
         const char *name;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_template_eval(s->dynamic, m, &name, &n, &err) != MC_OK)
             return mc_fault(m, "0", "store messageStore: %s", err.msg);
         d = mc_config_store(m->cfg, name);

@@ -73,7 +73,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const switch_m *s = (const switch_m *)self;
     const char *v;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (mc_expr_string(s->source, m, &v, &n, &err) != MC_OK)
         return mc_fault(m, "0", "switch: %s", err.msg);
     const mc_seq *next = s->dflt;

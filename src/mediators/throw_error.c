@@ -52,7 +52,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     const throw_m *t = (const throw_m *)self;
     const char *msg = t->message;
     size_t n;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (t->expr && mc_expr_string(t->expr, m, &msg, &n, &err) != MC_OK)
         msg = err.msg;
     mc_msg_set_fault(m, t->type, msg, NULL);

@@ -285,7 +285,8 @@ static mc_flow validate_json(const validate_m *v, mc_message *m, const compiled_
     if (v->source) {
         const char *text;
         size_t n;
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_string(v->source, m, &text, &n, &err) != MC_OK)
             return mc_fault(m, "0", "Error while validating the JSON Schema for JSONPath %s: %s",
                             mc_expr_source(v->source), err.msg);
@@ -350,7 +351,8 @@ static mc_flow validate_xml(const validate_m *v, mc_message *m, xmlNodePtr n,
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const validate_m *v = (const validate_m *)self;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     const char *key;
     if (v->json_source || m->payload.kind == MC_PL_JSON) {
         const compiled_schema *c = schema_of(v, &v->schemas[v->nschemas - 1], m, &key, &err);

@@ -78,7 +78,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
     int type = v->type;
     if (v->expr && !v->typed && mc_expr_kind_of(v->expr) == MC_EXPR_SYNAPSE) {
         /* MI 4.4 keeps a Synapse Expression's typed value (objectValueOf) */
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         mc_value val;
         if (mc_expr_value(v->expr, m, &val, &err) != MC_OK)
             return mc_fault(m, "0", "variable '%s': %s", v->name, err.msg);
@@ -91,7 +92,8 @@ static mc_flow exec(const mc_mediator *self, mc_message *m)
         return MC_FLOW_NEXT;
     }
     if (v->expr) {
-        mc_err err = {0};
+        mc_err err;
+        mc_err_clear(&err);
         if (mc_expr_string(v->expr, m, &s, &n, &err) != MC_OK)
             return mc_fault(m, "0", "variable '%s': %s", v->name, err.msg);
         if (!mc_check_typed(s, n, v->type, &err))

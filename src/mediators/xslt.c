@@ -230,7 +230,8 @@ static xsltStylesheetPtr dynamic_sheet(const xslt_m *x, mc_message *m, mc_err *e
     size_t kl;
     if (mc_template_eval(x->dyn_key, m, &key, &kl, err) != MC_OK)
         return NULL;
-    mc_err e = {0};
+    mc_err e;
+    mc_err_clear(&e);
     xsltStylesheetPtr sheet = mc_key_cache_get(x->cache, m->cfg, key, compile_cached, (void *)x, &e);
     if (!sheet && e.code == MC_ENOTFOUND)
         mc_err_set(err, MC_ENOTFOUND, "no local entry '%s' for the stylesheet", key);
@@ -456,7 +457,8 @@ static mc_flow transform(const xslt_m *x, mc_message *m, mc_err *err)
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const xslt_m *x = (const xslt_m *)self;
-    mc_err err = {0};
+    mc_err err;
+    mc_err_clear(&err);
     if (transform(x, m, &err) == MC_FLOW_NEXT)
         return MC_FLOW_NEXT;
     return mc_fault(m, "0", "Unable to perform XSLT transformation using : %s "

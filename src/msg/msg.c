@@ -1,6 +1,7 @@
 /* msg.c - message context: properties, variables, status, secrets, faults. */
 #include "msg/msg.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,16 +75,103 @@ static void make_message_id(mc_message *m)
     mc_uuid_format(u, m->message_id + 9);
 }
 
+/* One ended message per thread is kept, with its arena's first chunk,
+ * for the thread's next message: a worker's request then costs neither
+ * the message's allocation nor its first arena chunk.  A thread's spare
+ * is freed when the thread ends (the key's destructor). */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_ok;
+
+/* Under AddressSanitizer a kept message and its chunk are poisoned while
+ * they wait, so a use after mc_msg_free is still reported. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MC_MSG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MC_MSG_ASAN 1
+#endif
+#endif
+#ifdef MC_MSG_ASAN
+#include <sanitizer/asan_interface.h>
+static void spare_poison(mc_message *m, bool on)
+{
+    if (!on)
+        ASAN_UNPOISON_MEMORY_REGION(m, sizeof *m);
+    mc_arena_chunk *c = m->arena.head;
+    if (c && on)
+        ASAN_POISON_MEMORY_REGION(c->data, c->size);
+    else if (c)
+        ASAN_UNPOISON_MEMORY_REGION(c->data, c->size);
+    if (on)
+        ASAN_POISON_MEMORY_REGION(m, sizeof *m);
+}
+#else
+static void spare_poison(mc_message *m, bool on)
+{
+    (void)m;
+    (void)on;
+}
+#endif
+
+static void spare_free(void *p)
+{
+    mc_message *m = p;
+    spare_poison(m, false);
+    mc_arena_free(&m->arena);
+    free(m);
+}
+
+/* The key's destructor runs when a thread ends, not for the thread that
+ * calls exit (usually the main one): its spare is freed here. */
+static void spare_at_exit(void)
+{
+    mc_message *m = pthread_getspecific(spare_key);
+    if (m) {
+        pthread_setspecific(spare_key, NULL);
+        spare_free(m);
+    }
+}
+
+static void spare_init(void)
+{
+    spare_ok = pthread_key_create(&spare_key, spare_free) == 0 && atexit(spare_at_exit) == 0;
+}
+
 mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log)
 {
-    mc_message *m = calloc(1, sizeof *m);
-    if (!m)
-        return NULL;
+    pthread_once(&spare_once, spare_init);
+    mc_message *m = spare_ok ? pthread_getspecific(spare_key) : NULL;
+    if (m) {
+        pthread_setspecific(spare_key, NULL);   /* zeroed, arena reset */
+        spare_poison(m, false);
+    } else {
+        m = calloc(1, sizeof *m);
+        if (!m)
+            return NULL;
+        mc_arena_init(&m->arena, 8192);
+    }
     m->cfg = cfg;
     m->log = log;
-    mc_arena_init(&m->arena, 8192);
     make_message_id(m);
     return m;
+}
+
+/* Keep m as the thread's spare (true), or say it was not kept. */
+static bool keep_spare(mc_message *m)
+{
+    if (!spare_ok || pthread_getspecific(spare_key))
+        return false;
+    mc_arena_reset(&m->arena);
+    if (m->arena.total > 64 * 1024)     /* a big first block: not kept */
+        return false;
+    mc_arena a = m->arena;
+    memset(m, 0, sizeof *m);
+    m->arena = a;
+    if (pthread_setspecific(spare_key, m) != 0)
+        return false;
+    spare_poison(m, true);
+    return true;
 }
 
 struct mc_msg_hook {
@@ -112,6 +200,8 @@ void mc_msg_free(mc_message *m)
     if (m->xpath_ctx)
         xmlXPathFreeContext(m->xpath_ctx);
     free(m->frames);
+    if (keep_spare(m))
+        return;
     mc_arena_free(&m->arena);
     free(m);
 }
@@ -263,24 +353,36 @@ static mc_prop *find(mc_prop *head, mc_scope s, prop_key k)
 static mc_code set_in(mc_message *m, mc_prop **head, mc_scope s, prop_key k,
                       const char *value, size_t len, mc_vtype type)
 {
+    if (!value)
+        len = 0;
     mc_prop *p = find(*head, s, k);
-    char *v = mc_arena_strndup(&m->arena, value ? value : "", value ? len : 0);
-    if (!v)
-        return MC_ENOMEM;
-    if (!p) {
-        p = mc_arena_alloc(&m->arena, sizeof *p);
+    char *v;
+    if (p) {
+        v = mc_arena_strndup(&m->arena, value ? value : "", len);
+        if (!v)
+            return MC_ENOMEM;
+    } else {
+        /* a new name: the entry, its name and its value in one allocation */
+        if (k.len > SIZE_MAX / 2 - sizeof *p || len > SIZE_MAX / 2)
+            return MC_ENOMEM;
+        p = mc_arena_alloc(&m->arena, sizeof *p + k.len + 1 + len + 1);
         if (!p)
             return MC_ENOMEM;
-        p->name = mc_arena_strndup(&m->arena, k.name, k.len);
-        if (!p->name)
-            return MC_ENOMEM;
+        char *name = (char *)(p + 1);
+        memcpy(name, k.name, k.len);
+        name[k.len] = '\0';
+        p->name = name;
         p->name_tag = k.tag;
         p->name_len = k.len;
         p->next = *head;
         *head = p;
+        v = name + k.len + 1;
+        if (len)
+            memcpy(v, value, len);
+        v[len] = '\0';
     }
     p->value = v;
-    p->len = value ? len : 0;
+    p->len = len;
     p->type = type;
     return MC_OK;
 }

@@ -110,6 +110,14 @@ static void test_json_eval_non_json_payload(void **state)
     mc_msg_set_payload(m, x, strlen(x), "application/xml", &err);
     assert_string_equal(th_eval(m, "json-eval($.r.s)"), "txt");
     assert_string_equal(th_eval(m, "json-eval($.r.a[1])"), "2");
+    /* json-eval($) of a JSON payload (spaces inside the parentheses too):
+     * the text as it came, not reformatted; any other path is reformatted */
+    const char *j = "{ \"a\" : [1, 2] ,\n \"b\":\"x\" }";
+    mc_msg_set_payload(m, j, strlen(j), "application/json", &err);
+    assert_string_equal(th_eval(m, "json-eval($)"), j);
+    assert_string_equal(th_eval(m, "json-eval(  $ )"), j);
+    assert_string_equal(th_eval(m, "json-eval($.a)"), "[1,2]");
+    assert_string_equal(th_eval(m, "json-eval($.*)"), "[[1,2],\"x\"]");
     /* text payload: nothing */
     mc_msg_set_payload(m, "plain", 5, "text/plain", &err);
     assert_string_equal(th_eval(m, "json-eval($.a)"), "");

@@ -232,6 +232,44 @@ static void test_hop_headers(void **state)
             fail_msg("'%s' is not hop-by-hop", plain[i]);
 }
 
+/* An ended message is kept for the thread's next one: that one starts
+ * as a new message would (no properties, variables, payload, status or
+ * secrets; a new id; a usable arena). */
+static void test_reused_message_starts_clean(void **state)
+{
+    (void)state;
+    mc_message *other = th_msg_new();    /* takes any message already kept */
+    mc_message *m = th_msg_new();
+    for (int s = 0; s < MC_SCOPE_COUNT; s++)
+        assert_int_equal(mc_msg_set_propz(m, (mc_scope)s, "p", "v"), MC_OK);
+    assert_int_equal(mc_msg_set_var(m, "v", "1", 1, MC_VT_STRING), MC_OK);
+    mc_msg_add_secret(m, "s3cret");
+    mc_msg_set_status(m, 500);
+    mc_err err = {0};
+    assert_int_equal(mc_msg_set_payload(m, "{\"a\":1}", 7, "application/json", &err), MC_OK);
+    for (int i = 0; i < 2000; i++)       /* past the first arena chunk */
+        assert_non_null(mc_arena_alloc(&m->arena, 64));
+    char id[sizeof m->message_id];
+    memcpy(id, m->message_id, sizeof id);
+    mc_message *was = m;
+    mc_msg_free(m);
+    mc_message *n = th_msg_new();
+    assert_ptr_equal(n, was);            /* kept and handed out again */
+    for (int s = 0; s < MC_SCOPE_COUNT; s++)
+        assert_null(n->props[s]);
+    assert_null(n->vars);
+    assert_int_equal(n->nsecrets, 0);
+    assert_int_equal(mc_msg_status(n), 0);
+    assert_int_equal(n->payload.kind, MC_PL_NONE);
+    assert_int_equal(n->nframes, 0);
+    assert_string_not_equal(n->message_id, id);
+    assert_int_equal(mc_msg_set_propz(n, MC_SCOPE_DEFAULT, "q", "w"), MC_OK);
+    assert_string_equal(mc_msg_prop(n, MC_SCOPE_DEFAULT, "q"), "w");
+    assert_null(mc_msg_prop(n, MC_SCOPE_DEFAULT, "p"));
+    mc_msg_free(n);
+    mc_msg_free(other);
+}
+
 static void test_scope_and_type_names(void **state)
 {
     (void)state;
@@ -686,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_scopes),
         cmocka_unit_test(test_prop_names_like_model),
         cmocka_unit_test(test_hop_headers),
+        cmocka_unit_test(test_reused_message_starts_clean),
         cmocka_unit_test(test_scope_and_type_names),
         cmocka_unit_test(test_vars_status_fault),
         cmocka_unit_test(test_payload_json),
