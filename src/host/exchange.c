@@ -382,11 +382,11 @@ static void finish(mc_exchange *x, mc_code rc)
 }
 
 /* The operation label for metrics: never the query (it may carry keys)
- * nor a URL's user:password. */
-static void op_label(const mc_outbound *out, char *buf, size_t cap)
+ * nor a URL's user:password.  Scratch text in the message's arena. */
+static void op_label(mc_message *m, const mc_outbound *out, char *buf, size_t cap)
 {
     const char *l = out->label ? out->label : out->url;
-    mc_buf b = MC_BUF_INIT;
+    mc_buf b = MC_BUF_ARENA(&m->arena);
     mc_url_strip_userinfo(&b, l, strcspn(l, "?#"));
     mc_fixed_put(buf, cap, 0, mc_buf_cstr(&b), b.len);
     mc_buf_free(&b);
@@ -400,7 +400,7 @@ static void on_upstream(void *ud, mc_http_response *resp)
     mc_exchange *x = u->x;
     mc_message *m = x->m;
     char op[160], st[21];
-    op_label(u->out, op, sizeof op);
+    op_label(m, u->out, op, sizeof op);
     mc_format_int(resp->fault_code ? resp->fault_code : resp->status, st);
     mc_metrics_observe(&x->h->met, MC_M_UP, "operation", op, "status", st, 0);
     mc_metrics_observe(&x->h->met, MC_M_UPLAT, "operation", op, NULL, NULL,

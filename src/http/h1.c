@@ -4,6 +4,7 @@
  * tests/fuzz/fuzz_h1.c and unit-tested by tests/unit/http/test_h1.c. */
 #include "http/h1.h"
 #include "http/h1_text.h"
+#include "util/codec.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,11 +39,6 @@ bool mc_h1_token(const char *s, size_t n)
     return true;
 }
 
-/* A field value byte: HTAB, visible ASCII, SP, obs-text. */
-static bool value_byte(unsigned char c)
-{
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
 
 typedef struct err_out {
     int *status;
@@ -147,9 +143,9 @@ static mc_h1_result parse_header_line(const char *p, size_t n, mc_h1_head *h, er
         v++;
     while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    for (const char *c = v; c < end; c++)
-        if (!value_byte((unsigned char)*c))
-            return fail(e, 400, "header value with a control byte");
+    /* HTAB, SP, visible ASCII, obs-text: util/codec.h's value rule */
+    if (!mc_header_value_ok(v, (size_t)(end - v)))
+        return fail(e, 400, "header value with a control byte");
     if (h->nheaders == MC_H1_MAX_HEADERS)
         return fail(e, 431, "too many request headers");
     h->names[h->nheaders] = name;
@@ -158,14 +154,25 @@ static mc_h1_result parse_header_line(const char *p, size_t n, mc_h1_head *h, er
     return MC_H1_DONE;
 }
 
+/* The bytes a Host value may hold (RFC 3986 reg-name, IP literal and
+ * port: ALPHA, DIGIT and -._~!$&'()*+,;=:[]%), by ASCII code in rows of
+ * 16; none from 0x80. */
+static const unsigned char host_table[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+};
+
 static bool host_value_ok(mc_h1_str v)
 {
-    for (size_t i = 0; i < v.n; i++) {
-        unsigned char c = (unsigned char)v.p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr("-._~!$&'()*+,;=:[]%", c)))
+    for (size_t i = 0; i < v.n; i++)
+        if (!host_table[(unsigned char)v.p[i]])
             return false;
-    }
     return true;
 }
 

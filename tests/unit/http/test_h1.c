@@ -296,6 +296,39 @@ static void test_inbound_of_response(void **state)
     mc_msg_free(m);
 }
 
+/* Every byte in a Host value and in another header's value, against the
+ * rules in words: a Host is ALPHA, DIGIT and -._~!$&'()*+,;=:[]%; a value
+ * is HTAB, SP, visible ASCII and obs-text. */
+static void test_host_and_value_bytes(void **state)
+{
+    (void)state;
+    for (int c = 1; c < 256; c++) {
+        char req[64];
+        int n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: a%cb\r\n\r\n", c);
+        size_t used = 0;
+        int status = 0;
+        const char *msg = NULL;
+        bool host_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:[]%", c);
+        mc_h1_result r = mc_h1_parse_head(req, (size_t)n, 8192, &head, &used, &status, &msg);
+        if ((r == MC_H1_DONE) != host_ok)
+            fail_msg("Host byte 0x%02x: %s", c, msg ? msg : "accepted");
+        n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: h\r\nX-V: a%cb\r\n\r\n", c);
+        bool value_ok = c == '\t' || (c >= 0x20 && c != 0x7f);
+        r = mc_h1_parse_head(req, (size_t)n, 8192, &head, &used, &status, &msg);
+        if ((r == MC_H1_DONE) != value_ok && c != '\n')   /* LF: a line of its own */
+            fail_msg("value byte 0x%02x: %s", c, msg ? msg : "accepted");
+    }
+    /* NUL inside a value */
+    static const char nul[] = "GET / HTTP/1.1\r\nHost: h\r\nX-V: a\0b\r\n\r\n";
+    size_t used = 0;
+    int status = 0;
+    const char *msg = NULL;
+    assert_int_equal(mc_h1_parse_head(nul, sizeof nul - 1, 8192, &head, &used, &status, &msg),
+                     MC_H1_ERROR);
+    assert_int_equal(status, 400);
+}
+
 static void test_tokens_and_reasons(void **state)
 {
     assert_true(mc_h1_token("X-Custom_1", 10));
@@ -319,6 +352,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_well_formed),
+        cmocka_unit_test(test_host_and_value_bytes),
         cmocka_unit_test(test_inbound_of_response),
         cmocka_unit_test(test_answer_headers_skipped),
         cmocka_unit_test(test_absolute_form_routed_by_path),
