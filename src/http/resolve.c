@@ -3,6 +3,7 @@
  * of names to resolve, and one resolver thread calling getaddrinfo
  * (AF_INET, SOCK_STREAM) outside the lock. */
 #include "http/resolve.h"
+#include "util/hash.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -64,17 +65,14 @@ static void register_atfork(void)
 /* FNV-1a over the lower-cased name; its length into *len (0: too long) */
 static uint32_t name_hash(const char *host, size_t *len)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = MC_FNV1A_INIT;
     size_t n = 0;
     for (; host[n]; n++) {
         if (n >= MC_RESOLVE_MAX_NAME) {
             *len = 0;
             return 0;
         }
-        unsigned char c = (unsigned char)host[n];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        h = (h ^ c) * 16777619u;
+        h = mc_fnv1a_byte(h, mc_ascii_lower((unsigned char)host[n]));
     }
     *len = n;
     return h;
@@ -139,10 +137,8 @@ bool mc_resolve_lookup(const char *host, uint64_t now, uint32_t *addr4)
     if (!e) {
         e = slot_for_new();
         memset(e, 0, sizeof *e);
-        for (size_t i = 0; i < len; i++) {
-            char c = host[i];
-            e->name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
+        for (size_t i = 0; i < len; i++)
+            e->name[i] = (char)mc_ascii_lower((unsigned char)host[i]);
         e->hash = hash;
         e->born = ++R.born;
         R.st.misses++;

@@ -27,6 +27,7 @@
  *   beside child elements (mixed content) becomes a "$" member. */
 #include "json/json.h"
 #include "util/codec.h"
+#include "util/hash.h"
 #include "json/json_internal.h"
 
 #include <stdint.h>
@@ -505,9 +506,9 @@ typedef struct siblings {
 
 static uint32_t name_hash(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = MC_FNV1A_INIT;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
+        h = mc_fnv1a_byte(h, (unsigned char)s[i]);
     return h;
 }
 
