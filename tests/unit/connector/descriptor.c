@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../test_tmpdir.h"
 #include "harness.h"
 #include "json/json.h"
 
@@ -224,8 +225,7 @@ static void rm_tmpdir(void)
 
 static void expect_error(const char *op_xml, const char *want)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_non_null(mc_test_tmpdir(tmpdir, sizeof tmpdir, "conn-test"));
     write_file("demo/connector.xml", CONNECTOR_XML);
     write_file("demo/operations/op.xml", op_xml);
     mc_err err = {0};
@@ -288,8 +288,7 @@ static void test_search_path(void **state)
 
     /* the first folder holding a connector name wins; a connector folder
      * itself may be listed */
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_non_null(mc_test_tmpdir(tmpdir, sizeof tmpdir, "conn-test"));
     write_file("demo/connector.xml", CONNECTOR_XML);
     write_file("demo/operations/op.xml", OP_HEAD "method=\"GET\" path=\"/x\" success=\"200\"/>");
     const char *src = getenv("MEDIAC_CONNECTOR_PATH");
@@ -325,8 +324,7 @@ static void test_settings_resolved(void **state)
     assert_null(mc_conn_setting_name(MC_CS_COUNT));
     mc_connectors_free(cs);
 
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mc-conn-test-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    assert_non_null(mc_test_tmpdir(tmpdir, sizeof tmpdir, "conn-test"));
     write_file("demo/connector.xml",
                "<?xml version=\"1.0\"?>\n"
                "<connector xmlns=\"http://mediac.dev/ns/connector\" name=\"demo\"\n"

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../test_tmpdir.h"
 #include "http/client.h"
 #include "http/client_internal.h"
 #include "http/clock.h"
@@ -1071,8 +1072,8 @@ static void test_callbacks_reenter(void **state)
 /* HTTPS against a self-signed certificate: refused unless insecure. */
 static void test_tls_verification(void **state)
 {
-    char dir[] = "/tmp/mc-http-tls-XXXXXX";   /* mkdtemp() fills in the Xs */
-    assert_non_null(mkdtemp(dir));
+    char dir[128];
+    assert_non_null(mc_test_tmpdir(dir, sizeof dir, "http-tls"));
     char cmd[1024], cert[256], key[256];
     snprintf(cert, sizeof cert, "%s/cert.pem", dir);
     snprintf(key, sizeof key, "%s/key.pem", dir);
@@ -1129,8 +1130,8 @@ static void test_tls_verification(void **state)
  * certificate for 127.0.0.1 (not among its names) is refused. */
 static void test_tls_trusted_keepalive_resumed(void **state)
 {
-    char dir[] = "/tmp/mc-http-tls-XXXXXX";   /* mkdtemp() fills in the Xs */
-    assert_non_null(mkdtemp(dir));
+    char dir[128];
+    assert_non_null(mc_test_tmpdir(dir, sizeof dir, "http-tls"));
     char cmd[1024], cert[256], key[256];
     snprintf(cert, sizeof cert, "%s/cert.pem", dir);
     snprintf(key, sizeof key, "%s/key.pem", dir);
