@@ -816,6 +816,52 @@ static void test_call_source_target(void **state)
     }
 }
 
+/* MI's <jsontransform> with JSON output properties: the payload's XML
+ * becomes JSON written with them; messageType is left as it was. */
+static void test_jsontransform(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        SEQ("ap", "<jsontransform><property name=\"synapse.commons.json.output.autoPrimitive\" "
+                  "value=\"false\"/></jsontransform>")
+        SEQ("rx", "<jsontransform><property name=\"synapse.commons.json.output.disableAutoPrimitive.regex\" "
+                  "value=\"[0-9]+e[0-9]+\"/><property name=\"synapse.commons.json.output.emptyXmlElemToEmptyStr\" "
+                  "value=\"true\"/></jsontransform>")
+        "</definitions>");
+    mc_msg_set_payload(f->m, "<jsonObject><f>12345</f><p>7.5</p></jsonObject>", 47, "application/xml", NULL);
+    assert_int_equal(th_run(f, "ap", NULL), MC_OK);
+    assert_int_equal(f->m->payload.kind, MC_PL_JSON);
+    assert_string_equal(f->m->payload.bytes, "{\"f\":\"12345\",\"p\":\"7.5\"}");
+    assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_AXIS2, "messageType"), "application/xml");
+    /* a JSON payload goes through its XML view */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "rx", "{\"a\":{\"n\":\"25e1\",\"m\":3,\"e\":null}}"), MC_OK);
+    assert_string_equal(th_payload(f), "{\"a\":{\"n\":\"25e1\",\"m\":3,\"e\":\"\"}}");
+    th_flow_free(f);
+
+    static const struct { const char *xml, *want; } bad[] = {
+        {"<jsontransform/>", "should contain either a schema or custom properties"},
+        {"<jsontransform><property name=\"x\"/></jsontransform>", "needs a 'name' and a 'value'"},
+        {"<jsontransform><property name=\"synapse.commons.json.output.namespaceSepChar\" value=\"ab\"/>"
+         "</jsontransform>", "namespaceSepChar is one character"},
+        {"<jsontransform><property name=\"synapse.commons.json.output.disableAutoPrimitive.regex\" "
+         "value=\"(\"/></jsontransform>", "error:"},
+        {"<jsontransform schema=\"s\"><property name=\"a\" value=\"b\"/></jsontransform>",
+         "<jsontransform schema> (MI's JSON schema-driven type correction) is not supported"},
+        {"<jsontransform><property name=\"synapse.commons.json.output.xmloutMultiplePI\" value=\"true\"/>"
+         "</jsontransform>", "warning: 'synapse.commons.json.output.xmloutMultiplePI' changes nothing"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char xml[512];
+        snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">%s"
+                 "</sequence>", bad[i].xml);
+        char *d = th_diags(xml);
+        if (!strstr(d, bad[i].want))
+            fail_msg("%s: got %s", bad[i].xml, d);
+        free(d);
+    }
+}
+
 static int native_calls;
 
 static mc_code native_ok(mc_message *m, void *ud)
@@ -888,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_sequence_ref),
         cmocka_unit_test(test_call_send),
         cmocka_unit_test(test_call_source_target),
+        cmocka_unit_test(test_jsontransform),
         cmocka_unit_test(test_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
