@@ -17,6 +17,7 @@
 
 #include "expr/sx.h"
 #include "expr/synexpr.h"
+#include "expr/regex.h"
 #include "expr/xpath_env.h"
 #include "json/json.h"
 #include "msg/xmlsafe.h"
@@ -50,6 +51,9 @@ struct mc_expr {
     xmlXPathCompExprPtr comp;
     xmlNsPtr *ns;              /* expression's own namespace bindings */
     int nns;
+    bool xpath2;               /* calls an XPath 2.0 function: MI evaluates it
+                                  with Saxon, whose string result is the
+                                  first item's string value */
 };
 
 /* json-eval with a property root, a path function or inline pieces: a kind
@@ -346,10 +350,107 @@ static bool is_operator_name(const char *s, size_t n)
            (n == 2 && memcmp(s, "or", 2) == 0);
 }
 
+/* The arguments of the call whose '(' is at open: their count, and each
+ * one's text when it is a lone string literal (else NULL), up to 4. */
+typedef struct call_args {
+    int n;
+    char *literal[4];
+} call_args;
+
+static void call_args_free(call_args *a)
+{
+    for (int i = 0; i < 4; i++)
+        free(a->literal[i]);
+}
+
+static void scan_call_args(const char *open, call_args *a)
+{
+    memset(a, 0, sizeof *a);
+    int depth = 0;
+    const char *arg = open + 1;
+    bool any = false;
+    for (const char *p = open + 1; *p; p++) {
+        if (*p == '\'' || *p == '"') {
+            const char *e = strchr(p + 1, *p);
+            if (!e)
+                return;
+            p = e;
+            any = true;
+        } else if (*p == '(' || *p == '[') {
+            depth++;
+        } else if ((*p == ')' || *p == ']') && depth) {
+            depth--;
+        } else if ((*p == ',' && !depth) || *p == ')') {
+            if (any || *p == ',') {
+                const char *s = skip_ws(arg), *e = p;
+                while (e > s && isspace((unsigned char)e[-1]))
+                    e--;
+                if (a->n < 4 && e - s >= 2 && (*s == '\'' || *s == '"') && e[-1] == *s &&
+                    !memchr(s + 1, *s, (size_t)(e - s - 2)))
+                    a->literal[a->n] = dupn(s + 1, (size_t)(e - s - 2));
+                a->n++;
+            }
+            if (*p == ')')
+                return;
+            arg = p + 1;
+        } else if (!isspace((unsigned char)*p)) {
+            any = true;
+        }
+    }
+}
+
+/* Load-time checks of an XPath 2.0 call: its arity, and literal regex,
+ * flags and replacement arguments (Saxon refuses bad ones when it compiles
+ * the expression). */
+static bool check_xpath2_call(const mc_fn *fn, const char *name, size_t len,
+                              const char *open, const char *src, mc_err *err)
+{
+    call_args a;
+    scan_call_args(open, &a);
+    bool ok = true;
+    if (a.n < fn->min || a.n > fn->max) {
+        if (fn->min == fn->max)
+            mc_err_set(err, MC_EPARSE, "%.*s() takes %u argument%s, not %d, in '%s'", (int)len,
+                       name, fn->min, fn->min == 1 ? "" : "s", a.n, src);
+        else
+            mc_err_set(err, MC_EPARSE, "%.*s() takes %u to %u arguments, not %d, in '%s'",
+                       (int)len, name, fn->min, fn->max, a.n, src);
+        ok = false;
+    }
+    bool regex = strcmp(fn->name, "matches") == 0 || strcmp(fn->name, "replace") == 0 ||
+                 strcmp(fn->name, "tokenize") == 0;
+    int flags_at = strcmp(fn->name, "replace") == 0 ? 3 : 2;
+    if (ok && regex && a.literal[1] && (a.n <= flags_at || a.literal[flags_at])) {
+        mc_err rerr;
+        mc_err_clear(&rerr);
+        mc_regex *re = mc_regex_compile_xpath(a.literal[1], a.n > flags_at ? a.literal[flags_at] : "",
+                                              &rerr);
+        if (!re) {
+            mc_err_set(err, MC_EPARSE, "%.*s(): %s, in '%s'", (int)len, name, rerr.msg, src);
+            ok = false;
+        } else if (strcmp(fn->name, "matches") != 0 && mc_regex_matches_empty(re)) {
+            mc_err_set(err, MC_EPARSE, "%.*s(): the regex '%s' matches the empty string, in '%s'",
+                       (int)len, name, a.literal[1], src);
+            ok = false;
+        }
+        mc_regex_free(re);
+    }
+    if (ok && strcmp(fn->name, "replace") == 0 && a.literal[2] &&
+        !mc_regex_xpath_replacement_ok(a.literal[2])) {
+        mc_err_set(err, MC_EPARSE,
+                   "%.*s(): bad replacement '%s' ($ must be followed by a group number; "
+                   "only \\$ and \\\\ escape), in '%s'", (int)len, name, a.literal[2], src);
+        ok = false;
+    }
+    call_args_free(&a);
+    return ok;
+}
+
 /* Every name(...) in the expression must be a known function or node
- * test.  Returns false and fills err on the first unknown one. */
+ * test.  Returns false and fills err on the first unknown one.  *xpath2 is
+ * set when it calls an XPath 2.0 function (MI evaluates it with Saxon). */
 static bool check_functions(const char *src, const mc_nsbind *ns, size_t nns,
-                            mc_err *err)
+                            bool *xpath2, mc_err *err)
 {
     const char *p = src;
     char prev = 0; /* last significant char before the name */
@@ -398,6 +499,13 @@ static bool check_functions(const char *src, const mc_nsbind *ns, size_t nns,
                                near ? near : "", near ? "'?" : "");
                     return false;
                 }
+                const mc_fn *fn = mc_fn_lookup(local, strlen(local), FN_XPATH2);
+                if (fn && (!pre[0] || strcmp(pre, "fn") == 0 ||
+                           mc_xpath_known_function(pre, local, ns, nns))) {
+                    *xpath2 = true;
+                    if (!check_xpath2_call(fn, s, n, after, src, err))
+                        return false;
+                }
             }
             prev = 'x';
             continue;
@@ -429,7 +537,7 @@ static void capture_error(void *ud, xmlErrorPtr e)
 static bool compile_xpath(mc_expr *e, const mc_nsbind *ns, size_t nns,
                           mc_err *err)
 {
-    if (!check_functions(e->src, ns, nns, err))
+    if (!check_functions(e->src, ns, nns, &e->xpath2, err))
         return false;
     capture cap = {{0}, -1};
     xmlSetStructuredErrorFunc(&cap, capture_error);
@@ -759,6 +867,18 @@ static mc_code synapse_value(const mc_expr *e, mc_message *m, bool object_mode,
     return rc;
 }
 
+/* An expression MI evaluates with Saxon (DOM failover) gives JAXP's string
+ * result: the string value of the first item, XPath numbers without ".0". */
+static void saxon_string(xmlXPathObjectPtr r, mc_buf *out)
+{
+    xmlChar *s = xmlXPathCastToString(r);
+    if (s)
+        mc_buf_puts(out, (const char *)s);
+    else
+        out->oom = true;
+    xmlFree(s);
+}
+
 mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
                        size_t *len, mc_err *err)
 {
@@ -797,7 +917,10 @@ mc_code mc_expr_string(const mc_expr *e, mc_message *m, const char **out,
         if (!r)
             return MC_EPARSE;
         mc_buf b = MC_BUF_ARENA(&m->arena);
-        mc_xpath_string_value(r, &b);
+        if (e->xpath2)
+            saxon_string(r, &b);
+        else
+            mc_xpath_string_value(r, &b);
         xmlXPathFreeObject(r);
         return out_buf(m, &b, out, len);
     }
@@ -841,7 +964,10 @@ mc_code mc_expr_synapse_string(const mc_expr *e, mc_message *m, const char **out
     if (!r)
         return MC_EPARSE;
     mc_buf b = MC_BUF_ARENA(&m->arena);
-    mc_xpath_synapse_string(r, e->src, &b);
+    if (e->xpath2)
+        saxon_string(r, &b);
+    else
+        mc_xpath_synapse_string(r, e->src, &b);
     xmlXPathFreeObject(r);
     size_t dummy;
     return out_buf(m, &b, out, len ? len : &dummy);

@@ -948,6 +948,8 @@ static bool f_xpath(sx_ctx *c, const sx_node *call, sx_val *a, size_t n, sx_val 
 #define S(name, min, max, ret, a0, a1, a2, impl) \
     {name, FN_SX, min, max, ret, {a0, a1, a2}, impl, NULL, NULL}
 #define XC(name, impl) {name, FN_XPATH | FN_XPATH_FN, 0, 255, 0, {0, 0, 0}, NULL, impl, NULL}
+#define X2(name, min, max, impl) \
+    {name, FN_XPATH | FN_XPATH_FN | FN_XPATH2, min, max, 0, {0, 0, 0}, NULL, impl, NULL}
 #define XN(name) {name, FN_XPATH | FN_NODE_TEST, 0, 1, 0, {0, 0, 0}, NULL, NULL, NULL}
 
 static const mc_fn table[] = {
@@ -1027,6 +1029,19 @@ static const mc_fn table[] = {
     {"upper-case", FN_XPATH_FN, 1, 1, 0, {0, 0, 0}, NULL, mc_xpfn_upper_case, NULL},
     {"lower-case", FN_XPATH_FN, 1, 1, 0, {0, 0, 0}, NULL, mc_xpfn_lower_case, NULL},
     {"ends-with", FN_XPATH_FN, 2, 2, 0, {0, 0, 0}, NULL, mc_xpfn_ends_with, NULL},
+    /* XPath 2.0 functions MI evaluates with Saxon (xpath2.c) */
+    X2("matches", 2, 3, mc_xpfn_matches), X2("replace", 3, 4, mc_xpfn_replace),
+    X2("tokenize", 2, 3, mc_xpfn_tokenize), X2("string-join", 1, 2, mc_xpfn_string_join),
+    X2("compare", 2, 2, mc_xpfn_compare), X2("encode-for-uri", 1, 1, mc_xpfn_encode_for_uri),
+    X2("iri-to-uri", 1, 1, mc_xpfn_iri_to_uri),
+    X2("escape-html-uri", 1, 1, mc_xpfn_escape_html_uri),
+    X2("exists", 1, 1, mc_xpfn_exists), X2("empty", 1, 1, mc_xpfn_empty),
+    X2("distinct-values", 1, 1, mc_xpfn_distinct_values), X2("abs", 1, 1, mc_xpfn_abs),
+    X2("min", 1, 1, mc_xpfn_min), X2("max", 1, 1, mc_xpfn_max), X2("avg", 1, 1, mc_xpfn_avg),
+    X2("round-half-to-even", 1, 2, mc_xpfn_round_half_to_even),
+    X2("current-dateTime", 0, 0, mc_xpfn_current_datetime),
+    X2("current-date", 0, 0, mc_xpfn_current_date),
+    X2("current-time", 0, 0, mc_xpfn_current_time),
     /* MI's secure vault under wso2: */
     {"vault-lookup", FN_XPATH_WSO2, 1, 3, 0, {0, 0, 0}, NULL, mc_xpfn_vault_lookup, NULL},
 };

@@ -5,6 +5,7 @@
 #include "expr/regex.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,4 +221,204 @@ bool mc_regex_search(const mc_regex *re, const char *s, size_t n)
     if (!md)
         return false;
     return pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL) > 0;
+}
+
+/* ---- XPath 2.0 regular expressions (fn:matches, fn:replace, fn:tokenize) --
+ * F&O 7.6.1: the XML Schema regex syntax plus ^ $ anchors, reluctant
+ * quantifiers and back-references.  PCRE2 matches it once the syntax PCRE2
+ * has and XPath lacks is refused: (?...) groups (lookaround, options, named
+ * and non-capturing groups), escapes other than XPath's, \p{IsBlock} block
+ * names and \i \c (XML name classes PCRE2 has no equivalent for).  The x
+ * flag removes whitespace outside character classes before compiling (PCRE2's
+ * extended mode would also take '#' as a comment). */
+
+static bool xpath_escape_ok(unsigned char e)
+{
+    return (e && strchr("nrt\\|.?*+(){}-[]^$sSdDwWpP", e)) || (e >= '1' && e <= '9');
+}
+
+static bool translate_xpath(const char *pattern, bool strip_ws, bool dotall, mc_buf *out,
+                            char *why, size_t whylen)
+{
+    bool in_class = false;
+    for (size_t i = 0; pattern[i]; i++) {
+        unsigned char c = (unsigned char)pattern[i];
+        if (strip_ws && !in_class && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+            continue;
+        if (c == '\\') {
+            unsigned char e = (unsigned char)pattern[i + 1];
+            if (!xpath_escape_ok(e)) {
+                snprintf(why, whylen, "'\\%c' is not an XPath regex escape at offset %zu",
+                         e ? e : ' ', i);
+                return false;
+            }
+            if ((e == 'p' || e == 'P') && pattern[i + 2] == '{' &&
+                strncmp(pattern + i + 3, "Is", 2) == 0) {
+                snprintf(why, whylen, "Unicode block names (\\%c{Is...}) are not supported, offset %zu",
+                         e, i);
+                return false;
+            }
+            if (e >= '1' && e <= '9' && in_class) {
+                snprintf(why, whylen, "a back-reference inside a character class at offset %zu", i);
+                return false;
+            }
+            i++;
+            /* XPath's \s is the four XML spaces; its \w is every character
+             * but punctuation, separators and others (so '_' is not one) */
+            if (e == 's')
+                mc_buf_puts(out, in_class ? " \\t\\n\\r" : "[ \\t\\n\\r]");
+            else if (e == 'S' && !in_class)
+                mc_buf_puts(out, "[^ \\t\\n\\r]");
+            else if (e == 'w' && !in_class)
+                mc_buf_puts(out, "[^\\p{P}\\p{Z}\\p{C}]");
+            else if (e == 'W' && !in_class)
+                mc_buf_puts(out, "[\\p{P}\\p{Z}\\p{C}]");
+            else {
+                mc_buf_putc(out, '\\');
+                mc_buf_putc(out, (char)e);
+            }
+            continue;
+        }
+        if (!in_class && c == '(' && pattern[i + 1] == '?') {
+            snprintf(why, whylen, "'(?' groups (lookaround, options, non-capturing) are not "
+                     "XPath 2.0 regex syntax, offset %zu", i);
+            return false;
+        }
+        if (c == '[' && in_class) {
+            if (pattern[i - 1] == '-') {
+                snprintf(why, whylen, "character class subtraction is not supported, offset %zu", i);
+                return false;
+            }
+            mc_buf_puts(out, "\\[");
+            continue;
+        }
+        if (c == '[')
+            in_class = true;
+        else if (c == ']' && in_class)
+            in_class = false;
+        else if (c == '.' && !in_class && !dotall) { /* '.' never matches \n or \r */
+            mc_buf_puts(out, "[^\\n\\r]");
+            continue;
+        }
+        mc_buf_putc(out, (char)c);
+    }
+    return true;
+}
+
+mc_regex *mc_regex_compile_xpath(const char *pattern, const char *flags, mc_err *err)
+{
+    uint32_t opts = PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
+    bool strip_ws = false;
+    for (const char *f = flags ? flags : ""; *f; f++) {
+        switch (*f) {
+        case 's': opts |= PCRE2_DOTALL; break;
+        case 'm': opts |= PCRE2_MULTILINE; break;
+        case 'i': opts |= PCRE2_CASELESS; break;
+        case 'x': strip_ws = true; break;
+        default:
+            mc_err_set(err, MC_EPARSE, "invalid regex flags '%s' (XPath allows s, m, i, x)",
+                       flags);
+            return NULL;
+        }
+    }
+    mc_buf pcre = {0};
+    char why[160] = "";
+    if (!translate_xpath(pattern, strip_ws, (opts & PCRE2_DOTALL) != 0, &pcre, why, sizeof why)) {
+        mc_buf_free(&pcre);
+        mc_err_set(err, MC_EPARSE, "bad regex '%s': %s", pattern, why);
+        return NULL;
+    }
+    if (pcre.oom) {
+        mc_buf_free(&pcre);
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    mc_regex *re = compile(mc_buf_cstr(&pcre), opts, err);
+    mc_buf_free(&pcre);
+    if (!re) {
+        /* name the pattern as written, not the translation */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        const char *at = strstr(msg, "': ");
+        mc_err_set(err, MC_EPARSE, "bad regex '%s'%s", pattern, at ? at + 1 : "");
+        return NULL;
+    }
+    free(re->literal); /* flags may change what a literal matches */
+    re->literal = NULL;
+    return re;
+}
+
+bool mc_regex_matches_empty(const mc_regex *re)
+{
+    pcre2_match_data *md = thread_match_data(re);
+    return md && pcre2_match(re->code, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) > 0;
+}
+
+bool mc_regex_find(const mc_regex *re, const char *s, size_t n, size_t from,
+                   size_t *start, size_t *end)
+{
+    pcre2_match_data *md = thread_match_data(re);
+    if (!md || from > n ||
+        pcre2_match(re->code, (PCRE2_SPTR)s, n, from, 0, md, NULL) <= 0)
+        return false;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    *start = ov[0];
+    *end = ov[1];
+    return true;
+}
+
+/* F&O 7.6.3: $N is group N (the longest N not above the group count; a group
+ * that took no part gives ""), \$ and \\ are literal; any other $ or \ is an
+ * error (FORX0004).  Checked before any match so a bad replacement fails
+ * even when nothing matches, as Saxon does. */
+bool mc_regex_xpath_replacement_ok(const char *rep)
+{
+    for (const char *r = rep; *r; r++) {
+        if (*r == '\\') {
+            if (r[1] != '\\' && r[1] != '$')
+                return false;
+            r++;
+        } else if (*r == '$' && !(r[1] >= '0' && r[1] <= '9')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool mc_regex_replace_xpath(const mc_regex *re, const char *s, size_t n,
+                            const char *rep, mc_buf *out)
+{
+    if (!mc_regex_xpath_replacement_ok(rep))
+        return false;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+    if (!md) {
+        out->oom = true;
+        return false;
+    }
+    size_t at = 0;
+    int rc;
+    while (at <= n && (rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, at, 0, md, NULL)) > 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        mc_buf_append(out, s + at, ov[0] - at);
+        for (const char *r = rep; *r; r++) {
+            if (*r == '\\') {
+                mc_buf_putc(out, *++r);
+            } else if (*r == '$') {
+                int g = *++r - '0';
+                while (r[1] >= '0' && r[1] <= '9' && g * 10 + (r[1] - '0') <= re->groups)
+                    g = g * 10 + (*++r - '0');
+                if (g <= re->groups && g < rc && ov[2 * g] != PCRE2_UNSET)
+                    mc_buf_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            } else {
+                mc_buf_putc(out, *r);
+            }
+        }
+        at = ov[1]; /* never empty: callers refuse regexes that match "" */
+        if (ov[1] == ov[0])
+            break;
+    }
+    if (at < n)
+        mc_buf_append(out, s + at, n - at);
+    pcre2_match_data_free(md);
+    return true;
 }

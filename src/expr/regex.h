@@ -35,4 +35,17 @@ bool mc_regex_replace_all(const mc_regex *re, const char *s, size_t n,
 /* A match anywhere in s (JavaScript's RegExp.test, Java's find()). */
 bool mc_regex_search(const mc_regex *re, const char *s, size_t n);
 
+/* An XPath 2.0 (F&O) regex with flags from "smix"; what PCRE2 cannot match
+ * as Saxon does is refused with the reason. */
+mc_regex *mc_regex_compile_xpath(const char *pattern, const char *flags, mc_err *err);
+bool mc_regex_matches_empty(const mc_regex *re);
+/* The first match at or after from: [*start, *end). */
+bool mc_regex_find(const mc_regex *re, const char *s, size_t n, size_t from,
+                   size_t *start, size_t *end);
+/* fn:replace's replacement rules ($N, \$ and \\ only). */
+bool mc_regex_xpath_replacement_ok(const char *rep);
+/* fn:replace: false when the replacement is invalid. */
+bool mc_regex_replace_xpath(const mc_regex *re, const char *s, size_t n,
+                            const char *rep, struct mc_buf *out);
+
 #endif

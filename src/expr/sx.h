@@ -178,7 +178,9 @@ enum {
     FN_LAZY = 8,        /* gets its argument unevaluated (exists) */
     FN_NODE_TEST = 16,  /* an XPath node test, not a function (text()) */
     FN_UNSUPPORTED = 32, /* known to MI, refused at load with the reason */
-    FN_XPATH_WSO2 = 64   /* an XPath function under wso2: (vault-lookup) */
+    FN_XPATH_WSO2 = 64,  /* an XPath function under wso2: (vault-lookup) */
+    FN_XPATH2 = 128      /* XPath 2.0 (xpath2.c): MI evaluates it with Saxon
+                            (DOM failover), under fn: and unprefixed */
 };
 
 typedef struct mc_fn {

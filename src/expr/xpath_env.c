@@ -460,7 +460,7 @@ static void register_functions(xmlXPathContextPtr ctx)
     for (size_t i = 0; i < n; i++) {
         if (!t[i].xpath)
             continue;
-        if ((t[i].flags & FN_XPATH) && !(t[i].flags & FN_XPATH_FN))
+        if ((t[i].flags & FN_XPATH) && (!(t[i].flags & FN_XPATH_FN) || (t[i].flags & FN_XPATH2)))
             xmlXPathRegisterFunc(ctx, BAD_CAST t[i].name, t[i].xpath);
         if (t[i].flags & FN_XPATH_FN)
             xmlXPathRegisterFuncNS(ctx, BAD_CAST t[i].name, BAD_CAST MC_NS_FN, t[i].xpath);

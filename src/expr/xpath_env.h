@@ -69,6 +69,26 @@ void mc_xpfn_upper_case(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_lower_case(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_ends_with(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_vault_lookup(xmlXPathParserContextPtr ctxt, int nargs);
+/* XPath 2.0 functions (xpath2.c) */
+void mc_xpfn_matches(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_replace(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_tokenize(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_string_join(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_compare(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_encode_for_uri(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_iri_to_uri(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_escape_html_uri(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_exists(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_empty(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_distinct_values(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_abs(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_min(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_max(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_avg(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_round_half_to_even(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_current_datetime(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_current_date(xmlXPathParserContextPtr ctxt, int nargs);
+void mc_xpfn_current_time(xmlXPathParserContextPtr ctxt, int nargs);
 
 /* SynapseXPath.stringValueOf of a result: a lone element gives its own
  * trimmed text, or its XML when it has none; several nodes their XML or
