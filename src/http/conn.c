@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -904,6 +905,12 @@ void mc_srv_accept_all(worker *w)
         int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
+                /* accept fails so with an empty queue too (the descriptor
+                 * is taken first): close an idle connection only for one
+                 * that waits */
+                struct pollfd p = {.fd = w->lfd, .events = POLLIN};
+                if (poll(&p, 1, 0) != 1)
+                    return;
                 if (evict_one(w))
                     continue;
                 /* out of descriptors with nothing idle here: step aside a

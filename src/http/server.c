@@ -123,9 +123,24 @@ static int watch_listener(worker *w)
 
 void mc_srv_listen_pause(worker *w)
 {
-    if (w->lfd >= 0 && !atomic_load(&w->listen_off) &&
-        epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL) == 0)
-        atomic_store(&w->listen_off, true);
+    if (w->lfd < 0 || atomic_load(&w->listen_off) ||
+        epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL) != 0)
+        return;
+    atomic_store(&w->listen_off, true);
+    /* the connection that woke this worker wakes no other (EPOLLEXCLUSIVE
+     * handed its event here): the next worker still listening is asked
+     * to accept */
+    mc_server *s = w->s;
+    if (!s->o.shared_listener)
+        return;
+    for (int k = 1; k < s->nworkers; k++) {
+        worker *o = &s->workers[(w->index + k) % s->nworkers];
+        if (!atomic_load(&o->listen_off)) {
+            atomic_store(&o->try_accept, true);
+            wake(o);
+            return;
+        }
+    }
 }
 
 void mc_srv_listen_again(worker *w)
@@ -188,6 +203,8 @@ static void handle_events(worker *w, struct epoll_event *ev, int n)
             uint64_t v;
             ssize_t r = read(w->wake_fd, &v, sizeof v);
             (void)r;
+            if (atomic_exchange(&w->try_accept, false))
+                mc_srv_accept_all(w);
             continue;
         }
         if (ev[i].data.u64 & UP_TAG) {

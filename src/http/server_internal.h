@@ -105,6 +105,8 @@ struct worker {
     atomic_bool listen_off;        /* lfd out of ep: at its share while another
                                       has room, or out of descriptors */
     double listen_resume_at;       /* out of descriptors: back at this time */
+    atomic_bool try_accept;        /* a worker that stepped aside asks this
+                                      one to accept (on its wake-up) */
     int wake_fd;
     mc_http_client *client;
     mc_upwatch up;                 /* the client's sockets on ep */

@@ -30,12 +30,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/client.h"
 #include "http/server.h"
 
-/* /hold: the request stays in its "flow" (never answered: the connection
- * is busy); anything else: 200 "ok" at once (then the connection idles) */
+/* /hold: the request waits in its "flow" (the connection is busy) on an
+ * upstream request due in an hour, until the server stops and its worker's
+ * client reports "client closed"; then it is answered, as a flow answers.
+ * Anything else: 200 "ok" at once (then the connection idles). */
 static atomic_int held;
 static atomic_int held_by[2];
+
+static void upstream_done(void *ud, mc_http_response *resp)
+{
+    mc_server_respond(ud, 502, NULL, 0, NULL, 0);
+    mc_http_response_free(resp);
+    free(resp);
+}
 
 static void handler(void *ud, mc_server_req *r)
 {
@@ -45,6 +55,11 @@ static void handler(void *ud, mc_server_req *r)
         if (w >= 0 && w < 2)
             atomic_fetch_add(&held_by[w], 1);
         atomic_fetch_add(&held, 1);
+        mc_http_request later = {.method = "GET", .url = "http://127.0.0.1:9/",
+                                 .delay_ms = 3600 * 1000};
+        mc_err err = {0};
+        if (mc_http_submit(mc_server_req_client(r), &later, upstream_done, r, &err) != MC_OK)
+            mc_server_respond(r, 500, NULL, 0, NULL, 0);
         return;
     }
     mc_server_respond(r, 200, NULL, 0, "ok", 2);
@@ -221,7 +236,10 @@ static int count_fds(int *highest)
 
 /* The server in a child process whose descriptor limit leaves it room for
  * a few connections: every new connection is still answered, because
- * accept's EMFILE closes an idle one (whichever worker is woken). */
+ * accept's EMFILE closes an idle one (whichever worker is woken); and
+ * none is closed while no connection waits (accept fails with EMFILE on
+ * an empty queue too: the last descriptor taken used to cost an idle
+ * connection, or the new one itself). */
 static void out_of_descriptors_evicts_an_idle_connection(int workers, bool shared)
 {
     int up[2], down[2];
@@ -271,6 +289,9 @@ static void out_of_descriptors_evicts_an_idle_connection(int workers, bool share
     for (int i = 0; i < N; i++) {
         fds[i] = dial(info[0]);
         assert_int_equal(quick(fds[i]), 200);
+        if (i + 1 == room)         /* the last descriptor taken: none closed */
+            for (int k = 0; k < room; k++)
+                assert_int_equal(quick(fds[k]), 200);
     }
     int open = 0;
     for (int i = 0; i < N; i++)
