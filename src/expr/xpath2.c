@@ -103,65 +103,75 @@ static mc_regex *regex_arg(xmlXPathParserContextPtr ctxt, const xmlChar *re,
 
 /* ---- strings and regular expressions ----------------------------------- */
 
+/* The arguments of matches/replace/tokenize, in call order (the optional
+ * flags last, "" when absent), and their compiled regex (argument 1). */
+typedef struct regex_call {
+    xmlChar *arg[4];
+    int n;
+    mc_regex *re;
+} regex_call;
+
+static bool pop_regex_call(xmlXPathParserContextPtr ctxt, int nargs, int min,
+                           bool no_empty, regex_call *c)
+{
+    memset(c, 0, sizeof *c);
+    if (nargs < min || nargs > min + 1) {
+        xmlXPathErr(ctxt, XPATH_INVALID_ARITY);
+        return false;
+    }
+    c->n = min + 1;
+    c->arg[min] = pop_optional(ctxt, nargs, min);
+    for (int i = min - 1; i >= 0; i--)
+        c->arg[i] = xmlXPathPopString(ctxt);
+    if (!ctxt->error)
+        c->re = regex_arg(ctxt, c->arg[1], c->arg[min], no_empty);
+    return c->re != NULL;
+}
+
+static void regex_call_free(regex_call *c)
+{
+    mc_regex_free(c->re);
+    for (int i = 0; i < c->n; i++)
+        xmlFree(c->arg[i]);
+}
+
 void mc_xpfn_matches(xmlXPathParserContextPtr ctxt, int nargs)
 {
-    if (nargs < 2 || nargs > 3)
-        XP_ERROR(XPATH_INVALID_ARITY);
-    xmlChar *flags = pop_optional(ctxt, nargs, 2);
-    xmlChar *re = xmlXPathPopString(ctxt);
-    xmlChar *s = xmlXPathPopString(ctxt);
-    mc_regex *r = ctxt->error ? NULL : regex_arg(ctxt, re, flags, false);
-    if (r) {
+    regex_call c;
+    if (pop_regex_call(ctxt, nargs, 2, false, &c)) {
         size_t a, b;
-        valuePush(ctxt, xmlXPathNewBoolean(
-                            mc_regex_find(r, (const char *)s, (size_t)xmlStrlen(s), 0, &a, &b)));
+        const char *s = (const char *)c.arg[0];
+        valuePush(ctxt, xmlXPathNewBoolean(mc_regex_find(c.re, s, strlen(s), 0, &a, &b)));
     }
-    mc_regex_free(r);
-    xmlFree(flags);
-    xmlFree(re);
-    xmlFree(s);
+    regex_call_free(&c);
 }
 
 void mc_xpfn_replace(xmlXPathParserContextPtr ctxt, int nargs)
 {
-    if (nargs < 3 || nargs > 4)
-        XP_ERROR(XPATH_INVALID_ARITY);
-    xmlChar *flags = pop_optional(ctxt, nargs, 3);
-    xmlChar *rep = xmlXPathPopString(ctxt);
-    xmlChar *re = xmlXPathPopString(ctxt);
-    xmlChar *s = xmlXPathPopString(ctxt);
-    mc_regex *r = ctxt->error ? NULL : regex_arg(ctxt, re, flags, true);
-    if (r) {
+    regex_call c;
+    if (pop_regex_call(ctxt, nargs, 3, true, &c)) {
         mc_buf out = {0};
-        if (!mc_regex_replace_xpath(r, (const char *)s, (size_t)xmlStrlen(s),
-                                    (const char *)rep, &out) || out.oom)
+        const char *s = (const char *)c.arg[0];
+        if (!mc_regex_replace_xpath(c.re, s, strlen(s), (const char *)c.arg[2], &out) ||
+            out.oom)
             xmlXPathErr(ctxt, out.oom ? XPATH_MEMORY_ERROR : XPATH_INVALID_OPERAND);
         else
-            push_string(ctxt, mc_buf_cstr(&out), out.len);
+            push_string(ctxt, out.len ? mc_buf_cstr(&out) : "", out.len);
         mc_buf_free(&out);
     }
-    mc_regex_free(r);
-    xmlFree(flags);
-    xmlFree(rep);
-    xmlFree(re);
-    xmlFree(s);
+    regex_call_free(&c);
 }
 
 void mc_xpfn_tokenize(xmlXPathParserContextPtr ctxt, int nargs)
 {
-    if (nargs < 2 || nargs > 3)
-        XP_ERROR(XPATH_INVALID_ARITY);
-    xmlChar *flags = pop_optional(ctxt, nargs, 2);
-    xmlChar *re = xmlXPathPopString(ctxt);
-    xmlChar *s = xmlXPathPopString(ctxt);
-    mc_regex *r = ctxt->error ? NULL : regex_arg(ctxt, re, flags, true);
-    xmlNodePtr seq = r ? new_sequence(ctxt) : NULL;
-    if (seq) {
-        const char *str = (const char *)s;
-        size_t n = (size_t)xmlStrlen(s), at = 0, a, b;
+    regex_call c;
+    xmlNodePtr seq = NULL;
+    if (pop_regex_call(ctxt, nargs, 2, true, &c) && (seq = new_sequence(ctxt)) != NULL) {
+        const char *str = (const char *)c.arg[0];
+        size_t n = strlen(str), at = 0, a, b;
         bool ok = true;
         if (n) { /* "" gives the empty sequence */
-            while (ok && mc_regex_find(r, str, n, at, &a, &b)) {
+            while (ok && mc_regex_find(c.re, str, n, at, &a, &b)) {
                 ok = seq_add(seq, str + at, a - at);
                 at = b;
             }
@@ -172,10 +182,7 @@ void mc_xpfn_tokenize(xmlXPathParserContextPtr ctxt, int nargs)
         else
             xmlXPathErr(ctxt, XPATH_MEMORY_ERROR);
     }
-    mc_regex_free(r);
-    xmlFree(flags);
-    xmlFree(re);
-    xmlFree(s);
+    regex_call_free(&c);
 }
 
 /* The string values of a sequence argument: a node-set's nodes, or one

@@ -49,20 +49,9 @@ static int teardown(void **state)
     return 0;
 }
 
-typedef struct { const char *src, *want; } eval_case;
-
-static void check_cases(mc_message *m, const eval_case *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *got = th_eval(m, c[i].src);
-        if (strcmp(got, c[i].want) != 0)
-            fail_msg("%s: got [%s], want [%s]", c[i].src, got, c[i].want);
-    }
-}
-
 static void test_json_eval(void **state)
 {
-    static const eval_case c[] = {
+    static const th_eval_case c[] = {
         {"json-eval($.functionName)", "fn1"},
         {"json-eval($['functionName'])", "fn1"},
         {"json-eval( $.functionName )", "fn1"},
@@ -92,7 +81,7 @@ static void test_json_eval(void **state)
         {"json-eval($.a.b[*].n)", "[1,2,3]"},
         {"json-eval($..nope)", "[]"},
     };
-    check_cases(*state, c, sizeof c / sizeof *c);
+    th_check_evals(*state, c, sizeof c / sizeof *c);
     mc_err err = {0};
     mc_expr *e = mc_expr_compile("json-eval($.x)", NULL, 0, &err);
     assert_int_equal(mc_expr_kind_of(e), MC_EXPR_JSONPATH);
@@ -144,7 +133,7 @@ static void test_json_eval_synapse_forms(void **state)
     mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "path", "a.b");
     mc_msg_set_propz(m, MC_SCOPE_DEFAULT, "nojson", "plain");
     mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "TJ", "{\"t\":{\"u\":1}}");
-    static const eval_case c[] = {
+    static const th_eval_case c[] = {
         {"json-eval($ctx:jp)", "[{\"k\":\"v\",\"n\":5},{\"k\":\"w\",\"n\":7}]"},
         {"json-eval($ctx:jp.)", "[{\"k\":\"v\",\"n\":5},{\"k\":\"w\",\"n\":7}]"},
         {"json-eval($ctx:jp[1].n)", "7"},
@@ -182,7 +171,7 @@ static void test_json_eval_synapse_forms(void **state)
         {"json-eval($.{$ctx:path})", ""},
         {"json-eval($.arr[{$ctx:missing}])", ""},
     };
-    check_cases(m, c, sizeof c / sizeof *c);
+    th_check_evals(m, c, sizeof c / sizeof *c);
     /* the inline pieces are compiled at load: a broken one is a load error */
     static const struct { const char *src, *msg; } bad[] = {
         {"json-eval($.a[?(@.k == '{//a[}')])", "inline expression {//a[} in JSONPath"},
@@ -203,7 +192,7 @@ static void test_json_eval_synapse_forms(void **state)
 
 static void test_properties(void **state)
 {
-    static const eval_case c[] = {
+    static const th_eval_case c[] = {
         {"get-property('x')", "X"},
         {"get-property(\"x\")", "X"},
         {"get-property('default','x')", "X"},
@@ -232,7 +221,7 @@ static void test_properties(void **state)
         {"concat(get-property('x'), get-property('operation','op'), get-property('env','MC_TEST_ENV_VAR'))", "XOenvval"},
         {"concat('[', $ctx:missing, ']')", "[]"},
     };
-    check_cases(*state, c, sizeof c / sizeof *c);
+    th_check_evals(*state, c, sizeof c / sizeof *c);
     mc_err err = {0};
     mc_expr *e = mc_expr_compile("$ctx:x", NULL, 0, &err);
     assert_int_equal(mc_expr_kind_of(e), MC_EXPR_PROPERTY);
@@ -244,7 +233,7 @@ static void test_properties(void **state)
 
 static void test_xpath_over_json(void **state)
 {
-    static const eval_case c[] = {
+    static const th_eval_case c[] = {
         {"$body//functionName", "fn1"},
         {"//jsonObject/functionName", "fn1"},
         {"$body/jsonObject/a/b[2]/k", "w"},
@@ -261,7 +250,7 @@ static void test_xpath_over_json(void **state)
         {"1 + 2", "3"},
         {"'lit'", "lit"},
     };
-    check_cases(*state, c, sizeof c / sizeof *c);
+    th_check_evals(*state, c, sizeof c / sizeof *c);
     mc_err err = {0};
     mc_expr *e = mc_expr_compile("$body//functionName", NULL, 0, &err);
     assert_int_equal(mc_expr_kind_of(e), MC_EXPR_XPATH);
@@ -270,7 +259,7 @@ static void test_xpath_over_json(void **state)
 
 static void test_functions(void **state)
 {
-    static const eval_case c[] = {
+    static const th_eval_case c[] = {
         {"fn:concat('a', 'b', 'c')", "abc"},
         {"fn:substring('hello', 2, 3)", "ell"},
         {"fn:substring('hello', 2)", "ello"},
@@ -297,7 +286,7 @@ static void test_functions(void **state)
         {"base64Encode(json-eval-is-not-a-function-here)", ""},
     };
     /* the last case is a child-axis path, not a call: empty node-set */
-    check_cases(*state, c, sizeof c / sizeof *c);
+    th_check_evals(*state, c, sizeof c / sizeof *c);
     /* a bad argument is an evaluation error, not a crash */
     mc_err err = {0};
     mc_expr *e = mc_expr_compile("base64Decode('!!')", NULL, 0, &err);

@@ -197,6 +197,15 @@ const char *th_eval(mc_message *m, const char *src)
     return out;
 }
 
+void th_check_evals(mc_message *m, const th_eval_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *got = th_eval(m, c[i].src);
+        if (strcmp(got, c[i].want) != 0)
+            fail_msg("%s: got [%s], want [%s]", c[i].src, got, c[i].want);
+    }
+}
+
 char *th_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -62,5 +62,8 @@ char *th_read_file(const char *path, size_t *len);
 mc_message *th_msg_new(void);
 /* Compile src (failing the test on error), evaluate as a string on m. */
 const char *th_eval(mc_message *m, const char *src);
+/* Each case's src evaluated on m must give want (fails naming the case). */
+typedef struct th_eval_case { const char *src, *want; } th_eval_case;
+void th_check_evals(mc_message *m, const th_eval_case *c, size_t n);
 
 #endif
