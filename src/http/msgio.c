@@ -1,6 +1,7 @@
 /* msgio.c - a message's request as the HTTP client sends it, and the
  * client's response as the message sees it (m->in): the one conversion,
- * used by every host that sends a message's requests. */
+ * used by every host that sends a message's requests.  The response's
+ * body moves into the message (its arena owns the block), uncopied. */
 #include "http/msgio.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ mc_http_request mc_http_request_of(const mc_outbound *out)
     };
 }
 
-mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
+mc_inbound *mc_http_inbound(mc_message *m, mc_http_response *r)
 {
     mc_inbound *in = mc_arena_calloc(&m->arena, sizeof *in);
     if (!in)
@@ -25,8 +26,17 @@ mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
     in->status = r->status;
     in->fault_code = r->fault_code;
     in->error = r->fault_code ? mc_arena_strdup(&m->arena, r->error) : NULL;
-    in->body = mc_arena_strndup(&m->arena, r->body.data ? r->body.data : "", r->body.len);
-    in->body_len = r->body.len;
+    /* the body is lent, not copied: the message's arena takes the heap
+     * block the client read it into (NUL-terminated, mc_buf) and frees it
+     * when the message ends */
+    if (r->body.data && !r->body.arena && !r->body.oom && mc_arena_adopt(&m->arena, r->body.data)) {
+        in->body = r->body.data;
+        in->body_len = r->body.len;
+        r->body = (mc_buf)MC_BUF_INIT;
+    } else {
+        in->body = mc_arena_strndup(&m->arena, r->body.data ? r->body.data : "", r->body.len);
+        in->body_len = r->body.len;
+    }
     size_t nh = r->nheaders;
     in->headers = nh ? mc_arena_alloc(&m->arena, nh * sizeof *in->headers) : NULL;
     if (!in->body || (nh && !in->headers) || (r->fault_code && !in->error))

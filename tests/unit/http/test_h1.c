@@ -276,11 +276,18 @@ static void test_inbound_of_response(void **state)
     mc_http_response r = {.status = 200, .header_names = names, .header_values = values,
                           .nheaders = 5};
     mc_buf_append(&r.body, "{\"a\":\"\0\"}", 9);
+    const char *read_into = r.body.data;
     mc_inbound *in = mc_http_inbound(m, &r);
     assert_non_null(in);
     assert_int_equal(in->status, 200);
     assert_int_equal(in->body_len, 9);
     assert_memory_equal(in->body, "{\"a\":\"\0\"}", 9);
+    /* lent, not copied: the message owns the block now (freed with it,
+     * which ASan and the leak check see), the response has none */
+    assert_ptr_equal(in->body, read_into);
+    assert_int_equal(in->body[9], '\0');
+    assert_null(r.body.data);
+    assert_int_equal(r.body.len, 0);
     assert_int_equal(in->nheaders, 5);
     for (size_t i = 0; i < 5; i++) {
         assert_string_equal(in->headers[i].name, names[i]);
