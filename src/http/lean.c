@@ -254,6 +254,18 @@ static void attempt_end(mc_lean *l, mc_lean_conn *k, mc_http_outcome out, bool r
 static void start_on(mc_lean *l, mc_lean_req *q, mc_lean_conn *k);
 static void start_fresh(mc_lean *l, mc_lean_req *q);
 
+/* k's attempt is given up: k closes and q starts again on a fresh
+ * connection. */
+static void restart_fresh(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    busy_unlink(l, k);
+    k->q = NULL;
+    q->conn = NULL;
+    conn_close(l, k);
+    start_fresh(l, q);
+}
+
 /* The connection failed before any byte of the answer: a pooled one that
  * the server had closed is replaced once by a fresh one, as curl does. */
 static bool stale_retry(mc_lean *l, mc_lean_conn *k)
@@ -262,28 +274,19 @@ static bool stale_retry(mc_lean *l, mc_lean_conn *k)
     if (!q || k->served == 0 || k->got_bytes || q->stale_retried)
         return false;
     q->stale_retried = true;
-    busy_unlink(l, k);
-    k->q = NULL;
-    q->conn = NULL;
-    conn_close(l, k);
-    start_fresh(l, q);
+    restart_fresh(l, k);
     return true;
 }
 
-/* The connect to q's current address failed or ran out of its time: k
- * closes and the next address gets a fresh connection (true), while the
- * name has one. */
+/* The connect to q's current address failed or ran out of its time: the
+ * next address gets a fresh connection (true), while the name has one. */
 static bool next_address(mc_lean *l, mc_lean_conn *k)
 {
     mc_lean_req *q = k->q;
     if (!q || k->state != CS_CONNECTING || q->addr_at + 1 >= q->addrs.n)
         return false;
     q->addr_at++;
-    busy_unlink(l, k);
-    k->q = NULL;
-    q->conn = NULL;
-    conn_close(l, k);
-    start_fresh(l, q);
+    restart_fresh(l, k);
     return true;
 }
 
