@@ -9,7 +9,9 @@ ROOT = os.environ.get("MC_SOURCE_ROOT") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 SHARED = os.environ.get("MC_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
 BIN = os.environ.get("MEDIAC_BIN") or os.path.join(ROOT, "build", "src", "cli", "mediac")
-BUILD = os.path.dirname(os.path.dirname(os.path.dirname(BIN)))
+# the build directory (samples, meson-info); MEDIAC_BUILD names it when
+# MEDIAC_BIN is not BUILD/src/cli/mediac (a wrapper script, a copied binary)
+BUILD = os.environ.get("MEDIAC_BUILD") or os.path.dirname(os.path.dirname(os.path.dirname(BIN)))
 SAMPLES = os.path.join(ROOT, "samples")
 
 

@@ -20,6 +20,7 @@
 
 #include "aws/context.h"
 #include "aws/providers.h"
+#include "../test_tmpdir.h"
 
 /* ---- the FAKE fetch ---------------------------------------------------- */
 
@@ -103,8 +104,7 @@ static int setup(void **state)
         snprintf(name, sizeof name, "%.*s", (int)strcspn(gone, "="), gone);
         unsetenv(name);
     }
-    strcpy(home, "/tmp/mc-chain-home-XXXXXX");
-    if (!mkdtemp(home))
+    if (!mc_test_tmpdir(home, sizeof home, "chain-home"))
         return -1;
     char dir[300];
     snprintf(dir, sizeof dir, "%s/.aws", home);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "aws/credentials.h"
+#include "../test_tmpdir.h"
 
 #define SECRET_ENV "envSECRETenvSECRETenvSECRETenvSECRET0000"
 #define SECRET_FILE "fileSECRETfileSECRETfileSECRETfileSECRET"
@@ -42,8 +43,7 @@ static void write_file(const char *rel, const char *text)
 static int setup(void **state)
 {
     (void)state;
-    strcpy(home, "/tmp/mc-aws-home-XXXXXX");
-    if (!mkdtemp(home))
+    if (!mc_test_tmpdir(home, sizeof home, "aws-home"))
         return -1;
     char dir[300];
     snprintf(dir, sizeof dir, "%s/.aws", home);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aws/retry.h"
+#include "../test_tmpdir.h"
 
 static void clear_env(void)
 {
@@ -138,8 +139,8 @@ static void test_legacy_and_profile_settings(void **state)
 
     /* the profile's retry_mode and max_attempts when the environment is silent */
     clear_env();
-    char path[] = "/tmp/mc-retry-cfg-XXXXXX";
-    int fd = mkstemp(path);
+    char path[256];
+    int fd = mc_test_tmpfile(path, sizeof path, "retry-cfg");
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     fputs("[profile fast]\nretry_mode = adaptive\nmax_attempts = 7\n", f);

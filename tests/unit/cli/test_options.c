@@ -15,6 +15,7 @@
 
 #include "cli/options.h"
 #include "util/toml.h"
+#include "../test_tmpdir.h"
 
 typedef struct opts {
     const char *config, *bind;
@@ -92,9 +93,8 @@ static int run(char **argv, opts *o, int *first, char *err, size_t cap)
 
 static char *write_file(const char *text)
 {
-    static char path[64];
-    snprintf(path, sizeof path, "/tmp/mc-opts-XXXXXX");
-    int fd = mkstemp(path);
+    static char path[256];
+    int fd = mc_test_tmpfile(path, sizeof path, "opts");
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
     close(fd);

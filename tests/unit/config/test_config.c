@@ -17,6 +17,7 @@
 
 #include "config/endpoint.h"
 #include "flow_harness.h"
+#include "../test_tmpdir.h"
 
 #define SYN "xmlns=\"http://ws.apache.org/ns/synapse\""
 
@@ -233,8 +234,8 @@ static void test_folder(void **state)
 static void test_empty_folder(void **state)
 {
     (void)state;
-    char tmpl[] = "/tmp/mc_cfg_empty_XXXXXX";
-    char *dir = mkdtemp(tmpl);
+    char tmpl[256];
+    char *dir = mc_test_tmpdir(tmpl, sizeof tmpl, "cfg-empty");
     assert_non_null(dir);
     mc_config *cfg = th_config_new();
     assert_int_equal(mc_config_load_path(cfg, dir), MC_OK);

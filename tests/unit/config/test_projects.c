@@ -22,6 +22,7 @@
 #include "config/endpoint.h"
 #include "config/internal.h"
 #include "flow_harness.h"
+#include "../test_tmpdir.h"
 
 #define SYN "xmlns=\"http://ws.apache.org/ns/synapse\""
 
@@ -219,8 +220,8 @@ static void write_file(const char *dir, const char *rel, const char *text)
 static void test_registry_roots(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mc-reg-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[256];
+    assert_non_null(mc_test_tmpdir(dir, sizeof dir, "reg"));
     /* an MI server's roots win over a stray gov/ beside them; a resource
      * that is not well-formed XML stays a text resource, no error */
     write_file(dir, "governance/x.txt", "server");
@@ -270,8 +271,8 @@ static void test_registry_roots(void **state)
                            "unknown mediator <nosuchmediator>\n"));
     mc_config_free(cfg);
     /* a plain folder is the governance root */
-    char plain[] = "/tmp/mc-plain-XXXXXX";
-    assert_non_null(mkdtemp(plain));
+    char plain[256];
+    assert_non_null(mc_test_tmpdir(plain, sizeof plain, "plain"));
     write_file(plain, "sequence/s.xml", "<sequence " SYN "><log/></sequence>");
     cfg = th_config_new();
     assert_int_equal(mc_config_load_registry(cfg, plain), MC_OK);
@@ -285,8 +286,8 @@ static void test_registry_roots(void **state)
 static void test_local_entry_src(void **state)
 {
     (void)state;
-    char home[] = "/tmp/mc-home-XXXXXX";
-    assert_non_null(mkdtemp(home));
+    char home[256];
+    assert_non_null(mc_test_tmpdir(home, sizeof home, "home"));
     write_file(home, "repository/res/t.xsl",
                "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"/>");
     write_file(home, "repository/res/s.js", "function f(mc) {}");
@@ -431,8 +432,8 @@ static void test_call_template_errors(void **state)
 static void test_registry_in_expressions(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mc-regx-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[256];
+    assert_non_null(mc_test_tmpdir(dir, sizeof dir, "regx"));
     write_file(dir, "config/custom/t.txt", "the text");
     write_file(dir, "config/custom/t.txt.properties", "resourceName=Config Reg Test String\n");
     write_file(dir, "governance/g.txt.properties", "owner=gov owner\n");
@@ -471,8 +472,8 @@ static void test_registry_in_expressions(void **state)
 static void test_payload_format_key(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mc-regfmt-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[256];
+    assert_non_null(mc_test_tmpdir(dir, sizeof dir, "regfmt"));
     write_file(dir, "config/payloadFactory/in.xml",
                "<ns:getSimpleQuote xmlns:ns=\"http://services.samples\">"
                "<ns:symbol>$1</ns:symbol></ns:getSimpleQuote>");
@@ -891,8 +892,8 @@ static void test_layouts(void **state)
     th_flow_free(f);
     free(dir);
     /* nothing to load is a warning */
-    char tmp[] = "/tmp/mc-empty-XXXXXX";
-    assert_non_null(mkdtemp(tmp));
+    char tmp[256];
+    assert_non_null(mc_test_tmpdir(tmp, sizeof tmp, "empty"));
     cfg = th_config_new();
     assert_int_equal(mc_config_load_path(cfg, tmp), MC_OK);
     char want[256];
@@ -906,8 +907,9 @@ static void test_layouts(void **state)
 /* A .car built here: (name, bytes) entries. */
 static char *make_car(const char *const *entries, size_t n)
 {
-    char *path = strdup("/tmp/mc-car-XXXXXX");
-    int fd = mkstemp(path);
+    char *path = malloc(256);
+    assert_non_null(path);
+    int fd = mc_test_tmpfile(path, 256, "car");
     assert_true(fd >= 0);
     close(fd);
     int err;
@@ -991,11 +993,12 @@ static void test_car(void **state)
     unlink(car);
     free(car);
     /* not a zip at all */
-    char path[] = "/tmp/mc-notzip-XXXXXX";
-    int fd = mkstemp(path);
+    char path[256];
+    int fd = mc_test_tmpfile(path, sizeof path, "notzip");
+    assert_true(fd >= 0);
     assert_int_equal(write(fd, "hello", 5), 5);
     close(fd);
-    char carpath[64];
+    char carpath[300];
     snprintf(carpath, sizeof carpath, "%s.car", path);
     assert_int_equal(rename(path, carpath), 0);
     cfg = th_config_new();

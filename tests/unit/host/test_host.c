@@ -17,6 +17,7 @@
 
 #include "host/host.h"
 #include "host/internal.h"
+#include "../test_tmpdir.h"
 
 static const char *flows =
     "<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
@@ -63,8 +64,7 @@ static void write_flows(const char *path, const char *text)
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/mc-host-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
+    assert_non_null(mc_test_tmpdir(fx->dir, sizeof fx->dir, "host"));
     snprintf(fx->file, sizeof fx->file, "%s/flows.xml", fx->dir);
     write_flows(fx->file, flows);
     const char *paths[] = {fx->dir};

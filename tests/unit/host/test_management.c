@@ -16,6 +16,7 @@
 
 #include "host/management.h"
 #include "host/viewer.h"
+#include "../test_tmpdir.h"
 
 static const char *flows =
     "<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
@@ -40,8 +41,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mc-mgmt-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    assert_non_null(mc_test_tmpdir(f->dir, sizeof f->dir, "mgmt"));
     char path[128];
     snprintf(path, sizeof path, "%s/flows.xml", f->dir);
     FILE *fp = fopen(path, "w");

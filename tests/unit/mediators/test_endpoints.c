@@ -19,6 +19,7 @@
 #include "config/endpoint.h"
 #include "flow_harness.h"
 #include "mediators/dispatch.h"
+#include "../test_tmpdir.h"
 
 #define SEQ(name, body) "<sequence name=\"" name "\">" body "</sequence>\n"
 #define DEFS(body) "<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n" body "</definitions>"
@@ -550,8 +551,8 @@ static void test_discard_and_soap_fault(void **state)
 static void test_wsdl(void **state)
 {
     (void)state;
-    char path[] = "/tmp/mc-wsdl-XXXXXX";
-    int fd = mkstemp(path);
+    char path[256];
+    int fd = mc_test_tmpfile(path, sizeof path, "wsdl");
     assert_true(fd >= 0);
     static const char wsdl[] =
         "<wsdl:definitions xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\" "

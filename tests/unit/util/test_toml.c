@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "util/toml.h"
+#include "../test_tmpdir.h"
 
 static mc_toml *parse(const char *text, mc_err *err)
 {
@@ -164,8 +165,8 @@ static void test_load_file(void **state)
     mc_err err = {0};
     assert_null(mc_toml_load("/nonexistent/deployment.toml", &err));
     assert_non_null(strstr(err.msg, "/nonexistent/deployment.toml: "));
-    char path[] = "/tmp/mc-toml-XXXXXX";
-    int fd = mkstemp(path);
+    char path[256];
+    int fd = mc_test_tmpfile(path, sizeof path, "toml");
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     fputs("\xEF\xBB\xBF[server]\nport = 1\n", f);
