@@ -79,6 +79,7 @@ typedef struct lhost {
 /* A URL's origin ("http://host:port" exactly as written), parsed once:
  * requests to the same origin take only the path from the URL. */
 #define LEAN_ORIGINS 8
+#define LEAN_FAST_HEADERS 32                /* header lengths kept while the head is built */
 typedef struct origin {
     char text[96];
     size_t len;                            /* 0: a free slot */
@@ -1160,9 +1161,24 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
                 return false;
 
     mc_buf b = MC_BUF_INIT;
+    /* one pass over the headers: their lengths (kept for the first
+     * LEAN_FAST_HEADERS, so each name and value is measured once), which
+     * of Host and Accept the caller gave, and the head's size */
+    size_t nlens[LEAN_FAST_HEADERS], vlens[LEAN_FAST_HEADERS];
+    bool have_host = false, have_accept = false;
     size_t guess = strlen(method) + strlen(url) + alen + 96;
-    for (size_t i = 0; i < nheaders; i++)
-        guess += strlen(headers[i].name) + (headers[i].value ? strlen(headers[i].value) : 0) + 4;
+    for (size_t i = 0; i < nheaders; i++) {
+        size_t nlen = strlen(headers[i].name);
+        size_t vlen = headers[i].value ? strlen(headers[i].value) : 0;
+        if (i < LEAN_FAST_HEADERS) {
+            nlens[i] = nlen;
+            vlens[i] = vlen;
+        }
+        header_kind k = kind_of(headers[i].name, nlen);
+        have_host |= k == H_HOST;
+        have_accept |= k == H_ACCEPT;
+        guess += nlen + vlen + 4;
+    }
     mc_buf_reserve(&b, guess);             /* one allocation for head and key */
     mc_buf_puts(&b, method);
     mc_buf_putc(&b, ' ');
@@ -1174,12 +1190,6 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
         mc_buf_append(&b, path, plen);
     }
     mc_buf_puts(&b, http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-    bool have_host = false, have_accept = false;
-    for (size_t i = 0; i < nheaders; i++) {
-        header_kind k = kind_of(headers[i].name, strlen(headers[i].name));
-        have_host |= k == H_HOST;
-        have_accept |= k == H_ACCEPT;
-    }
     if (!have_host) {
         mc_buf_append(&b, "Host: ", 6);
         mc_buf_append(&b, auth, port == default_port ? hlen : alen);
@@ -1187,21 +1197,25 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     }
     for (size_t i = 0; i < nheaders; i++) {
         const mc_http_header *h = &headers[i];
-        size_t nlen = strlen(h->name);
+        bool fast = i < LEAN_FAST_HEADERS;
+        size_t nlen = fast ? nlens[i] : strlen(h->name);
         header_kind k = kind_of(h->name, nlen);
         /* the body's framing is ours */
         if (has_body && (k == H_CONTENT_LENGTH || k == H_TRANSFER_ENCODING))
             continue;
         const char *v = h->value ? h->value : "";
-        while (*v == ' ' || *v == '\t')
+        size_t vlen = fast ? vlens[i] : strlen(v);
+        while (*v == ' ' || *v == '\t') {
             v++;
+            vlen--;
+        }
         if (k == H_CONNECTION && strcasestr(v, "close"))
             q->close_after = true;
         mc_buf_append(&b, h->name, nlen);
         mc_buf_putc(&b, ':');
-        if (*v) {
+        if (vlen) {
             mc_buf_putc(&b, ' ');
-            mc_buf_puts(&b, v);
+            mc_buf_append(&b, v, vlen);
         }
         mc_buf_append(&b, "\r\n", 2);
     }

@@ -328,6 +328,49 @@ static void test_lean_head_names(void **state)
     mc_http_client_free(c);
 }
 
+/* More headers than the lean client keeps lengths for while it builds
+ * the head (32): each is sent once with its value from its first byte
+ * that is no space or tab, a blank value as an empty one, and a Host
+ * given late still replaces the default one. */
+static void test_lean_head_many_headers(void **state)
+{
+    (void)state;
+    mc_http_client *c = client(5000, 1, 0);
+    enum { N = 40 };
+    mc_http_header hs[N];
+    char names[N][16], values[N][32];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "X-H%02d", i);
+        snprintf(values[i], sizeof values[i], "%.*sv%d-%s", i % 3, " \t", i,
+                 i % 2 ? "odd" : "even");
+        hs[i] = (mc_http_header){names[i], values[i]};
+    }
+    hs[7].value = " \t ";                 /* blank, among the first 32 */
+    hs[35].value = "\t";                  /* blank, past them */
+    hs[38] = (mc_http_header){"host", "late.example"};
+    mc_http_request rq = {.method = "GET", .url = url("/echo"), .headers = hs, .nheaders = N};
+    mc_http_response r;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 200);
+    const char *b = r.body.data;
+    char want[96];
+    for (int i = 0; i < N; i++) {
+        if (i == 38)
+            snprintf(want, sizeof want, "[\"host\", \"late.example\"]");
+        else if (i == 7 || i == 35)
+            snprintf(want, sizeof want, "[\"%s\", \"\"]", names[i]);
+        else
+            snprintf(want, sizeof want, "[\"%s\", \"v%d-%s\"]", names[i], i,
+                     i % 2 ? "odd" : "even");
+        const char *at = strstr(b, want);
+        assert_non_null(at);
+        assert_null(strstr(at + 1, want));     /* once */
+    }
+    assert_null(strstr(b, "\"Host\""));      /* no default Host besides */
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
 /* A host name goes through libcurl while resolve.c's thread looks it
  * up, then through the lean client: a cache hit, and the lean client's own
  * kept-alive connection (another peer port than libcurl's, then the same
@@ -1485,6 +1528,7 @@ int main(void)
         cmocka_unit_test(test_event_loop_driving),
         cmocka_unit_test(test_callbacks_reenter),
         cmocka_unit_test(test_lean_head_names),
+        cmocka_unit_test(test_lean_head_many_headers),
         cmocka_unit_test(test_loop_clock),
         cmocka_unit_test(test_names_go_lean_once_resolved),
         cmocka_unit_test(test_lean_tries_every_address),
