@@ -171,4 +171,22 @@ xmlNodePtr mc_json_to_xml(mc_json v, xmlDocPtr doc);
  * subtree: returns the nodes it visited (its work, for tests). */
 size_t mc_xml_to_json(mc_buf *out, xmlNodePtr element);
 
+/* Synapse's JSON output properties (MI's <jsontransform> <property>s,
+ * JsonUtil.generateJSONOutputFactoryWithOveride); zero is the default
+ * mapping above except ns_sep. */
+typedef struct mc_xml_json_opts {
+    bool no_auto_primitive;   /* ...output.autoPrimitive=false: text stays a string */
+    /* ...output.disableAutoPrimitive.regex: text it matches stays a string */
+    bool (*keep_string)(const void *ud, const char *s, size_t n);
+    const void *ud;
+    bool empty_as_string;     /* ...output.emptyXmlElemToEmptyStr: "" not null */
+    bool nil_as_null;         /* ...enableXmlNilReadWrite: xsi:nil="true" is null */
+    bool ns_declarations;     /* ...output.enableNSDeclarations: "@xmlns" SEP "p" members */
+    bool prefixes;            /* ...preserve.namespace: keys "p" SEP "local" */
+    char ns_sep;              /* ...output.namespaceSepChar (MI's default '_') */
+    bool nc_names;            /* ...buildValidNCNames: _JsonReader_N_ is code point N */
+} mc_xml_json_opts;
+/* mc_xml_to_json with those properties (o NULL: the default mapping). */
+size_t mc_xml_to_json_opts(mc_buf *out, xmlNodePtr element, const mc_xml_json_opts *o);
+
 #endif

@@ -341,7 +341,41 @@ typedef struct xj {
     mc_buf name;
     mc_buf text;
     size_t steps;     /* nodes visited: the work, linear in the tree */
+    const mc_xml_json_opts *o;   /* never NULL */
 } xj;
+
+static const mc_xml_json_opts default_opts = {.ns_sep = '_'};
+
+/* _JsonReader_N_ (N decimal, a code point) as the character: what MI's
+ * synapse.commons.json.buildValidNCNames names stand for. */
+static void decode_nc_names(mc_buf *b)
+{
+    static const char tag[] = "_JsonReader_";
+    const size_t tl = sizeof tag - 1;
+    if (!b->data || !strstr(mc_buf_cstr(b), tag))
+        return;
+    mc_buf out = MC_BUF_INIT;
+    const char *s = b->data;
+    size_t n = b->len;
+    for (size_t i = 0; i < n;) {
+        if (strncmp(s + i, tag, tl) == 0) {
+            size_t j = i + tl;
+            unsigned long cp = 0;
+            while (j < n && s[j] >= '0' && s[j] <= '9' && cp <= 0x10FFFF)
+                cp = cp * 10 + (unsigned long)(s[j++] - '0');
+            if (j > i + tl && j < n && s[j] == '_' && cp && cp <= 0x10FFFF &&
+                !(cp >= 0xD800 && cp < 0xE000)) {
+                mc_buf_put_utf8(&out, cp);
+                i = j + 1;
+                continue;
+            }
+        }
+        mc_buf_putc(&out, s[i++]);
+    }
+    mc_buf_reset(b);
+    mc_buf_append(b, out.data ? out.data : "", out.len);
+    mc_buf_free(&out);
+}
 
 static bool is_elem(xmlNodePtr n) { return n->type == XML_ELEMENT_NODE; }
 
@@ -401,21 +435,64 @@ static bool all_ws(const char *s, size_t n)
 
 static void write_scalar(xj *x, const char *s, size_t n)
 {
+    const mc_xml_json_opts *o = x->o;
     if (n == 0)
-        mc_buf_append(x->out, "null", 4);
-    else if ((n == 4 && memcmp(s, "true", 4) == 0) ||
-             (n == 5 && memcmp(s, "false", 5) == 0) ||
-             mc_json_number_text(s, n))
+        mc_buf_append(x->out, o->empty_as_string ? "\"\"" : "null", o->empty_as_string ? 2 : 4);
+    else if (!o->no_auto_primitive &&
+             ((n == 4 && memcmp(s, "true", 4) == 0) ||
+              (n == 5 && memcmp(s, "false", 5) == 0) ||
+              mc_json_number_text(s, n)) &&
+             !(o->keep_string && o->keep_string(o->ud, s, n)))
         mc_buf_append(x->out, s, n);
     else
         mc_buf_json_string(x->out, s, n);
 }
 
+static void put_key(xj *x)
+{
+    if (x->o->nc_names)
+        decode_nc_names(&x->name);
+    mc_buf_json_string(x->out, x->name.data ? x->name.data : "", x->name.len);
+    mc_buf_putc(x->out, ':');
+}
+
 static void write_key(xj *x, const char *name)
 {
     unescape_name(&x->name, name);
-    mc_buf_json_string(x->out, x->name.data ? x->name.data : "", x->name.len);
-    mc_buf_putc(x->out, ':');
+    put_key(x);
+}
+
+/* An element's key: its name, after its prefix and the separator when
+ * namespaces are preserved. */
+static void write_elem_key(xj *x, xmlNodePtr el)
+{
+    if (!x->o->prefixes || !el->ns || !el->ns->prefix) {
+        write_key(x, (const char *)el->name);
+        return;
+    }
+    mc_buf_reset(&x->text);
+    mc_buf_printf(&x->text, "%s%c%s", (const char *)el->ns->prefix, x->o->ns_sep,
+                  (const char *)el->name);
+    unescape_name(&x->name, mc_buf_cstr(&x->text));
+    put_key(x);
+}
+
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+
+/* xsi:nil="true" (or 1), when nil_as_null. */
+static bool is_nil(xj *x, xmlNodePtr el)
+{
+    if (!x->o->nil_as_null)
+        return false;
+    for (xmlAttrPtr a = el->properties; a; a = a->next)
+        if (a->ns && xmlStrEqual(a->ns->href, BAD_CAST XSI_NS) &&
+            xmlStrEqual(a->name, BAD_CAST "nil")) {
+            xmlChar *v = xmlNodeListGetString(el->doc, a->children, 1);
+            bool nil = v && (xmlStrEqual(v, BAD_CAST "true") || xmlStrEqual(v, BAD_CAST "1"));
+            xmlFree(v);
+            return nil;
+        }
+    return false;
 }
 
 /* "@xmlns..." members for the namespace declarations of el. */
@@ -423,12 +500,32 @@ static void write_key(xj *x, const char *name)
  * writes them; namespace declarations are dropped. */
 static bool write_attr_members(xj *x, xmlNodePtr el, bool first)
 {
+    /* namespace declarations as "@xmlns" members (enableNSDeclarations):
+     * "@xmlns" for the default one, "@xmlns" SEP "p" for a prefix */
+    for (xmlNsPtr ns = x->o->ns_declarations ? el->nsDef : NULL; ns; ns = ns->next, x->steps++) {
+        if (!first)
+            mc_buf_putc(x->out, ',');
+        first = false;
+        mc_buf_reset(&x->name);
+        mc_buf_puts(&x->name, "@xmlns");
+        if (ns->prefix)
+            mc_buf_printf(&x->name, "%c%s", x->o->ns_sep, (const char *)ns->prefix);
+        mc_buf_json_string(x->out, x->name.data, x->name.len);
+        mc_buf_putc(x->out, ':');
+        const char *href = ns->href ? (const char *)ns->href : "";
+        mc_buf_json_string(x->out, href, strlen(href));
+    }
     for (xmlAttrPtr a = el->properties; a; a = a->next, x->steps++) {
+        if (x->o->nil_as_null && a->ns && xmlStrEqual(a->ns->href, BAD_CAST XSI_NS) &&
+            xmlStrEqual(a->name, BAD_CAST "nil"))
+            continue;
         if (!first)
             mc_buf_putc(x->out, ',');
         first = false;
         mc_buf_reset(&x->name);
         mc_buf_putc(&x->name, '@');
+        if (x->o->prefixes && a->ns && a->ns->prefix)
+            mc_buf_printf(&x->name, "%s%c", (const char *)a->ns->prefix, x->o->ns_sep);
         mc_buf_puts(&x->name, (const char *)a->name);
         mc_buf_json_string(x->out, x->name.data, x->name.len);
         mc_buf_putc(x->out, ':');
@@ -610,7 +707,7 @@ static void write_object(xj *x, xmlNodePtr el)
                 continue;
             g->done = true;
             separator(x, &first);
-            write_key(x, (const char *)c->name);
+            write_elem_key(x, c);
             if (g->count == 1 && !g->marked) {
                 write_value(x, c);
                 continue;
@@ -647,8 +744,25 @@ static void write_object(xj *x, xmlNodePtr el)
     siblings_free(&sb);
 }
 
+/* Has el members of its own: attributes (but an xsi:nil read as null) or
+ * namespace declarations written as members? */
+static bool has_members(xj *x, xmlNodePtr el)
+{
+    if (x->o->ns_declarations && el->nsDef)
+        return true;
+    for (xmlAttrPtr a = el->properties; a; a = a->next)
+        if (!(x->o->nil_as_null && a->ns && xmlStrEqual(a->ns->href, BAD_CAST XSI_NS) &&
+              xmlStrEqual(a->name, BAD_CAST "nil")))
+            return true;
+    return false;
+}
+
 static void write_value(xj *x, xmlNodePtr el)
 {
+    if (is_nil(x, el)) {
+        mc_buf_append(x->out, "null", 4);
+        return;
+    }
     bool structured = false;
     for (xmlNodePtr c = el->children; c && !structured; c = c->next, x->steps++) {
         size_t l;
@@ -662,7 +776,7 @@ static void write_value(xj *x, xmlNodePtr el)
         return;
     }
     collect_text(x, el);
-    if (el->properties) {
+    if (has_members(x, el)) {
         mc_buf_putc(x->out, '{');
         bool first = write_attr_members(x, el, true);
         if (x->text.len) {
@@ -689,13 +803,18 @@ static bool only_items(xj *x, xmlNodePtr el)
 
 size_t mc_xml_to_json(mc_buf *out, xmlNodePtr el)
 {
+    return mc_xml_to_json_opts(out, el, NULL);
+}
+
+size_t mc_xml_to_json_opts(mc_buf *out, xmlNodePtr el, const mc_xml_json_opts *o)
+{
     if (!out)
         return 0;
     if (!el || el->type != XML_ELEMENT_NODE) {
         mc_buf_append(out, "null", 4);
         return 0;
     }
-    xj x = {.out = out};
+    xj x = {.out = out, .o = o ? o : &default_opts};
     if (xmlStrEqual(el->name, BAD_CAST "jsonObject")) {
         write_object(&x, el);
     } else if (xmlStrEqual(el->name, BAD_CAST "jsonArray") && only_items(&x, el)) {
@@ -704,7 +823,7 @@ size_t mc_xml_to_json(mc_buf *out, xmlNodePtr el)
         write_value(&x, el);
     } else {
         mc_buf_putc(out, '{');
-        write_key(&x, (const char *)el->name);
+        write_elem_key(&x, el);
         write_value(&x, el);
         mc_buf_putc(out, '}');
     }

@@ -19,14 +19,28 @@
 #include <strings.h>
 
 #include "mediators/dispatch.h"
+#include "mediators/enrich.h"
 #include "mediators/mediators.h"
 #include "mediators/send.h"
 #include "msg/soap.h"
 #include "msg/xmlsafe.h"
 #include "util/codec.h"
 
+/* MI 4's <call> <source> and <target> (Synapse's CallMediator): the
+ * request body taken from a source, the answer put into a property or
+ * variable with the message's own body kept. */
+typedef struct call_io {
+    bool source;               /* isSourceAvailable: the body is replaced by src */
+    bool target;               /* isTargetAvailable: the answer goes to dst */
+    mc_enrich_source src;      /* MC_EN_BODY: the body as it is */
+    mc_enrich_target dst;
+    bool src_native;           /* src -> body may run on JSON (enrich.h) */
+    bool dst_native;
+} call_io;
+
 typedef struct call_m {
     mc_mediator base;
+    const call_io *io;         /* NULL: no <source>/<target> */
     const mc_endpoint *ep;     /* inline, or a reference resolved at link */
     const mc_endpoint *to;     /* <send/>: the implicit default endpoint */
     bool is_send;
@@ -63,6 +77,136 @@ static bool endpoint_kind_name(const char *n)
     return false;
 }
 
+/* <source type="T">TEXT</source> or <target type="T">TEXT</target> as
+ * enrich's attribute form (TEXT: custom's expression, property's or
+ * variable's name; inline's content is copied), made under el so that the
+ * namespaces in scope there hold, compiled by enrich.c, then removed. */
+static xmlNodePtr enrich_form(xmlNodePtr el, const char *type, const char *attr,
+                              const char *text)
+{
+    xmlNodePtr n = xmlNewNode(el->ns, el->name);
+    if (!n)
+        return NULL;
+    n->line = el->line;
+    bool ok = xmlAddChild(el, n) && xmlNewProp(n, BAD_CAST "type", BAD_CAST type);
+    if (ok && attr)
+        ok = xmlNewProp(n, BAD_CAST attr, BAD_CAST text) != NULL;
+    for (xmlNodePtr c = el->children; ok && !attr && c; c = c->next)
+        if (c != n)
+            ok = xmlAddChild(n, xmlDocCopyNode(c, el->doc, 1)) != NULL;
+    if (!ok) {
+        xmlUnlinkNode(n);
+        xmlFreeNode(n);
+        return NULL;
+    }
+    return n;
+}
+
+static void drop_form(xmlNodePtr n)
+{
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+}
+
+/* The name or expression a <source>/<target> holds as its text. */
+static const char *io_text(mc_compiler *cc, xmlNodePtr el, const char *type)
+{
+    const char *t = mc_text_trimmed(cc, el);
+    if (!t || !*t) {
+        mc_diag(cc, el, NULL, MC_DIAG_ERROR, "<%s type=\"%s\"> in <call> needs %s as its text",
+                (const char *)el->name, type,
+                strcmp(type, "custom") == 0 ? "an expression" : "a name");
+        return NULL;
+    }
+    return t;
+}
+
+/* As CallMediatorFactory: a source of type custom (the default), property
+ * or inline replaces the body that is sent, with contentType its message
+ * type; body, envelope, key and variable leave the body (MI ignores the
+ * last three).  A target of type property or variable receives the answer
+ * and the body is kept; others leave the answer as the body.  A target
+ * without a source has the body as its source (the body is kept). */
+static const call_io *compile_io(mc_compiler *cc, xmlNodePtr se, xmlNodePtr te)
+{
+    call_io *io = mc_alloc(cc, sizeof *io);
+    if (!io)
+        return NULL;
+    io->src.type = MC_EN_BODY;
+    io->dst.type = MC_EN_BODY;
+    if (se) {
+        static const char *const attrs[] = {"type", "contentType", NULL};
+        mc_check_attrs(cc, se, attrs);
+        const char *type = mc_attr(cc, se, "type");
+        if (!type)
+            type = "custom";
+        const char *attr = strcmp(type, "custom") == 0 ? "xpath" :
+                           strcmp(type, "property") == 0 ? "property" : NULL;
+        if (attr || strcmp(type, "inline") == 0) {
+            const char *text = attr ? io_text(cc, se, type) : NULL;
+            if (attr && !text)
+                return NULL;
+            xmlNodePtr f = enrich_form(se, type, attr, text);
+            if (!f) {
+                mc_diag(cc, se, NULL, MC_DIAG_ERROR, "out of memory");
+                return NULL;
+            }
+            bool ok = mc_enrich_compile_source(cc, f, &io->src);
+            drop_form(f);
+            if (!ok)
+                return NULL;
+            io->source = true;
+        } else if (strcmp(type, "body") != 0 && strcmp(type, "envelope") != 0 &&
+                   strcmp(type, "key") != 0 && strcmp(type, "variable") != 0) {
+            mc_diag(cc, se, "type", MC_DIAG_ERROR, "unknown source type '%s' in <call> "
+                    "(custom, property, inline, body)", type);
+            return NULL;
+        } else if (strcmp(type, "body") != 0) {
+            mc_diag(cc, se, "type", MC_DIAG_WARNING, "a <call> source of type '%s' sends the "
+                    "body, as MI's call mediator does", type);
+        }
+        io->src.content_type = mc_strdup(cc, mc_attr(cc, se, "contentType"));
+    }
+    if (te) {
+        static const char *const attrs[] = {"type", NULL};
+        mc_check_attrs(cc, te, attrs);
+        const char *type = mc_attr(cc, te, "type");
+        if (!type)
+            type = "custom";
+        if (strcmp(type, "property") == 0 || strcmp(type, "variable") == 0) {
+            const char *text = io_text(cc, te, type);
+            if (!text)
+                return NULL;
+            if (strchr(text, '{')) {
+                mc_diag(cc, te, NULL, MC_DIAG_ERROR, "a <call> target names its %s with a "
+                        "plain name in mediac, not an expression", type);
+                return NULL;
+            }
+            xmlNodePtr f = enrich_form(te, type, "property", text);
+            if (!f) {
+                mc_diag(cc, te, NULL, MC_DIAG_ERROR, "out of memory");
+                return NULL;
+            }
+            bool ok = mc_enrich_compile_target(cc, f, &io->dst);
+            drop_form(f);
+            if (!ok)
+                return NULL;
+            io->target = true;
+        } else if (strcmp(type, "body") != 0 && strcmp(type, "custom") != 0 &&
+                   strcmp(type, "envelope") != 0 && strcmp(type, "key") != 0) {
+            mc_diag(cc, te, "type", MC_DIAG_ERROR, "Un-expected type : %s (a <call> target is "
+                    "property, variable or body)", type);
+            return NULL;
+        }
+        if (!se)
+            io->source = true;   /* the body, kept while the answer goes to dst */
+    }
+    mc_enrich_source body = {.type = MC_EN_BODY, .clone = true};
+    io->src_native = mc_enrich_native(&io->src, &(mc_enrich_target){.type = MC_EN_BODY});
+    io->dst_native = mc_enrich_native(&body, &io->dst);
+    return io;
+}
+
 static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
                                 const mc_mediator_type *t)
 {
@@ -75,18 +219,19 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
     c->is_send = t == &mc_med_send;
     /* Synapse's Send/CallMediatorFactory read the first <endpoint> and
      * ignore other children (the rest/...-synapse.xml files of MI's tests put a <header> there);
-     * <call>'s MI 4 <source>/<target> would change what is sent, so they
-     * are refused rather than ignored */
-    xmlNodePtr ep = NULL;
+     * <call> also reads MI 4's first <source> and <target> */
+    xmlNodePtr ep = NULL, src = NULL, dst = NULL;
     for (xmlNodePtr k = mc_first_elem(node); k; k = mc_next_elem(k)) {
         const char *kn = (const char *)k->name;
         if (strcmp(kn, "endpoint") == 0) {
             if (!ep)
                 ep = k;
-        } else if (!c->is_send && (strcmp(kn, "source") == 0 || strcmp(kn, "target") == 0)) {
-            mc_diag(cc, k, NULL, MC_DIAG_ERROR, "<call> with <%s> (MI 4's call source/target) "
-                    "is not supported by mediac yet", kn);
-            return NULL;
+        } else if (!c->is_send && strcmp(kn, "source") == 0) {
+            if (!src)
+                src = k;   /* CallMediatorFactory reads the first of each */
+        } else if (!c->is_send && strcmp(kn, "target") == 0) {
+            if (!dst)
+                dst = k;
         } else if (endpoint_kind_name(kn)) {
             /* an endpoint written without its <endpoint>: MI would ignore it
              * and send to the To address, surely not what was meant */
@@ -98,6 +243,8 @@ static mc_mediator *compile_any(mc_compiler *cc, xmlNodePtr node,
                     "(only <endpoint>)", kn, t->name);
         }
     }
+    if ((src || dst) && !(c->io = compile_io(cc, src, dst)))
+        return NULL;
     if (ep) {
         if (!(c->ep = mc_compile_endpoint(cc, ep)))
             return NULL;
@@ -685,9 +832,119 @@ static bool names_this_service(mc_message *m, const char *to)
     return pn == in_n && strncmp(path, in, pn) == 0;
 }
 
+static void free_saved(void *saved)
+{
+    mc_msg_free(saved);
+}
+
+/* The source replaces the body, as MediatorEnrichUtil.doEnrich does by
+ * the source's message type (contentType, else the message's): JSON puts
+ * the source's JSON in the body (a message with another body gets a JSON
+ * one), text/plain its text, anything else its XML. */
+static mc_flow source_to_body(const call_io *io, mc_message *m)
+{
+    const char *type = io->src.content_type && *io->src.content_type ?
+                       io->src.content_type : mc_msg_content_type(m);
+    bool json = type && strncasecmp(type, "application/json", 16) == 0;
+    bool text = type && strncasecmp(type, "text/plain", 10) == 0;
+    if (text && (io->src.type == MC_EN_PROPERTY || io->src.type == MC_EN_CUSTOM ||
+                 (io->src.inline_text && !io->src.nparts))) {
+        const char *v = NULL;
+        size_t n = 0;
+        if (io->src.type == MC_EN_PROPERTY) {
+            const mc_prop *p = mc_msg_get_prop(m, MC_SCOPE_DEFAULT, io->src.property);
+            if (p)
+                v = p->value, n = p->len;
+        } else if (io->src.type == MC_EN_CUSTOM) {
+            mc_err err;
+            mc_err_clear(&err);
+            if (mc_expr_string(io->src.path, m, &v, &n, &err) != MC_OK)
+                return mc_fault(m, "0", "call source: %s", err.msg);
+        } else {
+            v = io->src.inline_text, n = strlen(v);
+        }
+        if (!v)
+            return mc_fault(m, "0", "Property value must be a string for text/plain");
+        return mc_msg_set_payload(m, v, n, "text/plain", NULL) == MC_OK ? MC_FLOW_NEXT
+               : mc_fault(m, "0", "out of memory");
+    }
+    if (json && m->payload.kind != MC_PL_JSON && io->src.type != MC_EN_CUSTOM &&
+        mc_msg_set_json(m, "{}", 2) != MC_OK)
+        return mc_fault(m, "0", "out of memory");
+    static const mc_enrich_target body = {.type = MC_EN_BODY};
+    return mc_enrich_apply(m, &io->src, &body, json && io->src_native);
+}
+
+/* Before the request (CallMediator.mediate): with a target as well, a copy
+ * of the message as it is, for its body, message type and transport
+ * headers to come back after the answer; then the source replaces the body
+ * (an inline JSON source on a message without a body still becomes it),
+ * and contentType becomes the message type of what is sent. */
+static mc_flow io_before(const call_m *c, mc_message *m)
+{
+    const call_io *io = c->io;
+    if (!io->source)
+        return MC_FLOW_NEXT;
+    if (io->target) {
+        mc_message *saved = mc_msg_clone(m, true);
+        if (!saved)
+            return mc_fault(m, "0", "out of memory");
+        if (mc_msg_on_free(m, free_saved, saved) != MC_OK) {
+            mc_msg_free(saved);
+            return mc_fault(m, "0", "out of memory");
+        }
+        saved->answer_rest = m->answer_rest;   /* the clone leaves it; kept for io_after */
+        if (mc_msg_set_slot(m, c, saved) != MC_OK)
+            return mc_fault(m, "0", "out of memory");
+    }
+    if (io->src.type == MC_EN_BODY)
+        return MC_FLOW_NEXT;
+    mc_flow f = source_to_body(io, m);
+    if (f != MC_FLOW_NEXT)
+        return f;
+    const char *ct = io->src.content_type;
+    if (ct && *ct) {
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "messageType", ct);
+        mc_msg_set_propz(m, MC_SCOPE_AXIS2, "ContentType", ct);
+        if (mc_msg_prop(m, MC_SCOPE_TRANSPORT, "Content-Type"))
+            mc_msg_set_propz(m, MC_SCOPE_TRANSPORT, "Content-Type", ct);
+    }
+    return MC_FLOW_NEXT;
+}
+
+/* After the answer became the message (CallMediator.postMediate): a
+ * property or variable target receives it, and with a source the message
+ * gets back the body, message type and transport headers it had; the
+ * status stays the answer's, as in MI. */
+static mc_flow io_after(const call_m *c, mc_message *m)
+{
+    const call_io *io = c->io;
+    if (!io->target)
+        return MC_FLOW_NEXT;
+    static const mc_enrich_source body = {.type = MC_EN_BODY, .clone = true};
+    mc_flow f = mc_enrich_apply(m, &body, &io->dst, io->dst_native);
+    mc_message *saved = io->source ? mc_msg_slot(m, c) : NULL;
+    if (f != MC_FLOW_NEXT || !saved)
+        return f;
+    int status = mc_msg_status(m);
+    bool responded = m->responded, fault_response = m->fault_response;
+    if (mc_msg_adopt_answer(m, saved) != MC_OK)
+        return mc_fault(m, "0", "out of memory");
+    m->responded = responded;
+    m->fault_response = fault_response;
+    mc_msg_set_status(m, status);
+    m->answer_rest = saved->answer_rest;
+    return MC_FLOW_NEXT;
+}
+
 static mc_flow exec(const mc_mediator *self, mc_message *m)
 {
     const call_m *c = (const call_m *)self;
+    if (c->io) {
+        mc_flow f = io_before(c, m);
+        if (f != MC_FLOW_NEXT)
+            return f;
+    }
     if (!c->ep && !c->is_send) {
         const char *to = mc_msg_prop(m, MC_SCOPE_DEFAULT, "To");
         if (!to || !*to || *to == '/' || anonymous_address(to) ||
@@ -772,7 +1029,7 @@ static mc_flow resume(const mc_mediator *self, mc_message *m)
         m->loopback = true; /* on to the out sequence, or answer */
         return MC_FLOW_STOP;
     }
-    return MC_FLOW_NEXT;
+    return c->io ? io_after(c, m) : MC_FLOW_NEXT;
 }
 
 static mc_mediator *compile_call(mc_compiler *cc, xmlNodePtr node)

@@ -22,6 +22,7 @@ extern const mc_mediator_type mc_med_class;
 extern const mc_mediator_type mc_med_makefault;
 extern const mc_mediator_type mc_med_throw_error;
 extern const mc_mediator_type mc_med_enrich;
+extern const mc_mediator_type mc_med_jsontransform;
 extern const mc_mediator_type mc_med_rewrite;
 extern const mc_mediator_type mc_med_callout;
 extern const mc_mediator_type mc_med_builder;

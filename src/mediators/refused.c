@@ -22,8 +22,6 @@ static const struct refusal {
     const char *why;
     bool java;
 } refusals[] = {
-    NOT_YET("jsontransform", "(MI's JSON schema-driven type correction and JSON conversion "
-            "properties)"),
     ROW("bean", "creates and calls Java beans"),
     ROW("spring", "runs a Spring bean (Java)"),
     ROW("ejb", "calls an Enterprise Java Bean"),

@@ -22,7 +22,7 @@ static const mc_mediator_type *const builtins[] = {
     /* issue 12, part C: message stores */
     &mc_med_store,
     /* issue 12 leftovers: routers and the JSON transform */
-    &mc_med_conditional_router, &mc_med_router,
+    &mc_med_conditional_router, &mc_med_router, &mc_med_jsontransform,
 };
 #define NBUILTINS (sizeof builtins / sizeof *builtins)
 

@@ -34,12 +34,11 @@ bool mc_split_target(mc_compiler *cc, xmlNodePtr target, const mc_seq **slot)
             mc_diag(cc, c, NULL, MC_DIAG_WARNING, "<%s> in <target> is ignored, as MI ignores "
                     "it (a target runs its <sequence> or sends to its <endpoint>)", n);
     }
-    if (!seq_key && !seq_el && !ep_key && !ep_el) {
-        mc_diag(cc, target, NULL, MC_DIAG_ERROR,
-                "<target> needs a sequence or an endpoint (attribute or element)");
-        return false;
-    }
-    bool has_seq = seq_key || seq_el;   /* Synapse: a sequence wins over an endpoint */
+    /* a target with neither a sequence nor an endpoint (<target/>) loads,
+     * as MI's TargetFactory takes it: at run time Synapse's Target sets
+     * To and SOAPAction and mediates nothing, so the copy ends there */
+    bool has_ep = ep_key || ep_el;
+    /* Synapse: a sequence wins over an endpoint (the order below) */
     if (!to && !action && seq_el) {
         *slot = mc_compile_children(cc, seq_el);
         return *slot != NULL;
@@ -67,7 +66,7 @@ bool mc_split_target(mc_compiler *cc, xmlNodePtr target, const mc_seq **slot)
     } else if (ok && seq_key) {
         xmlNodePtr s = synthetic(wrap, "sequence");
         ok = s && xmlNewProp(s, BAD_CAST "key", BAD_CAST seq_key);
-    } else if (ok && !has_seq) {
+    } else if (ok && has_ep) {
         xmlNodePtr send = synthetic(wrap, "send");
         if (ep_el)
             ok = send && xmlAddChild(send, xmlDocCopyNode(ep_el, target->doc, 1)) != NULL;

@@ -4,7 +4,7 @@ local upstream (a threaded stdlib server that answers after ?ms=N): iterate
 target while the slow one still runs, an aggregation that times out, a
 child whose call fails, a client that disconnects mid-aggregation (the
 server goes on and, under ASan, leaks nothing), the limit of children,
-foreach and scatter-gather."""
+foreach and scatter-gather, and empty <target/>s (MI runs nothing in them)."""
 import json
 import os
 import shutil
@@ -65,6 +65,13 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
         <sequence><property name="uri.var.id" value="two"/><property name="uri.var.ms" value="0"/>
           <call><endpoint key="up"/></call></sequence>
       </scatter-gather>
+      <respond/>
+    </inSequence>
+  </resource>
+  <resource methods="POST" uri-template="/emptytargets">
+    <inSequence>
+      <clone continueParent="true"><target/><target to="http://127.0.0.1:%(port)d/item/to"/></clone>
+      <iterate expression="json-eval($.items)" continueParent="true"><target/></iterate>
       <respond/>
     </inSequence>
   </resource>
@@ -160,6 +167,15 @@ class TestSplitThroughServe(unittest.TestCase):
         self.assertEqual(r.status, 500, r.body)
         self.assertEqual(r.json()["ERROR_MESSAGE"],
                          "iterate: 1001 child messages exceed the limit of 1000 (mc:maxChildren)")
+
+    def test_empty_targets(self):
+        # MI takes <target/> in clone and iterate: each copy mediates
+        # nothing (not even to its To address) and the parent goes on
+        before = self.up.count
+        r = self.post("/s/emptytargets", {"items": [1, 2, 3]})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json(), {"items": [1, 2, 3]})
+        self.assertEqual(self.up.count, before)
 
     def test_foreach_and_scatter_gather(self):
         r = self.post("/s/foreach", {"items": [{"id": "p", "ms": 30}, {"id": "q", "ms": 0}],

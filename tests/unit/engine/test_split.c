@@ -7,7 +7,8 @@
  * caller while another still waits (the answer is decided early), an
  * aggregation that times out (the late child's request is cut at the
  * timeout), a child whose call fails, the limit of children, sequential
- * children, and a target that ends without I/O. */
+ * children, a target that ends without I/O and targets with nothing in
+ * them (<target/>). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,6 +67,13 @@ static const char *config =
                 "</sequence></target></iterate>"
                 "<aggregate><onComplete expression=\"json-eval($)\"><respond/></onComplete></aggregate>"
                 "<property name=\"parent\" value=\"went on\"/>")
+    /* MI's TargetFactory takes a target with neither a sequence nor an
+     * endpoint; Synapse's Target then sets To / SOAPAction and mediates
+     * nothing: each copy ends where it starts */
+    SEQ("empty", "<clone continueParent=\"true\"><target/><target to=\"http://other.test/x\" "
+                 "soapAction=\"urn:a\"/><target><description>d</description></target></clone>"
+                 "<iterate expression=\"json-eval($.items)\" continueParent=\"true\"><target/>"
+                 "</iterate><property name=\"after\" value=\"went on\"/>")
     SEQ("fe1", "<foreach expression=\"//item\"><sequence><payloadFactory media-type=\"xml\"><format>"
                "<p:done xmlns:p=\"urn:p\">$1</p:done></format><args><arg expression=\"//n\"/></args>"
                "</payloadFactory></sequence></foreach><property name=\"after\" value=\"1\"/>")
@@ -328,6 +336,22 @@ static void test_target_without_io(void **state)
     th_flow_free(f);
 }
 
+static void test_empty_targets(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new(config);
+    host h = {0};
+    /* the copies end at once: nothing is sent or answered, the parent
+     * goes on with its message as it was */
+    mc_code rc = run(f, "empty", "{\"items\":[1,2,3]}", "application/json", &h);
+    assert_int_equal(rc, MC_OK);
+    assert_int_equal(h.rounds, 0);
+    assert_false(f->m->responded);
+    assert_string_equal(th_prop(f, "after"), "went on");
+    assert_string_equal(th_payload(f), "{\"items\":[1,2,3]}");
+    th_flow_free(f);
+}
+
 static void test_foreach_synapse(void **state)
 {
     (void)state;
@@ -410,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_child_fault_and_limits),
         cmocka_unit_test(test_sequential),
         cmocka_unit_test(test_target_without_io),
+        cmocka_unit_test(test_empty_targets),
         cmocka_unit_test(test_foreach_synapse),
         cmocka_unit_test(test_foreach_mi44),
         cmocka_unit_test(test_scatter_gather),

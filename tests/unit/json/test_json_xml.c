@@ -498,6 +498,76 @@ static void test_linear_work(void **state)
         fail_msg("40,000 distinct names: %zu steps, more than 10 a node", w);
 }
 
+/* ---- XML -> JSON with Synapse's output properties (<jsontransform>) ----- */
+
+static char *to_json_opts(const char *xml, const mc_xml_json_opts *o)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    if (!doc)
+        fail_msg("'%s' is not XML", xml);
+    mc_buf b = MC_BUF_INIT;
+    mc_xml_to_json_opts(&b, xmlDocGetRootElement(doc), o);
+    xmlFreeDoc(doc);
+    assert_false(b.oom);
+    return mc_buf_steal(&b);
+}
+
+/* a fake regex for the test: text that starts with a digit stays a string */
+static bool digits_stay(const void *ud, const char *s, size_t n)
+{
+    (void)ud;
+    return n && s[0] >= '0' && s[0] <= '9';
+}
+
+static void test_output_properties(void **state)
+{
+    (void)state;
+    static const mc_xml_json_opts defaults = {.ns_sep = '_'};
+    static const mc_xml_json_opts no_prim = {.no_auto_primitive = true, .ns_sep = '_'};
+    static const mc_xml_json_opts keep = {.keep_string = digits_stay, .ns_sep = '_'};
+    static const mc_xml_json_opts empty = {.empty_as_string = true, .ns_sep = '_'};
+    static const mc_xml_json_opts nil = {.nil_as_null = true, .ns_sep = '_'};
+    static const mc_xml_json_opts ns = {.ns_declarations = true, .prefixes = true, .ns_sep = '^'};
+    static const mc_xml_json_opts decl = {.ns_declarations = true, .ns_sep = '_'};
+    static const mc_xml_json_opts nc = {.nc_names = true, .ns_sep = '_'};
+    static const struct {
+        const mc_xml_json_opts *o;
+        const char *xml, *json;
+    } cases[] = {
+        /* NULL and zero options are the default mapping */
+        {NULL, "<r><a>1</a><b>true</b><c/></r>", "{\"r\":{\"a\":1,\"b\":true,\"c\":null}}"},
+        {&defaults, "<p:r xmlns:p=\"urn:p\"><p:a>1</p:a></p:r>", "{\"r\":{\"a\":1}}"},
+        {&no_prim, "<jsonObject><f>12345</f><p>7.5</p><b>true</b><e/></jsonObject>",
+         "{\"f\":\"12345\",\"p\":\"7.5\",\"b\":\"true\",\"e\":null}"},
+        {&no_prim, "<r a=\"1\">2</r>", "{\"r\":{\"@a\":\"1\",\"$\":\"2\"}}"},
+        {&keep, "<r><n>25e1</n><b>true</b><m>-1</m></r>", "{\"r\":{\"n\":\"25e1\",\"b\":true,\"m\":-1}}"},
+        {&empty, "<r><e/><f></f><g>x</g></r>", "{\"r\":{\"e\":\"\",\"f\":\"\",\"g\":\"x\"}}"},
+        {&nil, "<r xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><a i:nil=\"true\"/>"
+               "<b i:nil=\"1\">x</b><c i:nil=\"false\">2</c><d/></r>",
+         "{\"r\":{\"a\":null,\"b\":null,\"c\":2,\"d\":null}}"},
+        /* without the property, nil is an attribute like any other */
+        {&defaults, "<r xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><a i:nil=\"true\"/></r>",
+         "{\"r\":{\"a\":{\"@nil\":\"true\"}}}"},
+        {&ns, "<ns:stock xmlns:ns=\"http://services.samples\"><ns:name>WSO2</ns:name></ns:stock>",
+         "{\"ns^stock\":{\"@xmlns^ns\":\"http://services.samples\",\"ns^name\":\"WSO2\"}}"},
+        {&ns, "<r xmlns=\"urn:d\" xmlns:q=\"urn:q\" q:at=\"v\"><a>1</a></r>",
+         "{\"r\":{\"@xmlns\":\"urn:d\",\"@xmlns^q\":\"urn:q\",\"@q^at\":\"v\",\"a\":1}}"},
+        {&decl, "<r xmlns:q=\"urn:q\"><q:a>1</q:a></r>", "{\"r\":{\"@xmlns_q\":\"urn:q\",\"a\":1}}"},
+        {&nc, "<stock_JsonReader_32_quote><name>W</name></stock_JsonReader_32_quote>",
+         "{\"stock quote\":{\"name\":\"W\"}}"},
+        {&nc, "<a_JsonReader_36__JsonReader_x_><b_JsonReader_233_/></a_JsonReader_36__JsonReader_x_>",
+         "{\"a$_JsonReader_x_\":{\"b\xc3\xa9\":null}}"},
+        {&defaults, "<stock_JsonReader_32_quote/>", "{\"stock_JsonReader_32_quote\":null}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = to_json_opts(cases[i].xml, cases[i].o);
+        if (strcmp(got, cases[i].json) != 0)
+            fail_msg("case %zu: %s -> %s, want %s", i, cases[i].xml, got, cases[i].json);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_lossy),
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_linear_work),
+        cmocka_unit_test(test_output_properties),
     };
     mc_arena_init(&trees, 4096);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

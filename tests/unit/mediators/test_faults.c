@@ -202,10 +202,10 @@ static void test_java_and_jdbc_refused(void **state)
         "run Java or JDBC code; to do this in mediac, write a native mediator in C, register it "
         "with mc_engine_register_mediator() (include/mediac.h) and call it with <class name=\"...\"/>\n");
     free(d);
-    /* an MI mediator mediac lacks is refused by name, not "unknown" */
+    /* the part of an MI mediator mediac lacks is refused by name */
     d = th_diags(DEFS(SEQ("s", "<jsontransform schema=\"conf:/s.json\"/>")));
-    assert_string_equal(d, "t.xml:2:20: error: <jsontransform> (MI's JSON schema-driven type "
-        "correction and JSON conversion properties) is not supported by mediac yet\n");
+    assert_non_null(strstr(d, "error: <jsontransform schema> (MI's JSON schema-driven type "
+        "correction) is not supported by mediac yet; its JSON output <property>s are\n"));
     free(d);
     /* WSO2's rule mediator lives in its own namespace: still refused as Java */
     d = th_diags(DEFS(SEQ("s", "<rule xmlns=\"http://wso2.org/carbon/rules\"><source>soapBody</source>"

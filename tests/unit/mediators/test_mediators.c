@@ -704,6 +704,164 @@ static void test_call_send(void **state)
     th_flow_free(f);
 }
 
+/* MI 4's <call> <source>/<target> (Synapse's CallMediator): what is sent,
+ * where the answer goes, and what the message keeps. */
+static void test_call_source_target(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        SEQ("inl", "<call><endpoint><address uri=\"http://127.0.0.1:9/a\"/></endpoint>"
+                   "<source type=\"inline\" contentType=\"application/json\">{\"n\":\"{$ctx:n}\"}</source>"
+                   "<target type=\"property\">r</target></call><property name=\"after\" value=\"1\"/>")
+        SEQ("cus", "<call><endpoint><address uri=\"http://127.0.0.1:9/b\"/></endpoint>"
+                   "<source>json-eval($.inner)</source></call>")
+        SEQ("prop", "<property name=\"p\" value=\"plain text\"/>"
+                    "<call><endpoint><address uri=\"http://127.0.0.1:9/c\"/></endpoint>"
+                    "<source type=\"property\" contentType=\"text/plain\">p</source>"
+                    "<target type=\"variable\">v</target></call>")
+        SEQ("tgt", "<call><endpoint><address uri=\"http://127.0.0.1:9/d\"/></endpoint>"
+                   "<target type=\"property\">r</target></call>")
+        SEQ("bodysrc", "<call><endpoint><address uri=\"http://127.0.0.1:9/e\"/></endpoint>"
+                       "<source type=\"body\"/><target type=\"property\">r</target></call>")
+        "</definitions>");
+    mc_kv jh[] = {{"Content-Type", "application/json"}, {"X-From", "upstream"}};
+    mc_inbound ans = {201, "{\"answer\":42}", 13, jh, 2, 0, NULL};
+
+    /* inline source with a property target: the source is sent, the answer
+     * goes to the property, the message keeps its body and headers */
+    mc_msg_set_propz(f->m, MC_SCOPE_TRANSPORT, "X-Mine", "kept");
+    mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "n", "7");
+    assert_int_equal(th_run(f, "inl", "{\"orig\":true}"), MC_ESUSPENDED);
+    assert_string_equal(f->m->out->body, "{\"n\":\"7\"}");
+    f->m->in = &ans;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_string_equal(th_payload(f), "{\"orig\":true}");
+    assert_string_equal(th_prop(f, "r"), "{\"answer\":42}");
+    assert_string_equal(th_prop(f, "after"), "1");
+    assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_TRANSPORT, "X-Mine"), "kept");
+    assert_null(mc_msg_prop(f->m, MC_SCOPE_TRANSPORT, "X-From"));
+    assert_int_equal(mc_msg_status(f->m), 201);           /* the answer's, as MI */
+
+    /* an expression source alone: what it selects is sent, the answer
+     * becomes the message as a plain call's does */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "cus", "{\"inner\":[1,{\"x\":2}],\"rest\":0}"), MC_ESUSPENDED);
+    assert_string_equal(f->m->out->body, "[1,{\"x\":2}]");
+    f->m->in = &ans;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_string_equal(th_payload(f), "{\"answer\":42}");
+
+    /* a property source with its contentType, a variable target */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "prop", "{\"k\":1}"), MC_ESUSPENDED);
+    assert_non_null(strstr(f->m->out->body, "plain text"));
+    bool text_ct = false;
+    for (size_t i = 0; i < f->m->out->nheaders; i++)
+        text_ct |= strcmp(f->m->out->headers[i].name, "Content-Type") == 0 &&
+                   strncmp(f->m->out->headers[i].value, "text/plain", 10) == 0;
+    assert_true(text_ct);
+    f->m->in = &ans;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_string_equal(th_payload(f), "{\"k\":1}");
+    assert_string_equal(mc_msg_content_type(f->m), "application/json");
+    const mc_prop *v = mc_msg_get_var(f->m, "v");
+    assert_non_null(v);
+    assert_non_null(strstr(v->value, "42"));
+
+    /* a target alone: the body is sent and kept */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "tgt", "{\"same\":1}"), MC_ESUSPENDED);
+    assert_string_equal(f->m->out->body, "{\"same\":1}");
+    f->m->in = &ans;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_string_equal(th_payload(f), "{\"same\":1}");
+    assert_string_equal(th_prop(f, "r"), "{\"answer\":42}");
+
+    /* source type body with a property target: MI keeps nothing (its
+     * isSourceAvailable is false), the answer is the body and the property */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "bodysrc", "{\"b\":1}"), MC_ESUSPENDED);
+    f->m->in = &ans;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_string_equal(th_payload(f), "{\"answer\":42}");
+    assert_string_equal(th_prop(f, "r"), "{\"answer\":42}");
+
+    /* a call that fails with a copy held for the target: the fault, and
+     * the copy goes with the message (ASan: no leak) */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "tgt", "{}"), MC_ESUSPENDED);
+    mc_inbound fail = {0, NULL, 0, NULL, 0, 101503, "connection refused"};
+    f->m->in = &fail;
+    assert_int_equal(mc_engine_resume(f->m), MC_EFAULT);
+    assert_null(th_prop(f, "r"));
+    th_flow_free(f);
+
+    /* load errors name what is wrong */
+    static const struct { const char *xml, *want; } bad[] = {
+        {"<source type=\"property\"/>", "<source type=\"property\"> in <call> needs a name as its text"},
+        {"<source>  </source>", "<source type=\"custom\"> in <call> needs an expression as its text"},
+        {"<source type=\"json\">x</source>", "unknown source type 'json' in <call>"},
+        {"<target type=\"header\">x</target>", "Un-expected type : header"},
+        {"<target type=\"property\">{$ctx:x}</target>", "a plain name in mediac"},
+        {"<source type=\"inline\"/>", "needs inline XML, JSON or text"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char xml[512];
+        snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">"
+                 "<call><endpoint><address uri=\"http://h/\"/></endpoint>%s</call></sequence>", bad[i].xml);
+        char *d = th_diags(xml);
+        if (!strstr(d, bad[i].want))
+            fail_msg("%s: got %s", bad[i].xml, d);
+        free(d);
+    }
+}
+
+/* MI's <jsontransform> with JSON output properties: the payload's XML
+ * becomes JSON written with them; messageType is left as it was. */
+static void test_jsontransform(void **state)
+{
+    (void)state;
+    th_flow *f = th_flow_new("<definitions xmlns=\"http://ws.apache.org/ns/synapse\">\n"
+        SEQ("ap", "<jsontransform><property name=\"synapse.commons.json.output.autoPrimitive\" "
+                  "value=\"false\"/></jsontransform>")
+        SEQ("rx", "<jsontransform><property name=\"synapse.commons.json.output.disableAutoPrimitive.regex\" "
+                  "value=\"[0-9]+e[0-9]+\"/><property name=\"synapse.commons.json.output.emptyXmlElemToEmptyStr\" "
+                  "value=\"true\"/></jsontransform>")
+        "</definitions>");
+    mc_msg_set_payload(f->m, "<jsonObject><f>12345</f><p>7.5</p></jsonObject>", 47, "application/xml", NULL);
+    assert_int_equal(th_run(f, "ap", NULL), MC_OK);
+    assert_int_equal(f->m->payload.kind, MC_PL_JSON);
+    assert_string_equal(f->m->payload.bytes, "{\"f\":\"12345\",\"p\":\"7.5\"}");
+    assert_string_equal(mc_msg_prop(f->m, MC_SCOPE_AXIS2, "messageType"), "application/xml");
+    /* a JSON payload goes through its XML view */
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "rx", "{\"a\":{\"n\":\"25e1\",\"m\":3,\"e\":null}}"), MC_OK);
+    assert_string_equal(th_payload(f), "{\"a\":{\"n\":\"25e1\",\"m\":3,\"e\":\"\"}}");
+    th_flow_free(f);
+
+    static const struct { const char *xml, *want; } bad[] = {
+        {"<jsontransform/>", "should contain either a schema or custom properties"},
+        {"<jsontransform><property name=\"x\"/></jsontransform>", "needs a 'name' and a 'value'"},
+        {"<jsontransform><property name=\"synapse.commons.json.output.namespaceSepChar\" value=\"ab\"/>"
+         "</jsontransform>", "namespaceSepChar is one character"},
+        {"<jsontransform><property name=\"synapse.commons.json.output.disableAutoPrimitive.regex\" "
+         "value=\"(\"/></jsontransform>", "error:"},
+        {"<jsontransform schema=\"s\"><property name=\"a\" value=\"b\"/></jsontransform>",
+         "<jsontransform schema> (MI's JSON schema-driven type correction) is not supported"},
+        {"<jsontransform><property name=\"synapse.commons.json.output.xmloutMultiplePI\" value=\"true\"/>"
+         "</jsontransform>", "warning: 'synapse.commons.json.output.xmloutMultiplePI' changes nothing"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char xml[512];
+        snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">%s"
+                 "</sequence>", bad[i].xml);
+        char *d = th_diags(xml);
+        if (!strstr(d, bad[i].want))
+            fail_msg("%s: got %s", bad[i].xml, d);
+        free(d);
+    }
+}
+
 static int native_calls;
 
 static mc_code native_ok(mc_message *m, void *ud)
@@ -775,6 +933,8 @@ int main(void)
         cmocka_unit_test(test_respond_drop_loopback),
         cmocka_unit_test(test_sequence_ref),
         cmocka_unit_test(test_call_send),
+        cmocka_unit_test(test_call_source_target),
+        cmocka_unit_test(test_jsontransform),
         cmocka_unit_test(test_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
