@@ -1,7 +1,8 @@
 /* msgio.c - a message's request as the HTTP client sends it, and the
  * client's response as the message sees it (m->in): the one conversion,
  * used by every host that sends a message's requests.  The response's
- * body moves into the message (its arena owns the block), uncopied. */
+ * body, and the lean client's block of header names and values, move
+ * into the message (its arena owns the blocks), uncopied. */
 #include "http/msgio.h"
 
 #include <string.h>
@@ -41,6 +42,16 @@ mc_inbound *mc_http_inbound(mc_message *m, mc_http_response *r)
     in->headers = nh ? mc_arena_alloc(&m->arena, nh * sizeof *in->headers) : NULL;
     if (!in->body || (nh && !in->headers) || (r->fault_code && !in->error))
         return NULL;
+    in->nheaders = nh;
+    if (r->header_block && mc_arena_adopt(&m->arena, r->header_block)) {
+        /* the lean client's one block of names and values: lent too */
+        for (size_t i = 0; i < nh; i++)
+            in->headers[i] = (mc_kv){r->header_names[i], r->header_values[i]};
+        r->header_block = NULL;
+        r->header_names = r->header_values = NULL;
+        r->nheaders = 0;
+        return in;
+    }
     /* the names and values in one arena block */
     size_t text = 0;
     for (size_t i = 0; i < nh; i++)
@@ -54,7 +65,6 @@ mc_inbound *mc_http_inbound(mc_message *m, mc_http_response *r)
         in->headers[i].value = p;
         p = stpcpy(p, r->header_values[i]) + 1;
     }
-    in->nheaders = nh;
     return in;
 }
 

@@ -8,9 +8,11 @@
 
 /* The client request for a message's request (pointing into it). */
 mc_http_request mc_http_request_of(const mc_outbound *out);
-/* The response (or transport fault) as the message's: headers copied into
- * its arena, the body taken from r (r->body is left empty; the message's
- * arena frees it when the message ends).  NULL when out of memory. */
+/* The response (or transport fault) as the message's: the body taken
+ * from r (r->body is left empty; the message's arena frees it when the
+ * message ends), the headers too when they are one block (lean.c's; r is
+ * left without headers), else copied into the arena.  NULL when out of
+ * memory. */
 mc_inbound *mc_http_inbound(mc_message *m, mc_http_response *r);
 /* A transport fault that never reached the wire (e.g. a request the
  * client refused); fault_code 0 means 101500. */
