@@ -102,10 +102,21 @@ static xmlNodePtr enrich_form(xmlNodePtr el, const char *type, const char *attr,
     return n;
 }
 
-static void drop_form(xmlNodePtr n)
+/* Compile el (a <source> into io->src, a <target> into io->dst) through
+ * its enrich form. */
+static bool compile_form(mc_compiler *cc, xmlNodePtr el, const char *type, const char *attr,
+                         const char *text, call_io *io)
 {
-    xmlUnlinkNode(n);
-    xmlFreeNode(n);
+    xmlNodePtr f = enrich_form(el, type, attr, text);
+    if (!f) {
+        mc_diag(cc, el, NULL, MC_DIAG_ERROR, "out of memory");
+        return false;
+    }
+    bool ok = strcmp((const char *)el->name, "source") == 0 ?
+              mc_enrich_compile_source(cc, f, &io->src) : mc_enrich_compile_target(cc, f, &io->dst);
+    xmlUnlinkNode(f);
+    xmlFreeNode(f);
+    return ok;
 }
 
 /* The name or expression a <source>/<target> holds as its text. */
@@ -146,14 +157,7 @@ static const call_io *compile_io(mc_compiler *cc, xmlNodePtr se, xmlNodePtr te)
             const char *text = attr ? io_text(cc, se, type) : NULL;
             if (attr && !text)
                 return NULL;
-            xmlNodePtr f = enrich_form(se, type, attr, text);
-            if (!f) {
-                mc_diag(cc, se, NULL, MC_DIAG_ERROR, "out of memory");
-                return NULL;
-            }
-            bool ok = mc_enrich_compile_source(cc, f, &io->src);
-            drop_form(f);
-            if (!ok)
+            if (!compile_form(cc, se, type, attr, text, io))
                 return NULL;
             io->source = true;
         } else if (strcmp(type, "body") != 0 && strcmp(type, "envelope") != 0 &&
@@ -182,14 +186,7 @@ static const call_io *compile_io(mc_compiler *cc, xmlNodePtr se, xmlNodePtr te)
                         "plain name in mediac, not an expression", type);
                 return NULL;
             }
-            xmlNodePtr f = enrich_form(te, type, "property", text);
-            if (!f) {
-                mc_diag(cc, te, NULL, MC_DIAG_ERROR, "out of memory");
-                return NULL;
-            }
-            bool ok = mc_enrich_compile_target(cc, f, &io->dst);
-            drop_form(f);
-            if (!ok)
+            if (!compile_form(cc, te, type, "property", text, io))
                 return NULL;
             io->target = true;
         } else if (strcmp(type, "body") != 0 && strcmp(type, "custom") != 0 &&

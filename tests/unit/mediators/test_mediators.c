@@ -704,6 +704,19 @@ static void test_call_send(void **state)
     th_flow_free(f);
 }
 
+/* The diagnostics of a sequence holding fmt with %s as part hold want. */
+static void expect_diag(const char *fmt, const char *part, const char *want)
+{
+    char body[512], xml[640];
+    snprintf(body, sizeof body, fmt, part);
+    snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">%s"
+             "</sequence>", body);
+    char *d = th_diags(xml);
+    if (!strstr(d, want))
+        fail_msg("%s: got %s", part, d);
+    free(d);
+}
+
 /* MI 4's <call> <source>/<target> (Synapse's CallMediator): what is sent,
  * where the answer goes, and what the message keeps. */
 static void test_call_source_target(void **state)
@@ -805,15 +818,9 @@ static void test_call_source_target(void **state)
         {"<target type=\"property\">{$ctx:x}</target>", "a plain name in mediac"},
         {"<source type=\"inline\"/>", "needs inline XML, JSON or text"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char xml[512];
-        snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">"
-                 "<call><endpoint><address uri=\"http://h/\"/></endpoint>%s</call></sequence>", bad[i].xml);
-        char *d = th_diags(xml);
-        if (!strstr(d, bad[i].want))
-            fail_msg("%s: got %s", bad[i].xml, d);
-        free(d);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_diag("<call><endpoint><address uri=\"http://h/\"/></endpoint>%s</call>",
+                    bad[i].xml, bad[i].want);
 }
 
 /* MI's <jsontransform> with JSON output properties: the payload's XML
@@ -851,15 +858,8 @@ static void test_jsontransform(void **state)
         {"<jsontransform><property name=\"synapse.commons.json.output.xmloutMultiplePI\" value=\"true\"/>"
          "</jsontransform>", "warning: 'synapse.commons.json.output.xmloutMultiplePI' changes nothing"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char xml[512];
-        snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">%s"
-                 "</sequence>", bad[i].xml);
-        char *d = th_diags(xml);
-        if (!strstr(d, bad[i].want))
-            fail_msg("%s: got %s", bad[i].xml, d);
-        free(d);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_diag("%s", bad[i].xml, bad[i].want);
 }
 
 static int native_calls;
