@@ -101,6 +101,9 @@ static const mc_opt serve_rows[] = {
              "8253 beside 8290; without it --port itself serves HTTPS"},
     {"no-http2", "server.no_http2", MC_OPT_FLAG, SO(l.server.no_http2),
      .help = "HTTP/1.1 only on the traffic ports (no h2 by ALPN, no h2c prior knowledge)"},
+    {"shared-listener", "server.shared_listener", MC_OPT_FLAG, SO(l.server.shared_listener),
+     .help = "one listening socket for all workers, each woken alone (EPOLLEXCLUSIVE, as "
+             "nginx), instead of one SO_REUSEPORT socket a worker"},
     {"drain-timeout", "limits.drain_timeout", MC_OPT_LONG, SO(drain_s), 0, 86400, .arg = "S",
      .def = "10", .help = "how long SIGTERM waits for requests in flight"},
     {"admin-token-file", "management.token_file", MC_OPT_STR, SO(token_file), .arg = "FILE",

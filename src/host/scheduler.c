@@ -538,9 +538,12 @@ static void check_deployment(mc_scheduler *s)
         return;
     }
     retire_jobs(s);
-    /* the new endpoints listen before the old ones stop (SO_REUSEPORT) */
+    /* the new endpoints listen before the old ones stop (SO_REUSEPORT):
+     * on a reload they join the ports the old ones still hold */
     mc_inbound_set *old = s->inbounds;
-    mc_inbound_set *fresh = mc_inbounds_start(s->h, d, &s->base);
+    mc_server_options base = s->base;
+    base.join_port = old != NULL;
+    mc_inbound_set *fresh = mc_inbounds_start(s->h, d, &base);
     pthread_mutex_lock(&s->lock);
     s->inbounds = fresh;
     pthread_mutex_unlock(&s->lock);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +389,7 @@ void mc_srv_conn_close(conn *c)
     c->all_next = w->dead;         /* freed after the loop pass */
     w->dead = c;
     w->conns--;
+    atomic_fetch_sub(&w->s->conns, 1);
 }
 
 void mc_srv_free_dead(worker *w)
@@ -826,19 +828,21 @@ void mc_srv_conn_run(conn *c)
         mc_srv_run_later(c);                  /* more to do: next pass */
 }
 
-static void conn_new(worker *w, int fd)
+/* A connection for fd, which holds a slot of the global count (mc_srv_accept_all
+ * took it); false when it could not be set up (fd closed). */
+static bool conn_new(worker *w, int fd)
 {
     conn *c = calloc(1, sizeof *c);
     if (!c) {
         close(fd);
-        return;
+        return false;
     }
     c->w = w;
     c->fd = fd;
     if (w->s->tls && !(c->tls = mc_tls_conn_new(w->s->tls, fd))) {
         close(fd);
         free(c);
-        return;
+        return false;
     }
     c->state = S_HEAD;
     c->writable = true;
@@ -849,7 +853,7 @@ static void conn_new(worker *w, int fd)
         mc_tls_conn_free(c->tls);
         close(fd);
         free(c);
-        return;
+        return false;
     }
     c->all_next = w->all;
     if (w->all)
@@ -857,37 +861,86 @@ static void conn_new(worker *w, int fd)
     w->all = c;
     w->conns++;
     mc_srv_list_put(c, L_IDLE, now_ms());
+    return true;
 }
 
-/* At the connection limit: close the connection idle the longest (a
- * keep-alive one, or one that has not sent a whole head), as nginx reuses
- * idle connections.  False when every connection is busy. */
-static bool evict_one(worker *w)
+/* At the connection limit: the connection idle the longest (a keep-alive
+ * one, or one that has not sent a whole head), as nginx reuses idle
+ * connections; NULL when every connection is busy. */
+static conn *evictable(worker *w)
 {
     conn *c = w->lists[L_IDLE].head;
     if (!c)
         for (c = w->lists[L_RECV].head; c && c->state != S_HEAD; c = c->next)
             ;
+    return c;
+}
+
+static bool evict_one(worker *w)
+{
+    conn *c = evictable(w);
     if (!c)
         return false;
     mc_srv_conn_close(c);
     return true;
 }
 
+/* Connections taken per wakeup of the listener (docs/bench.md, "One
+ * listening socket"). */
+enum { ACCEPTS_PER_WAKEUP = 64 };
+
 void mc_srv_accept_all(worker *w)
 {
-    const mc_server_options *o = &w->s->o;
-    for (int k = 0; k < 64 && w->lfd >= 0; k++) {
-        int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if ((errno == EMFILE || errno == ENFILE) && evict_one(w))
-                continue;
+    mc_server *s = w->s;
+    for (int k = 0; k < ACCEPTS_PER_WAKEUP && w->lfd >= 0 && !w->listen_off; k++) {
+        /* shared listener, at its share while the workers together are
+         * under max_connections: another has room, so step aside (the
+         * listener leaves this epoll set) rather than refuse or close an
+         * idle connection, as nginx stops accepting near its limit */
+        if (s->o.shared_listener && w->conns >= s->worker_max_conns &&
+            atomic_load(&s->conns) < s->o.max_connections) {
+            mc_srv_listen_pause(w);
             return;
         }
-        if (w->conns >= o->max_connections && !evict_one(w)) {
-            close(fd);
-            continue;
+        int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                /* accept fails so with an empty queue too (the descriptor
+                 * is taken first): close an idle connection only for one
+                 * that waits */
+                struct pollfd p = {.fd = w->lfd, .events = POLLIN};
+                if (poll(&p, 1, 0) != 1)
+                    return;
+                if (evict_one(w))
+                    continue;
+                /* out of descriptors with nothing idle here: step aside a
+                 * moment (another worker may have an idle one to close),
+                 * rather than be woken again at once by the waiting
+                 * connection, as nginx pauses accepting */
+                mc_srv_listen_pause(w);
+                w->listen_resume_at = now_ms() + LISTEN_RETRY_MS;
+            }
+            return;
         }
-        conn_new(w, fd);
+        /* a slot under the worker's share and the global limit, taken
+         * atomically; at either limit the slot of an evicted connection
+         * (counted before the eviction frees it, so the count never
+         * falls short) or, every connection busy, refused */
+        bool room = w->conns < s->worker_max_conns;
+        if (room && atomic_fetch_add(&s->conns, 1) >= s->o.max_connections) {
+            atomic_fetch_sub(&s->conns, 1);
+            room = false;
+        }
+        if (!room) {
+            mc_srv_listen_recall(w);   /* their idle connections count again */
+            atomic_fetch_add(&s->conns, 1);
+            if (!evict_one(w)) {
+                atomic_fetch_sub(&s->conns, 1);
+                close(fd);
+                continue;
+            }
+        }
+        if (!conn_new(w, fd))
+            atomic_fetch_sub(&s->conns, 1);
     }
 }

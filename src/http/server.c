@@ -1,5 +1,6 @@
 /* server.c - mediac's HTTP/1.1 server (see server.h): N worker threads,
- * each one event loop over its own SO_REUSEPORT listening socket, its
+ * each one event loop over its own SO_REUSEPORT listening socket (or one
+ * socket shared with EPOLLEXCLUSIVE, as nginx does: shared_listener), its
  * connections (conn.c; one epoll set, edge-triggered, each descriptor
  * registered once: a request waiting for its flow costs no syscall), its
  * HTTP client's sockets (upwatch.c) and a wake-up eventfd, waited on once
@@ -10,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -51,6 +53,8 @@ static int poll_timeout(worker *w, double now)
     long ct = mc_http_timeout_ms(w->client);
     if (ct >= 0 && (double)ct < t)
         t = (double)ct;
+    if (atomic_load(&w->listen_off) && w->listen_resume_at > now && w->listen_resume_at - now < t)
+        t = w->listen_resume_at - now;
     if (w->run_head)
         t = 0;
     return t < 0 ? 0 : (int)t + (t > (int)t);
@@ -99,10 +103,63 @@ static void run_queue(worker *w)
 static void stop_listening(worker *w)
 {
     if (w->lfd >= 0) {
-        epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
+        if (!atomic_load(&w->listen_off))
+            epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
         close(w->lfd);
         w->lfd = -1;
     }
+}
+
+/* The listener in the worker's epoll set; shared, with EPOLLEXCLUSIVE, so
+ * a connection wakes one waiting worker, not all of them (level-triggered:
+ * what one wakeup leaves in the backlog wakes a worker again). */
+static int watch_listener(worker *w)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (w->s->o.shared_listener)
+        ev.events |= EPOLLEXCLUSIVE;
+    return epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &ev);
+}
+
+void mc_srv_listen_pause(worker *w)
+{
+    if (w->lfd < 0 || atomic_load(&w->listen_off) ||
+        epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL) != 0)
+        return;
+    atomic_store(&w->listen_off, true);
+    /* the connection that woke this worker wakes no other (EPOLLEXCLUSIVE
+     * handed its event here): the next worker still listening is asked
+     * to accept */
+    mc_server *s = w->s;
+    if (!s->o.shared_listener)
+        return;
+    for (int k = 1; k < s->nworkers; k++) {
+        worker *o = &s->workers[(w->index + k) % s->nworkers];
+        if (!atomic_load(&o->listen_off)) {
+            atomic_store(&o->try_accept, true);
+            wake(o);
+            return;
+        }
+    }
+}
+
+void mc_srv_listen_again(worker *w)
+{
+    if (!atomic_load(&w->listen_off) || w->lfd < 0 || now_ms() < w->listen_resume_at)
+        return;
+    if (!w->s->o.shared_listener || w->conns < w->s->worker_max_conns ||
+        atomic_load(&w->s->conns) >= w->s->o.max_connections) {
+        if (watch_listener(w) == 0)
+            atomic_store(&w->listen_off, false);
+    }
+}
+
+void mc_srv_listen_recall(worker *w)
+{
+    mc_server *s = w->s;
+    for (int i = 0; i < s->nworkers; i++)
+        if (&s->workers[i] != w && atomic_load(&s->workers[i].listen_off))
+            wake(&s->workers[i]);
 }
 
 /* Shutdown: stop accepting, close idle connections; at the deadline
@@ -146,6 +203,8 @@ static void handle_events(worker *w, struct epoll_event *ev, int n)
             uint64_t v;
             ssize_t r = read(w->wake_fd, &v, sizeof v);
             (void)r;
+            if (atomic_exchange(&w->try_accept, false))
+                mc_srv_accept_all(w);
             continue;
         }
         if (ev[i].data.u64 & UP_TAG) {
@@ -193,6 +252,8 @@ static void *worker_main(void *arg)
         expire(w, now);
         run_queue(w);
         mc_srv_free_dead(w);
+        if (atomic_load_explicit(&w->listen_off, memory_order_relaxed))
+            mc_srv_listen_again(w);
     }
     mc_clock_stop();
     return NULL;
@@ -305,13 +366,12 @@ static bool worker_init(mc_server *s, worker *w, int index, int fd, mc_err *err)
     w->ep = epoll_create1(EPOLL_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     w->client = mc_http_client_new(s->o.client);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
     struct epoll_event wake = {.events = EPOLLIN, .data.u64 = WAKE_TAG};
     w->up = (mc_upwatch){.ep = w->ep, .client = w->client};
     if (w->client)
         mc_http_set_watch(w->client, mc_upwatch_on_watch, &w->up);
     if (w->ep < 0 || w->wake_fd < 0 || !w->client ||
-        epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0 ||
+        watch_listener(w) != 0 ||
         epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake_fd, &wake) != 0) {
         mc_err_set(err, MC_ENOMEM, "cannot create worker %d", index);
         return false;
@@ -335,27 +395,42 @@ static void free_server(mc_server *s)
     free(s);
 }
 
-/* Each worker listens on its own SO_REUSEPORT socket.  A probe bound
- * without SO_REUSEPORT first proves the port is not in use (by another
- * server's reuseport sockets included): a second server on the same port
- * fails with "address already in use" instead of sharing the traffic. */
+/* Each worker listens on its own SO_REUSEPORT socket (the kernel spreads
+ * connections evenly), or, with shared_listener, on its own descriptor of
+ * one socket (closed at drain; the socket closes with the last).  Both
+ * keep SO_REUSEPORT so that a server started on the port of one still
+ * draining (an inbound endpoint's reload, src/host/scheduler.c: join_port)
+ * listens beside it.  Otherwise a probe bound without SO_REUSEPORT first
+ * proves the port is not in use (by another server's reuseport socket
+ * included): a second server on the same port fails with "address already
+ * in use" instead of sharing the traffic. */
 static bool open_workers(mc_server *s, mc_err *err)
 {
     for (int i = 0; i < s->nworkers; i++)
         s->workers[i].ep = s->workers[i].wake_fd = s->workers[i].lfd = -1;
-    int probe = bound_socket(s->o.bind, s->o.port, false, false, err);
-    if (probe < 0)
-        return false;
-    int port = bound_port(probe);
+    int port = s->o.port;
+    if (!s->o.join_port || port == 0) {
+        int probe = bound_socket(s->o.bind, port, false, false, err);
+        if (probe < 0)
+            return false;
+        port = bound_port(probe);
+        /* reuseport sockets cannot join a socket bound without the
+         * option, so the probe is closed right before the listener binds:
+         * another process could only take the port in that moment, and
+         * then this start fails */
+        close(probe);
+    }
     int fds[256];
     int n = 0;
     bool ok = true;
-    /* reuseport sockets cannot join a socket bound without the option, so
-     * the probe is closed right before the workers bind: another process
-     * could only take the port in that moment, and then this start fails */
-    close(probe);
-    for (; n < s->nworkers && ok; n++)
-        ok = (fds[n] = bound_socket(s->o.bind, port, true, true, err)) >= 0;
+    for (; n < s->nworkers && ok; n++) {
+        fds[n] = n == 0 || !s->o.shared_listener
+                     ? bound_socket(s->o.bind, port, true, true, err)
+                     : fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+        ok = fds[n] >= 0;
+        if (!ok && n > 0)
+            mc_err_set(err, MC_EIO, "cannot share the listening socket: %s", strerror(errno));
+    }
     if (!ok) {
         for (int i = 0; i < n - 1; i++)
             close(fds[i]);
@@ -388,8 +463,9 @@ mc_server *mc_server_start(const mc_server_options *opts, mc_err *err)
     if (s->o.workers > 256)
         s->o.workers = 256;
     s->nworkers = s->o.workers;
-    s->o.max_connections = (s->o.max_connections + (unsigned)s->nworkers - 1) /
-                           (unsigned)s->nworkers;   /* per worker */
+    /* each worker's share, rounded up; the global count holds the limit */
+    s->worker_max_conns = (s->o.max_connections + (unsigned)s->nworkers - 1) /
+                          (unsigned)s->nworkers;
     s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
     if (!s->workers) {
         mc_err_set(err, MC_ENOMEM, "out of memory");

@@ -60,6 +60,14 @@ typedef struct mc_server_options {
     const char *tls_key;         /* serves HTTPS; NULL: plain */
     bool no_http2;               /* HTTP/1.1 only: no h2 in ALPN, no h2c
                                     prior knowledge (the preface gets 505) */
+    bool shared_listener;        /* one listening socket shared by the
+                                    workers, each woken alone
+                                    (EPOLLEXCLUSIVE, as nginx); default:
+                                    one SO_REUSEPORT socket a worker */
+    bool join_port;              /* listen beside a server of this process
+                                    still on the port (a reload's overlap,
+                                    SO_REUSEPORT) instead of failing with
+                                    "address already in use" */
     const mc_http_options *client; /* each worker's HTTP client (NULL: defaults) */
     mc_server_handler handler;
     mc_server_done_fn done;      /* may be NULL */

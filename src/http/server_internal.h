@@ -100,7 +100,13 @@ struct worker {
     mc_server *s;
     int index;
     int ep;                        /* epoll */
-    int lfd;                       /* listening socket, -1 once closed */
+    int lfd;                       /* this worker's descriptor of the shared
+                                      listening socket, -1 once closed */
+    atomic_bool listen_off;        /* lfd out of ep: at its share while another
+                                      has room, or out of descriptors */
+    double listen_resume_at;       /* out of descriptors: back at this time */
+    atomic_bool try_accept;        /* a worker that stepped aside asks this
+                                      one to accept (on its wake-up) */
     int wake_fd;
     mc_http_client *client;
     mc_upwatch up;                 /* the client's sockets on ep */
@@ -122,6 +128,8 @@ struct mc_server {
     int port;
     int nworkers;
     worker *workers;
+    unsigned worker_max_conns;     /* max_connections / workers, rounded up */
+    atomic_uint conns;             /* connections over all workers */
     atomic_uint inflight;
     atomic_bool stopping;
     _Atomic double drain_deadline;
@@ -144,7 +152,20 @@ void mc_srv_conn_close(conn *c);
 void mc_srv_free_dead(worker *w);
 void mc_srv_refuse(conn *c, int status, const char *message, bool linger);
 void mc_srv_conn_run(conn *c);
+/* The listener is readable: accept what this worker may take (conn.c). */
 void mc_srv_accept_all(worker *w);
+/* The listener leaves the worker's epoll set (server.c): at its share
+ * while another worker has room, or out of descriptors (then for
+ * LISTEN_RETRY_MS at least). */
+#define LISTEN_RETRY_MS 100
+void mc_srv_listen_pause(worker *w);
+/* Back in, once the worker can take a connection: one of its own closed,
+ * or the workers together are at max_connections (then an idle
+ * connection of any worker may be closed for a new one). */
+void mc_srv_listen_again(worker *w);
+/* At the global limit: wake the workers that stepped aside, so they come
+ * back (their idle connections may be evicted). */
+void mc_srv_listen_recall(worker *w);
 
 /* conn.c, for h2.c: the request life cycle shared by both protocols */
 void mc_srv_req_unref(mc_server_req *r);

@@ -35,6 +35,17 @@ def port_free(port):
         s.close()
 
 
+def wait_for(cond, what, seconds=30):
+    """Poll cond until it is true; fail naming what was awaited after
+    `seconds` (a deadline, never a measured duration)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
 def wait_listening(proc, log_path, timeout=20):
     """The log text once `mediac serve` wrote its listening line (or exited)."""
     deadline = time.time() + timeout

@@ -20,10 +20,8 @@ import xml.etree.ElementTree as ET
 
 import mc
 from recording_upstream import LocalServer
-from serve_helpers import Server, request
+from serve_helpers import Server, request, wait_for
 from harness.moto_server import free_port
-
-DEADLINE = 30
 
 
 class Scripted(LocalServer):
@@ -63,16 +61,6 @@ class _ScriptedHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def wait_for(cond, what):
-    deadline = time.time() + DEADLINE
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
-
 
 
 STORE_API = """

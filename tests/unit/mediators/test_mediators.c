@@ -704,19 +704,6 @@ static void test_call_send(void **state)
     th_flow_free(f);
 }
 
-/* The diagnostics of a sequence holding fmt with %s as part hold want. */
-static void expect_diag(const char *fmt, const char *part, const char *want)
-{
-    char body[512], xml[640];
-    snprintf(body, sizeof body, fmt, part);
-    snprintf(xml, sizeof xml, "<sequence xmlns=\"http://ws.apache.org/ns/synapse\" name=\"x\">%s"
-             "</sequence>", body);
-    char *d = th_diags(xml);
-    if (!strstr(d, want))
-        fail_msg("%s: got %s", part, d);
-    free(d);
-}
-
 /* MI 4's <call> <source>/<target> (Synapse's CallMediator): what is sent,
  * where the answer goes, and what the message keeps. */
 static void test_call_source_target(void **state)
@@ -810,17 +797,17 @@ static void test_call_source_target(void **state)
     th_flow_free(f);
 
     /* load errors name what is wrong */
-    static const struct { const char *xml, *want; } bad[] = {
-        {"<source type=\"property\"/>", "<source type=\"property\"> in <call> needs a name as its text"},
-        {"<source>  </source>", "<source type=\"custom\"> in <call> needs an expression as its text"},
-        {"<source type=\"json\">x</source>", "unknown source type 'json' in <call>"},
-        {"<target type=\"header\">x</target>", "Un-expected type : header"},
-        {"<target type=\"property\">{$ctx:x}</target>", "a plain name in mediac"},
-        {"<source type=\"inline\"/>", "needs inline XML, JSON or text"},
+#define CALL(x) SEQ("x", "<call><endpoint><address uri=\"http://h/\"/></endpoint>" x "</call>")
+    static const th_diag_case bad[] = {
+        {CALL("<source type=\"property\"/>"), "~<source type=\"property\"> in <call> needs a name as its text"},
+        {CALL("<source>  </source>"), "~<source type=\"custom\"> in <call> needs an expression as its text"},
+        {CALL("<source type=\"json\">x</source>"), "~unknown source type 'json' in <call>"},
+        {CALL("<target type=\"header\">x</target>"), "~Un-expected type : header"},
+        {CALL("<target type=\"property\">{$ctx:x}</target>"), "~a plain name in mediac"},
+        {CALL("<source type=\"inline\"/>"), "~needs inline XML, JSON or text"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        expect_diag("<call><endpoint><address uri=\"http://h/\"/></endpoint>%s</call>",
-                    bad[i].xml, bad[i].want);
+#undef CALL
+    th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
 /* MI's <jsontransform> with JSON output properties: the payload's XML
@@ -846,20 +833,21 @@ static void test_jsontransform(void **state)
     assert_string_equal(th_payload(f), "{\"a\":{\"n\":\"25e1\",\"m\":3,\"e\":\"\"}}");
     th_flow_free(f);
 
-    static const struct { const char *xml, *want; } bad[] = {
-        {"<jsontransform/>", "should contain either a schema or custom properties"},
-        {"<jsontransform><property name=\"x\"/></jsontransform>", "needs a 'name' and a 'value'"},
-        {"<jsontransform><property name=\"synapse.commons.json.output.namespaceSepChar\" value=\"ab\"/>"
-         "</jsontransform>", "namespaceSepChar is one character"},
-        {"<jsontransform><property name=\"synapse.commons.json.output.disableAutoPrimitive.regex\" "
-         "value=\"(\"/></jsontransform>", "error:"},
-        {"<jsontransform schema=\"s\"><property name=\"a\" value=\"b\"/></jsontransform>",
-         "<jsontransform schema> (MI's JSON schema-driven type correction) is not supported"},
-        {"<jsontransform><property name=\"synapse.commons.json.output.xmloutMultiplePI\" value=\"true\"/>"
-         "</jsontransform>", "warning: 'synapse.commons.json.output.xmloutMultiplePI' changes nothing"},
+#define JT(x) SEQ("x", x)
+    static const th_diag_case bad[] = {
+        {JT("<jsontransform/>"), "~should contain either a schema or custom properties"},
+        {JT("<jsontransform><property name=\"x\"/></jsontransform>"), "~needs a 'name' and a 'value'"},
+        {JT("<jsontransform><property name=\"synapse.commons.json.output.namespaceSepChar\" value=\"ab\"/>"
+            "</jsontransform>"), "~namespaceSepChar is one character"},
+        {JT("<jsontransform><property name=\"synapse.commons.json.output.disableAutoPrimitive.regex\" "
+            "value=\"(\"/></jsontransform>"), "~error:"},
+        {JT("<jsontransform schema=\"s\"><property name=\"a\" value=\"b\"/></jsontransform>"),
+         "~<jsontransform schema> (MI's JSON schema-driven type correction) is not supported"},
+        {JT("<jsontransform><property name=\"synapse.commons.json.output.xmloutMultiplePI\" value=\"true\"/>"
+            "</jsontransform>"), "~warning: 'synapse.commons.json.output.xmloutMultiplePI' changes nothing"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        expect_diag("%s", bad[i].xml, bad[i].want);
+#undef JT
+    th_check_diags(bad, sizeof bad / sizeof *bad);
 }
 
 static int native_calls;

@@ -3,8 +3,8 @@
  * (default true) ending the routing, continueAfter (default false) ending
  * the flow, conditions over the To URL, a query parameter, a header
  * (xmlns="" as MI's test artifacts write them), a property, and/or/not,
- * a condition tested after the earlier targets ran, targets by key and
- * inline, and the load errors; <router> (WSO2 ESB 4.x's RouterMediator, the
+ * a condition tested after the earlier targets ran, targets by key,
+ * inline and empty, and the load errors; <router> (WSO2 ESB 4.x's RouterMediator, the
  * shape of MI's mediatorconfig/router artifacts): an XPath expression's
  * boolean value, or its string value against `match`, and breakRouter. */
 #include <setjmp.h>
@@ -69,6 +69,12 @@ static const char *config = DEFS(
               "<or><equal type=\"header\" source=\"foo\" value=\"nope\"/><match source=\"foo\" regex=\"b.*\"/></or></and>",
               "<target sequence=\"a\"/>")
         "</conditionalRouter>" MARK("+"))
+    /* an empty <target/> (MI's TargetFactory takes it) runs nothing; the
+     * route held, so breakRoute ends the routing there */
+    SEQ("empty", "<conditionalRouter continueAfter=\"true\">"
+        ROUTE("", "<match type=\"url\" regex=\".*\"/>", "<target/>")
+        ROUTE("", "<match type=\"url\" regex=\".*\"/>", "<target sequence=\"a\"/>")
+        "</conditionalRouter>" MARK("+"))
     SEQ("none", "<conditionalRouter>"
         ROUTE("", "<equal type=\"header\" source=\"absent\" value=\"x\"/>", "<target sequence=\"a\"/>")
         "</conditionalRouter>" MARK("+"))
@@ -83,6 +89,7 @@ static void test_routes(void **state)
     assert_string_equal(trail(f, "first", NULL), "a+");
     assert_string_equal(trail(f, "later", "bar"), "xa+");
     assert_string_equal(trail(f, "later", NULL), "x+");
+    assert_string_equal(trail(f, "empty", NULL), "+");
     /* nothing holds and continueAfter is false: the flow ends at the router */
     assert_string_equal(trail(f, "none", NULL), "");
     th_flow_free(f);
