@@ -215,7 +215,7 @@ def measure_all(env, conns, seconds, runs=1, workers=2, only=("mediac", "nginx")
                "rows": []}
     so = build_counter(bench.work)
     for run in range(runs):
-        for who in only:
+        for who in (only if run % 2 == 0 else tuple(reversed(only))):
             counts = os.path.join(bench.work, "allocs.%s.%d" % (who, run))
             p, url = start_server(env, who, so, counts, workers, host_name)
             try:

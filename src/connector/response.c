@@ -47,14 +47,14 @@ static void set_payload(mc_message *m, const mc_inbound *in)
     /* JSON when it parses (one pass: setting a JSON payload checks it and
      * leaves the message as it was when the check fails) */
     if (in->body_len &&
-        mc_msg_set_payload(m, body, in->body_len, "application/json", NULL) == MC_OK)
+        mc_msg_set_payload_lent(m, body, in->body_len, "application/json", NULL) == MC_OK)
         return;
     if (in->body_len == 0)
         mc_msg_set_payload(m, "", 0, NULL, NULL);
     else if (is_binary(in))
-        mc_msg_set_payload(m, body, in->body_len, "application/octet-stream", NULL);
+        mc_msg_set_payload_lent(m, body, in->body_len, "application/octet-stream", NULL);
     else
-        mc_msg_set_payload(m, body, in->body_len, "text/plain", NULL);
+        mc_msg_set_payload_lent(m, body, in->body_len, "text/plain", NULL);
 }
 
 static void set_transport(mc_message *m, const mc_inbound *in)

@@ -76,7 +76,25 @@ typedef struct lhost {
     mc_lean_conn *idle;
 } lhost;
 
+/* A URL's origin ("http://host:port" exactly as written), parsed once:
+ * requests to the same origin take only the path from the URL. */
+#define LEAN_ORIGINS 8
+#define LEAN_FAST_HEADERS 32                /* header lengths kept while the head is built */
+typedef struct origin {
+    char text[96];
+    size_t len;                            /* 0: a free slot */
+    size_t hlen;                           /* the host's bytes after "//" */
+    uint16_t port;
+    bool tls;
+    bool literal;                          /* an IPv4 literal: addrs is it */
+    mc_resolve_addrs addrs;                /* a name's: resolve.c's answer,
+                                              reused until fresh_until */
+    uint64_t used;                         /* for eviction */
+} origin;
+
 struct mc_lean {
+    origin origins[LEAN_ORIGINS];
+    uint64_t origin_clock;
     size_t max_idle, nidle;
     size_t max_response;
     mc_lean_done_fn done;
@@ -237,6 +255,18 @@ static void attempt_end(mc_lean *l, mc_lean_conn *k, mc_http_outcome out, bool r
 static void start_on(mc_lean *l, mc_lean_req *q, mc_lean_conn *k);
 static void start_fresh(mc_lean *l, mc_lean_req *q);
 
+/* k's attempt is given up: k closes and q starts again on a fresh
+ * connection. */
+static void restart_fresh(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    busy_unlink(l, k);
+    k->q = NULL;
+    q->conn = NULL;
+    conn_close(l, k);
+    start_fresh(l, q);
+}
+
 /* The connection failed before any byte of the answer: a pooled one that
  * the server had closed is replaced once by a fresh one, as curl does. */
 static bool stale_retry(mc_lean *l, mc_lean_conn *k)
@@ -245,11 +275,19 @@ static bool stale_retry(mc_lean *l, mc_lean_conn *k)
     if (!q || k->served == 0 || k->got_bytes || q->stale_retried)
         return false;
     q->stale_retried = true;
-    busy_unlink(l, k);
-    k->q = NULL;
-    q->conn = NULL;
-    conn_close(l, k);
-    start_fresh(l, q);
+    restart_fresh(l, k);
+    return true;
+}
+
+/* The connect to q's current address failed or ran out of its time: the
+ * next address gets a fresh connection (true), while the name has one. */
+static bool next_address(mc_lean *l, mc_lean_conn *k)
+{
+    mc_lean_req *q = k->q;
+    if (!q || k->state != CS_CONNECTING || q->addr_at + 1 >= q->addrs.n)
+        return false;
+    q->addr_at++;
+    restart_fresh(l, k);
     return true;
 }
 
@@ -708,6 +746,20 @@ static void connected(mc_lean *l, mc_lean_conn *k)
     send_request(l, k);
 }
 
+/* The connect to the current address failed (err: errno): the next
+ * address, when the name has one, else the fault, as curl does. */
+static void connect_failed(mc_lean *l, mc_lean_conn *k, int err)
+{
+    mc_lean_req *q = k->q;
+    if (next_address(l, k))
+        return;
+    const char *what = err == ECONNREFUSED ? "connection refused"
+                       : err == EHOSTUNREACH || err == ENETUNREACH ? "host unreachable"
+                                                                   : "cannot connect";
+    fault(q, MC_FAULT_HTTP_UNREACHABLE, "%s: %s", what, q->key);
+    attempt_end(l, k, MC_HTTP_OUT_NOT_SENT, false);
+}
+
 static void on_connected(mc_lean *l, mc_lean_conn *k)
 {
     int err = 0;
@@ -718,12 +770,7 @@ static void on_connected(mc_lean *l, mc_lean_conn *k)
         connected(l, k);
         return;
     }
-    mc_lean_req *q = k->q;
-    const char *what = err == ECONNREFUSED ? "connection refused"
-                       : err == EHOSTUNREACH || err == ENETUNREACH ? "host unreachable"
-                                                                   : "cannot connect";
-    fault(q, MC_FAULT_HTTP_UNREACHABLE, "%s: %s", what, q->key);
-    attempt_end(l, k, MC_HTTP_OUT_NOT_SENT, false);
+    connect_failed(l, k, err);
 }
 
 bool mc_lean_socket_ready(mc_lean *l, int fd, int events)
@@ -755,6 +802,27 @@ bool mc_lean_socket_ready(mc_lean *l, int fd, int events)
 
 /* ------------------------------------------------------------ attempts */
 
+/* q's current address as a socket address; its length */
+static socklen_t sockaddr_of(const mc_lean_req *q, struct sockaddr_storage *ss)
+{
+    const mc_resolve_addr *a = &q->addrs.a[q->addr_at];
+    memset(ss, 0, sizeof *ss);
+    if (a->family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(q->port);
+        memcpy(&s6->sin6_addr, a->bytes, 16);
+        return sizeof *s6;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(q->port);
+    memcpy(&s4->sin_addr, a->bytes, 4);
+    return sizeof *s4;
+}
+
+/* A new connection to q's current address.  An address that is not the
+ * last gets half the connect time left, as curl gives it. */
 static void start_fresh(mc_lean *l, mc_lean_req *q)
 {
     lhost *h = host_get(l, q);
@@ -764,12 +832,19 @@ static void start_fresh(mc_lean *l, mc_lean_req *q)
         l->done(l->ud, q, MC_HTTP_OUT_OTHER);
         return;
     }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage ss;
+    socklen_t sslen = sockaddr_of(q, &ss);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || !byfd_set(l, fd, k)) {
         int e = errno;
         if (fd >= 0)
             close(fd);
         free(k);
+        if (fd < 0 && e == EAFNOSUPPORT && q->addr_at + 1 < q->addrs.n) {
+            q->addr_at++;                      /* no IPv6 here: the next one */
+            start_fresh(l, q);
+            return;
+        }
         fault(q, MC_FAULT_HTTP_OTHER, "cannot create socket: %s", strerror(e));
         l->done(l->ud, q, MC_HTTP_OUT_NOT_SENT);
         return;
@@ -786,11 +861,15 @@ static void start_fresh(mc_lean *l, mc_lean_req *q)
     k->q = q;
     q->conn = k;
     busy_link(l, k);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(q->port),
-                             .sin_addr.s_addr = q->addr4};
+    q->addr_deadline_ms = q->connect_deadline_ms;
+    if (q->addr_at + 1 < q->addrs.n) {
+        uint64_t now = (uint64_t)mc_clock_now_ms();
+        if (now < q->connect_deadline_ms)
+            q->addr_deadline_ms = now + (q->connect_deadline_ms - now) / 2;
+    }
     int rc;
     do
-        rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+        rc = connect(fd, (struct sockaddr *)&ss, sslen);
     while (rc != 0 && errno == EINTR);
     if (rc == 0) {
         connected(l, k);
@@ -800,12 +879,7 @@ static void start_fresh(mc_lean *l, mc_lean_req *q)
         announce(l, k, MC_HTTP_WATCH_OUT);
         return;
     }
-    int e = errno;
-    const char *what = e == ECONNREFUSED ? "connection refused"
-                       : e == EHOSTUNREACH || e == ENETUNREACH ? "host unreachable"
-                                                               : "cannot connect";
-    fault(q, MC_FAULT_HTTP_UNREACHABLE, "%s: %s", what, q->key);
-    attempt_end(l, k, MC_HTTP_OUT_NOT_SENT, false);
+    connect_failed(l, k, errno);
 }
 
 static void start_on(mc_lean *l, mc_lean_req *q, mc_lean_conn *k)
@@ -824,6 +898,7 @@ void mc_lean_start(mc_lean *l, mc_lean_req *q, uint64_t now)
 {
     q->stale_retried = false;
     q->conn = NULL;
+    q->addr_at = 0;                        /* each attempt from the first */
     q->deadline_ms = now + (uint64_t)(q->timeout_ms > 0 ? q->timeout_ms : 0);
     /* the connect phase ends no later than its own timeout */
     long ct = q->connect_timeout_ms < q->timeout_ms ? q->connect_timeout_ms : q->timeout_ms;
@@ -855,6 +930,16 @@ void mc_lean_cancel(mc_lean *l, mc_lean_req *q)
     conn_close(l, k);
 }
 
+/* When k's phase runs out: connecting to one address, the TLS handshake,
+ * or the whole request. */
+static uint64_t deadline_of(const mc_lean_conn *k)
+{
+    const mc_lean_req *q = k->q;
+    if (k->state == CS_CONNECTING)
+        return q->addr_deadline_ms;
+    return k->state == CS_HANDSHAKE ? q->connect_deadline_ms : q->deadline_ms;
+}
+
 long mc_lean_timers(mc_lean *l, uint64_t now)
 {
     long next = -1;
@@ -862,8 +947,12 @@ long mc_lean_timers(mc_lean *l, uint64_t now)
     while (k) {
         mc_lean_conn *after = k->anext;
         mc_lean_req *q = k->q;
-        uint64_t due = k->state <= CS_HANDSHAKE ? q->connect_deadline_ms : q->deadline_ms;
+        uint64_t due = deadline_of(k);
         if (due <= now) {
+            if (next_address(l, k)) {
+                k = l->busy;
+                continue;
+            }
             if (k->state <= CS_HANDSHAKE) {
                 long ms = q->connect_timeout_ms < q->timeout_ms ? q->connect_timeout_ms
                                                                 : q->timeout_ms;
@@ -889,7 +978,7 @@ long mc_lean_timeout_ms(const mc_lean *l, uint64_t now)
 {
     long next = -1;
     for (const mc_lean_conn *k = l->busy; k; k = k->anext) {
-        uint64_t due = k->state <= CS_HANDSHAKE ? k->q->connect_deadline_ms : k->q->deadline_ms;
+        uint64_t due = deadline_of(k);
         long t = due <= now ? 0 : (long)(due - now);
         if (next < 0 || t < next)
             next = t;
@@ -958,22 +1047,19 @@ static bool plain_host_name(const char *host)
     return named;
 }
 
-bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char *url,
-                     const mc_http_header *headers, size_t nheaders, bool has_body,
-                     size_t body_len, bool http10, bool absolute_target, mc_err *err)
+/* The origin a URL names, parsed: what lean needs of it, or false when
+ * the request is libcurl's (user info, a port that is no port, IPv6
+ * literals, names of other characters). */
+static bool parse_origin(const char *url, bool tls, size_t olen, origin *o)
 {
-    memset(q, 0, sizeof *q);
-    bool tls = ieq_prefix(url, "https://");
-    if (!l || l->curl_only || (!tls && !ieq_prefix(url, "http://")) || (tls && l->https_proxy))
-        return false;
     const char *auth = url + (tls ? 8 : 7);
+    size_t alen = (size_t)(url + olen - auth);
     unsigned default_port = tls ? 443 : 80;
-    size_t alen = strcspn(auth, "/?#");
     const char *colon = memchr(auth, ':', alen);
     size_t hlen = colon ? (size_t)(colon - auth) : alen;
-    if (hlen == 0 || hlen > 63 || memchr(auth, '@', alen))
+    if (hlen == 0 || hlen > MC_RESOLVE_MAX_NAME || memchr(auth, '@', alen))
         return false;
-    char host[64];
+    char host[MC_RESOLVE_MAX_NAME + 1];
     memcpy(host, auth, hlen);
     host[hlen] = '\0';
     unsigned port = default_port;
@@ -990,12 +1076,76 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
         if (port == 0 || port > 65535)
             return false;
     }
+    memset(o, 0, sizeof *o);
     struct in_addr a;
-    if (inet_pton(AF_INET, host, &a) != 1) {
-        /* a name (localhost too): its cached address, or libcurl while
-         * the resolver thread looks it up (resolve.h) */
-        if (!plain_host_name(host) || !mc_resolve_lookup(host, (uint64_t)mc_clock_now_ms(), &a.s_addr))
-            return false;
+    if (inet_pton(AF_INET, host, &a) == 1) {
+        o->literal = true;
+        o->addrs.n = 1;
+        o->addrs.a[0].family = AF_INET;
+        memcpy(o->addrs.a[0].bytes, &a, 4);
+    } else if (!plain_host_name(host)) {
+        return false;
+    }
+    memcpy(o->text, url, olen);
+    o->len = olen;
+    o->hlen = hlen;
+    o->port = (uint16_t)port;
+    o->tls = tls;
+    return true;
+}
+
+/* The parsed origin of url (its first olen bytes): from the client's
+ * cache, else parsed and cached (the least recently used goes).  NULL:
+ * libcurl's request. */
+static origin *origin_of(mc_lean *l, const char *url, bool tls, size_t olen)
+{
+    origin *slot = &l->origins[0];
+    for (size_t i = 0; i < LEAN_ORIGINS; i++) {
+        origin *o = &l->origins[i];
+        if (o->len == olen && memcmp(o->text, url, olen) == 0) {
+            o->used = ++l->origin_clock;
+            return o;
+        }
+        if (o->used < slot->used)
+            slot = o;
+    }
+    origin parsed;
+    if (olen >= sizeof parsed.text || !parse_origin(url, tls, olen, &parsed))
+        return NULL;
+    *slot = parsed;
+    slot->used = ++l->origin_clock;
+    return slot;
+}
+
+bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char *url,
+                     const mc_http_header *headers, size_t nheaders, bool has_body,
+                     size_t body_len, bool http10, bool absolute_target, mc_err *err)
+{
+    memset(q, 0, sizeof *q);
+    bool tls = ieq_prefix(url, "https://");
+    if (!l || l->curl_only || (!tls && !ieq_prefix(url, "http://")) || (tls && l->https_proxy))
+        return false;
+    const char *auth = url + (tls ? 8 : 7);
+    size_t alen = strcspn(auth, "/?#");
+    origin *o = origin_of(l, url, tls, (size_t)(auth - url) + alen);
+    if (!o)
+        return false;
+    size_t hlen = o->hlen;
+    unsigned port = o->port, default_port = tls ? 443 : 80;
+    if (!o->literal) {
+        /* a name (localhost too): its cached addresses while fresh, else
+         * resolve.c's, or libcurl while its thread looks it up */
+        uint64_t now = (uint64_t)mc_clock_now_ms();
+        if (now >= o->addrs.fresh_until) {
+            char host[MC_RESOLVE_MAX_NAME + 1];
+            memcpy(host, auth, hlen);
+            host[hlen] = '\0';
+            if (!mc_resolve_lookup(host, now, &o->addrs)) {
+                o->addrs.n = 0;
+                o->addrs.fresh_until = 0;
+                return false;
+            }
+        }
     }
     /* the target exactly as built: no byte curl would refuse or change */
     const char *path = auth + alen;
@@ -1011,9 +1161,24 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
                 return false;
 
     mc_buf b = MC_BUF_INIT;
+    /* one pass over the headers: their lengths (kept for the first
+     * LEAN_FAST_HEADERS, so each name and value is measured once), which
+     * of Host and Accept the caller gave, and the head's size */
+    size_t nlens[LEAN_FAST_HEADERS], vlens[LEAN_FAST_HEADERS];
+    bool have_host = false, have_accept = false;
     size_t guess = strlen(method) + strlen(url) + alen + 96;
-    for (size_t i = 0; i < nheaders; i++)
-        guess += strlen(headers[i].name) + (headers[i].value ? strlen(headers[i].value) : 0) + 4;
+    for (size_t i = 0; i < nheaders; i++) {
+        size_t nlen = strlen(headers[i].name);
+        size_t vlen = headers[i].value ? strlen(headers[i].value) : 0;
+        if (i < LEAN_FAST_HEADERS) {
+            nlens[i] = nlen;
+            vlens[i] = vlen;
+        }
+        header_kind k = kind_of(headers[i].name, nlen);
+        have_host |= k == H_HOST;
+        have_accept |= k == H_ACCEPT;
+        guess += nlen + vlen + 4;
+    }
     mc_buf_reserve(&b, guess);             /* one allocation for head and key */
     mc_buf_puts(&b, method);
     mc_buf_putc(&b, ' ');
@@ -1025,12 +1190,6 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
         mc_buf_append(&b, path, plen);
     }
     mc_buf_puts(&b, http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-    bool have_host = false, have_accept = false;
-    for (size_t i = 0; i < nheaders; i++) {
-        header_kind k = kind_of(headers[i].name, strlen(headers[i].name));
-        have_host |= k == H_HOST;
-        have_accept |= k == H_ACCEPT;
-    }
     if (!have_host) {
         mc_buf_append(&b, "Host: ", 6);
         mc_buf_append(&b, auth, port == default_port ? hlen : alen);
@@ -1038,21 +1197,25 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     }
     for (size_t i = 0; i < nheaders; i++) {
         const mc_http_header *h = &headers[i];
-        size_t nlen = strlen(h->name);
+        bool fast = i < LEAN_FAST_HEADERS;
+        size_t nlen = fast ? nlens[i] : strlen(h->name);
         header_kind k = kind_of(h->name, nlen);
         /* the body's framing is ours */
         if (has_body && (k == H_CONTENT_LENGTH || k == H_TRANSFER_ENCODING))
             continue;
         const char *v = h->value ? h->value : "";
-        while (*v == ' ' || *v == '\t')
+        size_t vlen = fast ? vlens[i] : strlen(v);
+        while (*v == ' ' || *v == '\t') {
             v++;
+            vlen--;
+        }
         if (k == H_CONNECTION && strcasestr(v, "close"))
             q->close_after = true;
         mc_buf_append(&b, h->name, nlen);
         mc_buf_putc(&b, ':');
-        if (*v) {
+        if (vlen) {
             mc_buf_putc(&b, ' ');
-            mc_buf_puts(&b, v);
+            mc_buf_append(&b, v, vlen);
         }
         mc_buf_append(&b, "\r\n", 2);
     }
@@ -1066,7 +1229,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     mc_buf_append(&b, "\r\n", 2);
     size_t head_len = b.len;
     mc_buf_append(&b, "", 1);              /* the key after the head */
-    mc_buf_append(&b, host, hlen);
+    mc_buf_append(&b, auth, hlen);
     mc_buf_putc(&b, ':');
     mc_buf_put_uint(&b, port);
     if (b.oom) {
@@ -1077,7 +1240,7 @@ bool mc_lean_prepare(mc_lean *l, mc_lean_req *q, const char *method, const char 
     q->head_len = head_len;
     q->head = mc_buf_steal(&b);
     q->key = q->head + head_len + 1;
-    q->addr4 = a.s_addr;
+    q->addrs = o->addrs;
     q->port = (uint16_t)port;
     q->head_method = strcmp(method, "HEAD") == 0;
     q->tls = tls;

@@ -1,6 +1,7 @@
 /* lean.h - mediac's own HTTP/1.1 upstream client (internal to src/http):
- * http and https requests to IPv4 literals and to names whose address
- * resolve.h has cached (localhost too) on a keep-alive pool
+ * http and https requests to IPv4 literals and to names whose addresses
+ * resolve.h has cached (localhost too; IPv4 and IPv6, tried in turn when
+ * a connect fails, as curl does) on a keep-alive pool
  * of non-blocking sockets, driven by the same loop as client.c's libcurl
  * path (watch mode or poll).  client.c owns requests, retries and
  * callbacks; this file owns one attempt at a time per request: connect or
@@ -24,6 +25,7 @@
 
 #include "http/client.h"
 #include "http/client_internal.h"
+#include "http/resolve.h"
 
 typedef struct mc_lean mc_lean;
 typedef struct mc_lean_conn mc_lean_conn;
@@ -34,7 +36,7 @@ typedef struct mc_lean_req {
     char *head;                  /* request line and header lines, CRLF CRLF */
     size_t head_len;
     char *key;                   /* "host:port": the pool key and error texts */
-    uint32_t addr4;              /* IPv4 address, network order */
+    mc_resolve_addrs addrs;      /* the addresses to try, in order */
     uint16_t port;               /* host order */
     bool head_method;
     bool close_after;            /* the request said Connection: close */
@@ -50,6 +52,8 @@ typedef struct mc_lean_req {
     mc_lean_conn *conn;
     uint64_t deadline_ms;
     uint64_t connect_deadline_ms;
+    uint64_t addr_deadline_ms;   /* this address's part of the connect time */
+    unsigned addr_at;            /* the address being tried */
     bool stale_retried;          /* a dead pooled connection was replaced once */
 } mc_lean_req;
 

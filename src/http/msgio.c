@@ -1,6 +1,8 @@
 /* msgio.c - a message's request as the HTTP client sends it, and the
  * client's response as the message sees it (m->in): the one conversion,
- * used by every host that sends a message's requests. */
+ * used by every host that sends a message's requests.  The response's
+ * body, and the lean client's block of header names and values, move
+ * into the message (its arena owns the blocks), uncopied. */
 #include "http/msgio.h"
 
 #include <string.h>
@@ -17,7 +19,7 @@ mc_http_request mc_http_request_of(const mc_outbound *out)
     };
 }
 
-mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
+mc_inbound *mc_http_inbound(mc_message *m, mc_http_response *r)
 {
     mc_inbound *in = mc_arena_calloc(&m->arena, sizeof *in);
     if (!in)
@@ -25,12 +27,31 @@ mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
     in->status = r->status;
     in->fault_code = r->fault_code;
     in->error = r->fault_code ? mc_arena_strdup(&m->arena, r->error) : NULL;
-    in->body = mc_arena_strndup(&m->arena, r->body.data ? r->body.data : "", r->body.len);
-    in->body_len = r->body.len;
+    /* the body is lent, not copied: the message's arena takes the heap
+     * block the client read it into (NUL-terminated, mc_buf) and frees it
+     * when the message ends */
+    if (r->body.data && !r->body.arena && !r->body.oom && mc_arena_adopt(&m->arena, r->body.data)) {
+        in->body = r->body.data;
+        in->body_len = r->body.len;
+        r->body = (mc_buf)MC_BUF_INIT;
+    } else {
+        in->body = mc_arena_strndup(&m->arena, r->body.data ? r->body.data : "", r->body.len);
+        in->body_len = r->body.len;
+    }
     size_t nh = r->nheaders;
     in->headers = nh ? mc_arena_alloc(&m->arena, nh * sizeof *in->headers) : NULL;
     if (!in->body || (nh && !in->headers) || (r->fault_code && !in->error))
         return NULL;
+    in->nheaders = nh;
+    if (r->header_block && mc_arena_adopt(&m->arena, r->header_block)) {
+        /* the lean client's one block of names and values: lent too */
+        for (size_t i = 0; i < nh; i++)
+            in->headers[i] = (mc_kv){r->header_names[i], r->header_values[i]};
+        r->header_block = NULL;
+        r->header_names = r->header_values = NULL;
+        r->nheaders = 0;
+        return in;
+    }
     /* the names and values in one arena block */
     size_t text = 0;
     for (size_t i = 0; i < nh; i++)
@@ -44,7 +65,6 @@ mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r)
         in->headers[i].value = p;
         p = stpcpy(p, r->header_values[i]) + 1;
     }
-    in->nheaders = nh;
     return in;
 }
 

@@ -8,9 +8,12 @@
 
 /* The client request for a message's request (pointing into it). */
 mc_http_request mc_http_request_of(const mc_outbound *out);
-/* The response (or transport fault) copied into the message's arena.
- * NULL when out of memory. */
-mc_inbound *mc_http_inbound(mc_message *m, const mc_http_response *r);
+/* The response (or transport fault) as the message's: the body taken
+ * from r (r->body is left empty; the message's arena frees it when the
+ * message ends), the headers too when they are one block (lean.c's; r is
+ * left without headers), else copied into the arena.  NULL when out of
+ * memory. */
+mc_inbound *mc_http_inbound(mc_message *m, mc_http_response *r);
 /* A transport fault that never reached the wire (e.g. a request the
  * client refused); fault_code 0 means 101500. */
 mc_inbound *mc_http_inbound_fault(mc_message *m, int fault_code, const char *error);

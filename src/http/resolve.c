@@ -1,7 +1,7 @@
 /* resolve.c - the lean client's host-name cache (see resolve.h): a fixed
  * table of names under one mutex (no allocation anywhere), a bounded ring
  * of names to resolve, and one resolver thread calling getaddrinfo
- * (AF_INET, SOCK_STREAM) outside the lock. */
+ * (AF_UNSPEC, SOCK_STREAM: IPv4 and IPv6, in its order) outside the lock. */
 #include "http/resolve.h"
 #include "util/hash.h"
 
@@ -19,7 +19,7 @@
 typedef struct entry {
     char name[MC_RESOLVE_MAX_NAME + 1];    /* lower case; "" when free */
     uint32_t hash;
-    uint32_t addr4;                        /* network order, when ok */
+    mc_resolve_addrs addrs;                /* when ok */
     bool ok;                               /* false: pending or failed */
     bool busy;                             /* a resolution queued or running */
     uint64_t expires;                      /* ms; 0: never resolved */
@@ -38,6 +38,7 @@ static struct {
     size_t qhead, qlen;
     uint64_t born;
     mc_resolve_stats st;
+    mc_resolve_fn fake;                    /* tests: instead of getaddrinfo */
 } R = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
        .settled = PTHREAD_COND_INITIALIZER};
@@ -125,7 +126,7 @@ static void schedule(entry *e)
     pthread_cond_signal(&R.work);
 }
 
-bool mc_resolve_lookup(const char *host, uint64_t now, uint32_t *addr4)
+bool mc_resolve_lookup(const char *host, uint64_t now, mc_resolve_addrs *out)
 {
     size_t len;
     uint32_t hash = name_hash(host, &len);
@@ -144,11 +145,13 @@ bool mc_resolve_lookup(const char *host, uint64_t now, uint32_t *addr4)
         R.st.misses++;
         schedule(e);
     } else if (e->ok) {
-        *addr4 = e->addr4;
+        *out = e->addrs;
         found = true;
         if (now < e->expires) {
             R.st.hits++;
+            out->fresh_until = e->expires;
         } else {
+            out->fresh_until = 0;
             R.st.stale++;
             if (!e->busy)
                 schedule(e);
@@ -166,6 +169,40 @@ bool mc_resolve_lookup(const char *host, uint64_t now, uint32_t *addr4)
     return found;
 }
 
+/* name's addresses from getaddrinfo, in its order, each once */
+static void ask_getaddrinfo(const char *name, mc_resolve_addrs *out)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    out->n = 0;
+    if (getaddrinfo(name, NULL, &hints, &res) != 0)
+        res = NULL;
+    for (const struct addrinfo *ai = res; ai && out->n < MC_RESOLVE_MAX_ADDRS; ai = ai->ai_next) {
+        mc_resolve_addr a = {.family = ai->ai_family};
+        if (ai->ai_family == AF_INET)
+            memcpy(a.bytes, &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr, 4);
+        else if (ai->ai_family == AF_INET6)
+            memcpy(a.bytes, &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr,
+                   16);
+        else
+            continue;
+        bool seen = false;
+        for (unsigned i = 0; i < out->n; i++)
+            seen |= memcmp(&out->a[i], &a, sizeof a) == 0;
+        if (!seen)
+            out->a[out->n++] = a;
+    }
+    if (res)
+        freeaddrinfo(res);
+}
+
+void mc_resolve__set_resolver(mc_resolve_fn fn)
+{
+    pthread_mutex_lock(&R.mu);
+    R.fake = fn;
+    pthread_mutex_unlock(&R.mu);
+}
+
 static void *resolver_main(void *arg)
 {
     (void)arg;
@@ -179,17 +216,17 @@ static void *resolver_main(void *arg)
         memcpy(name, R.queue[R.qhead], sizeof name);
         R.qhead = (R.qhead + 1) % MC_RESOLVE_MAX_QUEUE;
         R.qlen--;
+        mc_resolve_fn fake = R.fake;
         pthread_mutex_unlock(&R.mu);
 
-        struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
-        struct addrinfo *res = NULL;
-        int rc = getaddrinfo(name, NULL, &hints, &res);
-        uint32_t addr = 0;
-        bool ok = rc == 0 && res && res->ai_family == AF_INET;
-        if (ok)
-            addr = ((const struct sockaddr_in *)(const void *)res->ai_addr)->sin_addr.s_addr;
-        if (res)
-            freeaddrinfo(res);
+        mc_resolve_addrs addrs = {0};
+        if (fake)
+            fake(name, &addrs);
+        else
+            ask_getaddrinfo(name, &addrs);
+        if (addrs.n > MC_RESOLVE_MAX_ADDRS)
+            addrs.n = MC_RESOLVE_MAX_ADDRS;
+        bool ok = addrs.n > 0;
 
         pthread_mutex_lock(&R.mu);
         size_t len;
@@ -198,7 +235,7 @@ static void *resolver_main(void *arg)
             uint64_t now = mc_http__now_ms();
             if (ok) {
                 e->ok = true;
-                e->addr4 = addr;
+                e->addrs = addrs;
                 e->expires = now + MC_RESOLVE_TTL_MS;
             } else {
                 /* failed (a refresh too): to libcurl, which reports the

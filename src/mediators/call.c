@@ -982,7 +982,7 @@ void mc_send_take_answer(mc_message *m)
     }
     mc_err err;
     mc_err_clear(&err);
-    if (mc_msg_set_payload(m, in->body ? in->body : "", in->body_len, ct, &err) != MC_OK)
+    if (mc_msg_set_payload_lent(m, in->body ? in->body : "", in->body_len, ct, &err) != MC_OK)
         mc_msg_set_payload(m, in->body, in->body_len, "application/octet-stream", NULL);
     /* a SOAP answer keeps its envelope; any other is a REST answer, which
      * a SOAP client gets back as SOAP of its version */

@@ -162,7 +162,8 @@ typedef struct mc_outbound {
 
 typedef struct mc_inbound {
     int status;               /* 0 on transport failure */
-    const char *body;
+    const char *body;         /* lives as long as the message and never
+                                 changes (payloads borrow it) */
     size_t body_len;
     mc_kv *headers;
     size_t nheaders;
@@ -353,6 +354,10 @@ mc_pl_kind mc_content_kind(const char *content_type, const char *data,
  * ContentType when content_type is given. */
 mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
                            const char *content_type, mc_err *err);
+/* The same without copying data, which must outlive m and never change
+ * (bytes in m's arena, or a block it adopted: an upstream answer's body). */
+mc_code mc_msg_set_payload_lent(mc_message *m, const char *data, size_t len,
+                                const char *content_type, mc_err *err);
 /* The HTTP status that answers a request whose body mc_msg_set_payload
  * refused with rc: 413 over a limit (MC_ELIMIT), 500 out of memory, else
  * 400. */

@@ -112,6 +112,30 @@ static void install_bytes(mc_message *m, mc_pl_kind kind, char *copy, size_t len
     m->payload.in_arena = in_arena;
 }
 
+/* The payload's bytes: data itself when lent (it outlives the message and
+ * never changes: kept like arena bytes, never freed by the payload), else
+ * a copy. */
+static char *take_bytes(mc_message *m, const char *data, size_t len, bool lent,
+                        bool *in_arena)
+{
+    if (lent) {
+        *in_arena = true;
+        return (char *)data;
+    }
+    return copy_bytes(m, data, len, in_arena);
+}
+
+static mc_code set_bytes_lent(mc_message *m, mc_pl_kind kind, const char *data, size_t len,
+                              bool lent)
+{
+    bool in_arena;
+    char *copy = take_bytes(m, data, len, lent, &in_arena);
+    if (!copy)
+        return MC_ENOMEM;
+    install_bytes(m, kind, copy, len, in_arena);
+    return MC_OK;
+}
+
 static mc_code set_bytes(mc_message *m, mc_pl_kind kind, const char *data,
                          size_t len)
 {
@@ -138,7 +162,7 @@ static size_t json_tree_bound(size_t len)
  * reads it finds the tree; a bigger one is only checked, and parsed when
  * something first reads it (a proxy that passes big bodies through builds
  * no tree).  On failure the message is as it was and err says why. */
-static mc_code set_json_payload(mc_message *m, const char *data, size_t len,
+static mc_code set_json_payload(mc_message *m, const char *data, size_t len, bool lent,
                                 mc_err *err)
 {
     size_t room = ARENA_PAYLOAD_BUDGET - m->arena_payload;
@@ -150,12 +174,12 @@ static mc_code set_json_payload(mc_message *m, const char *data, size_t len,
             return mc_err_set(err, rc, "out of memory");
         if (rc != MC_OK)
             return mc_err_set(err, rc, "invalid JSON payload: %s", jerr.msg);
-        if (set_bytes(m, MC_PL_JSON, data, len) != MC_OK)
+        if (set_bytes_lent(m, MC_PL_JSON, data, len, lent) != MC_OK)
             return mc_err_set(err, MC_ENOMEM, "out of memory");
         return MC_OK;
     }
     bool in_arena;
-    char *copy = copy_bytes(m, data, len, &in_arena);   /* in the arena: it fits */
+    char *copy = take_bytes(m, data, len, lent, &in_arena);   /* in the arena: it fits */
     if (!copy)
         return mc_err_set(err, MC_ENOMEM, "out of memory");
     size_t used = 0;
@@ -379,8 +403,8 @@ static void set_type_props(mc_message *m, const char *ct)
     }
 }
 
-mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
-                           const char *ct, mc_err *err)
+static mc_code set_payload(mc_message *m, const char *data, size_t len, const char *ct,
+                           bool lent, mc_err *err)
 {
     mc_pl_kind kind = declared_kind(ct);
     bool sniffed = kind == MC_PL_NONE;
@@ -395,7 +419,7 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
         /* checked (syntax, strict UTF-8, the node limit) and parsed at once;
          * without a content type, text that is not JSON is text */
         mc_err jerr = {0};
-        mc_code rc = set_json_payload(m, data, len, &jerr);
+        mc_code rc = set_json_payload(m, data, len, lent, &jerr);
         if (rc == MC_OK) {
             set_type_props(m, ct);
             return MC_OK;
@@ -429,10 +453,22 @@ mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
         set_type_props(m, ct);
         return MC_OK;
     }
-    mc_code rc = set_bytes(m, kind, data, len);
+    mc_code rc = set_bytes_lent(m, kind, data, len, lent);
     if (rc == MC_OK)
         set_type_props(m, ct);
     return rc;
+}
+
+mc_code mc_msg_set_payload(mc_message *m, const char *data, size_t len,
+                           const char *ct, mc_err *err)
+{
+    return set_payload(m, data, len, ct, false, err);
+}
+
+mc_code mc_msg_set_payload_lent(mc_message *m, const char *data, size_t len,
+                                const char *ct, mc_err *err)
+{
+    return set_payload(m, data, len, ct, true, err);
 }
 
 mc_code mc_msg_set_body(mc_message *m, const char *data, size_t len, const char *ct,

@@ -20,9 +20,15 @@
 #define ARENA_MAX_CHUNK ((size_t)1 << 20)
 #define ARENA_MAP_MIN ((size_t)256 << 10)
 
+struct mc_arena_owned {
+    mc_arena_owned *next;
+    void *block;
+};
+
 void mc_arena_init(mc_arena *a, size_t chunk_size)
 {
     a->head = NULL;
+    a->owned = NULL;
     a->chunk_size = chunk_size ? chunk_size : 4096;
     a->next_size = a->chunk_size;
     a->total = 0;
@@ -110,9 +116,11 @@ void *mc_arena_resize(mc_arena *a, void *p, size_t old, size_t n)
             return p;
         }
     }
+    if (p && n <= old)
+        return p;      /* shrinking needs no copy: the tail just stays unused */
     void *q = mc_arena__take(a, n, 1);
     if (q && p && old)
-        memcpy(q, p, old < n ? old : n);
+        memcpy(q, p, old);
     return q;
 }
 
@@ -159,8 +167,27 @@ char *mc_arena_printf(mc_arena *a, const char *fmt, ...)
     return p;
 }
 
+bool mc_arena_adopt(mc_arena *a, void *p)
+{
+    mc_arena_owned *o = mc_arena_alloc(a, sizeof *o);
+    if (!o)
+        return false;
+    *o = (mc_arena_owned){a->owned, p};
+    a->owned = o;
+    return true;
+}
+
+/* The adopted heap blocks go (their list lives in the chunks) */
+static void free_owned(mc_arena *a)
+{
+    for (mc_arena_owned *o = a->owned; o; o = o->next)
+        free(o->block);
+    a->owned = NULL;
+}
+
 void mc_arena_reset(mc_arena *a)
 {
+    free_owned(a);
     mc_arena_chunk *c = a->head;
     if (!c)
         return;
@@ -184,6 +211,7 @@ void mc_arena_reset(mc_arena *a)
 
 void mc_arena_free(mc_arena *a)
 {
+    free_owned(a);
     mc_arena_chunk *c = a->head;
     while (c) {
         mc_arena_chunk *n = c->next;

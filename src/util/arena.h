@@ -22,8 +22,11 @@ struct mc_arena_chunk {
     _Alignas(16) unsigned char data[];
 };
 
+typedef struct mc_arena_owned mc_arena_owned;
+
 typedef struct mc_arena {
     mc_arena_chunk *head;   /* current chunk (newest first) */
+    mc_arena_owned *owned;  /* heap blocks freed with the arena (adopt) */
     size_t chunk_size;      /* size of the first chunk */
     size_t next_size;       /* size of the next regular chunk (doubles) */
     size_t total;           /* bytes obtained from malloc, for metrics */
@@ -67,10 +70,16 @@ char *mc_arena_printf(mc_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Resizes block p of old bytes (unaligned, from this arena) to n bytes and
  * returns it: in place when p is the newest block of the current chunk and
- * the chunk has room (growing or shrinking), else a new block holding the
- * first min(old, n) bytes (p's bytes then stay unused until the arena ends).
+ * the chunk has room (growing or shrinking), else p itself when shrinking
+ * (its tail stays unused until the arena ends), else a new block holding
+ * p's old bytes (p's bytes then stay unused until the arena ends).
  * p NULL takes a new block.  NULL when out of memory (p stays valid). */
 void *mc_arena_resize(mc_arena *a, void *p, size_t old, size_t n);
+/* The arena takes heap block p (from malloc): it is freed when the arena
+ * is reset or freed, so a block handed over with its bytes (an upstream
+ * answer's body) lives as long as the message without a copy.  false
+ * when out of memory (p is then still the caller's). */
+bool  mc_arena_adopt(mc_arena *a, void *p);
 void  mc_arena_reset(mc_arena *a);                     /* keep first chunk */
 void  mc_arena_free(mc_arena *a);
 

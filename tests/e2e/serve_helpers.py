@@ -1,5 +1,6 @@
 """serve_helpers.py - helpers for the `mediac serve` end-to-end tests: start
-the server on free loopback ports and stop it by PID, a small HTTP client,
+the server on free loopback ports (from a folder, or from one flows.xml
+text) and stop it by PID, checking it exited cleanly, a small HTTP client,
 a slow local upstream (a threaded stdlib server answering after a
 delay), and a TLS upstream answering one JSON document."""
 import http.client
@@ -7,6 +8,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import signal
 import socketserver
 import ssl
@@ -108,6 +110,15 @@ class Server:
                 self.kill()
         return self.proc.returncode
 
+    def finish(self, what="mediac serve"):
+        """stop() and close(); fails when the server did not exit 0 after
+        SIGTERM (ASan and LeakSanitizer report with their own exit code)."""
+        rc = self.stop()
+        log = self.log()
+        self.close()
+        if rc != 0:
+            raise AssertionError("%s exited %r after SIGTERM:\n%s" % (what, rc, log))
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -124,6 +135,27 @@ class Server:
     def request(self, method, path, body=None, headers=None, admin=False, timeout=30):
         return request(self.admin_port if admin else self.port, method, path, body,
                        headers, timeout)
+
+
+class FlowsServer(Server):
+    """`mediac serve` of one flows.xml text written to a fresh folder
+    (self.dir), which finish() removes."""
+
+    def __init__(self, text, *flags, prefix="mediac-flows-", **kw):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        with open(os.path.join(self.dir, "flows.xml"), "w") as f:
+            f.write(text)
+        try:
+            super().__init__([self.dir], *flags, **kw)
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def finish(self, what="mediac serve"):
+        try:
+            super().finish(what)
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Reply:

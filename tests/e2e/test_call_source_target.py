@@ -8,12 +8,10 @@ body is sent and kept).  Synapse's CallMediator / CallMediatorFactory are
 the oracle (docs/core.md, call)."""
 import json
 import os
-import shutil
-import tempfile
 import unittest
 
 import mc
-from serve_helpers import Server
+from serve_helpers import FlowsServer
 from recording_upstream import Recorder
 
 EP = '<endpoint><http method="post" uri-template="http://127.0.0.1:UP/%s"/></endpoint>'
@@ -100,20 +98,14 @@ class CallSourceTargetTest(unittest.TestCase):
         for mark, path in [("EP_IN", "in"), ("EP_PROP", "prop"), ("EP_CUSTOM", "custom"),
                            ("EP_XML", "xml"), ("EP_XS", "xmlsource"), ("EP_GET", "get")]:
             text = text.replace(mark, EP % path)
-        cls.dir = tempfile.mkdtemp(prefix="mc-callio-")
-        with open(os.path.join(cls.dir, "flows.xml"), "w") as f:
-            f.write(text.replace("UP", str(cls.up.port)))
-        cls.srv = Server([cls.dir])
+        cls.srv = FlowsServer(text.replace("UP", str(cls.up.port)), prefix="mc-callio-")
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        cls.up.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:   # ASan reports leaks at exit with its own exit code
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        try:
+            cls.srv.finish()
+        finally:
+            cls.up.stop()
 
     def post(self, path, body, ctype="application/json", headers=None):
         h = {"Content-Type": ctype}

@@ -94,12 +94,10 @@ class TestDataMapperThroughServe(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        try:
+            cls.srv.finish()
+        finally:
+            shutil.rmtree(cls.dir, ignore_errors=True)
 
     def post(self, path, body, ctype):
         timeout = 300 if os.environ.get("MC_VALGRIND") else 30

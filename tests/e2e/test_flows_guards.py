@@ -6,13 +6,11 @@ and throttle by caller rate (X-Forwarded-For) and by concurrency (with a
 slow upstream holding the slots)."""
 import json
 import os
-import shutil
-import tempfile
 import threading
 import unittest
 
 import mc
-from serve_helpers import Server, SlowUpstream
+from serve_helpers import FlowsServer, SlowUpstream
 
 NS = ('xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy" '
       'xmlns:throttle="http://www.wso2.org/products/wso2commons/throttle"')
@@ -90,20 +88,15 @@ class TestGuardsThroughServe(unittest.TestCase):
     def setUpClass(cls):
         mc.require_binary(cls)
         cls.up = SlowUpstream(delay_ms=0)
-        cls.dir = tempfile.mkdtemp(prefix="mediac-guards-")
-        with open(os.path.join(cls.dir, "flows.xml"), "w") as f:
-            f.write(FLOWS % {"ns": NS, "port": cls.up.port})
-        cls.srv = Server([cls.dir], "--workers", "1")
+        cls.srv = FlowsServer(FLOWS % {"ns": NS, "port": cls.up.port}, "--workers", "1",
+                              prefix="mediac-guards-")
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        cls.up.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        try:
+            cls.srv.finish()
+        finally:
+            cls.up.stop()
 
     def post(self, path, body, headers=None):
         h = {"Content-Type": "application/json"}

@@ -7,14 +7,12 @@ server goes on and, under ASan, leaks nothing), the limit of children,
 foreach and scatter-gather, and empty <target/>s (MI runs nothing in them)."""
 import json
 import os
-import shutil
 import socket
-import tempfile
 import time
 import unittest
 
 import mc
-from serve_helpers import Server, SlowUpstream
+from serve_helpers import FlowsServer, SlowUpstream
 from harness.moto_server import free_port
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
@@ -86,20 +84,15 @@ class TestSplitThroughServe(unittest.TestCase):
     def setUpClass(cls):
         mc.require_binary(cls)
         cls.up = SlowUpstream(delay_ms=0)
-        cls.dir = tempfile.mkdtemp(prefix="mediac-split-")
-        with open(os.path.join(cls.dir, "flows.xml"), "w") as f:
-            f.write(FLOWS % {"port": cls.up.port, "dead": free_port()})
-        cls.srv = Server([cls.dir], "--workers", "1")
+        cls.srv = FlowsServer(FLOWS % {"port": cls.up.port, "dead": free_port()},
+                              "--workers", "1", prefix="mediac-split-")
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        cls.up.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:   # ASan reports leaks at exit with its own exit code
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        try:
+            cls.srv.finish()
+        finally:
+            cls.up.stop()
 
     def post(self, path, body):
         return self.srv.request("POST", path, body=json.dumps(body),

@@ -6,12 +6,10 @@ JSON with properties and headers, a runaway script answered as a fault
 script's error, and a stylesheet that tries document() refused."""
 import json
 import os
-import shutil
-import tempfile
 import unittest
 
 import mc
-from serve_helpers import Server
+from serve_helpers import FlowsServer
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <localEntry key="order-summary"><xsl:stylesheet version="1.0" xmlns="" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -71,19 +69,11 @@ class TestTransformThroughServe(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         mc.require_binary(cls)
-        cls.dir = tempfile.mkdtemp(prefix="mediac-flows-")
-        with open(os.path.join(cls.dir, "flows.xml"), "w") as f:
-            f.write(FLOWS)
-        cls.srv = Server([cls.dir], "--workers", "1")
+        cls.srv = FlowsServer(FLOWS, "--workers", "1")
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        cls.srv.finish()
 
     def post(self, path, body, ctype, headers=None):
         h = {"Content-Type": ctype}

@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 import mc
-from serve_helpers import Server
+from serve_helpers import FlowsServer
 
 PROP = '<property name="%s" value="%s"/>'
 
@@ -59,19 +59,11 @@ class JsonTransformTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         mc.require_binary(cls)
-        cls.dir = tempfile.mkdtemp(prefix="mc-jsontransform-")
-        with open(os.path.join(cls.dir, "flows.xml"), "w") as f:
-            f.write(FLOWS)
-        cls.srv = Server([cls.dir])
+        cls.srv = FlowsServer(FLOWS, prefix="mc-jsontransform-")
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:   # ASan reports leaks at exit with its own exit code
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        cls.srv.finish()
 
     def post(self, name, body):
         return self.srv.request("POST", "/services/" + name, body, {"Content-Type": "application/xml"})

@@ -110,13 +110,11 @@ class ServeCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        cls.upstream.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:
-            raise AssertionError("mediac serve exited %r after SIGTERM:\n%s" % (rc, log))
+        try:
+            cls.srv.finish()
+        finally:
+            cls.upstream.stop()
+            shutil.rmtree(cls.dir, ignore_errors=True)
 
 
 class TestRouting(ServeCase):

@@ -276,11 +276,18 @@ static void test_inbound_of_response(void **state)
     mc_http_response r = {.status = 200, .header_names = names, .header_values = values,
                           .nheaders = 5};
     mc_buf_append(&r.body, "{\"a\":\"\0\"}", 9);
+    const char *read_into = r.body.data;
     mc_inbound *in = mc_http_inbound(m, &r);
     assert_non_null(in);
     assert_int_equal(in->status, 200);
     assert_int_equal(in->body_len, 9);
     assert_memory_equal(in->body, "{\"a\":\"\0\"}", 9);
+    /* lent, not copied: the message owns the block now (freed with it,
+     * which ASan and the leak check see), the response has none */
+    assert_ptr_equal(in->body, read_into);
+    assert_int_equal(in->body[9], '\0');
+    assert_null(r.body.data);
+    assert_int_equal(r.body.len, 0);
     assert_int_equal(in->nheaders, 5);
     for (size_t i = 0; i < 5; i++) {
         assert_string_equal(in->headers[i].name, names[i]);
@@ -288,6 +295,32 @@ static void test_inbound_of_response(void **state)
         assert_ptr_not_equal(in->headers[i].name, names[i]);
     }
     mc_buf_free(&r.body);
+    /* the lean client's single block of arrays and strings: lent as well,
+     * the response left without headers (ASan: freed once, with m) */
+    static const char *const bn[] = {"Content-Type", "X-Empty"}, *const bv[] = {"text/plain", ""};
+    char *block = malloc(4 * sizeof(char *) + 64);
+    assert_non_null(block);
+    char **bnames = (char **)(void *)block, **bvalues = bnames + 2;
+    char *text = block + 4 * sizeof(char *);
+    for (size_t i = 0; i < 2; i++) {
+        bnames[i] = text;
+        text = stpcpy(text, bn[i]) + 1;
+        bvalues[i] = text;
+        text = stpcpy(text, bv[i]) + 1;
+    }
+    mc_http_response lean = {.status = 201, .header_names = bnames, .header_values = bvalues,
+                             .nheaders = 2, .header_block = block};
+    in = mc_http_inbound(m, &lean);
+    assert_non_null(in);
+    assert_int_equal(in->nheaders, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_ptr_equal(in->headers[i].name, bnames[i]);
+        assert_string_equal(in->headers[i].name, bn[i]);
+        assert_string_equal(in->headers[i].value, bv[i]);
+    }
+    assert_null(lean.header_block);
+    assert_int_equal(lean.nheaders, 0);
+    mc_http_response_free(&lean);
     mc_http_response none = {.status = 204};
     in = mc_http_inbound(m, &none);
     assert_non_null(in);

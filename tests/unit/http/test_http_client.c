@@ -328,6 +328,49 @@ static void test_lean_head_names(void **state)
     mc_http_client_free(c);
 }
 
+/* More headers than the lean client keeps lengths for while it builds
+ * the head (32): each is sent once with its value from its first byte
+ * that is no space or tab, a blank value as an empty one, and a Host
+ * given late still replaces the default one. */
+static void test_lean_head_many_headers(void **state)
+{
+    (void)state;
+    mc_http_client *c = client(5000, 1, 0);
+    enum { N = 40 };
+    mc_http_header hs[N];
+    char names[N][16], values[N][32];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "X-H%02d", i);
+        snprintf(values[i], sizeof values[i], "%.*sv%d-%s", i % 3, " \t", i,
+                 i % 2 ? "odd" : "even");
+        hs[i] = (mc_http_header){names[i], values[i]};
+    }
+    hs[7].value = " \t ";                 /* blank, among the first 32 */
+    hs[35].value = "\t";                  /* blank, past them */
+    hs[38] = (mc_http_header){"host", "late.example"};
+    mc_http_request rq = {.method = "GET", .url = url("/echo"), .headers = hs, .nheaders = N};
+    mc_http_response r;
+    assert_int_equal(mc_http_do(c, &rq, &r, NULL), MC_OK);
+    assert_int_equal(r.status, 200);
+    const char *b = r.body.data;
+    char want[96];
+    for (int i = 0; i < N; i++) {
+        if (i == 38)
+            snprintf(want, sizeof want, "[\"host\", \"late.example\"]");
+        else if (i == 7 || i == 35)
+            snprintf(want, sizeof want, "[\"%s\", \"\"]", names[i]);
+        else
+            snprintf(want, sizeof want, "[\"%s\", \"v%d-%s\"]", names[i], i,
+                     i % 2 ? "odd" : "even");
+        const char *at = strstr(b, want);
+        assert_non_null(at);
+        assert_null(strstr(at + 1, want));     /* once */
+    }
+    assert_null(strstr(b, "\"Host\""));      /* no default Host besides */
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
 /* A host name goes through libcurl while resolve.c's thread looks it
  * up, then through the lean client: a cache hit, and the lean client's own
  * kept-alive connection (another peer port than libcurl's, then the same
@@ -359,10 +402,171 @@ static void test_names_go_lean_once_resolved(void **state)
         assert_non_null(strstr(r.body.data, host));
         mc_http_response_free(&r);
     }
+    /* one lookup: the client keeps a fresh answer with the parsed origin
+     * and asks resolve.c again only when its TTL has run out */
     mc_resolve_stats s2 = mc_resolve_get_stats();
-    assert_int_equal(s2.hits - s1.hits, 2);
+    assert_int_equal(s2.hits - s1.hits, 1);
     assert_int_equal(s2.misses - s1.misses, 0);
     mc_http_client_free(c);
+}
+
+/* An origin the lean client has parsed once takes only the path from
+ * each later URL: the target is still exactly the bytes built (message
+ * data in a path, percent escapes, '@' and ':' after the first '/', a
+ * query right after the authority), and a URL that spells the origin
+ * differently (another port, an '@') is parsed on its own. */
+static void test_lean_origin_cached_path_exact(void **state)
+{
+    (void)state;
+    mc_http_client *c = client(5000, 1, 0);
+    /* /echo answers the whole target; another path answers 404 with
+     * its path part (the fault server's "no such mode") */
+    static const struct { const char *path, *seen; int status; } cases[] = {
+        {"/echo", "/echo", 200},
+        {"/echo?x=1&y=%41&z=a%2Fb%20c", "/echo?x=1&y=%41&z=a%2Fb%20c", 200},
+        {"/echo?u=@evil.example:1/x", "/echo?u=@evil.example:1/x", 200},
+        {"/echo#frag", "/echo", 200},
+        {"/a%2Fb%20c/@evil.example:1/x", "/a%2Fb%20c/@evil.example:1/x", 404},
+        {"/..%2F..%2Fetc/a:b@c", "/..%2F..%2Fetc/a:b@c", 404},
+        {"?q=only", "/", 404},
+    };
+    for (int round = 0; round < 2; round++)   /* the second: a cached origin */
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            mc_http_response r;
+            do_req(c, "GET", url("%s", cases[i].path), true, &r);
+            assert_int_equal(r.status, cases[i].status);
+            char want[128];
+            snprintf(want, sizeof want, "\"path\": \"%s\"", cases[i].seen);
+            assert_non_null(strstr(r.body.data, want));
+            mc_http_response_free(&r);
+        }
+    /* the same host with user info is libcurl's (refused as before), and
+     * another port is another origin */
+    mc_http_response r;
+    char u[128];
+    snprintf(u, sizeof u, "http://user@127.0.0.1:%d/echo", srv_port);
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "\"path\": \"/echo\""));
+    mc_http_response_free(&r);
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/echo", dead_port());
+    do_req(c, "GET", u, true, &r);
+    assert_int_equal(r.fault_code, MC_FAULT_HTTP_UNREACHABLE);
+    mc_http_response_free(&r);
+    mc_http_client_free(c);
+}
+
+/* A name with several addresses (resolve.c keeps them all, IPv6 too):
+ * the lean client tries them in order when a connect fails, as curl does.
+ * The names come from a fake resolver (no real one here answers a name
+ * with a dead address first); the addresses are real: the fault server
+ * listens on 127.0.0.1 only, so 127.0.0.2 and ::1 refuse at its port,
+ * and a listener on 127.0.0.3 whose accept queue is full never answers a
+ * SYN (a black hole: that address gets half the connect time). */
+static struct sockaddr_in6 fake_addrs[MC_RESOLVE_MAX_ADDRS];
+static unsigned fake_naddrs;
+
+static void fake_resolver(const char *name, mc_resolve_addrs *out)
+{
+    (void)name;
+    out->n = fake_naddrs;
+    for (unsigned i = 0; i < fake_naddrs; i++) {
+        const struct sockaddr_in6 *a = &fake_addrs[i];
+        out->a[i].family = a->sin6_family;
+        if (a->sin6_family == AF_INET6)
+            memcpy(out->a[i].bytes, &a->sin6_addr, 16);
+        else
+            memcpy(out->a[i].bytes, &((const struct sockaddr_in *)(const void *)a)->sin_addr, 4);
+    }
+}
+
+static void fake_set(const char *const *addrs, unsigned n)
+{
+    fake_naddrs = n;
+    for (unsigned i = 0; i < n; i++) {
+        memset(&fake_addrs[i], 0, sizeof fake_addrs[i]);
+        if (strchr(addrs[i], ':')) {
+            fake_addrs[i].sin6_family = AF_INET6;
+            assert_int_equal(inet_pton(AF_INET6, addrs[i], &fake_addrs[i].sin6_addr), 1);
+        } else {
+            struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)&fake_addrs[i];
+            a4->sin_family = AF_INET;
+            assert_int_equal(inet_pton(AF_INET, addrs[i], &a4->sin_addr), 1);
+        }
+    }
+}
+
+/* name resolved through the fake to addrs, then one GET of /echo */
+static void get_via_addrs(const char *name, const char *const *addrs, unsigned n,
+                          mc_http_response *r)
+{
+    fake_set(addrs, n);
+    mc_resolve_addrs got;
+    mc_resolve_lookup(name, mc_http__now_ms(), &got);
+    assert_true(mc_resolve_wait_settled(name, 10000));
+    assert_true(mc_resolve_lookup(name, mc_http__now_ms(), &got));
+    assert_int_equal(got.n, n);
+    mc_http_client *c = client(5000, 1, 0);
+    do_req(c, "GET", name_url(name, "/echo"), true, r);
+    mc_http_client_free(c);
+}
+
+static void test_lean_tries_every_address(void **state)
+{
+    (void)state;
+    mc_resolve_acquire();
+    mc_resolve__set_resolver(fake_resolver);
+    mc_http_response r;
+    char host[64];
+
+    /* dead first (IPv6, IPv4), live after; live first; only dead ones */
+    static const char *const v6_dead[] = {"::1", "127.0.0.1"};
+    static const char *const v4_dead[] = {"127.0.0.2", "127.0.0.2", "127.0.0.1"};
+    static const char *const live_first[] = {"127.0.0.1", "::1"};
+    static const char *const all_dead[] = {"::1", "127.0.0.2"};
+    struct { const char *name; const char *const *addrs; unsigned n; int status; } cases[] = {
+        {"v6-dead.example", v6_dead, 2, 200},
+        {"v4-dead.example", v4_dead, 3, 200},
+        {"live-first.example", live_first, 2, 200},
+        {"all-dead.example", all_dead, 2, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        get_via_addrs(cases[i].name, cases[i].addrs, cases[i].n, &r);
+        assert_int_equal(r.status, cases[i].status);
+        if (cases[i].status) {
+            snprintf(host, sizeof host, "\"%s:%d\"", cases[i].name, srv_port);
+            assert_non_null(strstr(r.body.data, host));   /* the name, not an address */
+        } else {
+            /* a name no real resolver knows: only the lean client could
+             * have tried it, and its fault names the name */
+            assert_int_equal(r.fault_code, MC_FAULT_HTTP_UNREACHABLE);
+            assert_non_null(strstr(r.error, "connection refused: all-dead.example:"));
+        }
+        mc_http_response_free(&r);
+    }
+
+    /* a black hole first: it gets half the connect time, the next the rest */
+    int hole = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_true(hole >= 0);
+    struct sockaddr_in ha = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv_port)};
+    inet_pton(AF_INET, "127.0.0.3", &ha.sin_addr);
+    assert_int_equal(bind(hole, (struct sockaddr *)&ha, sizeof ha), 0);
+    assert_int_equal(listen(hole, 0), 0);
+    int fill[4];                           /* the accept queue, filled */
+    for (size_t i = 0; i < 4; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fill[i], (struct sockaddr *)&ha, sizeof ha);
+    }
+    static const char *const hole_first[] = {"127.0.0.3", "127.0.0.1"};
+    get_via_addrs("hole-first.example", hole_first, 2, &r);
+    assert_int_equal(r.status, 200);
+    mc_http_response_free(&r);
+    for (size_t i = 0; i < 4; i++)
+        close(fill[i]);
+    close(hole);
+
+    mc_resolve__set_resolver(NULL);
+    mc_resolve_release();
 }
 
 /* The lean client (src/http/lean.c) frames every kind of answer: chunked
@@ -1324,8 +1528,11 @@ int main(void)
         cmocka_unit_test(test_event_loop_driving),
         cmocka_unit_test(test_callbacks_reenter),
         cmocka_unit_test(test_lean_head_names),
+        cmocka_unit_test(test_lean_head_many_headers),
         cmocka_unit_test(test_loop_clock),
         cmocka_unit_test(test_names_go_lean_once_resolved),
+        cmocka_unit_test(test_lean_tries_every_address),
+        cmocka_unit_test(test_lean_origin_cached_path_exact),
         cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_tls_trusted_keepalive_resumed),
         cmocka_unit_test(test_bad_requests),

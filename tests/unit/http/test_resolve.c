@@ -18,6 +18,16 @@
 #include "http/client_internal.h"
 #include "http/resolve.h"
 
+/* Is the IPv4 address v4 (network order) among r's?  (localhost may
+ * have ::1 too, before it, as Debian's /etc/hosts lists it.) */
+static bool has_v4(const mc_resolve_addrs *r, uint32_t v4)
+{
+    for (unsigned i = 0; i < r->n; i++)
+        if (r->a[i].family == AF_INET && memcmp(r->a[i].bytes, &v4, 4) == 0)
+            return true;
+    return false;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -38,14 +48,14 @@ static void test_miss_then_hit(void **state)
 {
     (void)state;
     mc_resolve_stats s0 = mc_resolve_get_stats();
-    uint32_t a = 0;
+    mc_resolve_addrs a = {0};
     assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
     assert_true(mc_resolve_wait_settled("localhost", 10000));
     assert_true(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
-    assert_int_equal(a, htonl(INADDR_LOOPBACK));
-    a = 0;
+    assert_true(has_v4(&a, htonl(INADDR_LOOPBACK)));
+    memset(&a, 0, sizeof a);
     assert_true(mc_resolve_lookup("LocalHost", mc_http__now_ms(), &a));
-    assert_int_equal(a, htonl(INADDR_LOOPBACK));
+    assert_true(has_v4(&a, htonl(INADDR_LOOPBACK)));
     mc_resolve_stats s = mc_resolve_get_stats();
     assert_int_equal(s.misses - s0.misses, 1);
     assert_int_equal(s.hits - s0.hits, 2);
@@ -53,12 +63,61 @@ static void test_miss_then_hit(void **state)
     assert_int_equal(s.names, 1);
 }
 
+/* A fresh answer says until when it may be reused; a stale one says
+ * "ask again" (0).  IPv6 addresses are kept as such: the numeric name
+ * "::1" resolves without the network to the one AF_INET6 address. */
+static void test_fresh_until_and_ipv6(void **state)
+{
+    (void)state;
+    mc_resolve_addrs a = {0};
+    assert_false(mc_resolve_lookup("::1", mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled("::1", 10000));
+    uint64_t now = mc_http__now_ms();
+    assert_true(mc_resolve_lookup("::1", now, &a));
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.a[0].family, AF_INET6);
+    static const unsigned char loop6[16] = {[15] = 1};
+    assert_memory_equal(a.a[0].bytes, loop6, 16);
+    assert_true(a.fresh_until > now && a.fresh_until <= now + MC_RESOLVE_TTL_MS);
+    assert_true(mc_resolve_lookup("::1", now + MC_RESOLVE_TTL_MS + 1, &a));
+    assert_int_equal(a.fresh_until, 0);
+}
+
+/* A fake resolver (names that no real resolver here gives): every
+ * address it answers is kept in its order, up to MC_RESOLVE_MAX_ADDRS. */
+static void fake_many(const char *name, mc_resolve_addrs *out)
+{
+    (void)name;
+    out->n = MC_RESOLVE_MAX_ADDRS + 2;     /* more than fit: cut */
+    for (unsigned i = 0; i < MC_RESOLVE_MAX_ADDRS; i++) {
+        out->a[i].family = i % 2 ? AF_INET6 : AF_INET;
+        memset(out->a[i].bytes, 0, 16);
+        out->a[i].bytes[3] = (unsigned char)(i + 1);
+    }
+}
+
+static void test_every_address_in_order(void **state)
+{
+    (void)state;
+    mc_resolve__set_resolver(fake_many);
+    mc_resolve_addrs a = {0};
+    assert_false(mc_resolve_lookup("many.example", mc_http__now_ms(), &a));
+    assert_true(mc_resolve_wait_settled("many.example", 10000));
+    assert_true(mc_resolve_lookup("many.example", mc_http__now_ms(), &a));
+    mc_resolve__set_resolver(NULL);
+    assert_int_equal(a.n, MC_RESOLVE_MAX_ADDRS);
+    for (unsigned i = 0; i < MC_RESOLVE_MAX_ADDRS; i++) {
+        assert_int_equal(a.a[i].family, i % 2 ? AF_INET6 : AF_INET);
+        assert_int_equal(a.a[i].bytes[3], i + 1);
+    }
+}
+
 /* Past its TTL an entry is still answered (stale-while-revalidate) and
  * one refresh runs; after it the same moment is fresh again. */
 static void test_stale_served_and_refreshed(void **state)
 {
     (void)state;
-    uint32_t a = 0;
+    mc_resolve_addrs a = {0};
     assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
     assert_true(mc_resolve_wait_settled("localhost", 10000));
     uint64_t t = mc_http__now_ms();        /* the entry expires by t + TTL */
@@ -67,7 +126,7 @@ static void test_stale_served_and_refreshed(void **state)
     mc_resolve_stats s0 = mc_resolve_get_stats();
     uint64_t later = t + MC_RESOLVE_TTL_MS;
     assert_true(mc_resolve_lookup("localhost", later, &a));
-    assert_int_equal(a, htonl(INADDR_LOOPBACK));
+    assert_true(has_v4(&a, htonl(INADDR_LOOPBACK)));
     mc_resolve_stats s1 = mc_resolve_get_stats();
     assert_int_equal(s1.stale - s0.stale, 1);
     assert_true(mc_resolve_wait_settled("localhost", 10000));
@@ -85,7 +144,7 @@ static void test_negative_caching(void **state)
 {
     (void)state;
     const char *bad = "bad name";
-    uint32_t a = 0;
+    mc_resolve_addrs a = {0};
     mc_resolve_stats s0 = mc_resolve_get_stats();
     assert_false(mc_resolve_lookup(bad, mc_http__now_ms(), &a));
     assert_true(mc_resolve_wait_settled(bad, 10000));
@@ -110,7 +169,7 @@ static void test_bounded_size(void **state)
 {
     (void)state;
     char name[32];
-    uint32_t a = 0;
+    mc_resolve_addrs a = {0};
     int total = MC_RESOLVE_MAX_NAMES + 44;
     for (int i = 0; i < total; i++) {
         snprintf(name, sizeof name, "127.0.%d.%d", i / 200, i % 200 + 1);
@@ -121,7 +180,7 @@ static void test_bounded_size(void **state)
     assert_int_equal(s.names, MC_RESOLVE_MAX_NAMES);
     assert_true(s.evicted >= 44);
     assert_true(mc_resolve_lookup(name, mc_http__now_ms(), &a));   /* the newest */
-    assert_int_equal(a, inet_addr(name));
+    assert_true(has_v4(&a, inet_addr(name)));
     assert_false(mc_resolve_lookup("127.0.0.1", mc_http__now_ms(), &a));  /* the oldest: gone */
 
     char longname[MC_RESOLVE_MAX_NAME + 8];
@@ -140,7 +199,7 @@ static void test_teardown_in_flight(void **state)
 {
     (void)state;
     char name[32];
-    uint32_t a = 0;
+    mc_resolve_addrs a = {0};
     mc_resolve_stats s0 = mc_resolve_get_stats();
     for (int i = 0; i < 2 * MC_RESOLVE_MAX_QUEUE; i++) {
         snprintf(name, sizeof name, "10.1.%d.%d", i / 200, i % 200 + 1);
@@ -169,10 +228,10 @@ static void *looker(void *arg)
     for (int i = 0; i < ROUNDS; i++) {
         int n = (int)((seed * 7 + i) % 8);
         snprintf(name, sizeof name, "127.0.9.%d", n + 1);
-        uint32_t a = 0;
+        mc_resolve_addrs a = {0};
         uint64_t now = mc_http__now_ms() + (i % 50 == 0 ? MC_RESOLVE_TTL_MS : 0);
         if (mc_resolve_lookup(i % 3 ? name : "localhost", now, &a) &&
-            a != (i % 3 ? inet_addr(name) : htonl(INADDR_LOOPBACK)))
+            !has_v4(&a, i % 3 ? inet_addr(name) : htonl(INADDR_LOOPBACK)))
             wrong++;
     }
     return (void *)(intptr_t)wrong;
@@ -181,7 +240,7 @@ static void *looker(void *arg)
 static void test_threads_share_the_cache(void **state)
 {
     (void)state;
-    uint32_t a;
+    mc_resolve_addrs a;
     assert_false(mc_resolve_lookup("localhost", mc_http__now_ms(), &a));
     assert_true(mc_resolve_wait_settled("localhost", 10000));
     pthread_t t[LOOKERS];
@@ -204,6 +263,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_miss_then_hit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_served_and_refreshed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_until_and_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_address_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_caching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bounded_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_teardown_in_flight, setup, teardown),
