@@ -251,6 +251,8 @@ typedef struct mc_message {
 /* Lifecycle. cfg may be NULL in unit tests. */
 mc_message *mc_msg_new(const struct mc_config *cfg, const mc_logger *log);
 void mc_msg_free(mc_message *m);
+/* Tests: how many ended messages this thread keeps for reuse. */
+unsigned mc_msg__spares(void);
 /* A new message that is a copy of m as Synapse's MessageHelper clones a
  * message context: every property scope, the variables, the secrets, the
  * proxy, the out-sequence state, the correlation id and the connector

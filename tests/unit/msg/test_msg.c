@@ -270,6 +270,35 @@ static void test_reused_message_starts_clean(void **state)
     mc_msg_free(other);
 }
 
+/* A worker ends and starts messages in bursts (one epoll pass answers
+ * several upstreams, the next starts several requests): more than one
+ * ended message is kept for reuse, but not without bound, and each reused
+ * one starts clean. */
+static void test_burst_of_messages_reused(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    mc_message *batch[N];
+    for (int i = 0; i < N; i++) {            /* takes every message kept */
+        batch[i] = th_msg_new();
+        assert_int_equal(mc_msg_set_propz(batch[i], MC_SCOPE_DEFAULT, "p", "v"), MC_OK);
+    }
+    assert_int_equal(mc_msg__spares(), 0);
+    for (int i = 0; i < N; i++)
+        mc_msg_free(batch[i]);
+    unsigned kept = mc_msg__spares();
+    assert_true(kept > 1);                   /* a burst, not one spare */
+    assert_true(kept < N);                   /* bounded */
+    for (int i = 0; i < N; i++) {
+        batch[i] = th_msg_new();
+        assert_null(batch[i]->props[MC_SCOPE_DEFAULT]);
+        assert_null(mc_msg_prop(batch[i], MC_SCOPE_DEFAULT, "p"));
+        assert_int_equal(mc_msg__spares(), i < (int)kept ? kept - 1 - (unsigned)i : 0);
+    }
+    for (int i = 0; i < N; i++)
+        mc_msg_free(batch[i]);
+}
+
 static void test_scope_and_type_names(void **state)
 {
     (void)state;
@@ -725,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_prop_names_like_model),
         cmocka_unit_test(test_hop_headers),
         cmocka_unit_test(test_reused_message_starts_clean),
+        cmocka_unit_test(test_burst_of_messages_reused),
         cmocka_unit_test(test_scope_and_type_names),
         cmocka_unit_test(test_vars_status_fault),
         cmocka_unit_test(test_payload_json),
