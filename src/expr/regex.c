@@ -348,6 +348,86 @@ mc_regex *mc_regex_compile_xpath(const char *pattern, const char *flags, mc_err 
     return re;
 }
 
+/* XPath regexes compiled for fn:matches/replace/tokenize while a message
+ * is evaluated: a small per-thread cache keyed by the exact pattern and
+ * flags, so an expression that runs for every message compiles its regex
+ * once per thread rather than once per evaluation (a literal one as much
+ * as one computed from the message).  Round-robin replacement; a refused
+ * pattern is not cached (its error is rare and reported each time). */
+#define XPATH_RE_CACHE 16
+
+typedef struct xre_entry {
+    char *pattern, *flags;
+    mc_regex *re;
+} xre_entry;
+
+typedef struct xre_cache {
+    unsigned next;
+    xre_entry e[XPATH_RE_CACHE];
+} xre_cache;
+
+static pthread_key_t xre_key;
+static pthread_once_t xre_once = PTHREAD_ONCE_INIT;
+static bool xre_ok;
+
+static void xre_free(void *p)
+{
+    xre_cache *c = p;
+    for (unsigned i = 0; i < XPATH_RE_CACHE; i++) {
+        free(c->e[i].pattern);
+        free(c->e[i].flags);
+        mc_regex_free(c->e[i].re);
+    }
+    free(c);
+}
+
+/* The key's destructor does not run for the thread that calls exit. */
+static void xre_at_exit(void)
+{
+    xre_cache *c = pthread_getspecific(xre_key);
+    if (c) {
+        pthread_setspecific(xre_key, NULL);
+        xre_free(c);
+    }
+}
+
+static void xre_init(void)
+{
+    xre_ok = pthread_key_create(&xre_key, xre_free) == 0 && atexit(xre_at_exit) == 0;
+}
+
+const mc_regex *mc_regex_xpath_cached(const char *pattern, const char *flags, mc_err *err)
+{
+    pthread_once(&xre_once, xre_init);
+    xre_cache *c = xre_ok ? pthread_getspecific(xre_key) : NULL;
+    if (c)
+        for (unsigned i = 0; i < XPATH_RE_CACHE; i++)
+            if (c->e[i].re && strcmp(c->e[i].pattern, pattern) == 0 &&
+                strcmp(c->e[i].flags, flags) == 0)
+                return c->e[i].re;
+    mc_regex *re = mc_regex_compile_xpath(pattern, flags, err);
+    if (!re)
+        return NULL;
+    if (!c && xre_ok && (c = calloc(1, sizeof *c)) && pthread_setspecific(xre_key, c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    char *p = c ? strdup(pattern) : NULL, *f = p ? strdup(flags) : NULL;
+    if (!f) {                       /* out of memory: nothing is kept */
+        free(p);
+        mc_regex_free(re);
+        mc_err_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    xre_entry *slot = &c->e[c->next];
+    c->next = (c->next + 1) % XPATH_RE_CACHE;
+    free(slot->pattern);
+    free(slot->flags);
+    mc_regex_free(slot->re);
+    *slot = (xre_entry){p, f, re};
+    return re;
+}
+
 bool mc_regex_matches_empty(const mc_regex *re)
 {
     pcre2_match_data *md = thread_match_data(re);

@@ -38,6 +38,9 @@ bool mc_regex_search(const mc_regex *re, const char *s, size_t n);
 /* An XPath 2.0 (F&O) regex with flags from "smix"; what PCRE2 cannot match
  * as Saxon does is refused with the reason. */
 mc_regex *mc_regex_compile_xpath(const char *pattern, const char *flags, mc_err *err);
+/* The same, from the calling thread's cache of the last 16 (pattern,
+ * flags): the regex is the cache's, valid until this thread's next call. */
+const mc_regex *mc_regex_xpath_cached(const char *pattern, const char *flags, mc_err *err);
 bool mc_regex_matches_empty(const mc_regex *re);
 /* The first match at or after from: [*start, *end). */
 bool mc_regex_find(const mc_regex *re, const char *s, size_t n, size_t from,

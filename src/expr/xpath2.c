@@ -85,17 +85,17 @@ static bool top_is_empty(xmlXPathParserContextPtr ctxt)
            (!o->nodesetval || o->nodesetval->nodeNr == 0);
 }
 
-/* Compile a regex argument; a bad one is an XPath error (Saxon: FORX0002). */
-static mc_regex *regex_arg(xmlXPathParserContextPtr ctxt, const xmlChar *re,
-                           const xmlChar *flags, bool no_empty)
+/* A regex argument, from the thread's cache of compiled ones (the same
+ * expression runs for every message); a bad one is an XPath error (Saxon:
+ * FORX0002). */
+static const mc_regex *regex_arg(xmlXPathParserContextPtr ctxt, const xmlChar *re,
+                                 const xmlChar *flags, bool no_empty)
 {
     mc_err err;
     mc_err_clear(&err);
-    mc_regex *r = mc_regex_compile_xpath((const char *)re, (const char *)flags, &err);
-    if (r && no_empty && mc_regex_matches_empty(r)) {
-        mc_regex_free(r);
+    const mc_regex *r = mc_regex_xpath_cached((const char *)re, (const char *)flags, &err);
+    if (r && no_empty && mc_regex_matches_empty(r))
         r = NULL; /* FORX0003: a regex that matches "" */
-    }
     if (!r)
         xmlXPathErr(ctxt, XPATH_INVALID_OPERAND);
     return r;
@@ -108,7 +108,7 @@ static mc_regex *regex_arg(xmlXPathParserContextPtr ctxt, const xmlChar *re,
 typedef struct regex_call {
     xmlChar *arg[4];
     int n;
-    mc_regex *re;
+    const mc_regex *re;        /* the thread cache's */
 } regex_call;
 
 static bool pop_regex_call(xmlXPathParserContextPtr ctxt, int nargs, int min,
@@ -130,7 +130,6 @@ static bool pop_regex_call(xmlXPathParserContextPtr ctxt, int nargs, int min,
 
 static void regex_call_free(regex_call *c)
 {
-    mc_regex_free(c->re);
     for (int i = 0; i < c->n; i++)
         xmlFree(c->arg[i]);
 }

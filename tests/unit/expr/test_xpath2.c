@@ -42,6 +42,38 @@ static int teardown(void **state)
     return 0;
 }
 
+/* fn:matches/replace/tokenize take their compiled regex from a per-thread
+ * cache keyed by pattern and flags: an expression run for every message
+ * compiles its regex once, and a different pattern or flags is its own. */
+static void test_regex_cache(void **state)
+{
+    (void)state;
+    mc_err err;
+    mc_err_clear(&err);
+    const mc_regex *a = mc_regex_xpath_cached("[a-c]+x", "", &err);
+    assert_non_null(a);
+    assert_ptr_equal(mc_regex_xpath_cached("[a-c]+x", "", &err), a);
+    const mc_regex *ai = mc_regex_xpath_cached("[a-c]+x", "i", &err);
+    assert_non_null(ai);
+    assert_ptr_not_equal(ai, a);
+    assert_true(mc_regex_search(ai, "zzABX", 5));
+    assert_false(mc_regex_search(mc_regex_xpath_cached("[a-c]+x", "", &err), "zzABX", 5));
+    for (int i = 0; i < 40; i++) {     /* past the cache's size: still right */
+        char pat[32], subject[32];
+        snprintf(pat, sizeof pat, "^k%d$", i);
+        snprintf(subject, sizeof subject, "k%d", i);
+        const mc_regex *r = mc_regex_xpath_cached(pat, "", &err);
+        assert_non_null(r);
+        assert_true(mc_regex_search(r, subject, strlen(subject)));
+        assert_false(mc_regex_search(r, "k", 1));
+    }
+    for (int i = 0; i < 2; i++) {      /* a refused one every time */
+        mc_err_clear(&err);
+        assert_null(mc_regex_xpath_cached("(?=x)", "", &err));
+        assert_true(err.msg[0] != '\0');
+    }
+}
+
 #define CHECK(m, c) th_check_evals(m, c, sizeof c / sizeof *c)
 
 static void test_matches(void **state)
@@ -383,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
+        cmocka_unit_test(test_regex_cache),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test_setup_teardown(test_runtime_errors, setup, teardown),
     };
