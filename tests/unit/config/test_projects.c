@@ -278,7 +278,7 @@ static void test_registry_roots(void **state)
     assert_int_equal(mc_config_load_registry(cfg, plain), MC_OK);
     assert_non_null(mc_config_sequence(cfg, "sequence/s.xml"));
     mc_config_free(cfg);
-    char cmd[128];
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, plain);
     assert_int_equal(system(cmd), 0);
 }
@@ -896,7 +896,7 @@ static void test_layouts(void **state)
     assert_non_null(mc_test_tmpdir(tmp, sizeof tmp, "empty"));
     cfg = th_config_new();
     assert_int_equal(mc_config_load_path(cfg, tmp), MC_OK);
-    char want[256];
+    char want[400];
     snprintf(want, sizeof want,
              "%s:0:0: warning: nothing to load: no Synapse artifacts found in this folder\n", tmp);
     assert_string_equal(mc_buf_cstr(&cfg->diags), want);
