@@ -8,12 +8,11 @@ when the flow loads (`mediac validate`), as Saxon refuses it when it
 compiles the expression."""
 import os
 import re
-import shutil
 import tempfile
 import unittest
 
 import mc
-from serve_helpers import Server
+from serve_helpers import FlowsServer
 
 FLOW = r"""<api xmlns="http://ws.apache.org/ns/synapse" name="Orders" context="/orders">
   <resource methods="POST">
@@ -68,19 +67,11 @@ class XPath2FunctionsServed(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         mc.require_binary(cls)
-        cls.dir = tempfile.mkdtemp(prefix="mediac-xpath2-")
-        with open(os.path.join(cls.dir, "orders.xml"), "w") as f:
-            f.write(FLOW)
-        cls.srv = Server([cls.dir], env={"TZ": "UTC"})
+        cls.srv = FlowsServer(FLOW, prefix="mediac-xpath2-", env={"TZ": "UTC"})
 
     @classmethod
     def tearDownClass(cls):
-        rc = cls.srv.stop()
-        log = cls.srv.log()
-        cls.srv.close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        if rc != 0:
-            raise AssertionError("mediac serve exited %r:\n%s" % (rc, log))
+        cls.srv.finish()
 
     def post(self, body):
         return self.srv.request("POST", "/orders", body=body.encode("utf-8"),
