@@ -187,9 +187,10 @@ def start_server(env, who, so, counts, workers, host_name=None):
             e["AWS_ENDPOINT_URL_LAMBDA"] = "http://%s:%d" % (host_name, env.standin_port)
         if who == "mediac-curl":           # the upstream client on libcurl (before the lean one)
             e["MC_HTTP_CLIENT"] = "curl"
+        extra = ["--shared-listener"] if who == "mediac-shared" else []
         p = bench.start([env.mediac, "serve", "--port", str(port), "--admin-port",
                          str(admin), "--workers", str(workers), "--log-level",
-                         "error", bench.WSO2_PROXY], env=e, name="serve-cost")
+                         "error"] + extra + [bench.WSO2_PROXY], env=e, name="serve-cost")
     else:
         port = bench.free_port()
         servers = bench.PROXY_SERVER.format(port=port, up_port=env.standin_port)
@@ -260,7 +261,8 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default="mediac,nginx",
-                    help="servers, of mediac, mediac-curl (MC_HTTP_CLIENT=curl), nginx")
+                    help="servers, of mediac, mediac-curl (MC_HTTP_CLIENT=curl), "
+                         "mediac-shared (--shared-listener), nginx")
     ap.add_argument("--breakdown", action="store_true", help="strace syscalls by name")
     ap.add_argument("--json")
     ap.add_argument("--host-name", help="mediac's Lambda endpoint by this name (e.g. localhost)")

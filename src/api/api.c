@@ -24,8 +24,6 @@ struct mc_engine {
     pthread_mutex_t lock;        /* guards the client pool only */
     mc_http_client *pool[CLIENT_POOL];
     int npool;
-    mc_sigv4_signer *signers[CLIENT_POOL]; /* idle signers (key caches) */
-    int nsigners;
 };
 
 static const mc_mediator_type *lookup(void *ud, const char *name)
@@ -84,8 +82,6 @@ void mc_engine_free(mc_engine *e)
         return;
     for (int i = 0; i < e->npool; i++)
         mc_http_client_free(e->pool[i]);
-    for (int i = 0; i < e->nsigners; i++)
-        mc_sigv4_signer_free(e->signers[i]);
     pthread_mutex_destroy(&e->lock);
     mc_config_free(e->cfg);
     mc_connectors_free(e->connectors);
@@ -166,47 +162,18 @@ const mc_logger *mc_engine_logger(const mc_engine *e) { return &e->log; }
 
 /* ---- messages ------------------------------------------------------------ */
 
-/* Each message borrows a SigV4 signer from the engine so derived signing
- * keys are reused across messages (one key derivation a day per secret). */
-static mc_sigv4_signer *borrow_signer(mc_engine *e)
-{
-    mc_sigv4_signer *s = NULL;
-    pthread_mutex_lock(&e->lock);
-    if (e->nsigners)
-        s = e->signers[--e->nsigners];
-    pthread_mutex_unlock(&e->lock);
-    return s ? s : mc_sigv4_signer_new();
-}
-
-static void return_signer(mc_engine *e, mc_sigv4_signer *s)
-{
-    if (!s)
-        return;
-    pthread_mutex_lock(&e->lock);
-    if (e->nsigners < CLIENT_POOL) {
-        e->signers[e->nsigners++] = s;
-        s = NULL;
-    }
-    pthread_mutex_unlock(&e->lock);
-    mc_sigv4_signer_free(s);
-}
-
 mc_message *mc_message_new(const mc_engine *e)
 {
     if (!e)
         return NULL;
     mc_message *m = mc_msg_new(e->cfg, &e->log);
-    if (m) {
+    if (m)
         m->engine = e;
-        m->signer = borrow_signer((mc_engine *)e);
-    }
     return m;
 }
 
 void mc_message_free(mc_message *m)
 {
-    if (m && m->engine)
-        return_signer((mc_engine *)m->engine, m->signer);
     mc_msg_free(m);
 }
 

@@ -4,6 +4,7 @@
 #include "aws/sigv4.h"
 #include "util/codec.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,47 @@ void mc_sigv4_signer_free(mc_sigv4_signer *s)
     mc_buf_free(&s->qscratch);
     free(s->pairs);
     free(s);
+}
+
+/* ---- the thread's signer ------------------------------------------------ */
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static bool thread_ok;
+
+static void thread_signer_free(void *s)
+{
+    mc_sigv4_signer_free(s);
+}
+
+/* The key's destructor runs when a thread ends, not for the thread that
+ * calls exit (usually the main one): its signer is freed here. */
+static void thread_signer_at_exit(void)
+{
+    mc_sigv4_signer *s = pthread_getspecific(thread_key);
+    if (s) {
+        pthread_setspecific(thread_key, NULL);
+        mc_sigv4_signer_free(s);
+    }
+}
+
+static void thread_init(void)
+{
+    thread_ok = pthread_key_create(&thread_key, thread_signer_free) == 0 &&
+                atexit(thread_signer_at_exit) == 0;
+}
+
+mc_sigv4_signer *mc_sigv4_thread_signer(void)
+{
+    pthread_once(&thread_once, thread_init);
+    if (!thread_ok)
+        return NULL;
+    mc_sigv4_signer *s = pthread_getspecific(thread_key);
+    if (!s && (s = mc_sigv4_signer_new()) && pthread_setspecific(thread_key, s) != 0) {
+        mc_sigv4_signer_free(s);
+        s = NULL;
+    }
+    return s;
 }
 
 unsigned mc_sigv4_service_flags(const char *service)

@@ -96,6 +96,12 @@ typedef struct mc_sigv4_signer mc_sigv4_signer;
 
 mc_sigv4_signer *mc_sigv4_signer_new(void);
 void mc_sigv4_signer_free(mc_sigv4_signer *s);
+/* The calling thread's signer, made on first use and freed (its keys
+ * wiped) when the thread ends or, for the thread that calls exit, then:
+ * signing is synchronous, so one per thread serves every message it runs
+ * and each thread derives a key once a day per secret, however many
+ * messages are in flight.  NULL when out of memory. */
+mc_sigv4_signer *mc_sigv4_thread_signer(void);
 
 /* Flags botocore uses for a signing name: S3 signs the wire path as is,
  * every other service normalises and encodes it. */

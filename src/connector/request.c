@@ -429,10 +429,11 @@ static bool sign_and_send(const mc_coperation *op, request *rq, const target *t,
         .service = c->signing_name, .when = time(NULL),
         .flags = mc_sigv4_service_flags(c->signing_name),
     };
-    /* the host's signer keeps derived keys across messages; without one a
-     * temporary signer derives the key for this request */
-    mc_sigv4_signer *own = m->signer ? NULL : mc_sigv4_signer_new();
-    mc_sigv4_signer *signer = m->signer ? m->signer : own;
+    /* the thread's signer keeps derived keys across messages; without one
+     * (out of memory) a temporary signer derives the key for this request */
+    mc_sigv4_signer *signer = mc_sigv4_thread_signer();
+    mc_sigv4_signer *own = signer ? NULL : mc_sigv4_signer_new();
+    signer = signer ? signer : own;
     mc_sigv4_result sig;
     mc_err err;
     mc_err_clear(&err);

@@ -316,7 +316,6 @@ mc_message *mc_msg_clone(mc_message *m, bool with_payload)
     memcpy(c->secrets, m->secrets, sizeof c->secrets);
     c->nsecrets = m->nsecrets;
     c->connector_state = m->connector_state;
-    c->signer = m->signer;
     c->activity_id = m->activity_id;
     return c;
 }

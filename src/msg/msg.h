@@ -227,8 +227,6 @@ typedef struct mc_message {
 
     void *xpath_ctx;            /* xmlXPathContextPtr, lazily made */
     void *connector_state;      /* per-message connector settings (v1 init) */
-    void *signer;               /* mc_sigv4_signer lent by the host (its key
-                                   cache outlives the message), or NULL */
     char message_id[48];
     const char *activity_id;    /* correlation id (mc_msg_set_activity_id) */
 
