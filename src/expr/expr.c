@@ -839,7 +839,9 @@ static xmlXPathObjectPtr eval_xpath_in(const mc_expr *e, xmlXPathContextPtr ctx,
     ctx->nsNr = e->nns;
     capture cap = {{0}, -1};
     xmlSetStructuredErrorFunc(&cap, capture_error);
+    mc_xpath_eval_begin();
     xmlXPathObjectPtr r = xmlXPathCompiledEval(e->comp, ctx);
+    mc_xpath_eval_end();
     xmlSetStructuredErrorFunc(NULL, NULL);
     mc_xml_quiet_errors();
     ctx->namespaces = NULL;

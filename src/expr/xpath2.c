@@ -447,13 +447,47 @@ void mc_xpfn_round_half_to_even(xmlXPathParserContextPtr ctxt, int nargs)
 
 typedef enum { NOW_DATETIME, NOW_DATE, NOW_TIME } now_part;
 
+/* Saxon fixes the current dateTime for one evaluation: current-dateTime(),
+ * current-date() and current-time() read twice within one expression give
+ * the same instant.  The clock is read at the first such call of the
+ * outermost evaluation on this thread and kept until it ends. */
+static _Thread_local struct {
+    int depth;
+    bool taken;
+    struct timespec at;
+} eval_clock;
+
+void mc_xpath_eval_begin(void)
+{
+    if (eval_clock.depth++ == 0)
+        eval_clock.taken = false;
+}
+
+void mc_xpath_eval_end(void)
+{
+    if (eval_clock.depth > 0)
+        eval_clock.depth--;
+}
+
+static struct timespec evaluation_instant(void)
+{
+    if (eval_clock.depth > 0 && eval_clock.taken)
+        return eval_clock.at;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (eval_clock.depth > 0) {
+        eval_clock.at = ts;
+        eval_clock.taken = true;
+    }
+    return ts;
+}
+
 /* Saxon's lexical forms: fractional seconds only when not zero and without
  * trailing zeros, and the implicit (local) timezone as Z or +hh:mm. */
 static void run_now(xmlXPathParserContextPtr ctxt, int nargs, now_part part)
 {
     CHECK_ARITY(0);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    struct timespec ts = evaluation_instant();
     time_t secs = ts.tv_sec;
     struct tm tm;
     localtime_r(&secs, &tm);

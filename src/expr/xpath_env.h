@@ -86,6 +86,10 @@ void mc_xpfn_min(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_max(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_avg(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_round_half_to_even(xmlXPathParserContextPtr ctxt, int nargs);
+/* Bracket one XPath evaluation (nesting allowed): the XPath 2.0 current
+ * date/time functions give one instant within it, as Saxon does. */
+void mc_xpath_eval_begin(void);
+void mc_xpath_eval_end(void);
 void mc_xpfn_current_datetime(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_current_date(xmlXPathParserContextPtr ctxt, int nargs);
 void mc_xpfn_current_time(xmlXPathParserContextPtr ctxt, int nargs);

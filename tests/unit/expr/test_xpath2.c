@@ -316,6 +316,44 @@ static void test_dates(void **state)
     free(saved);
 }
 
+/* One instant per evaluation, as Saxon: current-dateTime(), current-date()
+ * and current-time() read before and after work that takes milliseconds
+ * (a regex over every element of a large payload) within one expression
+ * agree. */
+static void test_one_instant_per_evaluation(void **state)
+{
+    (void)state;
+    mc_message *m = th_msg_new();
+    mc_buf doc = {0};
+    mc_buf_puts(&doc, "<r>");
+    for (int i = 0; i < 40000; i++)
+        mc_buf_printf(&doc, "<i>x%d</i>", i);
+    mc_buf_puts(&doc, "</r>");
+    mc_err err = {0};
+    assert_int_equal(mc_msg_set_payload(m, mc_buf_cstr(&doc), doc.len, "application/xml", &err),
+                     MC_OK);
+    mc_buf_free(&doc);
+    static const char *const forms[] = {
+        "concat(fn:current-dateTime(), '|', count(//i[fn:matches(., '^x[0-9]*5$')]), '|', "
+        "fn:current-dateTime())",
+        "concat(fn:current-time(), '|', count(//i[fn:matches(., '^x[0-9]*5$')]), '|', "
+        "fn:current-time())",
+        "concat(fn:current-date(), '|', count(//i[fn:matches(., '^x[0-9]*5$')]), '|', "
+        "fn:current-date())",
+    };
+    for (size_t f = 0; f < sizeof forms / sizeof *forms; f++)
+        for (int round = 0; round < 3; round++) {
+            const char *got = th_eval(m, forms[f]);
+            const char *bar = strchr(got, '|'), *last = strrchr(got, '|');
+            assert_non_null(bar);
+            assert_int_equal(strncmp(bar + 1, "4000|", 5), 0);
+            size_t first = (size_t)(bar - got);
+            if (strlen(last + 1) != first || strncmp(got, last + 1, first) != 0)
+                fail_msg("two instants in one evaluation of %s: %s", forms[f], got);
+        }
+    mc_msg_free(m);
+}
+
 static void test_load_errors(void **state)
 {
     (void)state;
@@ -415,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
+        cmocka_unit_test(test_one_instant_per_evaluation),
         cmocka_unit_test(test_regex_cache),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test_setup_teardown(test_runtime_errors, setup, teardown),
