@@ -36,6 +36,7 @@ typedef struct call_io {
     mc_enrich_target dst;
     bool src_native;           /* src -> body may run on JSON (enrich.h) */
     bool dst_native;
+    mc_template *dst_name;     /* variable target named by {expr} */
 } call_io;
 
 typedef struct call_m {
@@ -132,6 +133,30 @@ static const char *io_text(mc_compiler *cc, xmlNodePtr el, const char *type)
     return t;
 }
 
+/* A variable target's name as CallMediatorFactory reads it (ValueFactory's
+ * text value): "{expr}" names the variable by an expression evaluated for
+ * each message (io->dst_name; the name returned stands in at load), and
+ * "{{text}}" is the literal name "{text}".  A property target's text is
+ * always the literal name, as MI takes it. */
+static const char *variable_name(mc_compiler *cc, xmlNodePtr te, const char *text,
+                                 call_io *io)
+{
+    size_t n = strlen(text);
+    if (n < 2 || text[0] != '{' || text[n - 1] != '}')
+        return text;
+    if (n > 3 && text[1] == '{' && text[n - 2] == '}') {
+        char *lit = mc_alloc(cc, n - 1);
+        if (lit) {
+            memcpy(lit, text + 1, n - 2);
+            lit[n - 2] = '\0';
+        }
+        return lit;
+    }
+    if (!(io->dst_name = mc_compile_template(cc, te, NULL, text)))
+        return NULL;
+    return text;
+}
+
 /* As CallMediatorFactory: a source of type custom (the default), property
  * or inline replaces the body that is sent, with contentType its message
  * type; body, envelope, key and variable leave the body (MI ignores the
@@ -181,11 +206,8 @@ static const call_io *compile_io(mc_compiler *cc, xmlNodePtr se, xmlNodePtr te)
             const char *text = io_text(cc, te, type);
             if (!text)
                 return NULL;
-            if (strchr(text, '{')) {
-                mc_diag(cc, te, NULL, MC_DIAG_ERROR, "a <call> target names its %s with a "
-                        "plain name in mediac, not an expression", type);
+            if (strcmp(type, "variable") == 0 && !(text = variable_name(cc, te, text, io)))
                 return NULL;
-            }
             if (!compile_form(cc, te, type, "property", text, io))
                 return NULL;
             io->target = true;
@@ -919,7 +941,16 @@ static mc_flow io_after(const call_m *c, mc_message *m)
     if (!io->target)
         return MC_FLOW_NEXT;
     static const mc_enrich_source body = {.type = MC_EN_BODY, .clone = true};
-    mc_flow f = mc_enrich_apply(m, &body, &io->dst, io->dst_native);
+    mc_enrich_target named = io->dst;
+    if (io->dst_name) {
+        const char *name;
+        size_t n;
+        mc_err err = {0};
+        if (mc_template_eval(io->dst_name, m, &name, &n, &err) != MC_OK)
+            return mc_fault(m, "0", "<call> target variable name: %s", err.msg);
+        named.property = name;
+    }
+    mc_flow f = mc_enrich_apply(m, &body, &named, io->dst_native);
     mc_message *saved = io->source ? mc_msg_slot(m, c) : NULL;
     if (f != MC_FLOW_NEXT || !saved)
         return f;

@@ -723,6 +723,16 @@ static void test_call_source_target(void **state)
                    "<target type=\"property\">r</target></call>")
         SEQ("bodysrc", "<call><endpoint><address uri=\"http://127.0.0.1:9/e\"/></endpoint>"
                        "<source type=\"body\"/><target type=\"property\">r</target></call>")
+        SEQ("dynvar", "<call><endpoint><address uri=\"http://127.0.0.1:9/f\"/></endpoint>"
+                      "<target type=\"variable\">{json-eval($.name)}</target></call>")
+        SEQ("dynctx", "<call><endpoint><address uri=\"http://127.0.0.1:9/g\"/></endpoint>"
+                      "<target type=\"variable\">{$ctx:vname}</target></call>")
+        SEQ("dynsyn", "<call><endpoint><address uri=\"http://127.0.0.1:9/h\"/></endpoint>"
+                      "<target type=\"variable\">{${payload.name}}</target></call>")
+        SEQ("escvar", "<call><endpoint><address uri=\"http://127.0.0.1:9/i\"/></endpoint>"
+                      "<target type=\"variable\">{{lit}}</target></call>")
+        SEQ("litprop", "<call><endpoint><address uri=\"http://127.0.0.1:9/j\"/></endpoint>"
+                       "<target type=\"property\">{$ctx:x}</target></call>")
         "</definitions>");
     mc_kv jh[] = {{"Content-Type", "application/json"}, {"X-From", "upstream"}};
     mc_inbound ans = {201, "{\"answer\":42}", 13, jh, 2, 0, NULL};
@@ -786,6 +796,39 @@ static void test_call_source_target(void **state)
     assert_string_equal(th_payload(f), "{\"answer\":42}");
     assert_string_equal(th_prop(f, "r"), "{\"answer\":42}");
 
+    /* a variable target named by {expr} (XPath, json-eval or a Synapse
+     * Expression): the name is evaluated for each message once the answer
+     * arrived, as MI's Target.insert runs on the response context (a
+     * payload path reads the answer); "{{lit}}" names the variable "{lit}";
+     * a property target's text is the literal name, braces and all */
+    static const struct { const char *seq, *answer, *ctx, *var; } names[] = {
+        {"dynvar", "{\"name\":\"first\",\"answer\":42}", NULL, "first"},
+        {"dynvar", "{\"name\":\"second\",\"answer\":42}", NULL, "second"},
+        {"dynctx", "{\"answer\":42}", "third", "third"},
+        {"dynsyn", "{\"name\":\"fourth\",\"answer\":42}", NULL, "fourth"},
+        {"escvar", "{\"answer\":42}", NULL, "{lit}"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        th_flow_reset_msg(f);
+        if (names[i].ctx)
+            mc_msg_set_propz(f->m, MC_SCOPE_DEFAULT, "vname", names[i].ctx);
+        assert_int_equal(th_run(f, names[i].seq, "{\"mine\":1}"), MC_ESUSPENDED);
+        mc_inbound named = {200, names[i].answer, strlen(names[i].answer), jh, 2, 0, NULL};
+        f->m->in = &named;
+        assert_int_equal(mc_engine_resume(f->m), MC_OK);
+        assert_string_equal(th_payload(f), "{\"mine\":1}");
+        const mc_prop *got = mc_msg_get_var(f->m, names[i].var);
+        if (!got)
+            fail_msg("%s: no variable '%s'", names[i].seq, names[i].var);
+        assert_non_null(strstr(got->value, "42"));
+        assert_null(mc_msg_get_var(f->m, i == 0 ? "second" : "first"));
+    }
+    th_flow_reset_msg(f);
+    assert_int_equal(th_run(f, "litprop", "{}"), MC_ESUSPENDED);
+    f->m->in = &ans;
+    assert_int_equal(mc_engine_resume(f->m), MC_OK);
+    assert_string_equal(th_prop(f, "{$ctx:x}"), "{\"answer\":42}");
+
     /* a call that fails with a copy held for the target: the fault, and
      * the copy goes with the message (ASan: no leak) */
     th_flow_reset_msg(f);
@@ -803,7 +846,7 @@ static void test_call_source_target(void **state)
         {CALL("<source>  </source>"), "~<source type=\"custom\"> in <call> needs an expression as its text"},
         {CALL("<source type=\"json\">x</source>"), "~unknown source type 'json' in <call>"},
         {CALL("<target type=\"header\">x</target>"), "~Un-expected type : header"},
-        {CALL("<target type=\"property\">{$ctx:x}</target>"), "~a plain name in mediac"},
+        {CALL("<target type=\"variable\">{1 +}</target>"), "~1 +"},
         {CALL("<source type=\"inline\"/>"), "~needs inline XML, JSON or text"},
     };
 #undef CALL
