@@ -1073,12 +1073,18 @@ static mc_flow xml_target(mc_message *m, const mc_enrich_target *t, nodes *ns, b
         if (first) {
             insert_element(ns, first, t->action);
         } else {
+            /* an empty body takes the elements as children; text (a JSON
+             * inline or a string property into a message with no body
+             * yet) is left out with Target.insert's error */
             xmlNodePtr body = mc_msg_body(m);
             for (size_t i = 0; body && i < ns->n; i++)
                 if (!is_text(ns->v[i])) {
                     xmlNodePtr c = take(ns, i, body);
                     if (c)
                         xmlAddChild(body, c);
+                } else {
+                    mc_msg_log(m, MC_LOG_ERROR,
+                               "Invalid Object type to be inserted into message body");
                 }
         }
         return MC_FLOW_NEXT;

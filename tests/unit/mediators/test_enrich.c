@@ -165,6 +165,8 @@ static void test_xml_targets(void **state)
         SEQ("body", EN("<source type=\"inline\"><fresh>body</fresh></source>", "<target type=\"body\"/>"))
         SEQ("bodychild", EN("<source xpath=\"//qty\"/>", "<target type=\"body\" action=\"child\"/>"))
         SEQ("bodyjson", EN("<source type=\"inline\">{\"json\": true}</source>", "<target type=\"body\"/>"))
+        SEQ("bodyprop", "<property name=\"p\" value=\"hello\"/>"
+                        EN("<source type=\"property\" property=\"p\"/>", "<target type=\"body\"/>"))
         SEQ("moveq", EN("<source xpath=\"//qty\" clone=\"false\"/>", "<target action=\"child\" xpath=\"//order/name\"/>"))
         SEQ("multi", EN("<source xpath=\"//item\"/>", "<target xpath=\"//order\"/>"))
         SEQ("none", EN("<source xpath=\"//nothing\"/>", "<target xpath=\"//order\"/>"))
@@ -197,6 +199,26 @@ static void test_xml_targets(void **state)
     mc_msg_set_payload(f->m, in, strlen(in), "application/xml", NULL);
     assert_int_equal(th_run(f, "badtarget", NULL), MC_EFAULT);
     assert_string_equal(th_prop(f, "ERROR_MESSAGE"), "Invalid Target object to be enrich.");
+
+    /* a message with no body yet (a GET): elements become the body, as in
+     * Synapse's Target.insert; text (inline JSON, a string property) is
+     * left out with its error, and the body stays empty */
+    static const struct { const char *seq, *want; bool error; } empty[] = {
+        {"body", "<fresh xmlns=\"http://ws.apache.org/ns/synapse\">body</fresh>", false},
+        {"bodychild", "", false},
+        {"bodyjson", "", true},
+        {"bodyprop", "", true},
+    };
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        th_flow_reset_msg(f);
+        mc_buf_reset(&f->logs);
+        assert_int_equal(th_run(f, empty[i].seq, NULL), MC_OK);
+        assert_string_equal(th_payload(f), empty[i].want);
+        bool logged = f->logs.len &&
+                      strstr(mc_buf_cstr(&f->logs), "Invalid Object type to be inserted into message body");
+        if (logged != empty[i].error)
+            fail_msg("%s: error logged %d, want %d", empty[i].seq, logged, empty[i].error);
+    }
     th_flow_free(f);
 }
 
