@@ -249,17 +249,25 @@ class SlowUpstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.server_close()
 
 
+def make_cert(folder, name):
+    """A self-signed certificate for 127.0.0.1 (CN and IP SAN), valid for a
+    day, made in folder with the openssl command: (certificate, key) PEM
+    paths."""
+    key, cert = os.path.join(folder, name + "-key.pem"), os.path.join(folder, name + "-cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 class TlsJsonUpstream:
     """A threaded HTTPS server on 127.0.0.1 answering every POST with 200 and
     `answer` as JSON; its certificate (self-signed, CN and IP SAN 127.0.0.1)
     is made in `folder` with the openssl command (`cert` is its path)."""
 
     def __init__(self, folder, answer):
-        key, self.cert = os.path.join(folder, "tls-key.pem"), os.path.join(folder, "tls-cert.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key, "-out", self.cert, "-days", "1",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True)
+        self.cert, key = make_cert(folder, "tls")
         body = json.dumps(answer).encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):

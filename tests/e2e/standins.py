@@ -1,7 +1,8 @@
 """standins.py - local stand-ins for the backends WSO2's samples and
 integration tests call, for tests that run real flows through `mediac
 serve`.  Each is a threaded stdlib HTTP server on 127.0.0.1, a free port,
-started and stopped by the test.  They are stand-ins, not the real
+started and stopped by the test (over HTTPS when given a certificate and
+key: `tls=(cert, key)`).  They are stand-ins, not the real
 services: they answer what the flows under test need.
 
   StockQuoteStandIn  Axis2's SimpleStockQuoteService (the Synapse samples'
@@ -19,6 +20,7 @@ import http.server
 import random
 import re
 import socketserver
+import ssl
 import threading
 import time
 
@@ -36,7 +38,8 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 class _StandIn:
     handler = None
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """tls: (certificate, key) PEM files: serve HTTPS with them."""
         self.requests = []
         owner = self
 
@@ -67,8 +70,12 @@ class _StandIn:
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
 
         self.server = _Server(("127.0.0.1", 0), Handler)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
