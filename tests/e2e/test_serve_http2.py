@@ -22,7 +22,7 @@ import time
 import unittest
 
 import mc
-from serve_helpers import Server, SlowUpstream, request
+from serve_helpers import Server, SlowUpstream, make_cert, request
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <proxy name="Echo"><target><inSequence><respond/></inSequence></target></proxy>
@@ -141,14 +141,6 @@ def goaway_code(f):
     return struct.unpack(">I", f[3][4:8])[0]
 
 
-def make_cert(folder):
-    key, cert = os.path.join(folder, "h2.key"), os.path.join(folder, "h2.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    return cert, key
-
-
 def curl(*args, timeout=30, stdin=None):
     """curl -i: (status, [(name, value)], body, http_version) of the last answer."""
     p = subprocess.run(["curl", "-sS", "-i", "-w", "\n%{http_version}"] + list(args),
@@ -178,7 +170,7 @@ class Http2Test(unittest.TestCase):
         cls.flows = os.path.join(cls.dir, "flows.xml")
         with open(cls.flows, "w") as f:
             f.write(FLOWS.replace("SLOWPORT", str(cls.upstream.port)))
-        cls.cert, cls.key = make_cert(cls.dir)
+        cls.cert, cls.key = make_cert(cls.dir, "h2")
         cls.srv = Server([cls.flows], "--workers", "2", "--max-body", "4096",
                          "--max-header", "2048", "--request-timeout", "1500",
                          "--idle-timeout", "2", "--tls-cert", cls.cert, "--tls-key", cls.key,
@@ -472,7 +464,7 @@ class Http2ServerLifeTest(unittest.TestCase):
             srv.close()
 
     def test_no_http2_serves_http11_only(self):
-        cert, key = make_cert(self.dir)
+        cert, key = make_cert(self.dir, "h2")
         srv = Server([self.flows], "--workers", "1", "--no-http2")
         tls = Server([self.flows], "--workers", "1", "--no-http2", "--tls-cert", cert,
                      "--tls-key", key)

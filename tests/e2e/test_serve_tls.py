@@ -18,21 +18,12 @@ import unittest
 import http.client
 
 import mc
-from serve_helpers import Server, port_free, wait_listening
+from serve_helpers import Server, make_cert, port_free, wait_listening
 
 FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
 <proxy name="Echo"><target><inSequence><respond/></inSequence></target></proxy>
 </definitions>
 """
-
-
-def make_cert(folder, name):
-    key, cert = os.path.join(folder, name + ".key"), os.path.join(folder, name + ".pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return cert, key
 
 
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
