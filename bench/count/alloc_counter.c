@@ -6,12 +6,19 @@
  *   cc -O2 -shared -fPIC -o alloc_counter.so bench/count/alloc_counter.c
  *   MC_ALLOC_COUNT_FILE=/tmp/x LD_PRELOAD=./alloc_counter.so mediac serve ...
  *
- * The file holds four little-endian uint64: allocations, frees, reallocs
- * (also counted in allocations) and bytes requested.  Each call forwards to
- * glibc's own __libc_* entry points; counting is one relaxed atomic add,
- * so the process runs at nearly full speed (unlike valgrind). */
+ * The file holds SLOTS slots of four little-endian uint64 each (one cache
+ * line a slot): allocations, frees, reallocs (also counted in allocations)
+ * and bytes requested; the reader sums the slots.  Each thread counts in
+ * its own slot (threads beyond SLOTS share them), so two threads
+ * allocating at once do not fight over one cache line: a single shared
+ * counter charged a multi-threaded server (mediac's workers) a cross-core
+ * transfer on every heap call, which the server without the counter does
+ * not pay (docs/bench.md, "Session 24").  Each call forwards to glibc's own
+ * __libc_* entry points; counting is one relaxed atomic add, so the
+ * process runs at nearly full speed (unlike valgrind). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,12 +32,22 @@ extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
 enum { C_ALLOC, C_FREE, C_REALLOC, C_BYTES, C_N };
+enum { SLOTS = 64, SLOT_WORDS = 8 };           /* 64-byte slots, one page */
 
-static uint64_t early[C_N];
+static uint64_t early[SLOTS * SLOT_WORDS];
 static uint64_t *counters = early;
+static unsigned next_slot;
+static __thread int my_slot __attribute__((tls_model("initial-exec"))) = -1;
+
+/* A forked child (nginx's workers) counts in a slot of its own too. */
+static void new_slot(void)
+{
+    my_slot = -1;
+}
 
 __attribute__((constructor)) static void map_counters(void)
 {
+    pthread_atfork(NULL, NULL, new_slot);
     const char *path = getenv("MC_ALLOC_COUNT_FILE");
     if (!path)
         return;
@@ -41,7 +58,7 @@ __attribute__((constructor)) static void map_counters(void)
         void *p = mmap(NULL, sizeof early, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p != MAP_FAILED) {
             uint64_t *m = p;
-            for (int i = 0; i < C_N; i++)
+            for (size_t i = 0; i < sizeof early / sizeof *early; i++)
                 m[i] = early[i];
             counters = m;
         }
@@ -51,7 +68,9 @@ __attribute__((constructor)) static void map_counters(void)
 
 static void count(int which, uint64_t n)
 {
-    __atomic_fetch_add(&counters[which], n, __ATOMIC_RELAXED);
+    if (my_slot < 0)
+        my_slot = (int)(__atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) % SLOTS);
+    __atomic_fetch_add(&counters[my_slot * SLOT_WORDS + which], n, __ATOMIC_RELAXED);
 }
 
 void *malloc(size_t n)

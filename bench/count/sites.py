@@ -7,6 +7,13 @@ keep-alive WSO2 invoke requests, and prints per request the instructions
 calls by calling function, and the hottest functions of libmediac.
 
     python3 bench/count/sites.py --mediac build/src/cli/mediac [--requests 200]
+    python3 bench/count/sites.py --mediac ... --connections 64 [--seconds 6]
+
+With --connections, wrk keeps that many connections busy instead (one
+worker, so they are all in flight on it at once) and the counts are per
+request wrk completed: what only shows under load, such as per-request
+objects beyond a pool's size or the allocator's slower paths once its
+per-thread cache is full.
 
 Counts, not times: valgrind's instruction counts do not depend on how busy
 the machine is.  The table in docs/bench.md ("Allocation sites") comes from
@@ -103,6 +110,9 @@ def main():
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--keep", help="copy the callgrind output here")
     ap.add_argument("--report", help="only report on a kept callgrind output of --requests requests")
+    ap.add_argument("--connections", type=int, help="wrk with this many connections, not N "
+                    "sequential requests")
+    ap.add_argument("--seconds", type=int, default=6, help="wrk's duration with --connections")
     a = ap.parse_args()
     if a.report:
         return report(a.report, a)
@@ -126,10 +136,19 @@ def main():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for _ in range(20):
             assert post(conn) == 200
+        url = "http://127.0.0.1:%d/services/amazonlambda" % port
+        if a.connections:
+            bench.wrk(url, a.connections, 2)
         subprocess.run(["callgrind_control", "-i", "on", str(p.pid)], check=True,
                        capture_output=True)
-        for _ in range(a.requests):
-            assert post(conn) == 200
+        if a.connections:
+            r = bench.wrk(url, a.connections, a.seconds, threads=1)
+            a.requests = r["requests"]
+            print("wrk: %d requests over %d connections, %d non-2xx, %d socket errors" % (
+                r["requests"], a.connections, r["non2xx"], r["sockerr"]))
+        else:
+            for _ in range(a.requests):
+                assert post(conn) == 200
         subprocess.run(["callgrind_control", "-i", "off", str(p.pid)], check=True,
                        capture_output=True)
         conn.close()

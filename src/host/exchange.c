@@ -498,19 +498,29 @@ static void route_error(mc_exchange *x, mc_route_result st, const mc_route *rt)
     x->answer(x->ud, x, &x->ans);
 }
 
+/* A new exchange on dep (whose reference it takes over): the message, and
+ * the exchange itself in the message's arena (no allocation of its own; it
+ * ends with the message).  NULL, dep released, when out of memory. */
+static mc_exchange *exchange_new(mc_deployment *dep)
+{
+    mc_message *m = mc_message_new(dep->e);
+    mc_exchange *x = m ? mc_arena_calloc(&m->arena, sizeof *x) : NULL;
+    if (!x) {
+        mc_message_free(m);
+        mc_deployment_release(dep);
+        return NULL;
+    }
+    x->dep = dep;
+    x->m = m;
+    return x;
+}
+
 mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client *client,
                           mc_exchange_answer_fn answer, void *ud)
 {
-    mc_exchange *x = calloc(1, sizeof *x);
+    mc_exchange *x = exchange_new(mc_host_acquire(h));
     if (!x)
         return MC_ENOMEM;
-    x->dep = mc_host_acquire(h);
-    x->m = mc_message_new(x->dep->e);
-    if (!x->m) {
-        mc_deployment_release(x->dep);
-        free(x);
-        return MC_ENOMEM;
-    }
     mc_msg_set_activity_id(x->m, request_header(req, MC_ACTIVITY_ID_HEADER));
     x->h = h;
     x->req = *req;
@@ -548,17 +558,10 @@ mc_code mc_exchange_start(mc_host *h, const mc_host_request *req, mc_http_client
 mc_code mc_exchange_start_flow(mc_host *h, const mc_inject_flow *f, const mc_host_request *req,
                                mc_http_client *client, mc_exchange_answer_fn answer, void *ud)
 {
-    mc_exchange *x = calloc(1, sizeof *x);
+    atomic_fetch_add(&f->dep->refs, 1);
+    mc_exchange *x = exchange_new(f->dep);
     if (!x)
         return MC_ENOMEM;
-    atomic_fetch_add(&f->dep->refs, 1);
-    x->dep = f->dep;
-    x->m = mc_message_new(x->dep->e);
-    if (!x->m) {
-        mc_deployment_release(x->dep);
-        free(x);
-        return MC_ENOMEM;
-    }
     mc_msg_set_activity_id(x->m, request_header(req, MC_ACTIVITY_ID_HEADER));
     x->h = h;
     x->req = *req;
@@ -587,9 +590,9 @@ const char *mc_exchange_activity_id(const mc_exchange *x) { return x->m->activit
 static void release(mc_exchange *x)
 {
     size_t body = x->req.body_len;
-    mc_message_free(x->m);
-    mc_deployment_release(x->dep);
-    free(x);
+    mc_deployment *dep = x->dep;
+    mc_message_free(x->m);        /* x too: it is in the message's arena */
+    mc_deployment_release(dep);
     mc_mem_after_request(body);   /* a big message: RSS goes back down */
 }
 

@@ -209,6 +209,14 @@ static long hex4(const unsigned char *s, size_t n)
  * first such place, or len; *why says what it is. */
 static size_t strict_scan(const char *text, size_t len, const char **why)
 {
+    /* no backslash, so no escape: only the UTF-8 is left to check (the
+     * common case, at a word a step) */
+    if (!memchr(text, '\\', len)) {
+        size_t ok = mc_utf8_check(text, len);
+        if (ok < len)
+            *why = "invalid UTF-8";
+        return ok;
+    }
     const unsigned char *s = (const unsigned char *)text;
     bool in_string = false;
     size_t i = 0;

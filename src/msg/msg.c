@@ -235,7 +235,6 @@ void mc_msg_free(mc_message *m)
     mc_payload_clear(&m->payload);
     if (m->xpath_ctx)
         xmlXPathFreeContext(m->xpath_ctx);
-    free(m->frames);
     if (keep_spare(m))
         return;
     mc_arena_free(&m->arena);
@@ -637,10 +636,14 @@ mc_code mc_msg_push_frame(mc_message *m, const void *seq, const void *on_error,
     if (m->nframes == MAX_FRAMES)
         return MC_ESTATE;
     if (m->nframes == m->capframes) {
+        /* in the arena: no allocation for the usual few frames; a deeper
+         * stack leaves its old copy behind (at most 8 KiB in all) */
         uint32_t cap = m->capframes ? m->capframes * 2 : 8;
-        mc_frame *f = realloc(m->frames, cap * sizeof *f);
+        mc_frame *f = mc_arena_alloc(&m->arena, cap * sizeof *f);
         if (!f)
             return MC_ENOMEM;
+        if (m->nframes)
+            memcpy(f, m->frames, m->nframes * sizeof *f);
         m->frames = f;
         m->capframes = cap;
     }

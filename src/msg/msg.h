@@ -194,7 +194,7 @@ typedef struct mc_message {
     mc_prop *vars;              /* variables (MI 4.4 <variable>) */
 
     size_t arena_payload;       /* payload bytes put in the arena so far */
-    mc_frame *frames;           /* frame stack (heap) */
+    mc_frame *frames;           /* frame stack (in the arena) */
     uint32_t nframes, capframes;
     const void *proxy;          /* const mc_proxy * when run via a proxy */
     unsigned steps;             /* mediators executed (loop guard) */

@@ -1,6 +1,9 @@
 /* utf8.c - strict UTF-8 decoding (see utf8.h). */
 #include "util/utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 size_t mc_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
@@ -37,6 +40,12 @@ size_t mc_utf8_check(const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        /* ASCII eight bytes a step: no byte with its high bit set */
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, u + i, 8), !(w & 0x8080808080808080u))) {
+            i += 8;
+            continue;
+        }
         if (u[i] < 0x80) {
             i++;
             continue;

@@ -34,7 +34,7 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
   <resource methods="POST" uri-template="/timeout">
     <inSequence>
       <iterate id="t" expression="json-eval($.items)"><target sequence="callItem"/></iterate>
-      <aggregate id="t"><completeCondition timeout="1"/>
+      <aggregate id="t"><completeCondition timeout="2"/>
         <onComplete expression="json-eval($.path)"><respond/></onComplete></aggregate>
     </inSequence>
   </resource>
@@ -122,7 +122,9 @@ class TestSplitThroughServe(unittest.TestCase):
 
     def test_aggregation_timeout(self):
         before = self.up.count
-        body = {"items": [{"id": "a", "ms": 0}, {"id": "slow", "ms": 4000}, {"id": "b", "ms": 0}]}
+        # two quick answers and one that outlives the 2 s timeout by far (a
+        # loaded machine may take a while over the quick ones)
+        body = {"items": [{"id": "a", "ms": 0}, {"id": "slow", "ms": 6000}, {"id": "b", "ms": 0}]}
         r = self.post("/s/timeout", body)
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(sorted(r.json()), ["/item/a?ms=0", "/item/b?ms=0"])
@@ -145,10 +147,16 @@ class TestSplitThroughServe(unittest.TestCase):
     def test_client_disconnects_mid_aggregation(self):
         before = self.up.count
         body = json.dumps(self.items(["x1", "x2", "x3"], ms=700)).encode()
+        with self.up.lock:
+            waiting = self.up.in_flight  # another test's slow call may still run
         s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
         s.sendall(b"POST /s/iterate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                   b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        time.sleep(0.2)                 # the children are waiting on the upstream
+        # disconnect once the children are waiting on the upstream (not
+        # after a fixed pause: on a loaded machine they may not have started;
+        # should an earlier test's call end meanwhile, go on after 10 s)
+        with self.up.lock:
+            self.up.arrived.wait_for(lambda: self.up.in_flight >= waiting + 3, timeout=10)
         s.close()
         self.assertEqual(self.wait_for_upstream(before + 3), before + 3)
         time.sleep(0.2)
