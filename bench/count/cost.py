@@ -194,7 +194,8 @@ def start_server(env, who, so, counts, workers, host_name=None):
         if who == "mediac-curl":           # the upstream client on libcurl (before the lean one)
             e["MC_HTTP_CLIENT"] = "curl"
         extra = ["--shared-listener"] if who == "mediac-shared" else []
-        p = bench.start([env.mediac, "serve", "--port", str(port), "--admin-port",
+        binary = getattr(env, "mediac_b", None) if who == "mediac-b" else env.mediac
+        p = bench.start([binary, "serve", "--port", str(port), "--admin-port",
                          str(admin), "--workers", str(workers), "--log-level",
                          "error"] + extra + [bench.WSO2_PROXY], env=e, name="serve-cost")
     else:
@@ -268,7 +269,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default="mediac,nginx",
                     help="servers, of mediac, mediac-curl (MC_HTTP_CLIENT=curl), "
-                         "mediac-shared (--shared-listener), nginx")
+                         "mediac-shared (--shared-listener), mediac-b (the --mediac-b "
+                         "binary: an A/B of two builds in one run), nginx")
+    ap.add_argument("--mediac-b", help="a second mediac binary, measured as mediac-b")
     ap.add_argument("--breakdown", action="store_true", help="strace syscalls by name")
     ap.add_argument("--json")
     ap.add_argument("--host-name", help="mediac's Lambda endpoint by this name (e.g. localhost)")
@@ -282,11 +285,22 @@ def main():
             os.path.abspath(a.mediac)))), quick=False)
         env = bench.Env(args)
         env.mediac = os.path.abspath(a.mediac)
+        if a.mediac_b:
+            env.mediac_b = os.path.abspath(a.mediac_b)
+        elif "mediac-b" in a.only.split(","):
+            sys.exit("mediac-b needs --mediac-b")
         env.start_standin()
         conns = [int(x) for x in a.connections.split(",")]
         results = measure_all(env, conns, a.seconds, a.runs, a.workers, a.only.split(","),
                               a.breakdown, out=lambda t: print(t, flush=True),
                               host_name=a.host_name)
+        for who in a.only.split(","):
+            cells = []
+            for c in conns:
+                rows = [r for r in results["rows"] if r["who"] == who and r["conns"] == c]
+                if rows:
+                    cells.append("c=%d %.1f us" % (c, bench.med([r["cpu_us"] for r in rows])))
+            print("median %-13s %s" % (who, ", ".join(cells)))
         for c, (cpu, rps) in ratios(results, conns).items():
             print("ratio c=%-3d CPU/request %.2f x nginx, req/s %.2f x nginx" % (c, cpu, rps))
         if a.json:

@@ -5,6 +5,7 @@
 #include "aws/context.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ struct mc_aws_context {
     region_entry regions[MAX_ENTRIES];
     size_t nregions;
     endpoint_entry endpoints[MAX_ENTRIES];
-    size_t nendpoints;
+    atomic_size_t nendpoints;    /* entries below it are final: read without the lock */
 };
 
 mc_aws_context *mc_aws_context_new(const mc_aws_context_opts *o)
@@ -279,21 +280,26 @@ mc_code mc_aws_context_endpoint(mc_aws_context *c, const char *explicit_url,
     char key[600];
     if (!endpoint_key(key, sizeof key, explicit_url, service, region))
         return mc_aws_endpoint_resolve(c->env, explicit_url, service, region, out, err);
-    pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < c->nendpoints; i++)
+    /* the cache only grows, an entry written before the count that shows
+     * it: a lookup takes no lock (no cache line written per request) */
+    size_t n = atomic_load_explicit(&c->nendpoints, memory_order_acquire);
+    for (size_t i = 0; i < n; i++)
         if (strcmp(c->endpoints[i].key, key) == 0) {
             *out = c->endpoints[i].ep;
-            pthread_mutex_unlock(&c->lock);
             return MC_OK;
         }
-    pthread_mutex_unlock(&c->lock);
     mc_code rc = mc_aws_endpoint_resolve(c->env, explicit_url, service, region, out, err);
     if (rc != MC_OK)
         return rc;
     pthread_mutex_lock(&c->lock);
-    if (c->nendpoints < MAX_ENTRIES) {
-        snprintf(c->endpoints[c->nendpoints].key, sizeof key, "%s", key);
-        c->endpoints[c->nendpoints++].ep = *out;
+    n = atomic_load_explicit(&c->nendpoints, memory_order_relaxed);
+    bool known = false;
+    for (size_t i = 0; i < n && !known; i++)
+        known = strcmp(c->endpoints[i].key, key) == 0;
+    if (!known && n < MAX_ENTRIES) {
+        snprintf(c->endpoints[n].key, sizeof key, "%s", key);
+        c->endpoints[n].ep = *out;
+        atomic_store_explicit(&c->nendpoints, n + 1, memory_order_release);
     }
     pthread_mutex_unlock(&c->lock);
     return MC_OK;

@@ -135,6 +135,10 @@ void mc_aws_retry_success(mc_aws_retry *r, int taken)
 {
     if (r->mode == MC_RETRY_LEGACY)
         return;
+    /* the common case, a first try with the quota full, changes nothing:
+     * no lock (a cache line every worker would write on every answer) */
+    if (!taken && atomic_load_explicit(&r->quota, memory_order_relaxed) >= MC_RETRY_QUOTA)
+        return;
     pthread_mutex_lock(&r->lock);
     r->quota += taken ? taken : 1;
     if (r->quota > MC_RETRY_QUOTA)

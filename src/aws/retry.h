@@ -20,6 +20,7 @@
 #define MC_AWS_RETRY_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,7 +43,7 @@ typedef struct mc_aws_retry {
     int max_attempts;
     char source[64];             /* "AWS_MAX_ATTEMPTS", "default", ... */
     pthread_mutex_t lock;        /* quota and rng */
-    int quota;
+    atomic_int quota;            /* read without the lock on success */
     uint64_t rng;
 } mc_aws_retry;
 

@@ -8,7 +8,14 @@
  * atomics: a counter with one, a histogram with three (its count, its
  * sum and the one bucket the value falls in; the cumulative "le" counts
  * are summed when the metrics are rendered).  Only the first observation
- * of a new label set takes the mutex to add it. */
+ * of a new label set takes the mutex to add it.
+ *
+ * Each series keeps its counts in SHARDS cache-line-aligned shards, and a
+ * thread counts in its own (the rendering sums them): the workers do not
+ * pass one cache line between the cores on every observation (each such
+ * transfer cost about as much as a hundred instructions; docs/bench.md,
+ * "Session 24"). */
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,15 +24,56 @@
 static const double bucket_le[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 #define NBUCKETS (sizeof bucket_le / sizeof *bucket_le)
 
+/* One thread's share of a series' counts (threads beyond SHARDS share). */
+enum { SHARDS = 8 };
+typedef struct shard {
+    alignas(64) atomic_ulong count;
+    atomic_ullong sum_us;          /* the sum, in microseconds (histograms) */
+    atomic_ulong buckets[NBUCKETS]; /* values in (le[i-1], le[i]] (histograms) */
+} shard;
+
 struct mc_series {
     struct mc_series *next;        /* immutable once published */
     int kind;
     char *labels;                  /* rendered: artifact="x",status="200" */
     size_t len;                    /* of labels */
-    atomic_ulong count;
-    atomic_ullong sum_us;          /* the sum, in microseconds (histograms) */
-    atomic_ulong buckets[NBUCKETS]; /* values in (le[i-1], le[i]] (histograms) */
+    shard shards[SHARDS];
 };
+
+/* The calling thread's shard index, given out in turn on first use. */
+static unsigned my_shard(void)
+{
+    static atomic_uint next;
+    static _Thread_local int mine = -1;
+    if (mine < 0)
+        mine = (int)(atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) % SHARDS);
+    return (unsigned)mine;
+}
+
+/* A series' counts summed over its shards. */
+static unsigned long series_count(const mc_series *s)
+{
+    unsigned long n = 0;
+    for (size_t i = 0; i < SHARDS; i++)
+        n += atomic_load_explicit(&s->shards[i].count, memory_order_relaxed);
+    return n;
+}
+
+static unsigned long long series_sum_us(const mc_series *s)
+{
+    unsigned long long n = 0;
+    for (size_t i = 0; i < SHARDS; i++)
+        n += atomic_load_explicit(&s->shards[i].sum_us, memory_order_relaxed);
+    return n;
+}
+
+static unsigned long series_bucket(const mc_series *s, size_t b)
+{
+    unsigned long n = 0;
+    for (size_t i = 0; i < SHARDS; i++)
+        n += atomic_load_explicit(&s->shards[i].buckets[b], memory_order_relaxed);
+    return n;
+}
 
 void mc_metrics_init(mc_metrics *mt)
 {
@@ -100,7 +148,9 @@ static mc_series *series_get(mc_metrics *mt, int kind, const char *labels, size_
     pthread_mutex_lock(&mt->lock);
     s = series_find(atomic_load(&mt->head), kind, labels, len);
     if (!s) {
-        s = calloc(1, sizeof *s);
+        s = aligned_alloc(alignof(mc_series), sizeof *s); /* a multiple of it */
+        if (s)
+            memset(s, 0, sizeof *s);
         if (s && !(s->labels = strdup(labels))) {
             free(s);
             s = NULL;
@@ -133,14 +183,15 @@ void mc_metrics_observe(mc_metrics *mt, int kind, const char *k1, const char *v1
     mc_series *s = series_get(mt, kind, labels, n);
     if (!s)
         return;
-    atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+    shard *sh = &s->shards[my_shard()];
+    atomic_fetch_add_explicit(&sh->count, 1, memory_order_relaxed);
     if (!is_histogram(kind))
         return;
-    atomic_fetch_add_explicit(&s->sum_us, (unsigned long long)(value * 1e6 + 0.5),
+    atomic_fetch_add_explicit(&sh->sum_us, (unsigned long long)(value * 1e6 + 0.5),
                               memory_order_relaxed);
     for (size_t i = 0; i < NBUCKETS; i++)
         if (value <= bucket_le[i]) {
-            atomic_fetch_add_explicit(&s->buckets[i], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&sh->buckets[i], 1, memory_order_relaxed);
             break;
         }
 }
@@ -163,20 +214,20 @@ static void render_kind(mc_metrics *mt, mc_buf *b, int kind, const char *name,
     for (mc_series *s = atomic_load(&mt->head); s; s = s->next) {
         if (s->kind != kind)
             continue;
-        unsigned long count = atomic_load(&s->count);
+        unsigned long count = series_count(s);
         if (!histogram) {
             mc_buf_printf(b, "%s{%s} %lu\n", name, s->labels, count);
             continue;
         }
         unsigned long below = 0;    /* cumulative, as Prometheus counts */
         for (size_t i = 0; i < NBUCKETS; i++) {
-            below += atomic_load(&s->buckets[i]);
+            below += series_bucket(s, i);
             mc_buf_printf(b, "%s_bucket{%s,le=\"%g\"} %lu\n", name, s->labels, bucket_le[i],
                           below);
         }
         mc_buf_printf(b, "%s_bucket{%s,le=\"+Inf\"} %lu\n", name, s->labels, count);
         mc_buf_printf(b, "%s_sum{%s} %.6f\n%s_count{%s} %lu\n", name, s->labels,
-                      (double)atomic_load(&s->sum_us) / 1e6, name, s->labels, count);
+                      (double)series_sum_us(s) / 1e6, name, s->labels, count);
     }
 }
 
@@ -217,7 +268,7 @@ void mc_metrics_artifact_counts(mc_metrics *mt, const char *artifact, double *re
     for (mc_series *s = atomic_load(&mt->head); s; s = s->next) {
         if (s->kind != MC_M_REQ || strncmp(s->labels, want, n) != 0)
             continue;
-        double count = (double)atomic_load(&s->count);
+        double count = (double)series_count(s);
         *requests += count;
         if (atoi(s->labels + n) >= 500)
             *errors += count;

@@ -5,6 +5,7 @@
  * hop-by-hop and echoed request headers left out), an upstream request
  * sent on a real HTTP client to a closed port (101503), reload keeping the
  * old configuration on error, and the admin route table. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -327,6 +328,54 @@ static void test_metric_histogram_and_counters(void **state)
     mc_buf_free(&b);
 }
 
+/* Threads count in shards of their own and the rendering sums them: ten
+ * threads (more than the shards, so some share one) observing the same
+ * series at once lose no observation, in counters and in histograms. */
+typedef struct observer {
+    mc_metrics *mt;
+    int n;
+} observer;
+
+static void *observe_many(void *arg)
+{
+    observer *o = arg;
+    for (int i = 0; i < o->n; i++) {
+        mc_metrics_observe(o->mt, MC_M_REQ, "artifact", "t:threads", "status", "200", 0);
+        mc_metrics_observe(o->mt, MC_M_LAT, "artifact", "t:threads", NULL, NULL,
+                           i % 2 ? 0.002 : 0.2);
+    }
+    return NULL;
+}
+
+static void test_metric_threads_sum(void **state)
+{
+    fixture *fx = *state;
+    enum { THREADS = 10, EACH = 2000 };
+    pthread_t t[THREADS];
+    observer o = {&fx->h->met, EACH};
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, observe_many, &o), 0);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    mc_buf b = MC_BUF_INIT;
+    mc_host_render_metrics(fx->h, &b);
+    const char *text = mc_buf_cstr(&b);
+    static const char *const want[] = {
+        "mediac_requests_total{artifact=\"t:threads\",status=\"200\"} 20000\n",
+        "mediac_request_duration_seconds_bucket{artifact=\"t:threads\",le=\"0.005\"} 10000\n",
+        "mediac_request_duration_seconds_bucket{artifact=\"t:threads\",le=\"0.25\"} 20000\n",
+        "mediac_request_duration_seconds_sum{artifact=\"t:threads\"} 2020.000000\n",
+        "mediac_request_duration_seconds_count{artifact=\"t:threads\"} 20000\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing:\n%s\nin:\n%s", want[i], text);
+    double requests, errors;
+    mc_metrics_artifact_counts(&fx->h->met, "t:threads", &requests, &errors);
+    assert_true(requests == 20000 && errors == 0);
+    mc_buf_free(&b);
+}
+
 /* Label values are escaped (backslash, quote, newline) into one series per
  * label set; a label set over the 512-byte buffer is not counted. */
 static void test_metric_labels(void **state)
@@ -364,6 +413,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_respond_and_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metric_histogram_and_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metric_threads_sum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_route_and_template_variables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found_and_method_not_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_answer_fault_and_bad_body, setup, teardown),
