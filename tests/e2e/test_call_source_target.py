@@ -2,10 +2,11 @@
 through `mediac serve` against a recording upstream: the request body
 taken from an inline value, a property or an expression (with contentType
 as what is sent), the answer put into a property or a variable while the
-message keeps its own body, message type and headers, and the plain
-forms (a source alone: the answer becomes the body; a target alone: the
-body is sent and kept).  Synapse's CallMediator / CallMediatorFactory are
-the oracle (docs/core.md, call)."""
+message keeps its own body, message type and headers (a variable target
+may be named by an {expression}, a property target's text is its literal
+name), and the plain forms (a source alone: the answer becomes the body;
+a target alone: the body is sent and kept).  Synapse's CallMediator /
+CallMediatorFactory are the oracle (docs/core.md, call)."""
 import json
 import os
 import unittest
@@ -42,6 +43,22 @@ FLOWS = """<definitions xmlns="http://ws.apache.org/ns/synapse">
         <target type="variable">v</target>
       </call>
       <property name="X-Var" scope="transport" expression="${vars.v.path}"/>
+      <respond/>
+    </inSequence>
+  </resource>
+  <resource methods="POST" uri-template="/dynvar">
+    <inSequence>
+      <property name="vname" expression="$trp:X-Name"/>
+      <call>EP_DYN<target type="variable">{$ctx:vname}</target></call>
+      <property name="X-First" scope="transport" expression="${vars.first.path}"/>
+      <property name="X-Second" scope="transport" expression="${vars.second.path}"/>
+      <respond/>
+    </inSequence>
+  </resource>
+  <resource methods="POST" uri-template="/literal">
+    <inSequence>
+      <call>EP_LIT<target type="property">{lit}</target></call>
+      <property name="X-Literal" scope="transport" expression="get-property('{lit}')"/>
       <respond/>
     </inSequence>
   </resource>
@@ -96,7 +113,8 @@ class CallSourceTargetTest(unittest.TestCase):
         from harness.moto_server import free_port
         text = FLOWS.replace("DEAD", str(free_port()))
         for mark, path in [("EP_IN", "in"), ("EP_PROP", "prop"), ("EP_CUSTOM", "custom"),
-                           ("EP_XML", "xml"), ("EP_XS", "xmlsource"), ("EP_GET", "get")]:
+                           ("EP_XML", "xml"), ("EP_XS", "xmlsource"), ("EP_GET", "get"),
+                           ("EP_DYN", "dyn"), ("EP_LIT", "lit")]:
             text = text.replace(mark, EP % path)
         cls.srv = FlowsServer(text.replace("UP", str(cls.up.port)), prefix="mc-callio-")
 
@@ -141,6 +159,22 @@ class CallSourceTargetTest(unittest.TestCase):
         self.assertEqual(r.json(), {"inner": {"b": 2}, "keep": 1})
         self.assertEqual(r.header("X-Var"), "/custom")
         self.assertEqual(json.loads(self.last_seen("/custom")[2]), {"b": 2})
+
+    def test_variable_target_named_by_an_expression(self):
+        # MI 4's CallMediatorFactory reads a variable target's text as a
+        # value: {expr} names the variable for each message
+        for name, other in (("first", "second"), ("second", "first")):
+            r = self.post("/io/dynvar", '{"mine":1}', headers={"X-Name": name})
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json(), {"mine": 1})
+            self.assertEqual(r.header("X-" + name.capitalize()), "/dyn")
+            self.assertIn(r.header("X-" + other.capitalize()), (None, ""))
+
+    def test_property_target_text_is_the_literal_name(self):
+        r = self.post("/io/literal", '{"mine":1}')
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json(), {"mine": 1})
+        self.assertEqual(json.loads(r.header("X-Literal")), {"name": "up", "path": "/lit"})
 
     def test_target_alone_sends_and_keeps_the_body(self):
         r = self.post("/io/targetonly", "<o><k>1</k></o>", ctype="application/xml")
