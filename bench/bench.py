@@ -1220,7 +1220,7 @@ def write_results(env, info, load, quiet, started, elapsed, plots, profiles):
             L.extend(lines)
             w("```")
             w("")
-        w("What these say, and what could be done: [docs/bench.md](../docs/bench.md#missed-targets).")
+        w("What these say, and what could be done: [docs/bench.md](../docs/bench.md#the-cost-targets).")
         w("")
     with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
         f.write("\n".join(L).rstrip() + "\n")
