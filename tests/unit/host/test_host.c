@@ -286,6 +286,15 @@ static void test_admin_table(void **state)
     mc_buf_free(&b);
 }
 
+/* Every one of the n texts in want appears in text; the first missing one
+ * fails the test, shown with the whole text. */
+static void assert_all_in(const char *text, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing:\n%s\nin:\n%s", want[i], text);
+}
+
 /* A histogram renders cumulative buckets (a value on a bound counts in
  * it), its sum and count; a counter renders its count; label sets that
  * differ only in length or kind are different series. */
@@ -322,9 +331,7 @@ static void test_metric_histogram_and_counters(void **state)
         "mediac_requests_total{artifact=\"t:his\",status=\"200\"} 1\n",
         "mediac_faults_total{artifact=\"t:hist\"} 1\n",
     };
-    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
-        if (!strstr(t, want[i]))
-            fail_msg("missing:\n%s\nin:\n%s", want[i], t);
+    assert_all_in(t, want, sizeof want / sizeof *want);
     mc_buf_free(&b);
 }
 
@@ -367,9 +374,7 @@ static void test_metric_threads_sum(void **state)
         "mediac_request_duration_seconds_sum{artifact=\"t:threads\"} 2020.000000\n",
         "mediac_request_duration_seconds_count{artifact=\"t:threads\"} 20000\n",
     };
-    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
-        if (!strstr(text, want[i]))
-            fail_msg("missing:\n%s\nin:\n%s", want[i], text);
+    assert_all_in(text, want, sizeof want / sizeof *want);
     double requests, errors;
     mc_metrics_artifact_counts(&fx->h->met, "t:threads", &requests, &errors);
     assert_true(requests == 20000 && errors == 0);
